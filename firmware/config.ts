@@ -1,0 +1,27 @@
+import { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./drivers/ade7953/driver";
+
+/** Everything that differs between meters without a code change. */
+export interface MeterConfig {
+  chip: "ade7953" | "atm90e26";
+  /** Metrology tick period. Must stay well inside the chip's energy-register wrap time. */
+  tickMs: number;
+  ade7953: Ade7953Calibration;
+  /** Standard time offset from UTC, minutes (DLMS clock time_zone is its negation). */
+  utcOffsetMinutes: number;
+  /** DST rule: "eu" (last Sunday of March to last Sunday of October, 01:00 UTC) or "none". */
+  dst: "eu" | "none";
+  serialNumber: string;
+  firmwareId: string;
+}
+
+export function defaultMeterConfig(): MeterConfig {
+  return {
+    chip: "ade7953",
+    tickMs: 1000,
+    ade7953: { ...DEFAULT_ADE7953_CALIBRATION },
+    utcOffsetMinutes: 60,
+    dst: "eu",
+    serialNumber: "00000001",
+    firmwareId: "DLMSLITE-0.1.0",
+  };
+}

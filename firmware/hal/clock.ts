@@ -1,0 +1,21 @@
+/** Handle returned by the timer functions; opaque to the caller. */
+export type TimerId = number;
+
+/**
+ * Time port. Monotonic milliseconds for scheduling, UTC wall-clock milliseconds for
+ * timestamps. Nothing in the firmware reads the host's time directly: on the host the
+ * simulator supplies virtual time, on the device it is Moddable's Timer and Time.
+ */
+export interface Clock {
+  /** Monotonic milliseconds since boot; never goes backwards, not changed by clock sets. */
+  nowMs(): number;
+  /** UTC milliseconds since 1970 (the wall clock; may be invalid until set). */
+  wallClockMs(): number;
+  /** Sets the wall clock (SNTP, a DLMS clock write, the simulator). */
+  setWallClockMs(utcMs: number): void;
+  /** One-shot timer. */
+  setTimeout(callback: () => void, delayMs: number): TimerId;
+  /** Repeating timer; the first call comes after `periodMs`. */
+  setInterval(callback: () => void, periodMs: number): TimerId;
+  clearTimer(id: TimerId): void;
+}

@@ -1,0 +1,25 @@
+/** A connected TCP stream (ECMA-419 `embedded:io/socket/tcp`). */
+export interface TcpSocket {
+  /** Remote address and port, used to key per-source state (authentication back-off). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Queues bytes for sending; returns the number accepted (less than all = back-pressure). */
+  write(data: Uint8Array): number;
+  /** Received bytes; a frame may arrive split or several frames in one call. */
+  onData(handler: (data: Uint8Array) => void): void;
+  /** Called once when the peer closes or the connection fails. */
+  onClose(handler: () => void): void;
+  close(): void;
+}
+
+/** A listening TCP port (ECMA-419 `embedded:io/socket/listener`). */
+export interface TcpListener {
+  onConnection(handler: (socket: TcpSocket) => void): void;
+  close(): void;
+}
+
+/** Opens listeners and outgoing connections (the push client dials a head-end). */
+export interface Network {
+  listen(port: number, address?: string): TcpListener;
+  connect(host: string, port: number): TcpSocket;
+}

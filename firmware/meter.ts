@@ -1,0 +1,89 @@
+import type { Board, TimerId } from "./hal";
+import type { MeterConfig } from "./config";
+import { Ade7953Driver } from "./drivers/ade7953/driver";
+import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
+import { EnergyRegisters } from "./metrology/energy-registers";
+import type { Rational } from "./metrology/rational";
+import type { RegisterDescriptor } from "./metrology/register-table";
+
+/**
+ * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
+ * Data flows one way per tick: IC -> driver -> metrology -> (store, display, comms).
+ */
+export class Meter {
+  readonly ic: MeteringIc;
+  readonly energy: EnergyRegisters;
+  /** The latest instantaneous values, refreshed every tick. */
+  readonly instant: MeteringSample = newMeteringSample();
+  /** Ticks completed since start. */
+  ticks = 0;
+  lastIcStatus: IcStatus = "ok";
+  private tickTimer: TimerId | undefined;
+  private readonly registerTable: RegisterDescriptor[];
+
+  constructor(readonly board: Board, readonly config: MeterConfig) {
+    const { ic, energyScale } = createMeteringIc(board, config);
+    this.ic = ic;
+    this.energy = new EnergyRegisters(energyScale);
+    this.registerTable = this.buildRegisterTable();
+  }
+
+  /** Initialises the IC and starts the metrology tick. */
+  start(): void {
+    this.lastIcStatus = this.ic.init();
+    if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
+    this.tickTimer = this.board.clock.setInterval(() => this.tick(), this.config.tickMs);
+  }
+
+  stop(): void {
+    if (this.tickTimer !== undefined) this.board.clock.clearTimer(this.tickTimer);
+    this.tickTimer = undefined;
+  }
+
+  /** One metrology step: read the IC, accumulate. No allocation. */
+  tick(): void {
+    const status = this.ic.sample(this.instant);
+    this.lastIcStatus = status;
+    if (status === "reset-detected") {
+      this.board.log.warn("metering IC reset detected; re-initialising");
+      this.ic.init();
+    }
+    this.energy.addActive(this.instant.activeEnergyLsb);
+    this.ticks++;
+  }
+
+  /** Every register the meter exposes, by OBIS code. */
+  registers(): readonly RegisterDescriptor[] {
+    return this.registerTable;
+  }
+
+  register(obis: string): RegisterDescriptor | undefined {
+    return this.registerTable.find((r) => r.obis === obis);
+  }
+
+  private buildRegisterTable(): RegisterDescriptor[] {
+    const e = this.energy;
+    const s = this.instant;
+    return [
+      { obis: "1.0.1.8.0.255", name: "Active energy import (A+)", unit: "Wh", scaler: -3, read: () => e.activeImport },
+      { obis: "1.0.2.8.0.255", name: "Active energy export (A-)", unit: "Wh", scaler: -3, read: () => e.activeExport },
+      { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
+      { obis: "1.0.31.7.0.255", name: "Current", unit: "A", scaler: -3, read: () => s.currentMilliA },
+      { obis: "1.0.91.7.0.255", name: "Neutral current", unit: "A", scaler: -3, read: () => s.neutralCurrentMilliA },
+      { obis: "1.0.1.7.0.255", name: "Active power import (P+)", unit: "W", scaler: -3, read: () => Math.max(0, s.activePowerMilliW) },
+      { obis: "1.0.2.7.0.255", name: "Active power export (P-)", unit: "W", scaler: -3, read: () => Math.max(0, -s.activePowerMilliW) },
+      { obis: "1.0.14.7.0.255", name: "Frequency", unit: "Hz", scaler: -3, read: () => s.frequencyMilliHz },
+    ];
+  }
+}
+
+function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
+  switch (config.chip) {
+    case "ade7953": {
+      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953);
+      return { ic: driver, energyScale: driver.energyScale };
+    }
+    default:
+      throw new Error(`metering IC "${config.chip}" is not supported by this build`);
+  }
+}

@@ -1,0 +1,36 @@
+/** A conversion constant as an exact ratio of integers: out = in * num / den. */
+export interface Rational {
+  readonly num: number;
+  readonly den: number;
+}
+
+/**
+ * Converts integer chip counts to integer register units with the remainder carried, so no
+ * energy is lost or created by rounding however many ticks pass. Products stay below 2^53
+ * (num * counts per tick), so doubles hold them exactly.
+ */
+export class CarryingConverter {
+  private remainder = 0;
+  constructor(private readonly scale: Rational) {
+    if (!Number.isSafeInteger(scale.num) || !Number.isSafeInteger(scale.den) || scale.num <= 0 || scale.den <= 0) {
+      throw new RangeError(`conversion constant must be positive integers, got ${scale.num}/${scale.den}`);
+    }
+  }
+
+  /** Adds `counts` (>= 0) and returns the whole units now due. */
+  add(counts: number): number {
+    const total = counts * this.scale.num + this.remainder;
+    const units = Math.floor(total / this.scale.den);
+    this.remainder = total - units * this.scale.den;
+    return units;
+  }
+
+  /** The carried sub-unit remainder, in chip counts * num (for persistence). */
+  get carried(): number {
+    return this.remainder;
+  }
+
+  set carried(value: number) {
+    this.remainder = value;
+  }
+}

@@ -1,0 +1,115 @@
+import type { Board, DigitalIn, DigitalOut, Log, Random, Spi } from "../firmware/hal";
+import type { SpiSlave } from "./emulators/line";
+import type { VirtualClock } from "./virtual-clock";
+
+/** The Spi port on an emulated chip: chip select falls with the first byte, rises on flush(true). */
+export class SimSpi implements Spi {
+  private selected = false;
+  transactions = 0;
+  constructor(private readonly slave: SpiSlave) {}
+
+  transfer(buffer: Uint8Array): void {
+    this.begin();
+    for (let i = 0; i < buffer.length; i++) buffer[i] = this.slave.exchange(buffer[i]);
+  }
+
+  write(buffer: Uint8Array): void {
+    this.begin();
+    for (let i = 0; i < buffer.length; i++) this.slave.exchange(buffer[i]);
+  }
+
+  read(buffer: Uint8Array): void {
+    this.begin();
+    for (let i = 0; i < buffer.length; i++) buffer[i] = this.slave.exchange(0);
+  }
+
+  flush(deselect?: boolean): void {
+    if (deselect && this.selected) {
+      this.slave.deselect();
+      this.selected = false;
+      this.transactions++;
+    }
+  }
+
+  private begin(): void {
+    if (!this.selected) {
+      this.slave.select();
+      this.selected = true;
+    }
+  }
+}
+
+/** A wire the simulator drives: a scenario or an emulator sets its level, the firmware reads it. */
+export class SimInput implements DigitalIn {
+  private handler: ((level: number) => void) | null = null;
+  constructor(private level = 1) {}
+  read(): number {
+    return this.level;
+  }
+  onChange(handler: ((level: number) => void) | null): void {
+    this.handler = handler;
+  }
+  /** Drives the line; calls the firmware's edge handler on a change. */
+  set(level: number): void {
+    if (level === this.level) return;
+    this.level = level;
+    this.handler?.(level);
+  }
+}
+
+/** An output the firmware drives; the simulator (an emulator) observes it. */
+export class SimOutput implements DigitalOut {
+  level = 0;
+  /** Observers, e.g. the HT1621 or relay emulator. */
+  readonly listeners: ((level: number) => void)[] = [];
+  write(level: number): void {
+    this.level = level ? 1 : 0;
+    for (const l of this.listeners) l(this.level);
+  }
+}
+
+/** Deterministic xorshift32 so simulated runs repeat exactly. */
+export class SeededRandom implements Random {
+  constructor(private state = 0x2545f491) {}
+  fill(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      let x = this.state;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.state = x >>> 0;
+      bytes[i] = this.state & 0xff;
+    }
+  }
+}
+
+/** Collects log lines (optionally forwarding them), with virtual timestamps. */
+export class SimLog implements Log {
+  readonly lines: string[] = [];
+  constructor(private readonly clock: VirtualClock, private readonly sink?: (line: string) => void) {}
+  info(message: string): void {
+    this.add("info", message);
+  }
+  warn(message: string): void {
+    this.add("warn", message);
+  }
+  error(message: string): void {
+    this.add("error", message);
+  }
+  private add(level: string, message: string): void {
+    const line = `${new Date(this.clock.wallClockMs()).toISOString()} ${level} ${message}`;
+    if (this.lines.length >= 1000) this.lines.shift();
+    this.lines.push(line);
+    this.sink?.(line);
+  }
+}
+
+
+export function createSimBoard(clock: VirtualClock, chip: SpiSlave, log: Log): Board {
+  return {
+    clock,
+    log,
+    random: new SeededRandom(),
+    meteringSpi: new SimSpi(chip),
+  };
+}

@@ -1,0 +1,30 @@
+/** Electrical conditions at the meter's terminals, piecewise constant in virtual time. */
+export interface LineConditions {
+  /** RMS volts. */
+  voltage: number;
+  /** RMS amperes in the phase conductor. */
+  current: number;
+  /** Current lag behind voltage in degrees: 0 resistive import, 60 PF 0.5 inductive, 180 export. */
+  angle: number;
+  /** Hz. */
+  frequency: number;
+  /** RMS amperes in the neutral conductor (equals `current` without tamper). */
+  neutralCurrent: number;
+}
+
+/** What the emulated analog front end sees: the conditions in effect at a time and until when. */
+export interface LineSource {
+  /** Fills `out` with the conditions at `timeMs`; returns the time they stop holding (or Infinity). */
+  conditionsAt(timeMs: number, out: LineConditions): number;
+}
+
+export function newLineConditions(): LineConditions {
+  return { voltage: 0, current: 0, angle: 0, frequency: 50, neutralCurrent: 0 };
+}
+
+/** A byte-level SPI slave: chip select, then one byte in and one byte out per 8 clocks. */
+export interface SpiSlave {
+  select(): void;
+  exchange(mosi: number): number;
+  deselect(): void;
+}

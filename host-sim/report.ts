@@ -1,0 +1,38 @@
+import type { Simulation } from "./simulation";
+
+export interface RegisterReport {
+  value: number;
+  scaler: number;
+  unit: string;
+}
+
+export interface Report {
+  time: string;
+  registers: Record<string, RegisterReport>;
+  events: Record<string, { time: string; code: number }[]>;
+  relay: Record<string, unknown>;
+  display: string;
+  [section: string]: unknown;
+}
+
+/** Sections later features add to the report (profiles, relay, display...). */
+type ReportSection = (sim: Simulation, report: Report) => void;
+const sections: ReportSection[] = [];
+export function addReportSection(section: ReportSection): void {
+  sections.push(section);
+}
+
+/** The `--report` JSON: value * 10^scaler is the quantity in unit; OBIS written A.B.C.D.E.F. */
+export function buildReport(sim: Simulation): Report {
+  const registers: Record<string, RegisterReport> = {};
+  for (const r of sim.meter.registers()) registers[r.obis] = { value: r.read(), scaler: r.scaler, unit: r.unit };
+  const report: Report = {
+    time: new Date(sim.clock.wallClockMs()).toISOString(),
+    registers,
+    events: {},
+    relay: {},
+    display: "",
+  };
+  for (const section of sections) section(sim, report);
+  return report;
+}

@@ -1,0 +1,71 @@
+import type { Board } from "../firmware/hal";
+import { defaultMeterConfig, type MeterConfig } from "../firmware/config";
+import { Meter } from "../firmware/meter";
+import { createSimBoard, SimLog } from "./board";
+import { Ade7953Emulator } from "./emulators/ade7953/emulator";
+import type { SpiSlave } from "./emulators/line";
+import { ScenarioLine } from "./grid/line-source";
+import type { Scenario, ScenarioEvent } from "./grid/scenario";
+import { VirtualClock } from "./virtual-clock";
+
+export interface SimulationOptions {
+  /** Changes to the default meter configuration. */
+  config?: Partial<MeterConfig>;
+  /** Where log lines go besides the in-memory log. */
+  logSink?: (line: string) => void;
+}
+
+/** How a scenario event acts on the running simulation. Features add theirs with `onEvent`. */
+export type EventHandler = (sim: Simulation, event: ScenarioEvent) => void;
+const handlers = new Map<string, EventHandler>();
+export function onEvent(type: string, handler: EventHandler): void {
+  handlers.set(type, handler);
+}
+
+onEvent("power-cut", (sim, event) => {
+  sim.line.addOutage(event.atMs, event.atMs + (event.fields.duration as number));
+});
+
+/**
+ * A meter on the simulated board, driven by a scenario in virtual time. The same class runs in
+ * Node (tests, `npm start`) and inside XS (the harness), so it uses no Node APIs.
+ */
+export class Simulation {
+  readonly clock: VirtualClock;
+  readonly line: ScenarioLine;
+  readonly chip: Ade7953Emulator;
+  readonly log: SimLog;
+  readonly board: Board;
+  readonly config: MeterConfig;
+  meter: Meter;
+
+  constructor(readonly scenario: Scenario, options: SimulationOptions = {}) {
+    this.clock = new VirtualClock(scenario.startUtcMs);
+    this.line = new ScenarioLine(scenario);
+    this.log = new SimLog(this.clock, options.logSink);
+    this.config = { ...defaultMeterConfig(), chip: scenario.chip, utcOffsetMinutes: scenario.utcOffsetMinutes, dst: scenario.dst, ...options.config };
+    this.chip = new Ade7953Emulator(this.line, () => this.clock.nowMs());
+    this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log);
+    // Events are scheduled before the meter's own timers so that at equal times they act first.
+    for (const event of scenario.events) {
+      const handler = handlers.get(event.type);
+      if (!handler) throw new Error(`no simulator handler for event type "${event.type}"`);
+      this.clock.setTimeout(() => handler(this, event), event.atMs);
+    }
+    this.meter = new Meter(this.board, this.config);
+    this.meter.start();
+  }
+
+  /** Virtual ms since the scenario start. */
+  get elapsedMs(): number {
+    return this.clock.nowMs();
+  }
+
+  runFor(ms: number): void {
+    this.clock.runUntil(this.clock.nowMs() + ms);
+  }
+
+  runUntil(elapsedMs: number): void {
+    this.clock.runUntil(elapsedMs);
+  }
+}

@@ -1,0 +1,122 @@
+import type { Clock, TimerId } from "../firmware/hal";
+
+interface Timer {
+  id: number;
+  due: number;
+  seq: number;
+  periodMs: number;
+  callback: () => void;
+}
+
+/**
+ * Discrete-event virtual time. Timers fire in order of due time (ties in order of creation);
+ * time jumps from one timer to the next, so a simulated year takes as long as its events.
+ */
+export class VirtualClock implements Clock {
+  private now = 0;
+  private wallOffsetMs: number;
+  private readonly heap: Timer[] = [];
+  private readonly live = new Map<number, Timer>();
+  private nextId = 1;
+  private seq = 0;
+
+  constructor(startUtcMs: number) {
+    this.wallOffsetMs = startUtcMs;
+  }
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  wallClockMs(): number {
+    return this.wallOffsetMs + this.now;
+  }
+
+  setWallClockMs(utcMs: number): void {
+    this.wallOffsetMs = utcMs - this.now;
+  }
+
+  setTimeout(callback: () => void, delayMs: number): TimerId {
+    return this.add(callback, delayMs, 0);
+  }
+
+  setInterval(callback: () => void, periodMs: number): TimerId {
+    if (!(periodMs > 0)) throw new RangeError("interval period must be > 0");
+    return this.add(callback, periodMs, periodMs);
+  }
+
+  clearTimer(id: TimerId): void {
+    this.live.delete(id);
+  }
+
+  /** Due time of the next live timer, or Infinity. */
+  nextDue(): number {
+    this.dropCancelled();
+    return this.heap.length > 0 ? this.heap[0].due : Infinity;
+  }
+
+  /** Fires every timer due up to and including `timeMs`, then sets the time to `timeMs`. */
+  runUntil(timeMs: number): void {
+    while (this.nextDue() <= timeMs) {
+      const timer = this.pop();
+      this.now = timer.due;
+      if (timer.periodMs > 0) {
+        timer.due += timer.periodMs;
+        timer.seq = this.seq++;
+        this.push(timer);
+      } else {
+        this.live.delete(timer.id);
+      }
+      timer.callback();
+    }
+    if (timeMs > this.now) this.now = timeMs;
+  }
+
+  private add(callback: () => void, delayMs: number, periodMs: number): TimerId {
+    const timer: Timer = { id: this.nextId++, due: this.now + Math.max(0, delayMs), seq: this.seq++, periodMs, callback };
+    this.live.set(timer.id, timer);
+    this.push(timer);
+    return timer.id;
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.live.get(this.heap[0].id) !== this.heap[0]) this.pop();
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+
+  private push(timer: Timer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  private pop(): Timer {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
