@@ -3,6 +3,7 @@ import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "./drivers/ade7953/driver";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
 import { EnergyRegisters } from "./metrology/energy-registers";
+import { EventLogs } from "./metrology/event-log";
 import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
 
@@ -13,6 +14,8 @@ import type { RegisterDescriptor } from "./metrology/register-table";
 export class Meter {
   readonly ic: MeteringIc;
   readonly energy: EnergyRegisters;
+  /** Event logs and the alarm register: every feature records events here. */
+  readonly events: EventLogs;
   /** The latest instantaneous values, refreshed every tick. */
   readonly instant: MeteringSample = newMeteringSample();
   /** Ticks completed since start. */
@@ -25,6 +28,7 @@ export class Meter {
     const { ic, energyScale } = createMeteringIc(board, config);
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
+    this.events = new EventLogs(() => board.clock.wallClockMs());
     this.registerTable = this.buildRegisterTable();
   }
 

@@ -1,3 +1,4 @@
+import { EVENT_LOG_OBIS } from "../firmware/metrology/event-log";
 import type { Simulation } from "./simulation";
 
 export interface RegisterReport {
@@ -29,10 +30,20 @@ export function buildReport(sim: Simulation): Report {
   const report: Report = {
     time: new Date(sim.clock.wallClockMs()).toISOString(),
     registers,
-    events: {},
+    events: eventsReport(sim),
     relay: {},
     display: "",
   };
   for (const section of sections) section(sim, report);
   return report;
+}
+
+function eventsReport(sim: Simulation): Report["events"] {
+  const out: Report["events"] = {};
+  for (const log of sim.meter.events.all()) {
+    const rows: { time: string; code: number }[] = [];
+    for (let i = 0; i < log.count; i++) rows.push({ time: new Date(log.timeAt(i)).toISOString(), code: log.codeAt(i) });
+    out[EVENT_LOG_OBIS[log.name].log] = rows;
+  }
+  return out;
 }

@@ -1,0 +1,101 @@
+/**
+ * IDIS event logs: each a circular buffer of (UTC ms, code) kept in preallocated arrays.
+ * One instance per log; the meter owns them all in `EventLogs`.
+ */
+export type EventLogName = "standard" | "fraud" | "disconnector" | "powerQuality" | "communication";
+
+/** OBIS of each log's profile generic and of its last-event-code object. */
+export const EVENT_LOG_OBIS: Record<EventLogName, { log: string; lastCode: string }> = {
+  standard: { log: "0.0.99.98.0.255", lastCode: "0.0.96.11.0.255" },
+  fraud: { log: "0.0.99.98.1.255", lastCode: "0.0.96.11.1.255" },
+  disconnector: { log: "0.0.99.98.2.255", lastCode: "0.0.96.11.2.255" },
+  powerQuality: { log: "0.0.99.98.4.255", lastCode: "0.0.96.11.4.255" },
+  communication: { log: "0.0.99.98.5.255", lastCode: "0.0.96.11.5.255" },
+};
+
+export class EventLog {
+  private readonly times: Float64Array;
+  private readonly codes: Uint16Array;
+  private head = 0;
+  /** Entries currently held (<= capacity). */
+  count = 0;
+  /** Entries ever written (never wraps in practice); lets readers detect overwrites. */
+  total = 0;
+  lastCode = 0;
+
+  constructor(readonly name: EventLogName, readonly capacity = 100) {
+    this.times = new Float64Array(capacity);
+    this.codes = new Uint16Array(capacity);
+  }
+
+  append(utcMs: number, code: number): void {
+    this.times[this.head] = utcMs;
+    this.codes[this.head] = code;
+    this.head = (this.head + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+    this.total++;
+    this.lastCode = code;
+  }
+
+  /** Entry `index` in age order: 0 = oldest held. */
+  timeAt(index: number): number {
+    return this.times[this.slot(index)];
+  }
+
+  codeAt(index: number): number {
+    return this.codes[this.slot(index)];
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+    this.lastCode = 0;
+  }
+
+  private slot(index: number): number {
+    if (index < 0 || index >= this.count) throw new RangeError(`event index ${index} outside 0..${this.count - 1}`);
+    return (this.head - this.count + index + this.capacity) % this.capacity;
+  }
+}
+
+/** Alarm register 1 bits (metering.md section 4). */
+export const ALARM = {
+  clockInvalid: 0,
+  nvMemoryError: 10,
+  measurementSystemError: 11,
+  watchdog: 12,
+  fraudAttempt: 13,
+} as const;
+
+/** All event logs plus the alarm register; every feature records through this one owner. */
+export class EventLogs {
+  readonly standard = new EventLog("standard");
+  readonly fraud = new EventLog("fraud");
+  readonly disconnector = new EventLog("disconnector");
+  readonly powerQuality = new EventLog("powerQuality");
+  readonly communication = new EventLog("communication");
+  /** Alarm register 1 (bit set = alarm active until the head end clears it). */
+  alarmRegister = 0;
+  /** Alarm filter 1: bits set here are reported (pushed). Default: all. */
+  alarmFilter = 0xffffffff;
+  /** Called after an alarm bit that passes the filter becomes set (alarm push hooks in here). */
+  onAlarm: ((bit: number) => void) | null = null;
+
+  constructor(private readonly nowUtcMs: () => number) {}
+
+  record(log: EventLogName, code: number): void {
+    this[log].append(this.nowUtcMs(), code);
+  }
+
+  raiseAlarm(bit: number): void {
+    const mask = 2 ** bit;
+    const wasSet = Math.floor(this.alarmRegister / mask) % 2 === 1;
+    if (wasSet) return;
+    this.alarmRegister += mask;
+    if (Math.floor(this.alarmFilter / mask) % 2 === 1) this.onAlarm?.(bit);
+  }
+
+  all(): EventLog[] {
+    return [this.standard, this.fraud, this.disconnector, this.powerQuality, this.communication];
+  }
+}
