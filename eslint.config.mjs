@@ -17,7 +17,8 @@ export default tseslint.config(
     ignores: ["firmware/platform/**", "firmware/main.ts"],
     rules: {
       "no-restricted-globals": ["error", "Buffer", "process", "setTimeout", "setInterval", "setImmediate", "console", "require", "__dirname"],
-      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "net", "os", "crypto", "child_process", "embedded:*"] }],
+      // Node built-ins by exact name (a pattern "crypto" would also ban ./crypto files of our own).
+      "no-restricted-imports": ["error", { paths: ["fs", "path", "net", "os", "crypto", "child_process"], patterns: ["node:*", "embedded:*"] }],
     },
   },
 );

@@ -1,4 +1,5 @@
 import type { Clock } from "./clock";
+import type { Crypto } from "./crypto";
 import type { DigitalIn, DigitalOut } from "./digital";
 import type { Flash } from "./flash";
 import type { Log } from "./log";
@@ -14,6 +15,8 @@ export interface Board {
   clock: Clock;
   log: Log;
   random: Random;
+  /** AES/GCM engine (native on the device); absent = the portable TypeScript one. */
+  crypto?: Crypto;
   /** The metering IC's SPI device (its own chip select). */
   meteringSpi: Spi;
   /** Metering IC interrupt line (active low on the ADE7953, active high on the ATM90E26). */

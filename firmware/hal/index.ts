@@ -1,5 +1,6 @@
 export type { Board } from "./board";
 export type { Clock, TimerId } from "./clock";
+export type { Crypto } from "./crypto";
 export type { DigitalIn, DigitalOut } from "./digital";
 export type { Flash } from "./flash";
 export type { Log } from "./log";

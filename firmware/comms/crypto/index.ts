@@ -1,0 +1,4 @@
+export { Aes } from "./aes";
+export { Gcm } from "./gcm";
+export { PortableCrypto } from "./portable";
+export { aesKeyWrap, aesKeyUnwrap } from "./key-wrap";

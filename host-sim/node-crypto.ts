@@ -1,0 +1,51 @@
+import { type CipherGCMTypes, createCipheriv, createDecipheriv } from "node:crypto";
+import type { Crypto } from "../firmware/hal/crypto";
+
+/** The crypto port on Node's OpenSSL: the host simulator's fast path and the tests' reference. */
+export class NodeCrypto implements Crypto {
+  gcmEncrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
+    const cipher = createCipheriv(gcmName(key), key, iv, { authTagLength: tagLength });
+    cipher.setAAD(aad);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    const out = new Uint8Array(body.length + tagLength);
+    out.set(body, 0);
+    out.set(tag.subarray(0, tagLength), body.length);
+    return out;
+  }
+
+  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null {
+    const length = sealed.length - tagLength;
+    if (length < 0) return null;
+    const decipher = createDecipheriv(gcmName(key), key, iv, { authTagLength: tagLength });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(length));
+    const body = decipher.update(sealed.subarray(0, length));
+    try {
+      decipher.final();
+    } catch {
+      return null;
+    }
+    return new Uint8Array(body);
+  }
+
+  aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+    const cipher = createCipheriv(ecbName(key), key, null);
+    cipher.setAutoPadding(false);
+    return new Uint8Array(Buffer.concat([cipher.update(block), cipher.final()]));
+  }
+
+  aesDecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+    const decipher = createDecipheriv(ecbName(key), key, null);
+    decipher.setAutoPadding(false);
+    return new Uint8Array(Buffer.concat([decipher.update(block), decipher.final()]));
+  }
+}
+
+function gcmName(key: Uint8Array): CipherGCMTypes {
+  return `aes-${key.length * 8}-gcm` as CipherGCMTypes;
+}
+
+function ecbName(key: Uint8Array): string {
+  return `aes-${key.length * 8}-ecb`;
+}
