@@ -19,7 +19,7 @@ const portable = [...tsFiles(join(root, "firmware")), ...tsFiles(join(root, "hos
   .filter((p) => !p.startsWith("firmware/platform/") && p !== "firmware/main.ts");
 
 const NODE_OR_MODDABLE_IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)["'](node:[^"']*|fs|path|net|os|child_process|crypto|events|util|stream|http|https|dgram|tls|timer|time|preference|flash|wifi|net\/[^"']*|pins\/[^"']*|embedded:[^"']*|mc\/[^"']*)["']/;
-const NODE_GLOBAL = /(?<![.\w$])(Buffer|process|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|console|require|__dirname|__filename|globalThis\.process)\b|Date\.now\(\)/;
+const NODE_GLOBAL = /(?<![.\w$])(Buffer|process|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|console|require|__dirname|__filename|trace|globalThis\.process)\b|Date\.now\(\)/;
 
 /** Method declarations named like the globals (the Clock port's setTimeout) are not uses. */
 const DECLARATION = /^\s*(?:readonly\s+)?\w+\s*\(.*\)\s*:\s*[\w<({]/;

@@ -1,0 +1,43 @@
+import type { DigitalIn, DigitalOut } from "../../hal/digital";
+import type { DigitalClass, DigitalIo } from "./ecma419";
+
+/**
+ * A DigitalIn port on an ECMA-419 Digital input with both edges. The IO instance is created once
+ * (a pin can belong to one IO instance only); `onChange` swaps the handler it forwards to.
+ */
+export class Ecma419DigitalIn implements DigitalIn {
+  private handler: ((level: number) => void) | null = null;
+  private readonly io: DigitalIo;
+
+  constructor(Digital: DigitalClass, pin: number, pullUp = true) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.io = new Digital({
+      pin,
+      mode: pullUp ? Digital.InputPullUp : Digital.Input,
+      edge: Digital.Rising | Digital.Falling,
+      onReadable(this: DigitalIo) {
+        self.handler?.(this.read());
+      },
+    });
+  }
+
+  read(): number {
+    return this.io.read();
+  }
+
+  onChange(handler: ((level: number) => void) | null): void {
+    this.handler = handler;
+  }
+}
+
+export class Ecma419DigitalOut implements DigitalOut {
+  private readonly io: DigitalIo;
+  constructor(Digital: DigitalClass, pin: number, initial: 0 | 1 = 0) {
+    this.io = new Digital({ pin, mode: Digital.Output });
+    this.io.write(initial);
+  }
+  write(level: number): void {
+    this.io.write(level ? 1 : 0);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The parts of the ECMA-419 IO classes the adapters use, as structural types. main.ts passes the
+ * real Moddable classes; tests pass fakes that follow the documented semantics. Keeping the
+ * adapters free of module imports is what lets them be tested without the SDK.
+ */
+export type Bytes = ArrayBufferLike | ArrayBufferView;
+
+export interface SpiIo {
+  transfer(buffer: Bytes): void;
+  write(buffer: Bytes): void;
+  read(buffer: Bytes): void;
+  flush(deselect?: boolean): void;
+}
+
+export interface DigitalIo {
+  read(): number;
+  write(value: 0 | 1): void;
+  close(): void;
+}
+
+export interface DigitalClass {
+  new (options: Record<string, unknown>): DigitalIo;
+  readonly Input: unknown;
+  readonly InputPullUp: unknown;
+  readonly Output: unknown;
+  readonly Rising: number;
+  readonly Falling: number;
+}
+
+export interface TcpIo {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  read(byteLength?: number): number | ArrayBuffer;
+  write(value: Bytes): void;
+  close(): void;
+}
+
+export interface TcpClass {
+  new (options: Record<string, unknown>): TcpIo;
+}
+
+export interface ListenerIo {
+  read(): TcpIo;
+  close(): void;
+}
+
+export interface ListenerClass {
+  new (options: Record<string, unknown>): ListenerIo;
+}
+
+export interface FlashIo {
+  read(buffer: Bytes, byteOffset: number): number;
+  write(buffer: Bytes, byteOffset: number): void;
+  eraseBlock(start: number, end?: number): void;
+  status(): { size: number; blockLength: number; blocks: number };
+}
+
+export interface TimerModule {
+  set(callback: (id: number) => void, interval?: number, repeat?: boolean): number;
+  repeat(callback: (id: number) => void, interval?: number): number;
+  clear(id: number): void;
+}
+
+export interface TimeModule {
+  set(seconds: number): void;
+  readonly ticks: number;
+}

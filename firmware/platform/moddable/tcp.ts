@@ -1,0 +1,144 @@
+import type { Network, TcpListener, TcpSocket } from "../../hal/tcp";
+import type { ListenerClass, TcpClass, TcpIo } from "./ecma419";
+
+/** Most bytes queued per socket before `write` reports back-pressure. */
+const MAX_QUEUED = 8192;
+
+/**
+ * A TcpSocket port over ECMA-419 TCP. `onReadable(count)` fires once per arrival, so it drains
+ * exactly `count` bytes; writes go out as far as `onWritable` allows and the rest waits in a queue
+ * (a socket that "would block" never loses bytes).
+ */
+export class Ecma419Socket implements TcpSocket {
+  private io!: TcpIo;
+  private dataHandler: ((data: Uint8Array) => void) | null = null;
+  private closeHandler: (() => void) | null = null;
+  private writable = 0;
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private closed = false;
+
+  constructor(TCP: TcpClass, options: Record<string, unknown>) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.io = new TCP({
+      ...options,
+      format: "buffer",
+      onReadable(this: TcpIo, count: number) {
+        const bytes = this.read(count) as ArrayBuffer;
+        if (bytes && bytes.byteLength > 0) self.dataHandler?.(new Uint8Array(bytes));
+      },
+      onWritable(this: TcpIo, count: number) {
+        self.writable = count;
+        self.pump();
+      },
+      onError() {
+        self.finish();
+      },
+    });
+  }
+
+  get remoteAddress(): string {
+    return this.io.remoteAddress ?? "";
+  }
+
+  get remotePort(): number {
+    return this.io.remotePort ?? 0;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.closed) return 0;
+    const room = MAX_QUEUED - this.queued;
+    const accepted = Math.min(room, data.length);
+    if (accepted > 0) {
+      this.queue.push(data.slice(0, accepted));
+      this.queued += accepted;
+      this.pump();
+    }
+    return accepted;
+  }
+
+  onData(handler: (data: Uint8Array) => void): void {
+    this.dataHandler = handler;
+  }
+
+  onClose(handler: () => void): void {
+    this.closeHandler = handler;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.io.close();
+    this.finish();
+  }
+
+  private pump(): void {
+    while (this.writable > 0 && this.queue.length > 0 && !this.closed) {
+      const head = this.queue[0];
+      const n = Math.min(head.length, this.writable);
+      try {
+        this.io.write(n === head.length ? head : head.subarray(0, n));
+      } catch {
+        // "would block": wait for the next onWritable.
+        this.writable = 0;
+        return;
+      }
+      this.writable -= n;
+      this.queued -= n;
+      if (n === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.queued = 0;
+    this.closeHandler?.();
+  }
+}
+
+class Ecma419Listener implements TcpListener {
+  private handler: ((socket: TcpSocket) => void) | null = null;
+  private readonly io;
+
+  constructor(Listener: ListenerClass, TCP: TcpClass, port: number, address?: string) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    this.io = new Listener({
+      port,
+      ...(address ? { address } : {}),
+      onReadable(this: { read(): TcpIo }, requests: number) {
+        for (let i = 0; i < requests; i++) {
+          const from = this.read();
+          const socket = new Ecma419Socket(TCP, { from });
+          if (self.handler) self.handler(socket);
+          else socket.close();
+        }
+      },
+    });
+  }
+
+  onConnection(handler: (socket: TcpSocket) => void): void {
+    this.handler = handler;
+  }
+
+  close(): void {
+    this.io.close();
+  }
+}
+
+/** The Network port: listeners and outgoing connections. Moddable's TCP takes numeric addresses only. */
+export class Ecma419Network implements Network {
+  constructor(private readonly Listener: ListenerClass, private readonly TCP: TcpClass) {}
+
+  listen(port: number, address?: string): TcpListener {
+    return new Ecma419Listener(this.Listener, this.TCP, port, address);
+  }
+
+  connect(host: string, port: number): TcpSocket {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) throw new Error(`TCP needs a numeric IPv4 address, got "${host}"`);
+    return new Ecma419Socket(this.TCP, { address: host, port });
+  }
+}
