@@ -2,10 +2,12 @@ import type { Board, TimerId } from "./hal";
 import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "./drivers/ade7953/driver";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
+import { MeterClock, euDstSettings, noDstSettings } from "./metrology/clock";
 import { EnergyRegisters } from "./metrology/energy-registers";
 import { EventLogs } from "./metrology/event-log";
 import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
+import { TariffMetering } from "./metrology/tariff-metering";
 
 /**
  * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
@@ -14,6 +16,10 @@ import type { RegisterDescriptor } from "./metrology/register-table";
 export class Meter {
   readonly ic: MeteringIc;
   readonly energy: EnergyRegisters;
+  /** DLMS clock: local time, DST, status, set/shift (events 3-6). */
+  readonly clock: MeterClock;
+  /** Tariff calendar, demand and billing driven by the tick. */
+  readonly tariffs: TariffMetering;
   /** Event logs and the alarm register: every feature records events here. */
   readonly events: EventLogs;
   /** The latest instantaneous values, refreshed every tick. */
@@ -29,6 +35,8 @@ export class Meter {
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(() => board.clock.wallClockMs());
+    this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
+    this.tariffs = new TariffMetering(this.clock, this.energy, this.events);
     this.registerTable = this.buildRegisterTable();
   }
 
@@ -52,7 +60,10 @@ export class Meter {
       this.board.log.warn("metering IC reset detected; re-initialising");
       this.ic.init();
     }
-    this.energy.addActive(this.instant.activeEnergyLsb);
+    // The billed active energy is decided here, in one place (tamper: bill the larger of phase
+    // and neutral replaces this line with its choice).
+    const billedActiveLsb = this.instant.activeEnergyLsb;
+    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
     this.ticks++;
   }
 
@@ -69,8 +80,8 @@ export class Meter {
     const e = this.energy;
     const s = this.instant;
     return [
-      { obis: "1.0.1.8.0.255", name: "Active energy import (A+)", unit: "Wh", scaler: -3, read: () => e.activeImport },
-      { obis: "1.0.2.8.0.255", name: "Active energy export (A-)", unit: "Wh", scaler: -3, read: () => e.activeExport },
+      ...e.descriptors(),
+      ...this.tariffs.registers(),
       { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
       { obis: "1.0.31.7.0.255", name: "Current", unit: "A", scaler: -3, read: () => s.currentMilliA },
       { obis: "1.0.91.7.0.255", name: "Neutral current", unit: "A", scaler: -3, read: () => s.neutralCurrentMilliA },

@@ -1,26 +1,210 @@
 import { CarryingConverter, type Rational } from "./rational";
+import type { RegisterDescriptor } from "./register-table";
+
+/** Tariff rates 1..RATE_COUNT; arrays indexed by rate keep slot 0 unused. */
+export const RATE_COUNT = 4;
 
 /**
- * Energy totals of the meter as integer milli-units (mWh, mvarh, mVAh). Doubles hold integers
+ * Energy registers of the meter as integer milli-units (mWh, mvarh, mVAh). Doubles hold integers
  * exactly to 2^53, i.e. 9 * 10^15 mWh = 9 * 10^9 kWh, beyond the meter's lifetime.
- * Each direction has its own converter so the remainder of one never leaks into the other.
+ *
+ * One converter per direction carries the sub-unit remainder once, at total level; the whole
+ * units it releases each tick go to the active rate (or are split between two rates at a tariff
+ * boundary). So every rate register sums exactly to its total at every instant, and the totals
+ * equal the exact chip sum converted once, to within one unit.
+ *
+ * Quadrants follow the signs of the tick's active and reactive energy: Q1 +P+Q, Q2 -P+Q,
+ * Q3 -P-Q, Q4 +P-Q (P = 0 counts as +P). R+ = Q1 + Q2 and R- = Q3 + Q4 exactly, by the same
+ * routing of whole units.
  */
 export class EnergyRegisters {
-  /** A+ (active import), mWh. */
+  /** A+ (active import) total, mWh. */
   activeImport = 0;
-  /** A- (active export), mWh. */
+  /** A- (active export) total, mWh. */
   activeExport = 0;
+  /** A+ per rate, mWh (index 1..4). */
+  readonly activeImportRates = new Float64Array(RATE_COUNT + 1);
+  /** A- per rate, mWh (index 1..4). */
+  readonly activeExportRates = new Float64Array(RATE_COUNT + 1);
+  /** R+ (Q1 + Q2), mvarh. */
+  reactiveImport = 0;
+  /** R- (Q3 + Q4), mvarh. */
+  reactiveExport = 0;
+  /** Reactive energy per quadrant, mvarh (index 1..4). */
+  readonly quadrants = new Float64Array(5);
+  /** Apparent energy, mVAh. */
+  apparent = 0;
+  /** A+ and A- units added by the last tick (for demand). */
+  lastImportUnits = 0;
+  lastExportUnits = 0;
+
   private readonly importConverter: CarryingConverter;
   private readonly exportConverter: CarryingConverter;
+  private readonly reactiveImportConverter: CarryingConverter;
+  private readonly reactiveExportConverter: CarryingConverter;
+  private readonly apparentConverter: CarryingConverter;
 
-  constructor(energyScale: Rational) {
+  /** The same scale serves Wh, varh and VAh (the chips count all three in the same LSB). */
+  constructor(energyScale: Rational, reactiveScale: Rational = energyScale, apparentScale: Rational = energyScale) {
     this.importConverter = new CarryingConverter(energyScale);
     this.exportConverter = new CarryingConverter(energyScale);
+    this.reactiveImportConverter = new CarryingConverter(reactiveScale);
+    this.reactiveExportConverter = new CarryingConverter(reactiveScale);
+    this.apparentConverter = new CarryingConverter(apparentScale);
   }
 
-  /** Adds one tick's signed active energy in chip counts: positive import, negative export. */
-  addActive(counts: number): void {
-    if (counts > 0) this.activeImport += this.importConverter.add(counts);
-    else if (counts < 0) this.activeExport += this.exportConverter.add(-counts);
+  /** |A+| + |A-|, mWh. */
+  get absolute(): number {
+    return this.activeImport + this.activeExport;
   }
+
+  /** A+ - A-, mWh (the only register that may go down). */
+  get net(): number {
+    return this.activeImport - this.activeExport;
+  }
+
+  /** Adds one tick's signed active energy in chip counts to rate 1 (positive import, negative export). */
+  addActive(counts: number): void {
+    this.addTick(counts, 0, 0, 1, 1, 1, 1);
+  }
+
+  /**
+   * Adds one tick of chip counts. Active energy is split between two rates when a tariff
+   * boundary falls inside the tick: `beforeMs` of `spanMs` went to `rateBefore`, the rest to
+   * `rateAfter` (same rate and beforeMs = spanMs when there is no boundary). No allocation.
+   */
+  addTick(activeLsb: number, reactiveLsb: number, apparentLsb: number, rateBefore: number, rateAfter: number, beforeMs: number, spanMs: number): void {
+    let importUnits = 0;
+    let exportUnits = 0;
+    if (activeLsb > 0) {
+      importUnits = this.importConverter.add(activeLsb);
+      this.activeImport += importUnits;
+      routeUnits(this.activeImportRates, importUnits, rateBefore, rateAfter, beforeMs, spanMs);
+    } else if (activeLsb < 0) {
+      exportUnits = this.exportConverter.add(-activeLsb);
+      this.activeExport += exportUnits;
+      routeUnits(this.activeExportRates, exportUnits, rateBefore, rateAfter, beforeMs, spanMs);
+    }
+    this.lastImportUnits = importUnits;
+    this.lastExportUnits = exportUnits;
+    if (reactiveLsb > 0) {
+      const units = this.reactiveImportConverter.add(reactiveLsb);
+      this.reactiveImport += units;
+      this.quadrants[activeLsb >= 0 ? 1 : 2] += units;
+    } else if (reactiveLsb < 0) {
+      const units = this.reactiveExportConverter.add(-reactiveLsb);
+      this.reactiveExport += units;
+      this.quadrants[activeLsb >= 0 ? 4 : 3] += units;
+    }
+    if (apparentLsb > 0) this.apparent += this.apparentConverter.add(apparentLsb);
+  }
+
+  /** Every register and every carried remainder as plain numbers, for the persistence layer. */
+  snapshot(): EnergySnapshot {
+    return {
+      activeImport: this.activeImport,
+      activeExport: this.activeExport,
+      activeImportRates: Array.from(this.activeImportRates.subarray(1)),
+      activeExportRates: Array.from(this.activeExportRates.subarray(1)),
+      reactiveImport: this.reactiveImport,
+      reactiveExport: this.reactiveExport,
+      quadrants: Array.from(this.quadrants.subarray(1)),
+      apparent: this.apparent,
+      remainders: {
+        activeImport: this.importConverter.carried,
+        activeExport: this.exportConverter.carried,
+        reactiveImport: this.reactiveImportConverter.carried,
+        reactiveExport: this.reactiveExportConverter.carried,
+        apparent: this.apparentConverter.carried,
+      },
+    };
+  }
+
+  /** Restores a snapshot after checking it is whole and self-consistent (throws RangeError if not). */
+  restore(s: EnergySnapshot): void {
+    const whole = (v: unknown, what: string): number => {
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new RangeError(`energy snapshot: ${what} must be a non-negative integer, got ${String(v)}`);
+      return v;
+    };
+    const list = (v: unknown, n: number, what: string): number[] => {
+      if (!Array.isArray(v) || v.length !== n) throw new RangeError(`energy snapshot: ${what} must be ${n} numbers`);
+      return v.map((x, i) => whole(x, `${what}[${i}]`));
+    };
+    const importRates = list(s.activeImportRates, RATE_COUNT, "activeImportRates");
+    const exportRates = list(s.activeExportRates, RATE_COUNT, "activeExportRates");
+    const quadrants = list(s.quadrants, 4, "quadrants");
+    const ai = whole(s.activeImport, "activeImport");
+    const ae = whole(s.activeExport, "activeExport");
+    const rp = whole(s.reactiveImport, "reactiveImport");
+    const rm = whole(s.reactiveExport, "reactiveExport");
+    const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
+    if (sum(importRates) !== ai) throw new RangeError("energy snapshot: A+ rates do not sum to the total");
+    if (sum(exportRates) !== ae) throw new RangeError("energy snapshot: A- rates do not sum to the total");
+    if (quadrants[0] + quadrants[1] !== rp || quadrants[2] + quadrants[3] !== rm) throw new RangeError("energy snapshot: quadrants do not sum to R+/R-");
+    const r = s.remainders ?? ({} as EnergySnapshot["remainders"]);
+    const remainders = [whole(r.activeImport, "remainders.activeImport"), whole(r.activeExport, "remainders.activeExport"), whole(r.reactiveImport, "remainders.reactiveImport"), whole(r.reactiveExport, "remainders.reactiveExport"), whole(r.apparent, "remainders.apparent")];
+    this.activeImport = ai;
+    this.activeExport = ae;
+    for (let i = 0; i < RATE_COUNT; i++) {
+      this.activeImportRates[i + 1] = importRates[i];
+      this.activeExportRates[i + 1] = exportRates[i];
+    }
+    this.reactiveImport = rp;
+    this.reactiveExport = rm;
+    for (let i = 0; i < 4; i++) this.quadrants[i + 1] = quadrants[i];
+    this.apparent = whole(s.apparent, "apparent");
+    this.importConverter.carried = remainders[0];
+    this.exportConverter.carried = remainders[1];
+    this.reactiveImportConverter.carried = remainders[2];
+    this.reactiveExportConverter.carried = remainders[3];
+    this.apparentConverter.carried = remainders[4];
+  }
+
+  /** Register descriptors (OBIS per dlms-lite.md section 5), in billing-profile column order. */
+  descriptors(): RegisterDescriptor[] {
+    const out: RegisterDescriptor[] = [
+      { obis: "1.0.1.8.0.255", name: "Active energy import (A+)", unit: "Wh", scaler: -3, read: () => this.activeImport },
+    ];
+    for (let r = 1; r <= RATE_COUNT; r++) out.push({ obis: `1.0.1.8.${r}.255`, name: `Active energy import (A+) rate ${r}`, unit: "Wh", scaler: -3, read: () => this.activeImportRates[r] });
+    out.push({ obis: "1.0.2.8.0.255", name: "Active energy export (A-)", unit: "Wh", scaler: -3, read: () => this.activeExport });
+    for (let r = 1; r <= RATE_COUNT; r++) out.push({ obis: `1.0.2.8.${r}.255`, name: `Active energy export (A-) rate ${r}`, unit: "Wh", scaler: -3, read: () => this.activeExportRates[r] });
+    out.push(
+      { obis: "1.0.3.8.0.255", name: "Reactive energy import (R+)", unit: "varh", scaler: -3, read: () => this.reactiveImport },
+      { obis: "1.0.4.8.0.255", name: "Reactive energy export (R-)", unit: "varh", scaler: -3, read: () => this.reactiveExport },
+    );
+    for (let q = 1; q <= 4; q++) out.push({ obis: `1.0.${4 + q}.8.0.255`, name: `Reactive energy Q${q}`, unit: "varh", scaler: -3, read: () => this.quadrants[q] });
+    out.push(
+      { obis: "1.0.9.8.0.255", name: "Apparent energy", unit: "VAh", scaler: -3, read: () => this.apparent },
+      { obis: "1.0.15.8.0.255", name: "Active energy absolute (|A+|+|A-|)", unit: "Wh", scaler: -3, read: () => this.absolute },
+      { obis: "1.0.16.8.0.255", name: "Active energy net (A+ - A-)", unit: "Wh", scaler: -3, read: () => this.net },
+    );
+    return out;
+  }
+}
+
+/** Plain-number image of every register and remainder (see EnergyRegisters.snapshot). */
+export interface EnergySnapshot {
+  activeImport: number;
+  activeExport: number;
+  /** Rates 1..4. */
+  activeImportRates: number[];
+  activeExportRates: number[];
+  reactiveImport: number;
+  reactiveExport: number;
+  /** Q1..Q4. */
+  quadrants: number[];
+  apparent: number;
+  /** Carried remainders (chip counts x numerator), one per converter. */
+  remainders: { activeImport: number; activeExport: number; reactiveImport: number; reactiveExport: number; apparent: number };
+}
+
+/** Adds `units` to `rates`, splitting in proportion of time at a boundary (floor to the first rate). */
+function routeUnits(rates: Float64Array, units: number, rateBefore: number, rateAfter: number, beforeMs: number, spanMs: number): void {
+  if (rateBefore === rateAfter || beforeMs >= spanMs) {
+    rates[rateBefore] += units;
+    return;
+  }
+  const before = beforeMs <= 0 ? 0 : Math.floor((units * beforeMs) / spanMs);
+  rates[rateBefore] += before;
+  rates[rateAfter] += units - before;
 }

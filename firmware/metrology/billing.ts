@@ -1,0 +1,157 @@
+import { dayNumber, MS_PER_DAY } from "./civil-date";
+import type { MeterClock } from "./clock";
+import type { DemandMeter } from "./demand";
+import { dateMatches, WILDCARD, WILDCARD_YEAR } from "./dlms-datetime";
+import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
+import { type CaptureColumn, CircularProfile } from "./profile-buffer";
+
+/** One class-22 execution_time entry: a local time of day on dates matching a wildcard pattern. */
+export interface ExecutionTime {
+  /** Local seconds after midnight. */
+  second: number;
+  /** 0xFFFF = every year. */
+  year: number;
+  /** 0xFF = every month. */
+  month: number;
+  /** 1..31, 0xFE last, 0xFD second last, 0xFF every day. */
+  day: number;
+  /** 1..7, 0xFF any. */
+  dayOfWeek: number;
+}
+
+export const BILLING_PROFILE_OBIS = "0.0.98.1.0.255";
+export const BILLING_SCHEDULE_OBIS = "0.0.15.0.0.255";
+/** Billing periods kept (the spec asks for at least 13). */
+export const BILLING_PROFILE_ENTRIES = 15;
+
+/** Default end of billing period: 00:00:00 local on the 1st of every month. */
+export function defaultBillingSchedule(): ExecutionTime[] {
+  return [{ second: 0, year: WILDCARD_YEAR, month: WILDCARD, day: 1, dayOfWeek: WILDCARD }];
+}
+
+/** A backward clock set shorter than this does not repeat a billing already done. */
+const REPEAT_GUARD_MS = MS_PER_DAY;
+/** How far ahead the schedule is searched (covers 29 February patterns). */
+const SEARCH_DAYS = 366 * 8;
+
+function validateSchedule(entries: ExecutionTime[]): ExecutionTime[] {
+  if (!Array.isArray(entries) || entries.length > 12) throw new RangeError("billing schedule needs 0..12 execution times");
+  return entries.map((e, i) => {
+    const fail = (msg: string): never => {
+      throw new RangeError(`billing schedule entry ${i}: ${msg}`);
+    };
+    if (!Number.isInteger(e.second) || e.second < 0 || e.second >= 86_400) fail(`time ${e.second} s must be 0..86399`);
+    if (e.year !== WILDCARD_YEAR && (!Number.isInteger(e.year) || e.year < 1970 || e.year > 9999)) fail(`year ${e.year} must be 1970..9999 or 0xFFFF`);
+    if (e.month !== WILDCARD && (!Number.isInteger(e.month) || e.month < 1 || e.month > 12)) fail(`month ${e.month} must be 1..12 or 0xFF`);
+    if (e.day !== WILDCARD && e.day !== 0xfe && e.day !== 0xfd && (!Number.isInteger(e.day) || e.day < 1 || e.day > 31)) fail(`day ${e.day} must be 1..31, 0xFD, 0xFE or 0xFF`);
+    if (e.dayOfWeek !== WILDCARD && (!Number.isInteger(e.dayOfWeek) || e.dayOfWeek < 1 || e.dayOfWeek > 7)) fail(`day of week ${e.dayOfWeek} must be 1..7 or 0xFF`);
+    return { ...e };
+  });
+}
+
+/**
+ * End of billing period (class 22 single-action schedule driving the billing profile, class 7):
+ * captures the clock, every energy register and every maximum demand with its capture time,
+ * then resets the maximum demands. Energy registers are never reset.
+ */
+export class Billing {
+  readonly profile: CircularProfile;
+  /** Billing periods closed since manufacture (scheduled and on command). */
+  count = 0;
+  private schedule: ExecutionTime[];
+  private nextUtc = Infinity;
+  /** Scheduled time of the last scheduled execution (to not repeat it after a small backward set). */
+  private lastScheduledUtc = -Infinity;
+  private readonly row: Float64Array;
+  private readonly energyReaders: (() => number)[];
+
+  constructor(private readonly clock: MeterClock, energy: EnergyRegisters, private readonly demand: DemandMeter, schedule: ExecutionTime[] = defaultBillingSchedule(), capacity = BILLING_PROFILE_ENTRIES) {
+    const energyRegisters = energy.descriptors();
+    const columns: CaptureColumn[] = [{ classId: 8, obis: "0.0.1.0.0.255", attribute: 2, dataIndex: 0 }];
+    for (const r of energyRegisters) columns.push({ classId: 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit });
+    for (let rate = 0; rate <= RATE_COUNT; rate++) {
+      const obis = `1.0.1.6.${rate}.255`;
+      columns.push({ classId: 4, obis, attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis, attribute: 5, dataIndex: 0 });
+    }
+    columns.push({ classId: 4, obis: "1.0.2.6.0.255", attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis: "1.0.2.6.0.255", attribute: 5, dataIndex: 0 });
+    this.profile = new CircularProfile(BILLING_PROFILE_OBIS, columns, 0, capacity);
+    this.row = new Float64Array(columns.length);
+    this.energyReaders = energyRegisters.map((r) => r.read);
+    this.schedule = validateSchedule(schedule);
+    this.nextUtc = this.nextExecutionAfter(clock.nowUtcMs());
+  }
+
+  get executionTimes(): readonly ExecutionTime[] {
+    return this.schedule;
+  }
+
+  /** UTC ms of the next scheduled end of billing period (Infinity if none). */
+  get nextExecutionUtc(): number {
+    return this.nextUtc;
+  }
+
+  /** Class 22 execution_time write. */
+  setSchedule(entries: ExecutionTime[]): void {
+    this.schedule = validateSchedule(entries);
+    this.nextUtc = this.nextExecutionAfter(this.clock.nowUtcMs());
+  }
+
+  /** Per tick, after energy and demand. No allocation unless a billing period ends. */
+  tick(nowUtc: number): void {
+    if (nowUtc < this.nextUtc) return;
+    this.lastScheduledUtc = this.nextUtc;
+    this.capture(nowUtc);
+    this.nextUtc = this.nextExecutionAfter(nowUtc);
+  }
+
+  /** End of billing period now (on command, or scheduled): one profile row, then max demand reset. */
+  capture(atUtc: number = this.clock.nowUtcMs()): void {
+    const row = this.row;
+    const d = this.demand;
+    let c = 0;
+    row[c++] = atUtc;
+    for (let i = 0; i < this.energyReaders.length; i++) row[c++] = this.energyReaders[i]();
+    for (let rate = 0; rate <= RATE_COUNT; rate++) {
+      row[c++] = d.maxImport[rate];
+      row[c++] = d.maxImportTime[rate];
+    }
+    row[c++] = d.maxExport;
+    row[c++] = d.maxExportTime;
+    this.profile.append(row);
+    d.resetMax();
+    this.count++;
+  }
+
+  /**
+   * The clock was set. Forward over a scheduled time: that billing runs now (once). Backward by
+   * less than a day: a billing already done is not repeated.
+   */
+  onTimeChange(oldUtc: number, newUtc: number): void {
+    if (newUtc >= oldUtc) {
+      if (this.nextUtc <= newUtc) {
+        this.lastScheduledUtc = this.nextUtc;
+        this.capture(newUtc);
+      }
+      this.nextUtc = this.nextExecutionAfter(newUtc);
+      return;
+    }
+    const guard = this.lastScheduledUtc > newUtc && this.lastScheduledUtc - newUtc < REPEAT_GUARD_MS;
+    this.nextUtc = this.nextExecutionAfter(guard ? this.lastScheduledUtc : newUtc);
+  }
+
+  /** First scheduled execution strictly after `utcMs` (Infinity if none within the search window). */
+  nextExecutionAfter(utcMs: number): number {
+    if (this.schedule.length === 0) return Infinity;
+    const firstDay = dayNumber(this.clock.localMs(utcMs)) - 1;
+    for (let day = firstDay; day < firstDay + SEARCH_DAYS; day++) {
+      let best = Infinity;
+      for (const e of this.schedule) {
+        if (!dateMatches(day, e.year, e.month, e.day, e.dayOfWeek)) continue;
+        const at = this.clock.localToUtc(day * MS_PER_DAY + e.second * 1000);
+        if (at > utcMs && at < best) best = at;
+      }
+      if (best < Infinity) return best;
+    }
+    return Infinity;
+  }
+}
