@@ -1,0 +1,363 @@
+import type { DigitalIn, Spi } from "../../hal";
+import type { Rational } from "../../metrology/rational";
+import {
+  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
+  SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED,
+  SAMPLE_FLAG_SAG,
+} from "../metering-ic";
+import { type Atm90e26Calibration, Atm90e26CalibrationStore, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
+import {
+  ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP, fromS16, fromSignMagnitude,
+  SMALL_POWER_KEY, SOFT_RESET_KEY, START_CALIBRATE, START_CHECKED, START_POWER_ON, SYS_ADJ_ERR, SYS_CAL_ERR,
+  SYS_REVP_CHG, SYS_SAG_WARN, toSignMagnitude,
+} from "./registers";
+
+export { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
+
+export interface Atm90e26DriverOptions {
+  /** IRQ pin (active high while any SysStatus bit is set): SysStatus is read only when it is high. */
+  irq?: DigitalIn;
+  /** WarnOut pin (CalErr, or sag with FuncEn.SagWo). */
+  warnOut?: DigitalIn;
+}
+
+const READ = 0x80;
+const FUNC_EN_DEFAULT = 0x000c;
+
+/** Energy registers read every tick, in order, and what they add to. */
+const ENERGY = [ATM90E26.APenergy, ATM90E26.ANenergy, ATM90E26.RPenergy, ATM90E26.RNenergy] as const;
+const AP = 0;
+const AN = 1;
+const RP = 2;
+const RN = 3;
+
+/** Outcome of the per-tick liveness probe. */
+const PROBE_OK = 0;
+const PROBE_RESET = 1;
+const PROBE_BUS = 2;
+
+/**
+ * ATM90E26 over SPI (mode 3, <= 160 kHz): 24-clock frames `[R|addr7][data16]`, one register per
+ * chip-select frame. Calibration is written in the order of chips.md B1 with CS1/CS2 computed
+ * here; each tick probes CalStart/FuncEn (reset, brown-out and dead/shifted bus), reads SysStatus
+ * when the IRQ pin says so, and verifies every read-with-reset energy read against LastData.
+ * No allocation per tick: one 3-byte frame, preallocated counters.
+ */
+export class Atm90e26Driver implements MeteringIc {
+  readonly chip = "atm90e26" as const;
+  spiTransactions = 0;
+  spiBytes = 0;
+  readonly calibration: Atm90e26CalibrationStore;
+  /** Absolute energies the chip counted (no forward/reverse cancellation), LSB since start. */
+  absoluteActiveLsb = 0;
+  absoluteReactiveLsb = 0;
+  /** Verification failures and retries, for tests and diagnostics. */
+  readonly counters = { verifyRetries: 0, deferredTicks: 0, recovered: 0, lost: 0, reinits: 0 };
+
+  private readonly frame = new Uint8Array(3);
+  private readonly deltas = new Int32Array(4);
+  /** Energy register whose read-with-reset value is only in the chip's LastData (-1: none). */
+  private pendingIndex = -1;
+  private needsInit = true;
+  private scale: Rational;
+  private readonly irq: DigitalIn | undefined;
+  private readonly warnOut: DigitalIn | undefined;
+  /** SysStatus bits seen on a verified read that the metrology has not yet been told about. */
+  private statusPending = 0;
+
+  constructor(private readonly spi: Spi, calibration: Atm90e26Calibration = DEFAULT_ATM90E26_CALIBRATION, options: Atm90e26DriverOptions = {}) {
+    this.calibration = new Atm90e26CalibrationStore(calibration);
+    this.scale = { num: 100_000, den: calibration.meterConstant };
+    this.irq = options.irq;
+    this.warnOut = options.warnOut;
+  }
+
+  /** Energy LSB (0.1 CF pulse) -> mWh: Wh = raw * 100 / MC. */
+  get energyScale(): Rational {
+    return this.scale;
+  }
+
+  // ------------------------------------------------------------------ register access
+
+  /** One read frame; returns the 16 bits received. */
+  read(register: Atm90e26Register): number {
+    const f = this.frame;
+    f[0] = READ | register.address;
+    f[1] = 0;
+    f[2] = 0;
+    this.spi.transfer(f);
+    this.spi.flush(true);
+    this.spiTransactions++;
+    this.spiBytes += 3;
+    return (f[1] << 8) | f[2];
+  }
+
+  /** One write frame (exactly 24 clocks). */
+  write(register: Atm90e26Register, value: number): void {
+    const f = this.frame;
+    f[0] = register.address & 0x7f;
+    f[1] = (value >> 8) & 0xff;
+    f[2] = value & 0xff;
+    this.spi.write(f);
+    this.spi.flush(true);
+    this.spiTransactions++;
+    this.spiBytes += 3;
+  }
+
+  /**
+   * Reads a register and confirms the value with LastData. On a mismatch LastData is read once
+   * more: two agreeing answers out of three win. Returns -1 when nothing agrees; the chip's
+   * LastData then still holds the value (the caller must not touch the bus before recovering it).
+   */
+  readVerified(register: Atm90e26Register): number {
+    const value = this.read(register);
+    const last = this.read(ATM90E26.LastData);
+    if (value === last) return value;
+    this.counters.verifyRetries++;
+    const again = this.read(ATM90E26.LastData);
+    if (again === last || again === value) return again;
+    return -1;
+  }
+
+  // ------------------------------------------------------------------ initialisation
+
+  init(): IcStatus {
+    this.needsInit = true;
+    const k = this.calibration.current;
+    this.scale = k.meterConstant === this.scale.den ? this.scale : { num: 100_000, den: k.meterConstant };
+    this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
+    this.write(ATM90E26.FuncEn, k.funcEn);
+    this.write(ATM90E26.SagTh, sagThreshold(k));
+    // Metering calibration (21H-2BH): PLconstH only takes effect once PLconstL is written.
+    this.write(ATM90E26.CalStart, START_CALIBRATE);
+    const metering = meteringRegisterValues(k);
+    for (let i = 0; i < metering.length; i++) this.write(METERING_REGS[i], metering[i]);
+    this.write(ATM90E26.CS1, atmChecksum(metering));
+    // Measurement calibration (31H-3AH).
+    this.write(ATM90E26.AdjStart, START_CALIBRATE);
+    const measurement = measurementRegisterValues(k);
+    for (let i = 0; i < measurement.length; i++) this.write(MEASUREMENT_REGS[i], measurement[i]);
+    this.write(ATM90E26.CS2, atmChecksum(measurement));
+    this.write(ATM90E26.CalStart, START_CHECKED);
+    this.write(ATM90E26.AdjStart, START_CHECKED);
+    const status = this.readVerified(ATM90E26.SysStatus);
+    const calStart = this.read(ATM90E26.CalStart);
+    const adjStart = this.read(ATM90E26.AdjStart);
+    const funcEn = this.read(ATM90E26.FuncEn);
+    if (calStart !== START_CHECKED || adjStart !== START_CHECKED || funcEn !== k.funcEn) {
+      const dead = calStart === 0 || calStart === 0xffff;
+      return dead ? "not-responding" : "verify-failed";
+    }
+    if (status < 0 || (status & (SYS_CAL_ERR | SYS_ADJ_ERR)) !== 0) return "verify-failed";
+    this.needsInit = false;
+    this.pendingIndex = -1;
+    this.statusPending = 0;
+    this.counters.reinits++;
+    return "ok";
+  }
+
+  /**
+   * Enters small-power mode (offset calibration: Pmean/Qmean read the raw product, ~2 mW/LSB)
+   * or leaves it. Used by the calibration procedure.
+   */
+  setSmallPowerMode(on: boolean): void {
+    this.write(ATM90E26.SmallPMod, on ? SMALL_POWER_KEY : 0);
+  }
+
+  // ------------------------------------------------------------------ per tick
+
+  sample(s: MeteringSample): IcStatus {
+    const d = this.deltas;
+    d.fill(0);
+    s.flags = 0;
+    s.energyDeferred = false;
+    s.energyMayBeLost = false;
+    this.publishEnergy(s);
+    if (this.needsInit) {
+      const st = this.init();
+      if (st !== "ok") {
+        s.energyDeferred = true;
+        this.counters.deferredTicks++;
+        return st;
+      }
+      s.flags |= SAMPLE_FLAG_REINITIALISED;
+    }
+
+    // A read-with-reset value left in LastData by an unverifiable read: fetch it first.
+    let recovered = -1;
+    if (this.pendingIndex >= 0) {
+      const a = this.read(ATM90E26.LastData);
+      const b = this.read(ATM90E26.LastData);
+      if (a === b) recovered = a;
+    }
+
+    const probe = this.probe();
+    if (probe !== PROBE_OK) {
+      if (this.pendingIndex >= 0) this.givePendingUp(s);
+      if (probe === PROBE_RESET) return this.reinitAfterLoss(s);
+      s.energyDeferred = true;
+      this.counters.deferredTicks++;
+      return "not-responding";
+    }
+    if (this.pendingIndex >= 0) {
+      if (recovered >= 0) {
+        d[this.pendingIndex] += recovered;
+        this.counters.recovered++;
+        this.pendingIndex = -1;
+      } else {
+        this.givePendingUp(s);
+      }
+    }
+
+    // SysStatus is read-with-clear: only when the IRQ pin says a bit is set (or it is not wired).
+    let chipStopped = false;
+    if (this.irq === undefined || this.irq.read() === 1 || (this.warnOut !== undefined && this.warnOut.read() === 1)) {
+      const status = this.readVerified(ATM90E26.SysStatus);
+      if (status > 0) {
+        this.statusPending |= status;
+        chipStopped = (status & (SYS_CAL_ERR | SYS_ADJ_ERR)) !== 0;
+      }
+    }
+    const en = this.read(ATM90E26.EnStatus);
+
+    for (let i = 0; i < ENERGY.length; i++) {
+      const v = this.readVerified(ENERGY[i]);
+      if (v < 0) {
+        // The value is now only in LastData: stop touching the bus, recover it next tick.
+        this.pendingIndex = i;
+        this.counters.deferredTicks++;
+        s.energyDeferred = true;
+        this.publishEnergy(s);
+        return "verify-failed";
+      }
+      d[i] += v;
+    }
+    this.publishEnergy(s);
+
+    if (chipStopped) return this.reinitAfterLoss(s);
+
+    const status = this.statusPending;
+    this.statusPending = 0;
+    if (status & SYS_SAG_WARN) s.flags |= SAMPLE_FLAG_SAG;
+    if (status & SYS_REVP_CHG) s.flags |= SAMPLE_FLAG_DIRECTION_CHANGED;
+    if ((en & EN_LLINE) === 0) s.flags |= SAMPLE_FLAG_NEUTRAL_METERED;
+    if (en & EN_PNOLOAD) s.flags |= SAMPLE_FLAG_ACTIVE_NO_LOAD;
+    if (en & EN_REVP) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
+    this.readInstantaneous(s);
+    if (s.reactivePowerMilliVar < 0) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
+    return "ok";
+  }
+
+  /** Reads the absolute-energy registers (never cancelled) into the running totals. */
+  readAbsoluteEnergy(): boolean {
+    const at = this.readVerified(ATM90E26.ATenergy);
+    if (at < 0) return false;
+    this.absoluteActiveLsb += at;
+    const rt = this.readVerified(ATM90E26.RTenergy);
+    if (rt < 0) return false;
+    this.absoluteReactiveLsb += rt;
+    return true;
+  }
+
+  /**
+   * CalStart must read 0x8765 and FuncEn the configured value. Both back at their power-on
+   * values (or FuncEn changed under a sound bus) = the chip was reset; anything else that does
+   * not repeat = the bus is unusable this tick (nothing read-with-reset is touched).
+   */
+  private probe(): number {
+    const funcEn = this.calibration.current.funcEn;
+    let cal = this.read(ATM90E26.CalStart);
+    if (cal !== START_CHECKED) {
+      const again = this.read(ATM90E26.CalStart);
+      if (again !== cal) return PROBE_BUS;
+      cal = again;
+    }
+    let fe = this.read(ATM90E26.FuncEn);
+    if (fe !== funcEn) {
+      const again = this.read(ATM90E26.FuncEn);
+      if (again !== fe) return PROBE_BUS;
+      fe = again;
+    }
+    if (cal === START_CHECKED && fe === funcEn) return PROBE_OK;
+    if (cal === START_POWER_ON && fe === FUNC_EN_DEFAULT) return PROBE_RESET;
+    if (cal === START_CHECKED && fe !== 0 && fe !== 0xffff) return PROBE_RESET; // FuncEn changed
+    return PROBE_BUS;
+  }
+
+  private givePendingUp(s: MeteringSample): void {
+    this.pendingIndex = -1;
+    this.counters.lost++;
+    s.energyMayBeLost = true;
+  }
+
+  /** The chip lost its state (reset, brown-out, CalErr/AdjErr): energy may be lost; re-init now. */
+  private reinitAfterLoss(s: MeteringSample): IcStatus {
+    s.energyMayBeLost = true;
+    this.needsInit = true;
+    const st = this.init();
+    if (st === "ok") s.flags |= SAMPLE_FLAG_REINITIALISED;
+    return "reset-detected";
+  }
+
+  private publishEnergy(s: MeteringSample): void {
+    const d = this.deltas;
+    s.activeEnergyLsb = d[AP] - d[AN];
+    s.reactiveEnergyLsb = d[RP] - d[RN];
+    s.apparentEnergyLsb = 0;
+    // The chip bills one line (its anti-tamper choice) into one set of registers.
+    s.neutralActiveEnergyLsb = s.activeEnergyLsb;
+    s.neutralReactiveEnergyLsb = s.reactiveEnergyLsb;
+    s.neutralApparentEnergyLsb = 0;
+  }
+
+  private readInstantaneous(s: MeteringSample): void {
+    s.voltageMilliV = this.read(ATM90E26.Urms) * 10;
+    s.currentMilliA = this.read(ATM90E26.Irms);
+    s.neutralCurrentMilliA = this.read(ATM90E26.Irms2);
+    // Pmean is 1 W/LSB; LSB holds 16 more fraction bits of the same reading.
+    const pmean = fromS16(this.read(ATM90E26.Pmean));
+    const lsb = this.read(ATM90E26.LSB);
+    s.activePowerMilliW = Math.round(((pmean * 65536 + lsb) * 1000) / 65536);
+    s.reactivePowerMilliVar = fromS16(this.read(ATM90E26.Qmean)) * 1000;
+    s.apparentPowerMilliVA = this.read(ATM90E26.Smean) * 1000;
+    s.neutralActivePowerMilliW = fromS16(this.read(ATM90E26.Pmean2)) * 1000;
+    // PowerF is sign-magnitude with the sign of active power; the interface wants the sign of
+    // reactive power (negative = capacitive).
+    const pf = fromSignMagnitude(this.read(ATM90E26.PowerF));
+    const magnitude = pf < 0 ? -pf : pf;
+    s.powerFactorMilli = s.reactivePowerMilliVar < 0 ? -magnitude : magnitude;
+    s.frequencyMilliHz = this.read(ATM90E26.Freq) * 10;
+  }
+}
+
+const METERING_REGS = [
+  ATM90E26.PLconstH, ATM90E26.PLconstL, ATM90E26.Lgain, ATM90E26.Lphi, ATM90E26.Ngain, ATM90E26.Nphi,
+  ATM90E26.PStartTh, ATM90E26.PNolTh, ATM90E26.QStartTh, ATM90E26.QNolTh, ATM90E26.MMode,
+] as const;
+
+const MEASUREMENT_REGS = [
+  ATM90E26.Ugain, ATM90E26.IgainL, ATM90E26.IgainN, ATM90E26.Uoffset, ATM90E26.IoffsetL, ATM90E26.IoffsetN,
+  ATM90E26.PoffsetL, ATM90E26.QoffsetL, ATM90E26.PoffsetN, ATM90E26.QoffsetN,
+] as const;
+
+/** Register values of 21H-2BH in address order (the CS1 input). */
+export function meteringRegisterValues(k: Atm90e26Calibration): number[] {
+  return [
+    Math.floor(k.plConst / 0x10000) & 0xffff, k.plConst & 0xffff,
+    k.lgain & 0xffff, toSignMagnitude(k.lphi), k.ngain & 0xffff, toSignMagnitude(k.nphi),
+    k.pStartTh & 0xffff, k.pNolTh & 0xffff, k.qStartTh & 0xffff, k.qNolTh & 0xffff, k.mmode & 0xffff,
+  ];
+}
+
+/** Register values of 31H-3AH in address order (the CS2 input). */
+export function measurementRegisterValues(k: Atm90e26Calibration): number[] {
+  return [
+    k.ugain & 0x7fff, k.igainL & 0xffff, k.igainN & 0xffff, k.uoffset & 0xffff, k.ioffsetL & 0xffff, k.ioffsetN & 0xffff,
+    k.poffsetL & 0xffff, k.qoffsetL & 0xffff, k.poffsetN & 0xffff, k.qoffsetN & 0xffff,
+  ];
+}
+
+/** SagTh = 100 * Un * sqrt2 * x% / (4 * Ugain / 32768) (chips.md B2). */
+export function sagThreshold(k: Atm90e26Calibration): number {
+  return Math.min(0xffff, Math.round((100 * k.nominalVoltageV * Math.SQRT2 * (k.sagPercent / 100)) / ((4 * k.ugain) / 32768)));
+}
