@@ -1,5 +1,5 @@
 import type { Clock } from "../hal";
-import { dayNumber, MS_PER_DAY, MS_PER_MINUTE, yearOfDays } from "./civil-date";
+import { dayNumber, daysFromCivil, MS_PER_DAY, MS_PER_MINUTE, yearOfDays } from "./civil-date";
 import { CLOCK_STATUS, DAY_LAST, dstPatternDay, type DateTimeFields, utcToDateTime } from "./dlms-datetime";
 import { ALARM, type EventLogs } from "./event-log";
 
@@ -58,7 +58,9 @@ export class MeterClock {
   private standardOffset: number;
   private dstSettings: DstSettings;
   private statusBits = 0;
-  private cachedYear = NaN;
+  /** UTC range of the cached year (local standard time), so the tick skips the year arithmetic. */
+  private cachedFromUtc = 0;
+  private cachedToUtc = -1;
   private cachedBeginUtc = 0;
   private cachedEndUtc = 0;
   private lastDst: boolean;
@@ -90,7 +92,7 @@ export class MeterClock {
 
   set timeZone(minutes: number) {
     this.standardOffset = checkOffset(-minutes);
-    this.cachedYear = NaN;
+    this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
   }
 
@@ -101,14 +103,13 @@ export class MeterClock {
   /** Replaces the DST rules (class 8 attributes 5..8). */
   setDst(settings: DstSettings): void {
     this.dstSettings = checkDst(settings);
-    this.cachedYear = NaN;
+    this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
   }
 
   isDst(utcMs: number): boolean {
     if (!this.dstSettings.enabled) return false;
-    const year = yearOfDays(dayNumber(utcMs + this.standardOffset * MS_PER_MINUTE));
-    if (year !== this.cachedYear) this.cacheYear(year);
+    if (utcMs < this.cachedFromUtc || utcMs >= this.cachedToUtc) this.cacheYear(yearOfDays(dayNumber(utcMs + this.standardOffset * MS_PER_MINUTE)));
     if (this.cachedBeginUtc <= this.cachedEndUtc) return utcMs >= this.cachedBeginUtc && utcMs < this.cachedEndUtc;
     return utcMs >= this.cachedBeginUtc || utcMs < this.cachedEndUtc;
   }
@@ -123,7 +124,7 @@ export class MeterClock {
       if (this.cachedBeginUtc > utcMs && this.cachedBeginUtc < best) best = this.cachedBeginUtc;
       if (this.cachedEndUtc > utcMs && this.cachedEndUtc < best) best = this.cachedEndUtc;
     }
-    this.cachedYear = NaN;
+    this.invalidateCache();
     return best;
   }
 
@@ -226,7 +227,13 @@ export class MeterClock {
     const endDay = dstPatternDay(year, s.end.month, s.end.day, s.end.dayOfWeek);
     this.cachedBeginUtc = beginDay * MS_PER_DAY + (s.begin.minuteOfDay - this.standardOffset) * MS_PER_MINUTE;
     this.cachedEndUtc = endDay * MS_PER_DAY + (s.end.minuteOfDay - this.standardOffset - s.deviationMinutes) * MS_PER_MINUTE;
-    this.cachedYear = year;
+    this.cachedFromUtc = daysFromCivil(year, 1, 1) * MS_PER_DAY - this.standardOffset * MS_PER_MINUTE;
+    this.cachedToUtc = daysFromCivil(year + 1, 1, 1) * MS_PER_DAY - this.standardOffset * MS_PER_MINUTE;
+  }
+
+  private invalidateCache(): void {
+    this.cachedFromUtc = 0;
+    this.cachedToUtc = -1;
   }
 }
 

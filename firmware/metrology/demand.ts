@@ -1,6 +1,8 @@
 import { MS_PER_MINUTE } from "./civil-date";
 import { RATE_COUNT } from "./energy-registers";
 
+const floor = Math.floor;
+
 export interface DemandSettings {
   /** Demand period, seconds (class 5 period x number_of_periods); must divide a day. */
   periodS: number;
@@ -67,7 +69,7 @@ export class DemandMeter {
   /** Starts (or restarts) the aligned sub-period containing `utcMs`. */
   start(utcMs: number): void {
     const align = this.alignOffsetMinutes() * MS_PER_MINUTE;
-    this.subEndUtc = (Math.floor((utcMs + align) / this.subMs) + 1) * this.subMs - align;
+    this.subEndUtc = (floor((utcMs + align) / this.subMs) + 1) * this.subMs - align;
   }
 
   /** Adds one tick's energy (mWh) ending at `nowUtc`; `rate` is the tariff at the tick's end. No allocation. */
@@ -81,8 +83,8 @@ export class DemandMeter {
       this.subEndUtc += this.subMs;
       if (this.subEndUtc <= nowUtc) this.start(nowUtc);
     }
-    this.currentAverageImport = Math.floor(((this.importRingSum - this.importRing[this.head] + this.currentImport) * 3600) / this.periodS);
-    this.currentAverageExport = Math.floor(((this.exportRingSum - this.exportRing[this.head] + this.currentExport) * 3600) / this.periodS);
+    this.currentAverageImport = floor(((this.importRingSum - this.importRing[this.head] + this.currentImport) * 3600) / this.periodS);
+    this.currentAverageExport = floor(((this.exportRingSum - this.exportRing[this.head] + this.currentExport) * 3600) / this.periodS);
   }
 
   /**
@@ -132,8 +134,8 @@ export class DemandMeter {
     this.head = h + 1 === this.subperiods ? 0 : h + 1;
     this.currentImport = 0;
     this.currentExport = 0;
-    const importDemand = Math.floor((this.importRingSum * 3600) / this.periodS);
-    const exportDemand = Math.floor((this.exportRingSum * 3600) / this.periodS);
+    const importDemand = floor((this.importRingSum * 3600) / this.periodS);
+    const exportDemand = floor((this.exportRingSum * 3600) / this.periodS);
     this.lastAverageImport = importDemand;
     this.lastAverageExport = exportDemand;
     if (importDemand > this.maxImport[0]) {

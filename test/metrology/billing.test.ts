@@ -1,0 +1,147 @@
+import { BILLING_PROFILE_OBIS } from "../../firmware/metrology/billing";
+import { constant, Rig, type TickEnergy, utcOf } from "./harness";
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+/** Rate of the default calendar in force during the second before `utcEnd` (independent of the firmware: uses Intl). */
+function defaultRateBefore(utcEnd: number): number {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", weekday: "short", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date(utcEnd - 1000));
+  const weekday = parts.find((p) => p.type === "weekday")!.value;
+  const hour = Number(parts.find((p) => p.type === "hour")!.value);
+  return weekday !== "Sat" && weekday !== "Sun" && hour >= 7 && hour < 23 ? 1 : 2;
+}
+
+describe("demand", () => {
+  it("block demand: current average grows through the period, max per rate with capture time at the period end", () => {
+    const start = utcOf("2026-03-02T06:45:00", 60); // Monday
+    const rig = new Rig(start, (utc, out) => (out.active = utc <= start + 15 * MIN ? 2 : 1));
+    rig.runToUtc(start + 7.5 * MIN);
+    expect(rig.metering.demand.currentAverageImport).toBe(3600); // 900 mWh so far over 900 s
+    rig.runToUtc(start + 30 * MIN);
+    const d = rig.metering.demand;
+    // 06:45-07:00 (T2): 1800 mWh -> 7200 mW; 07:00-07:15 (T1): 900 mWh -> 3600 mW.
+    expect(Array.from(d.maxImport)).toEqual([7200, 3600, 7200, 0, 0]);
+    expect(Array.from(d.maxImportTime).slice(0, 3)).toEqual([start + 15 * MIN, start + 30 * MIN, start + 15 * MIN]);
+    expect(d.maxImportTime[3]).toBeNaN();
+    expect(d.lastAverageImport).toBe(3600);
+  });
+
+  it("sliding demand over 3 x 5 min: a 5-minute burst shows in three consecutive windows at a third", () => {
+    const start = utcOf("2026-03-02T10:00:00", 60);
+    const burst = (utc: number, out: TickEnergy): void => {
+      out.active = utc > start + 10 * MIN && utc <= start + 15 * MIN ? 31 : 1;
+    };
+    const rig = new Rig(start, burst, { demand: { periodS: 900, subperiods: 3 } });
+    const windows: number[] = [];
+    rig.afterTick = () => {
+      if ((rig.port.wallClockMs() - start) % (5 * MIN) === 0) windows.push(rig.metering.demand.lastAverageImport);
+    };
+    rig.runToUtc(start + 35 * MIN);
+    // Sub-periods: 300, 300, 9300, 300, 300, 300, 300 mWh; window = sum of last 3 * 4 mW.
+    expect(windows).toEqual([1200, 2400, 39600, 39600, 39600, 3600, 3600]);
+    expect(rig.metering.demand.maxImport[0]).toBe(39600);
+    expect(rig.metering.demand.maxImportTime[0]).toBe(start + 15 * MIN);
+  });
+
+  it("rejects a period that does not divide into sub-periods dividing the day", () => {
+    expect(() => new Rig(0, constant(1), { demand: { periodS: 700, subperiods: 1 } })).toThrow(/demand period/);
+    expect(() => new Rig(0, constant(1), { demand: { periodS: 900, subperiods: 7 } })).toThrow(/demand period/);
+  });
+});
+
+describe("billing", () => {
+  it("on command: a row with clock, every register and max demands; max demands reset, registers not", () => {
+    const start = utcOf("2026-03-02T10:00:00", 60);
+    const rig = new Rig(start, constant(2, 1, 3));
+    rig.runToUtc(start + 30 * MIN);
+    rig.metering.billing.capture();
+    const p = rig.metering.billing.profile;
+    expect(p.obis).toBe(BILLING_PROFILE_OBIS);
+    expect(p.capacity).toBeGreaterThanOrEqual(13);
+    const row = new Float64Array(p.columns.length);
+    p.readEntry(0, row);
+    const col = (obis: string, attribute = 2): number => row[p.columns.findIndex((c) => c.obis === obis && c.attribute === attribute)];
+    expect(row[0]).toBe(start + 30 * MIN);
+    expect(col("1.0.1.8.0.255")).toBe(3600);
+    expect(col("1.0.1.8.1.255")).toBe(3600);
+    expect(col("1.0.5.8.0.255")).toBe(1800); // Q1
+    expect(col("1.0.9.8.0.255")).toBe(5400);
+    expect(col("1.0.15.8.0.255")).toBe(3600);
+    expect(col("1.0.1.6.0.255")).toBe(7200);
+    expect(col("1.0.1.6.1.255", 5)).toBe(start + 15 * MIN);
+    expect(rig.metering.demand.maxImport[0]).toBe(0);
+    expect(rig.energy.activeImport).toBe(3600);
+    expect(rig.metering.billing.count).toBe(1);
+  });
+
+  it("a forward set over the billing time bills once; a small backward set after it does not bill again", () => {
+    const start = utcOf("2026-03-31T23:50:00", 120);
+    const rig = new Rig(start, constant(1));
+    rig.runFor(60_000);
+    rig.clock.setTime(utcOf("2026-04-01T00:10:00", 120));
+    expect(rig.metering.billing.profile.entriesInUse()).toBe(1);
+    rig.runFor(60_000);
+    rig.clock.setTime(utcOf("2026-03-31T23:55:00", 120));
+    rig.runFor(30 * MIN);
+    expect(rig.metering.billing.profile.entriesInUse()).toBe(1);
+    expect(rig.metering.billing.nextExecutionUtc).toBe(utcOf("2026-05-01T00:00:00", 120));
+  });
+
+  it("a full year at 1 s ticks with monthly billing: 12 rows at local midnight of the 1st, exact energy and max demands", () => {
+    const start = utcOf("2026-01-01T00:00:00", 60);
+    // Month m has one 15-minute peak of (10 + 3m) mWh per second starting on day m+2 at hour (5m mod 24), minute 15(m mod 4).
+    const peaks = Array.from({ length: 12 }, (_, i) => {
+      const m = i + 1;
+      const from = new Date(Date.UTC(2026, i, m + 2, (5 * m) % 24, 15 * (m % 4)));
+      const local = from.toISOString().slice(0, 19);
+      const berlinOffset = m >= 4 && m <= 10 ? 120 : 60; // no peak falls on a DST day
+      const startUtc = utcOf(local, berlinOffset);
+      return { startUtc, endUtc: startUtc + 15 * MIN, level: 10 + 3 * m };
+    });
+    let k = 0;
+    const load = (utc: number, out: TickEnergy): void => {
+      while (k < 11 && utc > peaks[k].endUtc) k++;
+      out.active = utc > peaks[k].startUtc && utc <= peaks[k].endUtc ? peaks[k].level : 1;
+    };
+    const rig = new Rig(start, load);
+    const t0 = Date.now();
+    rig.runToUtc(utcOf("2027-01-01T00:00:01", 60));
+    const elapsed = Date.now() - t0;
+    const p = rig.metering.billing.profile;
+    expect(p.entriesInUse()).toBe(12);
+    const row = new Float64Array(p.columns.length);
+    const idx = (obis: string, attribute = 2): number => p.columns.findIndex((c) => c.obis === obis && c.attribute === attribute);
+    let periodStart = start;
+    for (let i = 0; i < 12; i++) {
+      p.readEntry(i, row);
+      const y = i === 11 ? 2027 : 2026;
+      const mm = String(i === 11 ? 1 : i + 2).padStart(2, "0");
+      const offset = i + 2 >= 4 && i + 2 <= 10 ? 120 : 60;
+      const capture = utcOf(`${y}-${mm}-01T00:00:00`, offset);
+      expect(new Date(row[0]).toISOString()).toBe(new Date(capture).toISOString());
+      const peaksSoFar = peaks.slice(0, i + 1).reduce((s, pk) => s + (pk.level - 1) * 900, 0);
+      expect(row[idx("1.0.1.8.0.255")]).toBe((capture - start) / 1000 + peaksSoFar);
+      const pk = peaks[i];
+      const peakRate = defaultRateBefore(pk.endUtc);
+      expect(row[idx("1.0.1.6.0.255")]).toBe(pk.level * 3600);
+      expect(row[idx("1.0.1.6.0.255", 5)]).toBe(pk.endUtc);
+      expect(row[idx(`1.0.1.6.${peakRate}.255`)]).toBe(pk.level * 3600);
+      expect(row[idx(`1.0.1.6.${peakRate}.255`, 5)]).toBe(pk.endUtc);
+      // The other rate's maximum is the base load, first reached at its first period end of the month.
+      const other = 3 - peakRate;
+      let firstOther = periodStart + 15 * MIN;
+      while (defaultRateBefore(firstOther) !== other) firstOther += 15 * MIN;
+      expect(row[idx(`1.0.1.6.${other}.255`)]).toBe(3600);
+      expect(row[idx(`1.0.1.6.${other}.255`, 5)]).toBe(firstOther);
+      expect(row[idx("1.0.1.6.3.255")]).toBe(0);
+      expect(row[idx("1.0.2.6.0.255")]).toBe(0);
+      const rates = [1, 2, 3, 4].map((r) => row[idx(`1.0.1.8.${r}.255`)]);
+      expect(rates.reduce((a, b) => a + b, 0)).toBe(row[idx("1.0.1.8.0.255")]);
+      periodStart = capture;
+    }
+    expect(rig.energy.activeImport).toBe(rig.importCounts);
+    expect(elapsed).toBeLessThan(60_000);
+    process.stdout.write(`year at 1 s ticks (tariff chain only): ${elapsed} ms\n`);
+  });
+});
