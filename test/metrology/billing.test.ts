@@ -2,7 +2,6 @@ import { BILLING_PROFILE_OBIS } from "../../firmware/metrology/billing";
 import { constant, Rig, type TickEnergy, utcOf } from "./harness";
 
 const MIN = 60_000;
-const DAY = 86_400_000;
 
 /** Rate of the default calendar in force during the second before `utcEnd` (independent of the firmware: uses Intl). */
 function defaultRateBefore(utcEnd: number): number {
