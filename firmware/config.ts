@@ -1,4 +1,9 @@
 import { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./drivers/ade7953/driver";
+import { type ButtonOptions, DEFAULT_BUTTON_OPTIONS } from "./drivers/button/button";
+import { defaultRelayConfig, type RelayConfig } from "./drivers/relay";
+import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
+import { defaultDisconnectorConfig, type DisconnectorConfig } from "./metrology/disconnector";
+import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -12,6 +17,12 @@ export interface MeterConfig {
   dst: "eu" | "none";
   serialNumber: string;
   firmwareId: string;
+  /** Disconnect relay kind and timings, class 70/71 defaults, display lists, button timing (issue 5). */
+  relay: RelayConfig;
+  disconnector: DisconnectorConfig;
+  limiter: LimiterConfig;
+  display: DisplayConfig;
+  button: ButtonOptions;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -23,5 +34,10 @@ export function defaultMeterConfig(): MeterConfig {
     dst: "eu",
     serialNumber: "00000001",
     firmwareId: "DLMSLITE-0.1.0",
+    relay: defaultRelayConfig(),
+    disconnector: defaultDisconnectorConfig(),
+    limiter: defaultLimiterConfig(),
+    display: defaultDisplayConfig(),
+    button: { ...DEFAULT_BUTTON_OPTIONS },
   };
 }

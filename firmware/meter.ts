@@ -1,6 +1,12 @@
 import type { Board, TimerId } from "./hal";
 import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "./drivers/ade7953/driver";
+import { Button } from "./drivers/button/button";
+import { Ht1621 } from "./drivers/ht1621/driver";
+import { createRelayDriver } from "./drivers/relay";
+import { Display } from "./display/display";
+import { Disconnector } from "./metrology/disconnector";
+import { Limiter } from "./metrology/limiter";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "./metrology/clock";
 import { EnergyRegisters } from "./metrology/energy-registers";
@@ -22,6 +28,13 @@ export class Meter {
   readonly tariffs: TariffMetering;
   /** Event logs and the alarm register: every feature records events here. */
   readonly events: EventLogs;
+  /** Class 70 disconnect control: the only owner of the relay. Comms calls its methods. */
+  readonly disconnector: Disconnector;
+  /** Class 71 limiter, evaluated every tick. */
+  readonly limiter: Limiter;
+  /** The LCD (HT1621) with its auto-scroll and manual lists. */
+  readonly display: Display;
+  readonly button: Button | null;
   /** The latest instantaneous values, refreshed every tick. */
   readonly instant: MeteringSample = newMeteringSample();
   /** Ticks completed since start. */
@@ -37,6 +50,16 @@ export class Meter {
     this.events = new EventLogs(() => board.clock.wallClockMs());
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events);
+    this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
+    this.limiter = new Limiter((obis) => this.register(obis), this.disconnector, this.events, board.clock, config.limiter);
+    const lcd = board.lcdCs && board.lcdWr && board.lcdData ? new Ht1621({ cs: board.lcdCs, wr: board.lcdWr, data: board.lcdData }) : null;
+    this.display = new Display(this, board.clock, lcd, config.display);
+    this.button = board.button ? new Button(board.button, board.clock, config.button) : null;
+    if (this.button) {
+      this.button.onShortPress = () => this.display.step();
+      this.button.onLongPress = () => this.disconnector.manualReconnect();
+    }
+    this.disconnector.onTransition = () => this.display.refresh();
     this.registerTable = this.buildRegisterTable();
   }
 
@@ -45,11 +68,17 @@ export class Meter {
     this.lastIcStatus = this.ic.init();
     if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
     this.tickTimer = this.board.clock.setInterval(() => this.tick(), this.config.tickMs);
+    this.disconnector.powerUp();
+    this.display.start();
+    this.button?.start();
   }
 
   stop(): void {
     if (this.tickTimer !== undefined) this.board.clock.clearTimer(this.tickTimer);
     this.tickTimer = undefined;
+    this.disconnector.stop();
+    this.display.stop();
+    this.button?.stop();
   }
 
   /** One metrology step: read the IC, accumulate. No allocation. */
@@ -64,6 +93,7 @@ export class Meter {
     // and neutral replaces this line with its choice).
     const billedActiveLsb = this.instant.activeEnergyLsb;
     this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
+    this.limiter.evaluate();
     this.ticks++;
   }
 

@@ -113,3 +113,25 @@ export function createSimBoard(clock: VirtualClock, chip: SpiSlave, log: Log): B
     meteringSpi: new SimSpi(chip),
   };
 }
+
+/** Relay, LCD and button pins (issue 5): the firmware drives the outputs, the emulators watch them. */
+export interface SimFrontPanel {
+  relaySetCoil: SimOutput;
+  relayResetCoil: SimOutput;
+  /** Monostable relay drive (used instead of the coils when the meter is configured so). */
+  relayOutput: SimOutput;
+  /** Auxiliary contact: 1 closed. */
+  relayContact: SimInput;
+  lcdCs: SimOutput;
+  lcdWr: SimOutput;
+  lcdData: SimOutput;
+  /** Push button to ground with a pull-up: 1 released, 0 pressed. */
+  button: SimInput;
+}
+
+export function createSimFrontPanel(): SimFrontPanel {
+  return {
+    relaySetCoil: new SimOutput(), relayResetCoil: new SimOutput(), relayOutput: new SimOutput(), relayContact: new SimInput(1),
+    lcdCs: new SimOutput(), lcdWr: new SimOutput(), lcdData: new SimOutput(), button: new SimInput(1),
+  };
+}

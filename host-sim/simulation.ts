@@ -5,6 +5,7 @@ import { createSimBoard, SimLog } from "./board";
 import { Ade7953Emulator } from "./emulators/ade7953/emulator";
 import type { SpiSlave } from "./emulators/line";
 import { ScenarioLine } from "./grid/line-source";
+import { attachFrontPanel, type FrontPanel } from "./front-panel";
 import type { Scenario, ScenarioEvent } from "./grid/scenario";
 import { VirtualClock } from "./virtual-clock";
 
@@ -36,6 +37,8 @@ export class Simulation {
   readonly chip: Ade7953Emulator;
   readonly log: SimLog;
   readonly board: Board;
+  /** Relay with contacts, HT1621 LCD and button on the board's pins (issue 5). */
+  readonly panel: FrontPanel;
   readonly config: MeterConfig;
   meter: Meter;
 
@@ -46,6 +49,7 @@ export class Simulation {
     this.config = { ...defaultMeterConfig(), chip: scenario.chip, utcOffsetMinutes: scenario.utcOffsetMinutes, dst: scenario.dst, ...options.config };
     this.chip = new Ade7953Emulator(this.line, () => this.clock.nowMs());
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log);
+    this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {
       const handler = handlers.get(event.type);

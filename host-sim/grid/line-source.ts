@@ -10,6 +10,8 @@ export class ScenarioLine implements LineSource {
   private readonly outages: { from: number; to: number }[] = [];
   /** Tamper or test overrides applied on top of the load (e.g. neutral current). */
   override: Partial<LineConditions> = {};
+  /** Devices between the line and the load (the disconnect relay): applied last, each returns until when it holds. */
+  readonly filters: { apply(timeMs: number, out: LineConditions): number }[] = [];
 
   constructor(private readonly scenario: Scenario) {}
 
@@ -40,6 +42,7 @@ export class ScenarioLine implements LineSource {
         end = Math.min(end, o.from);
       }
     }
+    for (const f of this.filters) end = Math.min(end, f.apply(timeMs, out));
     return end;
   }
 

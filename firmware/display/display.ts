@@ -1,0 +1,346 @@
+import type { Clock, TimerId } from "../hal";
+import type { Ht1621 } from "../drivers/ht1621/driver";
+import { ALARM } from "../metrology/event-log";
+import type { Disconnector } from "../metrology/disconnector";
+import type { RegisterDescriptor, Unit } from "../metrology/register-table";
+import type { MeteringSample } from "../drivers/metering-ic";
+import type { IcStatus } from "../drivers/metering-ic";
+import type { EventLogs } from "../metrology/event-log";
+import { formatFixed, formatText, shortCode, digitGlyph } from "./format";
+import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, setSegment, UNIT_SEGMENTS } from "./glass";
+
+/** Display codes that are not registers (IEC 62056-21 style C.D.E: 0.9.1 time, 0.9.2 date). */
+export const DISPLAY_TIME = "1.0.0.9.1.255";
+export const DISPLAY_DATE = "1.0.0.9.2.255";
+/** Active firmware identifier (dlms-lite.md): shows the version part, e.g. 0.1.0. */
+export const DISPLAY_FIRMWARE = "1.0.0.2.0.255";
+
+export interface DisplayItemConfig {
+  obis: string;
+  /** Digits after the decimal point (default by unit: kWh 2, kW 3, V 1, A 2, m3 3, Hz 2). */
+  decimals?: number;
+}
+
+export interface DisplayConfig {
+  /** Billing values shown in turn (OBIS codes; entries the meter does not have are skipped). */
+  autoList: (string | DisplayItemConfig)[];
+  /** The longer list a button press steps through. */
+  manualList: (string | DisplayItemConfig)[];
+  scrollMs: number;
+  /** Values are redrawn this often (only changed RAM addresses go to the chip). */
+  refreshMs: number;
+  /** Back to the auto-scroll list after this long without a press. */
+  manualTimeoutMs: number;
+}
+
+export function defaultDisplayConfig(): DisplayConfig {
+  const billing = ["1.0.1.8.0.255", "1.0.1.8.1.255", "1.0.1.8.2.255", "1.0.1.8.3.255", "1.0.1.8.4.255", "1.0.2.8.0.255", "1.0.1.6.0.255"];
+  return {
+    autoList: billing,
+    manualList: [
+      ...billing,
+      "1.0.32.7.0.255", "1.0.31.7.0.255", "1.0.1.7.0.255", "1.0.2.7.0.255", "1.0.14.7.0.255", "1.0.1.4.0.255",
+      "1.0.1.6.1.255", "1.0.1.6.2.255", "1.0.1.6.3.255", "1.0.1.6.4.255", "1.0.2.6.0.255",
+      "7.0.3.0.0.255", "8.0.1.0.0.255", DISPLAY_DATE, DISPLAY_TIME, DISPLAY_FIRMWARE,
+    ],
+    scrollMs: 8000,
+    refreshMs: 1000,
+    manualTimeoutMs: 60_000,
+  };
+}
+
+/** What the display reads from the meter (the Meter satisfies it). */
+export interface DisplaySource {
+  register(obis: string): RegisterDescriptor | undefined;
+  readonly instant: MeteringSample;
+  readonly events: EventLogs;
+  readonly lastIcStatus: IcStatus;
+  readonly disconnector: Disconnector;
+  readonly config: { firmwareId: string };
+  /** The meter's DLMS clock: local time with its time zone and DST, and its invalid flag. */
+  readonly clock: { localMs(utcMs: number): number; readonly invalid: boolean };
+  /** The tamper detector, when the meter has one: a live tamper lights the icon too. */
+  readonly tamper?: { readonly tamperFlag: boolean };
+}
+
+const KIND_REGISTER = 0;
+const KIND_TIME = 1;
+const KIND_DATE = 2;
+const KIND_FIRMWARE = 3;
+
+interface Item {
+  obis: string;
+  kind: number;
+  register: RegisterDescriptor | undefined;
+  decimals: number;
+  /** Power of ten from the register's unit to the shown unit (3 for Wh -> kWh). */
+  unitExponent: number;
+  unitSegments: readonly Annunciator[];
+  code: Uint8Array;
+}
+
+/** The register that holds the active tariff (class 1, 0.0.96.14.0.255) when the TOU feature provides it. */
+const ACTIVE_TARIFF = "0.0.96.14.0.255";
+const TARIFF_ANNUNCIATORS: readonly Annunciator[] = ["T1", "T2", "T3", "T4"];
+
+/**
+ * One item at a time on the HT1621 glass: the short code, an 8-digit value with its unit,
+ * and the annunciators from the meter state. Auto-scrolls the billing list; a button press
+ * steps through the manual list. Error screens (`Err 16` measurement fault, `Err 68` relay
+ * failure) come first in the auto-scroll while the fault lasts.
+ */
+export class Display {
+  /** The image of the glass (32 nibbles) as last rendered. */
+  readonly ram = new Uint8Array(LCD_RAM_NIBBLES);
+  /** Set by comms: an association or push is in progress. */
+  communicationActive = false;
+  /** Set by the network supervision: -1 no network (no antenna), 0..3 bars. */
+  signalBars = -1;
+  mode: "auto" | "manual" = "auto";
+  /** Position in the current list (in auto mode, error screens come before the items). */
+  index = 0;
+  redraws = 0;
+  private autoItems: Item[] = [];
+  private manualItems: Item[] = [];
+  private readonly cells = new Uint8Array(MAIN_DIGITS);
+  private readonly codeCells = new Uint8Array(CODE_DIGITS);
+  private readonly errors = new Uint16Array(4);
+  private errorCount = 0;
+  private firmwareCells = new Uint8Array(MAIN_DIGITS);
+  private itemSinceMs = 0;
+  private lastPressMs = 0;
+  private timer: TimerId | undefined;
+  private tariff: RegisterDescriptor | undefined;
+  private readonly tick = (): void => this.refresh();
+
+  constructor(
+    private readonly source: DisplaySource,
+    private readonly clock: Clock,
+    private readonly lcd: Ht1621 | null,
+    private config: DisplayConfig = defaultDisplayConfig(),
+  ) {}
+
+  /** Initialises the controller, resolves the lists, draws the first item and starts the timer. */
+  start(): void {
+    this.lcd?.configure();
+    this.configure({});
+    this.itemSinceMs = this.clock.nowMs();
+    this.refresh();
+    this.timer = this.clock.setInterval(this.tick, this.config.refreshMs);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
+  configure(changes: Partial<DisplayConfig>): void {
+    this.config = { ...this.config, ...changes };
+    this.autoItems = this.resolve(this.config.autoList);
+    this.manualItems = this.resolve(this.config.manualList);
+    this.tariff = this.source.register(ACTIVE_TARIFF);
+    formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
+    this.index = 0;
+    if (changes.refreshMs !== undefined && this.timer !== undefined) {
+      this.stop();
+      this.timer = this.clock.setInterval(this.tick, this.config.refreshMs);
+    }
+  }
+
+  /** OBIS codes shown by the auto and manual lists (after skipping unknown ones). */
+  lists(): { auto: string[]; manual: string[] } {
+    return { auto: this.autoItems.map((i) => i.obis), manual: this.manualItems.map((i) => i.obis) };
+  }
+
+  /** OBIS of the item on the glass, or "Err <code>" for an error screen. */
+  get current(): string {
+    if (this.mode === "auto" && this.index < this.errorCount) return `Err ${this.errors[this.index]}`;
+    const item = this.currentItem();
+    return item ? item.obis : "";
+  }
+
+  /** A short press: the next item of the manual list (the first press switches to it). */
+  step(): void {
+    if (this.mode === "auto") {
+      this.mode = "manual";
+      this.index = 0;
+    } else {
+      this.index = this.manualItems.length > 0 ? (this.index + 1) % this.manualItems.length : 0;
+    }
+    this.lastPressMs = this.clock.nowMs();
+    this.itemSinceMs = this.lastPressMs;
+    this.refresh();
+  }
+
+  /** Redraws now (timer, button, state changes): advances the scroll when due, sends changed segments. */
+  refresh(): void {
+    const now = this.clock.nowMs();
+    this.collectErrors();
+    if (this.mode === "manual" && now - this.lastPressMs >= this.config.manualTimeoutMs) {
+      this.mode = "auto";
+      this.index = 0;
+      this.itemSinceMs = now;
+    } else if (this.mode === "auto" && now - this.itemSinceMs >= this.config.scrollMs) {
+      const length = this.errorCount + this.autoItems.length;
+      this.index = length > 0 ? (this.index + 1) % length : 0;
+      this.itemSinceMs = now;
+    }
+    this.render();
+    this.lcd?.update(this.ram);
+    this.redraws++;
+  }
+
+  /** Builds the RAM image for the current screen. */
+  render(): void {
+    const ram = this.ram;
+    ram.fill(0);
+    this.cells.fill(0);
+    this.codeCells.fill(0);
+    if (this.mode === "auto" && this.index < this.errorCount) {
+      this.errorScreen(this.errors[this.index]);
+    } else {
+      const item = this.currentItem();
+      if (item) this.itemScreen(item);
+    }
+    for (let i = 0; i < MAIN_DIGITS; i++) putGlyph(ram, MAIN_DIGIT_BASE, i, this.cells[i]);
+    for (let i = 0; i < CODE_DIGITS; i++) putGlyph(ram, CODE_DIGIT_BASE, i, this.codeCells[i]);
+    this.annunciators();
+  }
+
+  private currentItem(): Item | undefined {
+    if (this.mode === "manual") return this.manualItems[this.index];
+    return this.autoItems[this.index - this.errorCount];
+  }
+
+  private itemScreen(item: Item): void {
+    this.codeCells.set(item.code);
+    switch (item.kind) {
+      case KIND_TIME:
+      case KIND_DATE: {
+        const utc = this.clock.wallClockMs();
+        const local = new Date(this.source.clock.localMs(utc));
+        const time = item.kind === KIND_TIME;
+        this.twoDigits(2, time ? local.getUTCHours() : local.getUTCDate());
+        this.twoDigits(4, time ? local.getUTCMinutes() : local.getUTCMonth() + 1);
+        this.twoDigits(6, time ? local.getUTCSeconds() : local.getUTCFullYear() % 100);
+        if (time) {
+          this.light("colon1");
+          this.light("colon2");
+        } else {
+          this.cells[3] |= 1 << SEG.dp;
+          this.cells[5] |= 1 << SEG.dp;
+        }
+        return;
+      }
+      case KIND_FIRMWARE:
+        this.cells.set(this.firmwareCells);
+        return;
+      default: {
+        const r = item.register!;
+        formatFixed(this.cells, r.read(), r.scaler - item.unitExponent, item.decimals);
+        for (const s of item.unitSegments) this.light(s);
+      }
+    }
+  }
+
+  private errorScreen(code: number): void {
+    formatText(this.cells, "Err");
+    this.cells[MAIN_DIGITS - 1] = digitGlyph(code % 10);
+    if (code >= 10) this.cells[MAIN_DIGITS - 2] = digitGlyph(Math.floor(code / 10) % 10);
+    if (code >= 100) this.cells[MAIN_DIGITS - 3] = digitGlyph(Math.floor(code / 100) % 10);
+  }
+
+  private twoDigits(cell: number, value: number): void {
+    this.cells[cell] = digitGlyph(Math.floor(value / 10) % 10);
+    this.cells[cell + 1] = digitGlyph(value % 10);
+  }
+
+  private annunciators(): void {
+    const s = this.source;
+    if (this.tariff) {
+      const rate = this.tariff.read();
+      if (rate >= 1 && rate <= 4) this.light(TARIFF_ANNUNCIATORS[rate - 1]);
+    }
+    const p = s.instant.activePowerMilliW;
+    if (p > 0) this.light("import");
+    else if (p < 0) this.light("export");
+    if (!s.disconnector.outputState) this.light("relayOpen");
+    if (s.tamper ? s.tamper.tamperFlag : bitSet(s.events.alarmRegister, ALARM.fraudAttempt)) this.light("tamper");
+    if (s.clock.invalid) this.light("clockInvalid");
+    if (this.communicationActive) this.light("communication");
+    if (this.signalBars >= 0) {
+      this.light("antenna");
+      if (this.signalBars >= 1) this.light("bar1");
+      if (this.signalBars >= 2) this.light("bar2");
+      if (this.signalBars >= 3) this.light("bar3");
+    }
+  }
+
+  private light(a: Annunciator): void {
+    const [address, com] = ANNUNCIATORS[a];
+    setSegment(this.ram, address, com, true);
+  }
+
+  private collectErrors(): void {
+    let n = 0;
+    if (this.source.lastIcStatus !== "ok") this.errors[n++] = 16;
+    if (this.source.disconnector.contactMismatch) this.errors[n++] = 68;
+    if (n !== this.errorCount && this.mode === "auto") {
+      // A new fault shows at once; when one clears, the scroll restarts from the top.
+      this.index = 0;
+      this.itemSinceMs = this.clock.nowMs();
+    }
+    this.errorCount = n;
+  }
+
+  private resolve(list: (string | DisplayItemConfig)[]): Item[] {
+    const items: Item[] = [];
+    for (const entry of list) {
+      const spec = typeof entry === "string" ? { obis: entry } : entry;
+      const item = this.item(spec);
+      if (item) items.push(item);
+    }
+    return items;
+  }
+
+  private item(spec: DisplayItemConfig): Item | undefined {
+    const code = new Uint8Array(CODE_DIGITS);
+    formatText(code, shortCode(spec.obis, CODE_DIGITS));
+    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], code };
+    if (spec.obis === DISPLAY_TIME) return { ...base, kind: KIND_TIME };
+    if (spec.obis === DISPLAY_DATE) return { ...base, kind: KIND_DATE };
+    if (spec.obis === DISPLAY_FIRMWARE) return { ...base, kind: KIND_FIRMWARE };
+    const register = this.source.register(spec.obis);
+    if (!register) return undefined;
+    const shown = SHOWN_UNIT[register.unit] ?? { exponent: 0, unit: "", decimals: 0 };
+    const decimals = spec.decimals !== undefined && Number.isInteger(spec.decimals) && spec.decimals >= 0 && spec.decimals < MAIN_DIGITS ? spec.decimals : shown.decimals;
+    return { ...base, kind: KIND_REGISTER, register, decimals, unitExponent: shown.exponent, unitSegments: UNIT_SEGMENTS[shown.unit] ?? [] };
+  }
+}
+
+/** How each register unit is shown: power of ten to the glass unit, the glass unit, default decimals. */
+const SHOWN_UNIT: Partial<Record<Unit, { exponent: number; unit: string; decimals: number }>> = {
+  Wh: { exponent: 3, unit: "kWh", decimals: 2 },
+  varh: { exponent: 3, unit: "", decimals: 2 },
+  VAh: { exponent: 3, unit: "", decimals: 2 },
+  W: { exponent: 3, unit: "kW", decimals: 3 },
+  var: { exponent: 3, unit: "", decimals: 3 },
+  VA: { exponent: 3, unit: "", decimals: 3 },
+  V: { exponent: 0, unit: "V", decimals: 1 },
+  A: { exponent: 0, unit: "A", decimals: 2 },
+  Hz: { exponent: 0, unit: "", decimals: 2 },
+  m3: { exponent: 0, unit: "m3", decimals: 3 },
+  s: { exponent: 0, unit: "", decimals: 0 },
+  "": { exponent: 0, unit: "", decimals: 0 },
+};
+
+function bitSet(register: number, bit: number): boolean {
+  return Math.floor(register / 2 ** bit) % 2 === 1;
+}
+
+/** "DLMSLITE-0.1.0" -> "0.1.0": the part after the last "-" (digits and dots only). */
+function versionText(firmwareId: string): string {
+  const tail = firmwareId.slice(firmwareId.lastIndexOf("-") + 1);
+  return tail.replace(/[^0-9.]/g, "");
+}

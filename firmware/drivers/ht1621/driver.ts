@@ -1,0 +1,115 @@
+import type { DigitalOut } from "../../hal";
+import { HT1621_CMD, HT1621_MODE, HT1621_RAM_ADDRESSES } from "./commands";
+
+export interface Ht1621Pins {
+  cs: DigitalOut;
+  wr: DigitalOut;
+  data: DigitalOut;
+}
+
+/**
+ * HT1621 segment LCD controller bit-banged over three DigitalOut pins (Moddable drivers' shape:
+ * one options object naming the IO, `configure()`, `close()`).
+ *
+ * The driver keeps a copy of what the chip's RAM holds and `update()` sends only the changed
+ * addresses: each frame costs 3 + 6 bits of header and 4 bits per address, so changed runs
+ * separated by at most two unchanged addresses go in one frame (4 bits per gap address < 9).
+ */
+export class Ht1621 {
+  /** What the chip RAM holds (low nibble per address). */
+  private readonly sent = new Uint8Array(HT1621_RAM_ADDRESSES);
+  private synced = false;
+  /** Bits clocked out since construction (for the bench and tests). */
+  bitsSent = 0;
+  framesSent = 0;
+
+  constructor(private readonly pins: Ht1621Pins) {
+    pins.cs.write(1);
+    pins.wr.write(1);
+    pins.data.write(0);
+  }
+
+  /** SYS EN, internal RC oscillator, 1/3 bias with 4 commons, LCD ON; then clears the RAM. */
+  configure(): void {
+    this.commands(COMMAND_INIT);
+    this.synced = false;
+    this.sent.fill(0xff);
+    const blank = new Uint8Array(HT1621_RAM_ADDRESSES);
+    this.update(blank);
+  }
+
+  /** LCD OFF and SYS DIS (oscillator off; RAM kept). */
+  close(): void {
+    this.commands(COMMAND_OFF);
+  }
+
+  /** Sends one command frame: 100 followed by each 9-bit command. */
+  commands(list: ArrayLike<number>): void {
+    this.begin();
+    this.bits(HT1621_MODE.command, 3);
+    for (let i = 0; i < list.length; i++) this.bits(list[i], 9);
+    this.end();
+  }
+
+  /** Writes nibbles `ram[from..to]` in one write-mode frame (address auto-increments). */
+  writeRun(ram: Uint8Array, from: number, to: number): void {
+    this.begin();
+    this.bits(HT1621_MODE.write, 3);
+    this.bits(from, 6);
+    for (let a = from; a <= to; a++) {
+      const nibble = ram[a] & 0x0f;
+      // D0 first: COM0 goes out first.
+      for (let bit = 0; bit < 4; bit++) this.bit((nibble >> bit) & 1);
+      this.sent[a] = nibble;
+    }
+    this.end();
+  }
+
+  /** Brings the chip's RAM to `ram` (32 nibbles), sending only what changed. Returns the frames sent. */
+  update(ram: Uint8Array): number {
+    let frames = 0;
+    let a = 0;
+    while (a < HT1621_RAM_ADDRESSES) {
+      if (this.synced && (ram[a] & 0x0f) === this.sent[a]) {
+        a++;
+        continue;
+      }
+      let end = a;
+      let probe = a + 1;
+      // Extend the run over gaps of up to two unchanged addresses.
+      while (probe < HT1621_RAM_ADDRESSES && probe - end <= 3) {
+        if (!this.synced || (ram[probe] & 0x0f) !== this.sent[probe]) end = probe;
+        probe++;
+      }
+      this.writeRun(ram, a, end);
+      frames++;
+      a = end + 1;
+    }
+    this.synced = true;
+    return frames;
+  }
+
+  private begin(): void {
+    this.pins.cs.write(0);
+    this.framesSent++;
+  }
+
+  private end(): void {
+    this.pins.cs.write(1);
+  }
+
+  private bits(value: number, count: number): void {
+    for (let i = count - 1; i >= 0; i--) this.bit((value >> i) & 1);
+  }
+
+  /** WR low, DATA, WR high: the chip latches DATA on the rising edge. */
+  private bit(level: number): void {
+    this.pins.wr.write(0);
+    this.pins.data.write(level);
+    this.pins.wr.write(1);
+    this.bitsSent++;
+  }
+}
+
+const COMMAND_INIT = [HT1621_CMD.SYS_EN, HT1621_CMD.RC_256K, HT1621_CMD.BIAS_THIRD_4COM, HT1621_CMD.TIMER_DIS, HT1621_CMD.WDT_DIS, HT1621_CMD.TONE_OFF, HT1621_CMD.LCD_ON];
+const COMMAND_OFF = [HT1621_CMD.LCD_OFF, HT1621_CMD.SYS_DIS];

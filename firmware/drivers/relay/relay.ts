@@ -1,0 +1,139 @@
+import type { Clock, DigitalIn, TimerId } from "../../hal";
+
+/** Contact reading of a relay with an auxiliary contact: 1 closed, 0 open, -1 not wired. */
+export const CONTACT_NOT_WIRED = -1;
+
+/** Settings shared by both relay kinds (metering.md section 7). */
+export interface RelayOptions {
+  /** Latching coil pulse length, ms (default 80). Ignored by the monostable relay. */
+  pulseMs: number;
+  /** Wait after the pulse (latching) or after the output change (monostable) before reading the contact, ms. */
+  settleMs: number;
+  /** Auxiliary contact input level that means "contacts closed" (default 1). */
+  contactClosedLevel: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = { pulseMs: 80, settleMs: 20, contactClosedLevel: 1 };
+
+/**
+ * One interface over the disconnect relays. `drive` returns at once; the coil pulse and the
+ * contact check run on Clock timers. After each completed transition `onTransitionDone` reports
+ * the commanded position and the contact reading, so the state machine can verify it.
+ * Only the disconnector state machine calls `drive`.
+ */
+export interface RelayDriver {
+  readonly kind: "latching" | "monostable";
+  /** Position the contacts were last driven to: 1 closed, 0 open, -1 not driven since power-up. */
+  readonly commanded: number;
+  /** Position the driver is heading for (equals `commanded` when idle). */
+  readonly target: number;
+  /** True while a pulse or the settle time runs. */
+  readonly busy: boolean;
+  readonly hasContact: boolean;
+  /** 1 closed, 0 open, CONTACT_NOT_WIRED without an auxiliary contact. */
+  readContact(): number;
+  /** Heads for `closed`; `force` pulses again even when already there (power-up). */
+  drive(closed: boolean, force?: boolean): void;
+  /** Called once the contacts should have settled after a transition. */
+  onTransitionDone: ((closed: boolean, contact: number) => void) | null;
+  /** Ends any pulse safely (coils off) and cancels timers; the meter calls it on stop. */
+  stop(): void;
+}
+
+const IDLE = 0;
+const PULSE = 1;
+const SETTLE = 2;
+
+/** Shared timer and contact-check logic; subclasses only energise their outputs. */
+export abstract class RelayBase implements RelayDriver {
+  abstract readonly kind: "latching" | "monostable";
+  commanded = -1;
+  target = -1;
+  onTransitionDone: ((closed: boolean, contact: number) => void) | null = null;
+  /** Completed transitions since construction (for tests and the bench). */
+  transitions = 0;
+  protected phase = IDLE;
+  protected timer: TimerId | undefined;
+  /** The position the running pulse or output change heads for. */
+  protected moving = -1;
+  private readonly pulseEnd = (): void => this.endPulse();
+  private readonly settleEnd = (): void => this.endSettle();
+
+  constructor(protected readonly clock: Clock, protected readonly contact: DigitalIn | undefined, protected readonly options: RelayOptions) {}
+
+  get busy(): boolean {
+    return this.phase !== IDLE;
+  }
+
+  get hasContact(): boolean {
+    return this.contact !== undefined;
+  }
+
+  readContact(): number {
+    if (!this.contact) return CONTACT_NOT_WIRED;
+    return this.contact.read() === this.options.contactClosedLevel ? 1 : 0;
+  }
+
+  drive(closed: boolean, force = false): void {
+    const position = closed ? 1 : 0;
+    if (!force && position === this.target) return;
+    this.target = position;
+    // A running pulse finishes first (never both coils at once); its end starts the next one.
+    if (this.phase === PULSE) return;
+    if (this.phase === SETTLE) this.cancelTimer();
+    this.begin(position);
+  }
+
+  stop(): void {
+    this.cancelTimer();
+    this.deenergise();
+    if (this.phase === PULSE) this.target = this.commanded;
+    this.phase = IDLE;
+  }
+
+  /** Energises the output(s) for `position`; returns the pulse length, or 0 for a level output. */
+  protected abstract energise(position: number): number;
+  /** Releases every coil (latching) or does nothing (monostable keeps its level). */
+  protected abstract deenergise(): void;
+
+  private begin(position: number): void {
+    this.moving = position;
+    const pulseMs = this.energise(position);
+    if (pulseMs > 0) {
+      this.phase = PULSE;
+      this.timer = this.clock.setTimeout(this.pulseEnd, pulseMs);
+    } else {
+      this.commanded = position;
+      this.phase = SETTLE;
+      this.timer = this.clock.setTimeout(this.settleEnd, this.options.settleMs);
+    }
+  }
+
+  private endPulse(): void {
+    this.timer = undefined;
+    this.deenergise();
+    this.commanded = this.moving;
+    if (this.target !== this.commanded) {
+      this.begin(this.target);
+      return;
+    }
+    this.phase = SETTLE;
+    this.timer = this.clock.setTimeout(this.settleEnd, this.options.settleMs);
+  }
+
+  private endSettle(): void {
+    this.timer = undefined;
+    this.phase = IDLE;
+    if (this.target !== this.commanded) {
+      this.begin(this.target);
+      return;
+    }
+    this.transitions++;
+    this.onTransitionDone?.(this.commanded === 1, this.readContact());
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+}
