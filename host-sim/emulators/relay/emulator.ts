@@ -90,6 +90,17 @@ export class RelayEmulator {
     return Infinity;
   }
 
+  /**
+   * Moves the contacts without the coils: a pulse cut short by a power cut, a hand lever, or a
+   * monostable relay dropping out when its supply goes (ignores `stuck`).
+   */
+  forcePosition(closed: boolean): void {
+    const stuck = this.stuck;
+    this.stuck = false;
+    this.move(closed);
+    this.stuck = stuck;
+  }
+
   private coilChanged(level: number, otherCoil: number, closes: boolean): void {
     if (this.options.kind !== "latching") return;
     if (level === 1 && otherCoil === 1) this.bothCoilsFaults++;
