@@ -9,6 +9,11 @@ export interface TcpSocket {
   onData(handler: (data: Uint8Array) => void): void;
   /** Called once when the peer closes or the connection fails. */
   onClose(handler: () => void): void;
+  /**
+   * Outgoing sockets: called once the connection is established (ECMA-419: the first
+   * `onWritable`). Optional: an implementation without it gives no such signal.
+   */
+  onConnect?(handler: () => void): void;
   close(): void;
 }
 

@@ -13,6 +13,8 @@ export class Ecma419Socket implements TcpSocket {
   private io!: TcpIo;
   private dataHandler: ((data: Uint8Array) => void) | null = null;
   private closeHandler: (() => void) | null = null;
+  private connectHandler: (() => void) | null = null;
+  private connected = false;
   private writable = 0;
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -30,6 +32,11 @@ export class Ecma419Socket implements TcpSocket {
       },
       onWritable(this: TcpIo, count: number) {
         self.writable = count;
+        if (!self.connected) {
+          // The first onWritable of an outgoing socket means the connection is up.
+          self.connected = true;
+          self.connectHandler?.();
+        }
         self.pump();
       },
       onError() {
@@ -64,6 +71,11 @@ export class Ecma419Socket implements TcpSocket {
 
   onClose(handler: () => void): void {
     this.closeHandler = handler;
+  }
+
+  onConnect(handler: () => void): void {
+    this.connectHandler = handler;
+    if (this.connected && !this.closed) handler();
   }
 
   close(): void {

@@ -6,3 +6,5 @@ export * from "./auth-failures";
 export * from "./keys";
 export * from "./persistence";
 export * from "./meter-security";
+export * from "./management-association";
+export * from "./security-objects";

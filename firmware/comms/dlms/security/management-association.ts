@@ -1,0 +1,146 @@
+import type { TcpSocket } from "../../../hal/tcp";
+import { ACSE_DIAGNOSTIC, APP_CONTEXT_LN_CIPHERED, MECHANISM_HLS_GMAC, type Aarq } from "../acse";
+import type { AssociationPolicy, AssociationSecurity } from "../object-model";
+import { EXCEPTION_SERVICE } from "../xdlms";
+import { MeterSecurity } from "./meter-security";
+import { SYSTEM_TITLE_LENGTH } from "./security-header";
+
+const GLO_INITIATE_REQUEST = 0x21;
+const INITIATE_REQUEST = 0x01;
+
+/**
+ * The management association (client SAP 1) as the DLMS server sees it: HLS-GMAC (mechanism 5),
+ * LN referencing with ciphering, security suite 0, everything after the AARQ authenticated and
+ * encrypted. One instance per accepted AARQ; the meter-wide state lives in MeterSecurity.
+ */
+export class ManagementAssociationSecurity implements AssociationSecurity {
+  readonly requiresCiphering = true;
+  private proven = false;
+  private failed = false;
+  private readonly serverChallenge: Uint8Array;
+  /** Answer in the style of the latest request (glo or general-glo). */
+  private responseStyle: "glo" | "general-glo" = "glo";
+  private initiateCiphered = false;
+
+  constructor(
+    private readonly security: MeterSecurity,
+    readonly clientTitle: Uint8Array,
+    private readonly clientChallenge: Uint8Array,
+    /** Connection source for the authentication back-off (remote address). */
+    public source: string,
+  ) {
+    this.serverChallenge = security.newChallenge();
+  }
+
+  get pending(): boolean {
+    return !this.proven;
+  }
+
+  initiateRequest(userInformation: Uint8Array): Uint8Array | null {
+    if (userInformation.length === 0) return null;
+    if (userInformation[0] === INITIATE_REQUEST) return userInformation;
+    if (userInformation[0] !== GLO_INITIATE_REQUEST) return null;
+    const opened = this.security.decipher(userInformation, this.clientTitle);
+    if (typeof opened === "string") return null;
+    this.initiateCiphered = true;
+    return opened.apdu;
+  }
+
+  initiateResponse(plain: Uint8Array): Uint8Array {
+    if (!this.initiateCiphered) return plain;
+    return this.security.encipher(plain, "glo") ?? plain;
+  }
+
+  aareExtras(): { respondingApTitle?: Uint8Array; respondingAuthenticationValue?: Uint8Array; diagnostic: number } {
+    return {
+      respondingApTitle: this.security.serverSystemTitle,
+      respondingAuthenticationValue: this.serverChallenge,
+      diagnostic: ACSE_DIAGNOSTIC.authenticationRequired,
+    };
+  }
+
+  unwrapRequest(apdu: Uint8Array, start: number, end: number): Uint8Array | number {
+    const opened = this.security.decipher(apdu.subarray(start, end), this.clientTitle);
+    if (opened === "invocation-counter-error") return EXCEPTION_SERVICE.invocationCounterError;
+    if (typeof opened === "string") return EXCEPTION_SERVICE.decipheringError;
+    this.responseStyle = opened.style;
+    return opened.apdu;
+  }
+
+  wrapResponse(plain: Uint8Array, length: number): Uint8Array {
+    const ciphered = this.security.encipher(plain.subarray(0, length), this.responseStyle);
+    // A key transfer answered by this response takes effect now: the answer went out under the old keys.
+    if (this.security.hasPendingKeys) this.security.applyPendingKeys();
+    // Only when the meter's counter is exhausted (2^32 - 1 APDUs): no ciphered answer is possible.
+    return ciphered ?? new Uint8Array([0xd8, 0x01, EXCEPTION_SERVICE.operationNotPossible]);
+  }
+
+  /** Pass 3 -> 4. One try per association: a wrong proof leaves it pending for good. */
+  replyToHlsAuthentication(clientProof: Uint8Array): Uint8Array | null {
+    if (this.proven || this.failed) return null;
+    if (!this.security.verifyClientProof(this.source, this.clientTitle, this.serverChallenge, clientProof)) {
+      this.failed = true;
+      return null;
+    }
+    const proof = this.security.serverProof(this.clientChallenge);
+    if (!proof) return null;
+    this.proven = true;
+    return proof;
+  }
+}
+
+/**
+ * What `managementPolicy()` needs from the security layer: the HLS-GMAC checks of the AARQ and
+ * the per-association state. `createSecurity` binds the connection's remote address when the
+ * server passes the socket; otherwise `serverHooks().onAssociation` binds it right after.
+ */
+export function managementSecurity(
+  security: MeterSecurity,
+): Pick<AssociationPolicy, "authenticate" | "createSecurity" | "applicationContexts" | "mechanism"> {
+  return {
+    applicationContexts: [APP_CONTEXT_LN_CIPHERED],
+    mechanism: MECHANISM_HLS_GMAC,
+    authenticate: (aarq: Aarq) => {
+      if (!security.managementAvailable) return ACSE_DIAGNOSTIC.noReasonGiven;
+      if (!aarq.callingApTitle || aarq.callingApTitle.length !== SYSTEM_TITLE_LENGTH) return ACSE_DIAGNOSTIC.authenticationFailure;
+      if (!aarq.callingAuthenticationValue) return ACSE_DIAGNOSTIC.authenticationRequired;
+      if (!MeterSecurity.acceptableClientChallenge(aarq.callingAuthenticationValue)) return ACSE_DIAGNOSTIC.authenticationFailure;
+      return 0;
+    },
+    createSecurity: (aarq: Aarq, peer?: { remoteAddress: string }) => {
+      if (!security.managementAvailable) return null;
+      const title = aarq.callingApTitle;
+      const challenge = aarq.callingAuthenticationValue;
+      if (!title || title.length !== SYSTEM_TITLE_LENGTH || !MeterSecurity.acceptableClientChallenge(challenge ?? undefined)) return null;
+      security.clientSystemTitle = title.slice();
+      const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice(), peer?.remoteAddress ?? "");
+      lastCreated.set(security, created);
+      return created;
+    },
+  };
+}
+
+const lastCreated = new WeakMap<MeterSecurity, ManagementAssociationSecurity>();
+
+/**
+ * DlmsServer options for the authentication back-off: every AARE to a source with recent
+ * failures waits (1 s, 2 s, 4 s ... 60 s); a rejected LLS password counts as a failure, an
+ * accepted plain association clears the source.
+ */
+export function securityServerHooks(security: MeterSecurity): {
+  onAssociation(clientSap: number, accepted: boolean, diagnostic: number, socket: TcpSocket): void;
+  aareDelayMs(socket: TcpSocket): number;
+} {
+  return {
+    onAssociation(_clientSap, accepted, diagnostic, socket) {
+      const created = lastCreated.get(security);
+      if (created && created.source === "") created.source = socket.remoteAddress;
+      lastCreated.delete(security);
+      if (!accepted && diagnostic === ACSE_DIAGNOSTIC.authenticationFailure) security.authFailures.recordFailure(socket.remoteAddress);
+      else if (accepted && diagnostic === 0) security.authFailures.recordSuccess(socket.remoteAddress);
+    },
+    aareDelayMs(socket) {
+      return security.authFailures.delayMs(socket.remoteAddress);
+    },
+  };
+}
