@@ -4,6 +4,7 @@ import { defaultRelayConfig, type RelayConfig } from "./drivers/relay";
 import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
 import { defaultDisconnectorConfig, type DisconnectorConfig } from "./metrology/disconnector";
 import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";
+import { defaultMonitoringConfig, type MonitoringConfig } from "./metrology/monitoring-config";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -23,6 +24,8 @@ export interface MeterConfig {
   limiter: LimiterConfig;
   display: DisplayConfig;
   button: ButtonOptions;
+  /** Profiles, power quality, tamper and pulse inputs. */
+  monitoring: MonitoringConfig;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -39,5 +42,6 @@ export function defaultMeterConfig(): MeterConfig {
     limiter: defaultLimiterConfig(),
     display: defaultDisplayConfig(),
     button: { ...DEFAULT_BUTTON_OPTIONS },
+    monitoring: defaultMonitoringConfig(),
   };
 }

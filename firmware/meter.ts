@@ -11,6 +11,13 @@ import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample 
 import { MeterClock, euDstSettings, noDstSettings } from "./metrology/clock";
 import { EnergyRegisters } from "./metrology/energy-registers";
 import { EventLogs } from "./metrology/event-log";
+import { checkMonitoringConfig } from "./metrology/monitoring-config";
+import { monitoringRegisters, SUB_METER_OBIS } from "./metrology/monitoring-registers";
+import { PowerFailures } from "./metrology/power-failures";
+import { PowerQuality } from "./metrology/power-quality";
+import { Profiles } from "./metrology/profiles";
+import { PulseCounter } from "./metrology/pulse-counter";
+import { meteringLineOf, TamperDetector } from "./metrology/tamper";
 import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
 import { TariffMetering } from "./metrology/tariff-metering";
@@ -35,6 +42,17 @@ export class Meter {
   /** The LCD (HT1621) with its auto-scroll and manual lists. */
   readonly display: Display;
   readonly button: Button | null;
+  /** Sag, swell, missing voltage and frequency detection with counters (PQ log). */
+  readonly powerQuality: PowerQuality;
+  /** Covers, magnet, reverse energy, phase/neutral mismatch; `tamper.tamperFlag` is the display icon. */
+  readonly tamper: TamperDetector;
+  /** Gas and water pulse inputs (7.0.3.0.0.255, 8.0.1.0.0.255). */
+  readonly gas: PulseCounter;
+  readonly water: PulseCounter;
+  /** Power failure counters and log; the persistence layer calls `powerFailures.recordPowerFailure` at power up. */
+  readonly powerFailures: PowerFailures;
+  /** Load profile 1.0.99.1.0.255 and daily profile 1.0.99.2.0.255. */
+  readonly profiles: Profiles;
   /** The latest instantaneous values, refreshed every tick. */
   readonly instant: MeteringSample = newMeteringSample();
   /** Ticks completed since start. */
@@ -60,7 +78,26 @@ export class Meter {
       this.button.onLongPress = () => this.disconnector.manualReconnect();
     }
     this.disconnector.onTransition = () => this.display.refresh();
+    const mc = config.monitoring;
+    checkMonitoringConfig(mc);
+    this.powerQuality = new PowerQuality(this.events, mc);
+    this.tamper = new TamperDetector(this.events, board.clock, board, mc);
+    this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
+    this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
+    this.powerFailures = new PowerFailures(mc.longPowerFailureS);
     this.registerTable = this.buildRegisterTable();
+    // Built after the register table: the profiles capture registers found in it.
+    const clock = this.clock;
+    this.profiles = new Profiles({
+      rules: { offsetMs: (u) => clock.offsetMinutesAt(u) * 60_000, isDst: (u) => clock.isDst(u), localToUtc: (l) => clock.localToUtc(l) },
+      lookup: (obis) => this.register(obis),
+      loadPeriodS: mc.loadProfilePeriodS,
+      loadEntries: mc.loadProfileEntries,
+      dailyEntries: mc.dailyProfileEntries,
+      clockInvalid: () => clock.invalid,
+    });
+    this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
+    this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
   }
 
   /** Initialises the IC and starts the metrology tick. */
@@ -89,11 +126,18 @@ export class Meter {
       this.board.log.warn("metering IC reset detected; re-initialising");
       this.ic.init();
     }
-    // The billed active energy is decided here, in one place (tamper: bill the larger of phase
-    // and neutral replaces this line with its choice).
-    const billedActiveLsb = this.instant.activeEnergyLsb;
+    const utcMs = this.board.clock.wallClockMs();
+    const monoMs = this.board.clock.nowMs();
+    // Detectors judge only verified instantaneous values; a bad read keeps their state.
+    const measured = status === "ok";
+    if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
+    // The billed active energy is decided here, in one place: the phase channel, or while a
+    // phase/neutral mismatch is confirmed the larger of phase and neutral (tamper).
+    const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
     this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
     this.limiter.evaluate();
+    if (measured) this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+    this.profiles.update(utcMs, monoMs, status !== "ok" || this.instant.energyDeferred);
     this.ticks++;
   }
 
@@ -118,6 +162,7 @@ export class Meter {
       { obis: "1.0.1.7.0.255", name: "Active power import (P+)", unit: "W", scaler: -3, read: () => Math.max(0, s.activePowerMilliW) },
       { obis: "1.0.2.7.0.255", name: "Active power export (P-)", unit: "W", scaler: -3, read: () => Math.max(0, -s.activePowerMilliW) },
       { obis: "1.0.14.7.0.255", name: "Frequency", unit: "Hz", scaler: -3, read: () => s.frequencyMilliHz },
+      ...monitoringRegisters(this, this.board.clock),
     ];
   }
 }

@@ -105,12 +105,26 @@ export class SimLog implements Log {
 }
 
 
-export function createSimBoard(clock: VirtualClock, chip: SpiSlave, log: Log): Board {
+/** Switch and pulse inputs the scenario drives (idle level 1: covers closed, no field, reed open). */
+export interface SimInputs {
+  terminalCover: SimInput;
+  meterCover: SimInput;
+  magnet: SimInput;
+  gasPulse: SimInput;
+  waterPulse: SimInput;
+}
+
+export function createSimInputs(): SimInputs {
+  return { terminalCover: new SimInput(1), meterCover: new SimInput(1), magnet: new SimInput(1), gasPulse: new SimInput(1), waterPulse: new SimInput(1) };
+}
+
+export function createSimBoard(clock: VirtualClock, chip: SpiSlave, log: Log, inputs: SimInputs = createSimInputs()): Board {
   return {
     clock,
     log,
     random: new SeededRandom(),
     meteringSpi: new SimSpi(chip),
+    ...inputs,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Board } from "../firmware/hal";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/config";
 import { Meter } from "../firmware/meter";
-import { createSimBoard, SimLog } from "./board";
+import { createSimBoard, createSimInputs, type SimInputs, SimLog } from "./board";
 import { Ade7953Emulator } from "./emulators/ade7953/emulator";
 import type { SpiSlave } from "./emulators/line";
 import { ScenarioLine } from "./grid/line-source";
@@ -39,6 +39,8 @@ export class Simulation {
   readonly board: Board;
   /** Relay with contacts, HT1621 LCD and button on the board's pins (issue 5). */
   readonly panel: FrontPanel;
+  /** Cover, magnet and pulse inputs (scenario handlers drive them). */
+  readonly inputs: SimInputs = createSimInputs();
   readonly config: MeterConfig;
   meter: Meter;
 
@@ -48,7 +50,7 @@ export class Simulation {
     this.log = new SimLog(this.clock, options.logSink);
     this.config = { ...defaultMeterConfig(), chip: scenario.chip, utcOffsetMinutes: scenario.utcOffsetMinutes, dst: scenario.dst, ...options.config };
     this.chip = new Ade7953Emulator(this.line, () => this.clock.nowMs());
-    this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log);
+    this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {

@@ -13,6 +13,15 @@ export const EVENT_LOG_OBIS: Record<EventLogName, { log: string; lastCode: strin
   communication: { log: "0.0.99.98.5.255", lastCode: "0.0.96.11.5.255" },
 };
 
+export interface EventLogState {
+  times: Float64Array;
+  codes: Uint16Array;
+  head: number;
+  count: number;
+  total: number;
+  lastCode: number;
+}
+
 export class EventLog {
   private readonly times: Float64Array;
   private readonly codes: Uint16Array;
@@ -52,6 +61,27 @@ export class EventLog {
     this.lastCode = 0;
   }
 
+  /** Index of the first held entry with time >= utcMs (count if none); entries are in append order. */
+  firstIndexAtOrAfter(utcMs: number): number {
+    for (let i = 0; i < this.count; i++) if (this.timeAt(i) >= utcMs) return i;
+    return this.count;
+  }
+
+  /** Plain copy of the state for persistence (typed arrays and numbers only). */
+  snapshot(): EventLogState {
+    return { times: this.times.slice(), codes: this.codes.slice(), head: this.head, count: this.count, total: this.total, lastCode: this.lastCode };
+  }
+
+  restore(state: EventLogState): void {
+    if (state.times.length !== this.capacity || state.codes.length !== this.capacity) throw new RangeError(`event log ${this.name}: snapshot capacity ${state.times.length} != ${this.capacity}`);
+    this.times.set(state.times);
+    this.codes.set(state.codes);
+    this.head = state.head;
+    this.count = state.count;
+    this.total = state.total;
+    this.lastCode = state.lastCode;
+  }
+
   private slot(index: number): number {
     if (index < 0 || index >= this.count) throw new RangeError(`event index ${index} outside 0..${this.count - 1}`);
     return (this.head - this.count + index + this.capacity) % this.capacity;
@@ -85,6 +115,23 @@ export class EventLogs {
 
   record(log: EventLogName, code: number): void {
     this[log].append(this.nowUtcMs(), code);
+  }
+
+  /** Records with an explicit time (an event detected after the fact, e.g. a debounced edge). */
+  recordAt(log: EventLogName, utcMs: number, code: number): void {
+    this[log].append(utcMs, code);
+  }
+
+  isAlarmSet(bit: number): boolean {
+    return Math.floor(this.alarmRegister / 2 ** bit) % 2 === 1;
+  }
+
+  /** The head end clears alarm bits by writing the register (bits set in `mask` are cleared). */
+  clearAlarms(mask: number): void {
+    for (let bit = 0; bit < 32; bit++) {
+      const m = 2 ** bit;
+      if (Math.floor(mask / m) % 2 === 1 && this.isAlarmSet(bit)) this.alarmRegister -= m;
+    }
   }
 
   raiseAlarm(bit: number): void {

@@ -1,0 +1,61 @@
+import type { ProfileBuffer } from "./profile-buffer";
+
+/**
+ * Selective reads of a profile buffer (DLMS IC 7 attribute 2 with selective access), one row at
+ * a time into a caller's scratch row, so a 40-day profile is never built in memory.
+ */
+
+/** A run of entries by index (0 = oldest held). */
+export interface EntryRange {
+  first: number;
+  count: number;
+}
+
+/**
+ * entry_descriptor: `fromEntry` 1-based (1 = oldest held), `toEntry` 1-based with 0 = the newest.
+ * Entries past the end are clipped; an empty selection is count 0.
+ */
+export function selectEntries(buffer: ProfileBuffer, fromEntry: number, toEntry: number): EntryRange {
+  if (!Number.isInteger(fromEntry) || !Number.isInteger(toEntry) || fromEntry < 1 || toEntry < 0) {
+    throw new RangeError(`entry_descriptor needs from_entry >= 1 and to_entry >= 0, got ${fromEntry}..${toEntry}`);
+  }
+  const n = buffer.entriesInUse();
+  const last = toEntry === 0 || toEntry > n ? n : toEntry;
+  if (fromEntry > last) return { first: 0, count: 0 };
+  return { first: fromEntry - 1, count: last - fromEntry + 1 };
+}
+
+/** Copies entries `range` one by one into `row` and hands each to `visit` (index 0 = oldest). */
+export function readEntries(buffer: ProfileBuffer, range: EntryRange, row: Float64Array, visit: (index: number, row: Float64Array) => void): void {
+  const end = range.first + range.count;
+  for (let i = range.first; i < end; i++) {
+    buffer.readEntry(i, row);
+    visit(i, row);
+  }
+}
+
+/**
+ * range_descriptor on the capture time (column 0): visits every row with
+ * fromUtcMs <= time <= toUtcMs, in buffer order, and returns how many. Starts at the buffer's
+ * first row at or after `fromUtcMs`; it does not assume the rest is ordered (after a large
+ * backward clock set it may not be), so every later row is checked.
+ */
+export function readRange(buffer: ProfileBuffer, fromUtcMs: number, toUtcMs: number, row: Float64Array, visit: (index: number, row: Float64Array) => void): number {
+  const n = buffer.entriesInUse();
+  let visited = 0;
+  for (let i = buffer.firstIndexAtOrAfter(fromUtcMs); i < n; i++) {
+    buffer.readEntry(i, row);
+    const t = row[0];
+    if (t < fromUtcMs || t > toUtcMs) continue;
+    visit(i, row);
+    visited++;
+  }
+  return visited;
+}
+
+/** Number of rows `readRange` would visit (for a DLMS answer's array length before streaming it). */
+export function countRange(buffer: ProfileBuffer, fromUtcMs: number, toUtcMs: number, row: Float64Array): number {
+  return readRange(buffer, fromUtcMs, toUtcMs, row, noop);
+}
+
+function noop(): void {}
