@@ -1,0 +1,10 @@
+/** DLMS-lite: A-XDR, WRAPPER, ACSE, xDLMS, COSEM classes, the meter's object model, the server. */
+export * from "./axdr";
+export * from "./wrapper";
+export * from "./acse";
+export * from "./xdlms";
+export * from "./stream";
+export * from "./object-model";
+export * from "./classes";
+export * from "./meter-objects";
+export * from "./server";
