@@ -5,6 +5,7 @@ import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
 import { defaultDisconnectorConfig, type DisconnectorConfig } from "./metrology/disconnector";
 import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";
 import { defaultMonitoringConfig, type MonitoringConfig } from "./metrology/monitoring-config";
+import { defaultDlmsConfig, type DlmsConfig } from "./comms/dlms/dlms-config";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -26,6 +27,8 @@ export interface MeterConfig {
   button: ButtonOptions;
   /** Profiles, power quality, tamper and pulse inputs. */
   monitoring: MonitoringConfig;
+  /** DLMS server: port, reader password, limits; `refuseDefaultSecrets` keeps a device from serving with shipped secrets (issue 7). */
+  dlms: DlmsConfig;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -43,5 +46,6 @@ export function defaultMeterConfig(): MeterConfig {
     display: defaultDisplayConfig(),
     button: { ...DEFAULT_BUTTON_OPTIONS },
     monitoring: defaultMonitoringConfig(),
+    dlms: defaultDlmsConfig(),
   };
 }
