@@ -8,3 +8,4 @@ export * from "./object-model";
 export * from "./classes";
 export * from "./meter-objects";
 export * from "./server";
+export * from "./meter-server";

@@ -131,7 +131,7 @@ export class DlmsServer {
   readonly maxSetBlockBytes: number;
   readonly serverWPort: number;
   readonly connections = new Set<Connection>();
-  private listener: TcpListener | null = null;
+  listener: TcpListener | null = null;
   private idleTimer: TimerId | undefined;
 
   constructor(readonly options: DlmsServerOptions) {
