@@ -3,4 +3,5 @@
  * they add themselves to `liveHooks` in cli.ts. Kept apart from features.ts, which also runs in XS.
  */
 import "./live-lcd";
+import "./live-dlms";
 export {};
