@@ -1,4 +1,5 @@
 import { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./drivers/ade7953/driver";
+import { DEFAULT_RATING, type MeterRating } from "./drivers/calibration";
 import { type ButtonOptions, DEFAULT_BUTTON_OPTIONS } from "./drivers/button/button";
 import { defaultRelayConfig, type RelayConfig } from "./drivers/relay";
 import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
@@ -13,6 +14,8 @@ export interface MeterConfig {
   /** Metrology tick period. Must stay well inside the chip's energy-register wrap time. */
   tickMs: number;
   ade7953: Ade7953Calibration;
+  /** Ib, Imax, Un, fn: test points of the calibration and the chip's no-load threshold follow from it. */
+  rating: MeterRating;
   /** Standard time offset from UTC, minutes (DLMS clock time_zone is its negation). */
   utcOffsetMinutes: number;
   /** DST rule: "eu" (last Sunday of March to last Sunday of October, 01:00 UTC) or "none". */
@@ -36,6 +39,7 @@ export function defaultMeterConfig(): MeterConfig {
     chip: "ade7953",
     tickMs: 1000,
     ade7953: { ...DEFAULT_ADE7953_CALIBRATION },
+    rating: { ...DEFAULT_RATING },
     utcOffsetMinutes: 60,
     dst: "eu",
     serialNumber: "00000001",

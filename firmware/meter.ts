@@ -1,6 +1,7 @@
 import type { Board, TimerId } from "./hal";
 import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "./drivers/ade7953/driver";
+import { IcSupervisor } from "./drivers/ic-supervisor";
 import { Button } from "./drivers/button/button";
 import { Ht1621 } from "./drivers/ht1621/driver";
 import { createRelayDriver } from "./drivers/relay";
@@ -58,6 +59,8 @@ export class Meter {
   /** Ticks completed since start. */
   ticks = 0;
   lastIcStatus: IcStatus = "ok";
+  /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
+  readonly icSupervisor: IcSupervisor;
   private tickTimer: TimerId | undefined;
   private readonly registerTable: RegisterDescriptor[];
 
@@ -66,6 +69,7 @@ export class Meter {
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(() => board.clock.wallClockMs());
+    this.icSupervisor = new IcSupervisor(this.events, board.log);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events);
     this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
@@ -122,10 +126,8 @@ export class Meter {
   tick(): void {
     const status = this.ic.sample(this.instant);
     this.lastIcStatus = status;
-    if (status === "reset-detected") {
-      this.board.log.warn("metering IC reset detected; re-initialising");
-      this.ic.init();
-    }
+    // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
+    this.icSupervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
     const monoMs = this.board.clock.nowMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
@@ -167,10 +169,11 @@ export class Meter {
   }
 }
 
-function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
+/** The metering IC driver the configuration names, with its stored calibration. */
+export function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
   switch (config.chip) {
     case "ade7953": {
-      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953);
+      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating });
       return { ic: driver, energyScale: driver.energyScale };
     }
     default:

@@ -1,9 +1,10 @@
 import type { Board } from "../firmware/hal";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/config";
 import { Meter } from "../firmware/meter";
-import { createSimBoard, createSimInputs, type SimInputs, SimLog } from "./board";
+import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
 import { Ade7953Emulator } from "./emulators/ade7953/emulator";
-import type { SpiSlave } from "./emulators/line";
+import type { EmulatedMeteringIc } from "./emulators/faults";
+import type { LineSource, SpiSlave } from "./emulators/line";
 import { ScenarioLine } from "./grid/line-source";
 import { attachFrontPanel, type FrontPanel } from "./front-panel";
 import type { Scenario, ScenarioEvent } from "./grid/scenario";
@@ -27,6 +28,23 @@ onEvent("power-cut", (sim, event) => {
   sim.line.addOutage(event.atMs, event.atMs + (event.fields.duration as number));
 });
 
+/** The emulator of the chip a scenario (or the calibration bench) names. Each chip adds its case. */
+export function createChipEmulator(chip: "ade7953" | "atm90e26", line: LineSource, now: () => number): EmulatedMeteringIc {
+  switch (chip) {
+    case "ade7953":
+      return new Ade7953Emulator(line, now);
+    default:
+      throw new Error(`no emulator for metering IC "${chip}" in this build`);
+  }
+}
+
+/** The chip's IRQ output drives the board's metering IRQ input (an edge-capable DigitalIn). */
+export function wireMeteringIrq(board: Board, chip: EmulatedMeteringIc): void {
+  const irq = new SimInput(chip.irqLevel);
+  chip.onIrqChange = (level) => irq.set(level);
+  board.meteringIrq = irq;
+}
+
 /**
  * A meter on the simulated board, driven by a scenario in virtual time. The same class runs in
  * Node (tests, `npm start`) and inside XS (the harness), so it uses no Node APIs.
@@ -34,7 +52,8 @@ onEvent("power-cut", (sim, event) => {
 export class Simulation {
   readonly clock: VirtualClock;
   readonly line: ScenarioLine;
-  readonly chip: Ade7953Emulator;
+  /** The emulated metering IC named by `scenario.chip` (fault injection, IRQ pin). */
+  readonly chip: EmulatedMeteringIc;
   readonly log: SimLog;
   readonly board: Board;
   /** Relay with contacts, HT1621 LCD and button on the board's pins (issue 5). */
@@ -49,8 +68,9 @@ export class Simulation {
     this.line = new ScenarioLine(scenario);
     this.log = new SimLog(this.clock, options.logSink);
     this.config = { ...defaultMeterConfig(), chip: scenario.chip, utcOffsetMinutes: scenario.utcOffsetMinutes, dst: scenario.dst, ...options.config };
-    this.chip = new Ade7953Emulator(this.line, () => this.clock.nowMs());
+    this.chip = createChipEmulator(scenario.chip, this.line, () => this.clock.nowMs());
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
+    wireMeteringIrq(this.board, this.chip);
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {

@@ -1,96 +1,154 @@
-import type { Spi } from "../../hal";
+import type { DigitalIn, Spi } from "../../hal";
 import type { Rational } from "../../metrology/rational";
-import type { IcStatus, MeteringIc, MeteringSample } from "../metering-ic";
+import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../calibration";
 import {
-  ADE7953, type Ade7953Register, CONFIG_COMM_LOCK, IRQ_RESET, LCYCMODE_RSTREAD, PERIOD_CLOCK_HZ,
+  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
+  SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
+} from "../metering-ic";
+import { Ade7953CalibrationAccess, type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
+import {
+  ACCMODE_ACTNLOAD_A, ACCMODE_APSIGN_A, ACCMODE_VARSIGN_A, ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,
+  CONFIG_CRC_ENABLE, CONFIG_HPFEN, DISNOLOAD_ACTIVE, DISNOLOAD_APPARENT, DISNOLOAD_REACTIVE, IRQ_APSIGN, IRQ_CRC,
+  IRQ_RESERVED_MASK, IRQ_RESET, IRQ_SAG, LAST_OP_READ, LAST_OP_WRITE, LCYCMODE_RSTREAD, noLoadRegister,
+  PERIOD_CLOCK_HZ, POWER_FULL_SCALE, RMS_FULL_SCALE, SETUP_120_VALUE, UNLOCK_120_KEY,
 } from "./registers";
 
-/** Board constants and calibration of an ADE7953 front end (all integers or integer ratios). */
-export interface Ade7953Calibration {
-  /** VRMS counts per volt. */
-  voltageLsbPerVolt: number;
-  /** IRMSA counts per ampere. */
-  currentLsbPerAmp: number;
-  /** IRMSB counts per ampere (neutral channel). */
-  neutralCurrentLsbPerAmp: number;
-  /** AWATT/AVAR/AVA counts per kW (integer). */
-  powerLsbPerKw: number;
-  /** Energy register counts -> mWh (also mvarh and mVAh). */
-  energyMilliWhPerLsb: Rational;
-  /** Chip gain registers, 0x400000 = x1. */
-  avGain: number;
-  aiGain: number;
-  awGain: number;
-  avarGain: number;
-  avaGain: number;
-  biGain: number;
-  bwGain: number;
-  /** PHCALA as sign-magnitude register value. */
-  phcalA: number;
-}
+export { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
 
-/** The reference board of the host simulator and the documented dev board (shared/specs/chips.md A3). */
-export const DEFAULT_ADE7953_CALIBRATION: Ade7953Calibration = {
-  voltageLsbPerVolt: 26000,
-  currentLsbPerAmp: 100000,
-  neutralCurrentLsbPerAmp: 100000,
-  powerLsbPerKw: 154973,
-  energyMilliWhPerLsb: { num: 1_000_000, den: 23_739_295 },
-  avGain: 0x400000, aiGain: 0x400000, awGain: 0x400000, avarGain: 0x400000, avaGain: 0x400000,
-  biGain: 0x400000, bwGain: 0x400000,
-  phcalA: 0,
-};
+export interface Ade7953Options {
+  /** The chip's IRQ output (active low), when wired: the status register is read only when it asks. */
+  irq?: DigitalIn;
+  /** Meter rating: the no-load threshold and the sag level follow from it. */
+  rating?: MeterRating;
+}
 
 const READ = 0x80;
 const WRITE = 0x00;
+/** CONFIG right after a reset (COMM_LOCK set = interface not locked, HPF on). */
+const CONFIG_AFTER_RESET = 0x8004;
+/** CONFIG bits that do not exist; a read with them set is not a real CONFIG value. */
+const CONFIG_RESERVED = 0x4600;
+/** Interrupts the driver acts on; RESET is always enabled in the chip anyway. */
+const IRQ_ENABLED = IRQ_RESET | IRQ_SAG | IRQ_APSIGN | IRQ_CRC;
+/** Waveform peak counts per RMS count (waveform full scale 6.5 M at 500 mV peak, RMS 9.03 M). */
+const PEAK_PER_RMS = 6_500_000 / RMS_FULL_SCALE;
+/** Without an IRQ pin, an all-zero verification record is given up after this many ticks. */
+const ZERO_RECORD_GIVE_UP_TICKS = 10;
+
+/** Energy registers read every tick, in order, and the sample field each one feeds. */
+const ENERGY_REGISTERS: readonly Ade7953Register[] = [
+  ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB, ADE7953.RENERGYB, ADE7953.APENERGYB,
+];
+
+const enum Verified {
+  Ok,
+  Deferred,
+}
+
+const enum Pending {
+  Resolved,
+  Wait,
+}
 
 /**
  * ADE7953 over SPI: frame `[addr hi][addr lo][0x80 read | 0x00 write][data MSB first]`, data width
- * from the register. One preallocated frame per width, so a tick allocates nothing.
+ * from the register table. Channel A is the phase current, channel B the neutral.
+ *
+ * Energy registers are read with reset (LCYCMODE.RSTREAD). Each read is checked against the
+ * chip's verification record (LAST_OP = read, LAST_ADD = the register, LAST_RWDATA = the value
+ * received). The record changes only on the next successful access other than a read of the
+ * record itself, and the chip keeps the value it sent (and cleared) there. So when a read does
+ * not verify:
+ * - the record is read twice more (the retry); if both agree and name this read, the chip did
+ *   clear the register and the record holds what it sent: that value is counted, once;
+ * - if the record names an earlier access, the chip never did the read: the register is intact,
+ *   the read is retried once;
+ * - otherwise (bus dead, wrong mode) the driver stops touching the chip for this tick, keeps the
+ *   register "pending", and starts the next tick by reading the record again before anything
+ *   else. The tick's energy is in the chip (register or record) and is counted when the bus
+ *   answers. Only if the record reads all zero (a reset wiped it, or MISO is stuck low) and the
+ *   IRQ pin cannot rule out a reset is the pending value given up: at most one tick's energy of
+ *   one register, reported as energyMayBeLost (event 16).
  */
 export class Ade7953Driver implements MeteringIc {
   readonly chip = "ade7953" as const;
   spiTransactions = 0;
   spiBytes = 0;
-  private readonly frames: Record<number, Uint8Array> = {
-    8: new Uint8Array(4), 16: new Uint8Array(5), 24: new Uint8Array(6), 32: new Uint8Array(7),
-  };
+  /** Reads that did not verify at first (for diagnostics and tests). */
+  verifyFailures = 0;
+  /** Pending values recovered from the verification record. */
+  recoveredFromRecord = 0;
+  /** Chip resets detected. */
+  resetsDetected = 0;
+  readonly calibration: IcCalibration;
 
-  constructor(private readonly spi: Spi, private readonly calibration: Ade7953Calibration = DEFAULT_ADE7953_CALIBRATION) {}
+  private readonly frames: Uint8Array[] = [new Uint8Array(4), new Uint8Array(5), new Uint8Array(6), new Uint8Array(7)];
+  private readonly cal: Ade7953Calibration;
+  private readonly irq: DigitalIn | undefined;
+  private readonly rating: MeterRating;
+  private irqEdge = false;
+  /** The chip holds our configuration (false after a reset until re-init succeeds). */
+  private configured = false;
+  private configValue = 0;
+  /** Register whose read-with-reset could not be verified, or null. */
+  private pending: Ade7953Register | null = null;
+  private zeroRecordTicks = 0;
+  private recOp = 0;
+  private recAdd = 0;
+  private recData = 0;
 
-  get energyScale(): Rational {
-    return this.calibration.energyMilliWhPerLsb;
+  constructor(private readonly spi: Spi, calibration: Ade7953Calibration = DEFAULT_ADE7953_CALIBRATION, options: Ade7953Options = {}) {
+    this.cal = { ...calibration, energyMilliWhPerLsb: { ...calibration.energyMilliWhPerLsb } };
+    this.rating = options.rating ?? DEFAULT_RATING;
+    this.irq = options.irq;
+    this.calibration = new Ade7953CalibrationAccess(this.cal, () => this.rating.fnMilliHz / 1000, () => {
+      this.configured = false;
+    });
+    // Edge callback: set a flag only; the tick reads the status (no SPI from interrupt context).
+    this.irq?.onChange((level) => {
+      if (level === 0) this.irqEdge = true;
+    });
   }
 
-  read(register: Ade7953Register): number {
-    const frame = this.frames[register.bits];
+  get energyScale(): Rational {
+    return this.cal.energyMilliWhPerLsb;
+  }
+
+  /** A copy of the calibration in use. */
+  get calibrationValues(): Ade7953Calibration {
+    return { ...this.cal, energyMilliWhPerLsb: { ...this.cal.energyMilliWhPerLsb } };
+  }
+
+  /** Raw register read: the bits as received (unsigned), 32-bit sign extension included. */
+  readRaw(register: Ade7953Register): number {
+    const frame = this.frames[(register.bits >> 3) - 1];
     frame[0] = register.address >> 8;
     frame[1] = register.address & 0xff;
     frame[2] = READ;
-    frame.fill(0, 3);
+    for (let i = 3; i < frame.length; i++) frame[i] = 0;
     this.spi.transfer(frame);
     this.spi.flush(true);
     this.spiTransactions++;
     this.spiBytes += frame.length;
     let value = 0;
     for (let i = 3; i < frame.length; i++) value = value * 256 + frame[i];
-    if (register.signed) {
-      // 32-bit reads carry the 24-bit value sign-extended; 24-bit and narrower sign at their top bit.
-      const bits = register.bits === 32 ? 32 : register.bits;
-      const half = 2 ** (bits - 1);
-      if (value >= half) value -= 2 * half;
-    }
     return value;
   }
 
+  /** Register read decoded by the table: two's complement registers come back signed. */
+  read(register: Ade7953Register): number {
+    return decode(register, this.readRaw(register));
+  }
+
+  /** Register write (no verification; see writeVerified). */
   write(register: Ade7953Register, value: number): void {
-    const frame = this.frames[register.bits];
+    const frame = this.frames[(register.bits >> 3) - 1];
     frame[0] = register.address >> 8;
     frame[1] = register.address & 0xff;
     frame[2] = WRITE;
-    let v = value >>> 0;
+    let v = value < 0 ? value + 2 ** register.bits : value;
     for (let i = frame.length - 1; i >= 3; i--) {
-      frame[i] = v & 0xff;
+      frame[i] = v % 256;
       v = Math.floor(v / 256);
     }
     this.spi.write(frame);
@@ -99,54 +157,285 @@ export class Ade7953Driver implements MeteringIc {
     this.spiBytes += frame.length;
   }
 
-  init(): IcStatus {
-    const config = this.read(ADE7953.CONFIG);
-    if (config === 0 || config === 0xffff) return "not-responding";
-    // Clearing COMM_LOCK locks the interface to SPI so the chip stops driving MISO when deselected.
-    this.write(ADE7953.CONFIG, config & ~CONFIG_COMM_LOCK & 0xffff);
-    // Required for the specified accuracy; lost at every reset (chips.md A1).
-    this.write(ADE7953.UNLOCK_120, 0xad);
-    this.write(ADE7953.SETUP_120, 0x0030);
-    this.write(ADE7953.LCYCMODE, LCYCMODE_RSTREAD);
-    const c = this.calibration;
-    this.write(ADE7953.AVGAIN, c.avGain);
-    this.write(ADE7953.AIGAIN, c.aiGain);
-    this.write(ADE7953.AWGAIN, c.awGain);
-    this.write(ADE7953.AVARGAIN, c.avarGain);
-    this.write(ADE7953.AVAGAIN, c.avaGain);
-    this.write(ADE7953.BVGAIN, c.avGain);
-    this.write(ADE7953.BIGAIN, c.biGain);
-    this.write(ADE7953.BWGAIN, c.bwGain);
-    this.write(ADE7953.PHCALA, c.phcalA);
-    if (this.read(ADE7953.SETUP_120) !== 0x0030 || (this.read(ADE7953.CONFIG) & CONFIG_COMM_LOCK) !== 0) {
-      return "verify-failed";
+  /** Write, confirm through LAST_OP/LAST_ADD/LAST_RWDATA, retry once. */
+  writeVerified(register: Ade7953Register, value: number): boolean {
+    const mask = 2 ** register.bits;
+    const expected = ((value % mask) + mask) % mask;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      this.write(register, value);
+      this.readRecord(register.bits);
+      if (this.recOp === LAST_OP_WRITE && this.recAdd === register.address && this.recData === expected) return true;
     }
-    // Acknowledge the power-up RESET interrupt and discard what accumulated before configuration.
-    this.read(ADE7953.RSTIRQSTATA);
-    this.read(ADE7953.AENERGYA);
-    this.read(ADE7953.RENERGYA);
-    this.read(ADE7953.APENERGYA);
-    this.read(ADE7953.AENERGYB);
-    return "ok";
+    return false;
+  }
+
+  init(): IcStatus {
+    return this.configure(true);
   }
 
   sample(s: MeteringSample): IcStatus {
-    const c = this.calibration;
-    s.activeEnergyLsb = this.read(ADE7953.AENERGYA);
-    s.reactiveEnergyLsb = this.read(ADE7953.RENERGYA);
-    s.apparentEnergyLsb = this.read(ADE7953.APENERGYA);
-    s.neutralActiveEnergyLsb = this.read(ADE7953.AENERGYB);
+    s.activeEnergyLsb = 0;
+    s.reactiveEnergyLsb = 0;
+    s.apparentEnergyLsb = 0;
+    s.neutralActiveEnergyLsb = 0;
+    s.neutralReactiveEnergyLsb = 0;
+    s.neutralApparentEnergyLsb = 0;
+    s.flags = 0;
     s.energyDeferred = false;
-    s.voltageMilliV = Math.round(this.read(ADE7953.VRMS) * 1000 / c.voltageLsbPerVolt);
-    s.currentMilliA = Math.round(this.read(ADE7953.IRMSA) * 1000 / c.currentLsbPerAmp);
-    s.neutralCurrentMilliA = Math.round(this.read(ADE7953.IRMSB) * 1000 / c.neutralCurrentLsbPerAmp);
-    s.activePowerMilliW = Math.round(this.read(ADE7953.AWATT) * 1_000_000 / c.powerLsbPerKw);
-    s.reactivePowerMilliVar = Math.round(this.read(ADE7953.AVAR) * 1_000_000 / c.powerLsbPerKw);
-    s.apparentPowerMilliVA = Math.round(this.read(ADE7953.AVA) * 1_000_000 / c.powerLsbPerKw);
-    s.powerFactorMilli = Math.round(this.read(ADE7953.PFA) * 1000 / 0x8000);
-    const period = this.read(ADE7953.PERIOD);
-    s.frequencyMilliHz = period === 0 ? 0 : Math.round(PERIOD_CLOCK_HZ * 1000 / (period + 1));
-    const irq = this.read(ADE7953.IRQSTATA);
-    return (irq & IRQ_RESET) !== 0 ? "reset-detected" : "ok";
+    s.energyMayBeLost = false;
+    if (this.pending !== null && this.resolvePending(s) === Pending.Wait) {
+      s.energyDeferred = true;
+      return "verify-failed";
+    }
+    let status: IcStatus = "ok";
+    let reinit = !this.configured;
+    if (this.irq === undefined || this.irqEdge || this.irq.read() === 0) {
+      this.irqEdge = false;
+      const irq = this.readInterrupts();
+      if (irq < 0) return "not-responding";
+      if (irq & IRQ_RESET) {
+        const config = this.readStable(ADE7953.CONFIG);
+        if (config !== CONFIG_AFTER_RESET) return "not-responding";
+        this.resetsDetected++;
+        this.configured = false;
+        reinit = true;
+        s.energyMayBeLost = true;
+        status = "reset-detected";
+      }
+      if (irq & IRQ_CRC) reinit = true;
+      if (irq & IRQ_SAG) s.flags |= SAMPLE_FLAG_SAG;
+      if (irq & IRQ_APSIGN) s.flags |= SAMPLE_FLAG_DIRECTION_CHANGED;
+    }
+    // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
+    // a typical board); counting it is closer to the truth than dropping it.
+    for (let i = 0; i < ENERGY_REGISTERS.length; i++) {
+      const register = ENERGY_REGISTERS[i];
+      if (this.readClearVerified(register) === Verified.Deferred) {
+        s.energyDeferred = true;
+        return status === "reset-detected" ? status : "verify-failed";
+      }
+      credit(s, register, this.recData);
+    }
+    if (reinit) {
+      if (this.configure(false) !== "ok") return status === "reset-detected" ? status : "not-responding";
+      s.flags |= SAMPLE_FLAG_REINITIALISED;
+    }
+    this.readInstantaneous(s);
+    return status;
+  }
+
+  private readInstantaneous(s: MeteringSample): void {
+    const c = this.cal;
+    s.voltageMilliV = Math.round((this.readRaw(ADE7953.VRMS) * 1000) / c.voltageLsbPerVolt);
+    s.currentMilliA = Math.round((this.readRaw(ADE7953.IRMSA) * 1000) / c.currentLsbPerAmp);
+    s.neutralCurrentMilliA = Math.round((this.readRaw(ADE7953.IRMSB) * 1000) / c.neutralCurrentLsbPerAmp);
+    s.activePowerMilliW = Math.round((this.read(ADE7953.AWATT) * 1_000_000) / c.powerLsbPerKw);
+    s.reactivePowerMilliVar = Math.round((this.read(ADE7953.AVAR) * 1_000_000) / c.powerLsbPerKw);
+    s.apparentPowerMilliVA = Math.round((this.read(ADE7953.AVA) * 1_000_000) / c.powerLsbPerKw);
+    s.neutralActivePowerMilliW = Math.round((this.read(ADE7953.BWATT) * 1_000_000) / c.powerLsbPerKw);
+    s.powerFactorMilli = Math.round((this.read(ADE7953.PFA) * 1000) / 0x8000);
+    const period = this.readRaw(ADE7953.PERIOD);
+    s.frequencyMilliHz = period === 0 ? 0 : Math.round((PERIOD_CLOCK_HZ * 1000) / (period + 1));
+    const accmode = this.readRaw(ADE7953.ACCMODE);
+    if (accmode & ACCMODE_APSIGN_A) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
+    if (accmode & ACCMODE_VARSIGN_A) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
+    if (accmode & ACCMODE_ACTNLOAD_A) s.flags |= SAMPLE_FLAG_ACTIVE_NO_LOAD;
+  }
+
+  /**
+   * IRQSTATA (not the clearing copy), read twice when it shows a bit we act on; those bits are
+   * then cleared through RSTIRQSTATA. Returns -1 when the status cannot be a real one.
+   */
+  private readInterrupts(): number {
+    const first = this.readRaw(ADE7953.IRQSTATA);
+    if (first & IRQ_RESERVED_MASK) return -1;
+    if ((first & IRQ_ENABLED) === 0) return 0;
+    const second = this.readRaw(ADE7953.IRQSTATA);
+    if (second !== first) return -1;
+    const cleared = this.readRaw(ADE7953.RSTIRQSTATA);
+    return (cleared & IRQ_RESERVED_MASK) === 0 ? first | cleared : first;
+  }
+
+  /** A register read twice with the same answer, or -1. */
+  private readStable(register: Ade7953Register): number {
+    const a = this.readRaw(register);
+    return this.readRaw(register) === a ? a : -1;
+  }
+
+  /** LAST_OP, LAST_ADD and the LAST_RWDATA of `bits` into recOp/recAdd/recData. */
+  private readRecord(bits: number): void {
+    this.recOp = this.readRaw(ADE7953.LAST_OP);
+    this.recAdd = this.readRaw(ADE7953.LAST_ADD);
+    this.recData = this.readRaw(bits === 8 ? ADE7953.LAST_RWDATA8 : bits === 16 ? ADE7953.LAST_RWDATA16 : ADE7953.LAST_RWDATA24);
+  }
+
+  /** The record read twice; false unless both reads agree. */
+  private readRecordTwice(): boolean {
+    this.readRecord(24);
+    const op = this.recOp;
+    const add = this.recAdd;
+    const data = this.recData;
+    this.readRecord(24);
+    return op === this.recOp && add === this.recAdd && data === this.recData;
+  }
+
+  /** Read-with-reset of a 24-bit register; on Ok the verified raw value is in recData. */
+  private readClearVerified(register: Ade7953Register): Verified {
+    const value = this.readRaw(register);
+    this.readRecord(24);
+    if (this.recOp === LAST_OP_READ && this.recAdd === register.address && this.recData === value) return Verified.Ok;
+    this.verifyFailures++;
+    if (this.readRecordTwice()) {
+      if (this.recOp === LAST_OP_READ && this.recAdd === register.address) {
+        // The chip did the read (and cleared the register): its record holds what it sent.
+        this.recoveredFromRecord++;
+        return Verified.Ok;
+      }
+      if (this.recOp === LAST_OP_READ || this.recOp === LAST_OP_WRITE) {
+        // The chip never did our read: the register is intact. Retry once.
+        const retry = this.readRaw(register);
+        this.readRecord(24);
+        if (this.recOp === LAST_OP_READ && this.recAdd === register.address && this.recData === retry) return Verified.Ok;
+      }
+    }
+    this.pending = register;
+    this.zeroRecordTicks = 0;
+    return Verified.Deferred;
+  }
+
+  /** Start of a tick with a pending read: recover its value from the record before anything else. */
+  private resolvePending(s: MeteringSample): Pending {
+    const register = this.pending!;
+    if (!this.readRecordTwice()) return Pending.Wait;
+    const op = this.recOp;
+    if (op === LAST_OP_READ && this.recAdd === register.address) {
+      this.recoveredFromRecord++;
+      credit(s, register, this.recData);
+      this.pending = null;
+      return Pending.Resolved;
+    }
+    if (op === LAST_OP_READ || op === LAST_OP_WRITE) {
+      // Some earlier access is the last one the chip completed: our read never happened.
+      this.pending = null;
+      return Pending.Resolved;
+    }
+    if (op === 0 && this.recAdd === 0 && this.recData === 0) {
+      // A reset clears the record; so does MISO stuck low. The IRQ pin tells them apart: a
+      // reset always pulls it low, and it stays low until the status is cleared.
+      if (this.irq !== undefined && this.irq.read() === 1) return Pending.Wait;
+      if (this.irq === undefined && ++this.zeroRecordTicks < ZERO_RECORD_GIVE_UP_TICKS) return Pending.Wait;
+      this.pending = null;
+      s.energyMayBeLost = true;
+      return Pending.Resolved;
+    }
+    return Pending.Wait;
+  }
+
+  /**
+   * Full initialisation (chips.md A1): lock SPI, 0x120 unlock, read-with-reset energy, PGAs,
+   * gains, offsets, PHCAL, no-load thresholds with no-load disabled meanwhile, interrupts, CRC.
+   * Every write is verified through the record and retried once.
+   */
+  private configure(discardEnergy: boolean): IcStatus {
+    this.configured = false;
+    const config = this.readStable(ADE7953.CONFIG);
+    if (config < 0 || config & CONFIG_RESERVED || config === 0) return "not-responding";
+    const c = this.cal;
+    const rating = this.rating;
+    const powerLsbPerW = c.powerLsbPerKw / 1000;
+    const noLoad = noLoadRegister(POWER_FULL_SCALE / (noLoadThresholdW(rating) * powerLsbPerW));
+    const sagLevel = Math.round((0.8 * rating.unMilliV * c.voltageLsbPerVolt * PEAK_PER_RMS) / 1000);
+    // Clearing COMM_LOCK locks the interface to SPI so the chip stops driving MISO when deselected.
+    const locked = ((config & ~CONFIG_COMM_LOCK & ~CONFIG_CRC_ENABLE) | CONFIG_HPFEN) & 0xffff;
+    let ok = this.writeVerified(ADE7953.CONFIG, locked);
+    // Required for the specified accuracy; lost at every reset. The key must be the write right before.
+    ok = ok && this.writeSetup120();
+    ok = ok && this.writeVerified(ADE7953.LCYCMODE, LCYCMODE_RSTREAD);
+    ok = ok && this.writeVerified(ADE7953.PGA_V, c.pgaV);
+    ok = ok && this.writeVerified(ADE7953.PGA_IA, c.pgaIA);
+    ok = ok && this.writeVerified(ADE7953.PGA_IB, c.pgaIB);
+    ok = ok && this.writeVerified(ADE7953.ACCMODE, 0);
+    ok = ok && this.writeVerified(ADE7953.AIGAIN, c.aiGain);
+    ok = ok && this.writeVerified(ADE7953.AVGAIN, c.avGain);
+    ok = ok && this.writeVerified(ADE7953.AWGAIN, c.awGain);
+    ok = ok && this.writeVerified(ADE7953.AVARGAIN, c.avarGain);
+    ok = ok && this.writeVerified(ADE7953.AVAGAIN, c.avaGain);
+    ok = ok && this.writeVerified(ADE7953.BIGAIN, c.biGain);
+    ok = ok && this.writeVerified(ADE7953.BVGAIN, c.avGain);
+    ok = ok && this.writeVerified(ADE7953.BWGAIN, c.bwGain);
+    ok = ok && this.writeVerified(ADE7953.BVARGAIN, c.bvarGain);
+    ok = ok && this.writeVerified(ADE7953.BVAGAIN, c.bvaGain);
+    ok = ok && this.writeVerified(ADE7953.VRMSOS, c.vrmsOs);
+    ok = ok && this.writeVerified(ADE7953.AIRMSOS, c.airmsOs);
+    ok = ok && this.writeVerified(ADE7953.AWATTOS, c.awattOs);
+    ok = ok && this.writeVerified(ADE7953.AVAROS, c.avarOs);
+    ok = ok && this.writeVerified(ADE7953.AVAOS, c.avaOs);
+    ok = ok && this.writeVerified(ADE7953.BIRMSOS, c.birmsOs);
+    ok = ok && this.writeVerified(ADE7953.BWATTOS, c.bwattOs);
+    ok = ok && this.writeVerified(ADE7953.BVAROS, c.bvarOs);
+    ok = ok && this.writeVerified(ADE7953.BVAOS, c.bvaOs);
+    ok = ok && this.writeVerified(ADE7953.PHCALA, c.phcalA);
+    ok = ok && this.writeVerified(ADE7953.PHCALB, c.phcalB);
+    // No-load thresholds are taken only while no-load detection is disabled (chips.md A3).
+    ok = ok && this.writeVerified(ADE7953.DISNOLOAD, DISNOLOAD_ACTIVE | DISNOLOAD_REACTIVE | DISNOLOAD_APPARENT);
+    ok = ok && this.writeVerified(ADE7953.AP_NOLOAD, noLoad);
+    ok = ok && this.writeVerified(ADE7953.VAR_NOLOAD, noLoad);
+    ok = ok && this.writeVerified(ADE7953.VA_NOLOAD, noLoad);
+    ok = ok && this.writeVerified(ADE7953.DISNOLOAD, 0);
+    ok = ok && this.writeVerified(ADE7953.SAGCYC, 2);
+    ok = ok && this.writeVerified(ADE7953.SAGLVL, sagLevel);
+    ok = ok && this.writeVerified(ADE7953.IRQENA, IRQ_ENABLED);
+    // CRC last: it snapshots the configuration, and any later change (a partial reset) interrupts.
+    ok = ok && this.writeVerified(ADE7953.CONFIG, locked | CONFIG_CRC_ENABLE);
+    if (!ok) return "verify-failed";
+    if (this.readStable(ADE7953.RESERVED_120) !== SETUP_120_VALUE) return "verify-failed";
+    if (this.readStable(ADE7953.CONFIG) !== (locked | CONFIG_CRC_ENABLE)) return "verify-failed";
+    this.configValue = locked | CONFIG_CRC_ENABLE;
+    // Acknowledge the RESET (and any other) interrupt so the IRQ pin is released.
+    this.readRaw(ADE7953.RSTIRQSTATA);
+    this.irqEdge = false;
+    if (discardEnergy) {
+      // What accumulated before configuration (power-up, default gains) is not metered.
+      for (let i = 0; i < ENERGY_REGISTERS.length; i++) this.readRaw(ENERGY_REGISTERS[i]);
+      this.pending = null;
+    }
+    this.configured = true;
+    return "ok";
+  }
+
+  private writeSetup120(): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.writeVerified(ADE7953.UNLOCK_120, UNLOCK_120_KEY) && this.writeVerified(ADE7953.RESERVED_120, SETUP_120_VALUE)) return true;
+    }
+    return false;
+  }
+
+  /** CONFIG as last written by init (0 before). */
+  get configuredConfig(): number {
+    return this.configValue;
+  }
+}
+
+/** Table decode: two's complement registers signed at their width (32-bit reads are sign-extended). */
+export function decode(register: Ade7953Register, raw: number): number {
+  if (!register.signed) return raw;
+  const half = 2 ** (register.bits - 1);
+  return raw >= half ? raw - 2 * half : raw;
+}
+
+function signed24(raw: number): number {
+  return raw >= 0x800000 ? raw - 0x1000000 : raw;
+}
+
+/** Adds a verified energy register value to its sample field. */
+function credit(s: MeteringSample, register: Ade7953Register, raw: number): void {
+  const value = signed24(raw & 0xffffff);
+  switch (register.address) {
+    case 0x21e: s.activeEnergyLsb += value; break;
+    case 0x21f: s.neutralActiveEnergyLsb += value; break;
+    case 0x220: s.reactiveEnergyLsb += value; break;
+    case 0x221: s.neutralReactiveEnergyLsb += value; break;
+    case 0x222: s.apparentEnergyLsb += value; break;
+    case 0x223: s.neutralApparentEnergyLsb += value; break;
   }
 }

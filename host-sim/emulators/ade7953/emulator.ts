@@ -1,328 +1,760 @@
-import { type LineConditions, type LineSource, newLineConditions, type SpiSlave } from "../line";
+import {
+  ACCMODE_ACTNLOAD_A, ACCMODE_ACTNLOAD_B, ACCMODE_APSIGN_A, ACCMODE_APSIGN_B, ACCMODE_VANLOAD_A, ACCMODE_VANLOAD_B,
+  ACCMODE_VARNLOAD_A, ACCMODE_VARNLOAD_B, ACCMODE_VARSIGN_A, ACCMODE_VARSIGN_B, ACCMODE_WRITABLE_MASK,
+  ADE7953_REGISTERS, type Ade7953Register, CONFIG_COMM_LOCK, CONFIG_CRC_ENABLE, CONFIG_SWRST,
+  IRQ_AP_NOLOAD, IRQ_APSIGN, IRQ_CRC, IRQ_CYCEND, IRQ_OI, IRQ_OV, IRQ_RESET, IRQ_SAG, IRQ_VA_NOLOAD, IRQ_VAR_NOLOAD,
+  IRQ_VARSIGN, IRQ_WSMP, IRQ_ZX_I, IRQ_ZXTO, IRQ_ZXTO_I, IRQ_ZXV, LAST_OP_READ, LAST_OP_WRITE, noLoadRatio,
+  PGA_GAINS, SETUP_120_VALUE, UNLOCK_120_KEY, widthOfAddress,
+} from "../../../firmware/drivers/ade7953/registers";
+import { type EmulatedMeteringIc, type SpiFaultKind, SpiFaultState } from "../faults";
+import { type LineConditions, type LineSource, newLineConditions } from "../line";
+import { ADE7953_FRONT_END, type Ade7953BoardErrors, DEFAULT_ADE7953_BOARD_ERRORS } from "./analog";
+
+export { ADE7953_FRONT_END, DEFAULT_ADE7953_BOARD_ERRORS, IDEAL_ADE7953_BOARD, type Ade7953BoardErrors } from "./analog";
+
+/** Kept for the first version's name. */
+export type AnalogErrors = Ade7953BoardErrors;
+
+export interface Ade7953EmulatorOptions {
+  /** Analog errors of the emulated board (default: DEFAULT_ADE7953_BOARD_ERRORS). */
+  board?: Ade7953BoardErrors;
+  /** Time after a reset during which the chip does not answer (datasheet: ~40 ms start-up). */
+  startupMs?: number;
+  /** Silicon version read at 0x702. */
+  version?: number;
+}
+
+const F = ADE7953_FRONT_END;
+const UNITY = 0x400000;
+const POWER_PER_COUNT2 = F.powerFullScale / (F.rmsFullScale * F.rmsFullScale);
+const ENERGY_PER_POWER = F.energyFullScaleRate / F.powerFullScale;
+const ENERGY_PER_RMS = F.energyFullScaleRate / F.rmsFullScale;
+const PEAK_PER_RMS = F.waveformFullScale / F.rmsFullScale;
+/** Zero crossings are detected above 1/1250 of full scale (chips.md A3). */
+const ZX_MIN_RMS = F.rmsFullScale / 1250;
+/** With 0x120 not set to 0x0030 the chip misses its specified accuracy; modelled as +0.25 % gain. */
+const UNSET_120_ERROR = 1.0025;
+const RAD = Math.PI / 180;
+
+/** Energy registers in the order of the accumulators: AENERGYA, AENERGYB, RENERGYA, RENERGYB, APENERGYA, APENERGYB. */
+const ENERGY_ADDRESSES = [0x21e, 0x21f, 0x220, 0x221, 0x222, 0x223] as const;
+/** Verification registers: reading them does not change them (this project's reading of D1 p57). */
+const VERIFICATION_ADDRESSES = [0x0fd, 0x0ff, 0x1fe, 0x1ff, 0x2ff, 0x3ff];
+/** Per energy accumulator: [IRQ register address, half-full bit, overflow bit]. */
+const ENERGY_IRQ_BITS = [
+  [0, 0, 3], [1, 0, 3], [0, 1, 4], [1, 1, 4], [0, 2, 5], [1, 2, 5],
+] as const;
+/** LCYCMODE line-cycle bit of each accumulator. */
+const LINE_CYCLE_BITS = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20] as const;
+
+const SPEC = new Map<number, Ade7953Register>();
+for (const r of ADE7953_REGISTERS) SPEC.set(r.address, r);
+/** Registers the CRC covers: every read/write configuration register, in address order. */
+const CRC_ADDRESSES = ADE7953_REGISTERS.filter((r) => r.access === "RW").map((r) => r.address).sort((a, b) => a - b);
+
+interface ChannelState {
+  /** RMS counts as the chip shows them (after gain and offset). */
+  vrms: number;
+  irms: number;
+  /** Powers in register counts (after gains and offsets). */
+  p: number;
+  q: number;
+  s: number;
+  /** Current lag behind voltage as the chip sees it, degrees. */
+  lagDeg: number;
+  /** Waveform peaks in waveform counts. */
+  iPeak: number;
+}
 
 /**
- * Register-level ADE7953 on SPI: framing `[addr16][rw][N bytes]`, register widths by address
- * window, read-with-reset energy with a fractional internal accumulator, 0x120 unlock,
- * COMM_LOCK, verification registers, RESET interrupt. Measurements derive from a LineSource.
- *
- * The analog front end of the reference board: VRMS = 26000 counts/V, IRMS = 100000 counts/A,
- * so full scale (9,032,007 counts) is 347.4 V and 90.32 A; full-scale power (both at full
- * scale) reads 4,862,401 and advances the energy register at 206,900 counts/s (chips.md A3).
+ * Register-level ADE7953 (chips.md part D, items 1-15): exact SPI framing, the register file of
+ * the CSV, 24/32-bit aliasing, write protection, keyed 0x120, CF divider double write, the
+ * verification record, a time-driven measurement engine over a LineSource (RMS, powers, PF,
+ * angle, period, energy with fractional carry, read-with-reset, wrap with half-full/overflow
+ * status, accumulation modes, line-cycle mode, no-load suppression), latched interrupts with the
+ * IRQ pin, the CRC register, and fault injection.
  */
-export const ADE7953_FRONT_END = {
-  voltageCountsPerVolt: 26000,
-  currentCountsPerAmp: 100000,
-  rmsFullScale: 9_032_007,
-  powerFullScale: 4_862_401,
-  energyFullScaleRate: 206_900,
-} as const;
-
-const FULL_SCALE_VOLTS = ADE7953_FRONT_END.rmsFullScale / ADE7953_FRONT_END.voltageCountsPerVolt;
-const FULL_SCALE_AMPS = ADE7953_FRONT_END.rmsFullScale / ADE7953_FRONT_END.currentCountsPerAmp;
-const FULL_SCALE_WATTS = FULL_SCALE_VOLTS * FULL_SCALE_AMPS;
-const UNITY_GAIN = 0x400000;
-
-interface RegisterSpec {
-  bits: 8 | 16 | 24;
-  reset: number;
-  writable: boolean;
-  readClears?: boolean;
-}
-
-/** Register file keyed by the 24-bit-window address (32-bit accesses alias at +0x100). */
-const SPECS: Record<number, RegisterSpec> = {
-  0x000: { bits: 8, reset: 0x00, writable: true }, // SAGCYC
-  0x001: { bits: 8, reset: 0x00, writable: true }, // DISNOLOAD
-  0x004: { bits: 8, reset: 0x40, writable: true }, // LCYCMODE
-  0x007: { bits: 8, reset: 0, writable: true }, // PGA_V
-  0x008: { bits: 8, reset: 0, writable: true }, // PGA_IA
-  0x009: { bits: 8, reset: 0, writable: true }, // PGA_IB
-  0x040: { bits: 8, reset: 0, writable: true }, // WRITE_PROTECT
-  0x0fd: { bits: 8, reset: 0, writable: false }, // LAST_OP
-  0x0fe: { bits: 8, reset: 0, writable: true }, // unlock key for 0x120
-  0x0ff: { bits: 8, reset: 0, writable: false }, // LAST_RWDATA8
-  0x702: { bits: 8, reset: 0x02, writable: false }, // VERSION
-  0x800: { bits: 8, reset: 0, writable: true }, // EX_REF
-  0x100: { bits: 16, reset: 0xffff, writable: true }, // ZXTOUT
-  0x101: { bits: 16, reset: 0, writable: true }, // LINECYC
-  0x102: { bits: 16, reset: 0x8004, writable: true }, // CONFIG
-  0x103: { bits: 16, reset: 0x3f, writable: true }, // CF1DEN
-  0x104: { bits: 16, reset: 0x3f, writable: true }, // CF2DEN
-  0x107: { bits: 16, reset: 0x0300, writable: true }, // CFMODE
-  0x108: { bits: 16, reset: 0, writable: true }, // PHCALA
-  0x109: { bits: 16, reset: 0, writable: true }, // PHCALB
-  0x10a: { bits: 16, reset: 0, writable: false }, // PFA
-  0x10b: { bits: 16, reset: 0, writable: false }, // PFB
-  0x10c: { bits: 16, reset: 0, writable: false }, // ANGLE_A
-  0x10d: { bits: 16, reset: 0, writable: false }, // ANGLE_B
-  0x10e: { bits: 16, reset: 0, writable: false }, // PERIOD
-  0x110: { bits: 16, reset: 0, writable: true }, // ALT_OUTPUT
-  0x120: { bits: 16, reset: 0, writable: true }, // needs the 0xAD key
-  0x1fe: { bits: 16, reset: 0, writable: false }, // LAST_ADD
-  0x1ff: { bits: 16, reset: 0, writable: false }, // LAST_RWDATA16
-  0x200: { bits: 24, reset: 0, writable: true }, // SAGLVL
-  0x201: { bits: 24, reset: 0, writable: true }, // ACCMODE
-  0x203: { bits: 24, reset: 0x00e419, writable: true }, // AP_NOLOAD
-  0x204: { bits: 24, reset: 0x00e419, writable: true }, // VAR_NOLOAD
-  0x205: { bits: 24, reset: 0, writable: true }, // VA_NOLOAD
-  0x210: { bits: 24, reset: 0, writable: false }, // AVA
-  0x211: { bits: 24, reset: 0, writable: false }, // BVA
-  0x212: { bits: 24, reset: 0, writable: false }, // AWATT
-  0x213: { bits: 24, reset: 0, writable: false }, // BWATT
-  0x214: { bits: 24, reset: 0, writable: false }, // AVAR
-  0x215: { bits: 24, reset: 0, writable: false }, // BVAR
-  0x21a: { bits: 24, reset: 0, writable: false }, // IRMSA
-  0x21b: { bits: 24, reset: 0, writable: false }, // IRMSB
-  0x21c: { bits: 24, reset: 0, writable: false }, // VRMS
-  0x21e: { bits: 24, reset: 0, writable: false, readClears: true }, // AENERGYA
-  0x21f: { bits: 24, reset: 0, writable: false, readClears: true }, // AENERGYB
-  0x220: { bits: 24, reset: 0, writable: false, readClears: true }, // RENERGYA
-  0x221: { bits: 24, reset: 0, writable: false, readClears: true }, // RENERGYB
-  0x222: { bits: 24, reset: 0, writable: false, readClears: true }, // APENERGYA
-  0x223: { bits: 24, reset: 0, writable: false, readClears: true }, // APENERGYB
-  0x224: { bits: 24, reset: 0xffffff, writable: true }, // OVLVL
-  0x225: { bits: 24, reset: 0xffffff, writable: true }, // OILVL
-  0x22c: { bits: 24, reset: 0x100000, writable: true }, // IRQENA
-  0x22d: { bits: 24, reset: 0, writable: false }, // IRQSTATA
-  0x22e: { bits: 24, reset: 0, writable: false }, // RSTIRQSTATA
-  0x22f: { bits: 24, reset: 0, writable: true }, // IRQENB
-  0x230: { bits: 24, reset: 0, writable: false }, // IRQSTATB
-  0x231: { bits: 24, reset: 0, writable: false }, // RSTIRQSTATB
-  0x2ff: { bits: 24, reset: 0, writable: false }, // LAST_RWDATA24
-};
-for (let a = 0x280; a <= 0x297; a++) {
-  const gain = (a >= 0x280 && a <= 0x284) || (a >= 0x28c && a <= 0x290);
-  SPECS[a] = { bits: 24, reset: gain ? UNITY_GAIN : 0, writable: true };
-}
-
-const ENERGY_REGS = [0x21e, 0x21f, 0x220, 0x221, 0x222, 0x223] as const;
-const IRQ_RESET = 1 << 20;
-
-/** Board-level analog error of the emulated sensors (so calibration has something to correct). */
-export interface AnalogErrors {
-  voltageGain: number;
-  currentGain: number;
-  neutralGain: number;
-  /** Extra phase lag of the current sensor, degrees. */
-  phaseErrorDeg: number;
-}
-
-export class Ade7953Emulator implements SpiSlave {
-  /** Register storage keyed by 24-bit-window address (raw, unsigned bit patterns). */
-  private readonly regs = new Map<number, number>();
-  /** Fractional internal energy accumulators, one per energy register, in register counts. */
-  private readonly accumulators = new Float64Array(6);
-  private lastUpdateMs: number;
+export class Ade7953Emulator implements EmulatedMeteringIc {
+  readonly chip = "ade7953" as const;
+  /** Register cells by 24-bit-window address (raw unsigned bits). */
+  private readonly regs = new Float64Array(0x801);
+  /** Fractional energy carried between whole LSBs, per energy register. */
+  private readonly fraction = new Float64Array(6);
+  /** Line-cycle accumulators (energy of the running line cycle), per energy register. */
+  private readonly cycleEnergy = new Float64Array(6);
   private readonly line: LineConditions = newLineConditions();
-  private frame: number[] = [];
+  private readonly chA: ChannelState = { vrms: 0, irms: 0, p: 0, q: 0, s: 0, lagDeg: 0, iPeak: 0 };
+  private readonly chB: ChannelState = { vrms: 0, irms: 0, p: 0, q: 0, s: 0, lagDeg: 0, iPeak: 0 };
+  private vPeak = 0;
+  private lastUpdateMs: number;
+  private readyAtMs: number;
+  private readonly startupMs: number;
+  private readonly version: number;
+  readonly faults = new SpiFaultState();
+
+  // SPI frame state
   private selected = false;
-  private lastWriteWasUnlockKey = false;
-  /** Times the chip has been reset (power-up counts as one). */
+  private readonly frame = new Uint8Array(8);
+  private frameLength = 0;
+  private readonly readLatch = new Uint8Array(4);
+  private latchedValue = 0;
+  private latchedOk = false;
+  private ignoreFrame = false;
+
+  // Write sequencing
+  private keyArmed = false;
+  private lastWriteAddress = -1;
+  private lastWriteValue = -1;
+  private readonly stagedDivider = new Map<number, number>();
+  private lastData32 = 0;
+
+  // Engine state
+  private halfCycles = 0;
+  private activeLinecyc = 0;
+  private zxPhase = 0;
+  private zxiPhaseA = 0;
+  private zxiPhaseB = 0;
+  private lastZxMs = 0;
+  private lastZxIaMs = 0;
+  private lastZxIbMs = 0;
+  private zxtoFired = false;
+  private zxtoIaFired = false;
+  private zxtoIbFired = false;
+  private sagSeconds = 0;
+  private sagFired = false;
+  private signP = [1, 1];
+  private signQ = [1, 1];
+  private noLoad = [0, 0];
+  private crcAtEnable = 0;
+  private crcLast = 0;
+
   resets = 0;
-  analogErrors: AnalogErrors = { voltageGain: 1, currentGain: 1, neutralGain: 1, phaseErrorDeg: 0 };
+  /** Level of the IRQ pin (active low). */
+  irqLevel = 1;
+  onIrqChange: ((level: number) => void) | null = null;
+  board: Ade7953BoardErrors;
 
-  constructor(private readonly source: LineSource, private readonly now: () => number) {
+  constructor(private readonly source: LineSource, private readonly now: () => number, options: Ade7953EmulatorOptions = {}) {
+    this.board = { ...(options.board ?? DEFAULT_ADE7953_BOARD_ERRORS) };
+    this.startupMs = options.startupMs ?? 40;
+    this.version = options.version ?? 0x02;
     this.lastUpdateMs = now();
-    this.reset();
+    this.readyAtMs = this.lastUpdateMs;
+    this.resetRegisters();
   }
 
-  /** Hardware or power-on reset: every register back to its default, RESET interrupt raised. */
+  /** Kept for the first version's name. */
+  get analogErrors(): Ade7953BoardErrors {
+    return this.board;
+  }
+
+  set analogErrors(errors: Ade7953BoardErrors) {
+    this.board = errors;
+  }
+
+  // ---- fault injection -------------------------------------------------------------------
+
+  injectFault(kind: SpiFaultKind): void {
+    this.faults.inject(kind);
+  }
+
+  clearFault(kind?: SpiFaultKind): void {
+    this.faults.clear(kind);
+  }
+
+  /** Brown-out or RESET pin: registers to defaults, RESET interrupt, no answers for startupMs. */
+  injectReset(): void {
+    this.update();
+    this.resetRegisters();
+    this.readyAtMs = this.now() + this.startupMs;
+  }
+
+  /** Kept for the first version's name. */
   reset(): void {
-    this.regs.clear();
-    for (const [address, spec] of Object.entries(SPECS)) this.regs.set(Number(address), spec.reset);
-    this.accumulators.fill(0);
-    this.regs.set(0x22d, IRQ_RESET);
-    this.lastWriteWasUnlockKey = false;
-    this.resets++;
+    this.injectReset();
   }
 
-  /** Raw register bits (for tests and fault scenarios). */
+  private resetRegisters(): void {
+    this.regs.fill(0);
+    for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset;
+    this.regs[0x702] = this.version;
+    this.fraction.fill(0);
+    this.cycleEnergy.fill(0);
+    this.vPeak = 0;
+    this.chA.iPeak = this.chB.iPeak = 0;
+    this.keyArmed = false;
+    this.lastWriteAddress = -1;
+    this.stagedDivider.clear();
+    this.lastData32 = 0;
+    this.halfCycles = 0;
+    this.activeLinecyc = 0;
+    this.sagSeconds = 0;
+    this.sagFired = false;
+    this.zxtoFired = this.zxtoIaFired = this.zxtoIbFired = false;
+    this.noLoad[0] = this.noLoad[1] = 0;
+    this.crcAtEnable = this.crcLast = 0;
+    this.regs[0x22d] = IRQ_RESET;
+    this.resets++;
+    this.refreshInstantaneous();
+    this.updateIrqPin();
+  }
+
+  // ---- test access -----------------------------------------------------------------------
+
+  /** Raw register bits at a 24-bit-window address (32-bit addresses map to their cell). */
   peek(address: number): number {
     this.update();
-    return this.regs.get(address & ~0x100) ?? 0;
+    if (address === 0x37f) return this.crc();
+    if (address === 0x3ff) return this.lastData32;
+    const base = address >= 0x300 && address < 0x400 ? address - 0x100 : address;
+    return this.regs[base];
   }
+
+  /** Sets a register cell directly, bypassing the bus (tests: corrupt a calibration register). */
+  poke(address: number, value: number): void {
+    this.update();
+    this.regs[address] = value;
+    this.afterConfigChange();
+  }
+
+  /** Energy the chip holds but has not yet put in its registers (fractions of an LSB). */
+  carriedFraction(index: number): number {
+    return this.fraction[index];
+  }
+
+  // ---- SPI ---------------------------------------------------------------------------------
 
   select(): void {
     this.selected = true;
-    this.frame = [];
-  }
-
-  deselect(): void {
-    if (this.selected && this.frame.length >= 3 && this.frame[2] === 0x00) this.completeWrite();
-    this.selected = false;
-    this.frame = [];
+    this.frameLength = 0;
+    this.latchedOk = false;
+    this.ignoreFrame = this.now() < this.readyAtMs;
+    this.faults.frameStart();
   }
 
   exchange(mosi: number): number {
     if (!this.selected) return 0xff;
-    const frame = this.frame;
-    frame.push(mosi & 0xff);
-    if (frame.length < 3) return 0;
-    const address = (frame[0] << 8) | frame[1];
-    const width = widthOf(address);
-    if (frame[2] !== 0x80) return 0;
-    // A read: the chip shifts the register out MSB first in the bytes after the header.
-    const index = frame.length - 4;
-    if (index < 0) {
-      // Header just completed: latch the value for the whole frame.
-      this.latchRead(address, width);
-      return 0;
+    const n = this.frameLength;
+    if (n < this.frame.length) this.frame[n] = mosi & 0xff;
+    this.frameLength = n + 1;
+    if (this.ignoreFrame) return this.faults.miso(0, -1);
+    if (n === 2 && this.frame[2] === 0x80) this.latchRead();
+    if (n >= 3 && this.frame[2] === 0x80) {
+      const index = n - 3;
+      const width = widthOfAddress(this.address()) >> 3;
+      return this.faults.miso(index < width ? this.readLatch[index] : 0, index);
     }
-    if (index >= width / 8) return 0;
-    return this.readLatch[index];
+    return this.faults.miso(0, -1);
   }
 
-  private readLatch = new Uint8Array(4);
+  deselect(): void {
+    if (!this.selected) return;
+    this.selected = false;
+    if (this.ignoreFrame || this.frameLength < 3) return;
+    const address = this.address();
+    const bytes = widthOfAddress(address) >> 3;
+    const rw = this.frame[2];
+    if (rw === 0x80) {
+      // Raising CS before the last data byte aborts the read: no clear, no record.
+      if (this.frameLength >= 3 + bytes && this.latchedOk) this.completeRead(address, widthOfAddress(address));
+    } else if (rw === 0x00) {
+      if (this.frameLength !== 3 + bytes) return; // wrong length: ignored
+      if (this.faults.dropWrite()) return;
+      let value = 0;
+      for (let i = 0; i < bytes; i++) value = value * 256 + this.frame[3 + i];
+      this.completeWrite(address, widthOfAddress(address), value);
+    }
+  }
 
-  private latchRead(address: number, width: number): void {
+  private address(): number {
+    return (this.frame[0] << 8) | this.frame[1];
+  }
+
+  /** The header is complete: the value is fixed now and shifted out over the data bytes. */
+  private latchRead(): void {
     this.update();
-    const base = width === 32 ? address - 0x100 : address;
-    const spec = SPECS[base];
-    let raw = spec ? (this.regs.get(base) ?? 0) : 0;
-    if (base === 0x22e) raw = this.regs.get(0x22d) ?? 0;
-    if (base === 0x231) raw = this.regs.get(0x230) ?? 0;
-    let value = raw;
-    if (width === 32 && spec && spec.bits === 24 && isSignedAddress(base) && (raw & 0x800000)) value = (raw | 0xff000000) >>> 0;
-    const bytes = width / 8;
-    for (let i = 0; i < bytes; i++) this.readLatch[i] = (value >>> (8 * (bytes - 1 - i))) & 0xff;
-    // Side effects of a successful read.
-    if (spec?.readClears && ((this.regs.get(0x004) ?? 0) & 0x40)) {
-      this.regs.set(base, 0);
+    const address = this.address();
+    const width = widthOfAddress(address);
+    const value = this.registerValue(address, width);
+    this.latchedOk = value >= 0;
+    this.latchedValue = value < 0 ? 0 : value;
+    const bytes = width >> 3;
+    let v = this.latchedValue;
+    for (let i = bytes - 1; i >= 0; i--) {
+      this.readLatch[i] = v % 256;
+      v = Math.floor(v / 256);
     }
-    if (base === 0x22e) this.regs.set(0x22d, 0);
-    if (base === 0x231) this.regs.set(0x230, 0);
-    this.recordAccess(0x35, address, width, value);
   }
 
-  private completeWrite(): void {
-    const frame = this.frame;
-    const address = (frame[0] << 8) | frame[1];
-    const width = widthOf(address);
-    const bytes = width / 8;
-    if (frame.length !== 3 + bytes) return; // wrong length: ignored
-    let value = 0;
-    for (let i = 0; i < bytes; i++) value = value * 256 + frame[3 + i];
+  /** What a read of `address` returns (unsigned bits of the access width), or -1 if nothing is there. */
+  private registerValue(address: number, width: number): number {
+    if (width === 32) {
+      if (address === 0x37f) return this.crc();
+      if (address === 0x3ff) return this.lastData32;
+      const spec = SPEC.get(address - 0x100);
+      if (!spec || spec.bits !== 24) return -1;
+      const raw = this.readValue24(spec);
+      // 32-bit reads: low 24 bits valid, top 8 bits sign-extended for signed registers.
+      return spec.signed && raw >= 0x800000 ? raw + 0xff000000 : raw;
+    }
+    const spec = SPEC.get(address);
+    if (!spec || spec.bits !== width) return -1;
+    if (spec.access === "W") return 0;
+    return this.readValue24(spec);
+  }
+
+  private readValue24(spec: Ade7953Register): number {
+    switch (spec.address) {
+      case 0x22e: return this.regs[0x22d];
+      case 0x231: return this.regs[0x230];
+      case 0x227: return this.regs[0x226];
+      case 0x229: return this.regs[0x228];
+      case 0x22b: return this.regs[0x22a];
+      default: return this.regs[spec.address];
+    }
+  }
+
+  private completeRead(address: number, width: number): void {
     const base = width === 32 ? address - 0x100 : address;
-    const spec = SPECS[base];
-    if (!spec || !spec.writable) return;
+    switch (base) {
+      case 0x21e: case 0x21f: case 0x220: case 0x221: case 0x222: case 0x223:
+        if (this.regs[0x004] & 0x40) this.regs[base] = 0;
+        break;
+      case 0x22e: this.regs[0x22d] = 0; this.updateIrqPin(); break;
+      case 0x231: this.regs[0x230] = 0; break;
+      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; break;
+      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; break;
+      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; break;
+    }
+    if (!VERIFICATION_ADDRESSES.includes(address)) this.record(LAST_OP_READ, address, width, this.latchedValue);
+  }
+
+  private record(op: number, address: number, width: number, value: number): void {
+    this.regs[0x0fd] = op;
+    this.regs[0x1fe] = address;
+    if (width === 8) this.regs[0x0ff] = value % 0x100;
+    else if (width === 16) this.regs[0x1ff] = value % 0x10000;
+    else {
+      this.regs[0x2ff] = value % 0x1000000;
+      this.lastData32 = value;
+    }
+  }
+
+  private completeWrite(address: number, width: number, value: number): void {
+    const base = width === 32 ? address - 0x100 : address;
+    const spec = SPEC.get(base);
+    if (!spec || (width === 32 ? spec.bits !== 24 : spec.bits !== width)) return;
+    if (spec.access !== "RW" && spec.access !== "W") return;
+    const protect = this.regs[0x040];
+    if (base !== 0x040) {
+      const bit = spec.bits === 8 ? 1 : spec.bits === 16 ? 2 : 4;
+      if (protect & bit) return; // protected: silently ignored, not a successful access
+    }
     this.update();
-    if (base === 0x120 && !this.lastWriteWasUnlockKey) {
-      this.lastWriteWasUnlockKey = false;
-      return;
+    const armed = this.keyArmed;
+    this.keyArmed = false;
+    const previousAddress = this.lastWriteAddress;
+    const previousValue = this.lastWriteValue;
+    this.lastWriteAddress = base;
+    this.lastWriteValue = value;
+    const stored = spec.bits === 8 ? value & 0xff : spec.bits === 16 ? value & 0xffff : value % 0x1000000;
+    switch (base) {
+      case 0x0fe:
+        this.keyArmed = stored === UNLOCK_120_KEY;
+        this.record(LAST_OP_WRITE, address, width, value);
+        return;
+      case 0x120:
+        if (!armed) return; // needs the 0xAD key as the write right before
+        break;
+      case 0x102:
+        if (stored & CONFIG_SWRST) {
+          this.injectReset();
+          return;
+        }
+        break;
+      case 0x103:
+      case 0x104:
+        // CF1DEN/CF2DEN take a value only when it is written twice in a row.
+        this.record(LAST_OP_WRITE, address, width, value);
+        if (previousAddress === base && previousValue === value) this.regs[base] = stored;
+        return;
     }
-    const mask = spec.bits === 24 ? 0xffffff : spec.bits === 16 ? 0xffff : 0xff;
-    let stored = value & mask;
-    if (base === 0x102 && (stored & 0x80)) {
-      this.reset();
-      return;
+    let next = stored;
+    if (base === 0x102) {
+      // COMM_LOCK is sticky: once cleared (locked) it stays clear until a reset.
+      if ((this.regs[0x102] & CONFIG_COMM_LOCK) === 0) next &= ~CONFIG_COMM_LOCK;
+      const enabling = (next & CONFIG_CRC_ENABLE) !== 0 && (this.regs[0x102] & CONFIG_CRC_ENABLE) === 0;
+      this.regs[0x102] = next;
+      if (enabling) this.crcAtEnable = this.crcLast = this.computeCrc();
+    } else if (base === 0x201) {
+      this.regs[0x201] = (this.regs[0x201] & ~ACCMODE_WRITABLE_MASK & 0xffffff) | (next & ACCMODE_WRITABLE_MASK);
+    } else if (base === 0x004) {
+      const newlyLineCycle = next & ~this.regs[0x004] & 0x3f;
+      for (let i = 0; i < 6; i++) if (newlyLineCycle & LINE_CYCLE_BITS[i]) this.cycleEnergy[i] = 0;
+      this.regs[0x004] = next;
+    } else {
+      this.regs[base] = next;
     }
-    if (base === 0x201) stored = (stored & 0x3ff) | ((this.regs.get(0x201) ?? 0) & ~0x3ff);
-    this.regs.set(base, stored);
-    this.lastWriteWasUnlockKey = base === 0x0fe && stored === 0xad;
-    this.recordAccess(0xca, address, width, value);
+    this.record(LAST_OP_WRITE, address, width, value);
+    this.afterConfigChange();
   }
 
-  private recordAccess(op: number, address: number, width: number, value: number): void {
-    this.regs.set(0x0fd, op);
-    this.regs.set(0x1fe, address & 0xffff);
-    if (width === 8) this.regs.set(0x0ff, value & 0xff);
-    else if (width === 16) this.regs.set(0x1ff, value & 0xffff);
-    else this.regs.set(0x2ff, value & 0xffffff);
+  private afterConfigChange(): void {
+    if (this.regs[0x102] & CONFIG_CRC_ENABLE) {
+      const crc = this.computeCrc();
+      if (crc !== this.crcLast) {
+        this.crcLast = crc;
+        if (crc !== this.crcAtEnable) this.regs[0x22d] |= IRQ_CRC;
+      }
+    }
+    this.refreshInstantaneous();
+    this.updateIrqPin();
   }
+
+  // ---- CRC ---------------------------------------------------------------------------------
+
+  private crc(): number {
+    return this.regs[0x102] & CONFIG_CRC_ENABLE ? this.computeCrc() : 0xffffffff;
+  }
+
+  /**
+   * IEEE 802.3 CRC-32 (reflected, LSB first) over the read/write configuration registers, each
+   * as 32 bits little-endian, in address order. The silicon also covers 8 hidden registers, so
+   * the value differs from the datasheet's 0x48739163; it changes whenever a covered register does.
+   */
+  private computeCrc(): number {
+    let crc = 0xffffffff;
+    for (const address of CRC_ADDRESSES) {
+      let v = this.regs[address];
+      for (let b = 0; b < 4; b++) {
+        crc ^= v & 0xff;
+        v = Math.floor(v / 256);
+        for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+      }
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  // ---- measurement engine ------------------------------------------------------------------
 
   private gain(address: number): number {
-    return (this.regs.get(address) ?? UNITY_GAIN) / UNITY_GAIN;
+    return this.regs[address] / UNITY;
   }
 
-  /** Integrates the measurement engine from the last update to now, segment by segment. */
+  private signed24(address: number): number {
+    const raw = this.regs[address];
+    return raw >= 0x800000 ? raw - 0x1000000 : raw;
+  }
+
+  /** Integrates from the last update to now, piece by piece (load changes, line-cycle ends). */
   private update(): void {
     const target = this.now();
     let t = this.lastUpdateMs;
     while (t < target) {
-      const until = Math.min(target, this.source.conditionsAt(t, this.line));
-      this.integrate((until - t) / 1000);
+      let until = Math.min(target, this.source.conditionsAt(t, this.line));
+      this.computeChannels();
+      const cycleEnd = this.msToCycleEnd();
+      let endsCycle = false;
+      if (t + cycleEnd <= until) {
+        until = t + cycleEnd;
+        endsCycle = true;
+      }
+      this.integrate(t, until);
+      if (endsCycle) this.endLineCycle();
       t = until;
     }
-    this.source.conditionsAt(target, this.line);
     this.lastUpdateMs = target;
+    this.source.conditionsAt(target, this.line);
     this.refreshInstantaneous();
   }
 
-  private integrate(seconds: number): void {
-    if (seconds <= 0) return;
-    const { p, q, s, pb, qb, sb } = this.powers();
-    const rate = ADE7953_FRONT_END.energyFullScaleRate / FULL_SCALE_WATTS;
-    const deltas = [
-      p * rate * this.gain(0x282), pb * rate * this.gain(0x28e),
-      q * rate * this.gain(0x283), qb * rate * this.gain(0x28f),
-      s * rate * this.gain(0x284), sb * rate * this.gain(0x290),
-    ];
+  /** Milliseconds until the running line cycle ends, or Infinity when line-cycle mode is idle. */
+  private msToCycleEnd(): number {
+    if ((this.regs[0x004] & 0x3f) === 0 || this.chA.vrms < ZX_MIN_RMS || this.line.frequency <= 0) return Infinity;
+    if (this.activeLinecyc === 0) this.activeLinecyc = this.regs[0x101];
+    if (this.activeLinecyc === 0) return Infinity;
+    const remaining = Math.max(0, this.activeLinecyc - this.halfCycles);
+    return Math.max(1e-3, (remaining / (2 * this.line.frequency)) * 1000);
+  }
+
+  private endLineCycle(): void {
+    const mode = this.regs[0x004];
     for (let i = 0; i < 6; i++) {
-      this.accumulators[i] += deltas[i] * seconds;
-      const whole = Math.trunc(this.accumulators[i]);
-      if (whole !== 0) {
-        this.accumulators[i] -= whole;
-        const address = ENERGY_REGS[i];
-        const current = toSigned24(this.regs.get(address) ?? 0);
-        this.regs.set(address, (current + whole) & 0xffffff);
+      if (!(mode & LINE_CYCLE_BITS[i])) continue;
+      const whole = Math.trunc(this.cycleEnergy[i]);
+      this.cycleEnergy[i] -= whole;
+      this.regs[ENERGY_ADDRESSES[i]] = ((whole % 0x1000000) + 0x1000000) % 0x1000000;
+    }
+    this.regs[0x22d] |= IRQ_CYCEND;
+    this.halfCycles = 0;
+    this.activeLinecyc = this.regs[0x101];
+    this.updateIrqPin();
+  }
+
+  /** RMS, powers and angles of both channels for the current line conditions and registers. */
+  private computeChannels(): void {
+    const l = this.line;
+    const e = this.board;
+    const pgaV = pga(this.regs[0x007], false);
+    const vPin = l.voltage * e.voltageGain * F.voltageCountsPerVolt * pgaV;
+    const vA = vPin * this.gain(0x281);
+    const vB = vPin * this.gain(0x28d);
+    this.vPeak = Math.max(this.vPeak, vA * PEAK_PER_RMS);
+    const unset120 = this.regs[0x120] === SETUP_120_VALUE ? 1 : UNSET_120_ERROR;
+    const crosstalk = (l.voltage / F.nominalVolts) * (l.voltage / F.nominalVolts);
+    const perWatt = (F.powerFullScale * F.voltageCountsPerVolt * F.currentCountsPerAmp) / (F.rmsFullScale * F.rmsFullScale);
+    const f = l.frequency;
+    const pgaA = pga(this.regs[0x008], true);
+    const pgaB = pga(this.regs[0x009], false);
+    this.channel(this.chA, vA, l.current * e.currentGain * F.currentCountsPerAmp * pgaA * this.gain(0x280),
+      e.currentNoiseA * F.currentCountsPerAmp * pgaA * this.gain(0x280), this.signed24(0x286),
+      l.angle + e.phaseLagDeg - phcalDeg(this.regs[0x108], f),
+      [0x282, 0x283, 0x284, 0x289, 0x28a, 0x28b], unset120,
+      e.activeOffsetW * crosstalk * perWatt, e.reactiveOffsetVar * crosstalk * perWatt);
+    this.channel(this.chB, vB, l.neutralCurrent * e.neutralGain * F.currentCountsPerAmp * pgaB * this.gain(0x28c),
+      e.neutralCurrentNoiseA * F.currentCountsPerAmp * pgaB * this.gain(0x28c), this.signed24(0x292),
+      l.angle + e.neutralPhaseLagDeg - phcalDeg(this.regs[0x109], f),
+      [0x28e, 0x28f, 0x290, 0x295, 0x296, 0x297], unset120,
+      e.neutralActiveOffsetW * crosstalk * perWatt, 0);
+    const vrms2 = vA * vA + this.signed24(0x288) * 4096;
+    this.chA.vrms = this.chB.vrms = vrms2 > 0 ? Math.sqrt(vrms2) : 0;
+  }
+
+  private channel(ch: ChannelState, v: number, i: number, noise: number, rmsOs: number, lagDeg: number,
+    regs: readonly number[], unset120: number, offsetP: number, offsetQ: number): void {
+    const irms2 = i * i + noise * noise + rmsOs * 4096;
+    ch.irms = irms2 > 0 ? Math.sqrt(irms2) : 0;
+    ch.iPeak = Math.max(ch.iPeak, i * PEAK_PER_RMS);
+    ch.lagDeg = lagDeg;
+    const vi = v * i * POWER_PER_COUNT2 * unset120;
+    const angle = lagDeg * RAD;
+    ch.p = vi * Math.cos(angle) * this.gain(regs[0]) + offsetP + this.signed24(regs[3]) / 512;
+    ch.q = vi * Math.sin(angle) * this.gain(regs[1]) + offsetQ + this.signed24(regs[4]) / 512;
+    ch.s = vi * this.gain(regs[2]) + this.signed24(regs[5]) / 512;
+  }
+
+  /** Accumulates energy and latches interrupt conditions over [fromMs, toMs) at constant conditions. */
+  private integrate(fromMs: number, toMs: number): void {
+    const seconds = (toMs - fromMs) / 1000;
+    if (seconds <= 0) return;
+    const f = this.line.frequency;
+    let irqA = IRQ_WSMP;
+    let irqB = 0;
+    const accmode = this.regs[0x201];
+    const disNoLoad = this.regs[0x001];
+    const apThreshold = F.powerFullScale / noLoadRatio(this.regs[0x203]);
+    const varThreshold = F.powerFullScale / noLoadRatio(this.regs[0x204]);
+    const vaThreshold = F.powerFullScale / noLoadRatio(this.regs[0x205]);
+    const lineCycleMode = this.regs[0x004] & 0x3f;
+    for (let c = 0; c < 2; c++) {
+      const ch = c === 0 ? this.chA : this.chB;
+      const activeNoLoad = !(disNoLoad & 1) && Math.abs(ch.p) < apThreshold;
+      const reactiveNoLoad = !(disNoLoad & 2) && Math.abs(ch.q) < varThreshold;
+      const apparentNoLoad = !(disNoLoad & 4) && Math.abs(ch.s) < vaThreshold;
+      const noLoad = (activeNoLoad ? 1 : 0) | (reactiveNoLoad ? 2 : 0) | (apparentNoLoad ? 4 : 0);
+      const entered = noLoad & ~this.noLoad[c];
+      this.noLoad[c] = noLoad;
+      let bits = 0;
+      if (entered & 1) bits |= IRQ_AP_NOLOAD;
+      if (entered & 2) bits |= IRQ_VAR_NOLOAD;
+      if (entered & 4) bits |= IRQ_VA_NOLOAD;
+      // Sign bits are frozen while the quantity is in no-load.
+      if (!activeNoLoad) {
+        const sign = ch.p < 0 ? -1 : 1;
+        if (sign !== this.signP[c]) bits |= IRQ_APSIGN;
+        this.signP[c] = sign;
       }
+      if (!reactiveNoLoad) {
+        const sign = ch.q < 0 ? -1 : 1;
+        if (sign !== this.signQ[c]) bits |= IRQ_VARSIGN;
+        this.signQ[c] = sign;
+      }
+      const activeMode = (accmode >> (c * 2)) & 3;
+      const reactiveMode = (accmode >> (4 + c * 2)) & 3;
+      const ampereHours = (accmode >> (8 + c)) & 1;
+      let p = activeNoLoad ? 0 : ch.p;
+      if (activeMode === 1) p = Math.max(0, p);
+      else if (activeMode === 2) p = Math.abs(p);
+      let q = reactiveNoLoad ? 0 : ch.q;
+      if (reactiveMode === 1) q = Math.abs(q) * (ch.p < 0 ? -1 : 1);
+      else if (reactiveMode === 2) q = Math.abs(q);
+      const s = apparentNoLoad ? 0 : ampereHours ? ch.irms * (ENERGY_PER_RMS / ENERGY_PER_POWER) : ch.s;
+      bits |= this.accumulate(c, p * ENERGY_PER_POWER * seconds, lineCycleMode);
+      bits |= this.accumulate(2 + c, q * ENERGY_PER_POWER * seconds, lineCycleMode);
+      bits |= this.accumulate(4 + c, s * ENERGY_PER_POWER * seconds, lineCycleMode);
+      if (c === 0) irqA |= bits;
+      else irqB |= bits & 0x7ff;
+    }
+    // Zero crossings, timeouts, sag, peaks.
+    const nowMs = toMs;
+    const zxTimeout = (this.regs[0x100] / 14000) * 1000;
+    if (this.chA.vrms >= ZX_MIN_RMS && f > 0) {
+      const before = Math.floor(this.zxPhase);
+      this.zxPhase += 2 * f * seconds;
+      if (Math.floor(this.zxPhase) > before) irqA |= IRQ_ZXV;
+      this.lastZxMs = nowMs;
+      this.zxtoFired = false;
+      if (lineCycleMode) this.halfCycles += 2 * f * seconds;
+    } else if (!this.zxtoFired && nowMs - this.lastZxMs >= zxTimeout) {
+      irqA |= IRQ_ZXTO;
+      this.zxtoFired = true;
+    }
+    const zxi = (ch: ChannelState, phase: number): number => (ch.irms >= ZX_MIN_RMS && f > 0 ? phase + 2 * f * seconds : phase);
+    const phaseA = zxi(this.chA, this.zxiPhaseA);
+    if (phaseA !== this.zxiPhaseA) {
+      if (Math.floor(phaseA) > Math.floor(this.zxiPhaseA)) irqA |= IRQ_ZX_I;
+      this.zxiPhaseA = phaseA;
+      this.lastZxIaMs = nowMs;
+      this.zxtoIaFired = false;
+    } else if (!this.zxtoIaFired && nowMs - this.lastZxIaMs >= zxTimeout) {
+      irqA |= IRQ_ZXTO_I;
+      this.zxtoIaFired = true;
+    }
+    const phaseB = zxi(this.chB, this.zxiPhaseB);
+    if (phaseB !== this.zxiPhaseB) {
+      if (Math.floor(phaseB) > Math.floor(this.zxiPhaseB)) irqB |= IRQ_ZX_I;
+      this.zxiPhaseB = phaseB;
+      this.lastZxIbMs = nowMs;
+      this.zxtoIbFired = false;
+    } else if (!this.zxtoIbFired && nowMs - this.lastZxIbMs >= zxTimeout) {
+      irqB |= IRQ_ZXTO_I;
+      this.zxtoIbFired = true;
+    }
+    const vPeakNow = this.chA.vrms * PEAK_PER_RMS;
+    const sagLevel = this.regs[0x200];
+    const sagCycles = this.regs[0x000];
+    if (sagLevel > 0 && sagCycles > 0 && vPeakNow < sagLevel) {
+      this.sagSeconds += seconds;
+      if (!this.sagFired && f > 0 && this.sagSeconds >= sagCycles / (2 * f)) {
+        irqA |= IRQ_SAG;
+        this.sagFired = true;
+      }
+    } else {
+      this.sagSeconds = 0;
+      this.sagFired = false;
+    }
+    if (vPeakNow > this.regs[0x224]) irqA |= IRQ_OV;
+    if (this.chA.iPeak > this.regs[0x225]) irqA |= IRQ_OI;
+    if (this.chB.iPeak > this.regs[0x225]) irqB |= IRQ_OI;
+    this.regs[0x22d] |= irqA;
+    this.regs[0x230] |= irqB;
+    this.updateIrqPin();
+  }
+
+  /** Adds energy (LSBs, fractional) to accumulator `i`; returns the IRQ bits it raised. */
+  private accumulate(i: number, lsb: number, lineCycleMode: number): number {
+    if (lineCycleMode & LINE_CYCLE_BITS[i]) {
+      this.cycleEnergy[i] += lsb;
+      return 0;
+    }
+    const total = this.fraction[i] + lsb;
+    const whole = Math.trunc(total);
+    this.fraction[i] = total - whole;
+    if (whole === 0) return 0;
+    const address = ENERGY_ADDRESSES[i];
+    const old = this.signed24(address);
+    const sum = old + whole;
+    const [, hf, of] = ENERGY_IRQ_BITS[i];
+    let bits = 0;
+    if (sum > 0x7fffff || sum < -0x800000) bits |= 1 << of;
+    const wrapped = ((sum % 0x1000000) + 0x1000000) % 0x1000000;
+    const signedNew = wrapped >= 0x800000 ? wrapped - 0x1000000 : wrapped;
+    if (Math.abs(old) < 0x400000 && Math.abs(signedNew) >= 0x400000) bits |= 1 << hf;
+    this.regs[address] = wrapped;
+    return bits;
+  }
+
+  /** Instantaneous registers from the present state (RMS, powers, PF, angle, period, status, waveforms). */
+  private refreshInstantaneous(): void {
+    this.source.conditionsAt(this.lastUpdateMs, this.line);
+    this.computeChannels();
+    const a = this.chA;
+    const b = this.chB;
+    const f = this.line.frequency;
+    this.regs[0x21c] = clampU24(a.vrms);
+    this.regs[0x21a] = clampU24(a.irms);
+    this.regs[0x21b] = clampU24(b.irms);
+    this.regs[0x212] = toS24(a.p);
+    this.regs[0x213] = toS24(b.p);
+    this.regs[0x214] = toS24(a.q);
+    this.regs[0x215] = toS24(b.q);
+    this.regs[0x210] = toS24(a.s);
+    this.regs[0x211] = toS24(b.s);
+    this.regs[0x10a] = this.powerFactor(a, this.noLoad[0]);
+    this.regs[0x10b] = this.powerFactor(b, this.noLoad[1]);
+    const angleUnits = (lag: number) => (f > 0 ? Math.round((lag / (360 * f)) * 223750) : 0);
+    this.regs[0x10c] = toS16(angleUnits(a.lagDeg));
+    this.regs[0x10d] = toS16(angleUnits(b.lagDeg));
+    if (a.vrms >= ZX_MIN_RMS && f > 0) this.regs[0x10e] = Math.min(0xffff, Math.round(223750 / f) - 1);
+    this.regs[0x226] = Math.max(this.regs[0x226], clampU24(this.vPeak));
+    this.regs[0x228] = Math.max(this.regs[0x228], clampU24(a.iPeak));
+    this.regs[0x22a] = Math.max(this.regs[0x22a], clampU24(b.iPeak));
+    // Waveform samples at this instant.
+    const t = this.lastUpdateMs / 1000;
+    const wt = 2 * Math.PI * f * t;
+    this.regs[0x218] = toS24(a.vrms * PEAK_PER_RMS * Math.sin(wt));
+    this.regs[0x216] = toS24(a.irms * PEAK_PER_RMS * Math.sin(wt - a.lagDeg * RAD));
+    this.regs[0x217] = toS24(b.irms * PEAK_PER_RMS * Math.sin(wt - b.lagDeg * RAD));
+    let status = this.regs[0x201] & ACCMODE_WRITABLE_MASK;
+    if (this.signP[0] < 0) status |= ACCMODE_APSIGN_A;
+    if (this.signP[1] < 0) status |= ACCMODE_APSIGN_B;
+    if (this.signQ[0] < 0) status |= ACCMODE_VARSIGN_A;
+    if (this.signQ[1] < 0) status |= ACCMODE_VARSIGN_B;
+    if (this.noLoad[0] & 1) status |= ACCMODE_ACTNLOAD_A;
+    if (this.noLoad[0] & 4) status |= ACCMODE_VANLOAD_A;
+    if (this.noLoad[0] & 2) status |= ACCMODE_VARNLOAD_A;
+    if (this.noLoad[1] & 1) status |= ACCMODE_ACTNLOAD_B;
+    if (this.noLoad[1] & 4) status |= ACCMODE_VANLOAD_B;
+    if (this.noLoad[1] & 2) status |= ACCMODE_VARNLOAD_B;
+    this.regs[0x201] = status;
+  }
+
+  /** PF in 2^-15 units, sign of the reactive power; no-load rules of chips.md A3. */
+  private powerFactor(ch: ChannelState, noLoad: number): number {
+    let pf: number;
+    if (noLoad & 4) pf = 0x7fff;
+    else if (noLoad & 1) pf = 0;
+    else {
+      const magnitude = ch.s > 0 ? Math.min(1, Math.abs(ch.p) / ch.s) : 1;
+      const negative = noLoad & 2 ? ch.p < 0 : ch.q < 0;
+      pf = Math.round(magnitude * 0x7fff) * (negative ? -1 : 1);
+    }
+    return pf < 0 ? pf + 0x10000 : pf;
+  }
+
+  private updateIrqPin(): void {
+    const pending = this.regs[0x22d] & (this.regs[0x22c] | IRQ_RESET);
+    const level = pending ? 0 : 1;
+    if (level !== this.irqLevel) {
+      this.irqLevel = level;
+      this.onIrqChange?.(level);
     }
   }
-
-  /** Powers in watts as the chip sees them through the board's sensors and its gain registers. */
-  private powers(): { p: number; q: number; s: number; pb: number; qb: number; sb: number } {
-    const l = this.line;
-    const e = this.analogErrors;
-    const v = l.voltage * e.voltageGain * this.gain(0x281);
-    const ia = l.current * e.currentGain * this.gain(0x280);
-    const ib = l.neutralCurrent * e.neutralGain * this.gain(0x28c);
-    const phcal = this.regs.get(0x108) ?? 0;
-    const phcalDeg = ((phcal & 0x200) ? -1 : 1) * (phcal & 0x1ff) * 1.117e-6 * 360 * l.frequency;
-    const angle = ((l.angle + e.phaseErrorDeg - phcalDeg) * Math.PI) / 180;
-    const angleB = (l.angle * Math.PI) / 180;
-    return {
-      p: v * ia * Math.cos(angle), q: v * ia * Math.sin(angle), s: v * ia,
-      pb: v * ib * Math.cos(angleB), qb: v * ib * Math.sin(angleB), sb: v * ib,
-    };
-  }
-
-  private refreshInstantaneous(): void {
-    const l = this.line;
-    const e = this.analogErrors;
-    const f = ADE7953_FRONT_END;
-    const clamp = (x: number) => Math.max(0, Math.min(0xffffff, Math.round(x)));
-    this.regs.set(0x21c, clamp(l.voltage * e.voltageGain * this.gain(0x281) * f.voltageCountsPerVolt));
-    this.regs.set(0x21a, clamp(l.current * e.currentGain * this.gain(0x280) * f.currentCountsPerAmp));
-    this.regs.set(0x21b, clamp(l.neutralCurrent * e.neutralGain * this.gain(0x28c) * f.currentCountsPerAmp));
-    const { p, q, s, pb } = this.powers();
-    const perWatt = f.powerFullScale / FULL_SCALE_WATTS;
-    this.regs.set(0x212, Math.round(p * perWatt * this.gain(0x282)) & 0xffffff);
-    this.regs.set(0x214, Math.round(q * perWatt * this.gain(0x283)) & 0xffffff);
-    this.regs.set(0x210, Math.round(s * perWatt * this.gain(0x284)) & 0xffffff);
-    this.regs.set(0x213, Math.round(pb * perWatt * this.gain(0x28e)) & 0xffffff);
-    const pf = s > 0 ? Math.abs(p) / s : 1;
-    const signedPf = Math.round((q < 0 ? -pf : pf) * 0x7fff);
-    this.regs.set(0x10a, signedPf & 0xffff);
-    this.regs.set(0x10e, l.voltage > 0 && l.frequency > 0 ? Math.round(223750 / l.frequency) - 1 : 0);
-    let accmode = (this.regs.get(0x201) ?? 0) & 0x3ff;
-    if (p < 0) accmode |= 1 << 10;
-    if (q < 0) accmode |= 1 << 12;
-    this.regs.set(0x201, accmode);
-  }
 }
 
-function widthOf(address: number): 8 | 16 | 24 | 32 {
-  if (address === 0x702 || address === 0x800) return 8;
-  if (address < 0x100) return 8;
-  if (address < 0x200) return 16;
-  if (address < 0x300) return 24;
-  return 32;
+function pga(code: number, channelA: boolean): number {
+  const c = code & 7;
+  if (c > 5 || (c === 5 && !channelA)) return 1;
+  return PGA_GAINS[c];
 }
 
-function isSignedAddress(address: number): boolean {
-  return (address >= 0x210 && address <= 0x223) || [0x286, 0x288, 0x289, 0x28a, 0x28b, 0x292, 0x295, 0x296, 0x297].includes(address);
+/** PHCAL advance of the current in degrees at `f` (bit 9 set = advance, else delay). */
+function phcalDeg(register: number, f: number): number {
+  const magnitude = Math.min(383, register & 0x1ff);
+  const deg = magnitude * 1.117e-6 * 360 * f;
+  return register & 0x200 ? deg : -deg;
 }
 
-function toSigned24(raw: number): number {
-  return raw & 0x800000 ? raw - 0x1000000 : raw;
+function clampU24(x: number): number {
+  return Math.max(0, Math.min(0xffffff, Math.round(x)));
+}
+
+function toS24(x: number): number {
+  const v = Math.max(-0x800000, Math.min(0x7fffff, Math.round(x)));
+  return v < 0 ? v + 0x1000000 : v;
+}
+
+function toS16(x: number): number {
+  const v = Math.max(-0x8000, Math.min(0x7fff, x));
+  return v < 0 ? v + 0x10000 : v;
 }
