@@ -95,4 +95,25 @@ describe("scenario: remote disconnect, limiter trip, manual reconnect, stuck rel
     expect(report.relay).toMatchObject({ controlState: 1, controlMode: 2, contact: "closed" });
     expect((report.events["0.0.99.98.2.255"] as { code: number }[]).map((e) => e.code)).toEqual([62, 63]);
   });
+
+  test("limiter on current average demand (1.0.1.4.0.255) instead of instantaneous power", () => {
+    const sim = new Simulation(parseScenario({
+      start: "2026-03-02T10:00:00",
+      load: [{ at: "0s", voltage: 230, current: 16, angle: 0 }],
+      events: [{ at: "0s", type: "limiter", monitor: "demand", normal: 3000, minOver: "1m", minUnder: "1m" }],
+    }));
+    sim.runUntil(2 * MIN);
+    const limiter = sim.meter.limiter;
+    expect(limiter.settings.monitoredObis).toBe("1.0.1.4.0.255");
+    expect(limiter.lastValue).toBe(sim.meter.register("1.0.1.4.0.255")!.read());
+    let trippedAt = -1;
+    for (let m = 2; m <= 45 && trippedAt < 0; m++) {
+      sim.runUntil(m * MIN);
+      if (sim.meter.disconnector.controlState === 2) trippedAt = m;
+    }
+    // 3680 W of load: the demand passes 3000 W (threshold in mW: 3_000_000) and the trip follows.
+    expect(trippedAt).toBeGreaterThan(0);
+    expect(limiter.settings.thresholdNormal).toBe(3_000_000);
+    expect(sim.panel.relay.closed).toBe(false);
+  });
 });

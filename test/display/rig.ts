@@ -61,14 +61,14 @@ export class DisplayRig {
       this.registers.push(register(obis, unit, scaler, () => this.values[obis]));
     }
     this.source = {
-      register: (obis) => this.registers.find((r) => r.obis === obis),
+      register: (obis: string) => this.registers.find((r) => r.obis === obis),
       instant: newMeteringSample(),
       events: { alarmRegister: 0 },
       lastIcStatus: "ok",
       disconnector: { outputState: true, contactMismatch: false },
       config: { firmwareId: "DLMSLITE-0.1.0" },
       // CET in winter: local = UTC + 1 h.
-      clock: { localMs: (u) => u + 3_600_000, invalid: false },
+      clock: { localMs: (u: number) => u + 3_600_000, invalid: false },
     } as unknown as DisplayRig["source"];
     this.driver = new Ht1621({ cs: this.cs, wr: this.wr, data: this.data });
     this.display = new Display(this.source, this.clock, this.driver, { autoList: ["1.0.1.8.1.255"], manualList: [], scrollMs: 8000, refreshMs: 1000, manualTimeoutMs: 60_000, ...config });
