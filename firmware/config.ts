@@ -6,6 +6,7 @@ import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
 import { defaultDisconnectorConfig, type DisconnectorConfig } from "./metrology/disconnector";
 import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";
 import { defaultMonitoringConfig, type MonitoringConfig } from "./metrology/monitoring-config";
+import { defaultPersistenceConfig, type PersistenceConfig } from "./drivers/store/persistence";
 import { defaultDlmsConfig, type DlmsConfig } from "./comms/dlms/dlms-config";
 
 /** Everything that differs between meters without a code change. */
@@ -30,6 +31,8 @@ export interface MeterConfig {
   button: ButtonOptions;
   /** Profiles, power quality, tamper and pulse inputs. */
   monitoring: MonitoringConfig;
+  /** Register save period and state journal size (issue 6). */
+  persistence: PersistenceConfig;
   /** DLMS server: port, reader password, limits; `refuseDefaultSecrets` keeps a device from serving with shipped secrets (issue 7). */
   dlms: DlmsConfig;
 }
@@ -50,6 +53,7 @@ export function defaultMeterConfig(): MeterConfig {
     display: defaultDisplayConfig(),
     button: { ...DEFAULT_BUTTON_OPTIONS },
     monitoring: defaultMonitoringConfig(),
+    persistence: defaultPersistenceConfig(),
     dlms: defaultDlmsConfig(),
   };
 }

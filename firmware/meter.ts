@@ -22,6 +22,8 @@ import { meteringLineOf, TamperDetector } from "./metrology/tamper";
 import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
 import { TariffMetering } from "./metrology/tariff-metering";
+import { Persistence } from "./drivers/store/persistence";
+import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "./metrology/power-failures";
 
 /**
  * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
@@ -36,6 +38,11 @@ export class Meter {
   readonly tariffs: TariffMetering;
   /** Event logs and the alarm register: every feature records events here. */
   readonly events: EventLogs;
+  /**
+   * Flash journal registry: every feature registers its state here in the constructor
+   * (`persistence.register({ id, essential, save, snapshot, restore })`), see docs/readme/persistence.md.
+   */
+  readonly persistence: Persistence;
   /** Class 70 disconnect control: the only owner of the relay. Comms calls its methods. */
   readonly disconnector: Disconnector;
   /** Class 71 limiter, evaluated every tick. */
@@ -69,6 +76,10 @@ export class Meter {
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(() => board.clock.wallClockMs());
+    // The emergency save at power fail drains the IC through one extra tick first.
+    this.persistence = new Persistence(board, this.events, config.persistence, () => this.tick());
+    const energy = this.energy;
+    this.persistence.register({ id: "energy", essential: true, save: "periodic", snapshot: () => energy.snapshot(), restore: (s) => energy.restore(s) });
     this.icSupervisor = new IcSupervisor(this.events, board.log);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events);
@@ -88,7 +99,10 @@ export class Meter {
     this.tamper = new TamperDetector(this.events, board.clock, board, mc);
     this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
     this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
-    this.powerFailures = new PowerFailures(mc.longPowerFailureS);
+    this.powerFailures = new PowerFailures(mc.longPowerFailureS, 100, this.persistence.profile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, 100));
+    const failures = this.powerFailures;
+    this.persistence.powerFailures = failures;
+    this.persistence.register({ id: "powerFailures", essential: false, save: "periodic", snapshot: () => failures.snapshot(), restore: (s) => failures.restore(s) });
     this.registerTable = this.buildRegisterTable();
     // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
@@ -99,6 +113,7 @@ export class Meter {
       loadEntries: mc.loadProfileEntries,
       dailyEntries: mc.dailyProfileEntries,
       clockInvalid: () => clock.invalid,
+      createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
     });
     this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
@@ -106,17 +121,21 @@ export class Meter {
 
   /** Initialises the IC and starts the metrology tick. */
   start(): void {
+    // Power up: state back from flash (events 1/2 for the outage), then the IC is re-initialised.
+    this.persistence.restore();
     this.lastIcStatus = this.ic.init();
     if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
     this.tickTimer = this.board.clock.setInterval(() => this.tick(), this.config.tickMs);
     this.disconnector.powerUp();
     this.display.start();
     this.button?.start();
+    this.persistence.start();
   }
 
   stop(): void {
     if (this.tickTimer !== undefined) this.board.clock.clearTimer(this.tickTimer);
     this.tickTimer = undefined;
+    this.persistence.stop();
     this.disconnector.stop();
     this.display.stop();
     this.button?.stop();

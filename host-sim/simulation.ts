@@ -9,6 +9,7 @@ import { ScenarioLine } from "./grid/line-source";
 import { attachFrontPanel, type FrontPanel } from "./front-panel";
 import type { Scenario, ScenarioEvent } from "./grid/scenario";
 import { VirtualClock } from "./virtual-clock";
+import { attachPowerSupply, type PowerSupply, scheduledPowerCut } from "./power";
 
 export interface SimulationOptions {
   /** Changes to the default meter configuration. */
@@ -24,8 +25,10 @@ export function onEvent(type: string, handler: EventHandler): void {
   handlers.set(type, handler);
 }
 
+// The meter really loses power (host-sim/power.ts): emergency save when "signal" (default true),
+// timers and RAM gone, chip reset, and a new Meter restores from flash after the duration.
 onEvent("power-cut", (sim, event) => {
-  sim.line.addOutage(event.atMs, event.atMs + (event.fields.duration as number));
+  scheduledPowerCut(sim, event.atMs, event.fields.duration as number, event.fields.signal !== false);
 });
 
 /** The emulator of the chip a scenario (or the calibration bench) names. Each chip adds its case. */
@@ -71,6 +74,7 @@ export class Simulation {
     this.chip = createChipEmulator(scenario.chip, this.line, () => this.clock.nowMs());
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     wireMeteringIrq(this.board, this.chip);
+    this.power = attachPowerSupply(this.board, this.clock);
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {
@@ -81,6 +85,9 @@ export class Simulation {
     this.meter = new Meter(this.board, this.config);
     this.meter.start();
   }
+
+  /** Flash partition, power-fail input and the firmware's clock (host-sim/power.ts). */
+  readonly power: PowerSupply;
 
   /** Virtual ms since the scenario start. */
   get elapsedMs(): number {

@@ -302,18 +302,26 @@ export class TariffCalendar {
   advance(prevUtc: number, nowUtc: number): void {
     const span = nowUtc > prevUtc ? nowUtc - prevUtc : 0;
     this.spanMs = span;
-    this.rateBefore = this.rate;
     this.beforeMs = span;
     if (nowUtc < this.nextCheckUtc) {
+      this.rateBefore = this.rate;
       this.rateAfter = this.rate;
       return;
     }
-    const boundary = this.nextCheckUtc > prevUtc ? this.nextCheckUtc : prevUtc;
-    this.evaluate(boundary);
+    // A check due at or before the interval start (first tick, clock set, calendar change)
+    // decides the rate of the whole interval.
+    if (this.nextCheckUtc <= prevUtc) this.evaluate(prevUtc);
+    this.rateBefore = this.rate;
+    // Boundaries strictly inside the interval split it at the first one; with ticks longer than
+    // the gap between two boundaries the rest goes to the last rate.
     let guard = 0;
-    while (this.nextCheckUtc <= nowUtc && guard++ < 64) this.evaluate(this.nextCheckUtc);
+    while (this.nextCheckUtc < nowUtc && guard++ < 64) {
+      if (this.beforeMs === span) this.beforeMs = this.nextCheckUtc - prevUtc;
+      this.evaluate(this.nextCheckUtc);
+    }
     this.rateAfter = this.rate;
-    this.beforeMs = boundary - prevUtc;
+    // A boundary exactly at the end of the tick takes effect from the next tick on.
+    if (this.nextCheckUtc === nowUtc) this.evaluate(nowUtc);
   }
 
   /** The tariff that a pure evaluation gives at `utcMs` (tests, display). Does not change state. */

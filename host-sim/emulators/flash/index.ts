@@ -1,0 +1,1 @@
+export { FlashViolation, NorFlashEmulator, type PowerCutRecord } from "./emulator";
