@@ -57,7 +57,7 @@ export interface JournalStats {
   corruptRecords: number;
   /** Records cut short by a power loss (found at the end of a head sector). */
   tornRecords: number;
-  /** Sectors whose header could not be read (torn erase or header write). */
+  /** Used sectors whose header was damaged (their records are lost to the scan). */
   unreadableSectors: number;
   erases: number;
   bytesWritten: number;
@@ -83,6 +83,8 @@ export class FlashJournal {
   readonly stats: JournalStats = { corruptRecords: 0, tornRecords: 0, unreadableSectors: 0, erases: 0, bytesWritten: 0, recordsWritten: 0 };
   /** Scan buffer: holds the last scanned sector (valid until the next scan). */
   readonly buf: Uint8Array;
+  /** Record types seen on corrupt records whose header still read plausibly (-1: some header was unreadable). */
+  readonly corruptTypes = new Set<number>();
   /** True when mount found no valid sector at all (a fresh partition). */
   blank = true;
   /**
@@ -139,12 +141,23 @@ export class FlashJournal {
         }
       } else {
         unknown.push(s);
-        if (!isAll(h, 0xff)) this.stats.unreadableSectors++;
+        // A torn allocation leaves an erased sector behind its broken header, a torn erase a
+        // broken magic; a good magic, a bad CRC and data behind it is damage to a used sector.
+        if (magicOk && !this.isBlankBody(s)) {
+          this.stats.unreadableSectors++;
+          this.corruptTypes.add(-1);
+        }
       }
     }
     // A sector whose header is gone has lost its erase count: assume the worst known.
     for (const s of unknown) this.eraseCount[s] = maxErase;
     this.nextSectorSeq = maxSeq + 1;
+  }
+
+  private isBlankBody(sector: number): boolean {
+    this.flash.read(sector * this.sectorSize, this.buf);
+    for (let i = SECTOR_HEADER_BYTES; i < this.sectorSize; i++) if (this.buf[i] !== 0xff) return false;
+    return true;
   }
 
   /** Live sectors of an owner, oldest first. */
@@ -257,6 +270,7 @@ export class FlashJournal {
     let off = SECTOR_HEADER_BYTES;
     let badStart = -1;
     let badCommitted = false;
+    let badType = -1;
     const ref = this.ref;
     while (off < end) {
       const magic = b[off];
@@ -269,6 +283,7 @@ export class FlashJournal {
             if (badStart >= 0) {
               // Damage followed by good data: not the tail a power cut leaves.
               this.stats.corruptRecords++;
+              this.corruptTypes.add(badType);
               badStart = -1;
             }
             ref.sector = sector;
@@ -284,20 +299,26 @@ export class FlashJournal {
           if (badStart < 0) {
             badStart = off;
             badCommitted = b[off + RECORD_HEADER_BYTES + length] === 0;
+            badType = b[off + 1] | (b[off + 2] << 8);
           }
         } else if (badStart < 0) {
           badStart = off;
           badCommitted = false;
+          badType = -1;
         }
       } else if (magic !== 0 && badStart < 0) {
         badStart = off;
         badCommitted = false;
+        badType = -1;
       }
       off += 4;
     }
     if (badStart >= 0) {
       if (isHead && !badCommitted) this.stats.tornRecords++;
-      else this.stats.corruptRecords++;
+      else {
+        this.stats.corruptRecords++;
+        this.corruptTypes.add(badType);
+      }
       if (isHead) this.seal(sector, badStart, end);
     }
     return Math.max(end, SECTOR_HEADER_BYTES);
@@ -345,7 +366,3 @@ export function writeU32(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = (v >>> 24) & 0xff;
 }
 
-function isAll(b: Uint8Array, value: number): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== value) return false;
-  return true;
-}

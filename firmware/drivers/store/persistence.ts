@@ -316,7 +316,7 @@ export class Persistence {
     }
     this.restored = true;
     if (journal) {
-      if (report.corruptRecords > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
+      if (report.corruptRecords > 0 || journal.stats.unreadableSectors > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
       report.outage = this.logOutage();
       this.savePower(false);
       this.reserve();
@@ -469,8 +469,10 @@ export class Persistence {
     }
     entry.defaults?.();
     entry.restoredFrom = "defaults";
-    // Nothing stored at all on a partition that shows no damage is a first start (or a new feature).
-    const damaged = g !== undefined || (this.journal !== null && (this.journal.stats.corruptRecords > 0 || this.journal.stats.unreadableSectors > 0));
+    // Nothing stored at all, with no damaged record that may have been this one, is a first start
+    // (or a feature new in this firmware); a damaged record of unreadable type may have been anything.
+    const j = this.journal;
+    const damaged = g !== undefined || (j !== null && (j.corruptTypes.has(entry.type) || j.corruptTypes.has(-1)));
     if (entry.essential && damaged) {
       this.board.log.error(`no valid copy of ${entry.id}: safe defaults in place`);
       return true;
