@@ -96,11 +96,15 @@ export class ScheduledProfile {
     private readonly rules: LocalTimeRules,
   ) {
     this.row = new Float64Array(buffer.columns.length);
-    const n = buffer.entriesInUse();
-    if (n > 0) {
-      buffer.readEntry(n - 1, this.row);
-      this.lastCaptureUtcMs = this.row[0];
-    }
+    this.syncFromBuffer();
+  }
+
+  /** Takes the newest row's time from the buffer (a flash-backed buffer may be restored after construction). */
+  syncFromBuffer(): void {
+    const n = this.buffer.entriesInUse();
+    if (n === 0) return;
+    this.buffer.readEntry(n - 1, this.row);
+    if (this.row[0] > this.lastCaptureUtcMs) this.lastCaptureUtcMs = this.row[0];
   }
 
   /** The newest boundary at or before `utcMs`. */
@@ -192,6 +196,9 @@ export class Profiles {
     const offset = utcMs - monoMs;
     if (offset !== this.wallOffsetMs) {
       if (this.wallOffsetMs !== this.wallOffsetMs) {
+        // First update since start or restore: resume after the newest row held.
+        this.load.syncFromBuffer();
+        this.daily.syncFromBuffer();
         this.load.schedule(utcMs);
         this.daily.schedule(utcMs);
       } else if (offset - this.wallOffsetMs >= CLOCK_CHANGE_TOLERANCE_MS || this.wallOffsetMs - offset >= CLOCK_CHANGE_TOLERANCE_MS) {
