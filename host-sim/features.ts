@@ -3,6 +3,7 @@
  * hooks. Import this once before parsing a scenario (the CLI, the tests and the XS harness do).
  */
 import "./grid/event-types/tamper-pulses";
+import "./grid/event-types/chip";
 import "./report-sections/profiles-events";
 
 import "./grid/event-types/disconnector-display";

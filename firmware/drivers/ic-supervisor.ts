@@ -26,10 +26,15 @@ export class IcSupervisor {
       this.raise(status === "reset-detected" ? "metering IC reset; re-initialised, energy since the last read may be lost" : "metering IC read given up; up to one tick of energy may be lost");
       this.episodeLogged = true;
     }
-    if (status === "ok" || status === "reset-detected") {
+    if (status === "ok") {
       if (this.badTicks > 0) this.log.info(`metering IC answering again after ${this.badTicks} tick(s)`);
       this.badTicks = 0;
       this.episodeLogged = false;
+      return;
+    }
+    if (status === "reset-detected") {
+      // Logged above; if re-initialisation keeps failing that is the same episode.
+      this.badTicks = 0;
       return;
     }
     this.faultTicks++;

@@ -187,6 +187,16 @@ export class Ade7953Driver implements MeteringIc {
       s.energyDeferred = true;
       return "verify-failed";
     }
+    // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
+    // a typical board); counting it is closer to the truth than dropping it.
+    for (let i = 0; i < ENERGY_REGISTERS.length; i++) {
+      const register = ENERGY_REGISTERS[i];
+      if (this.readClearVerified(register) === Verified.Deferred) {
+        s.energyDeferred = true;
+        return "verify-failed";
+      }
+      credit(s, register, this.recData);
+    }
     let status: IcStatus = "ok";
     let reinit = !this.configured;
     if (this.irq === undefined || this.irqEdge || this.irq.read() === 0) {
@@ -205,16 +215,6 @@ export class Ade7953Driver implements MeteringIc {
       if (irq & IRQ_CRC) reinit = true;
       if (irq & IRQ_SAG) s.flags |= SAMPLE_FLAG_SAG;
       if (irq & IRQ_APSIGN) s.flags |= SAMPLE_FLAG_DIRECTION_CHANGED;
-    }
-    // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
-    // a typical board); counting it is closer to the truth than dropping it.
-    for (let i = 0; i < ENERGY_REGISTERS.length; i++) {
-      const register = ENERGY_REGISTERS[i];
-      if (this.readClearVerified(register) === Verified.Deferred) {
-        s.energyDeferred = true;
-        return status === "reset-detected" ? status : "verify-failed";
-      }
-      credit(s, register, this.recData);
     }
     if (reinit) {
       if (this.configure(false) !== "ok") return status === "reset-detected" ? status : "not-responding";

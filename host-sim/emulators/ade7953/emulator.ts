@@ -717,7 +717,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     else {
       const magnitude = ch.s > 0 ? Math.min(1, Math.abs(ch.p) / ch.s) : 1;
       const negative = noLoad & 2 ? ch.p < 0 : ch.q < 0;
-      pf = Math.round(magnitude * 0x7fff) * (negative ? -1 : 1);
+      pf = Math.round(magnitude * 0x7fff) * (negative ? -1 : 1) || 0;
     }
     return pf < 0 ? pf + 0x10000 : pf;
   }
@@ -750,11 +750,11 @@ function clampU24(x: number): number {
 }
 
 function toS24(x: number): number {
-  const v = Math.max(-0x800000, Math.min(0x7fffff, Math.round(x)));
+  const v = Math.max(-0x800000, Math.min(0x7fffff, Math.round(x))) || 0; // no -0 in a register
   return v < 0 ? v + 0x1000000 : v;
 }
 
 function toS16(x: number): number {
-  const v = Math.max(-0x8000, Math.min(0x7fff, x));
+  const v = Math.max(-0x8000, Math.min(0x7fff, x)) || 0;
   return v < 0 ? v + 0x10000 : v;
 }
