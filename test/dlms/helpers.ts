@@ -16,11 +16,33 @@ export function toHex(bytes: ArrayLike<number>): string {
   return Buffer.from(Array.from(bytes)).toString("hex").toUpperCase().replace(/(..)(?!$)/g, "$1 ");
 }
 
-/** A simulated meter that has run `hours` of the default household scenario. */
-export function meterSim(hours = 2): Simulation {
-  const sim = new Simulation(parseScenario(JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8"))));
+/**
+ * A simulated meter that has run `hours` of the default household scenario. The tick is 10 s
+ * (well inside the chip's register wrap time) to keep the tests fast; these tests are about
+ * the protocol, the metrology tests use 1 s.
+ */
+export function meterSim(hours = 2, tickMs = 10_000): Simulation {
+  const sim = new Simulation(parseScenario(JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8"))), { config: { tickMs } });
   sim.runFor(hours * 3_600_000);
   return sim;
+}
+
+/** Appends `rows` synthetic 15-minute rows to the load profile (for transfer tests of long buffers). */
+export function growLoadProfile(sim: Simulation, rows: number): void {
+  const buffer = sim.meter.profiles.load.buffer;
+  const row = new Float64Array(buffer.columns.length);
+  let t = sim.clock.wallClockMs();
+  if (buffer.entriesInUse() > 0) {
+    buffer.readEntry(buffer.entriesInUse() - 1, row);
+    t = row[0];
+  }
+  for (let i = 0; i < rows; i++) {
+    t += 900_000;
+    row[0] = t;
+    row[1] = i % 3 === 0 ? 8 : 0;
+    for (let c = 2; c < row.length; c++) row[c] = 1_000_000 * c + i * 137;
+    buffer.append(row);
+  }
 }
 
 /**
