@@ -9,3 +9,5 @@ export * from "./classes";
 export * from "./meter-objects";
 export * from "./server";
 export * from "./meter-server";
+export * from "./classes-tariff";
+export * from "./classes-control";

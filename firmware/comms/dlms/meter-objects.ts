@@ -8,11 +8,13 @@ import type { Meter } from "../../meter";
 import { EVENT_LOG_OBIS, type EventLog } from "../../metrology/event-log";
 import type { CaptureColumn, ProfileBuffer } from "../../metrology/profile-buffer";
 import type { RegisterDescriptor } from "../../metrology/register-table";
-import { DataType, type DataTypeTag } from "./axdr";
+import { type AxdrWriter, DataType, type DataTypeTag } from "./axdr";
 import {
-  associationObject, type ClockSource, clockObject, dataObject, demandRegisterObject, extendedRegisterObject, numericDataObject, numericSetter,
-  profileObject, registerObject, sapAssignmentObject,
+  associationObject, type ClockSource, clockObject, dataObject, dateTimeBytesToUtc, demandRegisterObject, extendedRegisterObject, numericDataObject, numericSetter,
+  profileObject, registerObject, sapAssignmentObject, writeDateTime,
 } from "./classes";
+import { billingScheduleObject, activityCalendarObject, specialDaysObject } from "./classes-tariff";
+import { disconnectControlObject, limiterObject } from "./classes-control";
 import { type AccessGroup, type AttributeDef, type ObjectDef, ObjectModel } from "./object-model";
 
 /** Optional parts of the meter (features that land at different times); probed, never required. */
@@ -135,6 +137,25 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
       const set = registerSetter(meter, r.obis);
       model.add(set ? { ...def, attributes: [{ ...def.attributes[0]!, set }, ...def.attributes.slice(1)] } : def);
     }
+  }
+
+  // Tariff calendar, billing schedule, disconnector, limiter.
+  const writeDt = (w: AxdrWriter, utcMs: number) => writeDateTime(w, utcMs, clock);
+  const toUtc = (b: Uint8Array) => dateTimeBytesToUtc(b, clock);
+  const tariffs = meter.tariffs;
+  if (tariffs) {
+    model.add(activityCalendarObject("0.0.13.0.0.255", tariffs.tou, writeDt, toUtc));
+    model.add(specialDaysObject("0.0.11.0.0.255", tariffs.tou));
+    model.add(billingScheduleObject("0.0.15.0.0.255", tariffs.billing));
+  }
+  if (meter.disconnector) model.add(disconnectControlObject("0.0.96.3.10.255", meter.disconnector));
+  if (meter.limiter) {
+    const valueType = (obis: string) => {
+      const r = meter.register(obis);
+      return r ? registerValueType(r) : DataType.doubleLong;
+    };
+    const classOf = (obis: string) => model.find(obis)?.classId ?? 3;
+    model.add(limiterObject("0.0.17.0.0.255", meter.limiter, valueType, classOf, { writeDateTime: writeDt, dateTimeToUtc: toUtc }));
   }
 
   // Profiles and logs.
