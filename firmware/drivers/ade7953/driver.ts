@@ -82,7 +82,10 @@ export class Ade7953Driver implements MeteringIc {
   resetsDetected = 0;
   readonly calibration: IcCalibration;
 
-  private readonly frames: Uint8Array[] = [new Uint8Array(4), new Uint8Array(5), new Uint8Array(6), new Uint8Array(7)];
+  private readonly frame8 = new Uint8Array(4);
+  private readonly frame16 = new Uint8Array(5);
+  private readonly frame24 = new Uint8Array(6);
+  private readonly frame32 = new Uint8Array(7);
   private readonly cal: Ade7953Calibration;
   private readonly irq: DigitalIn | undefined;
   private readonly rating: MeterRating;
@@ -121,18 +124,34 @@ export class Ade7953Driver implements MeteringIc {
 
   /** Raw register read: the bits as received (unsigned), 32-bit sign extension included. */
   readRaw(register: Ade7953Register): number {
-    const frame = this.frames[(register.bits >> 3) - 1];
-    frame[0] = register.address >> 8;
-    frame[1] = register.address & 0xff;
+    const bits = register.bits;
+    const address = register.address;
+    const frame = bits === 24 ? this.frame24 : bits === 16 ? this.frame16 : bits === 8 ? this.frame8 : this.frame32;
+    frame[0] = address >> 8;
+    frame[1] = address & 0xff;
     frame[2] = READ;
-    for (let i = 3; i < frame.length; i++) frame[i] = 0;
-    this.spi.transfer(frame);
-    this.spi.flush(true);
+    frame[3] = 0;
+    if (bits > 8) frame[4] = 0;
+    if (bits > 16) frame[5] = 0;
+    if (bits > 24) frame[6] = 0;
+    const spi = this.spi;
+    spi.transfer(frame);
+    spi.flush(true);
     this.spiTransactions++;
-    this.spiBytes += frame.length;
-    let value = 0;
-    for (let i = 3; i < frame.length; i++) value = value * 256 + frame[i];
-    return value;
+    if (bits === 24) {
+      this.spiBytes += 6;
+      return (frame[3] << 16) | (frame[4] << 8) | frame[5];
+    }
+    if (bits === 16) {
+      this.spiBytes += 5;
+      return (frame[3] << 8) | frame[4];
+    }
+    if (bits === 8) {
+      this.spiBytes += 4;
+      return frame[3];
+    }
+    this.spiBytes += 7;
+    return frame[3] * 0x1000000 + ((frame[4] << 16) | (frame[5] << 8) | frame[6]);
   }
 
   /** Register read decoded by the table: two's complement registers come back signed. */
@@ -142,7 +161,8 @@ export class Ade7953Driver implements MeteringIc {
 
   /** Register write (no verification; see writeVerified). */
   write(register: Ade7953Register, value: number): void {
-    const frame = this.frames[(register.bits >> 3) - 1];
+    const bits = register.bits;
+    const frame = bits === 24 ? this.frame24 : bits === 16 ? this.frame16 : bits === 8 ? this.frame8 : this.frame32;
     frame[0] = register.address >> 8;
     frame[1] = register.address & 0xff;
     frame[2] = WRITE;
@@ -279,11 +299,16 @@ export class Ade7953Driver implements MeteringIc {
     return op === this.recOp && add === this.recAdd && data === this.recData;
   }
 
-  /** Read-with-reset of a 24-bit register; on Ok the verified raw value is in recData. */
+  /**
+   * Read-with-reset of a 24-bit register; on Ok the verified raw value is in recData. The fast
+   * path checks LAST_ADD and LAST_RWDATA: the registers read this way are read-only, so a
+   * successful access recorded at their address is our read (LAST_OP is read on any doubt).
+   */
   private readClearVerified(register: Ade7953Register): Verified {
     const value = this.readRaw(register);
-    this.readRecord(24);
-    if (this.recOp === LAST_OP_READ && this.recAdd === register.address && this.recData === value) return Verified.Ok;
+    this.recAdd = this.readRaw(ADE7953.LAST_ADD);
+    this.recData = this.readRaw(ADE7953.LAST_RWDATA24);
+    if (this.recAdd === register.address && this.recData === value) return Verified.Ok;
     this.verifyFailures++;
     if (this.readRecordTwice()) {
       if (this.recOp === LAST_OP_READ && this.recAdd === register.address) {
