@@ -8,4 +8,6 @@ import "./report-sections/profiles-events";
 
 import "./grid/event-types/disconnector-display";
 import "./report-sections/disconnector-display";
+import "./grid/event-types/tariffs-clock";
+import "./report-sections/tariffs-billing";
 export {};
