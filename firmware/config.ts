@@ -1,4 +1,5 @@
 import { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./drivers/ade7953/driver";
+import { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION } from "./drivers/atm90e26/calibration";
 import { DEFAULT_RATING, type MeterRating } from "./drivers/calibration";
 import { type ButtonOptions, DEFAULT_BUTTON_OPTIONS } from "./drivers/button/button";
 import { defaultRelayConfig, type RelayConfig } from "./drivers/relay";
@@ -15,6 +16,8 @@ export interface MeterConfig {
   /** Metrology tick period. Must stay well inside the chip's energy-register wrap time. */
   tickMs: number;
   ade7953: Ade7953Calibration;
+  /** ATM90E26 board constants and calibration (used when chip is "atm90e26"). */
+  atm90e26: Atm90e26Calibration;
   /** Ib, Imax, Un, fn: test points of the calibration and the chip's no-load threshold follow from it. */
   rating: MeterRating;
   /** Standard time offset from UTC, minutes (DLMS clock time_zone is its negation). */
@@ -42,6 +45,7 @@ export function defaultMeterConfig(): MeterConfig {
     chip: "ade7953",
     tickMs: 1000,
     ade7953: { ...DEFAULT_ADE7953_CALIBRATION },
+    atm90e26: { ...DEFAULT_ATM90E26_CALIBRATION },
     rating: { ...DEFAULT_RATING },
     utcOffsetMinutes: 60,
     dst: "eu",

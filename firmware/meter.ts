@@ -1,6 +1,7 @@
 import type { Board, TimerId } from "./hal";
 import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "./drivers/ade7953/driver";
+import { Atm90e26Driver } from "./drivers/atm90e26/driver";
 import { IcSupervisor } from "./drivers/ic-supervisor";
 import { Button } from "./drivers/button/button";
 import { Ht1621 } from "./drivers/ht1621/driver";
@@ -193,6 +194,10 @@ export function createMeteringIc(board: Board, config: MeterConfig): { ic: Meter
   switch (config.chip) {
     case "ade7953": {
       const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating });
+      return { ic: driver, energyScale: driver.energyScale };
+    }
+    case "atm90e26": {
+      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq });
       return { ic: driver, energyScale: driver.energyScale };
     }
     default:

@@ -3,6 +3,7 @@ import { defaultMeterConfig, type MeterConfig } from "../firmware/config";
 import { Meter } from "../firmware/meter";
 import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
 import { Ade7953Emulator } from "./emulators/ade7953/emulator";
+import { Atm90e26Emulator } from "./emulators/atm90e26/emulator";
 import type { EmulatedMeteringIc } from "./emulators/faults";
 import type { LineSource, SpiSlave } from "./emulators/line";
 import { ScenarioLine } from "./grid/line-source";
@@ -36,6 +37,8 @@ export function createChipEmulator(chip: "ade7953" | "atm90e26", line: LineSourc
   switch (chip) {
     case "ade7953":
       return new Ade7953Emulator(line, now);
+    case "atm90e26":
+      return new Atm90e26Emulator(line, now);
     default:
       throw new Error(`no emulator for metering IC "${chip}" in this build`);
   }
