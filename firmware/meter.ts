@@ -184,6 +184,10 @@ export class Meter {
       { obis: "1.0.1.7.0.255", name: "Active power import (P+)", unit: "W", scaler: -3, read: () => Math.max(0, s.activePowerMilliW) },
       { obis: "1.0.2.7.0.255", name: "Active power export (P-)", unit: "W", scaler: -3, read: () => Math.max(0, -s.activePowerMilliW) },
       { obis: "1.0.14.7.0.255", name: "Frequency", unit: "Hz", scaler: -3, read: () => s.frequencyMilliHz },
+      { obis: "1.0.3.7.0.255", name: "Reactive power import (Q+)", unit: "var", scaler: -3, read: () => Math.max(0, s.reactivePowerMilliVar) },
+      { obis: "1.0.4.7.0.255", name: "Reactive power export (Q-)", unit: "var", scaler: -3, read: () => Math.max(0, -s.reactivePowerMilliVar) },
+      { obis: "1.0.9.7.0.255", name: "Apparent power (S)", unit: "VA", scaler: -3, read: () => s.apparentPowerMilliVA },
+      { obis: "1.0.13.7.0.255", name: "Power factor", unit: "", scaler: -3, read: () => s.powerFactorMilli },
       ...monitoringRegisters(this, this.board.clock),
     ];
   }

@@ -35,7 +35,7 @@ export function registerValueType(r: RegisterDescriptor): DataTypeTag {
   if (o === "1.0.16.8.0.255") return DataType.long64; // net energy can be negative
   if (ENERGY_UNITS.has(r.unit) || r.unit === "m3") return DataType.long64Unsigned;
   if (o.startsWith("0.0.96.11.") || o === "0.0.96.10.1.255" || o === "0.0.96.14.0.255" || o === "0.0.0.1.0.255") return DataType.unsigned;
-  if (r.unit === "") return DataType.doubleLongUnsigned;
+  if (r.unit === "") return r.scaler !== 0 ? DataType.doubleLong : DataType.doubleLongUnsigned; // power factor is signed
   return DataType.doubleLong;
 }
 
@@ -130,7 +130,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
     const special = specialRegister(meter, r, type, clock);
     if (special) {
       model.add(special);
-    } else if (r.unit === "") {
+    } else if (r.unit === "" && r.scaler === 0) {
       model.add(numericDataObject(r.obis, r.name, group, type, r.read, registerSetter(meter, r.obis)));
     } else {
       const def = registerObject(r.obis, r.name, group, { read: r.read, scaler: r.scaler, unit: r.unit, type });
