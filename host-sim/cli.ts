@@ -5,6 +5,8 @@ import { parseDuration, ScenarioError } from "./grid/duration";
 import { parseLocalTime, parseScenario, type Scenario } from "./grid/scenario";
 import { localFieldsToUtc } from "../firmware/metrology/local-time";
 import { buildReport } from "./report";
+import { loadCalibrationConfig } from "./calibration/store";
+import { defaultMeterConfig } from "../firmware/config";
 import { Simulation } from "./simulation";
 import "./features";
 import "./live-features";
@@ -37,6 +39,7 @@ export function parseCli(argv: string[]): CliOptions {
         report: { type: "string" },
         "dlms-port": { type: "string" },
         "reader-password": { type: "string" },
+        calibration: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -45,7 +48,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P]\n");
+    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--calibration FILE]\n");
     process.exit(0);
   }
   const file = v.scenario ?? DEFAULT_SCENARIO;
@@ -103,7 +106,9 @@ export function main(argv: string[]): void {
   let sim: Simulation;
   try {
     options = parseCli(argv);
-    sim = new Simulation(options.scenario);
+    // --calibration FILE: values from `npm run calibrate` (build/calibration-<chip>.json).
+    const calibration = typeof options.raw.calibration === "string" ? loadCalibrationConfig(options.raw.calibration, defaultMeterConfig()) : {};
+    sim = new Simulation(options.scenario, { config: calibration });
   } catch (e) {
     if (e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n`);

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { MeterConfig } from "../../firmware/config";
 import type { MeteringChip } from "../../firmware/drivers/metering-ic";
+import { ScenarioError } from "../grid/duration";
 import type { CalibrationRecord } from "./procedure";
 
 /** Default place of a chip's calibration until the persistent store takes it: build/calibration-<chip>.json. */
@@ -24,11 +25,12 @@ export function loadCalibrationConfig(file: string, base: MeterConfig): Partial<
   try {
     record = JSON.parse(readFileSync(file, "utf8")) as CalibrationRecord;
   } catch (e) {
-    throw new Error(`cannot read calibration file ${file}: ${(e as Error).message}`);
+    throw new ScenarioError(`cannot read calibration file ${file}: ${(e as Error).message}`);
   }
   if ((record.chip !== "ade7953" && record.chip !== "atm90e26") || typeof record.values !== "object" || record.values === null) {
-    throw new Error(`${file}: not a calibration file (needs "chip" and "values")`);
+    throw new ScenarioError(`${file}: not a calibration file (needs "chip" and "values")`);
   }
   const current = (base as unknown as Record<string, Record<string, unknown> | undefined>)[record.chip];
-  return { chip: record.chip, [record.chip]: { ...(current ?? {}), ...record.values } } as Partial<MeterConfig>;
+  // The chip itself stays the scenario's choice; a file for the other chip is simply unused.
+  return { [record.chip]: { ...(current ?? {}), ...record.values } } as Partial<MeterConfig>;
 }
