@@ -37,7 +37,7 @@ export function classLimitPercent(fractionOfIb: number, angleDeg: number): numbe
  * Measures active energy error at every current x PF, import and export, on the bench: each
  * cell integrates `seconds` of ticks through the meter's driver and compares with V*I*cos*t.
  */
-export function accuracyTable(bench: EmulatedBench, rating: MeterRating, options: { currents?: readonly (number | "imax")[]; seconds?: number } = {}): AccuracyCell[] {
+export function accuracyTable(bench: EmulatedBench, rating: MeterRating, options: { currents?: readonly (number | "imax")[]; seconds?: number; minEnergyLsb?: number } = {}): AccuracyCell[] {
   const cells: AccuracyCell[] = [];
   const seconds = options.seconds ?? 10;
   const voltage = rating.unMilliV / 1000;
@@ -52,7 +52,11 @@ export function accuracyTable(bench: EmulatedBench, rating: MeterRating, options
         bench.setReference(voltage, currentA, angleDeg, frequency);
         bench.tick(); // the tick that straddles the change is not measured
         let lsb = 0;
-        const ticks = Math.round((seconds * 1000) / bench.config.tickMs);
+        // Long enough for `minEnergyLsb` chip LSBs (default 2000: 0.05 % resolution), e.g. the
+        // ATM90E26's 0.1-pulse LSB is 31 mWh, so 0.05 Ib needs about 18 minutes.
+        const wattsPerCell = Math.abs(voltage * currentA * Math.cos((angleDeg * Math.PI) / 180));
+        const lsbPerTick = (wattsPerCell * bench.config.tickMs) / 3_600_000 / whPerLsb;
+        const ticks = Math.max(Math.round((seconds * 1000) / bench.config.tickMs), Math.ceil((options.minEnergyLsb ?? 2000) / lsbPerTick));
         for (let k = 0; k < ticks; k++) lsb += bench.tick().activeEnergyLsb;
         const measuredWh = Math.abs(lsb * whPerLsb);
         const referenceWh = Math.abs((voltage * currentA * Math.cos((angleDeg * Math.PI) / 180) * ticks * bench.config.tickMs) / 3_600_000);

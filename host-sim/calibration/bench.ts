@@ -54,8 +54,8 @@ export class EmulatedBench implements CalibrationBench {
     if (status !== "ok") throw new Error(`bench: ${chip} init failed: ${status}`);
   }
 
-  setReference(voltageV: number, currentA: number, angleDeg: number, frequencyHz = 50): void {
-    this.conditions = { voltage: voltageV, current: currentA, angle: angleDeg, frequency: frequencyHz, neutralCurrent: currentA };
+  setReference(voltageV: number, currentA: number, angleDeg: number, frequencyHz = 50, neutralCurrentA = currentA): void {
+    this.conditions = { voltage: voltageV, current: currentA, angle: angleDeg, frequency: frequencyHz, neutralCurrent: neutralCurrentA };
     this.line.set(this.clock.nowMs(), this.conditions);
   }
 

@@ -5,6 +5,7 @@
 import type { MeteringChip } from "../../firmware/drivers/metering-ic";
 import { type CalibrationProcedure, registeredCalibrationProcedure } from "./procedure";
 import { StandardCalibrationProcedure } from "./standard";
+import "./atm90e26";
 
 export { EmulatedBench, BenchLine } from "./bench";
 export { type CalibrationBench, type CalibrationProcedure, type CalibrationRecord, registerCalibrationProcedure } from "./procedure";

@@ -8,8 +8,8 @@ import type { MeteringChip, MeteringIc } from "../../firmware/drivers/metering-i
  */
 export interface CalibrationBench {
   readonly ic: MeteringIc;
-  /** Applies reference conditions from now on. */
-  setReference(voltageV: number, currentA: number, angleDeg: number, frequencyHz?: number): void;
+  /** Applies reference conditions from now on (neutral current = phase current unless given). */
+  setReference(voltageV: number, currentA: number, angleDeg: number, frequencyHz?: number, neutralCurrentA?: number): void;
   /** Writes the IC's (changed) calibration and discards what it measured meanwhile. */
   reinit(): void;
   /** Integrates `seconds` under the reference and returns what the IC measured. */

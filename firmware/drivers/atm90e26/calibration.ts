@@ -66,8 +66,8 @@ export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = {
   funcEn: 0x003c, // SagEn, SagWo, RevQEn, RevPEn
   sagPercent: 78,
   nominalVoltageV: 230,
-  lgain: 236,
-  ngain: -643,
+  lgain: 235,
+  ngain: -644,
   lphi: -28,
   nphi: -68,
   pStartTh: powerThreshold(24, 1, 250, 0.002),
@@ -110,6 +110,8 @@ function clamp(value: number, min: number, max: number): number {
 /** IcCalibration over Atm90e26Calibration: corrections on the readings become register values. */
 export class Atm90e26CalibrationStore implements IcCalibration {
   current: Atm90e26Calibration;
+  /** Bumped on every change: the driver re-initialises the chip when it differs from what it wrote. */
+  version = 0;
 
   constructor(initial: Atm90e26Calibration = DEFAULT_ATM90E26_CALIBRATION) {
     this.current = { ...initial };
@@ -130,13 +132,16 @@ export class Atm90e26CalibrationStore implements IcCalibration {
     if (next.meterConstant <= 0) throw new Error("atm90e26 calibration: meterConstant must be > 0");
     if (next.ugain <= 0 || next.ugain > 0x7fff) throw new Error("atm90e26 calibration: ugain must be 1..32767 (bit 15 must be 0)");
     this.current = next;
+    this.version++;
   }
 
   reset(): void {
     this.current = neutralAtm90e26Calibration(this.current);
+    this.version++;
   }
 
   apply(c: IcCorrections): void {
+    this.version++;
     const k = this.current;
     if (c.voltageGain !== undefined) k.ugain = clamp(Math.round(k.ugain * c.voltageGain), 1, 0x7fff);
     if (c.currentGain !== undefined) k.igainL = clamp(Math.round(k.igainL * c.currentGain), 1, 0xffff);

@@ -59,6 +59,8 @@ export class Atm90e26Driver implements MeteringIc {
   /** Energy register whose read-with-reset value is only in the chip's LastData (-1: none). */
   private pendingIndex = -1;
   private needsInit = true;
+  /** Calibration version last written to the chip. */
+  private writtenVersion = -1;
   private scale: Rational;
   private readonly irq: DigitalIn | undefined;
   private readonly warnOut: DigitalIn | undefined;
@@ -123,6 +125,7 @@ export class Atm90e26Driver implements MeteringIc {
 
   init(): IcStatus {
     this.needsInit = true;
+    this.writtenVersion = this.calibration.version;
     const k = this.calibration.current;
     this.scale = k.meterConstant === this.scale.den ? this.scale : { num: 100_000, den: k.meterConstant };
     this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
@@ -173,7 +176,7 @@ export class Atm90e26Driver implements MeteringIc {
     s.energyDeferred = false;
     s.energyMayBeLost = false;
     this.publishEnergy(s);
-    if (this.needsInit) {
+    if (this.needsInit || this.writtenVersion !== this.calibration.version) {
       const st = this.init();
       if (st !== "ok") {
         s.energyDeferred = true;
