@@ -132,8 +132,41 @@ describe("ATM90E26 faults: nothing lost beyond one tick, nothing twice, right re
         }
       });
       expect(r.bench.chip.faults.hits).toBeGreaterThan(0); // the corruption did happen
+      expect({ position, statuses: r.statuses.filter((st) => st !== "ok").length }).toEqual({ position, statuses: r.statuses[10] === "ok" ? 0 : 1 });
+      // Only a corruption that leaves a value solely in LastData costs the tick (carried to the next).
+      if (r.statuses[10] !== "ok") expect(r.statuses[10]).toBe("verify-failed");
       expect({ position, diff: Math.abs(r.active - clean20.active) <= 1, lost: r.lost }).toEqual({ position, diff: true, lost: 0 });
     }
+  });
+
+  test("three disagreeing answers for one energy read: the value is fetched from LastData next tick, counted once", () => {
+    const clean20 = runTicks(20);
+    let driverRef: Atm90e26Driver | undefined;
+    const r = runTicks(20, (t, b) => {
+      driverRef = b.driver;
+      if (t !== 10) return;
+      // Reads of the tick: CalStart, FuncEn, SysStatus, LastData, EnStatus, APenergy, LastData, LastData.
+      let frame = -1;
+      let byte = 0;
+      const orig = b.chip.exchange.bind(b.chip);
+      const select = b.chip.select.bind(b.chip);
+      b.chip.select = () => {
+        frame++;
+        byte = 0;
+        select();
+      };
+      b.chip.exchange = (mosi: number) => {
+        const out = orig(mosi);
+        const index = byte++;
+        const masks: Record<number, number> = { 5: 0x01, 6: 0x02, 7: 0x04 };
+        return index === 1 && masks[frame] !== undefined ? out ^ masks[frame] : out;
+      };
+    });
+    expect(r.statuses[10]).toBe("verify-failed");
+    expect(r.statuses[11]).toBe("ok");
+    expect(driverRef!.counters.recovered).toBe(1);
+    expect(r.lost).toBe(0);
+    expect(Math.abs(r.active - clean20.active)).toBeLessThanOrEqual(1);
   });
 
   test("brown-out: reset detected, energy since the last tick given up (at most one tick), re-initialised, resumed", () => {

@@ -271,14 +271,15 @@ export class Atm90e26Driver implements MeteringIc {
     const funcEn = this.calibration.current.funcEn;
     let cal = this.read(ATM90E26.CalStart);
     if (cal !== START_CHECKED) {
+      // One bad read is retried: the expected value, or the same value twice, decides.
       const again = this.read(ATM90E26.CalStart);
-      if (again !== cal) return PROBE_BUS;
+      if (again !== cal && again !== START_CHECKED) return PROBE_BUS;
       cal = again;
     }
     let fe = this.read(ATM90E26.FuncEn);
     if (fe !== funcEn) {
       const again = this.read(ATM90E26.FuncEn);
-      if (again !== fe) return PROBE_BUS;
+      if (again !== fe && again !== funcEn) return PROBE_BUS;
       fe = again;
     }
     if (cal === START_CHECKED && fe === funcEn) return PROBE_OK;
