@@ -1,0 +1,106 @@
+/**
+ * Bundled into xsnap by host-sim/bench/dlms.ts: the meter's DLMS server fed WRAPPER frames
+ * through a fake socket. Only the server's handling of a frame (parse, object lookup, reading the
+ * meter, encoding, writing the reply) is metered; building frames and reading replies is not.
+ */
+import "../../features";
+import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
+import type { TcpSocket } from "../../../firmware/hal/tcp";
+import { parseScenario } from "../../grid/scenario";
+import { Simulation } from "../../simulation";
+
+declare const resetMeter: ((limit: number, index: number) => number) | undefined;
+declare const currentMeterLimit: (() => number) | undefined;
+const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
+function swapMeter(next: number): number {
+  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
+}
+
+class BenchSocket implements TcpSocket {
+  readonly remoteAddress = "127.0.0.1";
+  readonly remotePort = 1;
+  last = new Uint8Array(0);
+  handler: ((d: Uint8Array) => void) | null = null;
+  write(data: Uint8Array): number {
+    this.last = data.slice();
+    return data.length;
+  }
+  onData(h: (d: Uint8Array) => void): void {
+    this.handler = h;
+  }
+  onClose(): void {}
+  close(): void {}
+}
+
+function frame(source: number, apdu: number[]): Uint8Array {
+  return Uint8Array.from([0, 1, 0, source, 0, 1, apdu.length >> 8, apdu.length & 0xff, ...apdu]);
+}
+
+function aarqReader(password: string, pdu: number): Uint8Array {
+  const pw = Array.from(password, (c) => c.charCodeAt(0));
+  const body = [0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8a, 0x02, 0x07, 0x80, 0x8b, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01,
+    0xac, pw.length + 2, 0x80, pw.length, ...pw, 0xbe, 0x10, 0x04, 0x0e, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5f, 0x1f, 0x04, 0x00, 0x40, 0x1e, 0x5d, pdu >> 8, pdu & 0xff];
+  return frame(17, [0x60, body.length, ...body]);
+}
+
+export class DlmsXsBench {
+  sim!: Simulation;
+  socket = new BenchSocket();
+
+  boot(scenarioJson: string, loadProfileRows: number, pdu: number): void {
+    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000 } });
+    this.sim.runFor(3_600_000);
+    // A day of load profile (rows appended to the meter's buffer: this measures reading, not metering).
+    const buffer = this.sim.meter.profiles.load.buffer;
+    const row = new Float64Array(buffer.columns.length);
+    let t = this.sim.clock.wallClockMs();
+    for (let i = 0; i < loadProfileRows; i++) {
+      t += 900_000;
+      row[0] = t;
+      for (let c = 1; c < row.length; c++) row[c] = 1_000_000 * c + i * 137;
+      buffer.append(row);
+    }
+    const server = new DlmsServer({ clock: this.sim.clock, log: this.sim.log, model: buildMeterObjectModel(this.sim.meter), policies: [publicPolicy(), readerPolicy(asciiToBytes("12345678"))] });
+    server.attach(this.socket);
+    this.socket.handler!(aarqReader("12345678", pdu));
+  }
+
+  /** Computrons of the server handling one frame. */
+  private feed(bytes: Uint8Array): number {
+    swapMeter(0);
+    this.socket.handler!(bytes);
+    return swapMeter(0);
+  }
+
+  /** Mean computrons per GET of 1.0.1.8.0.255 attribute 2 over `n` requests. */
+  registerGet(n: number): { mean: number; max: number; reply: number[] } {
+    const get = frame(17, [0xc0, 0x01, 0xc1, 0x00, 0x03, 1, 0, 1, 8, 0, 255, 2, 0]);
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const c = this.feed(get);
+      sum += c;
+      if (c > max) max = c;
+    }
+    return { mean: sum / n, max, reply: Array.from(this.socket.last) };
+  }
+
+  /** Total computrons for a whole GET with its block transfer; returns blocks and bytes too. */
+  longGet(classId: number, obis: number[], attribute: number): { computrons: number; blocks: number; bytes: number } {
+    let computrons = this.feed(frame(17, [0xc0, 0x01, 0xc1, 0x00, classId, ...obis, attribute, 0]));
+    let blocks = 0;
+    let bytes = 0;
+    for (;;) {
+      const r = this.socket.last;
+      bytes += r.length;
+      if (r[9] !== 2) break; // normal response: one APDU
+      blocks++;
+      if (r[11] === 1) break; // last block
+      const n = blocks;
+      computrons += this.feed(frame(17, [0xc0, 0x02, 0xc1, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]));
+    }
+    return { computrons, blocks, bytes };
+  }
+}
+
+(globalThis as unknown as { dlmsBench: DlmsXsBench }).dlmsBench = new DlmsXsBench();
