@@ -9,6 +9,7 @@ import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";
 import { defaultMonitoringConfig, type MonitoringConfig } from "./metrology/monitoring-config";
 import { defaultPersistenceConfig, type PersistenceConfig } from "./drivers/store/persistence";
 import { defaultDlmsConfig, type DlmsConfig } from "./comms/dlms/dlms-config";
+import { defaultSecurityPushConfig, type SecurityPushConfig } from "./comms/security-push-config";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -38,6 +39,8 @@ export interface MeterConfig {
   persistence: PersistenceConfig;
   /** DLMS server: port, reader password, limits; `refuseDefaultSecrets` keeps a device from serving with shipped secrets (issue 7). */
   dlms: DlmsConfig;
+  /** Management association keys (first-start provisioning), system title, auth back-off, push setup (issue 8). */
+  security: SecurityPushConfig;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -59,5 +62,6 @@ export function defaultMeterConfig(): MeterConfig {
     monitoring: defaultMonitoringConfig(),
     persistence: defaultPersistenceConfig(),
     dlms: defaultDlmsConfig(),
+    security: defaultSecurityPushConfig(),
   };
 }

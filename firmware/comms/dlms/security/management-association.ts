@@ -21,6 +21,8 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
   /** Answer in the style of the latest request (glo or general-glo). */
   private responseStyle: "glo" | "general-glo" = "glo";
   private initiateCiphered = false;
+  /** The glo-initiateRequest did not authenticate (wrong keys): the AARQ fails authentication. */
+  initiateRejected = false;
 
   constructor(
     private readonly security: MeterSecurity,
@@ -41,7 +43,10 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
     if (userInformation[0] === INITIATE_REQUEST) return userInformation;
     if (userInformation[0] !== GLO_INITIATE_REQUEST) return null;
     const opened = this.security.decipher(userInformation, this.clientTitle);
-    if (typeof opened === "string") return null;
+    if (typeof opened === "string") {
+      this.initiateRejected = opened === "deciphering-error";
+      return null;
+    }
     this.initiateCiphered = true;
     return opened.apdu;
   }
@@ -102,6 +107,8 @@ export function managementSecurity(
     mechanism: MECHANISM_HLS_GMAC,
     authenticate: (aarq: Aarq) => {
       if (!security.managementAvailable) return ACSE_DIAGNOSTIC.noReasonGiven;
+      // The server builds the association's security (and opens its glo-initiateRequest) first.
+      if (lastCreated.get(security)?.initiateRejected) return ACSE_DIAGNOSTIC.authenticationFailure;
       if (!aarq.callingApTitle || aarq.callingApTitle.length !== SYSTEM_TITLE_LENGTH) return ACSE_DIAGNOSTIC.authenticationFailure;
       if (!aarq.callingAuthenticationValue) return ACSE_DIAGNOSTIC.authenticationRequired;
       if (!MeterSecurity.acceptableClientChallenge(aarq.callingAuthenticationValue)) return ACSE_DIAGNOSTIC.authenticationFailure;
