@@ -5,8 +5,8 @@ import { NorFlashEmulator } from "./emulators/flash/emulator";
 import type { Simulation } from "./simulation";
 import type { VirtualClock } from "./virtual-clock";
 
-/** Default simulated partition: 64 sectors of 4 KiB (256 KiB; see docs/readme/persistence.md). */
-export const SIM_FLASH_SECTORS = 64;
+/** Default simulated partition: 128 sectors of 4 KiB (512 KiB: state and event journals plus a 42-day load profile; docs/readme/persistence.md). */
+export const SIM_FLASH_SECTORS = 128;
 export const SIM_FLASH_SECTOR_SIZE = 4096;
 
 /**

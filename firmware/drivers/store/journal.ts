@@ -122,7 +122,9 @@ export class FlashJournal {
     const h = this.header;
     let maxSeq = 0;
     let maxErase = 0;
+    let minErase = Infinity;
     const unknown: number[] = [];
+    const blank: number[] = [];
     this.blank = true;
     for (let s = 0; s < this.sectorCount; s++) {
       this.flash.read(s * this.sectorSize, h);
@@ -134,11 +136,14 @@ export class FlashJournal {
         this.sectorSeq[s] = readU32(h, 8);
         if (this.sectorSeq[s] > maxSeq) maxSeq = this.sectorSeq[s];
         if (this.eraseCount[s] > maxErase) maxErase = this.eraseCount[s];
+        if (this.eraseCount[s] < minErase) minErase = this.eraseCount[s];
         if (magicOk) {
           this.owner[s] = h[4] | (h[5] << 8);
           this.firstSeq[s] = readU32(h, 16);
           this.blank = false;
         }
+      } else if (isAll(h, 0xff)) {
+        blank.push(s);
       } else {
         unknown.push(s);
         // A torn allocation leaves an erased sector behind its broken header, a torn erase a
@@ -149,7 +154,10 @@ export class FlashJournal {
         }
       }
     }
-    // A sector whose header is gone has lost its erase count: assume the worst known.
+    // A blank header is a sector never used (or erased and then cut before its header): take the
+    // least known count so it joins the rotation. A garbled header has lost its count: assume
+    // the worst known.
+    for (const s of blank) this.eraseCount[s] = minErase === Infinity ? 0 : minErase;
     for (const s of unknown) this.eraseCount[s] = maxErase;
     this.nextSectorSeq = maxSeq + 1;
   }
@@ -366,3 +374,8 @@ export function writeU32(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = (v >>> 24) & 0xff;
 }
 
+
+function isAll(b: Uint8Array, value: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== value) return false;
+  return true;
+}

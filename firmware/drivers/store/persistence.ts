@@ -318,6 +318,9 @@ export class Persistence {
     if (journal) {
       if (report.corruptRecords > 0 || journal.stats.unreadableSectors > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
       report.outage = this.logOutage();
+      // Saved at once: the outage counters and the restored registers (a reset soon after must
+      // not count this outage again or lose it).
+      for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false);
       this.savePower(false);
       this.reserve();
     }

@@ -44,6 +44,7 @@ export class NorFlashEmulator implements Flash {
   onPowerCut: ((cut: PowerCutRecord) => void) | null = null;
   private cutBudget = -1;
   private cutNextOperation = false;
+  private cutOnlyOn: "write" | "erase" | null = null;
   private rng: number;
 
   constructor(readonly sectorSize = 4096, readonly sectorCount = 64, seed = 0x9e3779b9) {
@@ -75,7 +76,7 @@ export class NorFlashEmulator implements Flash {
       }
     }
     this.writeOps++;
-    const cutAt = this.cutPoint(data.length);
+    const cutAt = this.cutPoint(data.length, "write");
     const n = cutAt < 0 ? data.length : cutAt;
     for (let i = 0; i < n; i++) b[offset + i] &= data[i];
     this.bytesWritten += n;
@@ -92,7 +93,7 @@ export class NorFlashEmulator implements Flash {
     this.eraseOps++;
     this.eraseCounts[index]++;
     const start = index * this.sectorSize;
-    const cutAt = this.cutPoint(this.sectorSize);
+    const cutAt = this.cutPoint(this.sectorSize, "erase");
     if (cutAt < 0) {
       this.bytes.fill(0xff, start, start + this.sectorSize);
       return;
@@ -108,9 +109,10 @@ export class NorFlashEmulator implements Flash {
     this.cutNextOperation = false;
   }
 
-  /** Cuts power at a random byte inside the next write or erase. */
-  armPowerCutInNextOperation(): void {
+  /** Cuts power at a random byte inside the next write or erase (or only the next of one kind). */
+  armPowerCutInNextOperation(kind: "write" | "erase" | null = null): void {
     this.cutNextOperation = true;
+    this.cutOnlyOn = kind;
     this.cutBudget = -1;
   }
 
@@ -147,8 +149,8 @@ export class NorFlashEmulator implements Flash {
   }
 
   /** Byte index inside an operation of `length` bytes where power dies, or -1. */
-  private cutPoint(length: number): number {
-    if (this.cutNextOperation) {
+  private cutPoint(length: number, kind: "write" | "erase"): number {
+    if (this.cutNextOperation && (this.cutOnlyOn === null || this.cutOnlyOn === kind)) {
       this.cutNextOperation = false;
       return this.random() % length;
     }
