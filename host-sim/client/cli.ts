@@ -25,7 +25,13 @@ const ATTRIBUTE_NAMES: Record<number, string[]> = {
   8: ["logical_name", "time", "time_zone", "status", "daylight_savings_begin", "daylight_savings_end", "daylight_savings_deviation", "daylight_savings_enabled", "clock_base"],
   15: ["logical_name", "object_list", "associated_partners_id", "application_context_name", "xDLMS_context_info", "authentication_mechanism_name", "secret", "association_status", "security_setup_reference"],
   17: ["logical_name", "SAP_assignment_list"],
+  11: ["logical_name", "entries"],
+  20: ["logical_name", "calendar_name_active", "season_profile_active", "week_profile_table_active", "day_profile_table_active", "calendar_name_passive", "season_profile_passive", "week_profile_table_passive", "day_profile_table_passive", "activate_passive_calendar_time"],
+  22: ["logical_name", "executed_script", "type", "execution_time"],
+  40: ["logical_name", "push_object_list", "send_destination_and_method", "communication_window", "randomisation_start_interval", "number_of_retries", "repetition_delay"],
+  64: ["logical_name", "security_policy", "security_suite", "client_system_title", "server_system_title"],
   70: ["logical_name", "output_state", "control_state", "control_mode"],
+  71: ["logical_name", "monitored_value", "threshold_active", "threshold_normal", "threshold_emergency", "min_over_threshold_duration", "min_under_threshold_duration", "emergency_profile", "emergency_profile_group_id_list", "emergency_profile_active", "actions"],
 };
 
 export async function runClient(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + "\n")): Promise<number> {
@@ -182,15 +188,19 @@ async function formatRows(client: DlmsClient, obis: string, rows: Data, list: Ob
     const [cls, ln, attr] = c.kind === "structure" ? c.items : [];
     return { classId: cls?.kind === "int" ? Number(cls.value) : 0, obis: ln?.kind === "octet-string" ? ln.bytes.join(".") : "?", attr: attr?.kind === "int" ? Number(attr.value) : 0 };
   }) : [];
-  const scalers = await Promise.all(columns.map(async (c) => {
-    if (c.attr !== 2) return undefined;
-    try {
-      return await scalerUnitOf(client, list.find((o) => o.obis === c.obis));
-    } catch (e) {
-      if (e instanceof DataAccessError) return undefined;
-      throw e;
+  // One request at a time: the association answers in order.
+  const scalers: ({ scaler: number; unit: number } | undefined)[] = [];
+  for (const c of columns) {
+    let su: { scaler: number; unit: number } | undefined;
+    if (c.attr === 2) {
+      try {
+        su = await scalerUnitOf(client, list.find((o) => o.obis === c.obis));
+      } catch (e) {
+        if (!(e instanceof DataAccessError)) throw e;
+      }
     }
-  }));
+    scalers.push(su);
+  }
   const lines = [columns.map((c) => objectName(c.obis) || c.obis).join(" | ")];
   if (rows.kind !== "array") return `${lines[0]}\n(not an array)`;
   for (const row of rows.items) {

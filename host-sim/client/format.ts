@@ -21,13 +21,17 @@ const ENUMS: Record<string, Record<number, string>> = {
 const CLOCK_STATUS_BITS: [number, string][] = [[0x01, "invalid"], [0x02, "doubtful"], [0x04, "different-base"], [0x08, "invalid-status"], [0x80, "DST"]];
 
 export function isDateTime(d: Data): boolean {
-  return d.kind === "octet-string" && d.bytes.length === 12 && ((d.bytes[2] >= 1 && d.bytes[2] <= 12) || d.bytes[2] >= 0xfd) && (d.bytes[0] * 256 + d.bytes[1] > 1900);
+  const b = d.kind === "octet-string" ? d.bytes : [];
+  return b.length === 12 && ((b[2] >= 1 && b[2] <= 12) || b[2] >= 0xfd) && (b[0] * 256 + b[1] > 1900) && (b[9] * 256 + b[10] === 0x8000 || Math.abs(((b[9] * 256 + b[10]) << 16) >> 16) <= 840);
 }
 
 export function formatDateTime(b: number[]): string {
   const two = (v: number) => (v === 0xff ? "**" : String(v).padStart(2, "0"));
   const year = b[0] * 256 + b[1];
-  const date = `${year === 0xffff ? "****" : year}-${two(b[2])}-${two(b[3])}`;
+  const month = b[2] === 0xfe ? "DST-begin" : b[2] === 0xfd ? "DST-end" : two(b[2]);
+  const weekday = b[4] >= 1 && b[4] <= 7 ? ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][b[4] - 1] : "";
+  const day = b[3] === 0xfe ? `last ${weekday || "day"}` : b[3] === 0xfd ? `2nd-last ${weekday || "day"}` : two(b[3]);
+  const date = `${year === 0xffff ? "****" : year}-${month}-${day}`;
   const time = `${two(b[5])}:${two(b[6])}:${two(b[7])}`;
   const rawDev = b[9] * 256 + b[10];
   let zone = "";
@@ -56,6 +60,8 @@ export function formatData(d: Data, opts: { scaler?: number; unit?: number; enum
       return `bits ${d.bits}`;
     case "octet-string":
       if (isDateTime(d)) return formatDateTime(d.bytes);
+      if (d.bytes.length === 4 && d.bytes[0] < 24 && d.bytes[1] < 60 && d.bytes[2] < 60 && d.bytes[3] < 100) return d.bytes.slice(0, 3).map((v) => String(v).padStart(2, "0")).join(":");
+      if (d.bytes.length === 5 && d.bytes[2] >= 1 && (d.bytes[2] <= 12 || d.bytes[2] === 0xff)) return formatDateTime([...d.bytes, 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0xff]).split(" ")[0];
       if (d.bytes.length === 6 && !printable(d.bytes)) return d.bytes.join(".");
       return printable(d.bytes) ? `"${String.fromCharCode(...d.bytes)}"` : `0x${Buffer.from(d.bytes).toString("hex").toUpperCase()}`;
     case "visible-string":
