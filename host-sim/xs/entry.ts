@@ -10,6 +10,9 @@ import "../features";
 import { parseScenario } from "../grid/scenario";
 import { buildReport } from "../report";
 import { Simulation } from "../simulation";
+import { Meter } from "../../firmware/meter";
+
+let currentHarness: XsHarness | undefined;
 
 declare const resetMeter: ((limit: number, index: number) => number) | undefined;
 declare const currentMeterLimit: (() => number) | undefined;
@@ -31,9 +34,9 @@ export interface TickFigures {
 
 export class XsHarness {
   sim: Simulation | undefined;
-  private readonly tickCosts: number[] = [];
-  private emulatorCost = 0;
-  private emulatorTotal = 0;
+  readonly tickCosts: number[] = [];
+  emulatorCost = 0;
+  emulatorTotal = 0;
 
   boot(scenarioJson: string): void {
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
@@ -42,16 +45,24 @@ export class XsHarness {
 
   /** Wraps the meter tick and the chip emulator so that only firmware work is counted. */
   private instrument(sim: Simulation): void {
-    const meter = sim.meter;
-    const tick = meter.tick.bind(meter);
-    meter.tick = () => {
-      this.emulatorCost = 0;
-      swapMeter(0);
-      tick();
-      const cost = swapMeter(0);
-      this.tickCosts.push(cost);
-      this.emulatorTotal += this.emulatorCost;
-    };
+    // Every Meter the simulation boots (a power cut reboots the firmware) shares the prototype.
+    const prototype = Meter.prototype as unknown as { tick(): void; __metered?: boolean };
+    if (!prototype.__metered) {
+      const tick = prototype.tick;
+      prototype.tick = function (this: Meter) {
+        const self = currentHarness;
+        if (!self) return tick.call(this);
+        self.emulatorCost = 0;
+        swapMeter(0);
+        tick.call(this);
+        const cost = swapMeter(0);
+        self.tickCosts.push(cost);
+        self.emulatorTotal += self.emulatorCost;
+      };
+      prototype.__metered = true;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the prototype wrapper reports to the live harness
+    currentHarness = this;
     // The Spi port stands for the SPI peripheral and the chip beyond it: not firmware work.
     const spi = sim.board.meteringSpi as unknown as Record<string, (x?: unknown) => unknown>;
     for (const name of ["transfer", "write", "read", "flush"]) {
