@@ -2,7 +2,7 @@ import { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./drivers/
 import { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION } from "./drivers/atm90e26/calibration";
 import { DEFAULT_RATING, type MeterRating } from "./drivers/calibration";
 import { type ButtonOptions, DEFAULT_BUTTON_OPTIONS } from "./drivers/button/button";
-import { defaultRelayConfig, type RelayConfig } from "./drivers/relay";
+import { defaultRelayConfig, type RelayConfig } from "./drivers/relay/index";
 import { defaultDisplayConfig, type DisplayConfig } from "./display/display";
 import { defaultDisconnectorConfig, type DisconnectorConfig } from "./metrology/disconnector";
 import { defaultLimiterConfig, type LimiterConfig } from "./metrology/limiter";

@@ -5,7 +5,7 @@ import { Atm90e26Driver } from "./drivers/atm90e26/driver";
 import { IcSupervisor } from "./drivers/ic-supervisor";
 import { Button } from "./drivers/button/button";
 import { Ht1621 } from "./drivers/ht1621/driver";
-import { createRelayDriver } from "./drivers/relay";
+import { createRelayDriver } from "./drivers/relay/index";
 import { Display } from "./display/display";
 import { Disconnector } from "./metrology/disconnector";
 import { Limiter } from "./metrology/limiter";

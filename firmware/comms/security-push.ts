@@ -14,9 +14,9 @@ import { managementPolicy, type AssociationPolicy, type ObjectModel } from "./dl
 import {
   MemoryRecord, MeterSecurity, invocationCounterObject, managementSecurity, securityServerHooks, securitySetupObject, serverSystemTitle,
   type PersistentRecord,
-} from "./dlms/security";
+} from "./dlms/security/index";
 import type { AxdrWriter } from "./dlms/axdr";
-import { PushClient, modelValueReader, pushSetupObject, type PushObjectRef } from "./push";
+import { PushClient, modelValueReader, pushSetupObject, type PushObjectRef } from "./push/index";
 
 export class SecurityAndPush {
   readonly security: MeterSecurity;

@@ -17,6 +17,8 @@ export class WifiSupervisor {
   state: "idle" | "connecting" | "connected" | "waiting" = "idle";
   /** Attempts since the last successful connection. */
   failures = 0;
+  /** Called after every change of `state` (time sync, the LCD signal bars). */
+  onStateChange: ((state: WifiSupervisor["state"]) => void) | null = null;
   private retryTimer: TimerId | undefined;
 
   constructor(private readonly wifi: WifiPort, private readonly clock: Clock, private readonly events: EventLogs, private readonly ssid: string, private readonly password: string) {
@@ -41,7 +43,7 @@ export class WifiSupervisor {
   }
 
   private attempt(): void {
-    this.state = "connecting";
+    this.setState("connecting");
     this.wifi.connect(this.ssid, this.password);
     // A connect that never reports back counts as a failure after 20 s.
     this.schedule(20_000);
@@ -50,17 +52,23 @@ export class WifiSupervisor {
   private changed(): void {
     if (this.wifi.connected) {
       if (this.state !== "connected") this.events.record("communication", WIFI_EVENT.connected);
-      this.state = "connected";
       this.failures = 0;
       this.cancel();
+      this.setState("connected");
       return;
     }
     if (this.state === "connected") this.events.record("communication", WIFI_EVENT.disconnected);
     if (this.state === "connected" || this.state === "connecting") {
       this.failures++;
-      this.state = "waiting";
+      this.setState("waiting");
       this.schedule(WifiSupervisor.backoffMs(this.failures));
     }
+  }
+
+  private setState(state: WifiSupervisor["state"]): void {
+    const changed = state !== this.state;
+    this.state = state;
+    if (changed) this.onStateChange?.(state);
   }
 
   private schedule(delayMs: number): void {
@@ -70,7 +78,7 @@ export class WifiSupervisor {
       if (this.state === "connecting") {
         this.failures++;
         this.wifi.disconnect();
-        this.state = "waiting";
+        this.setState("waiting");
         this.schedule(WifiSupervisor.backoffMs(this.failures));
       } else if (this.state === "waiting") {
         this.attempt();

@@ -6,7 +6,7 @@ import { VirtualClock } from "../../host-sim/virtual-clock";
 /** Fake ECMA-419 Wi-Fi: the test decides when the access point answers. */
 class FakeWifi {
   static last: FakeWifi;
-  connection = 0;
+  connection = 200;
   address: string | undefined;
   readonly attempts: string[] = [];
   constructor(private readonly options: { onChanged?: () => void }) {
@@ -16,16 +16,16 @@ class FakeWifi {
     this.attempts.push(`${o.SSID}/${o.password}`);
   }
   disconnect(): void {
-    this.connection = 0;
+    this.connection = 200;
     this.address = undefined;
   }
   up(): void {
-    this.connection = 1;
+    this.connection = 500;
     this.address = "192.168.1.50";
     this.options.onChanged?.();
   }
   down(): void {
-    this.connection = 0;
+    this.connection = 200;
     this.address = undefined;
     this.options.onChanged?.();
   }

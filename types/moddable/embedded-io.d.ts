@@ -112,6 +112,29 @@ declare module "embedded:io/socket/listener" {
   export default Listener;
 }
 
+declare module "embedded:io/socket/udp" {
+  class UDP {
+    constructor(options: {
+      port?: number;
+      address?: string;
+      onReadable?: (this: UDP, packets: number) => void;
+      onError?: () => void;
+      format?: "buffer";
+      target?: unknown;
+    });
+    write(address: string, port: number, buffer: ByteBuffer): void;
+    read(): (ArrayBuffer & { address: string; port: number }) | undefined;
+    close(): void;
+  }
+  export default UDP;
+}
+
+/** typings/embedded_provider/builtin.d.ts: the provider's `device` (io classes, pin names). */
+declare module "embedded:provider/builtin" {
+  const device: { io: Record<string, unknown>; pin: Record<string, number> } & Record<string, unknown>;
+  export default device;
+}
+
 declare module "embedded:storage/flash" {
   export interface FlashOpenOptions {
     path: string;
@@ -169,6 +192,8 @@ declare module "embedded:network/interface/wifi" {
     readonly connection: number;
     readonly address: string | undefined;
     readonly MAC: string | undefined;
+    /** modules/io/wifi/esp32: dBm of the association (not yet in the SDK typings). */
+    readonly RSSI?: number;
   }
   export default WiFi;
 }
@@ -196,14 +221,7 @@ declare module "time" {
   export { Time as default };
 }
 
-/** The SDK's RNG (modules/crypt/etc/rng): get(n) returns n random bytes. Untyped in the SDK. */
-declare module "rng" {
-  const RNG: {
-    get(n: number): ArrayBuffer;
-    init(seed?: unknown): void;
-  };
-  export default RNG;
-}
+/* "rng" is declared in types/moddable-sdk-gaps (the SDK leaves it untyped). */
 
 declare module "mc/config" {
   const config: Record<string, string | number | boolean | undefined>;

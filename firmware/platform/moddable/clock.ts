@@ -2,21 +2,41 @@ import type { Clock, TimerId } from "../../hal/clock";
 import type { TimeModule, TimerModule } from "./ecma419";
 
 /**
- * The Clock port on Moddable's `timer` and `time` modules. Monotonic time is `Time.ticks`; the
- * wall clock is the system time (set by SNTP or a DLMS clock write through `Time.set`).
+ * The Clock port on Moddable's `timer` and `time` modules.
+ *
+ * Monotonic time is `Time.ticks` extended past its wrap: on a microcontroller ticks are a 32-bit
+ * millisecond count (wrapping after 24.8 or 49.7 days), so each reading adds the wrapped
+ * difference to a running total. The metrology tick reads it every second, far inside a wrap.
+ *
+ * The wall clock is kept here as an offset from that monotonic time, seeded from the system time
+ * (`systemTimeMs`, i.e. Date.now()) and moved by `setWallClockMs`, which also calls `Time.set` so
+ * that the system time follows on the ESP32. On the simulators `Time.set` does nothing (see
+ * moddable.md), which is why the offset, not Date, is the source of truth.
  */
 export class ModdableClock implements Clock {
-  constructor(private readonly timer: TimerModule, private readonly time: TimeModule, private readonly systemTimeMs: () => number) {}
+  private lastTicks: number;
+  private monotonicMs = 0;
+  private wallOffsetMs: number;
+
+  constructor(private readonly timer: TimerModule, private readonly time: TimeModule, systemTimeMs: () => number) {
+    this.lastTicks = time.ticks;
+    this.wallOffsetMs = systemTimeMs();
+  }
 
   nowMs(): number {
-    return this.time.ticks;
+    const ticks = this.time.ticks;
+    // Two's-complement difference: correct across a signed or unsigned 32-bit wrap.
+    this.monotonicMs += (ticks - this.lastTicks) | 0;
+    this.lastTicks = ticks;
+    return this.monotonicMs;
   }
 
   wallClockMs(): number {
-    return this.systemTimeMs();
+    return this.wallOffsetMs + this.nowMs();
   }
 
   setWallClockMs(utcMs: number): void {
+    this.wallOffsetMs = utcMs - this.nowMs();
     this.time.set(Math.floor(utcMs / 1000));
   }
 

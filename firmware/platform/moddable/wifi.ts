@@ -4,18 +4,26 @@ import type { WifiPort } from "../../hal/wifi";
 export interface WifiIo {
   connect(options: { SSID: string; password?: string }): void;
   disconnect(): void;
+  /** 200 disconnected, 300 connecting, 400 associated, 500 associated with an address (modules/io/wifi/esp32). */
   readonly connection: number;
   readonly address: string | undefined;
+  /** dBm of the current association; the SDK has the getter, its typings not yet. */
+  readonly RSSI?: number;
 }
 
 export interface WifiClass {
   new (options: { onChanged?: () => void }): WifiIo;
 }
 
+/** `connection` values of Moddable's ECMA-419 Wi-Fi. */
+export const WIFI_CONNECTION = { disconnected: 200, connecting: 300, associated: 400, ready: 500 } as const;
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
 /**
- * WifiPort over ECMA-419 Wi-Fi. `connection` is non-zero while associated; we count the link as
- * up only once an address is assigned. The SDK typings expose no RSSI on this class, so it comes
- * from an optional reader (a scan result or a native helper) and is undefined otherwise.
+ * WifiPort over ECMA-419 Wi-Fi. The link counts as up once associated with an IPv4 address
+ * (`connection` 500 also needs the IPv6 link-local address, which DLMS over IPv4 does not). RSSI
+ * comes from the instance's `RSSI` getter, or from `readRssi` when given (tests, other ports).
  */
 export class Ecma419Wifi implements WifiPort {
   private handler: (() => void) | null = null;
@@ -26,7 +34,7 @@ export class Ecma419Wifi implements WifiPort {
   }
 
   connect(ssid: string, password: string): void {
-    this.io.connect({ SSID: ssid, password });
+    this.io.connect(password ? { SSID: ssid, password } : { SSID: ssid });
   }
 
   disconnect(): void {
@@ -34,7 +42,10 @@ export class Ecma419Wifi implements WifiPort {
   }
 
   get connected(): boolean {
-    return this.io.connection !== 0 && this.io.address !== undefined;
+    const c = this.io.connection;
+    if (c === WIFI_CONNECTION.ready) return true;
+    const address = this.io.address;
+    return c === WIFI_CONNECTION.associated && address !== undefined && IPV4.test(address);
   }
 
   get address(): string | undefined {
@@ -42,7 +53,10 @@ export class Ecma419Wifi implements WifiPort {
   }
 
   get rssi(): number | undefined {
-    return this.connected ? this.readRssi?.() : undefined;
+    if (!this.connected) return undefined;
+    if (this.readRssi) return this.readRssi();
+    const rssi = this.io.RSSI;
+    return typeof rssi === "number" ? rssi : undefined;
   }
 
   onChanged(handler: () => void): void {

@@ -1,0 +1,56 @@
+/**
+ * Moddable entry (creation.main = "firmware/main"). Thin on purpose: it gathers the SDK modules,
+ * reads mc/config and hands over to firmware/platform/moddable (board.ts builds the Board from
+ * ECMA-419 IO, start.ts starts the meter, DLMS, Wi-Fi and SNTP), which the tests run on fakes.
+ *
+ * The same file serves both targets. On `-p esp32` every import below is the SDK's. On `-p lin`
+ * (mcsim) the manifest maps `embedded:io/spi`, `embedded:io/digital`, `embedded:storage/flash` and
+ * `embedded:network/interface/wifi` to firmware/platform/lin, whose provider backs them with the
+ * emulators, and the provider also supplies a virtual Timer/Time (`device.clock`) so the scenario
+ * can run faster than real time.
+ */
+import SPI from "embedded:io/spi";
+import Digital from "embedded:io/digital";
+import Listener from "embedded:io/socket/listener";
+import TCP from "embedded:io/socket/tcp";
+import UDP from "embedded:io/socket/udp";
+import FlashStorage from "embedded:storage/flash";
+import WiFi from "embedded:network/interface/wifi";
+import device from "embedded:provider/builtin";
+import Timer from "timer";
+import Time from "time";
+import RNG from "rng";
+import config from "mc/config";
+import { createModdableBoard, type ModdableIo } from "./platform/moddable/board";
+import { ModdableCrypto } from "./platform/moddable/crypto";
+import type { DigitalClass, ListenerClass, TcpClass, TimeModule, TimerModule } from "./platform/moddable/ecma419";
+import { readSettings } from "./platform/moddable/settings";
+import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
+import { startMeter } from "./platform/moddable/start";
+import type { WifiClass } from "./platform/moddable/wifi";
+
+/** What a provider may add besides `io` and `pin`: the lin provider's virtual time. */
+interface ClockExtension {
+  clock?: { Timer: TimerModule; Time: TimeModule; wallClockMs(): number };
+}
+
+export default function main(): void {
+  const settings = readSettings(config as Record<string, string | number | boolean | undefined>);
+  const virtual = (device as unknown as ClockExtension).clock;
+  const io: ModdableIo = {
+    SPI,
+    Digital: Digital as unknown as DigitalClass,
+    Listener: Listener as unknown as ListenerClass,
+    TCP: TCP as unknown as TcpClass,
+    flash: FlashStorage,
+    WiFi: WiFi as unknown as WifiClass,
+    Timer: virtual?.Timer ?? Timer,
+    Time: virtual?.Time ?? Time,
+    systemTimeMs: virtual ? () => virtual.wallClockMs() : () => Date.now(),
+    randomBytes: (n) => RNG.get(n),
+    trace: (text) => trace(text),
+    crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
+  };
+  const built = createModdableBoard(io, settings);
+  startMeter(built, settings, { sntp: new UdpSntpTransport(UDP as unknown as UdpClass), clockTrusted: virtual !== undefined });
+}

@@ -1,0 +1,190 @@
+/**
+ * The reference board (ESP32 DevKitC, ESP32-WROOM-32) and the build settings read from
+ * `mc/config` (manifest.json `config`, each key overridable on the mcconfig command line as
+ * `key=value`). mcconfig passes command-line values as strings, so every number is parsed here and
+ * a bad value is a clear error at boot, never a silently wrong pin.
+ */
+
+/** GPIO numbers of the wired signals; -1 = not fitted on this board. */
+export interface PinMap {
+  /** Metering IC SPI bus (VSPI) and its chip select and interrupt line. */
+  spiClock: number;
+  spiMiso: number;
+  spiMosi: number;
+  meterCs: number;
+  meterIrq: number;
+  /** Latching relay coils (driven through transistor stages) and auxiliary contact input. */
+  relaySet: number;
+  relayReset: number;
+  relayContact: number;
+  /** HT1621 LCD controller, bit-banged. */
+  lcdCs: number;
+  lcdWr: number;
+  lcdData: number;
+  button: number;
+  terminalCover: number;
+  meterCover: number;
+  magnet: number;
+  gasPulse: number;
+  waterPulse: number;
+  /** Supply comparator output: low when the mains supply is failing. */
+  powerFail: number;
+}
+
+export const PIN_NAMES: readonly (keyof PinMap)[] = [
+  "spiClock", "spiMiso", "spiMosi", "meterCs", "meterIrq", "relaySet", "relayReset", "relayContact", "lcdCs", "lcdWr", "lcdData",
+  "button", "terminalCover", "meterCover", "magnet", "gasPulse", "waterPulse", "powerFail",
+];
+
+/** Signals the board drives (the rest are inputs). */
+export const OUTPUT_PINS: readonly (keyof PinMap)[] = ["spiClock", "spiMosi", "meterCs", "relaySet", "relayReset", "lcdCs", "lcdWr", "lcdData"];
+
+/**
+ * The documented reference wiring (docs/readme/moddable.md has the table). Chosen to keep off the
+ * flash pins (6-11), the UART0 console (1, 3) and the strapping pins that decide the boot mode or
+ * flash voltage (0, 2, 12, 15); GPIO 5 (a strapping pin that only sets SDIO timing) is VSPI's own
+ * CS. The input-only GPIO 34-39 have no internal pull resistors: they carry the inputs that have an
+ * external pull-up on the board anyway (cover switches, magnet sensor, supply comparator).
+ */
+export const REFERENCE_PINS: PinMap = {
+  spiClock: 18,
+  spiMiso: 19,
+  spiMosi: 23,
+  meterCs: 5,
+  meterIrq: 4,
+  relaySet: 25,
+  relayReset: 26,
+  relayContact: 27,
+  lcdCs: 13,
+  lcdWr: 14,
+  lcdData: 16,
+  button: 17,
+  terminalCover: 34,
+  meterCover: 35,
+  magnet: 36,
+  gasPulse: 21,
+  waterPulse: 22,
+  powerFail: 39,
+};
+
+export interface BoardSettings {
+  pins: PinMap;
+  chip: "ade7953" | "atm90e26";
+  /** SPI clock for the metering IC (ADE7953 up to 2 MHz, ATM90E26 up to 160 kHz). */
+  spiHz: number;
+  /** ESP-IDF SPI host number: 1 = SPI2_HOST (HSPI), 2 = SPI3_HOST (VSPI). */
+  spiPort: number;
+  /** Label of the data partition holding the journal (partitions/esp32-devkitc-4mb.csv). */
+  flashPartition: string;
+  dlmsPort: number;
+  ssid: string;
+  password: string;
+  /** SNTP server, numeric IPv4 (Moddable's sockets take no host names); "" = no SNTP. */
+  sntp: string;
+  readerPassword: string | undefined;
+  /** Management keys to provision on first start (16 bytes each), when given. */
+  encryptionKey: Uint8Array | undefined;
+  authenticationKey: Uint8Array | undefined;
+  masterKey: Uint8Array | undefined;
+  /** True only on the simulator build: the shipped default secrets may serve DLMS. */
+  allowDefaultSecrets: boolean;
+  /** "native": the SDK's AES and gcm module; "portable": firmware/comms/crypto in TypeScript. */
+  crypto: "native" | "portable";
+  utcOffsetMinutes: number | undefined;
+  dst: "eu" | "none" | undefined;
+  serialNumber: string | undefined;
+}
+
+export const DEFAULT_SNTP_SERVER = "162.159.200.123";
+
+export class SettingsError extends Error {}
+
+type ConfigValue = string | number | boolean | undefined;
+
+const GPIO_FLASH = [6, 7, 8, 9, 10, 11];
+const GPIO_MAX = 39;
+const GPIO_INPUT_ONLY_FROM = 34;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** True for ESP32 GPIOs without output drivers or internal pulls (34-39). */
+export function isInputOnlyPin(pin: number): boolean {
+  return pin >= GPIO_INPUT_ONLY_FROM;
+}
+
+/** Reads the board settings from an mc/config object; throws SettingsError naming the bad key. */
+export function readSettings(config: Record<string, ConfigValue>): BoardSettings {
+  const pins = { ...REFERENCE_PINS };
+  for (const name of PIN_NAMES) {
+    const value = config[name + "Pin"];
+    if (value !== undefined && value !== "") pins[name] = integer(value, `${name}Pin`, -1, GPIO_MAX);
+  }
+  checkPins(pins);
+  const chip = config.chip ?? "ade7953";
+  if (chip !== "ade7953" && chip !== "atm90e26") throw new SettingsError(`chip must be "ade7953" or "atm90e26", got ${JSON.stringify(chip)}`);
+  const spiHz = config.spiHz === undefined ? (chip === "ade7953" ? 1_000_000 : 150_000) : integer(config.spiHz, "spiHz", 1, chip === "ade7953" ? 2_000_000 : 160_000);
+  const sntp = config.sntp === undefined ? DEFAULT_SNTP_SERVER : String(config.sntp);
+  if (sntp !== "" && !IPV4.test(sntp)) throw new SettingsError(`sntp must be a numeric IPv4 address (Moddable's UDP takes no host names) or empty, got "${sntp}"`);
+  const dst = config.dst;
+  if (dst !== undefined && dst !== "eu" && dst !== "none") throw new SettingsError(`dst must be "eu" or "none", got ${JSON.stringify(dst)}`);
+  const readerPassword = config.readerPassword === undefined || config.readerPassword === "" ? undefined : String(config.readerPassword);
+  if (readerPassword !== undefined && (readerPassword.length < 8 || readerPassword.length > 32)) throw new SettingsError("readerPassword must have 8..32 characters");
+  return {
+    pins,
+    chip,
+    spiHz,
+    spiPort: config.spiPort === undefined ? 2 : integer(config.spiPort, "spiPort", 1, 2),
+    flashPartition: config.flashPartition === undefined ? "meterdata" : String(config.flashPartition),
+    dlmsPort: config.dlmsPort === undefined ? 4059 : integer(config.dlmsPort, "dlmsPort", 1, 65535),
+    ssid: config.ssid === undefined ? "" : String(config.ssid),
+    password: config.password === undefined ? "" : String(config.password),
+    sntp,
+    readerPassword,
+    encryptionKey: key(config.encryptionKey, "encryptionKey"),
+    authenticationKey: key(config.authenticationKey, "authenticationKey"),
+    masterKey: key(config.masterKey, "masterKey"),
+    allowDefaultSecrets: config.allowDefaultSecrets === true || config.allowDefaultSecrets === "true" || config.allowDefaultSecrets === 1 || config.allowDefaultSecrets === "1",
+    crypto: cryptoChoice(config.crypto),
+    utcOffsetMinutes: config.utcOffsetMinutes === undefined ? undefined : integer(config.utcOffsetMinutes, "utcOffsetMinutes", -840, 840),
+    dst,
+    serialNumber: config.serialNumber === undefined ? undefined : String(config.serialNumber),
+  };
+}
+
+/** A pin belongs to one IO instance (ECMA-419): no GPIO twice, no flash pins, no output on 34-39. */
+export function checkPins(pins: PinMap): void {
+  const owner = new Map<number, string>();
+  for (const name of PIN_NAMES) {
+    const pin = pins[name];
+    if (pin === -1) continue;
+    if (!Number.isInteger(pin) || pin < 0 || pin > GPIO_MAX) throw new SettingsError(`${name}Pin: GPIO ${pin} does not exist on the ESP32 (0..${GPIO_MAX})`);
+    if (GPIO_FLASH.includes(pin)) throw new SettingsError(`${name}Pin: GPIO ${pin} is wired to the module's SPI flash`);
+    if (OUTPUT_PINS.includes(name) && isInputOnlyPin(pin)) throw new SettingsError(`${name}Pin: GPIO ${pin} is input-only and cannot drive ${name}`);
+    const other = owner.get(pin);
+    if (other) throw new SettingsError(`${name}Pin: GPIO ${pin} is already used by ${other}`);
+    owner.set(pin, name);
+  }
+  for (const name of ["spiClock", "spiMiso", "spiMosi", "meterCs"] as const) {
+    if (pins[name] === -1) throw new SettingsError(`${name}Pin: the metering IC's SPI pins are required`);
+  }
+}
+
+function cryptoChoice(value: ConfigValue): "native" | "portable" {
+  if (value === undefined || value === "native") return "native";
+  if (value === "portable") return "portable";
+  throw new SettingsError(`crypto must be "native" or "portable", got ${JSON.stringify(value)}`);
+}
+
+function integer(value: ConfigValue, name: string, min: number, max: number): number {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function key(value: ConfigValue, name: string): Uint8Array | undefined {
+  if (value === undefined || value === "") return undefined;
+  const text = String(value);
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new SettingsError(`${name} must be 32 hex digits (an AES-128 key)`);
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
