@@ -1,4 +1,4 @@
-import { asciiToBytes, AxdrReader, decodeData, type DlmsData, DlmsServer, publicPolicy, readerPolicy, buildMeterObjectModel } from "../../firmware/comms/dlms";
+import { asciiToBytes, AxdrReader, decodeData, defaultSecretsInUse, type DlmsData, DlmsServer, openMeterDlms, publicPolicy, readerPolicy, buildMeterObjectModel } from "../../firmware/comms/dlms";
 import { int, octets, struct, array, decodeAll, type Data } from "../../host-sim/client/codec";
 import { FakeSocket, fakeClient, growLoadProfile, hex, makeServer, meterSim, roundTrip, toHex, writerPolicy } from "./helpers";
 
@@ -58,7 +58,13 @@ describe("captured exchanges replayed against this server", () => {
     const list = send(V.getObjectListPublic);
     expect(list.slice(0, 11)).toBe("C4 01 C1 00");
     const obis = ((parseData(list, 4) as { items: { items: DlmsData[] }[] }).items).map((e) => Array.from((e.items[2] as { bytes: Uint8Array }).bytes).join("."));
-    expect(obis).toEqual(["0.0.42.0.0.255", "0.0.96.1.0.255", "1.0.0.2.0.255", "0.0.40.0.0.255", "0.0.1.0.0.255"]);
+    // Identity objects (plus what other features class as identity, like the invocation counter), the association, the clock.
+    const pub = publicPolicy();
+    const expected = buildMeterObjectModel(sim.meter).objects.filter((o) => pub.canSee(o)).map((o) => o.obis);
+    expect(obis).toEqual(expected);
+    expect(obis.slice(0, 4)).toEqual(["0.0.42.0.0.255", "0.0.96.1.0.255", "1.0.0.2.0.255", "0.0.40.0.0.255"]);
+    expect(obis).toContain("0.0.1.0.0.255");
+    expect(obis.every((o) => ["identity", "clock"].includes(buildMeterObjectModel(sim.meter).find(o)!.group) || o === "0.0.40.0.0.255")).toBe(true);
     expect(send(V.rlrqPublic)).toBe("63 03 80 01 00");
     expect(send(V.getClock)).toBe("D8 01 01"); // released: GET is refused
   });
@@ -369,6 +375,42 @@ describe("connections", () => {
     a.socket.hangUp();
     expect(server.connections.size).toBe(1);
     expect(server.attach(new FakeSocket())).not.toBeNull();
+  });
+});
+
+describe("opening the port", () => {
+  function fakeNetwork() {
+    const opened: number[] = [];
+    return {
+      opened,
+      network: {
+        listen: (p: number) => {
+          opened.push(p);
+          return { onConnection: () => {}, close: () => {} };
+        },
+        connect: () => {
+          throw new Error("not used");
+        },
+      },
+    };
+  }
+
+  it("a device build refuses to open the DLMS port while the reader password is the default", () => {
+    const sim = meterSim(0);
+    const { network, opened } = fakeNetwork();
+    const config = sim.meter.config.dlms;
+    expect(config.refuseDefaultSecrets).toBe(true);
+    expect(defaultSecretsInUse(sim.meter, config)).toContain("reader password");
+    expect(openMeterDlms(sim.meter, network, config)).toBeNull();
+    expect(opened).toEqual([]);
+    expect(sim.log.lines.some((l) => l.includes("DLMS port not opened: default secrets in use (reader password"))).toBe(true);
+    const custom = { ...config, readerPassword: "s3cret-reader" };
+    if (defaultSecretsInUse(sim.meter, custom).length === 0) {
+      expect(openMeterDlms(sim.meter, network, custom)).not.toBeNull();
+      expect(opened).toEqual([4059]);
+    }
+    // The simulator turns the refusal off.
+    expect(openMeterDlms(sim.meter, network, { ...config, refuseDefaultSecrets: false })).not.toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@
  * port), read with the independent client. Every object of dlms-lite.md section 5 the meter has
  * is read attribute by attribute and checked against the meter's own state.
  */
-import { createMeterDlmsServer, type DlmsServer, defaultDlmsConfig, registerValueType } from "../../firmware/comms/dlms";
+import { createMeterDlmsServer, type DlmsServer, defaultDlmsConfig, publicPolicy, registerValueType } from "../../firmware/comms/dlms";
 import { type Data, int } from "../../host-sim/client/codec";
 import { connectTcp, DlmsClient, type ObjectListEntry } from "../../host-sim/client/session";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";
@@ -136,7 +136,9 @@ describe("DLMS over loopback TCP", () => {
     const clients = await Promise.all([connect(16), connect(17, READER_PASSWORD, 64), connect(16)]);
     const [pub, reader] = clients;
     const list = await pub.objectList();
-    expect(list.map((o) => o.obis)).toEqual(["0.0.42.0.0.255", "0.0.96.1.0.255", "1.0.0.2.0.255", "0.0.40.0.0.255", "0.0.1.0.0.255"]);
+    const policy = publicPolicy();
+    expect(list.map((o) => o.obis)).toEqual(server.options.model.objects.filter((o) => policy.canSee(o)).map((o) => o.obis));
+    expect(list.every((o) => ["identity", "clock"].includes(server.options.model.find(o.obis)!.group) || o.obis === "0.0.40.0.0.255")).toBe(true);
     expect((await pub.getResult(3, "1.0.1.8.0.255", 2)).error).toBe(3);
     const [a, b] = await Promise.all([reader.get(3, "1.0.1.8.0.255", 2), clients[2].get(1, "0.0.96.1.0.255", 2)]);
     expect(num(a)).toBe(sim.meter.energy.activeImport);
