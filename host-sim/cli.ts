@@ -39,6 +39,10 @@ export function parseCli(argv: string[]): CliOptions {
         report: { type: "string" },
         "dlms-port": { type: "string" },
         "reader-password": { type: "string" },
+        key: { type: "string" },
+        "auth-key": { type: "string" },
+        "master-key": { type: "string" },
+        push: { type: "string" },
         calibration: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -48,7 +52,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--calibration FILE]\n");
+    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE]\n");
     process.exit(0);
   }
   const file = v.scenario ?? DEFAULT_SCENARIO;

@@ -5,6 +5,7 @@
  * (`--reader-password`), so the default-secrets refusal of a device build is off here.
  */
 import { openMeterDlms, type DlmsServer } from "../firmware/comms/dlms";
+import { securityFor } from "../firmware/comms/security-push";
 import { liveHooks } from "./live-hooks";
 import { NodeNetwork, type NodeTcpListener } from "./node-network";
 
@@ -14,7 +15,8 @@ liveHooks.started.push((sim, options) => {
   if (options.speed === "max") return; // a batch run ends before anyone could connect
   const config = { ...sim.config.dlms, port: options.dlmsPort, address: "127.0.0.1", readerPassword: options.readerPassword, refuseDefaultSecrets: false, maxConnections: 16, maxSendPdu: 0xffff };
   const network = new NodeNetwork();
-  server = openMeterDlms(sim.meter, network, config);
+  // Management association (issue 8): authentication back-off per connection source.
+  server = openMeterDlms(sim.meter, network, config, securityFor(sim.meter).serverHooks());
   const listener = server?.listener as NodeTcpListener | null | undefined;
   listener?.ready.then(
     (port) => process.stderr.write(`DLMS on 127.0.0.1:${port} (public client 16; reader client 17, password ${options.readerPassword === "12345678" ? "12345678 (simulator default)" : "as given"})\n`),

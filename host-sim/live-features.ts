@@ -3,5 +3,6 @@
  * they add themselves to `liveHooks` in cli.ts. Kept apart from features.ts, which also runs in XS.
  */
 import "./live-lcd";
+import "./live-security";
 import "./live-dlms";
 export {};

@@ -10,6 +10,11 @@ export interface SecurityPushConfig {
   initialKeys: SecurityKeySet;
   /** Length of the meter's HLS challenge, 16..64. */
   challengeLength: number;
+  /**
+   * Accept the simulator default keys in the management association. Unset: as the DLMS server
+   * decides for its secrets (`!dlms.refuseDefaultSecrets`, so a device build refuses them).
+   */
+  allowDefaultKeys?: boolean;
   /** Invocation counter values reserved per flash write. */
   counterBlockSize: number;
   authFailures: Partial<AuthFailureOptions>;

@@ -29,7 +29,7 @@ export class SecurityAndPush {
   constructor(readonly meter: Meter) {
     const board = meter.board;
     this.config = { ...defaultSecurityPushConfig(), ...meter.config.security };
-    const allowDefaultKeys = !meter.config.dlms.refuseDefaultSecrets;
+    const allowDefaultKeys = this.config.allowDefaultKeys ?? !meter.config.dlms.refuseDefaultSecrets;
     const record = (id: string): PersistentRecord => (meter.persistence ? meter.persistence.bytes(id, true) : new MemoryRecord());
     this.security = new MeterSecurity(
       board.crypto ?? new PortableCrypto(),

@@ -7,9 +7,12 @@ import { parseArgs } from "node:util";
 import { array, type Data, int, octets, ProtocolError, struct } from "./codec";
 import { enumNames, formatData, isDateTime, parseTypedValue, dateTimeFromText, UNIT_NAMES } from "./format";
 import { objectName } from "./names";
+import { secureClientFor } from "./secure";
 import { connectTcp, DATA_ACCESS_RESULT, DataAccessError, DlmsClient, type ObjectListEntry } from "./session";
 
-const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--client 16|17] [--password PW] [--max-pdu N] COMMAND
+const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--client 16|17|1] [--password PW] [--max-pdu N]
+    [--key HEX] [--auth-key HEX] [--system-title HEX] [--general-glo] COMMAND
+  (client 1 = management: HLS-GMAC with the global unicast and authentication keys, simulator defaults unless given)
   get OBIS [ATTR]                 read an attribute (default 2, the value; all attributes with "all")
   set OBIS ATTR TYPE VALUE        write (TYPE: long, unsigned, double-long-unsigned, octet-string, date-time, ...)
   action OBIS METHOD [TYPE VALUE] invoke a method
@@ -46,6 +49,10 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
         port: { type: "string", default: "4059" },
         client: { type: "string", default: "16" },
         password: { type: "string" },
+        key: { type: "string" },
+        "auth-key": { type: "string" },
+        "system-title": { type: "string" },
+        "general-glo": { type: "boolean" },
         "max-pdu": { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
@@ -64,7 +71,7 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
   }
   const clientSap = Number(v.client);
   if (clientSap !== 16 && clientSap !== 17 && clientSap !== 1) {
-    out(`error: --client must be 16 (public) or 17 (reader), got ${v.client}`);
+    out(`error: --client must be 16 (public), 17 (reader) or 1 (management), got ${v.client}`);
     return 2;
   }
   const password = v.password ?? (clientSap === 17 ? "12345678" : undefined);
@@ -77,7 +84,16 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
     out(`error: ${(e as Error).message} (is the meter running? npm start)`);
     return 1;
   }
-  const client = new DlmsClient(transport, { clientSap, password, maxReceivePdu: maxPdu });
+  let client: DlmsClient;
+  try {
+    client = clientSap === 1
+      ? await secureClientFor(v.host!, port, transport, { clientSap, maxReceivePdu: maxPdu }, { key: v.key, authKey: v["auth-key"], systemTitle: v["system-title"], generalGlo: v["general-glo"] })
+      : new DlmsClient(transport, { clientSap, password, maxReceivePdu: maxPdu });
+  } catch (e) {
+    out(`error: ${(e as Error).message}`);
+    transport.close();
+    return 1;
+  }
   try {
     await client.associate();
     const list = await client.objectList();

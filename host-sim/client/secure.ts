@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { Cursor, ProtocolError } from "./codec";
-import { type ClientOptions, DIAGNOSTICS, DlmsClient, type Transport } from "./session";
+import { type ClientOptions, connectTcp, DIAGNOSTICS, DlmsClient, type Transport } from "./session";
 import type { AssociationResponse } from "./codec";
 
 export const DEFAULT_CLIENT_SYSTEM_TITLE = "4D4D4D0000000001"; // "MMM" + 1
@@ -211,4 +211,41 @@ export function parseHexKey(text: string, what: string, length = 16): Uint8Array
   const clean = text.replace(/[\s:]/g, "");
   if (!/^[0-9a-fA-F]*$/.test(clean) || clean.length !== 2 * length) throw new ProtocolError(`${what} must be ${length} bytes of hex (${2 * length} digits), got "${text}"`);
   return new Uint8Array(Buffer.from(clean, "hex"));
+}
+
+/**
+ * Reads the meter's frame counter object (0.0.43.1.0.255, the last counter it accepted from the
+ * management client) through the public client, so a new session continues above it.
+ */
+export async function readManagementInvocationCounter(host: string, port: number): Promise<number> {
+  const transport = await connectTcp(host, port);
+  try {
+    const pub = new DlmsClient(transport, { clientSap: 16 });
+    await pub.associate();
+    const value = await pub.get(1, "0.0.43.1.0.255", 2);
+    await pub.release();
+    if (value.kind !== "int") throw new ProtocolError("0.0.43.1.0.255 does not hold a number");
+    return Number(value.value);
+  } finally {
+    transport.close();
+  }
+}
+
+export interface SecureCliOptions {
+  key?: string;
+  authKey?: string;
+  systemTitle?: string;
+  generalGlo?: boolean;
+}
+
+/** The management client for `npm run client -- --client 1`: simulator keys unless given. */
+export async function secureClientFor(host: string, port: number, transport: Transport, options: ClientOptions, cli: SecureCliOptions): Promise<SecureDlmsClient> {
+  const last = await readManagementInvocationCounter(host, port);
+  return new SecureDlmsClient(transport, options, {
+    key: parseHexKey(cli.key ?? SIMULATOR_KEYS.key, "--key"),
+    authKey: parseHexKey(cli.authKey ?? SIMULATOR_KEYS.authKey, "--auth-key"),
+    systemTitle: parseHexKey(cli.systemTitle ?? DEFAULT_CLIENT_SYSTEM_TITLE, "--system-title", 8),
+    invocationCounter: last + 1,
+    generalGlo: cli.generalGlo,
+  });
 }

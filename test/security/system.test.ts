@@ -11,6 +11,7 @@ import { PUSH_EVENT } from "../../firmware/comms/push";
 import { int, octets, struct, array } from "../../host-sim/client/codec";
 import { SecureDlmsClient, SIMULATOR_KEYS, parseHexKey } from "../../host-sim/client/secure";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
+import { runClient } from "../../host-sim/client/cli";
 import { parseScenario } from "../../host-sim/grid/scenario";
 import { HeadEnd } from "../../host-sim/headend";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";
@@ -178,6 +179,20 @@ describe("management association over TCP", () => {
     expect(rig.sim.clock.nowMs() - before).toBeGreaterThanOrEqual(delay - 200);
     expect(security.authFailures.failures(source)).toBe(0);
     good.transport.close();
+  });
+
+  it("npm run client --client 1: consecutive runs continue the invocation counter; wrong --key is refused", async () => {
+    const lines: string[] = [];
+    const run = (...args: string[]) => runClient(["--port", String(rig.port), ...args], (l) => lines.push(l));
+    expect(await run("--client", "1", "get", "0.0.96.1.0.255")).toBe(0);
+    expect(await run("--client", "1", "--general-glo", "get", "0.0.43.0.0.255", "5")).toBe(0);
+    expect(await run("--client", "1", "action", "0.0.25.9.0.255", "1")).toBe(0);
+    expect(lines.join("\n")).toContain('"00000001"');
+    expect(lines.join("\n")).toContain("0x444C4D0000000001");
+    expect(await run("--client", "1", "--key", "00112233445566778899AABBCCDDEEFF", "get", "0.0.96.1.0.255")).toBe(1);
+    expect(lines[lines.length - 1]).toMatch(/diagnostic 13/);
+    // The same action from the reader is refused.
+    expect(await run("--client", "17", "action", "0.0.25.9.0.255", "1")).toBe(1);
   });
 
   it("the reader (LLS) and public clients cannot invoke or write what management can", async () => {
