@@ -23,24 +23,36 @@ const GET_REGISTER = [0, 1, 0, 17, 0, 1, 0, 13, 0xc0, 0x01, 0xc1, 0x00, 0x03, 1,
 const AARQ_READER = [0, 1, 0, 17, 0, 1, 0, 0x38, 0x60, 0x36, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8a, 0x02, 0x07, 0x80, 0x8b, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01,
   0xac, 0x0a, 0x80, 0x08, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0xbe, 0x10, 0x04, 0x0e, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5f, 0x1f, 0x04, 0x00, 0x40, 0x1e, 0x5d, 0xff, 0xff];
 
-export async function xsFigures(pdu = 1024): Promise<string[]> {
+export interface XsDlmsRun {
+  get: { mean: number; max: number; reply: number[] };
+  list: { computrons: number; blocks: number; bytes: number };
+  profile: { computrons: number; blocks: number; bytes: number };
+}
+
+/** Runs the server in xsnap: 200 register GETs, a full object_list and a one-day load profile. */
+export async function runDlmsInXs(pdu = 1024): Promise<XsDlmsRun> {
   const worker = new XsWorker();
   try {
     await worker.evaluate(bundleForXs(join(__dirname, "dlms-xs", "entry.ts")));
     const scenario = readFileSync(DEFAULT_SCENARIO, "utf8");
     await worker.call(`(dlmsBench.boot(${JSON.stringify(scenario)}, 96, ${pdu}), null)`);
-    const get = (await worker.call<{ mean: number; max: number; reply: number[] }>("dlmsBench.registerGet(200)")).value;
-    if (get.reply[8] !== 0xc4 || get.reply[11] !== 0) throw new Error(`unexpected GET reply ${get.reply.join(" ")}`);
-    const list = (await worker.call<{ computrons: number; blocks: number; bytes: number }>("dlmsBench.longGet(15, [0,0,40,0,0,255], 2)")).value;
-    const profile = (await worker.call<{ computrons: number; blocks: number; bytes: number }>("dlmsBench.longGet(7, [1,0,99,1,0,255], 2)")).value;
-    return [
-      `XS computrons per GET of a register value (1.0.1.8.0.255 attr 2, frame in to reply out): mean ${get.mean.toFixed(0)}, max ${get.max} (budget 10,000)`,
-      `XS computrons per full object_list read (reader, client max PDU ${pdu}): ${list.computrons} in ${list.blocks} blocks, ${list.bytes} bytes (${(list.computrons / list.bytes).toFixed(1)} per byte)`,
-      `XS computrons per one-day load-profile read (96 rows, client max PDU ${pdu}): ${profile.computrons} in ${profile.blocks} blocks, ${profile.bytes} bytes (${(profile.computrons / 96).toFixed(0)} per row)`,
-    ];
+    const get = (await worker.call<XsDlmsRun["get"]>("dlmsBench.registerGet(200)")).value;
+    const list = (await worker.call<XsDlmsRun["list"]>("dlmsBench.longGet(15, [0,0,40,0,0,255], 2)")).value;
+    const profile = (await worker.call<XsDlmsRun["profile"]>("dlmsBench.longGet(7, [1,0,99,1,0,255], 2)")).value;
+    return { get, list, profile };
   } finally {
     worker.close();
   }
+}
+
+export async function xsFigures(pdu = 1024): Promise<string[]> {
+  const { get, list, profile } = await runDlmsInXs(pdu);
+  if (get.reply[8] !== 0xc4 || get.reply[11] !== 0) throw new Error(`unexpected GET reply ${get.reply.join(" ")}`);
+  return [
+    `XS computrons per GET of a register value (1.0.1.8.0.255 attr 2, frame in to reply out): mean ${get.mean.toFixed(0)}, max ${get.max} (budget 10,000)`,
+    `XS computrons per full object_list read (reader, client max PDU ${pdu}): ${list.computrons} in ${list.blocks} blocks, ${list.bytes} bytes (${(list.computrons / list.bytes).toFixed(1)} per byte)`,
+    `XS computrons per one-day load-profile read (96 rows, client max PDU ${pdu}): ${profile.computrons} in ${profile.blocks} blocks, ${profile.bytes} bytes (${(profile.computrons / 96).toFixed(0)} per row)`,
+  ];
 }
 
 /** A closed-loop client in a child process: AARQ, then `n` GETs one after the other. Prints its wall time. */
