@@ -57,7 +57,7 @@ export class SecurityXsBench {
   socket = new BenchSocket();
   private readonly crypto = new PortableCrypto();
   private ic = 1;
-  private serverTitle = new Uint8Array(8);
+  private serverTitle: Uint8Array = new Uint8Array(8);
 
   boot(scenarioJson: string): void {
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000, dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } } });
@@ -128,7 +128,7 @@ export class SecurityXsBench {
   cipheredGet(n: number): { mean: number; max: number; reply: number[] } {
     let sum = 0;
     let max = 0;
-    let reply = new Uint8Array(0);
+    let reply: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < n; i++) {
       const c = this.feed(frame(this.cipher([0xc0, 0x01, 0xc1, 0x00, 0x03, 1, 0, 1, 8, 0, 255, 2, 0])));
       sum += c;
