@@ -181,6 +181,27 @@ describe("management association over TCP", () => {
     good.transport.close();
   });
 
+  it("the disconnector obeys remote_disconnect only in the management association", async () => {
+    const meter = rig.sim.meter;
+    expect(meter.disconnector.outputState).toBe(true);
+    for (const [sap, password] of [[17, "12345678"], [16, undefined]] as const) {
+      const transport = await connectTcp("127.0.0.1", rig.port);
+      const other = new DlmsClient(transport, { clientSap: sap, password });
+      await other.associate();
+      expect((await other.action(70, "0.0.96.3.10.255", 1, int(15, 0))).result).toBe(3);
+      transport.close();
+    }
+    expect(meter.disconnector.outputState).toBe(true);
+    const client = await secureClient(rig.port);
+    await client.associate();
+    expect((await client.action(70, "0.0.96.3.10.255", 1, int(15, 0))).result).toBe(0);
+    expect(meter.disconnector.outputState).toBe(false);
+    expect(await client.get(70, "0.0.96.3.10.255", 2)).toEqual({ kind: "boolean", value: false });
+    expect((await client.action(70, "0.0.96.3.10.255", 2, int(15, 0))).result).toBe(0);
+    await client.release();
+    client.transport.close();
+  });
+
   it("npm run client --client 1: consecutive runs continue the invocation counter; wrong --key is refused", async () => {
     const lines: string[] = [];
     const run = (...args: string[]) => runClient(["--port", String(rig.port), ...args], (l) => lines.push(l));
