@@ -59,7 +59,15 @@ let maxLossSignal = 0;
 let maxLossNoSignal = 0;
 let savedRegs: number[] = registers(sim.meter);
 let savedAt = 0;
+// Load-profile rows the meters captured with the flash powered (a row torn by a cut is not counted).
+let rowsCaptured = 0;
 const watch = (m: Meter) => {
+  const lpBuffer = m.profiles.load.buffer;
+  const append = lpBuffer.append.bind(lpBuffer);
+  lpBuffer.append = (row) => {
+    append(row);
+    if (sim.power.flash.powered) rowsCaptured++;
+  };
   m.persistence.onSaved = () => {
     // A save that ran after an injected cut wrote nothing.
     if (!sim.power.flash.powered) return;
@@ -171,7 +179,7 @@ const counts = Array.from(flash.eraseCounts);
 const profile = m.profiles.load.buffer;
 process.stdout.write(JSON.stringify({
   cuts: modes.signal + modes.sudden + modes.torn, modes, tornOps, violations, maxLossSignal, maxLossNoSignal, intervalBoundMilli, powerEvents, lpChecks,
-  lpRows: profile.entriesInUse(), lpCapacity: profile.capacity, lpDropped: (profile as unknown as { droppedRows: number }).droppedRows, powerFailures: m.powerFailures.count,
+  lpRows: profile.entriesInUse(), rowsCaptured, lpCapacity: profile.capacity, lpDropped: (profile as unknown as { droppedRows: number }).droppedRows, powerFailures: m.powerFailures.count,
   activeImportMilli: m.energy.activeImport, eraseMin: Math.min(...counts), eraseMax: Math.max(...counts),
   virtualDays: sim.clock.nowMs() / 86_400_000, elapsedMs: Date.now() - started,
 }) + "\n");

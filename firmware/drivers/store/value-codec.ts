@@ -18,22 +18,20 @@ const T_OBJECT = 8;
 const T_TYPED = 9;
 
 const TYPED_KINDS = ["Float64Array", "Float32Array", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array"] as const;
-type TypedKind = (typeof TYPED_KINDS)[number];
 type Typed = Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
 export class ValueCodecError extends Error {}
 
 class Writer {
-  bytes = new Uint8Array(64);
+  bytes: Uint8Array;
   length = 0;
+  constructor(size = 256) {
+    this.bytes = new Uint8Array(size);
+  }
   private readonly f64 = new DataView(new ArrayBuffer(8));
 
   byte(b: number): void {
-    if (this.length === this.bytes.length) {
-      const bigger = new Uint8Array(this.bytes.length * 2);
-      bigger.set(this.bytes);
-      this.bytes = bigger;
-    }
+    if (this.length === this.bytes.length) this.grow(1);
     this.bytes[this.length++] = b;
   }
 
@@ -62,10 +60,28 @@ class Writer {
   }
 
   string(s: string): void {
-    this.uvarint(s.length);
-    for (let i = 0; i < s.length; i++) this.uvarint(s.charCodeAt(i));
+    // Object keys repeat on every save: their encoding is cached.
+    let enc = keyCache.get(s);
+    if (!enc) {
+      const w = new Writer(8);
+      w.uvarint(s.length);
+      for (let i = 0; i < s.length; i++) w.uvarint(s.charCodeAt(i));
+      enc = w.bytes.slice(0, w.length);
+      if (s.length <= 32 && keyCache.size < 512) keyCache.set(s, enc);
+    }
+    if (this.length + enc.length > this.bytes.length) this.grow(enc.length);
+    this.bytes.set(enc, this.length);
+    this.length += enc.length;
+  }
+
+  private grow(extra: number): void {
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
+    bigger.set(this.bytes);
+    this.bytes = bigger;
   }
 }
+
+const keyCache = new Map<string, Uint8Array>();
 
 class Reader {
   offset = 0;
@@ -110,9 +126,12 @@ class Reader {
   }
 }
 
-function typedKind(v: object): TypedKind | null {
-  for (const kind of TYPED_KINDS) if (Object.prototype.toString.call(v) === `[object ${kind}]`) return kind;
-  return null;
+const TYPED_INDEX = new Map<string, number>(TYPED_KINDS.map((k, i) => [`[object ${k}]`, i]));
+
+/** Index of a typed array's kind in TYPED_KINDS, or -1. */
+function typedKind(v: object): number {
+  if (!ArrayBuffer.isView(v)) return -1;
+  return TYPED_INDEX.get(Object.prototype.toString.call(v)) ?? -1;
 }
 
 function write(w: Writer, v: unknown, depth: number): void {
@@ -131,20 +150,25 @@ function write(w: Writer, v: unknown, depth: number): void {
     for (const item of v) write(w, item, depth + 1);
   } else if (typeof v === "object") {
     const kind = typedKind(v);
-    if (kind) {
+    if (kind >= 0) {
       const t = v as Typed;
       w.byte(T_TYPED);
-      w.byte(TYPED_KINDS.indexOf(kind));
+      w.byte(kind);
       w.uvarint(t.length);
       for (let i = 0; i < t.length; i++) w.number(t[i]);
       return;
     }
-    const keys = Object.keys(v).filter((k) => typeof (v as Record<string, unknown>)[k] !== "function");
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) if (typeof o[keys[i]] !== "function") n++;
     w.byte(T_OBJECT);
-    w.uvarint(keys.length);
-    for (const k of keys) {
+    w.uvarint(n);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (typeof o[k] === "function") continue;
       w.string(k);
-      write(w, (v as Record<string, unknown>)[k], depth + 1);
+      write(w, o[k], depth + 1);
     }
   } else {
     throw new ValueCodecError(`cannot store a ${typeof v}`);

@@ -1,0 +1,96 @@
+/**
+ * Bundled into xsnap by host-sim/bench/store.ts: the persistence layer's own work in computrons.
+ * The metering IC (SPI peripheral + emulated chip) and the flash (ESP32 SPI flash driver +
+ * emulated NOR chip) are silicon and ROM on the board: their emulators' work is set aside, the
+ * firmware's (draining the IC through a tick, encoding, CRC, journal bookkeeping) is counted.
+ */
+import "../../features";
+import { parseScenario } from "../../grid/scenario";
+import { powerSupplyOf, restorePower, losePower } from "../../power";
+import { Simulation } from "../../simulation";
+
+declare const resetMeter: ((limit: number, index: number) => number) | undefined;
+declare const currentMeterLimit: (() => number) | undefined;
+const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
+function swapMeter(next: number): number {
+  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
+}
+
+export interface StoreCost {
+  computrons: number;
+  /** Work of the emulated IC and flash, excluded above. */
+  emulatorComputrons: number;
+  flashBytes: number;
+  records: number;
+  erases: number;
+}
+
+export class StoreXsBench {
+  sim!: Simulation;
+  private emulator = 0;
+
+  boot(scenarioJson: string): void {
+    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
+    this.exclude(this.sim.board.meteringSpi as unknown as Record<string, (...a: unknown[]) => unknown>, ["transfer", "write", "read", "flush"]);
+    this.exclude(powerSupplyOf(this.sim.board).flash as unknown as Record<string, (...a: unknown[]) => unknown>, ["read", "write", "eraseSector"]);
+    this.sim.runFor(7_200_000);
+  }
+
+  private exclude(target: Record<string, (...a: unknown[]) => unknown>, names: string[]): void {
+    for (const name of names) {
+      const original = target[name].bind(target);
+      target[name] = (...args: unknown[]) => {
+        const firmwareSoFar = swapMeter(0);
+        const result = original(...args);
+        this.emulator += swapMeter(firmwareSoFar);
+        return result;
+      };
+    }
+  }
+
+  private measure(action: () => void): StoreCost {
+    const stats = this.sim.meter.persistence.journal!.stats;
+    const bytes = stats.bytesWritten;
+    const records = stats.recordsWritten;
+    const erases = stats.erases;
+    this.emulator = 0;
+    swapMeter(0);
+    action();
+    const computrons = swapMeter(0);
+    const j = this.sim.meter.persistence.journal!.stats;
+    return { computrons, emulatorComputrons: this.emulator, flashBytes: j.bytesWritten - bytes, records: j.recordsWritten - records, erases: j.erases - erases };
+  }
+
+  /** One periodic save (mean over `n`, run a minute apart). */
+  periodicSave(n: number): StoreCost {
+    const total: StoreCost = { computrons: 0, emulatorComputrons: 0, flashBytes: 0, records: 0, erases: 0 };
+    for (let i = 0; i < n; i++) {
+      this.sim.runFor(60_000);
+      const c = this.measure(() => this.sim.meter.persistence.savePeriodic());
+      total.computrons += c.computrons / n;
+      total.emulatorComputrons += c.emulatorComputrons / n;
+      total.flashBytes += c.flashBytes / n;
+      total.records += c.records / n;
+      total.erases += c.erases / n;
+    }
+    return total;
+  }
+
+  /** The power-fail edge: drain the IC (one tick) and the emergency save. */
+  emergencySave(): StoreCost {
+    this.sim.runFor(30_000);
+    return this.measure(() => powerSupplyOf(this.sim.board).powerFail.set(0));
+  }
+
+  /** Power up after the cut: the persistence restore alone (mount is in the Meter constructor). */
+  restore(): StoreCost & { bootComputrons: number } {
+    losePower(this.sim, false);
+    swapMeter(0);
+    this.emulator = 0;
+    restorePower(this.sim);
+    const boot = swapMeter(0);
+    return { computrons: boot, emulatorComputrons: this.emulator, flashBytes: 0, records: 0, erases: 0, bootComputrons: boot };
+  }
+}
+
+(globalThis as unknown as { storeBench: StoreXsBench }).storeBench = new StoreXsBench();
