@@ -21,6 +21,8 @@ export const UNIT_CODE: Record<Unit, number> = { Wh: 30, varh: 32, VAh: 31, W: 2
 export interface TimeRules {
   deviationAt(utcMs: number): number;
   statusAt(utcMs: number): number;
+  /** UTC ms of the next DST switch strictly after `utcMs` (Infinity: none). */
+  nextDstSwitchUtc?(utcMs: number): number;
 }
 
 /** Writes an integer as the A-XDR type `type` (values outside the type are clamped). */
@@ -68,6 +70,50 @@ function clamp(v: number, lo: number, hi: number): number {
 
 const dateTimeScratch = new Uint8Array(12);
 
+// The civil date of the last day encoded: profile rows come in runs of the same day.
+let cachedDays = NaN;
+let cachedYear = 0;
+let cachedMonth = 0;
+let cachedDay = 0;
+
+/** days_from_civil inverse (Hinnant) into the cache, allocation-free. */
+function civilDate(days: number): void {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  cachedDay = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  cachedMonth = mp < 10 ? mp + 3 : mp - 9;
+  cachedYear = yoe + era * 400 + (cachedMonth <= 2 ? 1 : 0);
+  cachedDays = days;
+}
+
+/**
+ * Deviation and status looked up once per stretch without a DST switch, for the rows of one
+ * profile read (the rules are asked for every row). Without `nextDstSwitchUtc` every row asks.
+ */
+export function cachedTimeRules(rules: TimeRules): TimeRules {
+  if (!rules.nextDstSwitchUtc) return rules;
+  const next = rules.nextDstSwitchUtc.bind(rules);
+  let from = NaN;
+  let until = NaN;
+  let deviation = 0;
+  let status = 0;
+  const refresh = (utcMs: number): void => {
+    if (utcMs >= from && utcMs < until) return;
+    from = utcMs;
+    until = next(utcMs);
+    deviation = rules.deviationAt(utcMs);
+    status = rules.statusAt(utcMs);
+  };
+  return {
+    deviationAt: (utcMs) => (refresh(utcMs), deviation),
+    statusAt: (utcMs) => (refresh(utcMs), status),
+  };
+}
+
 /** date-time octet-string of `utcMs` in local time (NaN: every field "not specified"). */
 export function writeDateTime(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
   const b = dateTimeScratch;
@@ -82,20 +128,11 @@ export function writeDateTime(w: AxdrWriter, utcMs: number, rules: TimeRules): v
   const local = utcMs - deviation * 60_000;
   const days = Math.floor(local / 86_400_000);
   const msOfDay = local - days * 86_400_000;
-  // days_from_civil inverse (Hinnant), inline to stay allocation-free.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  b[0] = (year >> 8) & 0xff;
-  b[1] = year & 0xff;
-  b[2] = month;
-  b[3] = day;
+  if (days !== cachedDays) civilDate(days);
+  b[0] = (cachedYear >> 8) & 0xff;
+  b[1] = cachedYear & 0xff;
+  b[2] = cachedMonth;
+  b[3] = cachedDay;
   b[4] = ((((days + 3) % 7) + 7) % 7) + 1;
   b[5] = Math.floor(msOfDay / 3_600_000);
   b[6] = Math.floor(msOfDay / 60_000) % 60;
@@ -465,7 +502,7 @@ export function sapAssignmentObject(obis: string, logicalDeviceName: () => strin
 export interface ProfileSource {
   buffer: ProfileBuffer;
   /** Time rules for the capture-time column. */
-  time: Pick<ClockSource, "deviationAt" | "statusAt" | "localToUtc">;
+  time: Pick<ClockSource, "deviationAt" | "statusAt" | "localToUtc" | "nextDstSwitchUtc">;
   reset?(): void;
   capture?(): void;
 }
@@ -475,7 +512,10 @@ type ColumnEncoder = (v: number, w: AxdrWriter) => void;
 
 function columnEncoders(src: ProfileSource, ctx: RequestContext): ColumnEncoder[] {
   return src.buffer.columns.map((col) => {
-    if (col.classId === 8 && col.attribute === 2) return (v: number, w: AxdrWriter) => writeDateTime(w, v, src.time);
+    if (col.classId === 8 && col.attribute === 2) {
+      const rules = cachedTimeRules(src.time);
+      return (v: number, w: AxdrWriter) => writeDateTime(w, v, rules);
+    }
     const ln = parseObis(col.obis);
     const obj = ctx.model.findAt(ln, 0);
     if (obj && obj.classId === col.classId && obj.encodeCaptured) {

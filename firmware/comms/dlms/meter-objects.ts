@@ -54,6 +54,7 @@ function clockSourceOf(meter: Meter): ClockSource {
     nowUtcMs: () => c.nowUtcMs(),
     deviationAt: (u) => c.deviationAt(u),
     statusAt: (u) => c.statusAt(u),
+    nextDstSwitchUtc: (u) => c.nextDstSwitchUtc(u),
     localToUtc: (l) => c.localToUtc(l),
     get timeZone() {
       return c.timeZone;
@@ -159,7 +160,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   }
 
   // Profiles and logs.
-  const profileTime = { deviationAt: clock.deviationAt, statusAt: clock.statusAt, localToUtc: clock.localToUtc };
+  const profileTime = { deviationAt: clock.deviationAt, statusAt: clock.statusAt, localToUtc: clock.localToUtc, nextDstSwitchUtc: clock.nextDstSwitchUtc };
   const profiles = meter.profiles;
   if (profiles) {
     const ms = () => meter.clock.nowUtcMs();
