@@ -131,20 +131,21 @@ const lastCreated = new WeakMap<MeterSecurity, ManagementAssociationSecurity>();
 
 /**
  * DlmsServer options for the authentication back-off: every AARE to a source with recent
- * failures waits (1 s, 2 s, 4 s ... 60 s); a rejected LLS password counts as a failure, an
- * accepted plain association clears the source.
+ * failures waits (1 s, 2 s, 4 s ... 60 s); a rejected password or glo-initiate (diagnostic 13)
+ * counts as a failure, an accepted LLS association clears the source (HLS clears at pass 3).
  */
 export function securityServerHooks(security: MeterSecurity): {
   onAssociation(clientSap: number, accepted: boolean, diagnostic: number, socket: TcpSocket): void;
   aareDelayMs(socket: TcpSocket): number;
 } {
   return {
-    onAssociation(_clientSap, accepted, diagnostic, socket) {
+    onAssociation(clientSap, accepted, diagnostic, socket) {
       const created = lastCreated.get(security);
       if (created && created.source === "") created.source = socket.remoteAddress;
       lastCreated.delete(security);
       if (!accepted && diagnostic === ACSE_DIAGNOSTIC.authenticationFailure) security.authFailures.recordFailure(socket.remoteAddress);
-      else if (accepted && diagnostic === 0) security.authFailures.recordSuccess(socket.remoteAddress);
+      // An authenticated success (LLS) clears the source; the public client (16) proves nothing.
+      else if (accepted && diagnostic === 0 && clientSap !== 16) security.authFailures.recordSuccess(socket.remoteAddress);
     },
     aareDelayMs(socket) {
       return security.authFailures.delayMs(socket.remoteAddress);
