@@ -77,6 +77,7 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
   if (!options.clockTrusted && meter.clock.nowUtcMs() < EARLIEST_PLAUSIBLE_UTC_MS) {
     // No RTC kept the time across the power loss: invalid until SNTP or a DLMS clock write.
     meter.clock.markInvalidAfterPowerLoss();
+    meter.display.refresh();
     board.log.warn("clock invalid until set by SNTP or DLMS");
   }
 

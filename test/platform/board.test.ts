@@ -1,0 +1,227 @@
+import { Ade7953Driver } from "../../firmware/drivers/ade7953/driver";
+import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
+import { createModdableBoard, type ModdableIo } from "../../firmware/platform/moddable/board";
+import { ModdableClock } from "../../firmware/platform/moddable/clock";
+import type { DigitalClass, ListenerClass, TcpClass } from "../../firmware/platform/moddable/ecma419";
+import { checkPins, readSettings, REFERENCE_PINS, SettingsError } from "../../firmware/platform/moddable/settings";
+import { Ecma419Wifi, type WifiClass } from "../../firmware/platform/moddable/wifi";
+import { Ade7953Emulator } from "../../host-sim/emulators/ade7953/emulator";
+import { VirtualClock } from "../../host-sim/virtual-clock";
+import { FakeListener, FakeSpi, FakeTcp, fakeTimerModule, makeFakeDigital } from "./fakes";
+
+/** A fake `embedded:io/spi` class: records the options, talks to an emulated ADE7953. */
+function fakeSpiClass(chip: Ade7953Emulator) {
+  return class {
+    static last: { options: Record<string, unknown>; bus: FakeSpi };
+    readonly bus = new FakeSpi(chip);
+    constructor(readonly options: Record<string, unknown>) {
+      (this.constructor as unknown as { last: unknown }).last = this;
+    }
+    transfer(b: Uint8Array) { this.bus.transfer(b); }
+    write(b: Uint8Array) { this.bus.write(b); }
+    read(b: Uint8Array) { this.bus.read(b); }
+    flush(d?: boolean) { this.bus.flush(d); }
+  };
+}
+
+function rig(overrides: Partial<ModdableIo> = {}, config: Record<string, string | number> = {}) {
+  const clock = new VirtualClock(Date.UTC(2026, 2, 2));
+  const chip = new Ade7953Emulator({ conditionsAt: (_t, out) => ((out.voltage = 230), (out.current = 5), Infinity) }, () => clock.nowMs());
+  const SPI = fakeSpiClass(chip);
+  const { Digital, pins } = makeFakeDigital();
+  const modes = new Map<number, unknown>();
+  const RecordingDigital = class extends Digital {
+    constructor(o: Record<string, unknown>) {
+      super(o);
+      modes.set(o.pin as number, o.mode);
+    }
+  };
+  const traced: string[] = [];
+  const opened: { path: string; mode: string }[] = [];
+  const storage = new Uint8Array(128 * 4096).fill(0xff);
+  const io: ModdableIo = {
+    SPI,
+    Digital: RecordingDigital as unknown as DigitalClass,
+    Listener: FakeListener as unknown as ListenerClass,
+    TCP: FakeTcp as unknown as TcpClass,
+    flash: {
+      open(o) {
+        opened.push(o);
+        if (o.path !== "meterdata") throw new Error("can't find partition");
+        return {
+          status: () => ({ size: storage.length, blockLength: 4096, blocks: 128 }),
+          read: (b, off) => ((b as Uint8Array).set(storage.subarray(off, off + (b as Uint8Array).length)), (b as Uint8Array).length),
+          write: (b, off) => storage.set(b as Uint8Array, off),
+          eraseBlock: (s) => storage.fill(0xff, s * 4096, (s + 1) * 4096),
+        };
+      },
+    },
+    Timer: fakeTimerModule(clock),
+    Time: { get ticks() { return clock.nowMs(); }, set: (s: number) => clock.setWallClockMs(s * 1000) },
+    systemTimeMs: () => clock.wallClockMs(),
+    randomBytes: (n) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff).buffer,
+    trace: (t) => traced.push(t),
+    ...overrides,
+  };
+  const built = createModdableBoard(io, readSettings(config));
+  return { clock, chip, SPI, pins, modes, traced, opened, storage, built, io };
+}
+
+describe("createModdableBoard on fake ECMA-419 IO", () => {
+  it("opens the metering IC's SPI with its own chip select (mode 3, VSPI) and releases it after every register transaction", () => {
+    const { built, SPI } = rig();
+    expect(SPI.last.options).toEqual({ clock: 18, in: 19, out: 23, select: 5, active: 0, hz: 1_000_000, mode: 3, port: 2 });
+    const driver = new Ade7953Driver(built.board.meteringSpi);
+    expect(driver.read(ADE7953.CONFIG)).toBe(0x8004);
+    expect(SPI.last.bus.selected).toBe(false);
+    driver.write(ADE7953.LCYCMODE, 0x40);
+    expect(SPI.last.bus.selected).toBe(false);
+    expect(SPI.last.bus.frames).toEqual([
+      [0x01, 0x02, 0x80, 0, 0],
+      [0x00, 0x04, 0x00, 0x40],
+    ]);
+  });
+
+  it("gives every signal its own Digital instance: pull-ups except on input-only GPIO 34-39, outputs at their idle levels", () => {
+    const { built, pins, modes } = rig();
+    const b = built.board;
+    for (const key of ["meteringIrq", "powerFail", "relaySetCoil", "relayResetCoil", "relayContact", "lcdCs", "lcdWr", "lcdData", "button", "terminalCover", "meterCover", "magnet", "gasPulse", "waterPulse"] as const) {
+      expect(b[key]).toBeDefined();
+    }
+    expect(pins.size).toBe(14);
+    expect(modes.get(REFERENCE_PINS.button)).toBe("input-pull-up");
+    expect(modes.get(REFERENCE_PINS.terminalCover)).toBe("input");
+    expect(modes.get(REFERENCE_PINS.powerFail)).toBe("input");
+    expect(modes.get(REFERENCE_PINS.relaySet)).toBe("output");
+    expect(pins.get(REFERENCE_PINS.lcdCs)!.written).toEqual([1]);
+    expect(pins.get(REFERENCE_PINS.lcdWr)!.written).toEqual([1]);
+    expect(pins.get(REFERENCE_PINS.lcdData)!.written).toEqual([0]);
+    expect(pins.get(REFERENCE_PINS.relaySet)!.written).toEqual([0]);
+    // An edge on the cover input reaches the port's handler with the new level.
+    const seen: number[] = [];
+    b.terminalCover!.onChange((l) => seen.push(l));
+    pins.get(REFERENCE_PINS.terminalCover)!.drive(1);
+    pins.get(REFERENCE_PINS.terminalCover)!.drive(0);
+    expect(seen).toEqual([1, 0]);
+  });
+
+  it("a pin belongs to one IO instance: a map that reuses a GPIO is refused before any IO is opened, and the IO refuses it too", () => {
+    expect(() => readSettings({ lcdCsPin: 25 })).toThrow("lcdCsPin: GPIO 25 is already used by relaySet");
+    expect(() => checkPins({ ...REFERENCE_PINS, relayReset: 25 })).toThrow(SettingsError);
+    const { io } = rig();
+    const twice = { ...readSettings({}), pins: { ...REFERENCE_PINS, gasPulse: REFERENCE_PINS.button } };
+    expect(() => createModdableBoard(io, twice)).toThrow("already in use");
+  });
+
+  it("parses command-line strings, rejects flash pins, outputs on input-only pins, bad numbers and host names", () => {
+    const s = readSettings({ meterIrqPin: "32", waterPulsePin: "-1", chip: "atm90e26", dlmsPort: "4060", sntp: "", readerPassword: "meter-reader-1", encryptionKey: "000102030405060708090a0b0c0d0e0f" });
+    expect(s.pins.meterIrq).toBe(32);
+    expect(s.pins.waterPulse).toBe(-1);
+    expect(s.spiHz).toBe(150_000);
+    expect(s.dlmsPort).toBe(4060);
+    expect(s.sntp).toBe("");
+    expect(Array.from(s.encryptionKey!)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(() => readSettings({ lcdWrPin: "7" })).toThrow("module's SPI flash");
+    expect(() => readSettings({ relaySetPin: 35 })).toThrow("input-only");
+    expect(() => readSettings({ buttonPin: "seventeen" })).toThrow("buttonPin must be an integer");
+    expect(() => readSettings({ sntp: "pool.ntp.org" })).toThrow("numeric IPv4");
+    expect(() => readSettings({ spiHz: 500_000, chip: "atm90e26" })).toThrow("spiHz");
+    expect(() => readSettings({ encryptionKey: "abc" })).toThrow("32 hex digits");
+    expect(() => readSettings({ readerPassword: "short" })).toThrow("8..32");
+  });
+
+  it("leaves an unwired signal out of the Board", () => {
+    const { built, pins } = rig({}, { waterPulsePin: -1, magnetPin: "-1" });
+    expect(built.board.waterPulse).toBeUndefined();
+    expect(built.board.magnet).toBeUndefined();
+    expect(pins.size).toBe(12);
+  });
+
+  it("opens the journal partition read-write; a missing partition leaves the meter RAM-only with a logged reason", () => {
+    const ok = rig();
+    expect(ok.opened).toEqual([{ path: "meterdata", mode: "r+" }]);
+    expect(ok.built.board.flash!.sectorCount).toBe(128);
+    ok.built.board.flash!.write(4096, new Uint8Array([1, 2, 3]));
+    expect(Array.from(ok.storage.subarray(4096, 4100))).toEqual([1, 2, 3, 0xff]);
+    const missing = rig({}, { flashPartition: "storage" });
+    expect(missing.built.board.flash).toBeUndefined();
+    expect(missing.built.flashError).toBe('flash partition "storage": can\'t find partition');
+    expect(missing.traced.join("")).toContain("error flash partition \"storage\": can't find partition; the meter keeps its state in RAM only");
+  });
+
+  it("TCP through the board: onReadable once per arrival drains exactly count bytes, a write that would block waits for onWritable", () => {
+    const { built } = rig();
+    const listener = built.board.network!.listen(4059);
+    const got: number[][] = [];
+    let socket: import("../../firmware/hal/tcp").TcpSocket | undefined;
+    listener.onConnection((s) => {
+      socket = s;
+      s.onData((d) => got.push(Array.from(d)));
+    });
+    const raw = new FakeTcp({});
+    FakeListener.last!.connectFrom(raw);
+    const conn = raw.adoptedBy!;
+    conn.arrive([0, 1, 0, 16, 0, 1]);
+    conn.arrive([0, 5]);
+    expect(got).toEqual([[0, 1, 0, 16, 0, 1], [0, 5]]);
+    expect(socket!.write(new Uint8Array(200).fill(7))).toBe(200);
+    expect(conn.sent).toHaveLength(64);
+    conn.drain(100);
+    expect(conn.sent).toHaveLength(164);
+    conn.drain(100);
+    expect(conn.sent).toHaveLength(200);
+  });
+
+  it("random bytes, trace log and Wi-Fi come from the injected modules", () => {
+    const { built, traced } = rig({ WiFi: class { connection = 200; address = undefined; connect() {} disconnect() {} } as unknown as WifiClass });
+    const bytes = new Uint8Array(4);
+    built.board.random.fill(bytes);
+    expect(Array.from(bytes)).toEqual([11, 48, 85, 122]);
+    built.board.log.warn("low battery");
+    expect(traced).toContain("warn low battery\n");
+    expect(built.wifi).toBeInstanceOf(Ecma419Wifi);
+    expect(rig().built.wifi).toBeNull();
+  });
+});
+
+describe("ModdableClock", () => {
+  it("keeps monotonic time across the 32-bit tick wrap and holds the wall clock as an offset", () => {
+    let ticks = 2 ** 31 - 400;
+    const set: number[] = [];
+    const clock = new ModdableClock({ set: () => 0, repeat: () => 0, clear: () => {} }, { get ticks() { return ticks; }, set: (s) => set.push(s) }, () => 1_772_409_600_000);
+    expect(clock.nowMs()).toBe(0);
+    ticks = -(2 ** 31) + 600; // int32 wrap: 1000 ms later
+    expect(clock.nowMs()).toBe(1000);
+    expect(clock.wallClockMs()).toBe(1_772_409_601_000);
+    clock.setWallClockMs(1_800_000_000_500);
+    expect(set).toEqual([1_800_000_000]);
+    ticks += 2500;
+    expect(clock.wallClockMs()).toBe(1_800_000_003_000);
+  });
+});
+
+describe("Ecma419Wifi", () => {
+  it("counts the link up at 500, or at 400 with an IPv4 address, and reads RSSI from the instance", () => {
+    const state = { connection: 200, address: undefined as string | undefined, RSSI: -61 as number | undefined };
+    const Fake = class {
+      get connection() { return state.connection; }
+      get address() { return state.address; }
+      get RSSI() { return state.RSSI; }
+      connect() {}
+      disconnect() {}
+    };
+    const wifi = new Ecma419Wifi(Fake as unknown as WifiClass);
+    expect(wifi.connected).toBe(false);
+    state.connection = 400;
+    state.address = "fe80::1";
+    expect(wifi.connected).toBe(false);
+    state.address = "192.168.4.20";
+    expect(wifi.connected).toBe(true);
+    expect(wifi.rssi).toBe(-61);
+    state.connection = 500;
+    expect(wifi.connected).toBe(true);
+    state.connection = 300;
+    state.address = undefined;
+    expect(wifi.rssi).toBeUndefined();
+  });
+});
