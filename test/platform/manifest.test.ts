@@ -116,6 +116,27 @@ describe("manifest.json", () => {
     if (platform === "lin") for (const m of ["embedded:provider/builtin", "embedded:io/spi", "firmware/platform/lin/hardware", "host-sim/emulators/ade7953/emulator"]) expect(reached).toContain(m);
   });
 
+  it("no firmware or emulator file value-imports a folder (XS has no index fallback), reached from main or not", () => {
+    const files: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(join(root, dir))) {
+        const path = posix.join(dir, entry);
+        if (statSync(join(root, path)).isDirectory()) visit(path);
+        else if (path.endsWith(".ts") && !path.endsWith(".d.ts")) files.push(path);
+      }
+    };
+    visit("firmware");
+    visit("host-sim/emulators");
+    expect(files.length).toBeGreaterThan(50);
+    const folders = files.flatMap((file) =>
+      valueImports(readFileSync(join(root, file), "utf8"))
+        .filter((s) => s.startsWith("."))
+        .filter((s) => !existsSync(join(root, posix.dirname(file), s + ".ts")))
+        .map((s) => `${file}: "${s}"`),
+    );
+    expect(folders).toEqual([]);
+  });
+
   it("the import checker catches folder indexes, unmapped modules and keeps type-only imports out", () => {
     expect(valueImports(`import { createRelayDriver } from "./drivers/relay";`)).toEqual(["./drivers/relay"]);
     expect(valueImports(`import type { Board } from "./hal";\nimport { type Clock } from "./hal";\nexport type { X } from "./y";`)).toEqual([]);
