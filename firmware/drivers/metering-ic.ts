@@ -20,9 +20,9 @@ export interface MeteringSample {
   apparentEnergyLsb: number;
   /** Neutral-channel active energy (channel B / N line), signed like activeEnergyLsb. */
   neutralActiveEnergyLsb: number;
-  /** Neutral-channel reactive energy, signed like reactiveEnergyLsb (0 if the chip has none). */
+  /** Neutral-channel reactive energy, signed like reactiveEnergyLsb (0 if the chip has none; the ADE7953 driver does not read it: no consumer). */
   neutralReactiveEnergyLsb: number;
-  /** Neutral-channel apparent energy (0 if the chip has none). */
+  /** Neutral-channel apparent energy (0 if the chip has none; the ADE7953 driver does not read it: no consumer). */
   neutralApparentEnergyLsb: number;
   voltageMilliV: number;
   currentMilliA: number;
@@ -30,7 +30,7 @@ export interface MeteringSample {
   activePowerMilliW: number;
   reactivePowerMilliVar: number;
   apparentPowerMilliVA: number;
-  /** Neutral-channel active power, signed. */
+  /** Neutral-channel active power, signed (0 from the ADE7953 driver, which does not read BWATT: no consumer). */
   neutralActivePowerMilliW: number;
   /** Power factor x1000, signed: negative when capacitive. */
   powerFactorMilli: number;
