@@ -7,7 +7,7 @@ import {
 } from "../metering-ic";
 import { type Atm90e26Calibration, Atm90e26CalibrationStore, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 import {
-  ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP, fromS16, fromSignMagnitude,
+  ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP,
   SMALL_POWER_KEY, SOFT_RESET_KEY, START_CALIBRATE, START_CHECKED, START_POWER_ON, SYS_ADJ_ERR, SYS_CAL_ERR,
   SYS_REVP_CHG, SYS_SAG_WARN, toSignMagnitude,
 } from "./registers";
@@ -24,8 +24,25 @@ export interface Atm90e26DriverOptions {
 const READ = 0x80;
 const FUNC_EN_DEFAULT = 0x000c;
 
-/** Energy registers read every tick, in order, and what they add to. */
-const ENERGY = [ATM90E26.APenergy, ATM90E26.ANenergy, ATM90E26.RPenergy, ATM90E26.RNenergy] as const;
+/** Energy registers read every tick, in order (addresses), and what they add to. */
+const ENERGY_ADDRESSES: readonly number[] = [ATM90E26.APenergy.address, ATM90E26.ANenergy.address, ATM90E26.RPenergy.address, ATM90E26.RNenergy.address];
+/** Addresses of the registers the tick reads (plain numbers: no register-object lookups per read). */
+const LAST_DATA = ATM90E26.LastData.address;
+const EN_STATUS = ATM90E26.EnStatus.address;
+const CAL_START = ATM90E26.CalStart.address;
+const FUNC_EN = ATM90E26.FuncEn.address;
+const URMS = ATM90E26.Urms.address;
+const IRMS = ATM90E26.Irms.address;
+const IRMS2 = ATM90E26.Irms2.address;
+const PMEAN = ATM90E26.Pmean.address;
+const LSB = ATM90E26.LSB.address;
+const QMEAN = ATM90E26.Qmean.address;
+const SMEAN = ATM90E26.Smean.address;
+const PMEAN2 = ATM90E26.Pmean2.address;
+const POWER_F = ATM90E26.PowerF.address;
+const FREQ = ATM90E26.Freq.address;
+/** Math.round without a global lookup per use. */
+const round = Math.round;
 const AP = 0;
 const AN = 1;
 const RP = 2;
@@ -45,8 +62,8 @@ const PROBE_BUS = 2;
  */
 export class Atm90e26Driver implements MeteringIc {
   readonly chip = "atm90e26" as const;
+  /** SPI transactions so far; every frame is 3 bytes. */
   spiTransactions = 0;
-  spiBytes = 0;
   readonly calibration: Atm90e26CalibrationStore;
   /** Absolute energies the chip counted (no forward/reverse cancellation), LSB since start. */
   absoluteActiveLsb = 0;
@@ -74,6 +91,10 @@ export class Atm90e26Driver implements MeteringIc {
     this.warnOut = options.warnOut;
   }
 
+  get spiBytes(): number {
+    return 3 * this.spiTransactions;
+  }
+
   /** Energy LSB (0.1 CF pulse) -> mWh: Wh = raw * 100 / MC. */
   get energyScale(): Rational {
     return this.scale;
@@ -83,14 +104,19 @@ export class Atm90e26Driver implements MeteringIc {
 
   /** One read frame; returns the 16 bits received. */
   read(register: Atm90e26Register): number {
+    return this.readAt(register.address);
+  }
+
+  /** One read frame by address (the hot path: no register-object lookup). */
+  private readAt(address: number): number {
     const f = this.frame;
-    f[0] = READ | register.address;
+    f[0] = READ | address;
     f[1] = 0;
     f[2] = 0;
-    this.spi.transfer(f);
-    this.spi.flush(true);
+    const spi = this.spi;
+    spi.transfer(f);
+    spi.flush(true);
     this.spiTransactions++;
-    this.spiBytes += 3;
     return (f[1] << 8) | f[2];
   }
 
@@ -103,7 +129,6 @@ export class Atm90e26Driver implements MeteringIc {
     this.spi.write(f);
     this.spi.flush(true);
     this.spiTransactions++;
-    this.spiBytes += 3;
   }
 
   /**
@@ -112,11 +137,15 @@ export class Atm90e26Driver implements MeteringIc {
    * LastData then still holds the value (the caller must not touch the bus before recovering it).
    */
   readVerified(register: Atm90e26Register): number {
-    const value = this.read(register);
-    const last = this.read(ATM90E26.LastData);
+    return this.readVerifiedAt(register.address);
+  }
+
+  private readVerifiedAt(address: number): number {
+    const value = this.readAt(address);
+    const last = this.readAt(LAST_DATA);
     if (value === last) return value;
     this.counters.verifyRetries++;
-    const again = this.read(ATM90E26.LastData);
+    const again = this.readAt(LAST_DATA);
     if (again === last || again === value) return again;
     return -1;
   }
@@ -221,10 +250,10 @@ export class Atm90e26Driver implements MeteringIc {
         chipStopped = (status & (SYS_CAL_ERR | SYS_ADJ_ERR)) !== 0;
       }
     }
-    const en = this.read(ATM90E26.EnStatus);
+    const en = this.readAt(EN_STATUS);
 
-    for (let i = 0; i < ENERGY.length; i++) {
-      const v = this.readVerified(ENERGY[i]);
+    for (let i = 0; i < ENERGY_ADDRESSES.length; i++) {
+      const v = this.readVerifiedAt(ENERGY_ADDRESSES[i]);
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
         this.pendingIndex = i;
@@ -269,16 +298,16 @@ export class Atm90e26Driver implements MeteringIc {
    */
   private probe(): number {
     const funcEn = this.calibration.current.funcEn;
-    let cal = this.read(ATM90E26.CalStart);
+    let cal = this.readAt(CAL_START);
     if (cal !== START_CHECKED) {
       // One bad read is retried: the expected value, or the same value twice, decides.
-      const again = this.read(ATM90E26.CalStart);
+      const again = this.readAt(CAL_START);
       if (again !== cal && again !== START_CHECKED) return PROBE_BUS;
       cal = again;
     }
-    let fe = this.read(ATM90E26.FuncEn);
+    let fe = this.readAt(FUNC_EN);
     if (fe !== funcEn) {
-      const again = this.read(ATM90E26.FuncEn);
+      const again = this.readAt(FUNC_EN);
       if (again !== fe && again !== funcEn) return PROBE_BUS;
       fe = again;
     }
@@ -314,23 +343,23 @@ export class Atm90e26Driver implements MeteringIc {
     s.neutralApparentEnergyLsb = 0;
   }
 
+  /** Two's complement 16-bit registers are sign-extended with two shifts (<< 16 >> 16). */
   private readInstantaneous(s: MeteringSample): void {
-    s.voltageMilliV = this.read(ATM90E26.Urms) * 10;
-    s.currentMilliA = this.read(ATM90E26.Irms);
-    s.neutralCurrentMilliA = this.read(ATM90E26.Irms2);
+    s.voltageMilliV = this.readAt(URMS) * 10;
+    s.currentMilliA = this.readAt(IRMS);
+    s.neutralCurrentMilliA = this.readAt(IRMS2);
     // Pmean is 1 W/LSB; LSB holds 16 more fraction bits of the same reading.
-    const pmean = fromS16(this.read(ATM90E26.Pmean));
-    const lsb = this.read(ATM90E26.LSB);
-    s.activePowerMilliW = Math.round(((pmean * 65536 + lsb) * 1000) / 65536);
-    s.reactivePowerMilliVar = fromS16(this.read(ATM90E26.Qmean)) * 1000;
-    s.apparentPowerMilliVA = this.read(ATM90E26.Smean) * 1000;
-    s.neutralActivePowerMilliW = fromS16(this.read(ATM90E26.Pmean2)) * 1000;
+    const pmean = (this.readAt(PMEAN) << 16) >> 16;
+    const lsb = this.readAt(LSB);
+    s.activePowerMilliW = round(((pmean * 65536 + lsb) * 1000) / 65536);
+    s.reactivePowerMilliVar = ((this.readAt(QMEAN) << 16) >> 16) * 1000;
+    s.apparentPowerMilliVA = this.readAt(SMEAN) * 1000;
+    s.neutralActivePowerMilliW = ((this.readAt(PMEAN2) << 16) >> 16) * 1000;
     // PowerF is sign-magnitude with the sign of active power; the interface wants the sign of
-    // reactive power (negative = capacitive).
-    const pf = fromSignMagnitude(this.read(ATM90E26.PowerF));
-    const magnitude = pf < 0 ? -pf : pf;
+    // reactive power (negative = capacitive): only its magnitude is used.
+    const magnitude = this.readAt(POWER_F) & 0x7fff;
     s.powerFactorMilli = s.reactivePowerMilliVar < 0 ? -magnitude : magnitude;
-    s.frequencyMilliHz = this.read(ATM90E26.Freq) * 10;
+    s.frequencyMilliHz = this.readAt(FREQ) * 10;
   }
 }
 
