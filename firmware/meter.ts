@@ -11,7 +11,7 @@ import { Disconnector } from "./metrology/disconnector";
 import { Limiter } from "./metrology/limiter";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "./metrology/clock";
-import { EnergyRegisters } from "./metrology/energy-registers";
+import { EnergyRegisters, type EnergySnapshot } from "./metrology/energy-registers";
 import { EventLogs } from "./metrology/event-log";
 import { checkMonitoringConfig } from "./metrology/monitoring-config";
 import { monitoringRegisters, SUB_METER_OBIS } from "./metrology/monitoring-registers";
@@ -24,7 +24,9 @@ import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
 import { TariffMetering } from "./metrology/tariff-metering";
 import { Persistence } from "./drivers/store/persistence";
+import { decodeValue } from "./drivers/store/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "./metrology/power-failures";
+import { registerMeterState } from "./meter-persistence";
 
 /**
  * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
@@ -80,10 +82,11 @@ export class Meter {
     // The emergency save at power fail drains the IC through one extra tick first.
     this.persistence = new Persistence(board, this.events, config.persistence, () => this.tick());
     const energy = this.energy;
-    this.persistence.register({ id: "energy", essential: true, save: "periodic", snapshot: () => energy.snapshot(), restore: (s) => energy.restore(s) });
+    // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
+    this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
     this.icSupervisor = new IcSupervisor(this.events, board.log);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
-    this.tariffs = new TariffMetering(this.clock, this.energy, this.events);
+    this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });
     this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
     this.limiter = new Limiter((obis) => this.register(obis), this.disconnector, this.events, board.clock, config.limiter);
     const lcd = board.lcdCs && board.lcdWr && board.lcdData ? new Ht1621({ cs: board.lcdCs, wr: board.lcdWr, data: board.lcdData }) : null;
@@ -103,7 +106,6 @@ export class Meter {
     this.powerFailures = new PowerFailures(mc.longPowerFailureS, 100, this.persistence.profile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, 100));
     const failures = this.powerFailures;
     this.persistence.powerFailures = failures;
-    this.persistence.register({ id: "powerFailures", essential: false, save: "periodic", snapshot: () => failures.snapshot(), restore: (s) => failures.restore(s) });
     this.registerTable = this.buildRegisterTable();
     // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
@@ -118,6 +120,8 @@ export class Meter {
     });
     this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
+    // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters): meter-persistence.ts.
+    registerMeterState(this);
   }
 
   /** Initialises the IC and starts the metrology tick. */

@@ -1,12 +1,19 @@
 import type { Board, Clock, TimerId } from "../firmware/hal";
 import { Meter } from "../firmware/meter";
-import { SimInput } from "./board";
+import { SimInput, SimOutput } from "./board";
 import { NorFlashEmulator } from "./emulators/flash/emulator";
+import { FlashPartition } from "./emulators/flash/partition";
 import type { Simulation } from "./simulation";
 import type { VirtualClock } from "./virtual-clock";
 
-/** Default simulated partition: 128 sectors of 4 KiB (512 KiB: state and event journals plus a 42-day load profile; docs/readme/persistence.md). */
-export const SIM_FLASH_SECTORS = 128;
+/**
+ * The simulated flash chip holds the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv,
+ * docs/readme/persistence.md): "meterdata", the journal of states and event logs, 16 x 4 KiB
+ * (64 KiB, issue 6's default), and "meterprof", the profiles (42-day load profile, daily and
+ * billing profiles, power failure log), 64 x 4 KiB (256 KiB).
+ */
+export const SIM_JOURNAL_SECTORS = 16;
+export const SIM_PROFILE_SECTORS = 64;
 export const SIM_FLASH_SECTOR_SIZE = 4096;
 
 /**
@@ -55,7 +62,11 @@ export class PoweredClock implements Clock {
 
 /** The board's supply: flash partition, power-fail comparator input, firmware clock, on/off. */
 export interface PowerSupply {
+  /** The whole flash chip (power-cut injection, erase counts of every partition). */
   readonly flash: NorFlashEmulator;
+  /** The journal partition ("meterdata", `board.flash`) and the profiles' ("meterprof", `board.profileFlash`; null when configured without). */
+  readonly journal: FlashPartition;
+  readonly profiles: FlashPartition | null;
   /** Supply comparator: 1 healthy, 0 failing. */
   readonly powerFail: SimInput;
   readonly clock: PoweredClock;
@@ -68,7 +79,10 @@ export interface PowerSupply {
 }
 
 export interface PowerOptions {
-  flashSectors?: number;
+  /** Sectors of the journal partition (default 16). */
+  journalSectors?: number;
+  /** Sectors of the profiles' partition (default 64); 0: no such partition, profiles go in the journal's. */
+  profileSectors?: number;
   flashSectorSize?: number;
 }
 
@@ -76,8 +90,13 @@ const supplies = new WeakMap<Board, PowerSupply>();
 
 /** Gives a simulated board its flash, power-fail input and a clock that dies with the power. */
 export function attachPowerSupply(board: Board, clock: VirtualClock, options: PowerOptions = {}): PowerSupply {
+  const journalSectors = options.journalSectors ?? SIM_JOURNAL_SECTORS;
+  const profileSectors = options.profileSectors ?? SIM_PROFILE_SECTORS;
+  const chip = new NorFlashEmulator(options.flashSectorSize ?? SIM_FLASH_SECTOR_SIZE, journalSectors + profileSectors);
   const supply: PowerSupply = {
-    flash: new NorFlashEmulator(options.flashSectorSize ?? SIM_FLASH_SECTOR_SIZE, options.flashSectors ?? SIM_FLASH_SECTORS),
+    flash: chip,
+    journal: new FlashPartition(chip, "meterdata", 0, journalSectors),
+    profiles: profileSectors > 0 ? new FlashPartition(chip, "meterprof", journalSectors, profileSectors) : null,
     powerFail: new SimInput(1),
     clock: new PoweredClock(clock),
     on: true,
@@ -85,7 +104,8 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     signalledCuts: 0,
     lastCutMs: NaN,
   };
-  board.flash = supply.flash;
+  board.flash = supply.journal;
+  if (supply.profiles) board.profileFlash = supply.profiles;
   board.powerFail = supply.powerFail;
   board.clock = supply.clock;
   supplies.set(board, supply);
@@ -123,6 +143,8 @@ export function killFirmware(sim: Simulation): void {
   supply.lastCutMs = sim.clock.nowMs();
   supply.clock.killAll();
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
+  // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
+  for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
   supply.flash.powerOff();
   // The IC loses its supply too: registers back to defaults, it answers again long before the MCU boots.
   sim.chip.injectReset();

@@ -10,13 +10,15 @@ import { ScenarioLine } from "./grid/line-source";
 import { attachFrontPanel, type FrontPanel } from "./front-panel";
 import type { Scenario, ScenarioEvent } from "./grid/scenario";
 import { VirtualClock } from "./virtual-clock";
-import { attachPowerSupply, type PowerSupply, scheduledPowerCut } from "./power";
+import { attachPowerSupply, type PowerOptions, type PowerSupply, scheduledPowerCut } from "./power";
 
 export interface SimulationOptions {
   /** Changes to the default meter configuration. */
   config?: Partial<MeterConfig>;
   /** Where log lines go besides the in-memory log. */
   logSink?: (line: string) => void;
+  /** Flash partitions of the simulated board (default: 64 KiB journal + 256 KiB profiles). */
+  power?: PowerOptions;
 }
 
 /** How a scenario event acts on the running simulation. Features add theirs with `onEvent`. */
@@ -77,7 +79,7 @@ export class Simulation {
     this.chip = createChipEmulator(scenario.chip, this.line, () => this.clock.nowMs());
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     wireMeteringIrq(this.board, this.chip);
-    this.power = attachPowerSupply(this.board, this.clock);
+    this.power = attachPowerSupply(this.board, this.clock, options.power);
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {

@@ -21,7 +21,10 @@ export interface Board {
   meteringSpi: Spi;
   /** Metering IC interrupt line (active low on the ADE7953, active high on the ATM90E26). */
   meteringIrq?: DigitalIn;
+  /** The journal partition: state and event journals (64 KiB on the ESP32). */
   flash?: Flash;
+  /** The profiles' partition (load, daily, billing profiles, power failure log); absent: they share `flash`. */
+  profileFlash?: Flash;
   network?: Network;
   /** Supply comparator: 0 when the mains supply is failing. */
   powerFail?: DigitalIn;

@@ -3,7 +3,8 @@ import type { MeterClock } from "./clock";
 import type { DemandMeter } from "./demand";
 import { dateMatches, WILDCARD, WILDCARD_YEAR } from "./dlms-datetime";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
-import { type CaptureColumn, CircularProfile } from "./profile-buffer";
+import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "./profile-buffer";
+import type { ProfileBufferFactory } from "./profiles";
 
 /** One class-22 execution_time entry: a local time of day on dates matching a wildcard pattern. */
 export interface ExecutionTime {
@@ -28,6 +29,19 @@ export const BILLING_PROFILE_ENTRIES = 15;
 export function defaultBillingSchedule(): ExecutionTime[] {
   return [{ second: 0, year: WILDCARD_YEAR, month: WILDCARD, day: 1, dayOfWeek: WILDCARD }];
 }
+
+/** Billing state record (persistence): execution times as [second, year, month, day, dayOfWeek]. */
+export interface BillingState {
+  v: number;
+  count: number;
+  nextUtc: number;
+  lastScheduledUtc: number;
+  /** Capture time of the newest billing row when the state was saved (-1 none). */
+  lastRowUtc: number;
+  schedule: number[][];
+}
+
+const BILLING_FORMAT = 1;
 
 /** A backward clock set shorter than this does not repeat a billing already done. */
 const REPEAT_GUARD_MS = MS_PER_DAY;
@@ -55,7 +69,10 @@ function validateSchedule(entries: ExecutionTime[]): ExecutionTime[] {
  * then resets the maximum demands. Energy registers are never reset.
  */
 export class Billing {
-  readonly profile: CircularProfile;
+  /** Billing profile 0.0.98.1.0.255 (flash-backed when the meter's store supplies the buffer). */
+  readonly profile: ProfileBuffer;
+  /** Called after each end of billing period and schedule change (the meter saves the billing state then). */
+  onChange: (() => void) | null = null;
   /** Billing periods closed since manufacture (scheduled and on command). */
   count = 0;
   private schedule: ExecutionTime[];
@@ -65,7 +82,14 @@ export class Billing {
   private readonly row: Float64Array;
   private readonly energyReaders: (() => number)[];
 
-  constructor(private readonly clock: MeterClock, energy: EnergyRegisters, private readonly demand: DemandMeter, schedule: ExecutionTime[] = defaultBillingSchedule(), capacity = BILLING_PROFILE_ENTRIES) {
+  constructor(
+    private readonly clock: MeterClock,
+    energy: EnergyRegisters,
+    private readonly demand: DemandMeter,
+    schedule: ExecutionTime[] = defaultBillingSchedule(),
+    capacity = BILLING_PROFILE_ENTRIES,
+    createBuffer?: ProfileBufferFactory,
+  ) {
     const energyRegisters = energy.descriptors();
     const columns: CaptureColumn[] = [{ classId: 8, obis: "0.0.1.0.0.255", attribute: 2, dataIndex: 0 }];
     for (const r of energyRegisters) columns.push({ classId: 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit });
@@ -74,7 +98,7 @@ export class Billing {
       columns.push({ classId: 4, obis, attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis, attribute: 5, dataIndex: 0 });
     }
     columns.push({ classId: 4, obis: "1.0.2.6.0.255", attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis: "1.0.2.6.0.255", attribute: 5, dataIndex: 0 });
-    this.profile = new CircularProfile(BILLING_PROFILE_OBIS, columns, 0, capacity);
+    this.profile = createBuffer ? createBuffer(BILLING_PROFILE_OBIS, columns, 0, capacity) : new CircularProfile(BILLING_PROFILE_OBIS, columns, 0, capacity);
     this.row = new Float64Array(columns.length);
     this.energyReaders = energyRegisters.map((r) => r.read);
     this.schedule = validateSchedule(schedule);
@@ -94,6 +118,63 @@ export class Billing {
   setSchedule(entries: ExecutionTime[]): void {
     this.schedule = validateSchedule(entries);
     this.nextUtc = this.nextExecutionAfter(this.clock.nowUtcMs());
+    this.onChange?.();
+  }
+
+  /**
+   * What survives a power cut: the schedule, the period counter, and the next and last scheduled
+   * executions, so an end of billing period that fell in an outage runs at power up.
+   */
+  snapshot(): BillingState {
+    return {
+      v: BILLING_FORMAT,
+      count: this.count,
+      nextUtc: Number.isFinite(this.nextUtc) ? this.nextUtc : -1,
+      lastScheduledUtc: Number.isFinite(this.lastScheduledUtc) ? this.lastScheduledUtc : -1,
+      lastRowUtc: this.newestRowUtc(),
+      schedule: this.schedule.map((e) => [e.second, e.year, e.month, e.day, e.dayOfWeek]),
+    };
+  }
+
+  /**
+   * Restores the state (throws RangeError on a record it cannot take). A scheduled end of billing
+   * period still due (it fell in the outage) runs at the first tick; one is enough, however long
+   * the outage (the registers did not move meanwhile).
+   */
+  restore(s: BillingState): void {
+    if (typeof s !== "object" || s === null || s.v !== BILLING_FORMAT) throw new RangeError("billing state: not a version-1 record");
+    for (const k of ["count", "nextUtc", "lastScheduledUtc", "lastRowUtc"] as const) {
+      if (typeof s[k] !== "number" || !Number.isSafeInteger(s[k]) || s[k] < -1) throw new RangeError(`billing state: ${k} is ${String(s[k])}`);
+    }
+    if (!Array.isArray(s.schedule)) throw new RangeError("billing state: no schedule");
+    const schedule = validateSchedule(s.schedule.map((e) => {
+      if (!Array.isArray(e) || e.length !== 5) throw new RangeError("billing state: bad execution time");
+      return { second: e[0], year: e[1], month: e[2], day: e[3], dayOfWeek: e[4] };
+    }));
+    this.schedule = schedule;
+    this.count = Math.max(0, s.count);
+    this.lastScheduledUtc = s.lastScheduledUtc < 0 ? -Infinity : s.lastScheduledUtc;
+    const next = this.nextExecutionAfter(this.clock.nowUtcMs());
+    // A stored next execution that is already due was missed during the outage.
+    this.nextUtc = s.nextUtc >= 0 && s.nextUtc < next && s.nextUtc > this.lastScheduledUtc ? s.nextUtc : next;
+    // A row newer than the state: the power went between the row and the state's save. The
+    // capture happened: finish it (counter, maxima reset) instead of capturing twice.
+    const newest = this.newestRowUtc();
+    if (newest > s.lastRowUtc) {
+      this.count++;
+      this.demand.resetMax();
+      if (s.nextUtc >= 0 && newest >= s.nextUtc) {
+        this.lastScheduledUtc = s.nextUtc;
+        this.nextUtc = next;
+      }
+    }
+  }
+
+  private newestRowUtc(): number {
+    const n = this.profile.entriesInUse();
+    if (n === 0) return -1;
+    this.profile.readEntry(n - 1, this.row);
+    return Number.isFinite(this.row[0]) ? this.row[0] : -1;
   }
 
   /** Per tick, after energy and demand. No allocation unless a billing period ends. */
@@ -120,6 +201,7 @@ export class Billing {
     this.profile.append(row);
     d.resetMax();
     this.count++;
+    this.onChange?.();
   }
 
   /**

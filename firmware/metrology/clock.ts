@@ -65,6 +65,8 @@ export class MeterClock {
   private cachedEndUtc = 0;
   private lastDst: boolean;
   private readonly listeners: TimeChangeListener[] = [];
+  /** Called after the time zone, the DST rules or the status bits changed (the meter saves them then). */
+  onSettingsChange: (() => void) | null = null;
 
   /**
    * @param standardOffsetMinutes local standard time minus UTC (CET: 60). The DLMS time_zone
@@ -94,6 +96,7 @@ export class MeterClock {
     this.standardOffset = checkOffset(-minutes);
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
+    this.onSettingsChange?.();
   }
 
   get dst(): Readonly<DstSettings> {
@@ -103,6 +106,36 @@ export class MeterClock {
   /** Replaces the DST rules (class 8 attributes 5..8). */
   setDst(settings: DstSettings): void {
     this.dstSettings = checkDst(settings);
+    this.invalidateCache();
+    this.lastDst = this.isDst(this.nowUtcMs());
+    this.onSettingsChange?.();
+  }
+
+  /**
+   * What survives a power cut: time zone, DST rules and the invalid/doubtful status bits (a clock
+   * that was invalid stays so until it is set). Flat numbers: [version, standard offset,
+   * DST enabled, begin month/day/weekday/minute, end month/day/weekday/minute, deviation, status].
+   */
+  snapshot(): number[] {
+    const d = this.dstSettings;
+    return [CLOCK_FORMAT, this.standardOffset, d.enabled ? 1 : 0, d.begin.month, d.begin.day, d.begin.dayOfWeek, d.begin.minuteOfDay,
+      d.end.month, d.end.day, d.end.dayOfWeek, d.end.minuteOfDay, d.deviationMinutes, this.statusBits & PERSISTENT_STATUS];
+  }
+
+  /** Restores a snapshot (throws RangeError on a record of another format or with bad values; nothing changes then). */
+  restore(s: readonly number[]): void {
+    if (!Array.isArray(s) || s.length !== 13 || s[0] !== CLOCK_FORMAT || (s[2] !== 0 && s[2] !== 1)) throw new RangeError("clock state: not a version-1 record");
+    const offset = checkOffset(s[1]);
+    const dst = checkDst({
+      enabled: s[2] === 1,
+      begin: { month: s[3], day: s[4], dayOfWeek: s[5], minuteOfDay: s[6] },
+      end: { month: s[7], day: s[8], dayOfWeek: s[9], minuteOfDay: s[10] },
+      deviationMinutes: s[11],
+    });
+    if (!Number.isInteger(s[12]) || (s[12] & ~PERSISTENT_STATUS) !== 0) throw new RangeError(`clock state: status ${s[12]}`);
+    this.standardOffset = offset;
+    this.dstSettings = dst;
+    this.statusBits = s[12];
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
   }
@@ -186,9 +219,11 @@ export class MeterClock {
     this.events.record("standard", CLOCK_EVENT.clockAdjustedOld);
     this.port.setWallClockMs(utcMs);
     this.events.record("standard", CLOCK_EVENT.clockAdjustedNew);
+    const status = this.statusBits;
     this.statusBits &= ~(CLOCK_STATUS.invalid | CLOCK_STATUS.doubtful);
     this.lastDst = this.isDst(utcMs);
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i](old, utcMs);
+    if (status !== this.statusBits) this.onSettingsChange?.();
   }
 
   /** Class 8 method shift_time (DLMS allows -900..900 s; see SHIFT_TIME_LIMIT_S). */
@@ -202,14 +237,18 @@ export class MeterClock {
    * status invalid, event 6, alarm bit 0.
    */
   markInvalidAfterPowerLoss(): void {
+    const status = this.statusBits;
     this.statusBits |= CLOCK_STATUS.invalid;
     this.events.record("standard", CLOCK_EVENT.clockInvalid);
     this.events.raiseAlarm(ALARM.clockInvalid);
+    if (status !== this.statusBits) this.onSettingsChange?.();
   }
 
   /** Marks the time as doubtful (e.g. restored from a backup without a time source). */
   markDoubtful(): void {
+    const status = this.statusBits;
     this.statusBits |= CLOCK_STATUS.doubtful;
+    if (status !== this.statusBits) this.onSettingsChange?.();
   }
 
   /** Per tick: logs event 3 when DST starts or ends. No allocation. */
@@ -236,6 +275,10 @@ export class MeterClock {
     this.cachedToUtc = -1;
   }
 }
+
+/** Format of the clock state record, and the status bits it keeps (invalid, doubtful). */
+const CLOCK_FORMAT = 1;
+const PERSISTENT_STATUS = CLOCK_STATUS.invalid | CLOCK_STATUS.doubtful;
 
 /** DLMS limit of class 8 shift_time, seconds. */
 export const SHIFT_TIME_LIMIT_S = 900;

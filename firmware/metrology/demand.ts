@@ -104,25 +104,104 @@ export class DemandMeter {
     this.maxExportTime = NaN;
   }
 
-  /** Plain-number state for persistence. */
-  snapshot(): DemandSnapshot {
-    return {
-      maxImport: Array.from(this.maxImport), maxImportTime: Array.from(this.maxImportTime, (t) => (t === t ? t : -1)),
-      maxExport: this.maxExport, maxExportTime: this.maxExportTime === this.maxExportTime ? this.maxExportTime : -1,
-      currentImport: this.currentImport, currentExport: this.currentExport,
-    };
+  /**
+   * The maximum demands with capture times (changes at most once a period; billing resets it).
+   * Flat numbers: [version, A+ max x5, A+ time x5 (-1 none), A- max, A- time].
+   */
+  snapshotMax(): number[] {
+    const out = [DEMAND_FORMAT];
+    for (let i = 0; i <= RATE_COUNT; i++) out.push(this.maxImport[i]);
+    for (let i = 0; i <= RATE_COUNT; i++) out.push(timeOrNone(this.maxImportTime[i]));
+    out.push(this.maxExport, timeOrNone(this.maxExportTime));
+    return out;
   }
 
-  restore(s: DemandSnapshot): void {
-    if (s.maxImport.length !== RATE_COUNT + 1 || s.maxImportTime.length !== RATE_COUNT + 1) throw new RangeError("demand snapshot: wrong number of rates");
-    for (let i = 0; i <= RATE_COUNT; i++) {
-      this.maxImport[i] = s.maxImport[i];
-      this.maxImportTime[i] = s.maxImportTime[i] < 0 ? NaN : s.maxImportTime[i];
+  /** Restores the maximum demands; throws RangeError on a record of another format or with bad values. */
+  restoreMax(s: readonly number[]): void {
+    const n = RATE_COUNT + 1;
+    if (!Array.isArray(s) || s.length !== 2 * n + 3 || s[0] !== DEMAND_FORMAT) throw new RangeError("demand maxima: not a version-1 record");
+    for (let i = 1; i < s.length; i++) {
+      const v = s[i];
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < -1) throw new RangeError(`demand maxima: value ${i} is ${String(v)}`);
     }
-    this.maxExport = s.maxExport;
-    this.maxExportTime = s.maxExportTime < 0 ? NaN : s.maxExportTime;
-    this.currentImport = s.currentImport;
-    this.currentExport = s.currentExport;
+    for (let i = 0; i < n; i++) {
+      this.maxImport[i] = nonNegative(s[1 + i]);
+      this.maxImportTime[i] = s[1 + n + i] < 0 ? NaN : s[1 + n + i];
+    }
+    this.maxExport = nonNegative(s[1 + 2 * n]);
+    this.maxExportTime = s[2 + 2 * n] < 0 ? NaN : s[2 + 2 * n];
+  }
+
+  /**
+   * The period in progress: [version, periodS, subperiods, end of the sub-period (UTC ms, -1 none),
+   * its A+ and A- energy (mWh), ring head, then the closed sub-periods of the sliding window
+   * (A+ x subperiods, A- x subperiods)]. Changes every tick under load.
+   */
+  snapshotPeriod(): number[] {
+    const out = [DEMAND_FORMAT, this.periodS, this.subperiods, timeOrNone(this.subEndUtc), this.currentImport, this.currentExport, this.head];
+    for (let i = 0; i < this.subperiods; i++) out.push(this.importRing[i]);
+    for (let i = 0; i < this.subperiods; i++) out.push(this.exportRing[i]);
+    return out;
+  }
+
+  /**
+   * Brings back the period in progress at power up, `nowUtc` being the time now. A sub-period that
+   * ended during the outage is closed at its end with the energy it had (its demand counts, over
+   * the nominal period, with `rateAt` its end); the sub-periods the meter was off for count as
+   * empty; a new aligned sub-period starts now. A record for other demand settings (the
+   * configuration changed) cannot be mapped: it is refused (the maxima stay, the period restarts).
+   */
+  restorePeriod(s: readonly number[], nowUtc: number, rateAt: (utcMs: number) => number): void {
+    const sub = this.subperiods;
+    if (!Array.isArray(s) || s[0] !== DEMAND_FORMAT || s.length !== 7 + 2 * sub) throw new RangeError("demand period: not a version-1 record for these settings");
+    if (s[1] !== this.periodS || s[2] !== sub) throw new RangeError(`demand period: stored for ${s[1]} s / ${s[2]} sub-periods, configured ${this.periodS} s / ${sub}`);
+    for (let i = 3; i < s.length; i++) {
+      const v = s[i];
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < (i === 3 ? -1 : 0)) throw new RangeError(`demand period: value ${i} is ${String(v)}`);
+    }
+    if (s[6] >= sub) throw new RangeError(`demand period: ring head ${s[6]} >= ${sub}`);
+    this.currentImport = s[4];
+    this.currentExport = s[5];
+    this.head = s[6];
+    this.importRingSum = 0;
+    this.exportRingSum = 0;
+    for (let i = 0; i < sub; i++) {
+      this.importRing[i] = s[7 + i];
+      this.exportRing[i] = s[7 + sub + i];
+      this.importRingSum += this.importRing[i];
+      this.exportRingSum += this.exportRing[i];
+    }
+    const end = s[3];
+    if (end < 0 || !Number.isFinite(nowUtc)) {
+      this.start(nowUtc);
+      return;
+    }
+    if (nowUtc < end && end - nowUtc <= this.subMs) {
+      // Back within the same sub-period: it continues.
+      this.subEndUtc = end;
+      return;
+    }
+    if (nowUtc >= end) {
+      this.closeSubperiod(end, rateAt(end));
+      // Sub-periods without supply were empty; after a whole window nothing is left to slide.
+      let at = end + this.subMs;
+      for (let k = 1; k < sub && at <= nowUtc; k++, at += this.subMs) this.closeSubperiod(at, rateAt(at));
+      if (at <= nowUtc) this.clearWindow();
+    } else {
+      // The clock went back past the stored period: its energy stays in the window, as after a set.
+      this.closeSubperiod(nowUtc, rateAt(nowUtc));
+    }
+    this.start(nowUtc);
+  }
+
+  /** Forgets the sliding window (the sub-periods and their sums), not the maxima. */
+  private clearWindow(): void {
+    this.importRing.fill(0);
+    this.exportRing.fill(0);
+    this.importRingSum = 0;
+    this.exportRingSum = 0;
+    this.currentImport = 0;
+    this.currentExport = 0;
   }
 
   private closeSubperiod(atUtc: number, rate: number): void {
@@ -153,12 +232,14 @@ export class DemandMeter {
   }
 }
 
-/** Max demands (mW) with capture times (UTC ms, -1 = none) and the energy of the open sub-period. */
-export interface DemandSnapshot {
-  maxImport: number[];
-  maxImportTime: number[];
-  maxExport: number;
-  maxExportTime: number;
-  currentImport: number;
-  currentExport: number;
+/** Format of the demand records (snapshotMax, snapshotPeriod). */
+const DEMAND_FORMAT = 1;
+
+function timeOrNone(t: number): number {
+  return t === t ? t : -1;
+}
+
+function nonNegative(v: number): number {
+  if (v < 0) throw new RangeError(`demand: ${v} is negative`);
+  return v;
 }

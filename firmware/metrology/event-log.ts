@@ -106,12 +106,24 @@ export class EventLogs {
   readonly communication = new EventLog("communication");
   /** Alarm register 1 (bit set = alarm active until the head end clears it). */
   alarmRegister = 0;
-  /** Alarm filter 1: bits set here are reported (pushed). Default: all. */
-  alarmFilter = 0xffffffff;
+  private filter = 0xffffffff;
+  /** Called after the alarm register or the alarm filter changed (the meter saves them then). */
+  onAlarmStateChange: (() => void) | null = null;
   /** Called after an alarm bit that passes the filter becomes set (alarm push hooks in here). */
   onAlarm: ((bit: number) => void) | null = null;
 
   constructor(private readonly nowUtcMs: () => number) {}
+
+  /** Alarm filter 1: bits set here are reported (pushed). Default: all. */
+  get alarmFilter(): number {
+    return this.filter;
+  }
+
+  set alarmFilter(mask: number) {
+    if (mask === this.filter) return;
+    this.filter = mask;
+    this.onAlarmStateChange?.();
+  }
 
   record(log: EventLogName, code: number): void {
     this[log].append(this.nowUtcMs(), code);
@@ -128,10 +140,12 @@ export class EventLogs {
 
   /** The head end clears alarm bits by writing the register (bits set in `mask` are cleared). */
   clearAlarms(mask: number): void {
+    const before = this.alarmRegister;
     for (let bit = 0; bit < 32; bit++) {
       const m = 2 ** bit;
       if (Math.floor(mask / m) % 2 === 1 && this.isAlarmSet(bit)) this.alarmRegister -= m;
     }
+    if (this.alarmRegister !== before) this.onAlarmStateChange?.();
   }
 
   raiseAlarm(bit: number): void {
@@ -140,6 +154,17 @@ export class EventLogs {
     if (wasSet) return;
     this.alarmRegister += mask;
     if (Math.floor(this.alarmFilter / mask) % 2 === 1) this.onAlarm?.(bit);
+    this.onAlarmStateChange?.();
+  }
+
+  /**
+   * Brings back the stored alarm register and filter at power up. Alarms raised since the boot
+   * (e.g. an NV memory error found by the restore) are kept: the register is the union.
+   */
+  restoreAlarms(register: number, filter: number): void {
+    for (const v of [register, filter]) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`alarm state: ${v} is not a 32-bit mask`);
+    for (let bit = 0; bit < 32; bit++) if (Math.floor(register / 2 ** bit) % 2 === 1 && !this.isAlarmSet(bit)) this.alarmRegister += 2 ** bit;
+    this.filter = filter;
   }
 
   all(): EventLog[] {

@@ -62,6 +62,8 @@ export interface LimiterResult {
 
 export interface LimiterSnapshot {
   config: LimiterConfig;
+  /** The confirmed over-threshold condition (a tripped limiter still knows it after a power cut). */
+  over?: boolean;
 }
 
 export class Limiter {
@@ -75,6 +77,8 @@ export class Limiter {
   /** Last value read (attribute 2's value), in the monitored register's units. */
   lastValue = 0;
   private wasConnected = true;
+  /** Called after a settings change and after `over` changed (the meter saves the limiter then). */
+  onChange: (() => void) | null = null;
 
   constructor(
     private readonly lookup: (obis: string) => RegisterDescriptor | undefined,
@@ -121,11 +125,12 @@ export class Limiter {
       (changes.thresholdEmergency !== undefined && changes.thresholdEmergency !== this.config.thresholdEmergency);
     this.apply(changes);
     if (thresholdChanged) this.events.record("disconnector", DISCONNECTOR_EVENT.limiterThresholdChanged);
+    this.onChange?.();
     return check;
   }
 
   snapshot(): LimiterSnapshot {
-    return { config: cloneConfig(this.config) };
+    return { config: cloneConfig(this.config), over: this.over };
   }
 
   /** Brings back stored settings (no event 67: nothing changed from the head end's view). */
@@ -133,7 +138,11 @@ export class Limiter {
     if (!snapshot || typeof snapshot.config !== "object" || snapshot.config === null) return refused("invalid-value", "config");
     const check = validateLimiterChanges(snapshot.config, this.lookup);
     if (!check.ok) return check;
+    if (snapshot.over !== undefined && typeof snapshot.over !== "boolean") return refused("invalid-value", "over");
     this.apply(snapshot.config);
+    if (snapshot.over !== undefined) this.over = snapshot.over;
+    this.pendingSinceMs = -1;
+    this.wasConnected = this.disconnector.controlState === 1;
     return check;
   }
 
@@ -172,6 +181,7 @@ export class Limiter {
     if (now - this.pendingSinceMs < neededMs) return;
     this.pendingSinceMs = -1;
     this.over = isOver;
+    this.onChange?.();
     if (isOver) {
       this.events.record("disconnector", DISCONNECTOR_EVENT.limiterThresholdExceeded);
       this.disconnector.localDisconnect();

@@ -41,6 +41,8 @@ export class PowerFailures {
   /** Long-failure threshold, s (0.0.96.7.19.255). */
   longThresholdS: number;
   readonly log: ProfileBuffer;
+  /** Called after the long-failure threshold changed (the meter saves it then). */
+  onSettingsChange: (() => void) | null = null;
   /** Called after each recorded failure (the profiles mark their interval "power down"). */
   onRecorded: ((startUtcMs: number, durationMs: number) => void) | null = null;
   private readonly row = new Float64Array(2);
@@ -53,6 +55,7 @@ export class PowerFailures {
   setLongThreshold(seconds: number): void {
     if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`long power failure threshold must be a non-negative integer of seconds, got ${seconds}`);
     this.longThresholdS = seconds;
+    this.onSettingsChange?.();
   }
 
   recordPowerFailure(startUtcMs: number, durationMs: number): void {
@@ -71,7 +74,13 @@ export class PowerFailures {
     return { count: this.count, longCount: this.longCount, lastDurationMs: this.lastDurationMs, totalDurationMs: this.totalDurationMs, longThresholdS: this.longThresholdS };
   }
 
+  /** Restores the counters and the threshold (throws RangeError on a record with bad values; nothing changes then). */
   restore(s: PowerFailureState): void {
+    if (typeof s !== "object" || s === null) throw new RangeError("power failure state: not an object");
+    for (const k of ["count", "longCount", "lastDurationMs", "totalDurationMs", "longThresholdS"] as const) {
+      if (!Number.isSafeInteger(s[k]) || s[k] < 0) throw new RangeError(`power failure state: ${k} is ${String(s[k])}`);
+    }
+    if (s.longCount > s.count) throw new RangeError("power failure state: more long failures than failures");
     this.count = s.count;
     this.longCount = s.longCount;
     this.lastDurationMs = s.lastDurationMs;

@@ -59,6 +59,9 @@ export class PowerQuality {
   frequencyLastExtremeMilliHz = 0;
   readonly frequency = new Sustained();
 
+  /** Called after a threshold changed (the meter saves the thresholds then). */
+  onSettingsChange: (() => void) | null = null;
+
   /** The event in progress (VOLTAGE_BAND; normal = none). */
   activeBand = NORMAL;
   private activeSinceMono = 0;
@@ -93,6 +96,7 @@ export class PowerQuality {
     this.sagLevelMilliV = sagMilliV;
     this.swellLevelMilliV = swellMilliV;
     this.missingLevelMilliV = missingMilliV;
+    this.onSettingsChange?.();
   }
 
   /** Time thresholds (DLMS 1.0.12.43 / .44 / .45), seconds. */
@@ -101,6 +105,26 @@ export class PowerQuality {
     this.timeThresholdMs[SAG] = sagS * 1000;
     this.timeThresholdMs[SWELL] = swellS * 1000;
     this.timeThresholdMs[MISSING] = missingS * 1000;
+    this.onSettingsChange?.();
+  }
+
+  /** The thresholds as [sag, swell, missing (mV), sag, swell, missing time (s)]. */
+  thresholds(): number[] {
+    const t = this.timeThresholdMs;
+    return [this.sagLevelMilliV, this.swellLevelMilliV, this.missingLevelMilliV, t[SAG] / 1000, t[SWELL] / 1000, t[MISSING] / 1000];
+  }
+
+  /** Restores thresholds from `thresholds()` (throws RangeError on bad values, through the setters' checks). */
+  restoreThresholds(t: readonly number[]): void {
+    if (!Array.isArray(t) || t.length !== 6) throw new RangeError("power quality thresholds: need 6 numbers");
+    const notify = this.onSettingsChange;
+    this.onSettingsChange = null;
+    try {
+      this.setLevels(t[0], t[1], t[2]);
+      this.setTimeThresholds(t[3], t[4], t[5]);
+    } finally {
+      this.onSettingsChange = notify;
+    }
   }
 
   band(voltageMilliV: number): number {
@@ -168,6 +192,14 @@ export class PowerQuality {
 
   /** Restores the counters; an event in progress at the reset is not resumed (the voltage is re-judged). */
   restore(s: PowerQualityState): void {
+    if (typeof s !== "object" || s === null) throw new RangeError("power quality state: not an object");
+    for (const k of ["counts", "lastDurationMs", "totalDurationMs", "lastMagnitudeMilliV"] as const) {
+      const a = s[k];
+      if (!(a instanceof Float64Array) || a.length !== 4 || !a.every((v) => Number.isFinite(v) && v >= 0)) throw new RangeError(`power quality state: ${k} is not 4 numbers >= 0`);
+    }
+    for (const k of ["frequencyCount", "frequencyLastDurationMs", "frequencyTotalDurationMs", "frequencyLastExtremeMilliHz"] as const) {
+      if (!Number.isFinite(s[k]) || s[k] < 0) throw new RangeError(`power quality state: ${k} is ${String(s[k])}`);
+    }
     this.counts.set(s.counts);
     this.lastDurationMs.set(s.lastDurationMs);
     this.totalDurationMs.set(s.totalDurationMs);

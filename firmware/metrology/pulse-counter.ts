@@ -43,7 +43,11 @@ export class PulseCounter {
     return { pulses: this.pulses, captureUtcMs: this.captureUtcMs };
   }
 
+  /** Restores a snapshot (throws RangeError on bad values; nothing changes then). */
   restore(state: PulseCounterState): void {
+    if (typeof state !== "object" || state === null || !Number.isSafeInteger(state.pulses) || state.pulses < 0 || !Number.isSafeInteger(state.captureUtcMs) || state.captureUtcMs < 0) {
+      throw new RangeError(`${this.obis}: pulse counter state is not whole`);
+    }
     this.pulses = state.pulses;
     this.captureUtcMs = state.captureUtcMs;
   }

@@ -54,6 +54,8 @@ export interface TamperState {
 export class TamperDetector {
   /** Latched display flag: set by every tamper, cleared only by `clearTamperFlag()`. */
   tamperFlag = false;
+  /** Called when the latched flag changes (the meter saves it at once: evidence of fraud must not wait). */
+  onFlagChange: (() => void) | null = null;
   /** Tamper starts seen since manufacture (diagnostics, report). */
   tamperEvents = 0;
   terminalCoverOpen = false;
@@ -154,7 +156,9 @@ export class TamperDetector {
   }
 
   clearTamperFlag(): void {
+    if (!this.tamperFlag) return;
     this.tamperFlag = false;
+    this.onFlagChange?.();
   }
 
   snapshot(): TamperState {
@@ -169,6 +173,7 @@ export class TamperDetector {
    * against the saved state (a cover lifted while the meter was off) is logged at `utcMs`.
    */
   restore(state: TamperState, utcMs: number): void {
+    checkTamperState(state);
     const f = EVENT.fraud;
     if (state.terminalCoverOpen !== this.terminalCoverOpen) this.edge(this.terminalCoverOpen, utcMs, f.terminalCoverRemoved, f.terminalCoverClosed);
     if (state.meterCoverOpen !== this.meterCoverOpen) this.edge(this.meterCoverOpen, utcMs, f.meterCoverRemoved, f.meterCoverClosed);
@@ -192,7 +197,19 @@ export class TamperDetector {
   private raise(utcMs: number, code: number): void {
     this.events.recordAt("fraud", utcMs, code);
     this.events.raiseAlarm(ALARM.fraudAttempt);
+    const was = this.tamperFlag;
     this.tamperFlag = true;
     this.tamperEvents++;
+    if (!was) this.onFlagChange?.();
   }
+}
+
+/** Throws RangeError unless `s` is a whole tamper snapshot. */
+function checkTamperState(s: TamperState): void {
+  if (typeof s !== "object" || s === null) throw new RangeError("tamper state: not an object");
+  for (const k of ["tamperFlag", "terminalCoverOpen", "meterCoverOpen", "magnetPresent", "reverseActive", "mismatchActive"] as const) {
+    if (typeof s[k] !== "boolean") throw new RangeError(`tamper state: ${k} is ${String(s[k])}`);
+  }
+  if (!Number.isSafeInteger(s.tamperEvents) || s.tamperEvents < 0) throw new RangeError(`tamper state: tamperEvents is ${String(s.tamperEvents)}`);
+  if (s.meteringLine !== METERING_LINE.phase && s.meteringLine !== METERING_LINE.neutral) throw new RangeError(`tamper state: metering line ${String(s.meteringLine)}`);
 }

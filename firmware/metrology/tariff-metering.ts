@@ -3,6 +3,7 @@ import type { MeterClock } from "./clock";
 import { DEFAULT_DEMAND, DemandMeter, type DemandSettings } from "./demand";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
 import type { EventLogs } from "./event-log";
+import type { ProfileBufferFactory } from "./profiles";
 import type { RegisterDescriptor } from "./register-table";
 import { type CalendarDefinition, TariffCalendar } from "./tou";
 
@@ -10,6 +11,8 @@ export interface TariffMeteringOptions {
   calendar?: CalendarDefinition;
   demand?: DemandSettings;
   billingSchedule?: ExecutionTime[];
+  /** Supplies the billing profile's buffer (the meter's flash store); default: a RAM ring. */
+  createBuffer?: ProfileBufferFactory;
 }
 
 /**
@@ -27,7 +30,7 @@ export class TariffMetering {
   constructor(readonly clock: MeterClock, readonly energy: EnergyRegisters, events: EventLogs, options: TariffMeteringOptions = {}) {
     this.tou = new TariffCalendar(clock, events, options.calendar);
     this.demand = new DemandMeter(options.demand ?? DEFAULT_DEMAND, () => clock.standardOffsetMinutes);
-    this.billing = new Billing(clock, energy, this.demand, options.billingSchedule);
+    this.billing = new Billing(clock, energy, this.demand, options.billingSchedule, undefined, options.createBuffer);
     this.prevUtc = clock.nowUtcMs();
     this.demand.start(this.prevUtc);
     clock.onTimeChange((oldUtc, newUtc) => this.onTimeChange(oldUtc, newUtc));

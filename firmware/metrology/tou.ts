@@ -62,6 +62,14 @@ export interface SpecialDay {
   dayId: number;
 }
 
+/** Entries the special days table holds (a bound keeps its flash record within one sector). */
+export const MAX_SPECIAL_DAYS = 128;
+/** Longest calendar, week and season name (characters 0..255, like the DLMS octet strings). */
+export const MAX_CALENDAR_NAME = 32;
+
+/** Which part of the tariff programme changed (TariffCalendar.onChange). */
+export type CalendarPart = "active" | "passive" | "special";
+
 /** Standard events of the tariff calendar. */
 export const TOU_EVENT = { activated: 9, passiveProgrammed: 19 } as const;
 
@@ -87,7 +95,7 @@ export function validateCalendar(c: CalendarDefinition): CalendarDefinition {
     throw new RangeError(`calendar "${c?.name}": ${msg}`);
   };
   if (typeof c !== "object" || c === null) fail("must be an object");
-  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > 32) fail("name must be 1..32 characters");
+  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > MAX_CALENDAR_NAME || !isLatin1(c.name)) fail(`name must be 1..${MAX_CALENDAR_NAME} characters 0..255`);
   if (!Array.isArray(c.days) || c.days.length === 0 || c.days.length > 32) fail("needs 1..32 day profiles");
   if (!Array.isArray(c.weeks) || c.weeks.length === 0 || c.weeks.length > 16) fail("needs 1..16 week profiles");
   if (!Array.isArray(c.seasons) || c.seasons.length === 0 || c.seasons.length > 16) fail("needs 1..16 season profiles");
@@ -109,6 +117,7 @@ export function validateCalendar(c: CalendarDefinition): CalendarDefinition {
   const weekNames = new Set<string>();
   const weeks = c.weeks.map((w) => {
     if (typeof w.name !== "string" || w.name.length === 0) fail("week profile without a name");
+    if (w.name.length > MAX_CALENDAR_NAME || !isLatin1(w.name)) fail(`week "${w.name}": name must be 1..${MAX_CALENDAR_NAME} characters 0..255`);
     if (weekNames.has(w.name)) fail(`week "${w.name}" defined twice`);
     weekNames.add(w.name);
     if (!Array.isArray(w.days) || w.days.length !== 7) fail(`week "${w.name}" needs 7 day_ids (Monday..Sunday)`);
@@ -118,6 +127,7 @@ export function validateCalendar(c: CalendarDefinition): CalendarDefinition {
   const seasonNames = new Set<string>();
   const seasons = c.seasons.map((s) => {
     if (typeof s.name !== "string" || s.name.length === 0) fail("season profile without a name");
+    if (s.name.length > MAX_CALENDAR_NAME || !isLatin1(s.name)) fail(`season "${s.name}": name must be 1..${MAX_CALENDAR_NAME} characters 0..255`);
     if (seasonNames.has(s.name)) fail(`season "${s.name}" defined twice`);
     seasonNames.add(s.name);
     if (!weekNames.has(s.week)) fail(`season "${s.name}" refers to unknown week "${s.week}"`);
@@ -132,7 +142,12 @@ export function validateCalendar(c: CalendarDefinition): CalendarDefinition {
   return { name: c.name, seasons, weeks, days };
 }
 
-function validateSpecialDay(s: SpecialDay): SpecialDay {
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+export function validateSpecialDay(s: SpecialDay): SpecialDay {
   const fail = (msg: string): never => {
     throw new RangeError(`special day ${s?.index}: ${msg}`);
   };
@@ -224,6 +239,8 @@ export class TariffCalendar {
 
   /** The tariff in force (currently active tariff, 0.0.96.14.0.255). */
   rate = 1;
+  /** Called after the active or passive calendar or the special days changed (the meter saves them then). */
+  onChange: ((part: CalendarPart) => void) | null = null;
   /** UTC ms at or after which the tariff must be evaluated again. */
   private nextCheckUtc = -Infinity;
   /** Outputs of the last `advance`: the tick's energy split. */
@@ -264,6 +281,7 @@ export class TariffCalendar {
     this.activationUtc = activationUtc;
     this.events.record("standard", TOU_EVENT.passiveProgrammed);
     this.invalidate(this.clock.nowUtcMs());
+    this.onChange?.("passive");
   }
 
   /** Class 20 method activate_passive_calendar: the passive calendar becomes active (event 9). */
@@ -272,13 +290,44 @@ export class TariffCalendar {
     this.activationUtc = null;
     this.events.record("standard", TOU_EVENT.activated);
     this.invalidate(this.clock.nowUtcMs());
+    this.activated();
+  }
+
+  /** Brings back stored calendars and special days at power up (no events: nothing changed). */
+  restoreActive(calendar: CalendarDefinition): void {
+    this.active = new CompiledCalendar(validateCalendar(calendar));
+    this.nextCheckUtc = -Infinity;
+  }
+
+  restorePassive(calendar: CalendarDefinition, activationUtc: number | null): void {
+    if (activationUtc !== null && !Number.isFinite(activationUtc)) throw new RangeError("activation time must be a finite UTC ms or null");
+    this.passiveDefinition = validateCalendar(calendar);
+    this.activationUtc = activationUtc;
+    this.nextCheckUtc = -Infinity;
+  }
+
+  restoreSpecialDays(entries: readonly SpecialDay[]): void {
+    if (entries.length > MAX_SPECIAL_DAYS) throw new RangeError(`special days table holds at most ${MAX_SPECIAL_DAYS} entries`);
+    const list = entries.map(validateSpecialDay).sort((a, b) => a.index - b.index);
+    for (let i = 1; i < list.length; i++) if (list[i].index === list[i - 1].index) throw new RangeError(`special day index ${list[i].index} twice`);
+    this.special = list;
+    this.compileSpecialDays();
+  }
+
+  /** The active calendar changed: saved first, then the passive one (its activation time is spent). */
+  private activated(): void {
+    this.onChange?.("active");
+    this.onChange?.("passive");
   }
 
   /** Class 11 insert: replaces an entry with the same index. */
   insertSpecialDay(entry: SpecialDay): void {
     const e = validateSpecialDay(entry);
-    this.special = this.special.filter((s) => s.index !== e.index).concat(e).sort((a, b) => a.index - b.index);
+    const others = this.special.filter((s) => s.index !== e.index);
+    if (others.length >= MAX_SPECIAL_DAYS) throw new RangeError(`special days table is full (${MAX_SPECIAL_DAYS} entries)`);
+    this.special = others.concat(e).sort((a, b) => a.index - b.index);
     this.compileSpecialDays();
+    this.onChange?.("special");
   }
 
   /** Class 11 delete; returns false when no entry had that index. */
@@ -286,7 +335,9 @@ export class TariffCalendar {
     const before = this.special.length;
     this.special = this.special.filter((s) => s.index !== index);
     this.compileSpecialDays();
-    return this.special.length !== before;
+    const deleted = this.special.length !== before;
+    if (deleted) this.onChange?.("special");
+    return deleted;
   }
 
   /** Forces a re-evaluation at `utcMs` (the next tick splits its energy there). */
@@ -336,6 +387,7 @@ export class TariffCalendar {
       this.active = new CompiledCalendar(this.passiveDefinition);
       this.activationUtc = null;
       this.events.record("standard", TOU_EVENT.activated);
+      this.activated();
     }
     const cal = this.active;
     const local = this.clock.localMs(utcMs);

@@ -19,13 +19,18 @@ import "../features";
 export async function bench(): Promise<string[]> {
   const scenarioJson = readFileSync(DEFAULT_SCENARIO, "utf8");
   const wear = simulateWear(parseScenario(JSON.parse(scenarioJson)), 365);
+  const kib = (w: { sectors: number; sectorSize: number }) => (w.sectors * w.sectorSize) / 1024;
+  const j = wear.journal;
+  const pr = wear.profiles;
   const lines = [
-    `flash partition: ${wear.sectors} sectors x ${wear.sectorSize} bytes (${(wear.sectors * wear.sectorSize) / 1024} KiB); one simulated year at default settings`,
-    `  bytes programmed per day: ${Math.round(wear.bytesPerDay)} (periodic records ${wear.periodicRecordBytes} bytes per save)`,
-    `  erases per sector after a year: min ${wear.eraseMin}, mean ${wear.eraseMean.toFixed(0)}, max ${wear.eraseMax} (max/min ${(wear.eraseMax / Math.max(1, wear.eraseMin)).toFixed(2)})`,
+    `flash: journal partition "${j.label}" ${j.sectors} x ${j.sectorSize} bytes (${kib(j)} KiB, states and event logs)` +
+      (pr ? `, profiles partition "${pr.label}" ${pr.sectors} x ${pr.sectorSize} bytes (${kib(pr)} KiB); one simulated year at default settings` : ""),
+    `  bytes programmed per day: ${Math.round(wear.bytesPerDay)} (journal ${Math.round(wear.journalBytesPerDay)}); periodic records as last written ${wear.periodicRecordBytes} bytes (unchanged ones are not rewritten)`,
+    `  journal erases per sector after a year: min ${j.eraseMin}, mean ${j.eraseMean.toFixed(0)}, max ${j.eraseMax} (max/min ${(j.eraseMax / Math.max(1, j.eraseMin)).toFixed(2)}); event sectors moved by wear levelling: ${wear.eventSectorsReclaimed}`,
+    pr ? `  profiles erases per sector after a year: max ${pr.eraseMax} (lifetime ${pr.lifetimeYears.toFixed(0)} years)` : "  profiles share the journal partition",
     `  projected flash lifetime at 100,000 cycles per sector: ${wear.lifetimeYears.toFixed(0)} years (goal >= 20)`,
-    `  load profile rows held: ${wear.loadProfileRows}`,
-    `journal RAM (tables, scan buffer, CRC table, index): ~${wear.ramBytes} bytes`,
+    `  rows held: load profile ${wear.loadProfileRows}, daily ${wear.dailyProfileRows}, billing ${wear.billingRows}`,
+    `journal RAM (tables, shared scan buffer, CRC table, index, last records): ~${wear.ramBytes} bytes`,
     `emergency save (Node run): ${wear.emergencySave.flashBytes} flash bytes in ${wear.emergencySave.records} records, ${wear.emergencySave.erases} erases`,
   ];
   const worker = new XsWorker();

@@ -64,6 +64,20 @@ export class CompactingChain {
     if (this.room < bytes) this.rotate();
   }
 
+  /**
+   * Reclaims the oldest sector now (static wear levelling: a chain that keeps a little-worn sector
+   * for long gives it back to the rotation). Its live records go to the head; nothing is lost.
+   */
+  reclaimOldestNow(): void {
+    if (this.sectors.length < 2 || this.compacting) return;
+    this.compacting = true;
+    try {
+      this.reclaimOldest();
+    } finally {
+      this.compacting = false;
+    }
+  }
+
   private rotate(): void {
     const s = this.journal.allocate(this.owner, 0, false);
     this.sectors.push(s);

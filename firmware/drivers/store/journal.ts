@@ -100,7 +100,8 @@ export class FlashJournal {
   private readonly zeros = new Uint8Array(4);
   private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
 
-  constructor(readonly flash: Flash) {
+  /** `scanBuffer`: a sector-sized buffer to share with another journal on the same chip (scans never interleave). */
+  constructor(readonly flash: Flash, scanBuffer?: Uint8Array) {
     this.sectorSize = flash.sectorSize;
     this.sectorCount = flash.sectorCount;
     if (this.sectorSize < 256 || this.sectorSize > 65536) throw new RangeError(`journal needs 256..65536-byte sectors, got ${this.sectorSize}`);
@@ -109,7 +110,7 @@ export class FlashJournal {
     this.sectorSeq = new Uint32Array(this.sectorCount);
     this.eraseCount = new Uint32Array(this.sectorCount);
     this.firstSeq = new Float64Array(this.sectorCount);
-    this.buf = new Uint8Array(this.sectorSize);
+    this.buf = scanBuffer && scanBuffer.length === this.sectorSize ? scanBuffer : new Uint8Array(this.sectorSize);
   }
 
   /** Bytes of the scan buffer and tables (the journal's fixed RAM, besides the chains' own). */

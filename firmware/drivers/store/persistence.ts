@@ -3,7 +3,7 @@ import { ALARM, type EventLog, type EventLogName, type EventLogs } from "../../m
 import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../../metrology/profile-buffer";
 import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
-import { FlashJournal, OWNER_EVENTS, OWNER_STATE, readU32, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, readU32, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
 import { decodeValue, encodeValue } from "./value-codec";
 
@@ -84,6 +84,11 @@ export interface RestoreReport {
   fromOlder: string[];
   /** The outage ended by this power up, if the journal knew the meter ran before. */
   outage: { startUtcMs: number; durationMs: number; finalSave: boolean } | null;
+  /**
+   * The last sign of life before the outage (UTC ms of the newest power stamp), null if none.
+   * A wall clock behind it at power up has lost its time (no RTC or a dead backup battery).
+   */
+  lastAliveUtcMs: number | null;
 }
 
 export interface EmergencySaveCost {
@@ -102,6 +107,8 @@ interface Entry {
   defaults?(): void;
   restoredFrom: RestoreSource;
   lastSize: number;
+  /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
+  last: Uint8Array | null;
 }
 
 /** The two newest valid generations of one record type: sequence numbers and places. */
@@ -114,6 +121,8 @@ interface Generations {
 
 const EVENT_LOG_TYPES: Record<EventLogName, number> = { standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 };
 const EVENT_PAYLOAD_BYTES = 10;
+/** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
+const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 
 /**
@@ -126,10 +135,17 @@ const POWER_ID = "store.power";
 export class Persistence {
   readonly config: PersistenceConfig;
   readonly journal: FlashJournal | null;
+  /**
+   * The profiles' own partition (`board.profileFlash`), when the board has one: the journal
+   * partition then holds only the state and event journals (64 KiB on the ESP32).
+   */
+  readonly profileJournal: FlashJournal | null = null;
   readonly stateChain: CompactingChain | null = null;
   readonly eventChain: CompactingChain | null = null;
   /** Set by the meter: notified of the outage at power up (the power failure counters/log). */
   powerFailures: { recordPowerFailure(startUtcMs: number, durationMs: number): void } | null = null;
+  /** Set by the meter: called at power up once every state is back and the outage is logged. */
+  onPowerUp: ((report: RestoreReport) => void) | null = null;
   lastRestore: RestoreReport | null = null;
   lastEmergencySave: EmergencySaveCost | null = null;
   /** Count of periodic saves done (tests, bench). */
@@ -151,6 +167,7 @@ export class Persistence {
   private failing = false;
   private timer: TimerId | undefined;
   private profileSectorsLeft = 0;
+  private profileJournalSectorsLeft = 0;
 
   constructor(private readonly board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: () => void = () => {}) {
     this.config = { ...defaultPersistenceConfig(), ...config };
@@ -169,6 +186,14 @@ export class Persistence {
     const journal = new FlashJournal(flash);
     this.journal = journal;
     journal.mount();
+    if (board.profileFlash) {
+      // Same chip, same sector size: the scan buffer is shared (scans never interleave).
+      const profiles = new FlashJournal(board.profileFlash, board.profileFlash.sectorSize === journal.sectorSize ? journal.buf : undefined);
+      profiles.hotReserve = () => 0;
+      profiles.mount();
+      this.profileJournal = profiles;
+      this.profileJournalSectorsLeft = profiles.sectorCount;
+    }
     const usable = journal.sectorSize - SECTOR_HEADER_BYTES;
     let liveEventBytes = 0;
     for (const log of this.logs) liveEventBytes += log.capacity * recordSize(EVENT_PAYLOAD_BYTES);
@@ -222,6 +247,7 @@ export class Persistence {
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
       restoredFrom: "pending",
       lastSize: 0,
+      last: null,
     };
     this.entries.push(entry);
     if (this.restored) {
@@ -230,7 +256,7 @@ export class Persistence {
     }
     return {
       id: entry.id,
-      save: () => this.saveEntry(entry, true),
+      save: () => this.saveEntry(entry, true, true),
       get restoredFrom() {
         return entry.restoredFrom;
       },
@@ -272,15 +298,17 @@ export class Persistence {
 
   /** A profile buffer in flash (RAM ring without a partition). Capacity is cut to what the partition holds. */
   profile(obis: string, columns: readonly CaptureColumn[], capturePeriodS: number, capacity: number): ProfileBuffer {
-    const journal = this.journal;
+    const own = this.profileJournal !== null;
+    const journal = this.profileJournal ?? this.journal;
     if (!journal) return new CircularProfile(obis, columns, capturePeriodS, capacity);
     let owner = typeOf(`profile:${obis}`);
     if (owner === OWNER_STATE || owner === OWNER_EVENTS) owner ^= 0x100;
     if (this.profileOwners.has(owner)) throw new Error(`profile ${obis} is already in flash (or hashes like ${this.profileOwners.get(owner)})`);
+    const left = own ? this.profileJournalSectorsLeft : this.profileSectorsLeft;
     let rows = capacity;
     let need = FlashProfile.sectorsNeeded(journal.sectorSize, columns.length, rows);
-    if (need > this.profileSectorsLeft) {
-      rows = Math.max(0, (this.profileSectorsLeft - 1) * FlashProfile.rowsPerSector(journal.sectorSize, columns.length));
+    if (need > left) {
+      rows = Math.max(0, (left - 1) * FlashProfile.rowsPerSector(journal.sectorSize, columns.length));
       if (rows < 1) {
         this.board.log.error(`profile ${obis}: no flash left; kept in RAM with ${capacity} rows (lost at power cut)`);
         return new CircularProfile(obis, columns, capturePeriodS, capacity);
@@ -288,7 +316,8 @@ export class Persistence {
       this.board.log.warn(`profile ${obis}: partition holds ${rows} of ${capacity} rows`);
       need = FlashProfile.sectorsNeeded(journal.sectorSize, columns.length, rows);
     }
-    this.profileSectorsLeft -= need;
+    if (own) this.profileJournalSectorsLeft -= need;
+    else this.profileSectorsLeft -= need;
     this.profileOwners.set(owner, obis);
     return new FlashProfile(journal, owner, obis, columns, capturePeriodS, rows);
   }
@@ -301,13 +330,15 @@ export class Persistence {
   restore(): RestoreReport {
     if (this.lastRestore) return this.lastRestore;
     const journal = this.journal;
+    const profiles = this.profileJournal;
     const report: RestoreReport = {
       blank: journal ? journal.blank : true,
-      corruptRecords: journal ? journal.stats.corruptRecords : 0,
-      tornRecords: journal ? journal.stats.tornRecords : 0,
+      corruptRecords: (journal ? journal.stats.corruptRecords : 0) + (profiles ? profiles.stats.corruptRecords : 0),
+      tornRecords: (journal ? journal.stats.tornRecords : 0) + (profiles ? profiles.stats.tornRecords : 0),
       lost: [],
       fromOlder: [],
       outage: null,
+      lastAliveUtcMs: null,
     };
     this.restoreEventLogs();
     for (const entry of this.entries) {
@@ -316,11 +347,13 @@ export class Persistence {
     }
     this.restored = true;
     if (journal) {
-      if (report.corruptRecords > 0 || journal.stats.unreadableSectors > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
-      report.outage = this.logOutage();
+      const unreadable = journal.stats.unreadableSectors + (profiles ? profiles.stats.unreadableSectors : 0);
+      if (report.corruptRecords > 0 || unreadable > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
+      report.outage = this.logOutage(report);
+      this.onPowerUp?.(report);
       // Saved at once: the outage counters and the restored registers (a reset soon after must
       // not count this outage again or lose it).
-      for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false);
+      for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
       this.savePower(false);
       this.reserve();
     }
@@ -347,9 +380,10 @@ export class Persistence {
   /** Saves every periodic state (registers, demand, clock) and the alive stamp. */
   savePeriodic(): void {
     if (!this.journal || this.failing) return;
-    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false);
+    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
     this.savePower(false);
     this.reserve();
+    this.levelEventWear();
     this.periodicSaves++;
     this.onSaved?.();
   }
@@ -366,7 +400,7 @@ export class Persistence {
     const records = journal.stats.recordsWritten;
     const erases = journal.stats.erases;
     this.drain();
-    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false);
+    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
     this.savePower(true);
     this.failing = true;
     this.lastEmergencySave = { flashBytes: journal.stats.bytesWritten - bytes, records: journal.stats.recordsWritten - records, erases: journal.stats.erases - erases };
@@ -380,15 +414,27 @@ export class Persistence {
   /** The journal's RAM: fixed tables and buffers plus the index (estimate for the README). */
   ramBytes(): number {
     if (!this.journal) return 0;
-    return this.journal.ramBytes + 1024 /* CRC table */ + this.index.size * 40 + this.entries.length * 64;
+    const profiles = this.profileJournal;
+    // The profile partition shares the scan buffer; its tables are its own.
+    const profileTables = profiles ? profiles.ramBytes - (profiles.buf === this.journal.buf ? profiles.buf.length : 0) : 0;
+    let lastCopies = 0;
+    for (const e of this.entries) if (e.periodic && e.last) lastCopies += e.last.length;
+    return this.journal.ramBytes + profileTables + 1024 /* CRC table */ + this.index.size * 40 + this.entries.length * 64 + lastCopies;
   }
 
   // --- internals ---
 
-  private saveEntry(entry: Entry, reserve: boolean): void {
+  /**
+   * Writes one state. `force` false (periodic saves): a state whose encoding did not change since
+   * its last record is not written again (its two generations stay on flash), which keeps the
+   * journal's wear to what really changes.
+   */
+  private saveEntry(entry: Entry, reserve: boolean, force: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
     const bytes = entry.encode();
+    if (!force && sameBytes(entry.last, bytes)) return;
+    entry.last = bytes;
     const seq = this.nextSeq++;
     const loc = chain.append(entry.type, seq, bytes);
     this.noteGeneration(entry.type, seq, loc);
@@ -465,9 +511,14 @@ export class Persistence {
       try {
         entry.decode(bytes);
         entry.restoredFrom = gen === 0 ? "newest" : "older";
+        // The newest generation is on flash as restored: an unchanged periodic state needs no rewrite.
+        if (gen === 0) entry.last = bytes;
         return false;
       } catch (e) {
+        // A record that is whole but not acceptable (damaged meaning, another firmware's format):
+        // skipped like a corrupt one, never taken as zero.
         this.board.log.warn(`stored ${entry.id} (generation ${gen}) not accepted: ${(e as Error).message}`);
+        this.reportNvError(false);
       }
     }
     entry.defaults?.();
@@ -481,6 +532,22 @@ export class Persistence {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Static wear levelling: the event log chain keeps its sectors for weeks while the state journal
+   * rotates through the rest of the partition every hour or so. When the free sectors' erase
+   * count runs ahead of the event chain's oldest sector, that sector is compacted now (its live
+   * events are copied to the head) so the little-worn sector rejoins the rotation.
+   */
+  private levelEventWear(): void {
+    const chain = this.eventChain;
+    const j = this.journal;
+    if (!chain || !j || chain.sectors.length < 2) return;
+    const oldest = chain.sectors[0];
+    let freeMin = Infinity;
+    for (let s = 0; s < j.sectorCount; s++) if (j.owner[s] === FREE && j.eraseCount[s] < freeMin) freeMin = j.eraseCount[s];
+    if (freeMin !== Infinity && freeMin - j.eraseCount[oldest] > EVENT_WEAR_GAP) chain.reclaimOldestNow();
   }
 
   private nvErrorLogged = false;
@@ -529,7 +596,7 @@ export class Persistence {
     this.eventChain!.append(type, log.total - 1, this.eventPayload);
   }
 
-  private logOutage(): RestoreReport["outage"] {
+  private logOutage(report: RestoreReport): RestoreReport["outage"] {
     const g = this.index.get(this.powerType);
     let stamp: { t: number; f: number } | null = null;
     for (const loc of g ? [g.loc0, g.loc1] : []) {
@@ -546,6 +613,7 @@ export class Persistence {
       }
     }
     if (!stamp) return null;
+    report.lastAliveUtcMs = stamp.t;
     const now = this.board.clock.wallClockMs();
     const start = Math.min(stamp.t, now);
     const durationMs = now - start;
@@ -558,6 +626,12 @@ export class Persistence {
     this.board.log.info(`power up after ${Math.round(durationMs / 1000)} s without supply (${finalSave ? "final save done" : "no final save"})`);
     return { startUtcMs: start, durationMs, finalSave };
   }
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** 16-bit record type of a state id (never 0 or 0xFFFF). */

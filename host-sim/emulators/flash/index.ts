@@ -1,1 +1,2 @@
 export { FlashViolation, NorFlashEmulator, type PowerCutRecord } from "./emulator";
+export { FlashPartition } from "./partition";
