@@ -11,7 +11,7 @@ import { Disconnector } from "./metrology/disconnector";
 import { Limiter } from "./metrology/limiter";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "./drivers/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "./metrology/clock";
-import { EnergyRegisters } from "./metrology/energy-registers";
+import { EnergyRegisters, type EnergySnapshot } from "./metrology/energy-registers";
 import { EventLogs } from "./metrology/event-log";
 import { checkMonitoringConfig } from "./metrology/monitoring-config";
 import { monitoringRegisters, SUB_METER_OBIS } from "./metrology/monitoring-registers";
@@ -24,6 +24,7 @@ import type { Rational } from "./metrology/rational";
 import type { RegisterDescriptor } from "./metrology/register-table";
 import { TariffMetering } from "./metrology/tariff-metering";
 import { Persistence } from "./drivers/store/persistence";
+import { decodeValue } from "./drivers/store/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "./metrology/power-failures";
 import { registerMeterState } from "./meter-persistence";
 
@@ -81,7 +82,8 @@ export class Meter {
     // The emergency save at power fail drains the IC through one extra tick first.
     this.persistence = new Persistence(board, this.events, config.persistence, () => this.tick());
     const energy = this.energy;
-    this.persistence.register({ id: "energy", essential: true, save: "periodic", snapshot: () => energy.snapshot(), restore: (s) => energy.restore(s) });
+    // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
+    this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
     this.icSupervisor = new IcSupervisor(this.events, board.log);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });

@@ -16,18 +16,9 @@ import { parseScenario } from "../grid/scenario";
 import { buildReport } from "../report";
 import { Simulation } from "../simulation";
 import { Meter } from "../../firmware/meter";
+import { type AnyFunction, metered, PortExclusion, swapMeter, timeCalls } from "./metering";
 
 let currentHarness: XsHarness | undefined;
-
-declare const resetMeter: ((limit: number, index: number) => number) | undefined;
-declare const currentMeterLimit: (() => number) | undefined;
-
-const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
-
-/** Reads the meter and sets it to `next`; returns 0 outside XS. */
-function swapMeter(next: number): number {
-  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
-}
 
 export interface TickFigures {
   ticks: number;
@@ -71,23 +62,23 @@ interface Component {
   max: number;
 }
 
-type AnyFunction = (...args: unknown[]) => unknown;
-
 export class XsHarness {
   sim: Simulation | undefined;
   readonly tickCosts: number[] = [];
   readonly tickCalls: number[] = [];
-  emulatorCost = 0;
+  /** The port calls set aside (SPI, flash, LCD pins) and their calibrated wrapper overhead. */
+  readonly ports = new PortExclusion();
   emulatorTotal = 0;
-  /** Wrapped port calls so far (each one's overhead is subtracted). */
-  excludedCalls = 0;
-  /** Computrons per wrapped port call, from calibrate(); 0 until then (and in Node). */
-  overhead = 0;
   private profiledOwn = 0;
   private profiledLeak = 0;
   private readonly components = new Map<string, Component>();
   /** Profiled component calls so far. */
   profiledCalls = 0;
+
+  /** Computrons per wrapped port call (calibrated at boot; 0 in Node). */
+  get overhead(): number {
+    return this.ports.overhead;
+  }
 
   boot(scenarioJson: string): void {
     this.calibrate();
@@ -102,46 +93,20 @@ export class XsHarness {
    */
   calibrate(n = 2000): number {
     if (!metered) return 0;
+    this.ports.calibrate(n);
     const buffer = new Uint8Array(4);
     const direct = { transfer(b?: unknown): unknown { return b; } };
-    const wrapped = { transfer(b?: unknown): unknown { return b; } };
-    this.exclude(wrapped as unknown as Record<string, AnyFunction>, "transfer");
-    const saved = { calls: this.excludedCalls, cost: this.emulatorCost };
-    const baseline = this.timeCalls(direct, buffer, n);
-    const withWrapper = this.timeCalls(wrapped, buffer, n);
-    this.excludedCalls = saved.calls;
-    this.emulatorCost = saved.cost;
-    this.overhead = Math.max(0, (withWrapper - baseline) / n);
+    const baseline = timeCalls(direct, buffer, n);
     // The component wrapper: what it adds inside the component's own count, and to its caller's.
     const profiled = { transfer(b?: unknown): unknown { return b; } };
     this.profile(profiled as unknown as Record<string, AnyFunction>, "transfer", "calibration");
-    const leak = this.timeCalls(profiled, buffer, n);
+    const leak = timeCalls(profiled, buffer, n);
     const c = this.components.get("calibration")!;
     this.profiledOwn = c.total / c.calls;
     this.profiledLeak = Math.max(0, (leak - baseline) / n);
     this.components.delete("calibration");
     this.profiledCalls = 0;
-    return this.overhead;
-  }
-
-  private timeCalls(target: { transfer(b?: unknown): unknown }, buffer: Uint8Array, n: number): number {
-    swapMeter(0);
-    for (let i = 0; i < n; i++) target.transfer(buffer);
-    const withLoop = swapMeter(0);
-    for (let i = 0; i < n; i++);
-    return withLoop - swapMeter(0);
-  }
-
-  /** Sets a port method's work aside (it stands for silicon: SPI peripheral, chip, flash, GPIO). */
-  exclude(target: Record<string, AnyFunction>, name: string): void {
-    const original = target[name].bind(target);
-    target[name] = (a?: unknown, b?: unknown, c?: unknown) => {
-      const firmwareSoFar = swapMeter(0);
-      const result = original(a, b, c);
-      this.emulatorCost += swapMeter(firmwareSoFar);
-      this.excludedCalls++;
-      return result;
-    };
+    return this.ports.overhead;
   }
 
   /** Wraps the meter tick and the chip emulator so that only firmware work is counted. */
@@ -153,16 +118,16 @@ export class XsHarness {
       prototype.tick = function (this: Meter) {
         const self = currentHarness;
         if (!self) return tick.call(this);
-        self.emulatorCost = 0;
-        const calls = self.excludedCalls;
+        self.ports.cost = 0;
+        const calls = self.ports.calls;
         const profiled = self.profiledCalls;
         swapMeter(0);
         tick.call(this);
         const cost = swapMeter(0);
         // A profiled component leaks its wrapper's epilogue into the tick: taken out here.
         self.tickCosts.push(cost - (self.profiledCalls - profiled) * self.profiledLeak);
-        self.tickCalls.push(self.excludedCalls - calls);
-        self.emulatorTotal += self.emulatorCost;
+        self.tickCalls.push(self.ports.calls - calls);
+        self.emulatorTotal += self.ports.cost;
       };
       prototype.__metered = true;
     }
@@ -172,9 +137,9 @@ export class XsHarness {
     // the flash port (the ESP32's SPI flash driver in ROM and the NOR chip: a profile capture or
     // an event writes there inside the tick) and the LCD pins (GPIO writes, the HT1621 beyond).
     const board = sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
-    for (const name of ["transfer", "write", "read", "flush"]) this.exclude(board.meteringSpi!, name);
-    if (board.flash) for (const name of ["read", "write", "eraseSector"]) this.exclude(board.flash, name);
-    for (const pin of ["lcdCs", "lcdWr", "lcdData"]) if (board[pin]) this.exclude(board[pin]!, "write");
+    for (const name of ["transfer", "write", "read", "flush"]) this.ports.exclude(board.meteringSpi!, name);
+    if (board.flash) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(board.flash, name);
+    for (const pin of ["lcdCs", "lcdWr", "lcdData"]) if (board[pin]) this.ports.exclude(board[pin]!, "write");
   }
 
   /** Runs `seconds` of virtual time; returns the tick figures for that span. */
@@ -224,12 +189,12 @@ export class XsHarness {
     const self = this;
     target[method] = function (this: unknown, ...args: unknown[]): unknown {
       const outer = swapMeter(0);
-      const excluded = self.excludedCalls;
+      const excluded = self.ports.calls;
       const profiled = self.profiledCalls;
       const result = original.apply(this, args);
       const own = swapMeter(0);
       const nestedProfiled = self.profiledCalls - profiled;
-      const cost = own - (self.excludedCalls - excluded) * self.overhead - nestedProfiled * self.profiledLeak - self.profiledOwn;
+      const cost = own - (self.ports.calls - excluded) * self.ports.overhead - nestedProfiled * self.profiledLeak - self.profiledOwn;
       self.profiledCalls++;
       component.calls++;
       component.total += cost;

@@ -8,16 +8,15 @@ import "../../features";
 import { parseScenario } from "../../grid/scenario";
 import { powerSupplyOf, restorePower, losePower } from "../../power";
 import { Simulation } from "../../simulation";
-
-declare const resetMeter: ((limit: number, index: number) => number) | undefined;
-declare const currentMeterLimit: (() => number) | undefined;
-const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
-function swapMeter(next: number): number {
-  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
-}
+import { type AnyFunction, PortExclusion, swapMeter } from "../../xs/metering";
 
 export interface StoreCost {
+  /** Firmware computrons, the calibrated cost of the port wrappers subtracted. */
   computrons: number;
+  /** As measured (wrappers included). */
+  rawComputrons: number;
+  /** Port calls set aside (IC SPI, flash). */
+  portCalls: number;
   /** Work of the emulated IC and flash, excluded above. */
   emulatorComputrons: number;
   flashBytes: number;
@@ -27,25 +26,19 @@ export interface StoreCost {
 
 export class StoreXsBench {
   sim!: Simulation;
-  private emulator = 0;
+  /** IC SPI and flash calls set aside, with their wrapper cost calibrated in this engine. */
+  readonly ports = new PortExclusion();
 
   boot(scenarioJson: string): void {
+    this.ports.calibrate();
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
-    this.exclude(this.sim.board.meteringSpi as unknown as Record<string, (...a: unknown[]) => unknown>, ["transfer", "write", "read", "flush"]);
-    this.exclude(powerSupplyOf(this.sim.board).flash as unknown as Record<string, (...a: unknown[]) => unknown>, ["read", "write", "eraseSector"]);
+    this.exclude(this.sim.board.meteringSpi as unknown as Record<string, AnyFunction>, ["transfer", "write", "read", "flush"]);
+    this.exclude(powerSupplyOf(this.sim.board).flash as unknown as Record<string, AnyFunction>, ["read", "write", "eraseSector"]);
     this.sim.runFor(7_200_000);
   }
 
-  private exclude(target: Record<string, (...a: unknown[]) => unknown>, names: string[]): void {
-    for (const name of names) {
-      const original = target[name].bind(target);
-      target[name] = (...args: unknown[]) => {
-        const firmwareSoFar = swapMeter(0);
-        const result = original(...args);
-        this.emulator += swapMeter(firmwareSoFar);
-        return result;
-      };
-    }
+  private exclude(target: Record<string, AnyFunction>, names: string[]): void {
+    for (const name of names) this.ports.exclude(target, name);
   }
 
   private measure(action: () => void): StoreCost {
@@ -53,21 +46,28 @@ export class StoreXsBench {
     const bytes = stats.bytesWritten;
     const records = stats.recordsWritten;
     const erases = stats.erases;
-    this.emulator = 0;
+    this.ports.cost = 0;
+    const calls = this.ports.calls;
     swapMeter(0);
     action();
-    const computrons = swapMeter(0);
+    const raw = swapMeter(0);
+    const portCalls = this.ports.calls - calls;
     const j = this.sim.meter.persistence.journal!.stats;
-    return { computrons, emulatorComputrons: this.emulator, flashBytes: j.bytesWritten - bytes, records: j.recordsWritten - records, erases: j.erases - erases };
+    return {
+      computrons: Math.round(raw - portCalls * this.ports.overhead), rawComputrons: raw, portCalls,
+      emulatorComputrons: this.ports.cost, flashBytes: j.bytesWritten - bytes, records: j.recordsWritten - records, erases: j.erases - erases,
+    };
   }
 
   /** One periodic save (mean over `n`, run a minute apart). */
   periodicSave(n: number): StoreCost {
-    const total: StoreCost = { computrons: 0, emulatorComputrons: 0, flashBytes: 0, records: 0, erases: 0 };
+    const total: StoreCost = { computrons: 0, rawComputrons: 0, portCalls: 0, emulatorComputrons: 0, flashBytes: 0, records: 0, erases: 0 };
     for (let i = 0; i < n; i++) {
       this.sim.runFor(60_000);
       const c = this.measure(() => this.sim.meter.persistence.savePeriodic());
       total.computrons += c.computrons / n;
+      total.rawComputrons += c.rawComputrons / n;
+      total.portCalls += c.portCalls / n;
       total.emulatorComputrons += c.emulatorComputrons / n;
       total.flashBytes += c.flashBytes / n;
       total.records += c.records / n;
@@ -85,11 +85,14 @@ export class StoreXsBench {
   /** Power up after the cut: the persistence restore alone (mount is in the Meter constructor). */
   restore(): StoreCost & { bootComputrons: number } {
     losePower(this.sim, false);
+    const calls = this.ports.calls;
+    this.ports.cost = 0;
     swapMeter(0);
-    this.emulator = 0;
     restorePower(this.sim);
-    const boot = swapMeter(0);
-    return { computrons: boot, emulatorComputrons: this.emulator, flashBytes: 0, records: 0, erases: 0, bootComputrons: boot };
+    const raw = swapMeter(0);
+    const portCalls = this.ports.calls - calls;
+    const boot = Math.round(raw - portCalls * this.ports.overhead);
+    return { computrons: boot, rawComputrons: raw, portCalls, emulatorComputrons: this.ports.cost, flashBytes: 0, records: 0, erases: 0, bootComputrons: boot };
   }
 }
 
