@@ -91,15 +91,20 @@ export function registerMeterState(meter: Meter): void {
       billing.restore(s.b);
     },
   });
-  billing.onChange = saver(billingHandle);
   // The demand period in progress: a sub-period that ended during the outage is closed at its end.
-  p.register({
+  const demandHandle = p.register({
     id: "demand",
     essential: false,
     save: "periodic",
     snapshot: () => demand.snapshotPeriod(),
     restore: (s: number[]) => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc)),
   });
+  const saveBilling = saver(billingHandle);
+  const saveDemand = saver(demandHandle);
+  billing.onChange = () => {
+    saveDemand();
+    saveBilling();
+  };
 
   // Relay state and control mode: immediate on every transition; at power up the relay is driven
   // to the stored state (Meter.start calls disconnector.powerUp after the restore).

@@ -160,9 +160,10 @@ export class Billing {
     // A row newer than the state: the power went between the row and the state's save. The
     // capture happened: finish it (counter, maxima reset) instead of capturing twice.
     const newest = this.newestRowUtc();
+    this.demand.noteMaxReset(Math.max(newest, s.lastRowUtc));
     if (newest > s.lastRowUtc) {
       this.count++;
-      this.demand.resetMax();
+      this.demand.resetMax(newest);
       if (s.nextUtc >= 0 && newest >= s.nextUtc) {
         this.lastScheduledUtc = s.nextUtc;
         this.nextUtc = next;
@@ -199,7 +200,7 @@ export class Billing {
     row[c++] = d.maxExport;
     row[c++] = d.maxExportTime;
     this.profile.append(row);
-    d.resetMax();
+    d.resetMax(atUtc);
     this.count++;
     this.onChange?.();
   }

@@ -34,6 +34,8 @@ export class DemandMeter {
   private currentImport = 0;
   private currentExport = 0;
   private subEndUtc = NaN;
+  /** When the maxima were last reset (end of billing period): a sub-period ending before belongs to the period billed. */
+  private maxResetUtc = -Infinity;
 
   /** Current average demand A+ (1.0.1.4.0.255) and A-, mW. */
   currentAverageImport = 0;
@@ -96,8 +98,9 @@ export class DemandMeter {
     this.start(newUtc);
   }
 
-  /** Clears the maximum demands (after the billing capture). */
-  resetMax(): void {
+  /** Clears the maximum demands (after the billing capture at `atUtc`). */
+  resetMax(atUtc = NaN): void {
+    if (atUtc === atUtc) this.maxResetUtc = atUtc;
     this.maxImport.fill(0);
     this.maxImportTime.fill(NaN);
     this.maxExport = 0;
@@ -182,16 +185,22 @@ export class DemandMeter {
       return;
     }
     if (nowUtc >= end) {
-      this.closeSubperiod(end, rateAt(end));
+      // A sub-period that ended before the last billing reset was billed already: no new maximum from it.
+      this.closeSubperiod(end, rateAt(end), end > this.maxResetUtc);
       // Sub-periods without supply were empty; after a whole window nothing is left to slide.
       let at = end + this.subMs;
-      for (let k = 1; k < sub && at <= nowUtc; k++, at += this.subMs) this.closeSubperiod(at, rateAt(at));
+      for (let k = 1; k < sub && at <= nowUtc; k++, at += this.subMs) this.closeSubperiod(at, rateAt(at), at > this.maxResetUtc);
       if (at <= nowUtc) this.clearWindow();
     } else {
       // The clock went back past the stored period: its energy stays in the window, as after a set.
       this.closeSubperiod(nowUtc, rateAt(nowUtc));
     }
     this.start(nowUtc);
+  }
+
+  /** Tells when the maxima were last reset (the billing state restored at power up). */
+  noteMaxReset(atUtc: number): void {
+    if (atUtc > this.maxResetUtc) this.maxResetUtc = atUtc;
   }
 
   /** Forgets the sliding window (the sub-periods and their sums), not the maxima. */
@@ -204,7 +213,7 @@ export class DemandMeter {
     this.currentExport = 0;
   }
 
-  private closeSubperiod(atUtc: number, rate: number): void {
+  private closeSubperiod(atUtc: number, rate: number, countMax = true): void {
     const h = this.head;
     this.importRingSum += this.currentImport - this.importRing[h];
     this.exportRingSum += this.currentExport - this.exportRing[h];
@@ -217,6 +226,7 @@ export class DemandMeter {
     const exportDemand = floor((this.exportRingSum * 3600) / this.periodS);
     this.lastAverageImport = importDemand;
     this.lastAverageExport = exportDemand;
+    if (!countMax) return;
     if (importDemand > this.maxImport[0]) {
       this.maxImport[0] = importDemand;
       this.maxImportTime[0] = atUtc;
