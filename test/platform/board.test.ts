@@ -139,7 +139,10 @@ describe("createModdableBoard on fake ECMA-419 IO", () => {
 
   it("opens the journal partition read-write; a missing partition leaves the meter RAM-only with a logged reason", () => {
     const ok = rig();
-    expect(ok.opened).toEqual([{ path: "meterdata", mode: "r+" }]);
+    // The profiles' partition is tried too; this fake has none: the profiles share the journal's.
+    expect(ok.opened).toEqual([{ path: "meterdata", mode: "r+" }, { path: "meterprof", mode: "r+" }]);
+    expect(ok.built.board.profileFlash).toBeUndefined();
+    expect(ok.traced.join("")).toContain('profiles partition "meterprof": can\'t find partition; the profiles share the journal partition');
     expect(ok.built.board.flash!.sectorCount).toBe(128);
     ok.built.board.flash!.write(4096, new Uint8Array([1, 2, 3]));
     expect(Array.from(ok.storage.subarray(4096, 4100))).toEqual([1, 2, 3, 0xff]);

@@ -202,7 +202,7 @@ describe("manifest.json", () => {
     expect(gaps).toContain(`declare module "rng"`);
   });
 
-  it("has the partition table with the journal's data partition and one factory app", () => {
+  it("has the partition table with the journal's and the profiles' data partitions and one factory app", () => {
     const file = manifest.platforms.esp32.build.PARTITIONS_FILE as string;
     expect(existsSync(join(root, file))).toBe(true);
     const rows = readFileSync(join(root, file), "utf8")
@@ -212,8 +212,11 @@ describe("manifest.json", () => {
       .map((l) => l.split(",").map((c) => c.trim()));
     const parts = rows.map(([name, type, subtype, offset, size]) => ({ name, type, subtype, offset: Number(offset), size: Number(size) }));
     const data = parts.find((p) => p.name === manifest.config.flashPartition)!;
-    expect(data).toMatchObject({ type: "data", size: 0x80000 });
+    expect(data).toMatchObject({ type: "data", size: 0x10000 });
     expect(data.offset % 0x1000).toBe(0);
+    const profiles = parts.find((p) => p.name === manifest.config.profilePartition)!;
+    expect(profiles).toMatchObject({ type: "data", size: 0x40000 });
+    expect(profiles.offset % 0x1000).toBe(0);
     expect(parts.filter((p) => p.type === "app")).toEqual([expect.objectContaining({ name: "factory", subtype: "factory", offset: 0x10000 })]);
     const sorted = [...parts].sort((a, b) => a.offset - b.offset);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i].offset).toBeGreaterThanOrEqual(sorted[i - 1].offset + sorted[i - 1].size);

@@ -82,7 +82,8 @@ let lpChecks = 0;
 // Torn cuts wait for their flash operation: plan slightly shorter cycles so the month holds them all.
 const meanCycle = (horizon / cuts) * 0.85;
 // The scenario line keeps every outage window and scans them all per sample: drop the ended ones.
-const outages = (sim.line as unknown as { outages: { from: number; to: number }[] }).outages;
+// (Only while the line keeps them in that list: a line source that indexes its outages needs no pruning.)
+const outages = (sim.line as unknown as { outages?: { from: number; to: number }[] }).outages ?? [];
 const outageMax = Math.min(120_000, Math.floor(meanCycle / 3));
 let end = 0;
 
@@ -154,6 +155,8 @@ for (let i = 0; i < cuts; i++) {
   if (!report.outage) fail(`cut ${i}: no outage logged`);
   else powerEvents++;
   if (report.corruptRecords > 0 || report.lost.length > 0) fail(`cut ${i} (${mode}): corrupt ${report.corruptRecords}, lost ${report.lost.join(",")}`);
+  // A torn record never counts as a generation: every state (demand, billing, clock, counters...) is its newest.
+  if (report.fromOlder.length > 0) fail(`cut ${i} (${mode}): restored from the older generation: ${report.fromOlder.join(",")}`);
   if (m.events.isAlarmSet(ALARM.nvMemoryError)) fail(`cut ${i}: NV alarm`);
   const std = m.events.standard;
   if (std.count < 2 || std.codeAt(std.count - 1) !== STORE_EVENT.powerUp) fail(`cut ${i}: last standard event is not a power up`);

@@ -18,6 +18,7 @@ import { Atm90e26Emulator } from "../../../host-sim/emulators/atm90e26/emulator"
 import type { EmulatedMeteringIc } from "../../../host-sim/emulators/faults";
 import type { SpiSlave } from "../../../host-sim/emulators/line";
 import { NorFlashEmulator } from "../../../host-sim/emulators/flash/emulator";
+import { FlashPartition } from "../../../host-sim/emulators/flash/partition";
 import { Ht1621Emulator } from "../../../host-sim/emulators/ht1621/emulator";
 import { lcdText } from "../../../host-sim/emulators/ht1621/render";
 import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../host-sim/emulators/relay/emulator";
@@ -34,8 +35,11 @@ export interface LinHardwareOptions {
   /** Real ms between virtual-time steps. */
   stepMs?: number;
   pins?: PinMap;
+  /** Sectors of the journal partition (default 16: 64 KiB) and of the profiles' (default 64: 256 KiB). */
   flashSectors?: number;
+  profileSectors?: number;
   flashPartition?: string;
+  profilePartition?: string;
 }
 
 const MODE = { Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const;
@@ -77,8 +81,14 @@ export function createLinHardware(options: LinHardwareOptions) {
   const relay = new RelayEmulator(() => virtual.nowMs(), (cb, ms) => virtual.setTimeout(cb, ms), { ...DEFAULT_RELAY_EMULATOR });
   line.filters.push(relay);
   const lcd = new Ht1621Emulator();
-  const flash = new NorFlashEmulator(4096, options.flashSectors ?? 128);
-  const partition = options.flashPartition ?? "meterdata";
+  // One flash chip with the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv).
+  const journalSectors = options.flashSectors ?? 16;
+  const profileSectors = options.profileSectors ?? 64;
+  const flash = new NorFlashEmulator(4096, journalSectors + profileSectors);
+  const partitions = new Map<string, FlashPartition>([
+    [options.flashPartition ?? "meterdata", new FlashPartition(flash, "meterdata", 0, journalSectors)],
+    [options.profilePartition ?? "meterprof", new FlashPartition(flash, "meterprof", journalSectors, profileSectors)],
+  ]);
 
   const wires = new Map<number, Wire>();
   const wire = (pin: number): Wire => {
@@ -208,23 +218,24 @@ export function createLinHardware(options: LinHardwareOptions) {
 
   const flashStorage = {
     open(o: { path: string; mode?: "r" | "r+" }) {
-      if (o.path !== partition) throw new Error("can't find partition");
+      const partition = partitions.get(o.path);
+      if (!partition) throw new Error("can't find partition");
       const readOnly = o.mode !== "r+";
       return {
         read(buffer: Bytes, byteOffset: number): number {
           const b = view(buffer);
-          flash.read(byteOffset, b);
+          partition.read(byteOffset, b);
           return b.length;
         },
         write(buffer: Bytes, byteOffset: number): void {
           if (readOnly) throw new Error("read-only");
-          flash.write(byteOffset, view(buffer));
+          partition.write(byteOffset, view(buffer));
         },
         eraseBlock(start: number, end = start + 1): void {
           if (readOnly) throw new Error("read-only");
-          for (let s = start; s < end; s++) flash.eraseSector(s);
+          for (let s = start; s < end; s++) partition.eraseSector(s);
         },
-        status: () => ({ size: flash.size, blockLength: flash.sectorSize, blocks: flash.sectorCount }),
+        status: () => ({ size: partition.size, blockLength: partition.sectorSize, blocks: partition.sectorCount }),
         close(): void {},
       };
     },

@@ -107,6 +107,13 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
       flashError = `flash partition "${settings.flashPartition}": ${(e as Error).message}`;
       log.error(`${flashError}; the meter keeps its state in RAM only`);
     }
+    if (board.flash && settings.profilePartition !== "") {
+      try {
+        board.profileFlash = new Ecma419Flash(io.flash.open({ path: settings.profilePartition, mode: "r+" }));
+      } catch (e) {
+        log.warn(`profiles partition "${settings.profilePartition}": ${(e as Error).message}; the profiles share the journal partition (RAM where it is too small)`);
+      }
+    }
   } else {
     flashError = "no flash storage in this build";
   }

@@ -76,6 +76,8 @@ export interface BoardSettings {
   spiPort: number;
   /** Label of the data partition holding the journal (partitions/esp32-devkitc-4mb.csv). */
   flashPartition: string;
+  /** Label of the data partition holding the profiles; "" = none (they share the journal's, or stay in RAM). */
+  profilePartition: string;
   dlmsPort: number;
   ssid: string;
   password: string;
@@ -134,6 +136,7 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
     spiHz,
     spiPort: config.spiPort === undefined ? 2 : integer(config.spiPort, "spiPort", 1, 2),
     flashPartition: config.flashPartition === undefined ? "meterdata" : String(config.flashPartition),
+    profilePartition: config.profilePartition === undefined ? "meterprof" : String(config.profilePartition),
     dlmsPort: config.dlmsPort === undefined ? 4059 : integer(config.dlmsPort, "dlmsPort", 1, 65535),
     ssid: config.ssid === undefined ? "" : String(config.ssid),
     password: config.password === undefined ? "" : String(config.password),
