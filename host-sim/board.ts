@@ -10,17 +10,23 @@ export class SimSpi implements Spi {
 
   transfer(buffer: Uint8Array): void {
     this.begin();
-    for (let i = 0; i < buffer.length; i++) buffer[i] = this.slave.exchange(buffer[i]);
+    const slave = this.slave;
+    const n = buffer.length;
+    for (let i = 0; i < n; i++) buffer[i] = slave.exchange(buffer[i]);
   }
 
   write(buffer: Uint8Array): void {
     this.begin();
-    for (let i = 0; i < buffer.length; i++) this.slave.exchange(buffer[i]);
+    const slave = this.slave;
+    const n = buffer.length;
+    for (let i = 0; i < n; i++) slave.exchange(buffer[i]);
   }
 
   read(buffer: Uint8Array): void {
     this.begin();
-    for (let i = 0; i < buffer.length; i++) buffer[i] = this.slave.exchange(0);
+    const slave = this.slave;
+    const n = buffer.length;
+    for (let i = 0; i < n; i++) buffer[i] = slave.exchange(0);
   }
 
   flush(deselect?: boolean): void {

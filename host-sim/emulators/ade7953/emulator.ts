@@ -44,11 +44,18 @@ const VERIFICATION_ADDRESSES = [0x0fd, 0x0ff, 0x1fe, 0x1ff, 0x2ff, 0x3ff];
 const ENERGY_IRQ_BITS = [
   [0, 0, 3], [1, 0, 3], [0, 1, 4], [1, 1, 4], [0, 2, 5], [1, 2, 5],
 ] as const;
+/** Gain and offset registers of each channel's powers: [WGAIN, VARGAIN, VAGAIN, WATTOS, VAROS, VAOS]. */
+const CHANNEL_A_POWER_REGS: readonly number[] = [0x282, 0x283, 0x284, 0x289, 0x28a, 0x28b];
+const CHANNEL_B_POWER_REGS: readonly number[] = [0x28e, 0x28f, 0x290, 0x295, 0x296, 0x297];
 /** LCYCMODE line-cycle bit of each accumulator. */
 const LINE_CYCLE_BITS = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20] as const;
 
-const SPEC = new Map<number, Ade7953Register>();
-for (const r of ADE7953_REGISTERS) SPEC.set(r.address, r);
+/** Register facts by 24-bit-window address (an array: one lookup per SPI read). */
+const SPEC: (Ade7953Register | undefined)[] = new Array<Ade7953Register | undefined>(0x801).fill(undefined);
+for (const r of ADE7953_REGISTERS) SPEC[r.address] = r;
+/** 1 at the verification registers' addresses (reading them leaves the record alone). */
+const IS_VERIFICATION = new Uint8Array(0x801);
+for (const a of VERIFICATION_ADDRESSES) IS_VERIFICATION[a] = 1;
 /** Registers the CRC covers: every read/write configuration register, in address order. */
 const CRC_ADDRESSES = ADE7953_REGISTERS.filter((r) => r.access === "RW").map((r) => r.address).sort((a, b) => a - b);
 
@@ -98,6 +105,8 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private frameLength = 0;
   private readonly readLatch = new Uint8Array(4);
   private latchedValue = 0;
+  /** Data bytes of the latched read (its access width / 8). */
+  private latchedBytes = 0;
   private latchedOk = false;
   private ignoreFrame = false;
 
@@ -127,6 +136,16 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private noLoad = [0, 0];
   private crcAtEnable = 0;
   private crcLast = 0;
+
+  // What the instantaneous registers were last computed from (a read at the same instant with
+  // nothing changed reuses them: the SPI reads of one tick all happen at one virtual time).
+  /** Bumped by everything that changes an input of refreshInstantaneous other than time and line. */
+  private stateVersion = 0;
+  private refreshedVersion = -1;
+  private refreshedAtMs = NaN;
+  private refreshedBoard: Ade7953BoardErrors | null = null;
+  private readonly boardAtRefresh: Ade7953BoardErrors = { ...DEFAULT_ADE7953_BOARD_ERRORS };
+  private readonly lineProbe: LineConditions = newLineConditions();
 
   resets = 0;
   /** Level of the IRQ pin (active low). */
@@ -175,6 +194,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private resetRegisters(): void {
+    this.stateVersion++;
     this.regs.fill(0);
     for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset;
     this.regs[0x702] = this.version;
@@ -237,14 +257,14 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     const n = this.frameLength;
     if (n < this.frame.length) this.frame[n] = mosi & 0xff;
     this.frameLength = n + 1;
-    if (this.ignoreFrame) return this.faults.miso(0, -1);
-    if (n === 2 && this.frame[2] === 0x80) this.latchRead();
-    if (n >= 3 && this.frame[2] === 0x80) {
-      const index = n - 3;
-      const width = widthOfAddress(this.address()) >> 3;
-      return this.faults.miso(index < width ? this.readLatch[index] : 0, index);
+    if (this.ignoreFrame || n < 2 || this.frame[2] !== 0x80) return this.faults.miso(0, -1);
+    if (n === 2) {
+      this.latchRead();
+      return this.faults.miso(0, -1);
     }
-    return this.faults.miso(0, -1);
+    // Data bytes of a read: the value latched when the header completed (n === 2).
+    const index = n - 3;
+    return this.faults.miso(index < this.latchedBytes ? this.readLatch[index] : 0, index);
   }
 
   deselect(): void {
@@ -279,6 +299,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.latchedOk = value >= 0;
     this.latchedValue = value < 0 ? 0 : value;
     const bytes = width >> 3;
+    this.latchedBytes = bytes;
     let v = this.latchedValue;
     for (let i = bytes - 1; i >= 0; i--) {
       this.readLatch[i] = v % 256;
@@ -291,13 +312,13 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     if (width === 32) {
       if (address === 0x37f) return this.crc();
       if (address === 0x3ff) return this.lastData32;
-      const spec = SPEC.get(address - 0x100);
+      const spec = SPEC[address - 0x100];
       if (!spec || spec.bits !== 24) return -1;
       const raw = this.readValue24(spec);
       // 32-bit reads: low 24 bits valid, top 8 bits sign-extended for signed registers.
       return spec.signed && raw >= 0x800000 ? raw + 0xff000000 : raw;
     }
-    const spec = SPEC.get(address);
+    const spec = SPEC[address];
     if (!spec || spec.bits !== width) return -1;
     if (spec.access === "W") return 0;
     return this.readValue24(spec);
@@ -322,11 +343,12 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
         break;
       case 0x22e: this.regs[0x22d] = 0; this.updateIrqPin(); break;
       case 0x231: this.regs[0x230] = 0; break;
-      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; break;
-      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; break;
-      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; break;
+      // Peak resets change what the next refresh computes.
+      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; this.stateVersion++; break;
+      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; this.stateVersion++; break;
+      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; this.stateVersion++; break;
     }
-    if (!VERIFICATION_ADDRESSES.includes(address)) this.record(LAST_OP_READ, address, width, this.latchedValue);
+    if (IS_VERIFICATION[address] === 0) this.record(LAST_OP_READ, address, width, this.latchedValue);
   }
 
   private record(op: number, address: number, width: number, value: number): void {
@@ -342,7 +364,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   private completeWrite(address: number, width: number, value: number): void {
     const base = width === 32 ? address - 0x100 : address;
-    const spec = SPEC.get(base);
+    const spec = SPEC[base];
     if (!spec || (width === 32 ? spec.bits !== 24 : spec.bits !== width)) return;
     if (spec.access !== "RW" && spec.access !== "W") return;
     const protect = this.regs[0x040];
@@ -400,6 +422,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private afterConfigChange(): void {
+    this.stateVersion++;
     if (this.regs[0x102] & CONFIG_CRC_ENABLE) {
       const crc = this.computeCrc();
       if (crc !== this.crcLast) {
@@ -450,6 +473,14 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private update(): void {
     const target = this.now();
     let t = this.lastUpdateMs;
+    if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && this.boardUnchanged()) {
+      // Same instant, nothing changed in the chip: the instantaneous registers stand unless the
+      // line did (a test override, the relay opening at this very ms).
+      const probe = this.lineProbe;
+      const line = this.line;
+      this.source.conditionsAt(target, probe);
+      if (probe.voltage === line.voltage && probe.current === line.current && probe.angle === line.angle && probe.frequency === line.frequency && probe.neutralCurrent === line.neutralCurrent) return;
+    }
     while (t < target) {
       let until = Math.min(target, this.source.conditionsAt(t, this.line));
       this.computeChannels();
@@ -464,8 +495,17 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       t = until;
     }
     this.lastUpdateMs = target;
-    this.source.conditionsAt(target, this.line);
     this.refreshInstantaneous();
+  }
+
+  /** The board's analog errors are those of the last refresh (tests change them between reads). */
+  private boardUnchanged(): boolean {
+    const b = this.board;
+    const r = this.boardAtRefresh;
+    return this.refreshedBoard === b && b.voltageGain === r.voltageGain && b.currentGain === r.currentGain && b.neutralGain === r.neutralGain &&
+      b.phaseLagDeg === r.phaseLagDeg && b.neutralPhaseLagDeg === r.neutralPhaseLagDeg && b.activeOffsetW === r.activeOffsetW &&
+      b.reactiveOffsetVar === r.reactiveOffsetVar && b.neutralActiveOffsetW === r.neutralActiveOffsetW && b.currentNoiseA === r.currentNoiseA &&
+      b.neutralCurrentNoiseA === r.neutralCurrentNoiseA;
   }
 
   /** Milliseconds until the running line cycle ends, or Infinity when line-cycle mode is idle. */
@@ -478,6 +518,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private endLineCycle(): void {
+    this.stateVersion++;
     const mode = this.regs[0x004];
     for (let i = 0; i < 6; i++) {
       if (!(mode & LINE_CYCLE_BITS[i])) continue;
@@ -509,12 +550,12 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.channel(this.chA, vA, l.current * e.currentGain * F.currentCountsPerAmp * pgaA * this.gain(0x280),
       e.currentNoiseA * F.currentCountsPerAmp * pgaA * this.gain(0x280), this.signed24(0x286),
       l.angle + e.phaseLagDeg - phcalDeg(this.regs[0x108], f),
-      [0x282, 0x283, 0x284, 0x289, 0x28a, 0x28b], unset120,
+      CHANNEL_A_POWER_REGS, unset120,
       e.activeOffsetW * crosstalk * perWatt, e.reactiveOffsetVar * crosstalk * perWatt);
     this.channel(this.chB, vB, l.neutralCurrent * e.neutralGain * F.currentCountsPerAmp * pgaB * this.gain(0x28c),
       e.neutralCurrentNoiseA * F.currentCountsPerAmp * pgaB * this.gain(0x28c), this.signed24(0x292),
       l.angle + e.neutralPhaseLagDeg - phcalDeg(this.regs[0x109], f),
-      [0x28e, 0x28f, 0x290, 0x295, 0x296, 0x297], unset120,
+      CHANNEL_B_POWER_REGS, unset120,
       e.neutralActiveOffsetW * crosstalk * perWatt, 0);
     const vrms2 = vA * vA + this.signed24(0x288) * 4096;
     this.chA.vrms = this.chB.vrms = vrms2 > 0 ? Math.sqrt(vrms2) : 0;
@@ -537,6 +578,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private integrate(fromMs: number, toMs: number): void {
     const seconds = (toMs - fromMs) / 1000;
     if (seconds <= 0) return;
+    this.stateVersion++;
     const f = this.line.frequency;
     let irqA = IRQ_WSMP;
     let irqB = 0;
@@ -599,8 +641,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       irqA |= IRQ_ZXTO;
       this.zxtoFired = true;
     }
-    const zxi = (ch: ChannelState, phase: number): number => (ch.irms >= ZX_MIN_RMS && f > 0 ? phase + 2 * f * seconds : phase);
-    const phaseA = zxi(this.chA, this.zxiPhaseA);
+    const phaseA = zxiPhase(this.chA, this.zxiPhaseA, f, seconds);
     if (phaseA !== this.zxiPhaseA) {
       if (Math.floor(phaseA) > Math.floor(this.zxiPhaseA)) irqA |= IRQ_ZX_I;
       this.zxiPhaseA = phaseA;
@@ -610,7 +651,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       irqA |= IRQ_ZXTO_I;
       this.zxtoIaFired = true;
     }
-    const phaseB = zxi(this.chB, this.zxiPhaseB);
+    const phaseB = zxiPhase(this.chB, this.zxiPhaseB, f, seconds);
     if (phaseB !== this.zxiPhaseB) {
       if (Math.floor(phaseB) > Math.floor(this.zxiPhaseB)) irqB |= IRQ_ZX_I;
       this.zxiPhaseB = phaseB;
@@ -666,6 +707,10 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   /** Instantaneous registers from the present state (RMS, powers, PF, angle, period, status, waveforms). */
   private refreshInstantaneous(): void {
+    this.refreshedAtMs = this.lastUpdateMs;
+    this.refreshedVersion = this.stateVersion;
+    this.refreshedBoard = this.board;
+    Object.assign(this.boardAtRefresh, this.board);
     this.source.conditionsAt(this.lastUpdateMs, this.line);
     this.computeChannels();
     const a = this.chA;
@@ -682,9 +727,8 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.regs[0x211] = toS24(b.s);
     this.regs[0x10a] = this.powerFactor(a, this.noLoad[0]);
     this.regs[0x10b] = this.powerFactor(b, this.noLoad[1]);
-    const angleUnits = (lag: number) => (f > 0 ? Math.round((lag / (360 * f)) * 223750) : 0);
-    this.regs[0x10c] = toS16(angleUnits(a.lagDeg));
-    this.regs[0x10d] = toS16(angleUnits(b.lagDeg));
+    this.regs[0x10c] = toS16(angleUnits(a.lagDeg, f));
+    this.regs[0x10d] = toS16(angleUnits(b.lagDeg, f));
     if (a.vrms >= ZX_MIN_RMS && f > 0) this.regs[0x10e] = Math.min(0xffff, Math.round(223750 / f) - 1);
     this.regs[0x226] = Math.max(this.regs[0x226], clampU24(this.vPeak));
     this.regs[0x228] = Math.max(this.regs[0x228], clampU24(a.iPeak));
@@ -730,6 +774,16 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       this.onIrqChange?.(level);
     }
   }
+}
+
+/** Current zero-crossing phase after `seconds` (it advances only while the current is above the ZX threshold). */
+function zxiPhase(ch: ChannelState, phase: number, f: number, seconds: number): number {
+  return ch.irms >= ZX_MIN_RMS && f > 0 ? phase + 2 * f * seconds : phase;
+}
+
+/** ANGLE register units (4.47 us) of a lag in degrees at `f`. */
+function angleUnits(lag: number, f: number): number {
+  return f > 0 ? Math.round((lag / (360 * f)) * 223750) : 0;
 }
 
 function pga(code: number, channelA: boolean): number {

@@ -200,6 +200,16 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
 
   private lastUpdateMs: number;
   private readonly line: LineConditions = newLineConditions();
+  // What the measurement registers were last computed from: reads at the same virtual instant
+  // with nothing changed reuse them (a tick's SPI reads all happen at one time).
+  /** Bumped by writes, resets and integration: everything but time, line and board errors. */
+  private stateVersion = 0;
+  private refreshedVersion = -1;
+  private refreshedAtMs = NaN;
+  private refreshedErrors: Atm90e26AnalogErrors | null = null;
+  private readonly errorsAtRefresh: Atm90e26AnalogErrors = { ...DEFAULT_ATM90E26_ANALOG_ERRORS };
+  private refreshedModePins = -1;
+  private readonly lineProbe: LineConditions = newLineConditions();
   // SPI frame state.
   private selected = false;
   private readonly frame = new Uint8Array(3);
@@ -221,6 +231,7 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
   /** Power-on, RESET pin or SoftReset: every register to its default, metering and measurement off. */
   reset(): void {
     this.update();
+    this.stateVersion++;
     this.regs.fill(0);
     for (const [address, spec] of Object.entries(SPECS)) this.regs[Number(address)] = spec.reset;
     this.regs[0x46] = 0xc800 | (this.meteringModePins & 3);
@@ -349,6 +360,7 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
       return;
     }
     this.update();
+    this.stateVersion++;
     this.stats.writes++;
     this.regs[0x06] = value;
     if (address === 0x00) {
@@ -438,6 +450,13 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
   update(): void {
     const target = this.now();
     let t = this.lastUpdateMs;
+    if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && this.unchangedSinceRefresh()) {
+      // Same instant, nothing changed in the chip: the registers stand unless the line did.
+      const probe = this.lineProbe;
+      const line = this.line;
+      this.source.conditionsAt(target, probe);
+      if (probe.voltage === line.voltage && probe.current === line.current && probe.angle === line.angle && probe.frequency === line.frequency && probe.neutralCurrent === line.neutralCurrent) return;
+    }
     while (t < target) {
       const until = Math.min(target, this.source.conditionsAt(t, this.line));
       this.evaluate();
@@ -448,6 +467,21 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
     this.lastUpdateMs = target;
     this.evaluate();
     this.refreshMeasurements();
+    this.refreshedAtMs = target;
+    this.refreshedVersion = this.stateVersion;
+    this.refreshedErrors = this.analogErrors;
+    Object.assign(this.errorsAtRefresh, this.analogErrors);
+    this.refreshedModePins = this.meteringModePins;
+  }
+
+  /** Board errors and pin straps are those of the last refresh (tests may change them). */
+  private unchangedSinceRefresh(): boolean {
+    const e = this.analogErrors;
+    const r = this.errorsAtRefresh;
+    return this.refreshedErrors === e && this.refreshedModePins === this.meteringModePins && e.voltageGain === r.voltageGain &&
+      e.currentGain === r.currentGain && e.neutralGain === r.neutralGain && e.phaseErrorDeg === r.phaseErrorDeg &&
+      e.neutralPhaseErrorDeg === r.neutralPhaseErrorDeg && e.activeOffsetW === r.activeOffsetW && e.reactiveOffsetVar === r.reactiveOffsetVar &&
+      e.currentOffsetA === r.currentOffsetA;
   }
 
   // Per-evaluation results (reused, no allocation).
@@ -506,6 +540,9 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
   }
 
   /** Metering-line powers (after Lgain/Ngain), mV^2, and the anti-tamper line choice. */
+  /** Result of meteringPowers (reused: no allocation per integration step). */
+  private readonly powers = { p: 0, q: 0 };
+
   private meteringPowers(): { p: number; q: number } {
     const lg = 1 + s16(this.regs[0x23]) / 32768;
     const ng = 1 + s16(this.regs[0x25]) / 32768;
@@ -518,12 +555,17 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
     if (mode === 1) useL = true;
     else if (mode === 3) useL = (this.regs[0x2b] & (1 << 10)) !== 0;
     else if (mode === 0) useL = this.antiTamperChoice(Math.abs(pL), Math.abs(pN));
+    const out = this.powers;
     if (mode === 2) {
       this.setMeteringLine(true);
-      return { p: pL + pN, q: qL + qN };
+      out.p = pL + pN;
+      out.q = qL + qN;
+      return out;
     }
     this.setMeteringLine(useL);
-    return useL ? { p: pL, q: qL } : { p: pN, q: qN };
+    out.p = useL ? pL : pN;
+    out.q = useL ? qL : qN;
+    return out;
   }
 
   private antiTamperChoice(pL: number, pN: number): boolean {
@@ -546,6 +588,7 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
 
   private integrate(seconds: number): void {
     if (seconds <= 0) return;
+    this.stateVersion++;
     this.updateSag();
     if (!this.meteringOn) return;
     const { p, q } = this.meteringPowers();
@@ -652,7 +695,7 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
     this.updateSag();
     const f = this.fixed;
     if (!this.measuringOn) {
-      for (const a of [0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x68, 0x6a, 0x6b, 0x6d, 0x6e, 0x6f]) {
+      for (const a of MEASUREMENT_ADDRESSES) {
         this.regs[a] = 0;
         f[a] = 0;
       }
@@ -716,6 +759,9 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
     return (fixed - Math.floor(fixed / 65536) * 65536) & 0xff00;
   }
 }
+
+/** Measurement registers zeroed while measurement is off. */
+const MEASUREMENT_ADDRESSES: readonly number[] = [0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x68, 0x6a, 0x6b, 0x6d, 0x6e, 0x6f];
 
 function pfRegister(p: number, q: number): number {
   const s = Math.hypot(p, q);
