@@ -17,6 +17,7 @@ import {
 } from "./dlms/security/index";
 import type { AxdrWriter } from "./dlms/axdr";
 import { PushClient, modelValueReader, pushSetupObject, type PushObjectRef } from "./push/index";
+import { type PushSetupRecord, pushSetupRecord, restorePushSetup } from "./push/push-persistence";
 
 export class SecurityAndPush {
   readonly security: MeterSecurity;
@@ -25,6 +26,8 @@ export class SecurityAndPush {
   /** The object model the push reads from (set when the DLMS server's model is built). */
   model: ObjectModel | null = null;
   private readValue: ((ref: PushObjectRef, w: AxdrWriter) => void) | null = null;
+  /** Saves the push setup to flash after a DLMS write (persistence registry, "push"). */
+  private readonly savePush: () => void;
 
   constructor(readonly meter: Meter) {
     const board = meter.board;
@@ -66,6 +69,24 @@ export class SecurityAndPush {
         this.readValue(ref, w);
       },
     });
+    // The push setup a head end wrote survives power cuts (restored at once when the meter already started).
+    const pushRecord = meter.persistence.register<PushSetupRecord>({
+      id: "push",
+      essential: false,
+      save: "immediate",
+      snapshot: () => pushSetupRecord(this.push.setup),
+      restore: (x) => {
+        restorePushSetup(this.push.setup, x);
+        this.push.armInterval();
+      },
+    });
+    this.savePush = () => {
+      try {
+        if (pushRecord.restoredFrom !== "pending") pushRecord.save();
+      } catch (e) {
+        board.log.error(`push setup not stored: ${(e as Error).message}`);
+      }
+    };
     const previous = meter.events.onAlarm;
     meter.events.onAlarm = (bit) => {
       previous?.(bit);
@@ -80,7 +101,7 @@ export class SecurityAndPush {
     this.readValue = modelValueReader(model);
     model.replace(securitySetupObject(this.security));
     model.replace(invocationCounterObject(this.security));
-    model.replace(pushSetupObject(this.push));
+    model.replace(pushSetupObject(this.push, this.savePush));
   }
 
   /** The management association (client SAP 1), or null when it cannot be offered. */
