@@ -74,8 +74,9 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
   const { board, wifi } = built;
   const meter = new Meter(board, meterConfigFor(settings));
   meter.start();
-  if (!options.clockTrusted && meter.clock.nowUtcMs() < EARLIEST_PLAUSIBLE_UTC_MS) {
+  if (!options.clockTrusted && meter.clock.nowUtcMs() < EARLIEST_PLAUSIBLE_UTC_MS && !meter.clock.invalid) {
     // No RTC kept the time across the power loss: invalid until SNTP or a DLMS clock write.
+    // (Already invalid: the restore found the clock behind the last save, or it never was set.)
     meter.clock.markInvalidAfterPowerLoss();
     meter.display.refresh();
     board.log.warn("clock invalid until set by SNTP or DLMS");
