@@ -141,6 +141,8 @@ export function registerMeterState(meter: Meter): void {
     id: "alarms",
     essential: false,
     save: "periodic",
+    // Saved at once on every change; periodic only to merge what the restore raised.
+    emergency: false,
     snapshot: () => [FORMAT, events.alarmRegister, events.alarmFilter],
     restore: (s) => {
       if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError("alarms: not a version-1 record");
@@ -155,6 +157,7 @@ export function registerMeterState(meter: Meter): void {
     id: "tamper",
     essential: false,
     save: "periodic",
+    emergency: false,
     snapshot: () => ({ v: FORMAT, s: tamper.snapshot() }),
     restore: (x) => tamper.restore(unwrap(x, "tamper"), board.clock.wallClockMs()),
   });
@@ -166,6 +169,7 @@ export function registerMeterState(meter: Meter): void {
     id: "powerQuality",
     essential: false,
     save: "periodic",
+    emergency: false,
     snapshot: () => ({ v: FORMAT, s: { c: pq.snapshot(), t: pq.thresholds() } }),
     restore: (x) => {
       const s = unwrap(x, "powerQuality");
@@ -175,10 +179,19 @@ export function registerMeterState(meter: Meter): void {
   });
   pq.onSettingsChange = saver(pqHandle);
 
-  // Gas and water volumes.
+  // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
   for (const counter of [meter.gas, meter.water]) {
     const id = counter === meter.gas ? "gas" : "water";
-    p.register<Versioned<PulseCounterState>>({ id, essential: false, save: "periodic", snapshot: () => ({ v: FORMAT, s: counter.snapshot() }), restore: (x) => counter.restore(unwrap(x, id)) });
+    p.register<number[]>({
+      id,
+      essential: false,
+      save: "periodic",
+      snapshot: () => [FORMAT, counter.pulses, counter.captureUtcMs],
+      restore: (s) => {
+        if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${id}: not a version-1 record`);
+        counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
+      },
+    });
   }
 
   // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
@@ -187,6 +200,8 @@ export function registerMeterState(meter: Meter): void {
     id: "powerFailures",
     essential: false,
     save: "periodic",
+    // Changes at power up (saved then) and on a threshold write (saved at once).
+    emergency: false,
     snapshot: () => ({ v: FORMAT, s: failures.snapshot() }),
     restore: (x) => failures.restore(unwrap(x, "powerFailures")),
   });
@@ -198,6 +213,7 @@ export function registerMeterState(meter: Meter): void {
     id: "profiles",
     essential: false,
     save: "periodic",
+    emergency: false,
     snapshot: () => ({ v: FORMAT, s: profiles.snapshot() }),
     restore: (x) => {
       const s = unwrap(x, "profiles");

@@ -80,7 +80,7 @@ let previous = registers(sim.meter);
 let powerEvents = 0;
 let lpChecks = 0;
 // Torn cuts wait for their flash operation: plan slightly shorter cycles so the month holds them all.
-const meanCycle = (horizon / cuts) * 0.85;
+const meanCycle = (horizon / cuts) * 0.8;
 // The scenario line keeps every outage window and scans them all per sample: drop the ended ones.
 // (Only while the line keeps them in that list: a line source that indexes its outages needs no pruning.)
 const outages = (sim.line as unknown as { outages?: { from: number; to: number }[] }).outages ?? [];

@@ -38,6 +38,12 @@ interface CommonSpec {
    * (configuration, calendars, calibration, relay state, security counters).
    */
   save?: "periodic" | "immediate";
+  /**
+   * Periodic states only: false leaves it out of the emergency save at power fail (the hold-up
+   * time is short). For counters that may lose one save interval, or that their owner saves at
+   * once when it matters. Default true.
+   */
+  emergency?: boolean;
   /** Puts safe defaults in place when nothing valid is stored (else the constructor's state stays). */
   defaults?(): void;
 }
@@ -102,6 +108,7 @@ interface Entry {
   type: number;
   essential: boolean;
   periodic: boolean;
+  emergency: boolean;
   encode(): Uint8Array;
   decode(bytes: Uint8Array): void;
   defaults?(): void;
@@ -242,6 +249,7 @@ export class Persistence {
       type,
       essential: spec.essential,
       periodic: spec.save === "periodic",
+      emergency: spec.save === "periodic" && spec.emergency !== false,
       encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot()),
       decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
@@ -400,7 +408,7 @@ export class Persistence {
     const records = journal.stats.recordsWritten;
     const erases = journal.stats.erases;
     this.drain();
-    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
+    for (const entry of this.entries) if (entry.emergency) this.saveEntry(entry, false, false);
     this.savePower(true);
     this.failing = true;
     this.lastEmergencySave = { flashBytes: journal.stats.bytesWritten - bytes, records: journal.stats.recordsWritten - records, erases: journal.stats.erases - erases };
@@ -453,7 +461,7 @@ export class Persistence {
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
   private reserve(): void {
     let need = 64;
-    for (const e of this.entries) if (e.periodic) need += e.lastSize + (e.lastSize >> 2);
+    for (const e of this.entries) if (e.emergency) need += e.lastSize + (e.lastSize >> 2);
     this.stateChain?.ensureRoom(need);
   }
 
