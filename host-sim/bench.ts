@@ -20,6 +20,7 @@ async function foundation(): Promise<string[]> {
   const nodeMs = performance.now() - started;
   return [
     `XS computrons per metrology tick (firmware only, 3600 ticks of the default scenario): mean ${xs.ticks.meanComputrons.toFixed(0)}, max ${xs.ticks.maxComputrons} (budget 5,000)`,
+    `  raw, the harness's port wrappers included: mean ${xs.ticks.rawMeanComputrons.toFixed(0)}, max ${xs.ticks.rawMaxComputrons} (${xs.ticks.meanExcludedCalls.toFixed(0)} wrapped calls a tick at ${xs.ticks.wrapperOverhead.toFixed(0)} computrons, calibrated in xsnap; see npm run bench -- performance)`,
     `  excluded SPI peripheral + emulated chip work per tick: ${xs.ticks.meanEmulatorComputrons.toFixed(0)} computrons`,
     `XS heap after boot: ${xs.heapSlotsAfterBoot} slots (~${Math.round((xs.heapSlotsAfterBoot * 16) / 1024)} KiB at 16 bytes/slot), boot ${xs.boot.compute} computrons`,
     `Node wall time to simulate one day at 1 s ticks: ${nodeMs.toFixed(0)} ms (${sim.meter.ticks} ticks)`,

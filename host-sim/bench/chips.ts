@@ -28,7 +28,7 @@ export function spiPerTick(chip: MeteringChip, ticks = TICKS): { initTransaction
 
 /**
  * XS computrons of the driver's `sample()` alone (the meter's tick stopped, SPI and emulator
- * work set aside by the harness's wrappers, which still add ~120 computrons per transaction).
+ * work set aside by the harness's wrappers, whose calibrated cost per call is subtracted).
  */
 export async function xsDriverComputrons(chip: MeteringChip, ticks = 200): Promise<number> {
   const json = JSON.stringify({ ...JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8")), chip });
@@ -38,8 +38,8 @@ export async function xsDriverComputrons(chip: MeteringChip, ticks = 200): Promi
     await worker.call(`(xsHarness.boot(${JSON.stringify(json)}), null)`);
     const result = await worker.call<number>(`(function () {
       const sim = xsHarness.sim; const m = sim.meter; m.stop();
-      const swap = (n) => resetMeter(currentMeterLimit(), n); let total = 0;
-      for (let i = 0; i < ${ticks}; i++) { sim.runFor(m.config.tickMs); swap(0); m.ic.sample(m.instant); total += swap(0); }
+      const swap = (n) => resetMeter(currentMeterLimit(), n); let total = 0; const ports = xsHarness.ports;
+      for (let i = 0; i < ${ticks}; i++) { sim.runFor(m.config.tickMs); const calls = ports.calls; swap(0); m.ic.sample(m.instant); total += swap(0) - (ports.calls - calls) * ports.overhead; }
       return total / ${ticks}; })()`);
     return result.value;
   } finally {

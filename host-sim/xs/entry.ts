@@ -87,6 +87,15 @@ export class XsHarness {
   }
 
   /**
+   * A simulation without any instrumentation (no meter swaps): for measuring xsnap's raw rate
+   * (all computrons of a run over its wall time) on the host. Do not mix with boot().
+   */
+  bootPlain(scenarioJson: string): void {
+    currentHarness = undefined;
+    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
+  }
+
+  /**
    * Times the exclusion wrapper itself: N calls of a wrapped no-op port method against N direct
    * calls of the same no-op; the difference per call is what every wrapped port call adds to the
    * firmware's count. Likewise for the profiler's component wrapper.
