@@ -80,7 +80,11 @@ export class Meter {
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(() => board.clock.wallClockMs());
     // The emergency save at power fail drains the IC through one extra tick first.
-    this.persistence = new Persistence(board, this.events, config.persistence, () => this.tick());
+    // A profile row captured by that tick is appended at once (its append is otherwise deferred).
+    this.persistence = new Persistence(board, this.events, config.persistence, () => {
+      this.tick();
+      this.profiles.flush();
+    });
     const energy = this.energy;
     // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
     this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
@@ -117,6 +121,10 @@ export class Meter {
       dailyEntries: mc.dailyProfileEntries,
       clockInvalid: () => clock.invalid,
       createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
+      // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
+      defer: (task) => {
+        board.clock.setTimeout(task, 0);
+      },
     });
     this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
@@ -140,6 +148,7 @@ export class Meter {
   stop(): void {
     if (this.tickTimer !== undefined) this.board.clock.clearTimer(this.tickTimer);
     this.tickTimer = undefined;
+    this.profiles.flush();
     this.persistence.stop();
     this.disconnector.stop();
     this.display.stop();

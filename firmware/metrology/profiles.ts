@@ -57,6 +57,14 @@ export interface ProfilesOptions {
   clockInvalid?: () => boolean;
   /** Supplies the buffers (the flash-backed store); default: RAM rings. */
   createBuffer?: ProfileBufferFactory;
+  /**
+   * Runs a task right after the current tick (the meter passes its Clock's zero-delay timeout).
+   * When given, a scheduled capture takes the row's values in the tick (so the row holds exactly
+   * the energy up to its boundary) and leaves the append to the buffer (row encoding, CRC, flash
+   * writes: persistence work) to that task, keeping profile-capture ticks cheap. `flush()`
+   * appends a waiting row at once (the emergency save, stop).
+   */
+  defer?: (task: () => void) => void;
 }
 
 /** A clock change smaller than this is not a "clock adjusted" (ms). */
@@ -85,6 +93,10 @@ export class ScheduledProfile {
   /** The next boundary (NaN until the first update). */
   nextCaptureUtcMs = NaN;
   readonly row: Float64Array;
+  /** A captured row whose append was deferred (see ProfilesOptions.defer). */
+  private readonly waitingRow: Float64Array;
+  private waiting = false;
+  private readonly appendWaiting = (): void => this.flush();
 
   constructor(
     readonly buffer: ProfileBuffer,
@@ -96,11 +108,20 @@ export class ScheduledProfile {
     private readonly rules: LocalTimeRules,
   ) {
     this.row = new Float64Array(buffer.columns.length);
+    this.waitingRow = new Float64Array(buffer.columns.length);
     this.syncFromBuffer();
+  }
+
+  /** Appends the row whose append was deferred, if any. */
+  flush(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.buffer.append(this.waitingRow);
   }
 
   /** Takes the newest row's time from the buffer (a flash-backed buffer may be restored after construction). */
   syncFromBuffer(): void {
+    this.flush();
     const n = this.buffer.entriesInUse();
     if (n === 0) return;
     this.buffer.readEntry(n - 1, this.row);
@@ -128,14 +149,24 @@ export class ScheduledProfile {
     this.nextCaptureUtcMs = this.boundaryAfter(hold ? last : utcMs);
   }
 
-  /** Appends a row stamped `rowUtcMs` with `status`; returns false if it would not be newer than the last. */
-  capture(rowUtcMs: number, status: number): boolean {
+  /**
+   * Appends a row stamped `rowUtcMs` with `status`; returns false if it would not be newer than
+   * the last. With `defer` the values are taken now and the append runs in the deferred task.
+   */
+  capture(rowUtcMs: number, status: number, defer?: (task: () => void) => void): boolean {
     if (rowUtcMs <= this.lastCaptureUtcMs && this.lastCaptureUtcMs - rowUtcMs <= this.holdLimitMs) return false;
+    this.flush();
     const row = this.row;
     row[0] = rowUtcMs;
     row[1] = status;
     for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
-    this.buffer.append(row);
+    if (defer) {
+      this.waitingRow.set(row);
+      this.waiting = true;
+      defer(this.appendWaiting);
+    } else {
+      this.buffer.append(row);
+    }
     this.lastCaptureUtcMs = rowUtcMs;
     this.pending = 0;
     return true;
@@ -173,9 +204,11 @@ export class Profiles {
   private wallOffsetMs = NaN;
   private readonly clockInvalid: () => boolean;
   private readonly rules: LocalTimeRules;
+  private readonly defer: ((task: () => void) => void) | undefined;
 
   constructor(options: ProfilesOptions) {
     this.rules = options.rules;
+    this.defer = options.defer;
     this.clockInvalid = options.clockInvalid ?? (() => false);
     const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
     const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
@@ -239,8 +272,15 @@ export class Profiles {
     return profile.capture(utcMs, profile.pending | this.timeStatus(utcMs));
   }
 
+  /** Appends any row whose append was deferred (emergency save, stop). */
+  flush(): void {
+    this.load.flush();
+    this.daily.flush();
+  }
+
   /** DLMS reset method. */
   reset(profile: ScheduledProfile): void {
+    profile.flush();
     profile.buffer.clear();
     profile.lastCaptureUtcMs = -1;
   }
@@ -259,7 +299,7 @@ export class Profiles {
 
   private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
     const rowTime = profile.boundaryAtOrBefore(utcMs);
-    profile.capture(rowTime, profile.pending | this.timeStatus(rowTime));
+    profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer);
     profile.schedule(utcMs);
   }
 
