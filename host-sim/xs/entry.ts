@@ -147,7 +147,10 @@ export class XsHarness {
     // an event writes there inside the tick) and the LCD pins (GPIO writes, the HT1621 beyond).
     const board = sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
     for (const name of ["transfer", "write", "read", "flush"]) this.ports.exclude(board.meteringSpi!, name);
-    if (board.flash) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(board.flash, name);
+    for (const partition of ["flash", "profileFlash"]) {
+      const port = board[partition];
+      if (port) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(port, name);
+    }
     for (const pin of ["lcdCs", "lcdWr", "lcdData"]) if (board[pin]) this.ports.exclude(board[pin]!, "write");
   }
 
