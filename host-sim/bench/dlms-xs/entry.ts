@@ -5,32 +5,10 @@
  */
 import "../../features";
 import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
-import type { TcpSocket } from "../../../firmware/hal/tcp";
 import { parseScenario } from "../../grid/scenario";
 import { Simulation } from "../../simulation";
-
-declare const resetMeter: ((limit: number, index: number) => number) | undefined;
-declare const currentMeterLimit: (() => number) | undefined;
-const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
-function swapMeter(next: number): number {
-  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
-}
-
-class BenchSocket implements TcpSocket {
-  readonly remoteAddress = "127.0.0.1";
-  readonly remotePort = 1;
-  last = new Uint8Array(0);
-  handler: ((d: Uint8Array) => void) | null = null;
-  write(data: Uint8Array): number {
-    this.last = data.slice();
-    return data.length;
-  }
-  onData(h: (d: Uint8Array) => void): void {
-    this.handler = h;
-  }
-  onClose(): void {}
-  close(): void {}
-}
+import { BenchSocket } from "../../xs/bench-socket";
+import { swapMeter } from "../../xs/metering";
 
 function frame(source: number, apdu: number[]): Uint8Array {
   return Uint8Array.from([0, 1, 0, source, 0, 1, apdu.length >> 8, apdu.length & 0xff, ...apdu]);

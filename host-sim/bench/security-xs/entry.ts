@@ -10,32 +10,10 @@ import { securityFor } from "../../../firmware/comms/security-push";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../../firmware/comms/dlms";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
 import { PortableCrypto } from "../../../firmware/comms/crypto";
-import type { TcpSocket } from "../../../firmware/hal/tcp";
 import { parseScenario } from "../../grid/scenario";
 import { Simulation } from "../../simulation";
-
-declare const resetMeter: ((limit: number, index: number) => number) | undefined;
-declare const currentMeterLimit: (() => number) | undefined;
-const metered = typeof resetMeter === "function" && typeof currentMeterLimit === "function";
-function swapMeter(next: number): number {
-  return metered ? resetMeter!(currentMeterLimit!(), next) : 0;
-}
-
-class BenchSocket implements TcpSocket {
-  readonly remoteAddress = "127.0.0.1";
-  readonly remotePort = 1;
-  last = new Uint8Array(0);
-  handler: ((d: Uint8Array) => void) | null = null;
-  write(data: Uint8Array): number {
-    this.last = data.slice();
-    return data.length;
-  }
-  onData(h: (d: Uint8Array) => void): void {
-    this.handler = h;
-  }
-  onClose(): void {}
-  close(): void {}
-}
+import { BenchSocket } from "../../xs/bench-socket";
+import { swapMeter } from "../../xs/metering";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 const KEYS: CipherKeys = { encryptionKey: hex("000102030405060708090A0B0C0D0E0F"), authenticationKey: hex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF") };
