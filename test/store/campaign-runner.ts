@@ -15,6 +15,7 @@ import type { Meter } from "../../firmware/meter";
 import { parseScenario } from "../../host-sim/grid/scenario";
 import { killFirmware, losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
+import { prng } from "./helpers";
 import "../../host-sim/features";
 
 const cuts = Number(process.argv[2] ?? 10_000);
@@ -22,17 +23,6 @@ const days = Number(process.argv[3] ?? 30);
 const seed = Number(process.argv[4] ?? 2026);
 const TICK_MS = 60_000;
 const SAVE_MS = 60_000;
-
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every energy register (totals, rates, quadrants) and remainder as one flat list. */
 function registers(m: Meter): number[] {
