@@ -136,6 +136,11 @@ export class Meter {
   start(): void {
     // Power up: state back from flash (events 1/2 for the outage), then the IC is re-initialised.
     this.persistence.restore();
+    // The first look-ups (tariff in force, limiter register, profile schedules) from the restored
+    // state, here rather than in the first tick (which must stay within the tick budget).
+    this.tariffs.prepare();
+    this.limiter.prepare();
+    this.profiles.prepare(this.board.clock.wallClockMs(), this.board.clock.nowMs());
     this.lastIcStatus = this.ic.init();
     if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
     this.tickTimer = this.board.clock.setInterval(() => this.tick(), this.config.tickMs);

@@ -155,6 +155,11 @@ export class Limiter {
     this.config = next;
   }
 
+  /** Power up, after the restore: finds the monitored register (a table search) outside the tick. */
+  prepare(): void {
+    this.resolve();
+  }
+
   /** One limiter step (called from the meter's tick). No allocation. */
   evaluate(): void {
     this.resolve();

@@ -224,16 +224,30 @@ export class Profiles {
     this.daily = build(PROFILE_OBIS.daily, DAILY_PROFILE_VALUES, 86_400, options.dailyEntries, 2 * DAY_MS);
   }
 
+  /**
+   * Power up, after the restore: resumes after the newest row held and plans the next captures
+   * (reads the buffers' newest rows: flash work), so the first tick does not. Optional: the first
+   * `update` does it when this was not called.
+   */
+  prepare(utcMs: number, monoMs: number): void {
+    this.resume(utcMs);
+    this.wallOffsetMs = utcMs - monoMs;
+  }
+
+  private resume(utcMs: number): void {
+    this.load.syncFromBuffer();
+    this.daily.syncFromBuffer();
+    this.load.schedule(utcMs);
+    this.daily.schedule(utcMs);
+  }
+
   /** Per tick, after the energy registers were updated. `dataInvalid`: this tick's measurement was not good. */
   update(utcMs: number, monoMs: number, dataInvalid: boolean): void {
     const offset = utcMs - monoMs;
     if (offset !== this.wallOffsetMs) {
       if (this.wallOffsetMs !== this.wallOffsetMs) {
         // First update since start or restore: resume after the newest row held.
-        this.load.syncFromBuffer();
-        this.daily.syncFromBuffer();
-        this.load.schedule(utcMs);
-        this.daily.schedule(utcMs);
+        this.resume(utcMs);
       } else if (offset - this.wallOffsetMs >= CLOCK_CHANGE_TOLERANCE_MS || this.wallOffsetMs - offset >= CLOCK_CHANGE_TOLERANCE_MS) {
         this.load.pending |= PROFILE_STATUS.clockAdjusted;
         this.daily.pending |= PROFILE_STATUS.clockAdjusted;

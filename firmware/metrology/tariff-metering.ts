@@ -52,6 +52,11 @@ export class TariffMetering {
     this.prevUtc = now;
   }
 
+  /** Power up, after the restore: the first tariff look-up, so the first tick costs no more than any other. */
+  prepare(): void {
+    this.tou.prepare(this.prevUtc);
+  }
+
   /** Currently active tariff (0.0.96.14.0.255). */
   get activeTariff(): number {
     return this.tou.rate;

@@ -340,6 +340,17 @@ export class TariffCalendar {
     return deleted;
   }
 
+  /**
+   * Power up, after the restore: evaluates the tariff in force at `utcMs` (the start of the first
+   * tick's interval) now rather than in the first tick, which would otherwise carry the first
+   * calendar look-up. Leaves a due passive-calendar activation (event 9) to the tick.
+   */
+  prepare(utcMs: number): void {
+    if (this.nextCheckUtc > utcMs) return;
+    if (this.activationUtc !== null && utcMs >= this.activationUtc) return;
+    this.evaluate(utcMs);
+  }
+
   /** Forces a re-evaluation at `utcMs` (the next tick splits its energy there). */
   invalidate(utcMs: number): void {
     if (utcMs < this.nextCheckUtc) this.nextCheckUtc = utcMs;
