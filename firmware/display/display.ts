@@ -7,7 +7,7 @@ import type { MeteringSample } from "../drivers/metering-ic";
 import type { IcStatus } from "../drivers/metering-ic";
 import type { EventLogs } from "../metrology/event-log";
 import { formatFixed, formatText, shortCode, digitGlyph } from "./format";
-import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, setSegment, UNIT_SEGMENTS } from "./glass";
+import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, UNIT_SEGMENTS } from "./glass";
 
 /** Display codes that are not registers (IEC 62056-21 style C.D.E: 0.9.1 time, 0.9.2 date). */
 export const DISPLAY_TIME = "1.0.0.9.1.255";
@@ -76,12 +76,32 @@ interface Item {
   /** Power of ten from the register's unit to the shown unit (3 for Wh -> kWh). */
   unitExponent: number;
   unitSegments: readonly Annunciator[];
+  /** The unit segments as annunciator bits (see annunciatorBit). */
+  unitBits: number;
   code: Uint8Array;
 }
 
+/** Annunciator segments (addresses 24..29) packed into one integer: bit (address - 24) * 4 + COM. */
+const ANNUNCIATOR_BASE = 24;
+const ANNUNCIATOR_ADDRESSES = 6;
+function annunciatorBit(a: Annunciator): number {
+  const seg = ANNUNCIATORS[a];
+  return 1 << ((seg[0] - ANNUNCIATOR_BASE) * 4 + seg[1]);
+}
+const BIT_IMPORT = annunciatorBit("import");
+const BIT_EXPORT = annunciatorBit("export");
+const BIT_RELAY_OPEN = annunciatorBit("relayOpen");
+const BIT_TAMPER = annunciatorBit("tamper");
+const BIT_CLOCK_INVALID = annunciatorBit("clockInvalid");
+const BIT_COMMUNICATION = annunciatorBit("communication");
+const BIT_ANTENNA = annunciatorBit("antenna");
+const BIT_BARS = [annunciatorBit("bar1"), annunciatorBit("bar1") | annunciatorBit("bar2"), annunciatorBit("bar1") | annunciatorBit("bar2") | annunciatorBit("bar3")];
+const BIT_COLONS = annunciatorBit("colon1") | annunciatorBit("colon2");
+
 /** The register that holds the active tariff (class 1, 0.0.96.14.0.255) when the TOU feature provides it. */
 const ACTIVE_TARIFF = "0.0.96.14.0.255";
-const TARIFF_ANNUNCIATORS: readonly Annunciator[] = ["T1", "T2", "T3", "T4"];
+const TARIFF_BITS = [annunciatorBit("T1"), annunciatorBit("T2"), annunciatorBit("T3"), annunciatorBit("T4")];
+const DP_BIT = 1 << SEG.dp;
 
 /**
  * One item at a time on the HT1621 glass: the short code, an 8-digit value with its unit,
@@ -99,10 +119,13 @@ export class Display {
   mode: "auto" | "manual" = "auto";
   /** Position in the current list (in auto mode, error screens come before the items). */
   index = 0;
+  /** Screens drawn (a refresh that would change nothing on the glass is skipped and not counted). */
   redraws = 0;
   private autoItems: Item[] = [];
   private manualItems: Item[] = [];
   private readonly cells = new Uint8Array(MAIN_DIGITS);
+  /** Scratch cells: a new value formatted to compare with what is shown. */
+  private readonly nextCells = new Uint8Array(MAIN_DIGITS);
   private readonly codeCells = new Uint8Array(CODE_DIGITS);
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
@@ -112,6 +135,14 @@ export class Display {
   private timer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
   private readonly tick = (): void => this.refresh();
+  /** What the glass shows now (a refresh that would draw the same screen sends nothing and renders nothing). */
+  private shownItem: Item | undefined = undefined;
+  private shownError = -1;
+  /** The value on the glass (register raw value); NaN = must render. */
+  private shownValue = NaN;
+  private shownAnnunciators = -1;
+  /** Annunciator bits of the state (tariff, flow, relay, tamper, clock, comms, antenna). */
+  private stateBits = 0;
 
   constructor(
     private readonly source: DisplaySource,
@@ -142,6 +173,7 @@ export class Display {
     this.tariff = this.source.register(ACTIVE_TARIFF);
     formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
     this.index = 0;
+    this.shownValue = NaN;
     if (changes.refreshMs !== undefined && this.timer !== undefined) {
       this.stop();
       this.timer = this.clock.setInterval(this.tick, this.config.refreshMs);
@@ -186,26 +218,55 @@ export class Display {
       this.index = length > 0 ? (this.index + 1) % length : 0;
       this.itemSinceMs = now;
     }
-    this.render();
+    // The same screen with the same value and annunciators as on the glass: nothing to draw (the
+    // chip would be sent nothing either). Time and date items change every second: always drawn.
+    const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
+    const item = error < 0 ? this.currentItem() : undefined;
+    const value = item !== undefined && item.kind === KIND_REGISTER ? item.register!.read() : 0;
+    this.stateBits = this.annunciatorBits();
+    if (error === this.shownError && item === this.shownItem && this.stateBits === this.shownAnnunciators) {
+      if (item === undefined || item.kind === KIND_FIRMWARE) return;
+      if (item.kind === KIND_REGISTER) {
+        if (value === this.shownValue) return;
+        // Most changes of the raw value do not reach the shown digits: compare the formatted cells.
+        const next = this.nextCells;
+        formatFixed(next, value, item.register!.scaler - item.unitExponent, item.decimals);
+        if (sameCells(next, this.cells)) {
+          this.shownValue = value;
+          return;
+        }
+      }
+    }
+    this.draw(error, item, value);
     this.lcd?.update(this.ram);
     this.redraws++;
   }
 
   /** Builds the RAM image for the current screen. */
   render(): void {
+    const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
+    const item = error < 0 ? this.currentItem() : undefined;
+    this.stateBits = this.annunciatorBits();
+    this.draw(error, item, item !== undefined && item.kind === KIND_REGISTER ? item.register!.read() : 0);
+  }
+
+  private draw(error: number, item: Item | undefined, value: number): void {
     const ram = this.ram;
-    ram.fill(0);
-    this.cells.fill(0);
+    const cells = this.cells;
+    cells.fill(0);
     this.codeCells.fill(0);
-    if (this.mode === "auto" && this.index < this.errorCount) {
-      this.errorScreen(this.errors[this.index]);
-    } else {
-      const item = this.currentItem();
-      if (item) this.itemScreen(item);
-    }
-    for (let i = 0; i < MAIN_DIGITS; i++) putGlyph(ram, MAIN_DIGIT_BASE, i, this.cells[i]);
+    let bits = this.stateBits;
+    if (error >= 0) this.errorScreen(error);
+    else if (item) bits |= this.itemScreen(item, value);
+    for (let i = 0; i < MAIN_DIGITS; i++) putGlyph(ram, MAIN_DIGIT_BASE, i, cells[i]);
     for (let i = 0; i < CODE_DIGITS; i++) putGlyph(ram, CODE_DIGIT_BASE, i, this.codeCells[i]);
-    this.annunciators();
+    for (let a = 2 * (MAIN_DIGITS + CODE_DIGITS); a < ANNUNCIATOR_BASE; a++) ram[a] = 0;
+    for (let k = 0; k < ANNUNCIATOR_ADDRESSES; k++) ram[ANNUNCIATOR_BASE + k] = (bits >> (4 * k)) & 0x0f;
+    for (let a = ANNUNCIATOR_BASE + ANNUNCIATOR_ADDRESSES; a < LCD_RAM_NIBBLES; a++) ram[a] = 0;
+    this.shownError = error;
+    this.shownItem = item;
+    this.shownValue = value;
+    this.shownAnnunciators = this.stateBits;
   }
 
   private currentItem(): Item | undefined {
@@ -213,7 +274,8 @@ export class Display {
     return this.autoItems[this.index - this.errorCount];
   }
 
-  private itemScreen(item: Item): void {
+  /** Fills the cells for an item; returns the item's own annunciator bits (unit, colons). */
+  private itemScreen(item: Item, value: number): number {
     this.codeCells.set(item.code);
     switch (item.kind) {
       case KIND_TIME:
@@ -224,22 +286,17 @@ export class Display {
         this.twoDigits(2, time ? local.getUTCHours() : local.getUTCDate());
         this.twoDigits(4, time ? local.getUTCMinutes() : local.getUTCMonth() + 1);
         this.twoDigits(6, time ? local.getUTCSeconds() : local.getUTCFullYear() % 100);
-        if (time) {
-          this.light("colon1");
-          this.light("colon2");
-        } else {
-          this.cells[3] |= 1 << SEG.dp;
-          this.cells[5] |= 1 << SEG.dp;
-        }
-        return;
+        if (time) return BIT_COLONS;
+        this.cells[3] |= DP_BIT;
+        this.cells[5] |= DP_BIT;
+        return 0;
       }
       case KIND_FIRMWARE:
         this.cells.set(this.firmwareCells);
-        return;
+        return 0;
       default: {
-        const r = item.register!;
-        formatFixed(this.cells, r.read(), r.scaler - item.unitExponent, item.decimals);
-        for (const s of item.unitSegments) this.light(s);
+        formatFixed(this.cells, value, item.register!.scaler - item.unitExponent, item.decimals);
+        return item.unitBits;
       }
     }
   }
@@ -256,30 +313,27 @@ export class Display {
     this.cells[cell + 1] = digitGlyph(value % 10);
   }
 
-  private annunciators(): void {
+  /** The annunciators the meter state lights (not the item's unit or colons), as packed bits. */
+  private annunciatorBits(): number {
     const s = this.source;
+    let bits = 0;
     if (this.tariff) {
       const rate = this.tariff.read();
-      if (rate >= 1 && rate <= 4) this.light(TARIFF_ANNUNCIATORS[rate - 1]);
+      if (rate >= 1 && rate <= 4) bits |= TARIFF_BITS[rate - 1];
     }
     const p = s.instant.activePowerMilliW;
-    if (p > 0) this.light("import");
-    else if (p < 0) this.light("export");
-    if (!s.disconnector.outputState) this.light("relayOpen");
-    if (s.tamper ? s.tamper.tamperFlag : bitSet(s.events.alarmRegister, ALARM.fraudAttempt)) this.light("tamper");
-    if (s.clock.invalid) this.light("clockInvalid");
-    if (this.communicationActive) this.light("communication");
-    if (this.signalBars >= 0) {
-      this.light("antenna");
-      if (this.signalBars >= 1) this.light("bar1");
-      if (this.signalBars >= 2) this.light("bar2");
-      if (this.signalBars >= 3) this.light("bar3");
+    if (p > 0) bits |= BIT_IMPORT;
+    else if (p < 0) bits |= BIT_EXPORT;
+    if (!s.disconnector.outputState) bits |= BIT_RELAY_OPEN;
+    if (s.tamper ? s.tamper.tamperFlag : bitSet(s.events.alarmRegister, ALARM.fraudAttempt)) bits |= BIT_TAMPER;
+    if (s.clock.invalid) bits |= BIT_CLOCK_INVALID;
+    if (this.communicationActive) bits |= BIT_COMMUNICATION;
+    const bars = this.signalBars;
+    if (bars >= 0) {
+      bits |= BIT_ANTENNA;
+      if (bars >= 1) bits |= BIT_BARS[(bars > 3 ? 3 : bars) - 1];
     }
-  }
-
-  private light(a: Annunciator): void {
-    const [address, com] = ANNUNCIATORS[a];
-    setSegment(this.ram, address, com, true);
+    return bits;
   }
 
   private collectErrors(): void {
@@ -307,7 +361,7 @@ export class Display {
   private item(spec: DisplayItemConfig): Item | undefined {
     const code = new Uint8Array(CODE_DIGITS);
     formatText(code, shortCode(spec.obis, CODE_DIGITS));
-    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], code };
+    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], unitBits: 0, code };
     if (spec.obis === DISPLAY_TIME) return { ...base, kind: KIND_TIME };
     if (spec.obis === DISPLAY_DATE) return { ...base, kind: KIND_DATE };
     if (spec.obis === DISPLAY_FIRMWARE) return { ...base, kind: KIND_FIRMWARE };
@@ -315,7 +369,10 @@ export class Display {
     if (!register) return undefined;
     const shown = SHOWN_UNIT[register.unit] ?? { exponent: 0, unit: "", decimals: 0 };
     const decimals = spec.decimals !== undefined && Number.isInteger(spec.decimals) && spec.decimals >= 0 && spec.decimals < MAIN_DIGITS ? spec.decimals : shown.decimals;
-    return { ...base, kind: KIND_REGISTER, register, decimals, unitExponent: shown.exponent, unitSegments: UNIT_SEGMENTS[shown.unit] ?? [] };
+    const unitSegments = UNIT_SEGMENTS[shown.unit] ?? [];
+    let unitBits = 0;
+    for (const a of unitSegments) unitBits |= annunciatorBit(a);
+    return { ...base, kind: KIND_REGISTER, register, decimals, unitExponent: shown.exponent, unitSegments, unitBits };
   }
 }
 
@@ -334,6 +391,11 @@ const SHOWN_UNIT: Partial<Record<Unit, { exponent: number; unit: string; decimal
   s: { exponent: 0, unit: "", decimals: 0 },
   "": { exponent: 0, unit: "", decimals: 0 },
 };
+
+function sameCells(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function bitSet(register: number, bit: number): boolean {
   return Math.floor(register / 2 ** bit) % 2 === 1;

@@ -102,13 +102,27 @@ export function getSegment(ram: Uint8Array, address: number, com: number): boole
   return ((ram[address] >> com) & 1) === 1;
 }
 
-/** Writes a glyph (a..g, dp bits) into digit cell `base + 2 * index`. */
+/**
+ * The two nibbles of a digit cell for each glyph (a..g, dp bits): every COM bit of both
+ * addresses belongs to the digit, so a glyph is two stores (built once from DIGIT_CELL).
+ */
+const GLYPH_NIBBLES = new Uint8Array(512);
+(function buildGlyphNibbles(): void {
+  for (let glyph = 0; glyph < 256; glyph++) {
+    for (let bit = 0; bit < 8; bit++) {
+      if (((glyph >> bit) & 1) === 0) continue;
+      const cell = DIGIT_CELL[bit];
+      GLYPH_NIBBLES[2 * glyph + cell[0]] |= 1 << cell[1];
+    }
+  }
+})();
+
+/** Writes a glyph (a..g, dp bits) into digit cell `base + 2 * index` (both of its addresses). */
 export function putGlyph(ram: Uint8Array, base: number, index: number, glyph: number): void {
   const address = base + 2 * index;
-  for (let bit = 0; bit < 8; bit++) {
-    const cell = DIGIT_CELL[bit];
-    setSegment(ram, address + cell[0], cell[1], ((glyph >> bit) & 1) === 1);
-  }
+  const g = 2 * (glyph & 0xff);
+  ram[address] = GLYPH_NIBBLES[g];
+  ram[address + 1] = GLYPH_NIBBLES[g + 1];
 }
 
 /** Reads a glyph (a..g, dp bits) back from digit cell `base + 2 * index`. */

@@ -56,12 +56,21 @@ export class Ht1621 {
     this.begin();
     this.bits(HT1621_MODE.write, 3);
     this.bits(from, 6);
+    // The data bits inlined (WR low, DATA, WR high per bit, as in bit()): the pins in locals.
+    const wr = this.pins.wr;
+    const data = this.pins.data;
+    const sent = this.sent;
     for (let a = from; a <= to; a++) {
       const nibble = ram[a] & 0x0f;
       // D0 first: COM0 goes out first.
-      for (let bit = 0; bit < 4; bit++) this.bit((nibble >> bit) & 1);
-      this.sent[a] = nibble;
+      for (let bit = 0; bit < 4; bit++) {
+        wr.write(0);
+        data.write((nibble >> bit) & 1);
+        wr.write(1);
+      }
+      sent[a] = nibble;
     }
+    this.bitsSent += 4 * (to - from + 1);
     this.end();
   }
 
