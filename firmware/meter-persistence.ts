@@ -1,4 +1,6 @@
 import type { PersistentHandle, Persistence } from "./drivers/store/persistence";
+import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "./drivers/store/number-record";
+import { decodeValue, encodeValue } from "./drivers/store/value-codec";
 import type { Meter } from "./meter";
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "./metrology/tou-codec";
 import type { BillingState } from "./metrology/billing";
@@ -9,6 +11,40 @@ import type { PowerQualityState } from "./metrology/power-quality";
 import type { ProfilesState, ScheduleState } from "./metrology/profiles";
 import type { PulseCounterState } from "./metrology/pulse-counter";
 import type { TamperState } from "./metrology/tamper";
+
+/** The billing record (billing state and the maximum demands) as the value codec stored it. */
+interface BillingRecord {
+  b: BillingState;
+  m: number[];
+}
+
+/** Numbers-only billing record: first byte (not a value-codec type tag) and layout version. */
+export const BILLING_RECORD_MAGIC = 0xb1;
+export const BILLING_RECORD_VERSION = 1;
+/** Numbers-only demand period record. */
+export const DEMAND_RECORD_MAGIC = 0xd1;
+export const DEMAND_RECORD_VERSION = 1;
+
+/**
+ * Billing record layout (version 1): billing format, count, next, last scheduled and newest row
+ * times (-1 none), number of execution times n, n x [second, year, month, day, day of week], then
+ * the maximum demands exactly as DemandMeter.snapshotMax gives them (their own format first).
+ */
+export function flattenBilling(b: BillingState, m: readonly number[]): number[] {
+  const out = [b.v, b.count, b.nextUtc, b.lastScheduledUtc, b.lastRowUtc, b.schedule.length];
+  for (const e of b.schedule) for (let i = 0; i < 5; i++) out.push(e[i]);
+  for (let i = 0; i < m.length; i++) out.push(m[i]);
+  return out;
+}
+
+/** Inverse of flattenBilling; the owners' restore checks every value. Throws RangeError on a bad layout. */
+export function unflattenBilling(f: readonly number[]): BillingRecord {
+  const n = f.length >= 6 ? f[5] : -1;
+  if (n < 0 || n > 12 || f.length < 7 + 5 * n) throw new RangeError(`billing: ${f.length} values do not make a version-${BILLING_RECORD_VERSION} layout`);
+  const schedule: number[][] = [];
+  for (let i = 0; i < n; i++) schedule.push(f.slice(6 + 5 * i, 11 + 5 * i));
+  return { b: { v: f[0], count: f[1], nextUtc: f[2], lastScheduledUtc: f[3], lastRowUtc: f[4], schedule }, m: f.slice(6 + 5 * n) };
+}
 
 /** Format version of the records whose owner's snapshot carries none (wrapped as { v, s }). */
 const FORMAT = 1;
@@ -80,24 +116,35 @@ export function registerMeterState(meter: Meter): void {
   // Billing state and the maximum demands in one record: an end of billing period resets the
   // maxima, and the two must never be found half done. Saved at each end of billing period and
   // schedule change, and periodically when a maximum moved.
-  const billingHandle = p.register<{ b: BillingState; m: number[] }>({
+  // Both are numbers-only records (number-record.ts, docs/readme/performance.md): they are in the
+  // emergency save. Records of the generic value codec (older firmware) still restore.
+  const restoreBilling = (s: BillingRecord): void => {
+    if (typeof s !== "object" || s === null) throw new RangeError("billing: not a record");
+    demand.restoreMax(s.m);
+    billing.restore(s.b);
+  };
+  const billingHandle = p.register({
     id: "billing",
     essential: true,
     save: "periodic",
-    snapshot: () => ({ b: billing.snapshot(), m: demand.snapshotMax() }),
-    restore: (s) => {
-      if (typeof s !== "object" || s === null) throw new RangeError("billing: not a record");
-      demand.restoreMax(s.m);
-      billing.restore(s.b);
+    encode: () => {
+      const b = billing.snapshot();
+      const m = demand.snapshotMax();
+      return encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, flattenBilling(b, m)) ?? encodeValue({ b, m });
     },
+    decode: (bytes) => restoreBilling(isNumberRecord(bytes, BILLING_RECORD_MAGIC) ? unflattenBilling(decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing")) : (decodeValue(bytes) as BillingRecord)),
   });
   // The demand period in progress: a sub-period that ended during the outage is closed at its end.
+  const restoreDemand = (s: number[]): void => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
   const demandHandle = p.register({
     id: "demand",
     essential: false,
     save: "periodic",
-    snapshot: () => demand.snapshotPeriod(),
-    restore: (s: number[]) => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc)),
+    encode: () => {
+      const s = demand.snapshotPeriod();
+      return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
+    },
+    decode: (bytes) => restoreDemand(isNumberRecord(bytes, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(bytes, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(bytes) as number[])),
   });
   const saveBilling = saver(billingHandle);
   const saveDemand = saver(demandHandle);

@@ -1,9 +1,23 @@
-/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zlib and Ethernet. */
-const TABLE = new Uint32Array(256);
+/**
+ * CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by zlib and Ethernet.
+ *
+ * Slicing-by-4: four 256-entry tables (4 KiB, built once) fold four bytes per step. The tables
+ * are Int32Array so every value stays a 32-bit integer in XS (a Uint32Array entry above
+ * 0x7FFFFFFF reads as a double and every XOR converts it); the result is made unsigned at the end.
+ */
+const T0 = new Int32Array(256);
+const T1 = new Int32Array(256);
+const T2 = new Int32Array(256);
+const T3 = new Int32Array(256);
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  TABLE[n] = c >>> 0;
+  T0[n] = c;
+}
+for (let n = 0; n < 256; n++) {
+  T1[n] = T0[T0[n] & 0xff] ^ (T0[n] >>> 8);
+  T2[n] = T0[T1[n] & 0xff] ^ (T1[n] >>> 8);
+  T3[n] = T0[T2[n] & 0xff] ^ (T2[n] >>> 8);
 }
 
 /** Starting value for an incremental CRC. */
@@ -11,8 +25,14 @@ export const CRC32_INIT = 0xffffffff;
 
 /** Feeds `bytes[from, to)` into a running CRC (start with CRC32_INIT, finish with crc32Final). */
 export function crc32Update(crc: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
-  let c = crc;
-  for (let i = from; i < to; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let c = crc | 0;
+  let i = from;
+  const end4 = to - 3;
+  for (; i < end4; i += 4) {
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    c = T3[c & 0xff] ^ T2[(c >>> 8) & 0xff] ^ T1[(c >>> 16) & 0xff] ^ T0[c >>> 24];
+  }
+  for (; i < to; i++) c = T0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return c >>> 0;
 }
 

@@ -427,7 +427,7 @@ export class Persistence {
     const profileTables = profiles ? profiles.ramBytes - (profiles.buf === this.journal.buf ? profiles.buf.length : 0) : 0;
     let lastCopies = 0;
     for (const e of this.entries) if (e.periodic && e.last) lastCopies += e.last.length;
-    return this.journal.ramBytes + profileTables + 1024 /* CRC table */ + this.index.size * 40 + this.entries.length * 64 + lastCopies;
+    return this.journal.ramBytes + profileTables + 4096 /* CRC tables (slicing-by-4) */ + this.index.size * 40 + this.entries.length * 64 + lastCopies;
   }
 
   // --- internals ---
