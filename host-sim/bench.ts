@@ -19,10 +19,11 @@ async function foundation(): Promise<string[]> {
   sim.runFor(86_400_000);
   const nodeMs = performance.now() - started;
   return [
-    `XS computrons per metrology tick (firmware only, 3600 ticks of the default scenario): mean ${xs.ticks.meanComputrons.toFixed(0)}, max ${xs.ticks.maxComputrons} (budget 5,000)`,
+    `XS computrons per meter tick (firmware only, 3600 ticks of the default scenario): mean ${xs.ticks.meanComputrons.toFixed(0)}, max ${xs.ticks.maxComputrons} — the whole tick with every detector (budget 8,000); the driver read + energy accumulation share, budget 5,000, is in the performance section`,
     `  raw, the harness's port wrappers included: mean ${xs.ticks.rawMeanComputrons.toFixed(0)}, max ${xs.ticks.rawMaxComputrons} (${xs.ticks.meanExcludedCalls.toFixed(0)} wrapped calls a tick at ${xs.ticks.wrapperOverhead.toFixed(0)} computrons, calibrated in xsnap; see npm run bench -- performance)`,
     `  excluded SPI peripheral + emulated chip work per tick: ${xs.ticks.meanEmulatorComputrons.toFixed(0)} computrons`,
-    `XS heap after boot: ${xs.heapSlotsAfterBoot} slots (~${Math.round((xs.heapSlotsAfterBoot * 16) / 1024)} KiB at 16 bytes/slot), boot ${xs.boot.compute} computrons`,
+    `XS heap after boot: ${xs.heapSlotsAfterBoot} slots (~${Math.round((xs.heapSlotsAfterBoot * 16) / 1024)} KiB at 16 bytes/slot) for the whole bundle (firmware + emulators + simulator + harness code), boot ${xs.boot.compute} computrons`,
+    `  of which one Meter instance (its objects; typed-array contents live in chunks, not slots): ${xs.meterHeapSlots} slots (~${Math.round((xs.meterHeapSlots * 16) / 1024)} KiB)`,
     `Node wall time to simulate one day at 1 s ticks: ${nodeMs.toFixed(0)} ms (${sim.meter.ticks} ticks)`,
   ];
 }

@@ -269,6 +269,11 @@ export class XsHarness {
     };
   }
 
+  /** A second, unstarted Meter on the running board: what one meter instance holds in RAM. */
+  newMeter(): Meter {
+    return new Meter(this.sim!.board, this.sim!.config);
+  }
+
   registers(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [obis, r] of Object.entries(buildReport(this.sim!).registers)) out[obis] = r.value;
