@@ -123,7 +123,7 @@ export class Meter {
       createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
       // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
       defer: (task) => {
-        board.clock.setTimeout(task, 0);
+        board.clock.schedule(task, 0);
       },
     });
     this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
@@ -143,7 +143,7 @@ export class Meter {
     this.profiles.prepare(this.board.clock.wallClockMs(), this.board.clock.nowMs());
     this.lastIcStatus = this.ic.init();
     if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
-    this.tickTimer = this.board.clock.setInterval(() => this.tick(), this.config.tickMs);
+    this.tickTimer = this.board.clock.repeat(() => this.tick(), this.config.tickMs);
     this.disconnector.powerUp();
     this.display.start();
     this.button?.start();

@@ -24,7 +24,7 @@ export interface FrontPanel {
 export function attachFrontPanel(board: Board, clock: VirtualClock, line: ScenarioLine, config: MeterConfig): FrontPanel {
   const pins = createSimFrontPanel();
   Object.assign(board, pins);
-  const relay = new RelayEmulator(() => clock.nowMs(), (cb, ms) => clock.setTimeout(cb, ms), {
+  const relay = new RelayEmulator(() => clock.nowMs(), (cb, ms) => clock.schedule(cb, ms), {
     ...DEFAULT_RELAY_EMULATOR,
     kind: config.relay.kind,
     monostableClosedLevel: config.relay.monostableClosedLevel,

@@ -33,16 +33,16 @@ export class PoweredClock implements Clock {
   setWallClockMs(utcMs: number): void {
     this.inner.setWallClockMs(utcMs);
   }
-  setTimeout(callback: () => void, delayMs: number): TimerId {
-    const id: TimerId = this.inner.setTimeout(() => {
+  schedule(callback: () => void, delayMs: number): TimerId {
+    const id: TimerId = this.inner.schedule(() => {
       this.live.delete(id);
       callback();
     }, delayMs);
     this.live.add(id);
     return id;
   }
-  setInterval(callback: () => void, periodMs: number): TimerId {
-    const id = this.inner.setInterval(callback, periodMs);
+  repeat(callback: () => void, periodMs: number): TimerId {
+    const id = this.inner.repeat(callback, periodMs);
     this.live.add(id);
     return id;
   }
@@ -166,5 +166,5 @@ export function restorePower(sim: Simulation): Meter {
 export function scheduledPowerCut(sim: Simulation, atMs: number, durationMs: number, signal: boolean): void {
   sim.line.addOutage(atMs, atMs + durationMs);
   losePower(sim, signal);
-  sim.clock.setTimeout(() => restorePower(sim), durationMs);
+  sim.clock.schedule(() => restorePower(sim), durationMs);
 }

@@ -85,7 +85,7 @@ export class Simulation {
     for (const event of scenario.events) {
       const handler = handlers.get(event.type);
       if (!handler) throw new Error(`no simulator handler for event type "${event.type}"`);
-      this.clock.setTimeout(() => handler(this, event), event.atMs);
+      this.clock.schedule(() => handler(this, event), event.atMs);
     }
     this.meter = new Meter(this.board, this.config);
     this.meter.start();

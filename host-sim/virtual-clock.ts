@@ -36,11 +36,11 @@ export class VirtualClock implements Clock {
     this.wallOffsetMs = utcMs - this.now;
   }
 
-  setTimeout(callback: () => void, delayMs: number): TimerId {
+  schedule(callback: () => void, delayMs: number): TimerId {
     return this.add(callback, delayMs, 0);
   }
 
-  setInterval(callback: () => void, periodMs: number): TimerId {
+  repeat(callback: () => void, periodMs: number): TimerId {
     if (!(periodMs > 0)) throw new RangeError("interval period must be > 0");
     return this.add(callback, periodMs, periodMs);
   }

@@ -109,7 +109,7 @@ export class TimeSync {
 
   private schedule(delayMs: number, isTimeout: boolean): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-    this.timer = this.clock.setTimeout(() => {
+    this.timer = this.clock.schedule(() => {
       this.timer = undefined;
       if (!this.online) return;
       if (isTimeout) {

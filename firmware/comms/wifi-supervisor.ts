@@ -73,7 +73,7 @@ export class WifiSupervisor {
 
   private schedule(delayMs: number): void {
     this.cancel();
-    this.retryTimer = this.clock.setTimeout(() => {
+    this.retryTimer = this.clock.schedule(() => {
       this.retryTimer = undefined;
       if (this.state === "connecting") {
         this.failures++;

@@ -157,7 +157,7 @@ export class Display {
     this.configure({});
     this.itemSinceMs = this.clock.nowMs();
     this.refresh();
-    this.timer = this.clock.setInterval(this.tick, this.config.refreshMs);
+    this.timer = this.clock.repeat(this.tick, this.config.refreshMs);
   }
 
   stop(): void {
@@ -176,7 +176,7 @@ export class Display {
     this.shownValue = NaN;
     if (changes.refreshMs !== undefined && this.timer !== undefined) {
       this.stop();
-      this.timer = this.clock.setInterval(this.tick, this.config.refreshMs);
+      this.timer = this.clock.repeat(this.tick, this.config.refreshMs);
     }
   }
 

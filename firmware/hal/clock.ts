@@ -14,8 +14,8 @@ export interface Clock {
   /** Sets the wall clock (SNTP, a DLMS clock write, the simulator). */
   setWallClockMs(utcMs: number): void;
   /** One-shot timer. */
-  setTimeout(callback: () => void, delayMs: number): TimerId;
+  schedule(callback: () => void, delayMs: number): TimerId;
   /** Repeating timer; the first call comes after `periodMs`. */
-  setInterval(callback: () => void, periodMs: number): TimerId;
+  repeat(callback: () => void, periodMs: number): TimerId;
   clearTimer(id: TimerId): void;
 }

@@ -29,7 +29,7 @@ export class DebouncedInput {
       this.edges++;
       this.edgeUtcMs = this.clock.wallClockMs();
       if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-      this.timer = this.clock.setTimeout(this.settle, this.debounceMs);
+      this.timer = this.clock.schedule(this.settle, this.debounceMs);
     };
     this.settle = () => {
       this.timer = undefined;

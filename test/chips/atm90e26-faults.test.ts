@@ -17,7 +17,7 @@ describe("ATM90E26 in the running meter: faults and resets", () => {
   const clean = runMinutes();
 
   test("chip reset (brown-out) mid-tick: event 16 and the alarm, metering resumes, at most one tick lost", () => {
-    const reset = runMinutes((sim) => sim.clock.setTimeout(() => sim.chip.injectReset(), 300_500));
+    const reset = runMinutes((sim) => sim.clock.schedule(() => sim.chip.injectReset(), 300_500));
     const log = reset.meter.events.standard;
     const codes = Array.from({ length: log.count }, (_, i) => log.codeAt(i));
     expect(codes).toContain(16);
@@ -35,8 +35,8 @@ describe("ATM90E26 in the running meter: faults and resets", () => {
   // episode) even though the energy waits in the chip; faults the driver absorbs leave no event.
   test.each([["shifted", 1], ["dead-low", 1], ["dead-high", 1], ["drop-write", 0], ["corrupt-read", 0]] as const)("SPI fault %s for 30 s: nothing lost, nothing twice, %i event(s) 16, recovers", (kind, events) => {
     const faulty = runMinutes((sim) => {
-      sim.clock.setTimeout(() => sim.chip.injectFault(kind), 200_000);
-      sim.clock.setTimeout(() => sim.chip.clearFault(kind), 230_000);
+      sim.clock.schedule(() => sim.chip.injectFault(kind), 200_000);
+      sim.clock.schedule(() => sim.chip.clearFault(kind), 230_000);
     });
     const log = faulty.meter.events.standard;
     const sixteens = Array.from({ length: log.count }, (_, i) => log.codeAt(i)).filter((c) => c === 16).length;

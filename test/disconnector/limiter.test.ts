@@ -12,7 +12,7 @@ function setup(mode: ControlMode = 1) {
   const lookup = (obis: string) => (obis === LIMITER_MONITOR_POWER ? register : undefined);
   const limiter = new Limiter(lookup, rig.disconnector, rig.events, rig.clock);
   expect(limiter.configure({ thresholdNormal: 3_000_000, minOverThresholdDurationS: 30, minUnderThresholdDurationS: 60 }).ok).toBe(true);
-  rig.clock.setInterval(() => limiter.evaluate(), 1000);
+  rig.clock.repeat(() => limiter.evaluate(), 1000);
   // Steps end half-way between ticks, so a relay pulse started by a tick has finished.
   rig.settle(500);
   const run = (seconds: number, mW: number) => {

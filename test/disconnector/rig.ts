@@ -32,7 +32,7 @@ export class RelayRig {
   bothHigh = 0;
 
   constructor(readonly kind: "latching" | "monostable" = "latching", withContact = true) {
-    this.relay = new RelayEmulator(() => this.clock.nowMs(), (cb, ms) => this.clock.setTimeout(cb, ms), { ...DEFAULT_RELAY_EMULATOR, kind });
+    this.relay = new RelayEmulator(() => this.clock.nowMs(), (cb, ms) => this.clock.schedule(cb, ms), { ...DEFAULT_RELAY_EMULATOR, kind });
     this.relay.onContact = (level) => this.contact.set(level);
     this.watch(this.setCoil, "set");
     this.watch(this.resetCoil, "reset");

@@ -54,10 +54,10 @@ describe("virtual clock", () => {
   it("fires timers in order of virtual time, ties in the order they were scheduled", () => {
     const clock = new VirtualClock(0);
     const fired: string[] = [];
-    clock.setTimeout(() => fired.push("b@20"), 20);
-    clock.setTimeout(() => fired.push("a@10"), 10);
-    const id = clock.setInterval(() => fired.push(`i@${clock.nowMs()}`), 10);
-    clock.setTimeout(() => fired.push("c@20"), 20);
+    clock.schedule(() => fired.push("b@20"), 20);
+    clock.schedule(() => fired.push("a@10"), 10);
+    const id = clock.repeat(() => fired.push(`i@${clock.nowMs()}`), 10);
+    clock.schedule(() => fired.push("c@20"), 20);
     clock.runUntil(30);
     clock.clearTimer(id);
     clock.runUntil(100);

@@ -42,9 +42,9 @@ export class Rig {
     this.metering = new TariffMetering(this.clock, this.energy, this.events, options);
     const tickMs = options.tickMs ?? 1000;
     const start = (): void => {
-      this.port.setInterval(() => this.tick(), tickMs);
+      this.port.repeat(() => this.tick(), tickMs);
     };
-    if (options.firstTickDelayMs) this.port.setTimeout(() => { this.tick(); start(); }, options.firstTickDelayMs);
+    if (options.firstTickDelayMs) this.port.schedule(() => { this.tick(); start(); }, options.firstTickDelayMs);
     else start();
   }
 

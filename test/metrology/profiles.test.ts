@@ -38,7 +38,7 @@ function rig(startUtcMs: number, tickMs = 1000, options: { loadEntries?: number;
     clockInvalid: () => clock.invalid,
   });
   clock.onTimeChange(() => profiles.noteClockAdjusted());
-  port.setInterval(() => {
+  port.repeat(() => {
     state.importMwh += tickMs;
     profiles.update(port.wallClockMs(), port.nowMs(), state.dataInvalid);
     state.dataInvalid = false;

@@ -9,10 +9,10 @@ const BASE = Date.UTC(2026, 2, 2, 9, 0, 0);
 /** Schedules `count` reed pulses: low for lowMs, period periodMs, each edge followed by `bounce` 1 ms reversals. */
 function pulses(clock: VirtualClock, input: SimInput, startMs: number, count: number, periodMs: number, lowMs: number, bounce: number): void {
   const edge = (at: number, level: number) => {
-    clock.setTimeout(() => input.set(level), at - clock.nowMs());
+    clock.schedule(() => input.set(level), at - clock.nowMs());
     for (let k = 1; k <= bounce; k++) {
-      clock.setTimeout(() => input.set(1 - level), at + 2 * k - 1 - clock.nowMs());
-      clock.setTimeout(() => input.set(level), at + 2 * k - clock.nowMs());
+      clock.schedule(() => input.set(1 - level), at + 2 * k - 1 - clock.nowMs());
+      clock.schedule(() => input.set(level), at + 2 * k - clock.nowMs());
     }
   };
   for (let i = 0; i < count; i++) {

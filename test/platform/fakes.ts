@@ -175,11 +175,11 @@ export class FakeListener {
 export function fakeTimerModule(clock: VirtualClock) {
   return {
     set: (callback: (id: number) => void, interval = 0, repeat = false) => {
-      const id: number = repeat ? clock.setInterval(() => callback(id), interval) : clock.setTimeout(() => callback(id), interval);
+      const id: number = repeat ? clock.repeat(() => callback(id), interval) : clock.schedule(() => callback(id), interval);
       return id;
     },
     repeat: (callback: (id: number) => void, interval = 0) => {
-      const id: number = clock.setInterval(() => callback(id), interval);
+      const id: number = clock.repeat(() => callback(id), interval);
       return id;
     },
     clear: (id: number) => clock.clearTimer(id),

@@ -131,7 +131,7 @@ describe("the device start-up on the same board (esp32 settings)", () => {
       }
       write(address: string, port: number, buffer: Uint8Array) {
         requests.push({ address, port, bytes: Array.from(buffer) });
-        hw.virtual.setTimeout(() => {
+        hw.virtual.schedule(() => {
           const reply = new Uint8Array(48);
           reply[0] = (0 << 6) | (4 << 3) | 4;
           reply[1] = 2;

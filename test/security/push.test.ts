@@ -36,7 +36,7 @@ class FakeNetwork implements Network {
     let closed = false;
     const reassembler = new WrapperReassembler(4096, { onFrame: (_s, _d, apdu, a, b) => this.received.push(apdu.slice(a, b)) });
     const up = this.up;
-    this.clock.setTimeout(() => {
+    this.clock.schedule(() => {
       if (closed) return;
       if (up) onConnect?.();
       else {

@@ -100,8 +100,8 @@ for (let i = 0; i < cuts; i++) {
       state = registers(old);
       at = sim.clock.nowMs();
       sim.line.addOutage(at, at + outage);
-      sim.clock.setTimeout(() => killFirmware(sim), 0);
-      sim.clock.setTimeout(() => restorePower(sim), outage);
+      sim.clock.schedule(() => killFirmware(sim), 0);
+      sim.clock.schedule(() => restorePower(sim), outage);
     };
     flash.armPowerCutInNextOperation(rand() < 0.25 ? "erase" : null);
     while (state === null) sim.runFor(10_000);
@@ -113,7 +113,7 @@ for (let i = 0; i < cuts; i++) {
     sim.line.addOutage(cutMs, cutMs + outage);
     losePower(sim, mode === "signal");
     before = registers(old); // after the emergency save's drain when signalled
-    sim.clock.setTimeout(() => restorePower(sim), outage);
+    sim.clock.schedule(() => restorePower(sim), outage);
   }
   const savedBefore = savedRegs;
   const savedTime = savedAt;

@@ -221,7 +221,7 @@ describe("what the power-fail signal cannot give: torn states and clocks that lo
   test("a wall clock behind the last sign of life at power up: clock invalid, event 6, alarm bit 0, kept until set", () => {
     const s = sim([{ at: "1h", type: "power-cut", duration: "10m", signal: true }]);
     // The RTC loses its time during the outage: it restarts a day back.
-    s.clock.setTimeout(() => s.clock.setWallClockMs(s.clock.wallClockMs() - 24 * HOUR), HOUR + MIN);
+    s.clock.schedule(() => s.clock.setWallClockMs(s.clock.wallClockMs() - 24 * HOUR), HOUR + MIN);
     s.runUntil(HOUR + 11 * MIN);
     const r = s.meter;
     expect(r.clock.invalid).toBe(true);

@@ -190,7 +190,7 @@ export class DlmsServer {
   private armIdleTimer(): void {
     if (this.idleTimer !== undefined) return;
     const period = Math.max(100, Math.min(5000, Math.floor(this.idleTimeoutMs / 8)));
-    this.idleTimer = this.options.clock.setInterval(() => this.checkIdle(), period);
+    this.idleTimer = this.options.clock.repeat(() => this.checkIdle(), period);
   }
 
   private disarmIdleTimer(): void {
@@ -433,7 +433,7 @@ export class Connection implements WrapperSink {
     if (delay > 0) {
       const source = this.replySource;
       const destination = this.replyDestination;
-      this.server.options.clock.setTimeout(() => {
+      this.server.options.clock.schedule(() => {
         if (this.closed) return;
         this.replySource = source;
         this.replyDestination = destination;

@@ -111,7 +111,7 @@ export class PushClient {
     if (!(period > 0)) return;
     const local = this.deps.localMs(this.deps.nowUtcMs());
     const next = Math.floor(local / period) * period + period;
-    this.intervalTimer = this.deps.clock.setTimeout(() => {
+    this.intervalTimer = this.deps.clock.schedule(() => {
       this.intervalTimer = undefined;
       this.trigger("interval");
       this.armInterval();
@@ -145,7 +145,7 @@ export class PushClient {
 
   private schedule(delayMs: number): void {
     this.clear("timer");
-    this.timer = this.deps.clock.setTimeout(() => {
+    this.timer = this.deps.clock.schedule(() => {
       this.timer = undefined;
       this.attempt();
     }, Math.max(0, delayMs));
@@ -203,14 +203,14 @@ export class PushClient {
       }
       written = true;
       this.clear("timer");
-      this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = this.deps.clock.schedule(() => {
         this.timer = undefined;
         finish(true);
       }, this.options.lingerMs);
     };
     socket.onData(() => undefined); // a head-end may answer; Data-Notification is unconfirmed
     socket.onClose(() => finish(written && connected));
-    this.timer = this.deps.clock.setTimeout(() => {
+    this.timer = this.deps.clock.schedule(() => {
       this.timer = undefined;
       finish(false);
     }, this.options.connectTimeoutMs);

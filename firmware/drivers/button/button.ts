@@ -47,7 +47,7 @@ export class Button {
 
   private restartDebounce(): void {
     if (this.debounceTimer !== undefined) this.clock.clearTimer(this.debounceTimer);
-    this.debounceTimer = this.clock.setTimeout(this.settled, this.options.debounceMs);
+    this.debounceTimer = this.clock.schedule(this.settled, this.options.debounceMs);
   }
 
   private debounced(): void {
@@ -57,7 +57,7 @@ export class Button {
     this.pressed = pressed;
     if (pressed) {
       this.longFired = false;
-      this.longTimer = this.clock.setTimeout(this.held, Math.max(0, this.options.longPressMs - this.options.debounceMs));
+      this.longTimer = this.clock.schedule(this.held, Math.max(0, this.options.longPressMs - this.options.debounceMs));
       return;
     }
     if (this.longTimer !== undefined) this.clock.clearTimer(this.longTimer);

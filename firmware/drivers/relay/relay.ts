@@ -101,11 +101,11 @@ export abstract class RelayBase implements RelayDriver {
     const pulseMs = this.energise(position);
     if (pulseMs > 0) {
       this.phase = PULSE;
-      this.timer = this.clock.setTimeout(this.pulseEnd, pulseMs);
+      this.timer = this.clock.schedule(this.pulseEnd, pulseMs);
     } else {
       this.commanded = position;
       this.phase = SETTLE;
-      this.timer = this.clock.setTimeout(this.settleEnd, this.options.settleMs);
+      this.timer = this.clock.schedule(this.settleEnd, this.options.settleMs);
     }
   }
 
@@ -118,7 +118,7 @@ export abstract class RelayBase implements RelayDriver {
       return;
     }
     this.phase = SETTLE;
-    this.timer = this.clock.setTimeout(this.settleEnd, this.options.settleMs);
+    this.timer = this.clock.schedule(this.settleEnd, this.options.settleMs);
   }
 
   private endSettle(): void {

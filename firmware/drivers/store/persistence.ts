@@ -372,7 +372,7 @@ export class Persistence {
   /** Starts the periodic save and the power-fail watch. */
   start(): void {
     if (!this.journal) return;
-    this.timer = this.board.clock.setInterval(() => this.savePeriodic(), this.config.saveIntervalMs);
+    this.timer = this.board.clock.repeat(() => this.savePeriodic(), this.config.saveIntervalMs);
     this.board.powerFail?.onChange((level) => {
       if (level === 0) this.powerFailing();
       else this.failing = false;

@@ -78,7 +78,7 @@ export function createLinHardware(options: LinHardwareOptions) {
   const line = new ScenarioLine(scenario);
   const chip: EmulatedMeteringIc = scenario.chip === "atm90e26" ? new Atm90e26Emulator(line, () => virtual.nowMs()) : new Ade7953Emulator(line, () => virtual.nowMs());
   const slave = chip as unknown as SpiSlave;
-  const relay = new RelayEmulator(() => virtual.nowMs(), (cb, ms) => virtual.setTimeout(cb, ms), { ...DEFAULT_RELAY_EMULATOR });
+  const relay = new RelayEmulator(() => virtual.nowMs(), (cb, ms) => virtual.schedule(cb, ms), { ...DEFAULT_RELAY_EMULATOR });
   line.filters.push(relay);
   const lcd = new Ht1621Emulator();
   // One flash chip with the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv).
@@ -252,7 +252,7 @@ export function createLinHardware(options: LinHardwareOptions) {
     }
     connect(_o: { SSID: string; password?: string }): void {
       this.connection = 300;
-      virtual.setTimeout(() => {
+      virtual.schedule(() => {
         this.connection = 500;
         this.address = "127.0.0.1";
         this.RSSI = -58;
@@ -275,8 +275,8 @@ export function createLinHardware(options: LinHardwareOptions) {
       // Moddable's third argument is the repeat period in ms (the ambient typing says boolean).
       const period = typeof repeat === "number" ? repeat : repeat ? interval : 0;
       const id = nextTimer++;
-      live.set(id, virtual.setTimeout(() => {
-        if (period > 0) live.set(id, virtual.setInterval(() => callback(id), period));
+      live.set(id, virtual.schedule(() => {
+        if (period > 0) live.set(id, virtual.repeat(() => callback(id), period));
         else live.delete(id);
         callback(id);
       }, interval));
@@ -284,7 +284,7 @@ export function createLinHardware(options: LinHardwareOptions) {
     },
     repeat(callback, interval = 0) {
       const id = nextTimer++;
-      live.set(id, virtual.setInterval(() => callback(id), Math.max(1, interval)));
+      live.set(id, virtual.repeat(() => callback(id), Math.max(1, interval)));
       return id;
     },
     clear(id) {

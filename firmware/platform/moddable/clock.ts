@@ -40,11 +40,11 @@ export class ModdableClock implements Clock {
     this.time.set(Math.floor(utcMs / 1000));
   }
 
-  setTimeout(callback: () => void, delayMs: number): TimerId {
+  schedule(callback: () => void, delayMs: number): TimerId {
     return this.timer.set(() => callback(), delayMs);
   }
 
-  setInterval(callback: () => void, periodMs: number): TimerId {
+  repeat(callback: () => void, periodMs: number): TimerId {
     return this.timer.repeat(() => callback(), periodMs);
   }
 

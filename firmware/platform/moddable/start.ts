@@ -107,7 +107,7 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
       timeSync?.setOnline(up);
     };
     supervisor.start();
-    signalTimer = board.clock.setInterval(showSignal, SIGNAL_REFRESH_MS);
+    signalTimer = board.clock.repeat(showSignal, SIGNAL_REFRESH_MS);
   } else if (wifi) {
     board.log.info("no Wi-Fi SSID configured (mcconfig ... ssid=<name> password=<secret>)");
   } else {

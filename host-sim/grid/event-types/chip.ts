@@ -32,8 +32,8 @@ onEvent("spi-fault", (sim, event) => {
   const duration = (event.fields.duration as number | undefined) ?? 0;
   sim.chip.injectFault(kind);
   if (kind === "corrupt-read") {
-    for (let t = 1000; t < duration; t += 1000) sim.clock.setTimeout(() => sim.chip.injectFault("corrupt-read"), t);
+    for (let t = 1000; t < duration; t += 1000) sim.clock.schedule(() => sim.chip.injectFault("corrupt-read"), t);
     return;
   }
-  sim.clock.setTimeout(() => sim.chip.clearFault(kind), duration);
+  sim.clock.schedule(() => sim.chip.clearFault(kind), duration);
 });

@@ -59,7 +59,7 @@ onEvent("button", (sim, event) => {
   const hold = (event.fields.hold as number | undefined) ?? (event.fields.press === "long" ? LONG_PRESS_MS : SHORT_PRESS_MS);
   const button = sim.panel.pins.button;
   button.set(0);
-  sim.clock.setTimeout(() => button.set(1), hold);
+  sim.clock.schedule(() => button.set(1), hold);
 });
 
 registerEventType("remote-disconnect", { fields: {} });

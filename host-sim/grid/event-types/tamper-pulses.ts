@@ -54,8 +54,8 @@ onEvent("water-pulses", (sim, event) => pulseTrain(sim, sim.inputs.waterPulse, e
 function drive(sim: Simulation, input: SimInput, level: number, bounce: number): void {
   input.set(level);
   for (let k = 1; k <= bounce; k++) {
-    sim.clock.setTimeout(() => input.set(1 - level), 2 * k - 1);
-    sim.clock.setTimeout(() => input.set(level), 2 * k);
+    sim.clock.schedule(() => input.set(1 - level), 2 * k - 1);
+    sim.clock.schedule(() => input.set(level), 2 * k);
   }
 }
 
@@ -69,9 +69,9 @@ function pulseTrain(sim: Simulation, input: SimInput, fields: Record<string, unk
   let i = 0;
   const pulse = (): void => {
     drive(sim, input, 0, bounce);
-    sim.clock.setTimeout(() => drive(sim, input, 1, bounce), Math.round(periodMs / 2));
+    sim.clock.schedule(() => drive(sim, input, 1, bounce), Math.round(periodMs / 2));
     i++;
-    if (i < count) sim.clock.setTimeout(pulse, start + Math.round(i * periodMs) - sim.clock.nowMs());
+    if (i < count) sim.clock.schedule(pulse, start + Math.round(i * periodMs) - sim.clock.nowMs());
   };
   if (count > 0) pulse();
 }
