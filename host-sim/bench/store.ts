@@ -31,7 +31,7 @@ export async function bench(): Promise<string[]> {
     `  projected flash lifetime at 100,000 cycles per sector: ${wear.lifetimeYears.toFixed(0)} years (goal >= 20)`,
     `  rows held: load profile ${wear.loadProfileRows}, daily ${wear.dailyProfileRows}, billing ${wear.billingRows}`,
     `journal RAM (tables, shared scan buffer, CRC table, index, last records): ~${wear.ramBytes} bytes`,
-    `emergency save (Node run): ${wear.emergencySave.flashBytes} flash bytes in ${wear.emergencySave.records} records, ${wear.emergencySave.erases} erases`,
+    `emergency save at the end of the simulated year (Node; states unchanged since the last periodic save are skipped): ${wear.emergencySave.flashBytes} flash bytes in ${wear.emergencySave.records} records, ${wear.emergencySave.erases} erases`,
   ];
   const worker = new XsWorker();
   try {
