@@ -21,38 +21,42 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
-/** Year of a day number. */
-export function yearOfDays(days: number): number {
+/** A civil date, filled in place by `civilFromDays` (callers keep one and reuse it). */
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** Inverse of daysFromCivil (Hinnant's civil_from_days) into `out`; allocation-free. */
+export function civilFromDays(days: number, out: CivilDate): CivilDate {
   const z = days + 719468;
   const era = floor(z / 146097);
   const doe = z - era * 146097;
   const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
   const mp = floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return yoe + era * 400 + (month <= 2 ? 1 : 0);
+  out.day = doy - floor((153 * mp + 2) / 5) + 1;
+  out.month = mp < 10 ? mp + 3 : mp - 9;
+  out.year = yoe + era * 400 + (out.month <= 2 ? 1 : 0);
+  return out;
+}
+
+const scratch: CivilDate = { year: 0, month: 0, day: 0 };
+
+/** Year of a day number. */
+export function yearOfDays(days: number): number {
+  return civilFromDays(days, scratch).year;
 }
 
 /** Month (1..12) of a day number. */
 export function monthOfDays(days: number): number {
-  const z = days + 719468;
-  const era = floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
-  const mp = floor((5 * doy + 2) / 153);
-  return mp < 10 ? mp + 3 : mp - 9;
+  return civilFromDays(days, scratch).month;
 }
 
 /** Day of month (1..31) of a day number. */
 export function dayOfMonthOfDays(days: number): number {
-  const z = days + 719468;
-  const era = floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
-  const mp = floor((5 * doy + 2) / 153);
-  return doy - floor((153 * mp + 2) / 5) + 1;
+  return civilFromDays(days, scratch).day;
 }
 
 /** ISO day of week, 1 = Monday .. 7 = Sunday (1970-01-01 was a Thursday). */

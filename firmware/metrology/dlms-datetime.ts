@@ -1,4 +1,4 @@
-import { dayNumber, dayOfMonthOfDays, daysFromCivil, daysInMonth, monthOfDays, MS_PER_DAY, MS_PER_MINUTE, msOfDay, weekdayOfDays, yearOfDays } from "./civil-date";
+import { type CivilDate, civilFromDays, dayNumber, daysFromCivil, daysInMonth, MS_PER_DAY, MS_PER_MINUTE, msOfDay, weekdayOfDays } from "./civil-date";
 
 /**
  * DLMS date-time (dlms-lite.md section 4): a 12-byte octet-string
@@ -123,13 +123,16 @@ export function utcToDateTime(utcMs: number, deviation: number, status: number, 
   return out;
 }
 
+const civil: CivilDate = { year: 0, month: 0, day: 0 };
+
 /** Fills the date and time fields of `out` from local ms "as if UTC". */
 export function setLocalFields(localMs: number, out: DateTimeFields): void {
   const days = dayNumber(localMs);
   const inDay = msOfDay(localMs);
-  out.year = yearOfDays(days);
-  out.month = monthOfDays(days);
-  out.day = dayOfMonthOfDays(days);
+  civilFromDays(days, civil);
+  out.year = civil.year;
+  out.month = civil.month;
+  out.day = civil.day;
   out.dayOfWeek = weekdayOfDays(days);
   out.hour = Math.floor(inDay / 3_600_000);
   out.minute = Math.floor(inDay / 60_000) % 60;
@@ -143,9 +146,10 @@ export function setLocalFields(localMs: number, out: DateTimeFields): void {
  * second-last such weekday of the month. Month 0xFD/0xFE (DST end/begin) never match here.
  */
 export function dateMatches(days: number, year: number, month: number, day: number, dayOfWeek: number): boolean {
-  const y = yearOfDays(days);
-  const m = monthOfDays(days);
-  const d = dayOfMonthOfDays(days);
+  civilFromDays(days, civil);
+  const y = civil.year;
+  const m = civil.month;
+  const d = civil.day;
   const wd = weekdayOfDays(days);
   if (year !== WILDCARD_YEAR && year !== y) return false;
   if (month !== WILDCARD && month !== m) return false;

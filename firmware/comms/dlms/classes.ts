@@ -13,6 +13,7 @@ import { type ByteSource, PieceSource } from "./stream";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../metrology/profile-buffer";
 import type { Unit } from "../../metrology/register-table";
+import { type CivilDate, civilFromDays } from "../../metrology/civil-date";
 
 /** DLMS unit enumeration of the meter's unit names. */
 export const UNIT_CODE: Record<Unit, number> = { Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 };
@@ -72,23 +73,7 @@ const dateTimeScratch = new Uint8Array(12);
 
 // The civil date of the last day encoded: profile rows come in runs of the same day.
 let cachedDays = NaN;
-let cachedYear = 0;
-let cachedMonth = 0;
-let cachedDay = 0;
-
-/** days_from_civil inverse (Hinnant) into the cache, allocation-free. */
-function civilDate(days: number): void {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  cachedDay = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  cachedMonth = mp < 10 ? mp + 3 : mp - 9;
-  cachedYear = yoe + era * 400 + (cachedMonth <= 2 ? 1 : 0);
-  cachedDays = days;
-}
+const cachedDate: CivilDate = { year: 0, month: 0, day: 0 };
 
 /**
  * Deviation and status looked up once per stretch without a DST switch, for the rows of one
@@ -128,11 +113,14 @@ export function writeDateTime(w: AxdrWriter, utcMs: number, rules: TimeRules): v
   const local = utcMs - deviation * 60_000;
   const days = Math.floor(local / 86_400_000);
   const msOfDay = local - days * 86_400_000;
-  if (days !== cachedDays) civilDate(days);
-  b[0] = (cachedYear >> 8) & 0xff;
-  b[1] = cachedYear & 0xff;
-  b[2] = cachedMonth;
-  b[3] = cachedDay;
+  if (days !== cachedDays) {
+    civilFromDays(days, cachedDate);
+    cachedDays = days;
+  }
+  b[0] = (cachedDate.year >> 8) & 0xff;
+  b[1] = cachedDate.year & 0xff;
+  b[2] = cachedDate.month;
+  b[3] = cachedDate.day;
   b[4] = ((((days + 3) % 7) + 7) % 7) + 1;
   b[5] = Math.floor(msOfDay / 3_600_000);
   b[6] = Math.floor(msOfDay / 60_000) % 60;

@@ -722,14 +722,9 @@ export class Connection implements WrapperSink {
         this.sendSmall([APDU.setResponse, 1, invoke, result]);
         return;
       }
-      if (!(a.conformance & CONFORMANCE.blockTransferWithSet)) {
-        this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
-        return;
-      }
-      const last = r.u8() !== 0;
-      const blockNumber = r.u32();
-      const chunk = r.bytesOf(r.lengthField());
-      if (r.remaining !== 0) throw new DecodeError("bytes after SET datablock");
+      const block = this.readSetDatablock(a, r);
+      if (!block) return;
+      const { last, blockNumber, chunk } = block;
       a.pendingSet = null;
       let check = this.writeAccess(classId, ln, attribute, selector);
       if (check === 0 && blockNumber !== 1) check = RESULT.dataBlockUnavailable;
@@ -743,14 +738,9 @@ export class Connection implements WrapperSink {
       return;
     }
     if (type === SET.datablock) {
-      if (!(a.conformance & CONFORMANCE.blockTransferWithSet)) {
-        this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
-        return;
-      }
-      const last = r.u8() !== 0;
-      const blockNumber = r.u32();
-      const chunk = r.bytesOf(r.lengthField());
-      if (r.remaining !== 0) throw new DecodeError("bytes after SET datablock");
+      const block = this.readSetDatablock(a, r);
+      if (!block) return;
+      const { last, blockNumber, chunk } = block;
       const pending = a.pendingSet;
       a.pendingSet = null;
       if (!pending || blockNumber !== pending.blockNumber + 1) {
@@ -762,6 +752,19 @@ export class Connection implements WrapperSink {
       return;
     }
     this.sendException(EXCEPTION_STATE.serviceUnknown, EXCEPTION_SERVICE.serviceNotSupported);
+  }
+
+  /** The datablock of a SET with-first-datablock or with-datablock; null (answered) when block transfer was not negotiated. */
+  private readSetDatablock(a: Association, r: AxdrReader): { last: boolean; blockNumber: number; chunk: Uint8Array } | null {
+    if (!(a.conformance & CONFORMANCE.blockTransferWithSet)) {
+      this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
+      return null;
+    }
+    const last = r.u8() !== 0;
+    const blockNumber = r.u32();
+    const chunk = r.bytesOf(r.lengthField());
+    if (r.remaining !== 0) throw new DecodeError("bytes after SET datablock");
+    return { last, blockNumber, chunk };
   }
 
   private continueSet(a: Association, pending: PendingSet, invoke: number, last: boolean, blockNumber: number, chunk: Uint8Array): void {
