@@ -63,11 +63,6 @@ export class EnergyRegisters {
     return this.activeImport - this.activeExport;
   }
 
-  /** Adds one tick's signed active energy in chip counts to rate 1 (positive import, negative export). */
-  addActive(counts: number): void {
-    this.addTick(counts, 0, 0, 1, 1, 1, 1);
-  }
-
   /**
    * Adds one tick of chip counts. Active energy is split between two rates when a tariff
    * boundary falls inside the tick: `beforeMs` of `spanMs` went to `rateBefore`, the rest to
