@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["firmware/**/*.ts", "host-sim/emulators/**/*.ts"],
+    files: ["firmware/**/*.ts", "emulation/**/*.ts"],
     ignores: ["firmware/platform/**", "firmware/main.ts"],
     rules: {
       "no-restricted-globals": ["error", "Buffer", "process", "setTimeout", "setInterval", "setImmediate", "console", "require", "__dirname"],

@@ -26,7 +26,7 @@ import { ModdableCrypto } from "./platform/moddable/crypto";
 import type { DigitalClass, ListenerClass, TcpClass, TimeModule, TimerModule } from "./platform/moddable/ecma419";
 import { readSettings } from "./platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
-import { startMeter } from "./platform/moddable/start";
+import { startMeter } from "./app/start";
 import type { WifiClass } from "./platform/moddable/wifi";
 
 /** What a provider may add besides `io` and `pin`: the lin provider's virtual time. */

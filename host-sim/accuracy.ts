@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { defaultMeterConfig } from "../firmware/config";
+import { defaultMeterConfig } from "../firmware/app/config";
 import { accuracyTable, calibrationFile, EmulatedBench, formatAccuracyTable, loadCalibrationConfig } from "./calibration";
 import { parseChipOptions } from "./calibrate";
 import "./features";

@@ -1,6 +1,6 @@
 import type { Board, DigitalIn, DigitalOut, Log, Random, Spi } from "../firmware/hal";
-import type { SpiSlave } from "./emulators/line";
-import type { VirtualClock } from "./virtual-clock";
+import type { SpiSlave } from "../emulation/line";
+import type { VirtualClock } from "../emulation/virtual-clock";
 
 /** The Spi port on an emulated chip: chip select falls with the first byte, rises on flush(true). */
 export class SimSpi implements Spi {

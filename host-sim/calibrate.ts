@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { MeteringChip } from "../firmware/drivers/metering-ic";
+import type { MeteringChip } from "../firmware/kernel/metering-ic";
 import { calibrationProcedureFor, EmulatedBench, saveCalibration } from "./calibration";
-import { defaultMeterConfig } from "../firmware/config";
+import { defaultMeterConfig } from "../firmware/app/config";
 import "./features";
 
 /**

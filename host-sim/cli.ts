@@ -1,18 +1,18 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseDuration, ScenarioError } from "./grid/duration";
-import { parseLocalTime, parseScenario, type Scenario } from "./grid/scenario";
-import { localFieldsToUtc } from "../firmware/metrology/local-time";
+import { parseDuration, ScenarioError } from "../emulation/scenario/duration";
+import { parseLocalTime, parseScenario, type Scenario } from "../emulation/scenario/scenario";
+import { localFieldsToUtc } from "../firmware/time/local-time";
 import { buildReport } from "./report";
 import { loadCalibrationConfig } from "./calibration/store";
-import { defaultMeterConfig } from "../firmware/config";
+import { defaultMeterConfig } from "../firmware/app/config";
 import { Simulation } from "./simulation";
 import "./features";
 import "./live-features";
 import { liveHooks } from "./live-hooks";
 
-export const DEFAULT_SCENARIO = join(__dirname, "grid", "scenarios", "household-day.json");
+export const DEFAULT_SCENARIO = join(__dirname, "..", "emulation", "scenario", "scenarios", "household-day.json");
 
 export interface CliOptions {
   scenario: Scenario;

@@ -2,12 +2,12 @@
  * Registers every feature's scenario event types, event handlers, report sections and live
  * hooks. Import this once before parsing a scenario (the CLI, the tests and the XS harness do).
  */
-import "./grid/event-types/tamper-pulses";
-import "./grid/event-types/chip";
+import "./scenario-events/tamper-pulses";
+import "./scenario-events/chip";
 import "./report-sections/profiles-events";
 
-import "./grid/event-types/disconnector-display";
+import "./scenario-events/disconnector-display";
 import "./report-sections/disconnector-display";
-import "./grid/event-types/tariffs-clock";
+import "./scenario-events/tariffs-clock";
 import "./report-sections/tariffs-billing";
 export {};

@@ -1,11 +1,11 @@
-import type { MeterConfig } from "../firmware/config";
+import type { MeterConfig } from "../firmware/app/config";
 import type { Board } from "../firmware/hal";
 import { createSimFrontPanel, type SimFrontPanel } from "./board";
-import { Ht1621Emulator } from "./emulators/ht1621/emulator";
-import { lcdText } from "./emulators/ht1621/render";
-import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "./emulators/relay/emulator";
-import type { ScenarioLine } from "./grid/line-source";
-import type { VirtualClock } from "./virtual-clock";
+import { Ht1621Emulator } from "../emulation/ht1621/emulator";
+import { lcdText } from "../emulation/ht1621/render";
+import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../emulation/relay/emulator";
+import type { ScenarioLine } from "../emulation/scenario/line-source";
+import type { VirtualClock } from "../emulation/virtual-clock";
 
 /** The relay, LCD and button of the simulated board, with the pins they sit on. */
 export interface FrontPanel {

@@ -5,7 +5,7 @@
  * (`--reader-password`), so the default-secrets refusal of a device build is off here.
  */
 import { openMeterDlms, type DlmsServer } from "../firmware/comms/dlms";
-import { securityFor } from "../firmware/comms/security-push";
+import { securityFor } from "../firmware/app/security-push";
 import { liveHooks } from "./live-hooks";
 import { NodeNetwork, type NodeTcpListener } from "./node-network";
 

@@ -4,10 +4,10 @@
  * client, and a banner line. Runs before live-dlms opens the port. The keys given here are
  * provisioned only into a fresh store; they never appear in the log, the banner or a report.
  */
-import "../firmware/comms/security-push";
-import { securityFor } from "../firmware/comms/security-push";
+import "../firmware/app/security-push";
+import { securityFor } from "../firmware/app/security-push";
 import { parseDestination } from "../firmware/comms/push/push-setup";
-import { ScenarioError } from "./grid/duration";
+import { ScenarioError } from "../emulation/scenario/duration";
 import { liveHooks } from "./live-hooks";
 import { NodeNetwork } from "./node-network";
 

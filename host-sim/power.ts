@@ -1,10 +1,10 @@
 import type { Board, Clock, TimerId } from "../firmware/hal";
-import { Meter } from "../firmware/meter";
+import { Meter } from "../firmware/app/meter";
 import { SimInput, SimOutput } from "./board";
-import { NorFlashEmulator } from "./emulators/flash/emulator";
-import { FlashPartition } from "./emulators/flash/partition";
+import { NorFlashEmulator } from "../emulation/flash/emulator";
+import { FlashPartition } from "../emulation/flash/partition";
 import type { Simulation } from "./simulation";
-import type { VirtualClock } from "./virtual-clock";
+import type { VirtualClock } from "../emulation/virtual-clock";
 
 /**
  * The simulated flash chip holds the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv,

@@ -1,4 +1,4 @@
-import { EVENT_LOG_OBIS } from "../firmware/metrology/event-log";
+import { EVENT_LOG_OBIS } from "../firmware/records/event-log";
 import type { Simulation } from "./simulation";
 
 export interface RegisterReport {

@@ -1,15 +1,15 @@
 import type { Board } from "../firmware/hal";
-import { defaultMeterConfig, type MeterConfig } from "../firmware/config";
-import { Meter } from "../firmware/meter";
+import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
+import { Meter } from "../firmware/app/meter";
 import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
-import { Ade7953Emulator } from "./emulators/ade7953/emulator";
-import { Atm90e26Emulator } from "./emulators/atm90e26/emulator";
-import type { EmulatedMeteringIc } from "./emulators/faults";
-import type { LineSource, SpiSlave } from "./emulators/line";
-import { ScenarioLine } from "./grid/line-source";
+import { Ade7953Emulator } from "../emulation/ade7953/emulator";
+import { Atm90e26Emulator } from "../emulation/atm90e26/emulator";
+import type { EmulatedMeteringIc } from "../emulation/faults";
+import type { LineSource, SpiSlave } from "../emulation/line";
+import { ScenarioLine } from "../emulation/scenario/line-source";
 import { attachFrontPanel, type FrontPanel } from "./front-panel";
-import type { Scenario, ScenarioEvent } from "./grid/scenario";
-import { VirtualClock } from "./virtual-clock";
+import type { Scenario, ScenarioEvent } from "../emulation/scenario/scenario";
+import { VirtualClock } from "../emulation/virtual-clock";
 import { attachPowerSupply, type PowerOptions, type PowerSupply, scheduledPowerCut } from "./power";
 
 export interface SimulationOptions {

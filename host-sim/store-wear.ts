@@ -1,7 +1,7 @@
-import type { FlashProfile } from "../firmware/drivers/store";
-import type { Meter } from "../firmware/meter";
-import type { Scenario } from "./grid/scenario";
-import type { FlashPartition } from "./emulators/flash/partition";
+import type { FlashProfile } from "../firmware/storage";
+import type { Meter } from "../firmware/app/meter";
+import type { Scenario } from "../emulation/scenario/scenario";
+import type { FlashPartition } from "../emulation/flash/partition";
 import { powerSupplyOf } from "./power";
 import { Simulation } from "./simulation";
 

@@ -1,11 +1,11 @@
 import type { Clock, TimerId } from "../hal";
 import type { Ht1621 } from "../drivers/ht1621/driver";
-import { ALARM } from "../metrology/event-log";
-import type { Disconnector } from "../metrology/disconnector";
-import type { RegisterDescriptor, Unit } from "../metrology/register-table";
-import type { MeteringSample } from "../drivers/metering-ic";
-import type { IcStatus } from "../drivers/metering-ic";
-import type { EventLogs } from "../metrology/event-log";
+import { ALARM } from "../records/event-log";
+import type { Disconnector } from "../control/disconnector";
+import type { RegisterDescriptor, Unit } from "../kernel/register-table";
+import type { MeteringSample } from "../kernel/metering-ic";
+import type { IcStatus } from "../kernel/metering-ic";
+import type { EventLogs } from "../records/event-log";
 import { formatFixed, formatText, shortCode, digitGlyph } from "./format";
 import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, UNIT_SEGMENTS } from "./glass";
 

@@ -1,10 +1,10 @@
-import { dayNumber, MS_PER_DAY } from "./civil-date";
-import type { MeterClock } from "./clock";
+import { dayNumber, MS_PER_DAY } from "../time/civil-date";
+import type { MeterClock } from "../time/clock";
 import type { DemandMeter } from "./demand";
-import { dateMatches, WILDCARD, WILDCARD_YEAR } from "./dlms-datetime";
+import { dateMatches, WILDCARD, WILDCARD_YEAR } from "../time/dlms-datetime";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
-import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "./profile-buffer";
-import type { ProfileBufferFactory } from "./profiles";
+import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
+import type { ProfileBufferFactory } from "../records/profiles";
 
 /** One class-22 execution_time entry: a local time of day on dates matching a wildcard pattern. */
 export interface ExecutionTime {

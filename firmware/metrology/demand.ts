@@ -1,4 +1,4 @@
-import { MS_PER_MINUTE } from "./civil-date";
+import { MS_PER_MINUTE } from "../time/civil-date";
 import { RATE_COUNT } from "./energy-registers";
 
 const floor = Math.floor;

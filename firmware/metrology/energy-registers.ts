@@ -1,5 +1,5 @@
-import { CarryingConverter, type Rational } from "./rational";
-import type { RegisterDescriptor } from "./register-table";
+import { CarryingConverter, type Rational } from "../kernel/rational";
+import type { RegisterDescriptor } from "../kernel/register-table";
 
 /** Tariff rates 1..RATE_COUNT; arrays indexed by rate keep slot 0 unused. */
 export const RATE_COUNT = 4;

@@ -1,10 +1,10 @@
 import { Billing, type ExecutionTime } from "./billing";
-import type { MeterClock } from "./clock";
+import type { MeterClock } from "../time/clock";
 import { DEFAULT_DEMAND, DemandMeter, type DemandSettings } from "./demand";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
-import type { EventLogs } from "./event-log";
-import type { ProfileBufferFactory } from "./profiles";
-import type { RegisterDescriptor } from "./register-table";
+import type { EventLogs } from "../records/event-log";
+import type { ProfileBufferFactory } from "../records/profiles";
+import type { RegisterDescriptor } from "../kernel/register-table";
 import { type CalendarDefinition, TariffCalendar } from "./tou";
 
 export interface TariffMeteringOptions {

@@ -1,8 +1,8 @@
-import { dayNumber, daysFromCivil, MS_PER_DAY, msOfDay, weekdayOfDays, yearOfDays } from "./civil-date";
-import type { MeterClock } from "./clock";
-import { dateMatches, WILDCARD, WILDCARD_YEAR } from "./dlms-datetime";
+import { dayNumber, daysFromCivil, MS_PER_DAY, msOfDay, weekdayOfDays, yearOfDays } from "../time/civil-date";
+import type { MeterClock } from "../time/clock";
+import { dateMatches, WILDCARD, WILDCARD_YEAR } from "../time/dlms-datetime";
 import { RATE_COUNT } from "./energy-registers";
-import type { EventLogs } from "./event-log";
+import type { EventLogs } from "../records/event-log";
 
 /** One switching point of a day profile (class 20 day_schedule entry): from startSecond on, `tariff`. */
 export interface DayAction {

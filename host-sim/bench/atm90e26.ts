@@ -1,5 +1,5 @@
 import { Atm90e26Driver } from "../../firmware/drivers/atm90e26/driver";
-import { newMeteringSample } from "../../firmware/drivers/metering-ic";
+import { newMeteringSample } from "../../firmware/kernel/metering-ic";
 import { SimSpi } from "../board";
 import { Atm90e26Bench } from "../calibration/atm90e26";
 import { spiPerTick, xsDriverComputrons } from "./chips";

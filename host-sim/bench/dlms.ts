@@ -12,7 +12,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/comms/dlms";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { NodeNetwork, type NodeTcpListener } from "../node-network";
 import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";

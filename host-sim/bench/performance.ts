@@ -10,9 +10,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { MeteringChip } from "../../firmware/drivers/metering-ic";
+import type { MeteringChip } from "../../firmware/kernel/metering-ic";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";
 import type { ProfileFigures, TickFigures } from "../xs/entry";

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { simulateWear } from "../store-wear";
 import { bundleForXs } from "../xs/bundle";
 import { XsWorker } from "../xs/worker";

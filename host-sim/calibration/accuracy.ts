@@ -1,4 +1,4 @@
-import type { MeterRating } from "../../firmware/drivers/calibration";
+import type { MeterRating } from "../../firmware/kernel/calibration";
 import type { EmulatedBench } from "./bench";
 
 /** Test currents as fractions of Ib; "imax" is Imax (metering issue 3: 0.05 Ib .. Imax). */

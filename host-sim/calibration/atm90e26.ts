@@ -1,11 +1,11 @@
-import { DEFAULT_RATING, type MeterRating, type StepMeasurement } from "../../firmware/drivers/calibration";
+import { DEFAULT_RATING, type MeterRating, type StepMeasurement } from "../../firmware/kernel/calibration";
 import { Atm90e26Driver } from "../../firmware/drivers/atm90e26/driver";
 import { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION, PHI_PER_ERROR } from "../../firmware/drivers/atm90e26/calibration";
 import { ATM90E26, fromS16 } from "../../firmware/drivers/atm90e26/registers";
-import { newMeteringSample } from "../../firmware/drivers/metering-ic";
+import { newMeteringSample } from "../../firmware/kernel/metering-ic";
 import { SimSpi } from "../board";
-import { type Atm90e26AnalogErrors, Atm90e26Emulator, DEFAULT_ATM90E26_ANALOG_ERRORS } from "../emulators/atm90e26/emulator";
-import type { LineConditions, LineSource } from "../emulators/line";
+import { type Atm90e26AnalogErrors, Atm90e26Emulator, DEFAULT_ATM90E26_ANALOG_ERRORS } from "../../emulation/atm90e26/emulator";
+import type { LineConditions, LineSource } from "../../emulation/line";
 import { type CalibrationBench, type CalibrationProcedure, type CalibrationRecord, registerCalibrationProcedure } from "./procedure";
 
 /**

@@ -1,13 +1,13 @@
-import { defaultMeterConfig, type MeterConfig } from "../../firmware/config";
-import type { StepMeasurement } from "../../firmware/drivers/calibration";
-import { type MeteringChip, type MeteringIc, type MeteringSample, newMeteringSample } from "../../firmware/drivers/metering-ic";
+import { defaultMeterConfig, type MeterConfig } from "../../firmware/app/config";
+import type { StepMeasurement } from "../../firmware/kernel/calibration";
+import { type MeteringChip, type MeteringIc, type MeteringSample, newMeteringSample } from "../../firmware/kernel/metering-ic";
 import type { Board, Log } from "../../firmware/hal";
-import { createMeteringIc } from "../../firmware/meter";
+import { createMeteringIc } from "../../firmware/app/meter";
 import { SeededRandom, SimSpi } from "../board";
-import type { EmulatedMeteringIc } from "../emulators/faults";
-import { type LineConditions, type LineSource } from "../emulators/line";
+import type { EmulatedMeteringIc } from "../../emulation/faults";
+import { type LineConditions, type LineSource } from "../../emulation/line";
 import { createChipEmulator, wireMeteringIrq } from "../simulation";
-import { VirtualClock } from "../virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 import type { CalibrationBench } from "./procedure";
 
 /** Reference source of the bench: conditions set from a time on, held until changed. */

@@ -2,7 +2,7 @@
  * Calibration and accuracy tooling of the host simulator. Chips with their own procedure
  * register it from a file imported here; the others get the standard procedure.
  */
-import type { MeteringChip } from "../../firmware/drivers/metering-ic";
+import type { MeteringChip } from "../../firmware/kernel/metering-ic";
 import { type CalibrationProcedure, registeredCalibrationProcedure } from "./procedure";
 import { StandardCalibrationProcedure } from "./standard";
 import "./atm90e26";

@@ -1,5 +1,5 @@
-import type { MeterRating, StepMeasurement } from "../../firmware/drivers/calibration";
-import type { MeteringChip, MeteringIc } from "../../firmware/drivers/metering-ic";
+import type { MeterRating, StepMeasurement } from "../../firmware/kernel/calibration";
+import type { MeteringChip, MeteringIc } from "../../firmware/kernel/metering-ic";
 
 /**
  * A test bench as a calibration procedure sees it: a reference source it sets, and the meter's

@@ -1,5 +1,5 @@
-import { CalibrationRoutine, type CalibrationStep, type MeterRating, STANDARD_CALIBRATION_STEPS } from "../../firmware/drivers/calibration";
-import type { MeteringChip } from "../../firmware/drivers/metering-ic";
+import { CalibrationRoutine, type CalibrationStep, type MeterRating, STANDARD_CALIBRATION_STEPS } from "../../firmware/kernel/calibration";
+import type { MeteringChip } from "../../firmware/kernel/metering-ic";
 import type { CalibrationBench, CalibrationProcedure, CalibrationRecord } from "./procedure";
 
 /**

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { MeterConfig } from "../../firmware/config";
-import type { MeteringChip } from "../../firmware/drivers/metering-ic";
-import { ScenarioError } from "../grid/duration";
+import type { MeterConfig } from "../../firmware/app/config";
+import type { MeteringChip } from "../../firmware/kernel/metering-ic";
+import { ScenarioError } from "../../emulation/scenario/duration";
 import type { CalibrationRecord } from "./procedure";
 
 /** Default place of a chip's calibration until the persistent store takes it: build/calibration-<chip>.json. */

@@ -1,5 +1,5 @@
 import { addReportSection } from "../report";
-import { commandLog } from "../grid/event-types/disconnector-display";
+import { commandLog } from "../scenario-events/disconnector-display";
 
 const STATE_NAMES = ["disconnected", "connected", "ready_for_reconnection"];
 

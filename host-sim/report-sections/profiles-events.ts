@@ -3,10 +3,10 @@
  * Profile rows: { "time": ISO UTC, "status": profile status word, "<OBIS>": value in its unit }
  * (Wh, varh, m3, s: the stored integer times 10^scaler).
  */
-import { ALARM } from "../../firmware/metrology/event-log";
-import type { ProfileBuffer } from "../../firmware/metrology/profile-buffer";
-import { readEntries, selectEntries } from "../../firmware/metrology/profile-read";
-import { VOLTAGE_BAND } from "../../firmware/metrology/power-quality";
+import { ALARM } from "../../firmware/records/event-log";
+import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
+import { readEntries, selectEntries } from "../../firmware/records/profile-read";
+import { VOLTAGE_BAND } from "../../firmware/monitoring/power-quality";
 import { addReportSection, type Report } from "../report";
 import type { Simulation } from "../simulation";
 

@@ -6,9 +6,9 @@
  *   report.profiles["0.0.98.1.0.255"]  billing rows: { "time", "<OBIS>": value in its unit,
  *                   "<OBIS>:captureTime": ISO UTC or null } (max demand columns in W)
  */
-import { CLOCK_STATUS } from "../../firmware/metrology/dlms-datetime";
+import { CLOCK_STATUS } from "../../firmware/time/dlms-datetime";
 import { RATE_COUNT } from "../../firmware/metrology/energy-registers";
-import type { ProfileBuffer } from "../../firmware/metrology/profile-buffer";
+import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
 import { addReportSection, type Report } from "../report";
 import type { Simulation } from "../simulation";
 

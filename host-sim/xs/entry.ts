@@ -12,10 +12,10 @@
  * subtract calls x overhead; both the raw and the corrected figures are reported.
  */
 import "../features";
-import { parseScenario } from "../grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { buildReport } from "../report";
 import { Simulation } from "../simulation";
-import { Meter } from "../../firmware/meter";
+import { Meter } from "../../firmware/app/meter";
 import { type AnyFunction, metered, PortExclusion, swapMeter, timeCalls } from "./metering";
 
 let currentHarness: XsHarness | undefined;

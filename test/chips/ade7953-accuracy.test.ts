@@ -1,11 +1,11 @@
 import "../../host-sim/features";
 import { DEFAULT_ADE7953_CALIBRATION } from "../../firmware/drivers/ade7953/driver";
-import { DEFAULT_RATING } from "../../firmware/drivers/calibration";
+import { DEFAULT_RATING } from "../../firmware/kernel/calibration";
 import { accuracyTable, calibrationProcedureFor, EmulatedBench } from "../../host-sim/calibration";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
-import { Ade7953Emulator } from "../../host-sim/emulators/ade7953/emulator";
+import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
 
 const CURRENTS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, "imax"] as const;
 

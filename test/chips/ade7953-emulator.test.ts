@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADE7953, ADE7953_REGISTERS, IRQ_AEHF, IRQ_AEOF, IRQ_APSIGN, IRQ_CRC, IRQ_CYCEND, IRQ_RESET, noLoadRegister } from "../../firmware/drivers/ade7953/registers";
-import { IDEAL_ADE7953_BOARD } from "../../host-sim/emulators/ade7953/emulator";
+import { IDEAL_ADE7953_BOARD } from "../../emulation/ade7953/emulator";
 import { frame, rig } from "./ade7953-rig";
 
 const ideal = { emulator: { board: IDEAL_ADE7953_BOARD } };

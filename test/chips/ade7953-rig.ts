@@ -1,8 +1,8 @@
 import { Ade7953Driver, type Ade7953Options, DEFAULT_ADE7953_CALIBRATION } from "../../firmware/drivers/ade7953/driver";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
 import { SimInput, SimSpi } from "../../host-sim/board";
-import { Ade7953Emulator, type Ade7953EmulatorOptions } from "../../host-sim/emulators/ade7953/emulator";
-import type { LineConditions, LineSource } from "../../host-sim/emulators/line";
+import { Ade7953Emulator, type Ade7953EmulatorOptions } from "../../emulation/ade7953/emulator";
+import type { LineConditions, LineSource } from "../../emulation/line";
 
 /** Line conditions the test changes at will, from the time it sets them. */
 export class TestLine implements LineSource {

@@ -1,7 +1,7 @@
 import { DEFAULT_ATM90E26_CALIBRATION, neutralAtm90e26Calibration } from "../../firmware/drivers/atm90e26/calibration";
-import { CarryingConverter } from "../../firmware/metrology/rational";
+import { CarryingConverter } from "../../firmware/kernel/rational";
 import { Atm90e26Bench, atm90e26AccuracyTable, calibrateAtm90e26 } from "../../host-sim/calibration/atm90e26";
-import { type Atm90e26AnalogErrors, DEFAULT_ATM90E26_ANALOG_ERRORS } from "../../host-sim/emulators/atm90e26/emulator";
+import { type Atm90e26AnalogErrors, DEFAULT_ATM90E26_ANALOG_ERRORS } from "../../emulation/atm90e26/emulator";
 
 /** A board with other sensor errors than the default one (calibration must find them). */
 const OTHER_BOARD: Atm90e26AnalogErrors = {

@@ -2,12 +2,12 @@ import fc from "fast-check";
 import { Atm90e26Driver, meteringRegisterValues, measurementRegisterValues } from "../../firmware/drivers/atm90e26/driver";
 import { DEFAULT_ATM90E26_CALIBRATION } from "../../firmware/drivers/atm90e26/calibration";
 import { ATM90E26, ATM90E26_REGISTERS, atmChecksum } from "../../firmware/drivers/atm90e26/registers";
-import { newMeteringSample, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REINITIALISED } from "../../firmware/drivers/metering-ic";
+import { newMeteringSample, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REINITIALISED } from "../../firmware/kernel/metering-ic";
 import type { Spi } from "../../firmware/hal";
-import { CarryingConverter } from "../../firmware/metrology/rational";
+import { CarryingConverter } from "../../firmware/kernel/rational";
 import { SimSpi } from "../../host-sim/board";
 import { Atm90e26Bench } from "../../host-sim/calibration/atm90e26";
-import type { SpiFaultKind } from "../../host-sim/emulators/faults";
+import type { SpiFaultKind } from "../../emulation/faults";
 
 /** Records every frame the driver sends. */
 class RecordingSpi implements Spi {

@@ -1,6 +1,6 @@
 import { ATM90E26, atmChecksum } from "../../firmware/drivers/atm90e26/registers";
-import { Atm90e26Emulator, NO_ANALOG_ERRORS } from "../../host-sim/emulators/atm90e26/emulator";
-import type { LineConditions, LineSource } from "../../host-sim/emulators/line";
+import { Atm90e26Emulator, NO_ANALOG_ERRORS } from "../../emulation/atm90e26/emulator";
+import type { LineConditions, LineSource } from "../../emulation/line";
 
 /** A constant line the test can change. */
 class Line implements LineSource {

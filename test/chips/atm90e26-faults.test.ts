@@ -1,5 +1,5 @@
 import "../../host-sim/features";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 
 /** 20 minutes: 236 V, 8 A export, then 3 A import from minute 10; `act` may schedule faults. */

@@ -1,14 +1,14 @@
 import "../../host-sim/features";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectedActiveEnergyWh } from "../../host-sim/grid/line-source";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { expectedActiveEnergyWh } from "../../emulation/scenario/line-source";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 
 const DAY = 24 * 3_600_000;
 
 function runDay(chip: "ade7953" | "atm90e26", extraEvents: unknown[] = []): Simulation {
-  const json = JSON.parse(readFileSync(join(__dirname, "../../host-sim/grid/scenarios/household-day.json"), "utf8"));
+  const json = JSON.parse(readFileSync(join(__dirname, "../../emulation/scenario/scenarios/household-day.json"), "utf8"));
   json.chip = chip;
   json.events = [...json.events, ...extraEvents];
   const sim = new Simulation(parseScenario(json));

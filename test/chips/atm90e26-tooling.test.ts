@@ -1,5 +1,5 @@
 import { DEFAULT_ATM90E26_CALIBRATION } from "../../firmware/drivers/atm90e26/calibration";
-import { defaultMeterConfig } from "../../firmware/config";
+import { defaultMeterConfig } from "../../firmware/app/config";
 import { accuracyTable, calibrationProcedureFor, EmulatedBench } from "../../host-sim/calibration";
 
 describe("ATM90E26 in the chip-agnostic calibration tooling (npm run calibrate / accuracy)", () => {

@@ -1,6 +1,6 @@
-import { type ControlMode } from "../../firmware/metrology/disconnector";
-import { Limiter, LIMITER_MONITOR_POWER } from "../../firmware/metrology/limiter";
-import type { RegisterDescriptor } from "../../firmware/metrology/register-table";
+import { type ControlMode } from "../../firmware/control/disconnector";
+import { Limiter, LIMITER_MONITOR_POWER } from "../../firmware/control/limiter";
+import type { RegisterDescriptor } from "../../firmware/kernel/register-table";
 import { RelayRig, START_UTC } from "./rig";
 
 /** A limiter watching a P+ register (mW, scaler -3) whose value the test sets; evaluated every second. */

@@ -1,7 +1,7 @@
-import { Meter } from "../../firmware/meter";
-import type { ControlMode, ControlState } from "../../firmware/metrology/disconnector";
+import { Meter } from "../../firmware/app/meter";
+import type { ControlMode, ControlState } from "../../firmware/control/disconnector";
 import "../../host-sim/features";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 
 function simulation(kind: "latching" | "monostable"): Simulation {

@@ -1,11 +1,11 @@
 import { LatchingRelay } from "../../firmware/drivers/relay/latching";
 import { MonostableRelay } from "../../firmware/drivers/relay/monostable";
 import { DEFAULT_RELAY_OPTIONS, type RelayDriver } from "../../firmware/drivers/relay/relay";
-import { Disconnector, type ControlMode, type ControlState } from "../../firmware/metrology/disconnector";
-import { EventLogs } from "../../firmware/metrology/event-log";
+import { Disconnector, type ControlMode, type ControlState } from "../../firmware/control/disconnector";
+import { EventLogs } from "../../firmware/records/event-log";
 import { SimInput, SimOutput } from "../../host-sim/board";
-import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../host-sim/emulators/relay/emulator";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../emulation/relay/emulator";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 export const START_UTC = Date.UTC(2026, 2, 2, 0, 0, 0);
 

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import "../../host-sim/features";
 import { buildReport } from "../../host-sim/report";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
-import { ScenarioError } from "../../host-sim/grid/duration";
+import { ScenarioError } from "../../emulation/scenario/duration";
 
-const FILE = join(__dirname, "../../host-sim/grid/scenarios/disconnector-limiter.json");
+const FILE = join(__dirname, "../../emulation/scenario/scenarios/disconnector-limiter.json");
 const MIN = 60_000;
 
 describe("scenario: remote disconnect, limiter trip, manual reconnect, stuck relay", () => {

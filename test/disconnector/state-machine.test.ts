@@ -1,5 +1,5 @@
-import { type ControlMode, type ControlState, type Transition, type Trigger } from "../../firmware/metrology/disconnector";
-import { ALARM } from "../../firmware/metrology/event-log";
+import { type ControlMode, type ControlState, type Transition, type Trigger } from "../../firmware/control/disconnector";
+import { ALARM } from "../../firmware/records/event-log";
 import { RelayRig } from "./rig";
 
 /**

@@ -1,5 +1,5 @@
 import "../../host-sim/features";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 
 function simulation(events: unknown[] = []): Simulation {

@@ -1,8 +1,8 @@
 import { formatFixed, formatText, shortCode } from "../../firmware/display/format";
 import { DISPLAY_DATE, DISPLAY_FIRMWARE, DISPLAY_TIME } from "../../firmware/display/display";
-import { ALARM } from "../../firmware/metrology/event-log";
+import { ALARM } from "../../firmware/records/event-log";
 import { readGlyph } from "../../firmware/display/glass";
-import { readLcd } from "../../host-sim/emulators/ht1621/render";
+import { readLcd } from "../../emulation/ht1621/render";
 import { DisplayRig } from "./rig";
 
 function cellsText(cells: Uint8Array): string {

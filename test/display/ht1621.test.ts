@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { Ht1621 } from "../../firmware/drivers/ht1621/driver";
 import { SimOutput } from "../../host-sim/board";
-import { Ht1621Emulator } from "../../host-sim/emulators/ht1621/emulator";
+import { Ht1621Emulator } from "../../emulation/ht1621/emulator";
 import { BitRecorder, DisplayRig } from "./rig";
 
 /** Nibble bit strings as the chip receives them, D0 (COM0) first. */

@@ -1,11 +1,11 @@
 import { Ht1621 } from "../../firmware/drivers/ht1621/driver";
 import { Display, type DisplayConfig, type DisplaySource } from "../../firmware/display/display";
-import type { RegisterDescriptor, Unit } from "../../firmware/metrology/register-table";
-import { newMeteringSample } from "../../firmware/drivers/metering-ic";
+import type { RegisterDescriptor, Unit } from "../../firmware/kernel/register-table";
+import { newMeteringSample } from "../../firmware/kernel/metering-ic";
 import { SimOutput } from "../../host-sim/board";
-import { Ht1621Emulator } from "../../host-sim/emulators/ht1621/emulator";
-import { lcdText } from "../../host-sim/emulators/ht1621/render";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { Ht1621Emulator } from "../../emulation/ht1621/emulator";
+import { lcdText } from "../../emulation/ht1621/render";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 /** Records the HT1621 frames on the pins: the bits latched on each WR rising edge while CS is low. */
 export class BitRecorder {

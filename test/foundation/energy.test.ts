@@ -1,5 +1,5 @@
-import { expectedActiveEnergyWh, ScenarioLine } from "../../host-sim/grid/line-source";
-import { CarryingConverter } from "../../firmware/metrology/rational";
+import { expectedActiveEnergyWh, ScenarioLine } from "../../emulation/scenario/line-source";
+import { CarryingConverter } from "../../firmware/kernel/rational";
 import { constantLoad, quantity, simulate } from "./helpers";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import "../../host-sim/features";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation, type SimulationOptions } from "../../host-sim/simulation";
 
 /** A one-segment scenario at constant conditions. */

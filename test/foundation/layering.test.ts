@@ -14,7 +14,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Code that must run everywhere: the firmware core and the emulators (they also run in mcsim). */
-const portable = [...tsFiles(join(root, "firmware")), ...tsFiles(join(root, "host-sim", "emulators"))]
+const portable = [...tsFiles(join(root, "firmware")), ...tsFiles(join(root, "emulation"))]
   .map((p) => relative(root, p))
   .filter((p) => !p.startsWith("firmware/platform/") && p !== "firmware/main.ts");
 
@@ -38,8 +38,8 @@ function stripComments(source: string): string {
 
 describe("layering", () => {
   it("finds the portable sources", () => {
-    expect(portable).toContain("firmware/meter.ts");
-    expect(portable.some((p) => p.startsWith("host-sim/emulators/"))).toBe(true);
+    expect(portable).toContain("firmware/app/meter.ts");
+    expect(portable.some((p) => p.startsWith("emulation/"))).toBe(true);
   });
 
   it.each(portable)("%s imports nothing from Node or Moddable", (file) => {

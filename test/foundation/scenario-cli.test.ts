@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../host-sim/features";
-import { parseDuration, ScenarioError } from "../../host-sim/grid/duration";
-import { expectedActiveEnergyWh, ScenarioLine } from "../../host-sim/grid/line-source";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseDuration, ScenarioError } from "../../emulation/scenario/duration";
+import { expectedActiveEnergyWh, ScenarioLine } from "../../emulation/scenario/line-source";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 const root = join(__dirname, "..", "..");
 const tsNode = join(root, "node_modules", ".bin", "ts-node");

@@ -1,12 +1,12 @@
-import { euDstSettings, MeterClock } from "../../firmware/metrology/clock";
+import { euDstSettings, MeterClock } from "../../firmware/time/clock";
 import {
   dateMatches, dateTimeError, dateTimeToUtcMs, decodeDateTime, DEVIATION_UNSPECIFIED, dstPatternDay, encodeDateTime,
   newDateTimeFields, utcToDateTime,
-} from "../../firmware/metrology/dlms-datetime";
-import { daysFromCivil, weekdayOfDays, yearOfDays, monthOfDays, dayOfMonthOfDays } from "../../firmware/metrology/civil-date";
-import { ALARM, EventLogs } from "../../firmware/metrology/event-log";
-import { isDstActive } from "../../firmware/metrology/local-time";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+} from "../../firmware/time/dlms-datetime";
+import { daysFromCivil, weekdayOfDays, yearOfDays, monthOfDays, dayOfMonthOfDays } from "../../firmware/time/civil-date";
+import { ALARM, EventLogs } from "../../firmware/records/event-log";
+import { isDstActive } from "../../firmware/time/local-time";
+import { VirtualClock } from "../../emulation/virtual-clock";
 import fc from "fast-check";
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");

@@ -1,9 +1,9 @@
-import { MeterClock, euDstSettings } from "../../firmware/metrology/clock";
+import { MeterClock, euDstSettings } from "../../firmware/time/clock";
 import { EnergyRegisters } from "../../firmware/metrology/energy-registers";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import type { Rational } from "../../firmware/metrology/rational";
+import { EventLogs } from "../../firmware/records/event-log";
+import type { Rational } from "../../firmware/kernel/rational";
 import { TariffMetering, type TariffMeteringOptions } from "../../firmware/metrology/tariff-metering";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 /** Chip counts of one tick: active (signed), reactive (signed), apparent. */
 export interface TickEnergy {

@@ -1,7 +1,7 @@
 /** Profiles, events, power quality, tamper and pulse inputs end to end: scenario -> emulated chip -> meter -> report. */
-import { EVENT } from "../../firmware/metrology/event-codes";
-import { ALARM } from "../../firmware/metrology/event-log";
-import { defaultMonitoringConfig } from "../../firmware/metrology/monitoring-config";
+import { EVENT } from "../../firmware/kernel/event-codes";
+import { ALARM } from "../../firmware/records/event-log";
+import { defaultMonitoringConfig } from "../../firmware/monitoring/monitoring-config";
 import { buildReport } from "../../host-sim/report";
 import type { Simulation } from "../../host-sim/simulation";
 import { simulate } from "../foundation/helpers";

@@ -1,7 +1,7 @@
-import { EVENT } from "../../firmware/metrology/event-codes";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import { defaultMonitoringConfig } from "../../firmware/metrology/monitoring-config";
-import { PowerQuality, VOLTAGE_BAND } from "../../firmware/metrology/power-quality";
+import { EVENT } from "../../firmware/kernel/event-codes";
+import { EventLogs } from "../../firmware/records/event-log";
+import { defaultMonitoringConfig } from "../../firmware/monitoring/monitoring-config";
+import { PowerQuality, VOLTAGE_BAND } from "../../firmware/monitoring/power-quality";
 
 const BASE = Date.UTC(2026, 2, 2, 9, 0, 0);
 const PQ = EVENT.powerQuality;

@@ -1,12 +1,12 @@
-import { euDstSettings, MeterClock } from "../../firmware/metrology/clock";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import { defaultMonitoringConfig } from "../../firmware/metrology/monitoring-config";
-import { PowerFailures } from "../../firmware/metrology/power-failures";
-import type { ProfileBuffer } from "../../firmware/metrology/profile-buffer";
-import { countRange, readEntries, readRange, selectEntries } from "../../firmware/metrology/profile-read";
-import { PROFILE_STATUS, Profiles } from "../../firmware/metrology/profiles";
-import type { RegisterDescriptor } from "../../firmware/metrology/register-table";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { euDstSettings, MeterClock } from "../../firmware/time/clock";
+import { EventLogs } from "../../firmware/records/event-log";
+import { defaultMonitoringConfig } from "../../firmware/monitoring/monitoring-config";
+import { PowerFailures } from "../../firmware/monitoring/power-failures";
+import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
+import { countRange, readEntries, readRange, selectEntries } from "../../firmware/records/profile-read";
+import { PROFILE_STATUS, Profiles } from "../../firmware/records/profiles";
+import type { RegisterDescriptor } from "../../firmware/kernel/register-table";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 const S = PROFILE_STATUS;
 const MIN = 60_000;

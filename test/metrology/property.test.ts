@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { EnergySnapshot } from "../../firmware/metrology/energy-registers";
-import { isDstActive } from "../../firmware/metrology/local-time";
+import { isDstActive } from "../../firmware/time/local-time";
 import type { CalendarDefinition, SpecialDay } from "../../firmware/metrology/tou";
 import { Rig, type TickEnergy } from "./harness";
 

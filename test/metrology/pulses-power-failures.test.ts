@@ -1,8 +1,8 @@
-import { EventLogs } from "../../firmware/metrology/event-log";
-import { POWER_FAILURE_OBIS, PowerFailures } from "../../firmware/metrology/power-failures";
-import { PulseCounter } from "../../firmware/metrology/pulse-counter";
+import { EventLogs } from "../../firmware/records/event-log";
+import { POWER_FAILURE_OBIS, PowerFailures } from "../../firmware/monitoring/power-failures";
+import { PulseCounter } from "../../firmware/monitoring/pulse-counter";
 import { SimInput } from "../../host-sim/board";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 const BASE = Date.UTC(2026, 2, 2, 9, 0, 0);
 

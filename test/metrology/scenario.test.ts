@@ -1,6 +1,6 @@
-import { expectedActiveEnergyWh } from "../../host-sim/grid/line-source";
-import { ScenarioError } from "../../host-sim/grid/duration";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { expectedActiveEnergyWh } from "../../emulation/scenario/line-source";
+import { ScenarioError } from "../../emulation/scenario/duration";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { buildReport } from "../../host-sim/report";
 import { constantLoad, simulate } from "../foundation/helpers";
 

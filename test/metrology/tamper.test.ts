@@ -1,10 +1,10 @@
-import { newMeteringSample, type MeteringSample } from "../../firmware/drivers/metering-ic";
-import { EVENT } from "../../firmware/metrology/event-codes";
-import { ALARM, EventLogs } from "../../firmware/metrology/event-log";
-import { defaultMonitoringConfig, type MonitoringConfig } from "../../firmware/metrology/monitoring-config";
-import { METERING_LINE, meteringLineOf, TamperDetector } from "../../firmware/metrology/tamper";
+import { newMeteringSample, type MeteringSample } from "../../firmware/kernel/metering-ic";
+import { EVENT } from "../../firmware/kernel/event-codes";
+import { ALARM, EventLogs } from "../../firmware/records/event-log";
+import { defaultMonitoringConfig, type MonitoringConfig } from "../../firmware/monitoring/monitoring-config";
+import { METERING_LINE, meteringLineOf, TamperDetector } from "../../firmware/monitoring/tamper";
 import { createSimInputs } from "../../host-sim/board";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 const BASE = Date.UTC(2026, 2, 2, 9, 0, 0);
 const F = EVENT.fraud;

@@ -1,11 +1,11 @@
 import fc from "fast-check";
-import { Persistence, STORE_EVENT } from "../../firmware/drivers/store";
-import { decodeNumberRecord, encodeNumberRecord } from "../../firmware/drivers/store/number-record";
-import { encodeValue } from "../../firmware/drivers/store/value-codec";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import type { Meter } from "../../firmware/meter";
-import { BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, flattenBilling, unflattenBilling } from "../../firmware/meter-persistence";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { Persistence, STORE_EVENT } from "../../firmware/storage";
+import { decodeNumberRecord, encodeNumberRecord } from "../../firmware/storage/number-record";
+import { encodeValue } from "../../firmware/storage/value-codec";
+import { EventLogs } from "../../firmware/records/event-log";
+import type { Meter } from "../../firmware/app/meter";
+import { BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, flattenBilling, unflattenBilling } from "../../firmware/app/meter-persistence";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { crc32, crc32Final, crc32Update, CRC32_INIT } from "../../firmware/drivers/store/crc32";
+import { crc32, crc32Final, crc32Update, CRC32_INIT } from "../../firmware/storage/crc32";
 
 /** Bit-at-a-time reference (no table). */
 function reference(bytes: Uint8Array): number {

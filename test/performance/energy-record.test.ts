@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { encodeValue, decodeValue } from "../../firmware/drivers/store/value-codec";
+import { encodeValue, decodeValue } from "../../firmware/storage/value-codec";
 import { ENERGY_RECORD_BYTES, ENERGY_RECORD_MAGIC, ENERGY_RECORD_VERSION, EnergyRegisters, type EnergySnapshot } from "../../firmware/metrology/energy-registers";
 
 const SCALE = { num: 7, den: 1000 };

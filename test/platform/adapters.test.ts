@@ -7,14 +7,14 @@ import { Ecma419Network, Ecma419Socket } from "../../firmware/platform/moddable/
 import type { DigitalClass, ListenerClass, TcpClass } from "../../firmware/platform/moddable/ecma419";
 import { Ade7953Driver } from "../../firmware/drivers/ade7953/driver";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
-import { Meter } from "../../firmware/meter";
-import { defaultMeterConfig } from "../../firmware/config";
-import { Ade7953Emulator } from "../../host-sim/emulators/ade7953/emulator";
-import { ScenarioLine } from "../../host-sim/grid/line-source";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { Meter } from "../../firmware/app/meter";
+import { defaultMeterConfig } from "../../firmware/app/config";
+import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
+import { ScenarioLine } from "../../emulation/scenario/line-source";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { SeededRandom, SimLog } from "../../host-sim/board";
 import { Simulation } from "../../host-sim/simulation";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 import { FakeListener, FakeSpi, FakeTcp, fakeTimerModule, makeFakeDigital } from "./fakes";
 
 const scenarioJson = {

@@ -5,8 +5,8 @@ import { ModdableClock } from "../../firmware/platform/moddable/clock";
 import type { DigitalClass, ListenerClass, TcpClass } from "../../firmware/platform/moddable/ecma419";
 import { checkPins, readSettings, REFERENCE_PINS, SettingsError } from "../../firmware/platform/moddable/settings";
 import { Ecma419Wifi, type WifiClass } from "../../firmware/platform/moddable/wifi";
-import { Ade7953Emulator } from "../../host-sim/emulators/ade7953/emulator";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
+import { VirtualClock } from "../../emulation/virtual-clock";
 import { FakeListener, FakeSpi, FakeTcp, fakeTimerModule, makeFakeDigital } from "./fakes";
 
 /** A fake `embedded:io/spi` class: records the options, talks to an emulated ADE7953. */

@@ -4,9 +4,9 @@
  * Digital inputs call onReadable on the configured edges; TCP calls onReadable(count) once per
  * arrival and read(n) returns n bytes; TCP write beyond the writable count throws "would block".
  */
-import type { SpiSlave } from "../../host-sim/emulators/line";
+import type { SpiSlave } from "../../emulation/line";
 import type { Bytes, TcpIo } from "../../firmware/platform/moddable/ecma419";
-import type { VirtualClock } from "../../host-sim/virtual-clock";
+import type { VirtualClock } from "../../emulation/virtual-clock";
 
 function view(b: Bytes): Uint8Array {
   return b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b as ArrayBuffer);

@@ -112,8 +112,8 @@ describe("manifest.json", () => {
     const { problems, reached } = walk(platform);
     expect(problems).toEqual([]);
     // The walk really covers the meter, the DLMS server and the platform code.
-    for (const m of ["firmware/meter", "firmware/comms/dlms/server", "firmware/platform/moddable/board", "firmware/platform/moddable/start"]) expect(reached).toContain(m);
-    if (platform === "lin") for (const m of ["embedded:provider/builtin", "embedded:io/spi", "firmware/platform/lin/hardware", "host-sim/emulators/ade7953/emulator"]) expect(reached).toContain(m);
+    for (const m of ["firmware/app/meter", "firmware/comms/dlms/server", "firmware/platform/moddable/board", "firmware/app/start"]) expect(reached).toContain(m);
+    if (platform === "lin") for (const m of ["embedded:provider/builtin", "embedded:io/spi", "firmware/platform/lin/hardware", "emulation/ade7953/emulator"]) expect(reached).toContain(m);
   });
 
   it("no firmware or emulator file value-imports a folder (XS has no index fallback), reached from main or not", () => {
@@ -126,7 +126,7 @@ describe("manifest.json", () => {
       }
     };
     visit("firmware");
-    visit("host-sim/emulators");
+    visit("emulation");
     expect(files.length).toBeGreaterThan(50);
     const folders = files.flatMap((file) =>
       valueImports(readFileSync(join(root, file), "utf8"))
@@ -141,8 +141,8 @@ describe("manifest.json", () => {
     expect(valueImports(`import { createRelayDriver } from "./drivers/relay";`)).toEqual(["./drivers/relay"]);
     expect(valueImports(`import type { Board } from "./hal";\nimport { type Clock } from "./hal";\nexport type { X } from "./y";`)).toEqual([]);
     expect(valueImports(`import D, { type A } from "./d";\nexport * from "./e";\nimport "./f";`)).toEqual(["./d", "./e", "./f"]);
-    expect(resolveSpecifier("firmware/meter", "./drivers/relay/index")).toBe("firmware/drivers/relay/index");
-    expect(resolveSpecifier("firmware/platform/lin/hardware", "../../../host-sim/grid/scenario")).toBe("host-sim/grid/scenario");
+    expect(resolveSpecifier("firmware/app/meter", "../drivers/relay/index")).toBe("firmware/drivers/relay/index");
+    expect(resolveSpecifier("firmware/platform/lin/hardware", "../../../emulation/scenario/scenario")).toBe("emulation/scenario/scenario");
     // A module mapped under an embedded: name resolves relative imports against that name.
     expect(resolveSpecifier("embedded:io/spi", "./instance")).toBe("embedded:io/instance");
     const map = moduleMap("esp32");

@@ -8,18 +8,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import "../../host-sim/features";
-import { WIFI_EVENT } from "../../firmware/comms/wifi-supervisor";
-import { DLMS_EVENT } from "../../firmware/comms/dlms/meter-server";
+import { WIFI_EVENT } from "../../firmware/comms/net/wifi-supervisor";
+import { DLMS_EVENT } from "../../firmware/app/meter-server";
 import { createModdableBoard, type ModdableIo } from "../../firmware/platform/moddable/board";
 import type { DigitalClass, ListenerClass, TcpClass } from "../../firmware/platform/moddable/ecma419";
 import { readSettings } from "../../firmware/platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass, type UdpIo } from "../../firmware/platform/moddable/sntp-udp";
-import { startMeter } from "../../firmware/platform/moddable/start";
+import { startMeter } from "../../firmware/app/start";
 import type { WifiClass } from "../../firmware/platform/moddable/wifi";
 import { createLinHardware } from "../../firmware/platform/lin/hardware";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
 import { DlmsClient, StreamTransport } from "../../host-sim/client/session";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import { FakeListener, FakeTcp } from "./fakes";
 

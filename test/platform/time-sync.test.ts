@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSntpReply, writeSntpRequest } from "../../firmware/comms/sntp";
-import { TimeSync, type SntpTransport } from "../../firmware/comms/time-sync";
-import { lcdSignalBars } from "../../firmware/platform/moddable/start";
+import { readSntpReply, writeSntpRequest } from "../../firmware/comms/net/sntp";
+import { TimeSync, type SntpTransport } from "../../firmware/comms/net/time-sync";
+import { lcdSignalBars } from "../../firmware/app/start";
 import { UdpSntpTransport, type UdpClass, type UdpIo } from "../../firmware/platform/moddable/sntp-udp";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
-import { parseScenario } from "../../host-sim/grid/scenario";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { parseScenario } from "../../emulation/scenario/scenario";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 function reply(unixMs: number, patch: (b: Uint8Array) => void = () => {}): Uint8Array {
   const b = new Uint8Array(48);
@@ -156,7 +156,7 @@ describe("start-up helpers", () => {
   });
 
   it("the embedded mcsim scenario is the household day shifted to start at 06:00", () => {
-    const file = parseScenario(JSON.parse(readFileSync(join(__dirname, "..", "..", "host-sim", "grid", "scenarios", "household-day.json"), "utf8")));
+    const file = parseScenario(JSON.parse(readFileSync(join(__dirname, "..", "..", "emulation", "scenario", "scenarios", "household-day.json"), "utf8")));
     const embedded = parseScenario(DEFAULT_SCENARIO);
     const shift = 6 * 3_600_000;
     expect(embedded.startUtcMs - file.startUtcMs).toBe(shift);

@@ -1,7 +1,7 @@
-import { WifiSupervisor, WIFI_EVENT } from "../../firmware/comms/wifi-supervisor";
+import { WifiSupervisor, WIFI_EVENT } from "../../firmware/comms/net/wifi-supervisor";
 import { Ecma419Wifi, type WifiClass } from "../../firmware/platform/moddable/wifi";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { EventLogs } from "../../firmware/records/event-log";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 /** Fake ECMA-419 Wi-Fi: the test decides when the access point answers. */
 class FakeWifi {

@@ -13,7 +13,7 @@ import {
 import type { Network, TcpSocket } from "../../firmware/hal/tcp";
 import { HeadEnd } from "../../host-sim/headend";
 import { NodeNetwork } from "../../host-sim/node-network";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const START = Date.UTC(2026, 0, 15, 10, 0, 0); // a Thursday, 10:00 UTC

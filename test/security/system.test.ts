@@ -3,16 +3,16 @@
  * a Node socket, the independent client (host-sim/client/secure.ts, Node's crypto), the head-end.
  * Virtual time is pumped in small steps while real sockets work in between.
  */
-import "../../firmware/comms/security-push";
-import { securityFor } from "../../firmware/comms/security-push";
-import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/comms/dlms/meter-server";
+import "../../firmware/app/security-push";
+import { securityFor } from "../../firmware/app/security-push";
+import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/app/meter-server";
 import type { DlmsServer } from "../../firmware/comms/dlms/server";
 import { PUSH_EVENT } from "../../firmware/comms/push";
 import { int, octets, struct, array } from "../../host-sim/client/codec";
 import { SecureDlmsClient, SIMULATOR_KEYS, parseHexKey } from "../../host-sim/client/secure";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
 import { runClient } from "../../host-sim/client/cli";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { HeadEnd } from "../../host-sim/headend";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";
 import { losePower, restorePower } from "../../host-sim/power";

@@ -9,10 +9,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { STORE_EVENT } from "../../firmware/drivers/store";
-import { ALARM } from "../../firmware/metrology/event-log";
-import type { Meter } from "../../firmware/meter";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { STORE_EVENT } from "../../firmware/storage";
+import { ALARM } from "../../firmware/records/event-log";
+import type { Meter } from "../../firmware/app/meter";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { killFirmware, losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import { prng } from "./helpers";
@@ -31,7 +31,7 @@ function registers(m: Meter): number[] {
 }
 
 const started = Date.now();
-const json = JSON.parse(readFileSync(join(__dirname, "../../host-sim/grid/scenarios/household-day.json"), "utf8"));
+const json = JSON.parse(readFileSync(join(__dirname, "../../emulation/scenario/scenarios/household-day.json"), "utf8"));
 const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8 } } });
 const rand = prng(seed);
 const horizon = days * 86_400_000;

@@ -1,10 +1,10 @@
-import "../../firmware/comms/security-push";
+import "../../firmware/app/security-push";
 import { DataType, type DlmsData } from "../../firmware/comms/dlms/axdr";
-import { buildMeterObjectModel } from "../../firmware/comms/dlms/meter-objects";
+import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import type { ObjectModel, RequestContext } from "../../firmware/comms/dlms/object-model";
-import { securityFor } from "../../firmware/comms/security-push";
-import type { Meter } from "../../firmware/meter";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { securityFor } from "../../firmware/app/security-push";
+import type { Meter } from "../../firmware/app/meter";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";
 

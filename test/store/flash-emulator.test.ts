@@ -1,4 +1,4 @@
-import { FlashViolation, NorFlashEmulator } from "../../host-sim/emulators/flash";
+import { FlashViolation, NorFlashEmulator } from "../../emulation/flash";
 
 describe("NOR flash emulator", () => {
   test("erased cells read 0xFF; a write clears bits only; erase counts per sector", () => {

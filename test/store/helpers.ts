@@ -1,9 +1,9 @@
 import type { Board } from "../../firmware/hal";
-import { EventLogs } from "../../firmware/metrology/event-log";
-import { Persistence, type PersistenceConfig } from "../../firmware/drivers/store";
+import { EventLogs } from "../../firmware/records/event-log";
+import { Persistence, type PersistenceConfig } from "../../firmware/storage";
 import { SimInput, SimLog } from "../../host-sim/board";
-import { NorFlashEmulator } from "../../host-sim/emulators/flash";
-import { VirtualClock } from "../../host-sim/virtual-clock";
+import { NorFlashEmulator } from "../../emulation/flash";
+import { VirtualClock } from "../../emulation/virtual-clock";
 
 export const T0 = Date.UTC(2026, 2, 2);
 

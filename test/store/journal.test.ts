@@ -1,5 +1,5 @@
-import { decodeValue, encodeValue, STORE_EVENT, ValueCodecError } from "../../firmware/drivers/store";
-import { ALARM } from "../../firmware/metrology/event-log";
+import { decodeValue, encodeValue, STORE_EVENT, ValueCodecError } from "../../firmware/storage";
+import { ALARM } from "../../firmware/records/event-log";
 import { boot, codes, prng, rig } from "./helpers";
 
 interface Counter { value: number; remainder: number }
@@ -81,7 +81,7 @@ describe("persistence over the flash journal", () => {
     let { p } = boot(r);
     const energy = { value: 5, remainder: 0 };
     let drained = 0;
-    p = new (p.constructor as typeof import("../../firmware/drivers/store").Persistence)(r.board, boot(r).events, {}, () => {
+    p = new (p.constructor as typeof import("../../firmware/storage").Persistence)(r.board, boot(r).events, {}, () => {
       drained++;
       energy.value += 3; // the IC's pending energy
     });

@@ -1,10 +1,10 @@
-import { STORE_EVENT } from "../../firmware/drivers/store";
+import { STORE_EVENT } from "../../firmware/storage";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
-import { ALARM } from "../../firmware/metrology/event-log";
+import { ALARM } from "../../firmware/records/event-log";
 import { defaultCalendar, type CalendarDefinition } from "../../firmware/metrology/tou";
-import type { Meter } from "../../firmware/meter";
-import type { Ade7953Emulator } from "../../host-sim/emulators/ade7953/emulator";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import type { Meter } from "../../firmware/app/meter";
+import type { Ade7953Emulator } from "../../emulation/ade7953/emulator";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { killFirmware, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";

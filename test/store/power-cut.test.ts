@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { STORE_EVENT } from "../../firmware/drivers/store";
-import { ALARM } from "../../firmware/metrology/event-log";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import { STORE_EVENT } from "../../firmware/storage";
+import { ALARM } from "../../firmware/records/event-log";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";
 
@@ -9,7 +9,7 @@ const HOUR = 3_600_000;
 
 /** The household day with power cuts; 10 s ticks keep jest fast (the chip integrates exactly either way). */
 function household(events: unknown[]): Simulation {
-  const json = JSON.parse(readFileSync("host-sim/grid/scenarios/household-day.json", "utf8"));
+  const json = JSON.parse(readFileSync("emulation/scenario/scenarios/household-day.json", "utf8"));
   json.events = events;
   return new Simulation(parseScenario(json), { config: { tickMs: 10_000 } });
 }

@@ -1,11 +1,11 @@
-import { Persistence, STORE_EVENT } from "../../firmware/drivers/store";
+import { Persistence, STORE_EVENT } from "../../firmware/storage";
 import { DemandMeter } from "../../firmware/metrology/demand";
-import { ALARM, EventLogs } from "../../firmware/metrology/event-log";
+import { ALARM, EventLogs } from "../../firmware/records/event-log";
 import { type CalendarDefinition, defaultCalendar, MAX_SPECIAL_DAYS } from "../../firmware/metrology/tou";
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../../firmware/metrology/tou-codec";
-import type { Meter } from "../../firmware/meter";
-import { FlashPartition, FlashViolation, NorFlashEmulator } from "../../host-sim/emulators/flash";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import type { Meter } from "../../firmware/app/meter";
+import { FlashPartition, FlashViolation, NorFlashEmulator } from "../../emulation/flash";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";

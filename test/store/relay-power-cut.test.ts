@@ -1,5 +1,5 @@
-import type { ControlMode, ControlState } from "../../firmware/metrology/disconnector";
-import { parseScenario } from "../../host-sim/grid/scenario";
+import type { ControlMode, ControlState } from "../../firmware/control/disconnector";
+import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";
 

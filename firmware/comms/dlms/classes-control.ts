@@ -6,8 +6,8 @@ import { type AxdrWriter, DataType, type DataTypeTag, type DlmsData } from "./ax
 import { numberOf, writeNumber } from "./classes";
 import type { MethodDef, ObjectDef } from "./object-model";
 import { formatObis, parseObis, RESULT } from "./xdlms";
-import type { Disconnector, DisconnectorResult } from "../../metrology/disconnector";
-import type { Limiter, LimiterConfig } from "../../metrology/limiter";
+import type { Disconnector, DisconnectorResult } from "../../control/disconnector";
+import type { Limiter, LimiterConfig } from "../../control/limiter";
 
 function disconnectorResult(r: DisconnectorResult): number {
   if (r.ok || r.reason === "already-in-state") return RESULT.success;

@@ -11,9 +11,9 @@ import {
 } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
-import type { CaptureColumn, ProfileBuffer } from "../../metrology/profile-buffer";
-import type { Unit } from "../../metrology/register-table";
-import { type CivilDate, civilFromDays } from "../../metrology/civil-date";
+import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
+import type { Unit } from "../../kernel/register-table";
+import { type CivilDate, civilFromDays } from "../../time/civil-date";
 
 /** DLMS unit enumeration of the meter's unit names. */
 export const UNIT_CODE: Record<Unit, number> = { Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 };

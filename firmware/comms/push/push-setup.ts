@@ -1,6 +1,6 @@
-import type { DateTimeFields } from "../../metrology/dlms-datetime";
-import { decodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR, localFieldsMs, dateMatches } from "../../metrology/dlms-datetime";
-import { MS_PER_DAY } from "../../metrology/civil-date";
+import type { DateTimeFields } from "../../time/dlms-datetime";
+import { decodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR, localFieldsMs, dateMatches } from "../../time/dlms-datetime";
+import { MS_PER_DAY } from "../../time/civil-date";
 
 /** One entry of push_object_list (class 40 attribute 2). data_index 0 = the whole attribute. */
 export interface PushObjectRef {

@@ -1,5 +1,5 @@
-import type { Rational } from "../../metrology/rational";
-import type { IcCalibration, IcCorrections } from "../calibration";
+import type { Rational } from "../../kernel/rational";
+import type { IcCalibration, IcCorrections } from "../../kernel/calibration";
 import { PHCAL_MAX, PHCAL_SECONDS_PER_LSB, POWER_OFFSET_SCALE, RMSOS_SCALE, UNITY_GAIN } from "./registers";
 
 /**

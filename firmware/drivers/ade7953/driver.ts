@@ -1,10 +1,10 @@
 import type { DigitalIn, Spi } from "../../hal";
-import type { Rational } from "../../metrology/rational";
-import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../calibration";
+import type { Rational } from "../../kernel/rational";
+import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../../kernel/calibration";
 import {
   type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
-} from "../metering-ic";
+} from "../../kernel/metering-ic";
 import { Ade7953CalibrationAccess, type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
 import {
   ACCMODE_ACTNLOAD_A, ACCMODE_APSIGN_A, ACCMODE_VARSIGN_A, ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,

@@ -1,4 +1,4 @@
-import type { IcCalibration, IcCorrections } from "../calibration";
+import type { IcCalibration, IcCorrections } from "../../kernel/calibration";
 
 /**
  * Calibration of an ATM90E26 front end, in the chip's own terms (integers). Gains, phases and

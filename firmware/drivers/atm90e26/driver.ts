@@ -1,10 +1,10 @@
 import type { DigitalIn, Spi } from "../../hal";
-import type { Rational } from "../../metrology/rational";
+import type { Rational } from "../../kernel/rational";
 import {
   type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED,
   SAMPLE_FLAG_SAG,
-} from "../metering-ic";
+} from "../../kernel/metering-ic";
 import { type Atm90e26Calibration, Atm90e26CalibrationStore, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 import {
   ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP,

@@ -1,6 +1,6 @@
 /**
  * The scenario mcsim runs (a module, not a JSON resource: XS has no JSON modules and a resource
- * would need the Resource API). The household day of host-sim/grid/scenarios/household-day.json,
+ * would need the Resource API). The household day of emulation/scenario/scenarios/household-day.json,
  * starting at 06:00 so the morning peak comes soon after launch; a test keeps both in step.
  */
 export const DEFAULT_SCENARIO = {

@@ -10,18 +10,18 @@
  * Pure TypeScript over injected modules (the real Timer comes from provider.ts), so the system
  * test runs exactly this in Node.
  */
-import type { Scenario } from "../../../host-sim/grid/scenario";
-import { ScenarioLine } from "../../../host-sim/grid/line-source";
-import { VirtualClock } from "../../../host-sim/virtual-clock";
-import { Ade7953Emulator } from "../../../host-sim/emulators/ade7953/emulator";
-import { Atm90e26Emulator } from "../../../host-sim/emulators/atm90e26/emulator";
-import type { EmulatedMeteringIc } from "../../../host-sim/emulators/faults";
-import type { SpiSlave } from "../../../host-sim/emulators/line";
-import { NorFlashEmulator } from "../../../host-sim/emulators/flash/emulator";
-import { FlashPartition } from "../../../host-sim/emulators/flash/partition";
-import { Ht1621Emulator } from "../../../host-sim/emulators/ht1621/emulator";
-import { lcdText } from "../../../host-sim/emulators/ht1621/render";
-import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../host-sim/emulators/relay/emulator";
+import type { Scenario } from "../../../emulation/scenario/scenario";
+import { ScenarioLine } from "../../../emulation/scenario/line-source";
+import { VirtualClock } from "../../../emulation/virtual-clock";
+import { Ade7953Emulator } from "../../../emulation/ade7953/emulator";
+import { Atm90e26Emulator } from "../../../emulation/atm90e26/emulator";
+import type { EmulatedMeteringIc } from "../../../emulation/faults";
+import type { SpiSlave } from "../../../emulation/line";
+import { NorFlashEmulator } from "../../../emulation/flash/emulator";
+import { FlashPartition } from "../../../emulation/flash/partition";
+import { Ht1621Emulator } from "../../../emulation/ht1621/emulator";
+import { lcdText } from "../../../emulation/ht1621/render";
+import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../emulation/relay/emulator";
 import type { Bytes, TimeModule, TimerModule } from "../moddable/ecma419";
 import { type PinMap, REFERENCE_PINS } from "../moddable/settings";
 

@@ -9,7 +9,7 @@
  */
 import Timer from "timer";
 import config from "mc/config";
-import { parseScenario } from "host-sim/grid/scenario";
+import { parseScenario } from "emulation/scenario/scenario";
 import { createLinHardware } from "firmware/platform/lin/hardware";
 import { DEFAULT_SCENARIO } from "firmware/platform/lin/default-scenario";
 

@@ -1,5 +1,5 @@
-import type { SntpTransport } from "../../comms/time-sync";
-import { SNTP_PORT } from "../../comms/sntp";
+import type { SntpTransport } from "../../comms/net/time-sync";
+import { SNTP_PORT } from "../../comms/net/sntp";
 import type { Bytes } from "./ecma419";
 
 /** The parts of `embedded:io/socket/udp` used (modules/io/socket/lwip/udp.c: write(address, port, buffer)). */

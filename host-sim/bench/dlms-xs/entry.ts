@@ -5,7 +5,7 @@
  */
 import "../../features";
 import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
-import { parseScenario } from "../../grid/scenario";
+import { parseScenario } from "../../../emulation/scenario/scenario";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
 import { swapMeter } from "../../xs/metering";

@@ -5,12 +5,12 @@
  * the client side (built here with the same primitives) and the flash emulator are not.
  */
 import "../../features";
-import "../../../firmware/comms/security-push";
-import { securityFor } from "../../../firmware/comms/security-push";
+import "../../../firmware/app/security-push";
+import { securityFor } from "../../../firmware/app/security-push";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../../firmware/comms/dlms";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
 import { PortableCrypto } from "../../../firmware/comms/crypto";
-import { parseScenario } from "../../grid/scenario";
+import { parseScenario } from "../../../emulation/scenario/scenario";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
 import { swapMeter } from "../../xs/metering";

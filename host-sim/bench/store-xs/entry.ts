@@ -5,7 +5,7 @@
  * firmware's (draining the IC through a tick, encoding, CRC, journal bookkeeping) is counted.
  */
 import "../../features";
-import { parseScenario } from "../../grid/scenario";
+import { parseScenario } from "../../../emulation/scenario/scenario";
 import { powerSupplyOf, restorePower, losePower } from "../../power";
 import { Simulation } from "../../simulation";
 import { type AnyFunction, PortExclusion, swapMeter } from "../../xs/metering";

@@ -1,0 +1,326 @@
+import type { PersistentHandle, Persistence } from "../storage/persistence";
+import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../storage/number-record";
+import { decodeValue, encodeValue } from "../storage/value-codec";
+import type { Meter } from "./meter";
+import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../metrology/tou-codec";
+import type { BillingState } from "../metrology/billing";
+import type { DisconnectorSnapshot } from "../control/disconnector";
+import type { LimiterSnapshot } from "../control/limiter";
+import type { PowerFailureState } from "../monitoring/power-failures";
+import type { PowerQualityState } from "../monitoring/power-quality";
+import type { ProfilesState, ScheduleState } from "../records/profiles";
+import type { PulseCounterState } from "../monitoring/pulse-counter";
+import type { TamperState } from "../monitoring/tamper";
+
+/** The billing record (billing state and the maximum demands) as the value codec stored it. */
+interface BillingRecord {
+  b: BillingState;
+  m: number[];
+}
+
+/** Numbers-only billing record: first byte (not a value-codec type tag) and layout version. */
+export const BILLING_RECORD_MAGIC = 0xb1;
+export const BILLING_RECORD_VERSION = 1;
+/** Numbers-only demand period record. */
+export const DEMAND_RECORD_MAGIC = 0xd1;
+export const DEMAND_RECORD_VERSION = 1;
+
+/**
+ * Billing record layout (version 1): billing format, count, next, last scheduled and newest row
+ * times (-1 none), number of execution times n, n x [second, year, month, day, day of week], then
+ * the maximum demands exactly as DemandMeter.snapshotMax gives them (their own format first).
+ */
+export function flattenBilling(b: BillingState, m: readonly number[]): number[] {
+  const out = [b.v, b.count, b.nextUtc, b.lastScheduledUtc, b.lastRowUtc, b.schedule.length];
+  for (const e of b.schedule) for (let i = 0; i < 5; i++) out.push(e[i]);
+  for (let i = 0; i < m.length; i++) out.push(m[i]);
+  return out;
+}
+
+/** Inverse of flattenBilling; the owners' restore checks every value. Throws RangeError on a bad layout. */
+export function unflattenBilling(f: readonly number[]): BillingRecord {
+  const n = f.length >= 6 ? f[5] : -1;
+  if (n < 0 || n > 12 || f.length < 7 + 5 * n) throw new RangeError(`billing: ${f.length} values do not make a version-${BILLING_RECORD_VERSION} layout`);
+  const schedule: number[][] = [];
+  for (let i = 0; i < n; i++) schedule.push(f.slice(6 + 5 * i, 11 + 5 * i));
+  return { b: { v: f[0], count: f[1], nextUtc: f[2], lastScheduledUtc: f[3], lastRowUtc: f[4], schedule }, m: f.slice(6 + 5 * n) };
+}
+
+/** Format version of the records whose owner's snapshot carries none (wrapped as { v, s }). */
+const FORMAT = 1;
+
+interface Versioned<T> {
+  v: number;
+  s: T;
+}
+
+function unwrap<T>(x: Versioned<T>, id: string): T {
+  if (typeof x !== "object" || x === null || x.v !== FORMAT || x.s === undefined) throw new RangeError(`${id}: not a version-${FORMAT} record`);
+  return x.s;
+}
+
+/** A save that waits for the restore: a change made while the state is not back yet would overwrite the stored one. */
+function saver(handle: PersistentHandle): () => void {
+  return () => {
+    if (handle.restoredFrom !== "pending") handle.save();
+  };
+}
+
+/**
+ * Registers every piece of the meter's state with the persistence registry (issue 6, metering.md
+ * section 10), with its save policy, and hooks the owners' change notifications to immediate
+ * saves. Restore runs in this order at power up (Meter.start, before the IC is initialised and
+ * the relay is driven): the clock's rules first (calendars, billing and demand compute in local
+ * time), calibration, the tariff programme, billing with the maximum demands, the demand period,
+ * relay and limiter, then counters. docs/readme/persistence.md lists the records.
+ *
+ * "periodic" states are written every save interval and in the emergency save, but only when
+ * their encoding changed; several are also saved at once when a rare change must not wait
+ * (a configuration written over DLMS, the tamper flag, an alarm).
+ */
+export function registerMeterState(meter: Meter): void {
+  const p: Persistence = meter.persistence;
+  const board = meter.board;
+  const clock = meter.clock;
+  const { tou, demand, billing } = meter.tariffs;
+
+  // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
+  const clockHandle = p.register({ id: "clock", essential: false, save: "immediate", snapshot: () => clock.snapshot(), restore: (s: number[]) => clock.restore(s) });
+  clock.onSettingsChange = saver(clockHandle);
+  // Power up without a trustworthy time source: a wall clock behind the last sign of life lost
+  // its time (no RTC, or a dead backup cell). Invalid until set (event 6, alarm bit 0).
+  p.onPowerUp = (report) => {
+    if (report.lastAliveUtcMs !== null && board.clock.wallClockMs() < report.lastAliveUtcMs && !clock.invalid) clock.markInvalidAfterPowerLoss();
+  };
+
+  registerCalibration(meter, p);
+
+  // Tariff programme: each calendar its own record (a large one fills most of a sector).
+  const active = p.register({ id: "tou.active", essential: true, save: "immediate", encode: () => encodeCalendar(tou.activeCalendar), decode: (b) => tou.restoreActive(decodeCalendar(b)) });
+  const passive = p.register({
+    id: "tou.passive",
+    essential: true,
+    save: "immediate",
+    encode: () => encodePassive(tou.passiveCalendar, tou.passiveActivationUtc),
+    decode: (b) => {
+      const { calendar, activationUtc } = decodePassive(b);
+      tou.restorePassive(calendar, activationUtc);
+    },
+  });
+  const special = p.register({ id: "tou.special", essential: true, save: "immediate", encode: () => encodeSpecialDays(tou.specialDays), decode: (b) => tou.restoreSpecialDays(decodeSpecialDays(b)) });
+  const saveActive = saver(active);
+  const savePassive = saver(passive);
+  const saveSpecial = saver(special);
+  tou.onChange = (part) => (part === "active" ? saveActive() : part === "passive" ? savePassive() : saveSpecial());
+
+  // Billing state and the maximum demands in one record: an end of billing period resets the
+  // maxima, and the two must never be found half done. Saved at each end of billing period and
+  // schedule change, and periodically when a maximum moved.
+  // Both are numbers-only records (number-record.ts, docs/readme/performance.md): they are in the
+  // emergency save. Records of the generic value codec (older firmware) still restore.
+  const restoreBilling = (s: BillingRecord): void => {
+    if (typeof s !== "object" || s === null) throw new RangeError("billing: not a record");
+    demand.restoreMax(s.m);
+    billing.restore(s.b);
+  };
+  const billingHandle = p.register({
+    id: "billing",
+    essential: true,
+    save: "periodic",
+    encode: () => {
+      const b = billing.snapshot();
+      const m = demand.snapshotMax();
+      return encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, flattenBilling(b, m)) ?? encodeValue({ b, m });
+    },
+    decode: (bytes) => restoreBilling(isNumberRecord(bytes, BILLING_RECORD_MAGIC) ? unflattenBilling(decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing")) : (decodeValue(bytes) as BillingRecord)),
+  });
+  // The demand period in progress: a sub-period that ended during the outage is closed at its end.
+  const restoreDemand = (s: number[]): void => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
+  const demandHandle = p.register({
+    id: "demand",
+    essential: false,
+    save: "periodic",
+    encode: () => {
+      const s = demand.snapshotPeriod();
+      return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
+    },
+    decode: (bytes) => restoreDemand(isNumberRecord(bytes, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(bytes, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(bytes) as number[])),
+  });
+  const saveBilling = saver(billingHandle);
+  const saveDemand = saver(demandHandle);
+  billing.onChange = () => {
+    saveDemand();
+    saveBilling();
+  };
+
+  // Relay state and control mode: immediate on every transition; at power up the relay is driven
+  // to the stored state (Meter.start calls disconnector.powerUp after the restore).
+  const disconnector = meter.disconnector;
+  const relay = p.register<Versioned<DisconnectorSnapshot>>({
+    id: "disconnector",
+    essential: true,
+    save: "immediate",
+    snapshot: () => ({ v: FORMAT, s: disconnector.snapshot() }),
+    restore: (x) => {
+      const r = disconnector.restore(unwrap(x, "disconnector"));
+      if (!r.ok) throw new RangeError(`disconnector: ${r.reason}`);
+    },
+  });
+  disconnector.onPersistentChange = saver(relay);
+
+  // Limiter settings (DLMS class 71 writes) and its tripped condition.
+  const limiter = meter.limiter;
+  const limiterHandle = p.register<Versioned<LimiterSnapshot>>({
+    id: "limiter",
+    essential: true,
+    save: "immediate",
+    snapshot: () => ({ v: FORMAT, s: limiter.snapshot() }),
+    restore: (x) => {
+      const r = limiter.restore(unwrap(x, "limiter"));
+      if (!r.ok) throw new RangeError(`limiter: ${r.reason} (${r.field})`);
+    },
+  });
+  limiter.onChange = saver(limiterHandle);
+
+  // Alarm register and filter: the union with alarms raised during this power up.
+  const events = meter.events;
+  const alarms = p.register<number[]>({
+    id: "alarms",
+    essential: false,
+    save: "periodic",
+    // Saved at once on every change; periodic only to merge what the restore raised.
+    emergency: false,
+    snapshot: () => [FORMAT, events.alarmRegister, events.alarmFilter],
+    restore: (s) => {
+      if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError("alarms: not a version-1 record");
+      events.restoreAlarms(s[1], s[2]);
+    },
+  });
+  events.onAlarmStateChange = saver(alarms);
+
+  // Tamper: the latched flag at once, the rest with the periodic save.
+  const tamper = meter.tamper;
+  const tamperHandle = p.register<Versioned<TamperState>>({
+    id: "tamper",
+    essential: false,
+    save: "periodic",
+    emergency: false,
+    snapshot: () => ({ v: FORMAT, s: tamper.snapshot() }),
+    restore: (x) => tamper.restore(unwrap(x, "tamper"), board.clock.wallClockMs()),
+  });
+  tamper.onFlagChange = saver(tamperHandle);
+
+  // Power quality counters and thresholds (a threshold change is saved at once).
+  const pq = meter.powerQuality;
+  const pqHandle = p.register<Versioned<{ c: PowerQualityState; t: number[] }>>({
+    id: "powerQuality",
+    essential: false,
+    save: "periodic",
+    emergency: false,
+    snapshot: () => ({ v: FORMAT, s: { c: pq.snapshot(), t: pq.thresholds() } }),
+    restore: (x) => {
+      const s = unwrap(x, "powerQuality");
+      pq.restoreThresholds(s.t);
+      pq.restore(s.c);
+    },
+  });
+  pq.onSettingsChange = saver(pqHandle);
+
+  // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
+  for (const counter of [meter.gas, meter.water]) {
+    const id = counter === meter.gas ? "gas" : "water";
+    p.register<number[]>({
+      id,
+      essential: false,
+      save: "periodic",
+      snapshot: () => [FORMAT, counter.pulses, counter.captureUtcMs],
+      restore: (s) => {
+        if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${id}: not a version-1 record`);
+        counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
+      },
+    });
+  }
+
+  // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
+  const failures = meter.powerFailures;
+  const failuresHandle = p.register<Versioned<PowerFailureState>>({
+    id: "powerFailures",
+    essential: false,
+    save: "periodic",
+    // Changes at power up (saved then) and on a threshold write (saved at once).
+    emergency: false,
+    snapshot: () => ({ v: FORMAT, s: failures.snapshot() }),
+    restore: (x) => failures.restore(unwrap(x, "powerFailures")),
+  });
+  failures.onSettingsChange = saver(failuresHandle);
+
+  // Profiles' schedule: the status bits collected in the interval running at the cut.
+  const profiles = meter.profiles;
+  p.register<Versioned<ProfilesState>>({
+    id: "profiles",
+    essential: false,
+    save: "periodic",
+    emergency: false,
+    snapshot: () => ({ v: FORMAT, s: profiles.snapshot() }),
+    restore: (x) => {
+      const s = unwrap(x, "profiles");
+      checkSchedule(s.load, "load");
+      checkSchedule(s.daily, "daily");
+      profiles.restore(s);
+    },
+  });
+}
+
+function checkSchedule(s: ScheduleState, which: string): void {
+  if (typeof s !== "object" || s === null || !Number.isInteger(s.pending) || s.pending < 0 || s.pending > 0xff || typeof s.lastCaptureUtcMs !== "number" || typeof s.nextCaptureUtcMs !== "number") {
+    throw new RangeError(`profiles: ${which} schedule is not whole`);
+  }
+}
+
+/** Conversion constants of the chips' energy registers: board facts of the build, not calibration. */
+const SCALE_KEYS = ["energyMilliWhPerLsb", "meterConstant"];
+
+/**
+ * Calibration (essential, immediate): every change through the IC's calibration interface (a
+ * calibration routine, a loaded file, later DLMS) is saved when it returns; at power up the stored
+ * values go back into the driver before `ic.init()` writes them to the chip.
+ */
+function registerCalibration(meter: Meter, p: Persistence): void {
+  const cal = meter.ic.calibration;
+  const chip = meter.config.chip;
+  const handle = p.register<{ v: number; chip: string; values: Record<string, unknown> }>({
+    id: "calibration",
+    essential: true,
+    save: "immediate",
+    snapshot: () => ({ v: FORMAT, chip, values: cal.values() }),
+    restore: (x) => {
+      if (typeof x !== "object" || x === null || x.v !== FORMAT || typeof x.values !== "object" || x.values === null) throw new RangeError("calibration: not a version-1 record");
+      if (x.chip !== chip) throw new RangeError(`calibration: stored for ${x.chip}, this meter has ${chip}`);
+      const values = { ...x.values };
+      const current = cal.values();
+      for (const key of SCALE_KEYS) {
+        if (key in values && JSON.stringify(values[key]) !== JSON.stringify(current[key])) {
+          meter.board.log.warn(`calibration: stored ${key} ${JSON.stringify(values[key])} differs from this build's ${JSON.stringify(current[key])}; the build's is kept`);
+          delete values[key];
+        }
+      }
+      cal.load(values);
+    },
+  });
+  const save = saver(handle);
+  const load = cal.load.bind(cal);
+  const reset = cal.reset.bind(cal);
+  const apply = cal.apply.bind(cal);
+  cal.load = (values) => {
+    load(values);
+    save();
+  };
+  cal.reset = () => {
+    reset();
+    save();
+  };
+  cal.apply = (corrections) => {
+    apply(corrections);
+    save();
+  };
+}

@@ -1,0 +1,228 @@
+import type { Board, TimerId } from "../hal";
+import type { MeterConfig } from "./config";
+import { Ade7953Driver } from "../drivers/ade7953/driver";
+import { Atm90e26Driver } from "../drivers/atm90e26/driver";
+import { IcSupervisor } from "../metrology/ic-supervisor";
+import { Button } from "../drivers/button/button";
+import { Ht1621 } from "../drivers/ht1621/driver";
+import { createRelayDriver } from "../drivers/relay/index";
+import { Display } from "../display/display";
+import { Disconnector } from "../control/disconnector";
+import { Limiter } from "../control/limiter";
+import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "../kernel/metering-ic";
+import { MeterClock, euDstSettings, noDstSettings } from "../time/clock";
+import { EnergyRegisters, type EnergySnapshot } from "../metrology/energy-registers";
+import { EventLogs } from "../records/event-log";
+import { checkMonitoringConfig } from "../monitoring/monitoring-config";
+import { monitoringRegisters, SUB_METER_OBIS } from "../monitoring/monitoring-registers";
+import { PowerFailures } from "../monitoring/power-failures";
+import { PowerQuality } from "../monitoring/power-quality";
+import { Profiles } from "../records/profiles";
+import { PulseCounter } from "../monitoring/pulse-counter";
+import { meteringLineOf, TamperDetector } from "../monitoring/tamper";
+import type { Rational } from "../kernel/rational";
+import type { RegisterDescriptor } from "../kernel/register-table";
+import { TariffMetering } from "../metrology/tariff-metering";
+import { Persistence } from "../storage/persistence";
+import { decodeValue } from "../storage/value-codec";
+import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "../monitoring/power-failures";
+import { registerMeterState } from "./meter-persistence";
+
+/**
+ * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
+ * Data flows one way per tick: IC -> driver -> metrology -> (store, display, comms).
+ */
+export class Meter {
+  readonly ic: MeteringIc;
+  readonly energy: EnergyRegisters;
+  /** DLMS clock: local time, DST, status, set/shift (events 3-6). */
+  readonly clock: MeterClock;
+  /** Tariff calendar, demand and billing driven by the tick. */
+  readonly tariffs: TariffMetering;
+  /** Event logs and the alarm register: every feature records events here. */
+  readonly events: EventLogs;
+  /**
+   * Flash journal registry: every feature registers its state here in the constructor
+   * (`persistence.register({ id, essential, save, snapshot, restore })`), see docs/readme/persistence.md.
+   */
+  readonly persistence: Persistence;
+  /** Class 70 disconnect control: the only owner of the relay. Comms calls its methods. */
+  readonly disconnector: Disconnector;
+  /** Class 71 limiter, evaluated every tick. */
+  readonly limiter: Limiter;
+  /** The LCD (HT1621) with its auto-scroll and manual lists. */
+  readonly display: Display;
+  readonly button: Button | null;
+  /** Sag, swell, missing voltage and frequency detection with counters (PQ log). */
+  readonly powerQuality: PowerQuality;
+  /** Covers, magnet, reverse energy, phase/neutral mismatch; `tamper.tamperFlag` is the display icon. */
+  readonly tamper: TamperDetector;
+  /** Gas and water pulse inputs (7.0.3.0.0.255, 8.0.1.0.0.255). */
+  readonly gas: PulseCounter;
+  readonly water: PulseCounter;
+  /** Power failure counters and log; the persistence layer calls `powerFailures.recordPowerFailure` at power up. */
+  readonly powerFailures: PowerFailures;
+  /** Load profile 1.0.99.1.0.255 and daily profile 1.0.99.2.0.255. */
+  readonly profiles: Profiles;
+  /** The latest instantaneous values, refreshed every tick. */
+  readonly instant: MeteringSample = newMeteringSample();
+  /** Ticks completed since start. */
+  ticks = 0;
+  lastIcStatus: IcStatus = "ok";
+  /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
+  readonly icSupervisor: IcSupervisor;
+  private tickTimer: TimerId | undefined;
+  private readonly registerTable: RegisterDescriptor[];
+
+  constructor(readonly board: Board, readonly config: MeterConfig) {
+    const { ic, energyScale } = createMeteringIc(board, config);
+    this.ic = ic;
+    this.energy = new EnergyRegisters(energyScale);
+    this.events = new EventLogs(() => board.clock.wallClockMs());
+    // The emergency save at power fail drains the IC through one extra tick first.
+    // A profile row captured by that tick is appended at once (its append is otherwise deferred).
+    this.persistence = new Persistence(board, this.events, config.persistence, () => {
+      this.tick();
+      this.profiles.flush();
+    });
+    const energy = this.energy;
+    // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
+    this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
+    this.icSupervisor = new IcSupervisor(this.events, board.log);
+    this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
+    this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });
+    this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
+    this.limiter = new Limiter((obis) => this.register(obis), this.disconnector, this.events, board.clock, config.limiter);
+    const lcd = board.lcdCs && board.lcdWr && board.lcdData ? new Ht1621({ cs: board.lcdCs, wr: board.lcdWr, data: board.lcdData }) : null;
+    this.display = new Display(this, board.clock, lcd, config.display);
+    this.button = board.button ? new Button(board.button, board.clock, config.button) : null;
+    if (this.button) {
+      this.button.onShortPress = () => this.display.step();
+      this.button.onLongPress = () => this.disconnector.manualReconnect();
+    }
+    this.disconnector.onTransition = () => this.display.refresh();
+    const mc = config.monitoring;
+    checkMonitoringConfig(mc);
+    this.powerQuality = new PowerQuality(this.events, mc);
+    this.tamper = new TamperDetector(this.events, board.clock, board, mc);
+    this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
+    this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
+    this.powerFailures = new PowerFailures(mc.longPowerFailureS, 100, this.persistence.profile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, 100));
+    const failures = this.powerFailures;
+    this.persistence.powerFailures = failures;
+    this.registerTable = this.buildRegisterTable();
+    // Built after the register table: the profiles capture registers found in it.
+    const clock = this.clock;
+    this.profiles = new Profiles({
+      rules: { offsetMs: (u) => clock.offsetMinutesAt(u) * 60_000, isDst: (u) => clock.isDst(u), localToUtc: (l) => clock.localToUtc(l) },
+      lookup: (obis) => this.register(obis),
+      loadPeriodS: mc.loadProfilePeriodS,
+      loadEntries: mc.loadProfileEntries,
+      dailyEntries: mc.dailyProfileEntries,
+      clockInvalid: () => clock.invalid,
+      createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
+      // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
+      defer: (task) => {
+        board.clock.schedule(task, 0);
+      },
+    });
+    this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
+    this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
+    // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters): meter-persistence.ts.
+    registerMeterState(this);
+  }
+
+  /** Initialises the IC and starts the metrology tick. */
+  start(): void {
+    // Power up: state back from flash (events 1/2 for the outage), then the IC is re-initialised.
+    this.persistence.restore();
+    // The first look-ups (tariff in force, limiter register, profile schedules) from the restored
+    // state, here rather than in the first tick (which must stay within the tick budget).
+    this.tariffs.prepare();
+    this.limiter.prepare();
+    this.profiles.prepare(this.board.clock.wallClockMs(), this.board.clock.nowMs());
+    this.lastIcStatus = this.ic.init();
+    if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
+    this.tickTimer = this.board.clock.repeat(() => this.tick(), this.config.tickMs);
+    this.disconnector.powerUp();
+    this.display.start();
+    this.button?.start();
+    this.persistence.start();
+  }
+
+  stop(): void {
+    if (this.tickTimer !== undefined) this.board.clock.clearTimer(this.tickTimer);
+    this.tickTimer = undefined;
+    this.profiles.flush();
+    this.persistence.stop();
+    this.disconnector.stop();
+    this.display.stop();
+    this.button?.stop();
+  }
+
+  /** One metrology step: read the IC, accumulate. No allocation. */
+  tick(): void {
+    const status = this.ic.sample(this.instant);
+    this.lastIcStatus = status;
+    // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
+    this.icSupervisor.after(status, this.instant);
+    const utcMs = this.board.clock.wallClockMs();
+    const monoMs = this.board.clock.nowMs();
+    // Detectors judge only verified instantaneous values; a bad read keeps their state.
+    const measured = status === "ok";
+    if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
+    // The billed active energy is decided here, in one place: the phase channel, or while a
+    // phase/neutral mismatch is confirmed the larger of phase and neutral (tamper).
+    const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
+    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
+    this.limiter.evaluate();
+    if (measured) this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+    this.profiles.update(utcMs, monoMs, status !== "ok" || this.instant.energyDeferred);
+    this.ticks++;
+  }
+
+  /** Every register the meter exposes, by OBIS code. */
+  registers(): readonly RegisterDescriptor[] {
+    return this.registerTable;
+  }
+
+  register(obis: string): RegisterDescriptor | undefined {
+    return this.registerTable.find((r) => r.obis === obis);
+  }
+
+  private buildRegisterTable(): RegisterDescriptor[] {
+    const e = this.energy;
+    const s = this.instant;
+    return [
+      ...e.descriptors(),
+      ...this.tariffs.registers(),
+      { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
+      { obis: "1.0.31.7.0.255", name: "Current", unit: "A", scaler: -3, read: () => s.currentMilliA },
+      { obis: "1.0.91.7.0.255", name: "Neutral current", unit: "A", scaler: -3, read: () => s.neutralCurrentMilliA },
+      { obis: "1.0.1.7.0.255", name: "Active power import (P+)", unit: "W", scaler: -3, read: () => Math.max(0, s.activePowerMilliW) },
+      { obis: "1.0.2.7.0.255", name: "Active power export (P-)", unit: "W", scaler: -3, read: () => Math.max(0, -s.activePowerMilliW) },
+      { obis: "1.0.14.7.0.255", name: "Frequency", unit: "Hz", scaler: -3, read: () => s.frequencyMilliHz },
+      { obis: "1.0.3.7.0.255", name: "Reactive power import (Q+)", unit: "var", scaler: -3, read: () => Math.max(0, s.reactivePowerMilliVar) },
+      { obis: "1.0.4.7.0.255", name: "Reactive power export (Q-)", unit: "var", scaler: -3, read: () => Math.max(0, -s.reactivePowerMilliVar) },
+      { obis: "1.0.9.7.0.255", name: "Apparent power (S)", unit: "VA", scaler: -3, read: () => s.apparentPowerMilliVA },
+      { obis: "1.0.13.7.0.255", name: "Power factor", unit: "", scaler: -3, read: () => s.powerFactorMilli },
+      ...monitoringRegisters(this, this.board.clock),
+    ];
+  }
+}
+
+/** The metering IC driver the configuration names, with its stored calibration. */
+export function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
+  switch (config.chip) {
+    case "ade7953": {
+      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating });
+      return { ic: driver, energyScale: driver.energyScale };
+    }
+    case "atm90e26": {
+      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq });
+      return { ic: driver, energyScale: driver.energyScale };
+    }
+    default:
+      throw new Error(`metering IC "${config.chip}" is not supported by this build`);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Starts the meter on a built board: configuration from the settings, the meter itself, the DLMS
+ * server (refused while secrets are defaults, unless the build allows them), Wi-Fi supervision
+ * with the signal bars on the LCD, and SNTP time sync while online. Ports only, so the system test
+ * runs exactly this on fakes.
+ */
+import "./security-push";
+import { securityFor } from "./security-push";
+import { openMeterDlms } from "./meter-server";
+import type { DlmsServer } from "../comms/dlms/server";
+import { TimeSync, type SntpTransport } from "../comms/net/time-sync";
+import { WifiSupervisor } from "../comms/net/wifi-supervisor";
+import { defaultMeterConfig, type MeterConfig } from "./config";
+import type { TimerId } from "../hal/clock";
+import { Meter } from "./meter";
+import type { ModdableBoard } from "../platform/moddable/board";
+import type { BoardSettings } from "../platform/moddable/settings";
+
+/** Wall-clock readings before this are an unset system clock (the ESP32 boots at 1970). */
+export const EARLIEST_PLAUSIBLE_UTC_MS = Date.UTC(2024, 0, 1);
+
+/** How often the signal bars follow the RSSI while connected. */
+const SIGNAL_REFRESH_MS = 10_000;
+
+export interface StartOptions {
+  /** The SNTP transport (absent: no SNTP in this build). */
+  sntp?: SntpTransport;
+  /** The platform's wall clock is right at boot (the simulator's scenario time). */
+  clockTrusted: boolean;
+}
+
+export interface RunningMeter {
+  meter: Meter;
+  dlms: DlmsServer | null;
+  wifi: WifiSupervisor | null;
+  timeSync: TimeSync | null;
+  /** Stops every timer the runtime started (tests). */
+  stop(): void;
+}
+
+/** The meter configuration the settings select (chip, DLMS, provisioned keys, time zone). */
+export function meterConfigFor(settings: BoardSettings): MeterConfig {
+  const config = defaultMeterConfig();
+  config.chip = settings.chip;
+  if (settings.utcOffsetMinutes !== undefined) config.utcOffsetMinutes = settings.utcOffsetMinutes;
+  if (settings.dst !== undefined) config.dst = settings.dst;
+  if (settings.serialNumber !== undefined) config.serialNumber = settings.serialNumber;
+  config.dlms = {
+    ...config.dlms,
+    port: settings.dlmsPort,
+    readerPassword: settings.readerPassword ?? config.dlms.readerPassword,
+    refuseDefaultSecrets: !settings.allowDefaultSecrets,
+  };
+  const keys = config.security.initialKeys;
+  config.security = {
+    ...config.security,
+    initialKeys: {
+      encryptionKey: settings.encryptionKey ?? keys.encryptionKey,
+      authenticationKey: settings.authenticationKey ?? keys.authenticationKey,
+      masterKey: settings.masterKey ?? keys.masterKey,
+    },
+  };
+  return config;
+}
+
+/** LCD bars (Display.signalBars): -1 no Wi-Fi configured, 0 offline, 1..3 from RSSI. */
+export function lcdSignalBars(configured: boolean, connected: boolean, rssi: number | undefined): number {
+  if (!configured) return -1;
+  if (!connected || rssi === undefined) return 0;
+  return rssi >= -60 ? 3 : rssi >= -70 ? 2 : 1;
+}
+
+export function startMeter(built: ModdableBoard, settings: BoardSettings, options: StartOptions): RunningMeter {
+  const { board, wifi } = built;
+  const meter = new Meter(board, meterConfigFor(settings));
+  meter.start();
+  if (!options.clockTrusted && meter.clock.nowUtcMs() < EARLIEST_PLAUSIBLE_UTC_MS && !meter.clock.invalid) {
+    // No RTC kept the time across the power loss: invalid until SNTP or a DLMS clock write.
+    // (Already invalid: the restore found the clock behind the last save, or it never was set.)
+    meter.clock.markInvalidAfterPowerLoss();
+    meter.display.refresh();
+    board.log.warn("clock invalid until set by SNTP or DLMS");
+  }
+
+  let dlms: DlmsServer | null = null;
+  if (board.network) {
+    try {
+      dlms = openMeterDlms(meter, board.network, meter.config.dlms, securityFor(meter).serverHooks());
+    } catch (e) {
+      board.log.error(`DLMS port ${settings.dlmsPort} not opened: ${(e as Error).message}`);
+    }
+  }
+
+  const configured = wifi !== null && settings.ssid !== "";
+  const supervisor = wifi && configured ? new WifiSupervisor(wifi, board.clock, meter.events, settings.ssid, settings.password) : null;
+  const timeSync = options.sntp && settings.sntp ? new TimeSync(options.sntp, settings.sntp, meter.clock, board.clock, board.log) : null;
+  const showSignal = (): void => {
+    meter.display.signalBars = lcdSignalBars(configured, supervisor?.state === "connected", wifi?.rssi);
+  };
+  showSignal();
+  let signalTimer: TimerId | undefined;
+  if (supervisor && wifi) {
+    supervisor.onStateChange = (state) => {
+      const up = state === "connected";
+      board.log.info(up ? `Wi-Fi "${settings.ssid}" up, address ${wifi.address}` : `Wi-Fi ${state}`);
+      showSignal();
+      timeSync?.setOnline(up);
+    };
+    supervisor.start();
+    signalTimer = board.clock.repeat(showSignal, SIGNAL_REFRESH_MS);
+  } else if (wifi) {
+    board.log.info("no Wi-Fi SSID configured (mcconfig ... ssid=<name> password=<secret>)");
+  } else {
+    // No Wi-Fi interface in this build: the network is whatever the host has (the simulator).
+    timeSync?.setOnline(true);
+  }
+
+  return {
+    meter,
+    dlms,
+    wifi: supervisor,
+    timeSync,
+    stop() {
+      if (signalTimer !== undefined) board.clock.clearTimer(signalTimer);
+      timeSync?.stop();
+      dlms?.close();
+      meter.stop();
+    },
+  };
+}

@@ -1,0 +1,323 @@
+import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
+import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
+import type { RegisterDescriptor } from "../kernel/register-table";
+
+export const PROFILE_OBIS = {
+  load: "1.0.99.1.0.255",
+  daily: "1.0.99.2.0.255",
+  statusWord: "0.0.96.10.1.255",
+  clock: "0.0.1.0.0.255",
+} as const;
+
+/** Profile status word bits (IDIS AMR profile status, 0.0.96.10.1.255). */
+export const PROFILE_STATUS = {
+  criticalError: 0x01,
+  clockInvalid: 0x02,
+  dataNotValid: 0x04,
+  daylightSaving: 0x08,
+  clockAdjusted: 0x20,
+  powerDown: 0x80,
+} as const;
+
+/** Values captured after clock and status, in this order; those the meter lacks are left out. */
+export const LOAD_PROFILE_VALUES = ["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255"] as const;
+export const DAILY_PROFILE_VALUES = [
+  "1.0.1.8.0.255", "1.0.1.8.1.255", "1.0.1.8.2.255", "1.0.1.8.3.255", "1.0.1.8.4.255",
+  "1.0.2.8.0.255", "1.0.2.8.1.255", "1.0.2.8.2.255", "1.0.2.8.3.255", "1.0.2.8.4.255",
+  "7.0.3.0.0.255", "8.0.1.0.0.255",
+] as const;
+
+/** Local-time rules the schedules need; the clock feature may supply its own (configurable DST). */
+export interface LocalTimeRules {
+  /** Local time minus UTC at `utcMs`, ms. */
+  offsetMs(utcMs: number): number;
+  isDst(utcMs: number): boolean;
+  /** UTC ms of a local wall time given as `Date.UTC` of its fields. */
+  localToUtc(localAsUtcMs: number): number;
+}
+
+export function fixedLocalTimeRules(standardOffsetMinutes: number, dst: DstRule): LocalTimeRules {
+  return {
+    offsetMs: (utcMs) => localOffsetMinutes(utcMs, standardOffsetMinutes, dst) * 60_000,
+    isDst: (utcMs) => isDstActive(utcMs, dst),
+    localToUtc: (localMs) => localFieldsToUtc(localMs, standardOffsetMinutes, dst),
+  };
+}
+
+export type ProfileBufferFactory = (obis: string, columns: readonly CaptureColumn[], capturePeriodS: number, capacity: number) => ProfileBuffer;
+
+export interface ProfilesOptions {
+  rules: LocalTimeRules;
+  /** Finds a register by OBIS (the meter's register table). */
+  lookup: (obis: string) => RegisterDescriptor | undefined;
+  loadPeriodS: number;
+  loadEntries: number;
+  dailyEntries: number;
+  /** Whether the clock is invalid now (CIV bit). */
+  clockInvalid?: () => boolean;
+  /** Supplies the buffers (the flash-backed store); default: RAM rings. */
+  createBuffer?: ProfileBufferFactory;
+  /**
+   * Runs a task right after the current tick (the meter passes its Clock's zero-delay timeout).
+   * When given, a scheduled capture takes the row's values in the tick (so the row holds exactly
+   * the energy up to its boundary) and leaves the append to the buffer (row encoding, CRC, flash
+   * writes: persistence work) to that task, keeping profile-capture ticks cheap. `flush()`
+   * appends a waiting row at once (the emergency save, stop).
+   */
+  defer?: (task: () => void) => void;
+}
+
+/** A clock change smaller than this is not a "clock adjusted" (ms). */
+const CLOCK_CHANGE_TOLERANCE_MS = 1000;
+const DAY_MS = 86_400_000;
+
+/** Schedule state of one profile, for persistence (plain numbers). */
+export interface ScheduleState {
+  pending: number;
+  lastCaptureUtcMs: number;
+  nextCaptureUtcMs: number;
+}
+
+export interface ProfilesState {
+  load: ScheduleState;
+  daily: ScheduleState;
+  wallOffsetMs: number;
+}
+
+/** One profile with its capture schedule. */
+export class ScheduledProfile {
+  /** Status bits collected during the current interval, written into its row. */
+  pending = 0;
+  /** Capture time of the newest row (-1 = none). */
+  lastCaptureUtcMs = -1;
+  /** The next boundary (NaN until the first update). */
+  nextCaptureUtcMs = NaN;
+  readonly row: Float64Array;
+  /** A captured row whose append was deferred (see ProfilesOptions.defer). */
+  private readonly waitingRow: Float64Array;
+  private waiting = false;
+  private readonly appendWaiting = (): void => this.flush();
+
+  constructor(
+    readonly buffer: ProfileBuffer,
+    private readonly sources: readonly RegisterDescriptor[],
+    /** Capture period, ms; a whole day means local midnights. */
+    readonly periodMs: number,
+    /** A clock set backwards by at most this much holds captures until the time passes the newest row. */
+    readonly holdLimitMs: number,
+    private readonly rules: LocalTimeRules,
+  ) {
+    this.row = new Float64Array(buffer.columns.length);
+    this.waitingRow = new Float64Array(buffer.columns.length);
+    this.syncFromBuffer();
+  }
+
+  /** Appends the row whose append was deferred, if any. */
+  flush(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.buffer.append(this.waitingRow);
+  }
+
+  /** Takes the newest row's time from the buffer (a flash-backed buffer may be restored after construction). */
+  syncFromBuffer(): void {
+    this.flush();
+    const n = this.buffer.entriesInUse();
+    if (n === 0) return;
+    this.buffer.readEntry(n - 1, this.row);
+    if (this.row[0] > this.lastCaptureUtcMs) this.lastCaptureUtcMs = this.row[0];
+  }
+
+  /** The newest boundary at or before `utcMs`. */
+  boundaryAtOrBefore(utcMs: number): number {
+    const off = this.rules.offsetMs(utcMs);
+    if (this.periodMs === DAY_MS) return this.rules.localToUtc(Math.floor((utcMs + off) / DAY_MS) * DAY_MS);
+    return utcMs - ((utcMs + off) % this.periodMs);
+  }
+
+  /** The first boundary strictly after `utcMs`. */
+  boundaryAfter(utcMs: number): number {
+    const off = this.rules.offsetMs(utcMs);
+    if (this.periodMs === DAY_MS) return this.rules.localToUtc((Math.floor((utcMs + off) / DAY_MS) + 1) * DAY_MS);
+    return utcMs - ((utcMs + off) % this.periodMs) + this.periodMs;
+  }
+
+  /** Plans the next capture from `utcMs`, holding back after a (small) backward clock set. */
+  schedule(utcMs: number): void {
+    const last = this.lastCaptureUtcMs;
+    const hold = last >= utcMs && last - utcMs <= this.holdLimitMs;
+    this.nextCaptureUtcMs = this.boundaryAfter(hold ? last : utcMs);
+  }
+
+  /**
+   * Appends a row stamped `rowUtcMs` with `status`; returns false if it would not be newer than
+   * the last. With `defer` the values are taken now and the append runs in the deferred task.
+   */
+  capture(rowUtcMs: number, status: number, defer?: (task: () => void) => void): boolean {
+    if (rowUtcMs <= this.lastCaptureUtcMs && this.lastCaptureUtcMs - rowUtcMs <= this.holdLimitMs) return false;
+    this.flush();
+    const row = this.row;
+    row[0] = rowUtcMs;
+    row[1] = status;
+    for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
+    if (defer) {
+      this.waitingRow.set(row);
+      this.waiting = true;
+      defer(this.appendWaiting);
+    } else {
+      this.buffer.append(row);
+    }
+    this.lastCaptureUtcMs = rowUtcMs;
+    this.pending = 0;
+    return true;
+  }
+
+  snapshot(): ScheduleState {
+    return { pending: this.pending, lastCaptureUtcMs: this.lastCaptureUtcMs, nextCaptureUtcMs: this.nextCaptureUtcMs };
+  }
+
+  restore(s: ScheduleState): void {
+    this.pending = s.pending;
+    this.lastCaptureUtcMs = s.lastCaptureUtcMs;
+    this.nextCaptureUtcMs = s.nextCaptureUtcMs;
+  }
+}
+
+/**
+ * Load profile 1.0.99.1.0.255 and daily profile 1.0.99.2.0.255 (metering.md section 4).
+ *
+ * Captures happen when the tick's wall time reaches the next boundary (one comparison per tick;
+ * the capture itself only at boundaries). Doing it from the tick, after the energy of that tick
+ * is added, makes a row hold exactly the energy up to its boundary, and lets a clock set be seen
+ * at once: the wall-minus-monotonic offset changes. Rows are stamped with the boundary (UTC ms).
+ *
+ * Clock sets: the rows of both profiles carry "clock adjusted" for the interval in which the
+ * clock was set. After a set backwards by up to a day (load) or two days (daily), no row is
+ * captured until the time passes the newest row, so capture times stay strictly increasing and
+ * a range read never sees a duplicate; the energy of the repeated time goes into the next row.
+ * A larger backward set (the clock was far wrong) resumes capturing at once; range reads still
+ * return exactly the rows inside the range (profile-read.ts does not assume order).
+ */
+export class Profiles {
+  readonly load: ScheduledProfile;
+  readonly daily: ScheduledProfile;
+  private wallOffsetMs = NaN;
+  private readonly clockInvalid: () => boolean;
+  private readonly rules: LocalTimeRules;
+  private readonly defer: ((task: () => void) => void) | undefined;
+
+  constructor(options: ProfilesOptions) {
+    this.rules = options.rules;
+    this.defer = options.defer;
+    this.clockInvalid = options.clockInvalid ?? (() => false);
+    const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
+    const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
+      const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
+      const columns: CaptureColumn[] = [
+        { classId: 8, obis: PROFILE_OBIS.clock, attribute: 2, dataIndex: 0 },
+        { classId: 1, obis: PROFILE_OBIS.statusWord, attribute: 2, dataIndex: 0 },
+        ...sources.map((r) => ({ classId: r.obis.startsWith("7.") || r.obis.startsWith("8.") ? 4 : 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit })),
+      ];
+      return new ScheduledProfile(create(obis, columns, periodS, capacity), sources, periodS * 1000, holdLimitMs, options.rules);
+    };
+    this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_VALUES, options.loadPeriodS, options.loadEntries, DAY_MS);
+    this.daily = build(PROFILE_OBIS.daily, DAILY_PROFILE_VALUES, 86_400, options.dailyEntries, 2 * DAY_MS);
+  }
+
+  /**
+   * Power up, after the restore: resumes after the newest row held and plans the next captures
+   * (reads the buffers' newest rows: flash work), so the first tick does not. Optional: the first
+   * `update` does it when this was not called.
+   */
+  prepare(utcMs: number, monoMs: number): void {
+    this.resume(utcMs);
+    this.wallOffsetMs = utcMs - monoMs;
+  }
+
+  private resume(utcMs: number): void {
+    this.load.syncFromBuffer();
+    this.daily.syncFromBuffer();
+    this.load.schedule(utcMs);
+    this.daily.schedule(utcMs);
+  }
+
+  /** Per tick, after the energy registers were updated. `dataInvalid`: this tick's measurement was not good. */
+  update(utcMs: number, monoMs: number, dataInvalid: boolean): void {
+    const offset = utcMs - monoMs;
+    if (offset !== this.wallOffsetMs) {
+      if (this.wallOffsetMs !== this.wallOffsetMs) {
+        // First update since start or restore: resume after the newest row held.
+        this.resume(utcMs);
+      } else if (offset - this.wallOffsetMs >= CLOCK_CHANGE_TOLERANCE_MS || this.wallOffsetMs - offset >= CLOCK_CHANGE_TOLERANCE_MS) {
+        this.load.pending |= PROFILE_STATUS.clockAdjusted;
+        this.daily.pending |= PROFILE_STATUS.clockAdjusted;
+        this.load.schedule(utcMs);
+        this.daily.schedule(utcMs);
+      }
+      this.wallOffsetMs = offset;
+    }
+    if (dataInvalid) {
+      this.load.pending |= PROFILE_STATUS.dataNotValid;
+      this.daily.pending |= PROFILE_STATUS.dataNotValid;
+    }
+    if (utcMs >= this.load.nextCaptureUtcMs) this.captureScheduled(this.load, utcMs);
+    if (utcMs >= this.daily.nextCaptureUtcMs) this.captureScheduled(this.daily, utcMs);
+  }
+
+  /** A power failure happened (called at power up): both current intervals get "power down". */
+  notePowerDown(): void {
+    this.load.pending |= PROFILE_STATUS.powerDown;
+    this.daily.pending |= PROFILE_STATUS.powerDown;
+  }
+
+  /** The clock feature tells of a set it made (also detected from the wall offset). */
+  noteClockAdjusted(): void {
+    this.load.pending |= PROFILE_STATUS.clockAdjusted;
+    this.daily.pending |= PROFILE_STATUS.clockAdjusted;
+  }
+
+  /** Profile status word 0.0.96.10.1.255: the load profile's status for the interval now running. */
+  statusWord(utcMs: number): number {
+    return this.load.pending | this.timeStatus(utcMs);
+  }
+
+  /** DLMS capture method: a row now, stamped with the current time (refused if not newer than the last). */
+  captureNow(profile: ScheduledProfile, utcMs: number): boolean {
+    return profile.capture(utcMs, profile.pending | this.timeStatus(utcMs));
+  }
+
+  /** Appends any row whose append was deferred (emergency save, stop). */
+  flush(): void {
+    this.load.flush();
+    this.daily.flush();
+  }
+
+  /** DLMS reset method. */
+  reset(profile: ScheduledProfile): void {
+    profile.flush();
+    profile.buffer.clear();
+    profile.lastCaptureUtcMs = -1;
+  }
+
+  snapshot(): ProfilesState {
+    return { load: this.load.snapshot(), daily: this.daily.snapshot(), wallOffsetMs: this.wallOffsetMs };
+  }
+
+  restore(s: ProfilesState): void {
+    this.load.restore(s.load);
+    this.daily.restore(s.daily);
+    // The wall offset is not restored: monotonic time restarts at boot. The next update reschedules
+    // from the restored last capture times.
+    this.wallOffsetMs = NaN;
+  }
+
+  private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
+    const rowTime = profile.boundaryAtOrBefore(utcMs);
+    profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer);
+    profile.schedule(utcMs);
+  }
+
+  private timeStatus(utcMs: number): number {
+    return (this.rules.isDst(utcMs) ? PROFILE_STATUS.daylightSaving : 0) | (this.clockInvalid() ? PROFILE_STATUS.clockInvalid : 0);
+  }
+}

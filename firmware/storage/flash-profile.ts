@@ -1,0 +1,216 @@
+import type { CaptureColumn, ProfileBuffer } from "../records/profile-buffer";
+import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+
+const TYPICAL_BYTES_PER_COLUMN = 6;
+
+/**
+ * A profile generic's buffer kept in flash: each captured row is one record appended when it is
+ * captured (sequence number = row index), in sectors of its own. When the rows beyond the oldest
+ * sector already fill the capacity, that sector is retired, so the buffer is circular with
+ * sector granularity and rows are never copied. Readers stream rows by index; a small cursor
+ * makes sequential reads cost one record read each. RAM: the sector list and one row buffer,
+ * whatever the capacity (a 40-day load profile stays in flash).
+ *
+ * Row encoding: per column, an integer |v| < 2^51 as an unsigned varint of its zigzag value
+ * times two; anything else as byte 0x01 then the float64 (8 bytes).
+ */
+export class FlashProfile implements ProfileBuffer {
+  private sectors: number[] = [];
+  private headOffset = 0;
+  /** Index the next appended row gets. */
+  private nextRow = 0;
+  /** Rows below this index were cleared. */
+  private clearedBelow = 0;
+  private readonly payload: Uint8Array;
+  private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
+  private readonly f64 = new DataView(new ArrayBuffer(8));
+  private cursorSector = -1;
+  private cursorOffset = 0;
+  private cursorRow = -1;
+  private readonly timeRow: Float64Array;
+  /** Rows that found no flash at all (partition exhausted); 0 in a sized configuration. */
+  droppedRows = 0;
+
+  constructor(private readonly journal: FlashJournal, readonly owner: number, readonly obis: string, readonly columns: readonly CaptureColumn[], readonly capturePeriodS: number, readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`profile ${obis}: capacity must be a positive integer, got ${capacity}`);
+    this.payload = new Uint8Array(FlashProfile.maxRowBytes(columns.length));
+    this.timeRow = new Float64Array(columns.length);
+    this.mount();
+  }
+
+  /** Largest payload of a row of `width` columns. */
+  static maxRowBytes(width: number): number {
+    return width * 9;
+  }
+
+  /**
+   * Sectors planned for `capacity` rows of `width` columns: rows of energy registers and a time
+   * take about 6 bytes a column (varints); one sector more is the one being retired.
+   */
+  static sectorsNeeded(sectorSize: number, width: number, capacity: number): number {
+    return Math.ceil(capacity / FlashProfile.rowsPerSector(sectorSize, width)) + 1;
+  }
+
+  static rowsPerSector(sectorSize: number, width: number): number {
+    return Math.floor((sectorSize - SECTOR_HEADER_BYTES) / recordSize(width * TYPICAL_BYTES_PER_COLUMN));
+  }
+
+  /** Sectors currently held. */
+  get sectorCount(): number {
+    return this.sectors.length;
+  }
+
+  private mount(): void {
+    const j = this.journal;
+    this.sectors = j.sectorsOf(this.owner);
+    this.nextRow = 0;
+    this.headOffset = j.sectorSize;
+    if (this.sectors.length === 0) return;
+    const head = this.sectors[this.sectors.length - 1];
+    let last = -1;
+    this.headOffset = j.scanSector(head, true, (ref) => {
+      if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+    });
+    this.nextRow = Math.max(last + 1, j.firstSeq[head]);
+  }
+
+  entriesInUse(): number {
+    return this.nextRow - this.oldestRow();
+  }
+
+  private oldestRow(): number {
+    if (this.sectors.length === 0) return this.nextRow;
+    return Math.max(this.journal.firstSeq[this.sectors[0]], this.nextRow - this.capacity, this.clearedBelow);
+  }
+
+  append(row: ArrayLike<number>): void {
+    const length = this.encode(row);
+    const size = recordSize(length);
+    const j = this.journal;
+    if (this.sectors.length === 0 || this.headOffset + size > j.sectorSize) {
+      // The oldest sector goes once the newer ones hold a full buffer without it.
+      while (this.sectors.length >= 2 && this.nextRow + 1 - j.firstSeq[this.sectors[1]] >= this.capacity) {
+        j.retire(this.sectors.shift()!);
+      }
+      let sector = j.allocate(this.owner, this.nextRow, true);
+      // Rows larger than planned and the partition is full: the oldest rows make room.
+      while (sector < 0 && this.sectors.length >= 2) {
+        j.retire(this.sectors.shift()!);
+        sector = j.allocate(this.owner, this.nextRow, true);
+      }
+      if (sector < 0) {
+        this.droppedRows++;
+        return;
+      }
+      this.sectors.push(sector);
+      this.headOffset = SECTOR_HEADER_BYTES;
+    }
+    j.writeRecord(this.sectors[this.sectors.length - 1], this.headOffset, this.owner, this.nextRow, this.payload, length);
+    this.headOffset += size;
+    this.nextRow++;
+  }
+
+  /** Copies entry `index` (0 = oldest held) into `out`; a row lost to flash damage reads as NaN. */
+  readEntry(index: number, out: Float64Array): void {
+    const count = this.entriesInUse();
+    if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
+    const row = this.oldestRow() + index;
+    if (!this.find(row) || !this.decode(this.ref.length, out)) {
+      for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
+    }
+  }
+
+  /** Binary search on capture time (rows are in capture order; a clock set back can blur it). */
+  firstIndexAtOrAfter(utcMs: number): number {
+    let lo = 0;
+    let hi = this.entriesInUse();
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      this.readEntry(mid, this.timeRow);
+      // A damaged row (NaN) is treated as earlier, so the search moves past it.
+      if (this.timeRow[0] >= utcMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  clear(): void {
+    const j = this.journal;
+    while (this.sectors.length > 0) j.retire(this.sectors.shift()!);
+    this.clearedBelow = this.nextRow;
+    this.cursorSector = -1;
+  }
+
+  /** Locates row `row` in flash into this.ref and this.payload. */
+  private find(row: number): boolean {
+    const j = this.journal;
+    let k = this.sectors.length - 1;
+    while (k > 0 && j.firstSeq[this.sectors[k]] > row) k--;
+    const sector = this.sectors[k];
+    const end = k === this.sectors.length - 1 ? this.headOffset : j.sectorSize;
+    let off = this.cursorSector === sector && this.cursorRow >= 0 && this.cursorRow <= row ? this.cursorOffset : SECTOR_HEADER_BYTES;
+    while (off + RECORD_HEADER_BYTES < end) {
+      if (j.readRecord(sector, off, this.payload, this.ref) && this.ref.type === this.owner) {
+        if (this.ref.seq === row) {
+          this.cursorSector = sector;
+          this.cursorOffset = off;
+          this.cursorRow = row;
+          return true;
+        }
+        if (this.ref.seq > row) return false;
+        off += this.ref.size;
+      } else {
+        off += 4;
+      }
+    }
+    return false;
+  }
+
+  private encode(row: ArrayLike<number>): number {
+    const p = this.payload;
+    let n = 0;
+    for (let c = 0; c < this.columns.length; c++) {
+      const v = row[c] ?? 0;
+      if (Number.isInteger(v) && Math.abs(v) < 2 ** 51 && !Object.is(v, -0)) {
+        let z = (v >= 0 ? v * 2 : -v * 2 - 1) * 2;
+        while (z >= 0x80) {
+          p[n++] = (z % 0x80) | 0x80;
+          z = Math.floor(z / 0x80);
+        }
+        p[n++] = z;
+      } else {
+        p[n++] = 1;
+        this.f64.setFloat64(0, v, true);
+        for (let i = 0; i < 8; i++) p[n++] = this.f64.getUint8(i);
+      }
+    }
+    return n;
+  }
+
+  private decode(length: number, out: Float64Array): boolean {
+    const p = this.payload;
+    let n = 0;
+    for (let c = 0; c < this.columns.length; c++) {
+      if (n >= length) return false;
+      let z = 0;
+      let scale = 1;
+      for (;;) {
+        if (n >= length || scale > 2 ** 56) return false;
+        const b = p[n++];
+        z += (b & 0x7f) * scale;
+        if (b < 0x80) break;
+        scale *= 0x80;
+      }
+      if (z === 1) {
+        if (n + 8 > length) return false;
+        for (let i = 0; i < 8; i++) this.f64.setUint8(i, p[n++]);
+        out[c] = this.f64.getFloat64(0, true);
+      } else {
+        if (z % 2 !== 0) return false;
+        const zz = z / 2;
+        out[c] = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+      }
+    }
+    return n === length;
+  }
+}

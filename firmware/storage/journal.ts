@@ -1,0 +1,382 @@
+import type { Flash } from "../hal";
+import { CRC32_INIT, crc32, crc32Final, crc32Update } from "./crc32";
+
+/**
+ * On-flash layout of the journal (all little endian).
+ *
+ * Sector header, 24 bytes:
+ *   0..3   magic "MTRJ" (zeroed when the sector is retired: one write, clears bits only)
+ *   4..5   owner: 1 state journal, 2 event logs, other values a profile stream
+ *   6      format version (1)
+ *   7      0xFF
+ *   8..11  sector sequence number (allocation order, never reused)
+ *   12..15 erase count of this sector including the erase that preceded this header
+ *   16..19 first record sequence number held (profile streams: first row index)
+ *   20..23 CRC-32 of bytes 4..19 (so a retired sector still tells its erase count)
+ *
+ * Record, 4-byte aligned, size align4(14 + length):
+ *   0      magic 0xA5
+ *   1..2   type (state kind, event log or stream)
+ *   3..4   payload length
+ *   5..8   sequence number (state: global and monotonic, copies keep it; events: ordinal in
+ *          their log; profiles: row index)
+ *   9..12  CRC-32 of bytes 1..8 and the payload
+ *   13..   payload
+ *   then   commit byte 0x00, written after the rest: a record that fails its CRC but carries
+ *          the commit byte was damaged after it was complete (corruption, event 14); one without
+ *          it was torn by a power cut.
+ * Zero bytes where a record would start are padding (torn tails are zeroed at mount).
+ */
+export const SECTOR_HEADER_BYTES = 24;
+export const RECORD_HEADER_BYTES = 13;
+export const RECORD_MAGIC = 0xa5;
+export const FORMAT_VERSION = 1;
+/** Owner value of a sector that belongs to nobody (blank, retired or unreadable header). */
+export const FREE = 0xffff;
+export const OWNER_STATE = 1;
+export const OWNER_EVENTS = 2;
+const MAGIC = [0x4d, 0x54, 0x52, 0x4a];
+
+export function recordSize(payloadLength: number): number {
+  return (RECORD_HEADER_BYTES + payloadLength + 1 + 3) & ~3;
+}
+
+/** A valid record found by a scan (reused object: copy what you keep). */
+export interface RecordRef {
+  sector: number;
+  offset: number;
+  type: number;
+  length: number;
+  seq: number;
+  /** Total bytes the record occupies. */
+  size: number;
+}
+
+export interface JournalStats {
+  /** Records that failed their CRC after being complete (bit rot, bad cells). */
+  corruptRecords: number;
+  /** Records cut short by a power loss (found at the end of a head sector). */
+  tornRecords: number;
+  /** Used sectors whose header was damaged (their records are lost to the scan). */
+  unreadableSectors: number;
+  erases: number;
+  bytesWritten: number;
+  recordsWritten: number;
+}
+
+/**
+ * The sector pool and the record format over a raw NOR partition. Chains (state journal, event
+ * log journal, profile streams) take sectors from the pool and give them back; the pool spreads
+ * erases: hot chains get the least-erased free sector, cold ones (profiles, which keep a sector
+ * for weeks) the most-erased, so worn sectors rest while fresh ones take the churn.
+ *
+ * RAM: one sector-sized scan buffer plus 18 bytes per sector of tables.
+ */
+export class FlashJournal {
+  readonly sectorSize: number;
+  readonly sectorCount: number;
+  /** Owner of each sector (FREE when free). */
+  readonly owner: Uint16Array;
+  readonly sectorSeq: Uint32Array;
+  readonly eraseCount: Uint32Array;
+  readonly firstSeq: Float64Array;
+  readonly stats: JournalStats = { corruptRecords: 0, tornRecords: 0, unreadableSectors: 0, erases: 0, bytesWritten: 0, recordsWritten: 0 };
+  /** Scan buffer: holds the last scanned sector (valid until the next scan). */
+  readonly buf: Uint8Array;
+  /** Record types seen on corrupt records whose header still read plausibly (-1: some header was unreadable). */
+  readonly corruptTypes = new Set<number>();
+  /** True when mount found no valid sector at all (a fresh partition). */
+  blank = true;
+  /**
+   * Free sectors the hot chains (state, events) may still need; a cold allocation that would
+   * dip into them fails instead (the profile then gives up its oldest sector).
+   */
+  hotReserve: () => number = () => 1;
+  private nextSectorSeq = 1;
+  private allocCursor = 0;
+  private readonly header = new Uint8Array(SECTOR_HEADER_BYTES);
+  private readonly recordHeader = new Uint8Array(RECORD_HEADER_BYTES);
+  private readonly commit = new Uint8Array(1);
+  private readonly zeros = new Uint8Array(4);
+  private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
+
+  /** `scanBuffer`: a sector-sized buffer to share with another journal on the same chip (scans never interleave). */
+  constructor(readonly flash: Flash, scanBuffer?: Uint8Array) {
+    this.sectorSize = flash.sectorSize;
+    this.sectorCount = flash.sectorCount;
+    if (this.sectorSize < 256 || this.sectorSize > 65536) throw new RangeError(`journal needs 256..65536-byte sectors, got ${this.sectorSize}`);
+    if (this.sectorCount < 4) throw new RangeError(`journal needs at least 4 sectors, got ${this.sectorCount}`);
+    this.owner = new Uint16Array(this.sectorCount).fill(FREE);
+    this.sectorSeq = new Uint32Array(this.sectorCount);
+    this.eraseCount = new Uint32Array(this.sectorCount);
+    this.firstSeq = new Float64Array(this.sectorCount);
+    this.buf = scanBuffer && scanBuffer.length === this.sectorSize ? scanBuffer : new Uint8Array(this.sectorSize);
+  }
+
+  /** Bytes of the scan buffer and tables (the journal's fixed RAM, besides the chains' own). */
+  get ramBytes(): number {
+    return this.buf.length + this.sectorCount * (2 + 4 + 4 + 8) + SECTOR_HEADER_BYTES + RECORD_HEADER_BYTES + 5;
+  }
+
+  /** Reads every sector header; chains then scan their own sectors. */
+  mount(): void {
+    const h = this.header;
+    let maxSeq = 0;
+    let maxErase = 0;
+    let minErase = Infinity;
+    const unknown: number[] = [];
+    const blank: number[] = [];
+    this.blank = true;
+    for (let s = 0; s < this.sectorCount; s++) {
+      this.flash.read(s * this.sectorSize, h);
+      const crcOk = h[6] === FORMAT_VERSION && crc32(h, 4, 20) === readU32(h, 20);
+      const magicOk = h[0] === MAGIC[0] && h[1] === MAGIC[1] && h[2] === MAGIC[2] && h[3] === MAGIC[3];
+      this.owner[s] = FREE;
+      if (crcOk) {
+        this.eraseCount[s] = readU32(h, 12);
+        this.sectorSeq[s] = readU32(h, 8);
+        if (this.sectorSeq[s] > maxSeq) maxSeq = this.sectorSeq[s];
+        if (this.eraseCount[s] > maxErase) maxErase = this.eraseCount[s];
+        if (this.eraseCount[s] < minErase) minErase = this.eraseCount[s];
+        if (magicOk) {
+          this.owner[s] = h[4] | (h[5] << 8);
+          this.firstSeq[s] = readU32(h, 16);
+          this.blank = false;
+        }
+      } else if (isAll(h, 0xff)) {
+        blank.push(s);
+      } else {
+        unknown.push(s);
+        // A torn allocation leaves an erased sector behind its broken header, a torn erase a
+        // broken magic; a good magic, a bad CRC and data behind it is damage to a used sector.
+        if (magicOk && !this.isBlankBody(s)) {
+          this.stats.unreadableSectors++;
+          this.corruptTypes.add(-1);
+        }
+      }
+    }
+    // A blank header is a sector never used (or erased and then cut before its header): take the
+    // least known count so it joins the rotation. A garbled header has lost its count: assume
+    // the worst known.
+    for (const s of blank) this.eraseCount[s] = minErase === Infinity ? 0 : minErase;
+    for (const s of unknown) this.eraseCount[s] = maxErase;
+    this.nextSectorSeq = maxSeq + 1;
+  }
+
+  private isBlankBody(sector: number): boolean {
+    this.flash.read(sector * this.sectorSize, this.buf);
+    for (let i = SECTOR_HEADER_BYTES; i < this.sectorSize; i++) if (this.buf[i] !== 0xff) return false;
+    return true;
+  }
+
+  /** Live sectors of an owner, oldest first. */
+  sectorsOf(owner: number): number[] {
+    const list: number[] = [];
+    for (let s = 0; s < this.sectorCount; s++) if (this.owner[s] === owner) list.push(s);
+    return list.sort((a, b) => this.sectorSeq[a] - this.sectorSeq[b]);
+  }
+
+  freeSectors(): number {
+    let n = 0;
+    for (let s = 0; s < this.sectorCount; s++) if (this.owner[s] === FREE) n++;
+    return n;
+  }
+
+  /**
+   * Takes a free sector for `owner`: erases it and writes its header. Hot chains get the least
+   * worn free sector, cold ones the most worn. A hot allocation throws when the pool is empty (a
+   * sizing bug); a cold one returns -1 when only the hot reserve is left.
+   */
+  allocate(owner: number, firstSeq: number, cold: boolean): number {
+    if (cold && this.freeSectors() <= this.hotReserve()) return -1;
+    let best = -1;
+    for (let i = 0; i < this.sectorCount; i++) {
+      const s = (this.allocCursor + i) % this.sectorCount;
+      if (this.owner[s] !== FREE) continue;
+      if (best < 0 || (cold ? this.eraseCount[s] > this.eraseCount[best] : this.eraseCount[s] < this.eraseCount[best])) best = s;
+    }
+    if (best < 0) throw new Error("flash journal: no free sector (partition too small for what is stored)");
+    this.allocCursor = (best + 1) % this.sectorCount;
+    this.flash.eraseSector(best);
+    this.stats.erases++;
+    this.eraseCount[best]++;
+    const h = this.header;
+    h.set(MAGIC, 0);
+    h[4] = owner & 0xff;
+    h[5] = owner >> 8;
+    h[6] = FORMAT_VERSION;
+    h[7] = 0xff;
+    writeU32(h, 8, this.nextSectorSeq);
+    writeU32(h, 12, this.eraseCount[best]);
+    writeU32(h, 16, firstSeq);
+    writeU32(h, 20, crc32(h, 4, 20));
+    this.flash.write(best * this.sectorSize, h);
+    this.stats.bytesWritten += SECTOR_HEADER_BYTES;
+    this.owner[best] = owner;
+    this.sectorSeq[best] = this.nextSectorSeq++;
+    this.firstSeq[best] = firstSeq;
+    return best;
+  }
+
+  /** Gives a sector back: zeroes its magic (erased later, when it is allocated again). */
+  retire(sector: number): void {
+    this.flash.write(sector * this.sectorSize, this.zeros);
+    this.stats.bytesWritten += 4;
+    this.owner[sector] = FREE;
+  }
+
+  /** Appends one record at `offset` of `sector` (the caller checked the room). Returns its size. */
+  writeRecord(sector: number, offset: number, type: number, seq: number, payload: Uint8Array, length = payload.length): number {
+    const size = recordSize(length);
+    if (offset + size > this.sectorSize) throw new RangeError(`record of ${length} bytes does not fit at ${offset}`);
+    const h = this.recordHeader;
+    h[0] = RECORD_MAGIC;
+    h[1] = type & 0xff;
+    h[2] = type >> 8;
+    h[3] = length & 0xff;
+    h[4] = length >> 8;
+    writeU32(h, 5, seq);
+    const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
+    writeU32(h, 9, crc);
+    const base = sector * this.sectorSize + offset;
+    this.flash.write(base, h);
+    if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
+    this.commit[0] = 0;
+    this.flash.write(base + RECORD_HEADER_BYTES + length, this.commit);
+    this.stats.bytesWritten += RECORD_HEADER_BYTES + length + 1;
+    this.stats.recordsWritten++;
+    return size;
+  }
+
+  /**
+   * Copies a record found by the last scan (still in `buf`) to another place, unchanged: same
+   * type, sequence number and CRC, so a copy and its original are interchangeable.
+   */
+  copyFromBuffer(fromOffset: number, length: number, sector: number, offset: number): number {
+    const size = recordSize(length);
+    const base = sector * this.sectorSize + offset;
+    this.flash.write(base, this.buf.subarray(fromOffset, fromOffset + RECORD_HEADER_BYTES + length));
+    this.commit[0] = 0;
+    this.flash.write(base + RECORD_HEADER_BYTES + length, this.commit);
+    this.stats.bytesWritten += RECORD_HEADER_BYTES + length + 1;
+    this.stats.recordsWritten++;
+    return size;
+  }
+
+  /**
+   * Reads a sector into `buf` and calls `visit` for each valid record in order. Returns the
+   * offset where the next record may be appended (after the last programmed byte). In a chain's
+   * head sector, a damaged tail is classified (torn without commit byte, corrupt with) and
+   * zeroed so later appends and scans step over it; anywhere else a bad record is corruption.
+   */
+  scanSector(sector: number, isHead: boolean, visit: ((ref: RecordRef) => void) | null): number {
+    const b = this.buf;
+    const size = this.sectorSize;
+    this.flash.read(sector * size, b);
+    let last = size - 1;
+    while (last >= SECTOR_HEADER_BYTES && b[last] === 0xff) last--;
+    const end = Math.min(size, (last + 1 + 3) & ~3);
+    let off = SECTOR_HEADER_BYTES;
+    let badStart = -1;
+    let badCommitted = false;
+    let badType = -1;
+    const ref = this.ref;
+    while (off < end) {
+      const magic = b[off];
+      if (magic === RECORD_MAGIC && off + RECORD_HEADER_BYTES + 1 <= size) {
+        const length = b[off + 3] | (b[off + 4] << 8);
+        const total = recordSize(length);
+        if (off + total <= size) {
+          const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
+          if (crc === readU32(b, off + 9)) {
+            if (badStart >= 0) {
+              // Damage followed by good data: not the tail a power cut leaves.
+              this.stats.corruptRecords++;
+              this.corruptTypes.add(badType);
+              badStart = -1;
+            }
+            ref.sector = sector;
+            ref.offset = off;
+            ref.type = b[off + 1] | (b[off + 2] << 8);
+            ref.length = length;
+            ref.seq = readU32(b, off + 5);
+            ref.size = total;
+            if (visit) visit(ref);
+            off += total;
+            continue;
+          }
+          if (badStart < 0) {
+            badStart = off;
+            badCommitted = b[off + RECORD_HEADER_BYTES + length] === 0;
+            badType = b[off + 1] | (b[off + 2] << 8);
+          }
+        } else if (badStart < 0) {
+          badStart = off;
+          badCommitted = false;
+          badType = -1;
+        }
+      } else if (magic !== 0 && badStart < 0) {
+        badStart = off;
+        badCommitted = false;
+        badType = -1;
+      }
+      off += 4;
+    }
+    if (badStart >= 0) {
+      if (isHead && !badCommitted) this.stats.tornRecords++;
+      else {
+        this.stats.corruptRecords++;
+        this.corruptTypes.add(badType);
+      }
+      if (isHead) this.seal(sector, badStart, end);
+    }
+    return Math.max(end, SECTOR_HEADER_BYTES);
+  }
+
+  /** Reads one record's header at a known place; returns false if it is not a valid record. */
+  readRecord(sector: number, offset: number, payload: Uint8Array, ref: RecordRef): boolean {
+    const h = this.recordHeader;
+    if (offset + RECORD_HEADER_BYTES + 1 > this.sectorSize) return false;
+    const base = sector * this.sectorSize + offset;
+    this.flash.read(base, h);
+    if (h[0] !== RECORD_MAGIC) return false;
+    const length = h[3] | (h[4] << 8);
+    if (offset + recordSize(length) > this.sectorSize || length > payload.length) return false;
+    const view = length === payload.length ? payload : payload.subarray(0, length);
+    this.flash.read(base + RECORD_HEADER_BYTES, view);
+    const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), view, 0, length));
+    if (crc !== readU32(h, 9)) return false;
+    ref.sector = sector;
+    ref.offset = offset;
+    ref.type = h[1] | (h[2] << 8);
+    ref.length = length;
+    ref.seq = readU32(h, 5);
+    ref.size = recordSize(length);
+    return true;
+  }
+
+  /** Zeroes a damaged tail so it reads as padding (clearing bits is always a legal write). */
+  private seal(sector: number, from: number, to: number): void {
+    const zeros = new Uint8Array(to - from);
+    this.flash.write(sector * this.sectorSize + from, zeros);
+    this.stats.bytesWritten += zeros.length;
+    this.buf.fill(0, from, to);
+  }
+}
+
+export function readU32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+export function writeU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
+}
+
+
+function isAll(b: Uint8Array, value: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== value) return false;
+  return true;
+}
