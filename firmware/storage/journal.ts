@@ -1,4 +1,5 @@
 import type { Flash } from "../hal";
+import { readU32LE, writeU32LE } from "../kernel/bytes";
 import { CRC32_INIT, crc32, crc32Final, crc32Update } from "./crc32";
 
 /**
@@ -129,18 +130,18 @@ export class FlashJournal {
     this.blank = true;
     for (let s = 0; s < this.sectorCount; s++) {
       this.flash.read(s * this.sectorSize, h);
-      const crcOk = h[6] === FORMAT_VERSION && crc32(h, 4, 20) === readU32(h, 20);
+      const crcOk = h[6] === FORMAT_VERSION && crc32(h, 4, 20) === readU32LE(h, 20);
       const magicOk = h[0] === MAGIC[0] && h[1] === MAGIC[1] && h[2] === MAGIC[2] && h[3] === MAGIC[3];
       this.owner[s] = FREE;
       if (crcOk) {
-        this.eraseCount[s] = readU32(h, 12);
-        this.sectorSeq[s] = readU32(h, 8);
+        this.eraseCount[s] = readU32LE(h, 12);
+        this.sectorSeq[s] = readU32LE(h, 8);
         if (this.sectorSeq[s] > maxSeq) maxSeq = this.sectorSeq[s];
         if (this.eraseCount[s] > maxErase) maxErase = this.eraseCount[s];
         if (this.eraseCount[s] < minErase) minErase = this.eraseCount[s];
         if (magicOk) {
           this.owner[s] = h[4] | (h[5] << 8);
-          this.firstSeq[s] = readU32(h, 16);
+          this.firstSeq[s] = readU32LE(h, 16);
           this.blank = false;
         }
       } else if (isAll(h, 0xff)) {
@@ -206,10 +207,10 @@ export class FlashJournal {
     h[5] = owner >> 8;
     h[6] = FORMAT_VERSION;
     h[7] = 0xff;
-    writeU32(h, 8, this.nextSectorSeq);
-    writeU32(h, 12, this.eraseCount[best]);
-    writeU32(h, 16, firstSeq);
-    writeU32(h, 20, crc32(h, 4, 20));
+    writeU32LE(h, 8, this.nextSectorSeq);
+    writeU32LE(h, 12, this.eraseCount[best]);
+    writeU32LE(h, 16, firstSeq);
+    writeU32LE(h, 20, crc32(h, 4, 20));
     this.flash.write(best * this.sectorSize, h);
     this.stats.bytesWritten += SECTOR_HEADER_BYTES;
     this.owner[best] = owner;
@@ -235,9 +236,9 @@ export class FlashJournal {
     h[2] = type >> 8;
     h[3] = length & 0xff;
     h[4] = length >> 8;
-    writeU32(h, 5, seq);
+    writeU32LE(h, 5, seq);
     const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
-    writeU32(h, 9, crc);
+    writeU32LE(h, 9, crc);
     const base = sector * this.sectorSize + offset;
     this.flash.write(base, h);
     if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
@@ -288,7 +289,7 @@ export class FlashJournal {
         const total = recordSize(length);
         if (off + total <= size) {
           const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
-          if (crc === readU32(b, off + 9)) {
+          if (crc === readU32LE(b, off + 9)) {
             if (badStart >= 0) {
               // Damage followed by good data: not the tail a power cut leaves.
               this.stats.corruptRecords++;
@@ -299,7 +300,7 @@ export class FlashJournal {
             ref.offset = off;
             ref.type = b[off + 1] | (b[off + 2] << 8);
             ref.length = length;
-            ref.seq = readU32(b, off + 5);
+            ref.seq = readU32LE(b, off + 5);
             ref.size = total;
             if (visit) visit(ref);
             off += total;
@@ -345,12 +346,12 @@ export class FlashJournal {
     const view = length === payload.length ? payload : payload.subarray(0, length);
     this.flash.read(base + RECORD_HEADER_BYTES, view);
     const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), view, 0, length));
-    if (crc !== readU32(h, 9)) return false;
+    if (crc !== readU32LE(h, 9)) return false;
     ref.sector = sector;
     ref.offset = offset;
     ref.type = h[1] | (h[2] << 8);
     ref.length = length;
-    ref.seq = readU32(h, 5);
+    ref.seq = readU32LE(h, 5);
     ref.size = recordSize(length);
     return true;
   }
@@ -363,18 +364,6 @@ export class FlashJournal {
     this.buf.fill(0, from, to);
   }
 }
-
-export function readU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
-export function writeU32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v & 0xff;
-  b[at + 1] = (v >>> 8) & 0xff;
-  b[at + 2] = (v >>> 16) & 0xff;
-  b[at + 3] = (v >>> 24) & 0xff;
-}
-
 
 function isAll(b: Uint8Array, value: number): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== value) return false;

@@ -1,9 +1,10 @@
 import type { Board, TimerId } from "../hal";
 import { ALARM, type EventLog, type EventLogName, type EventLogs } from "../records/event-log";
 import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
+import { readU32LE } from "../kernel/bytes";
 import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
-import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, readU32, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
 import { decodeValue, encodeValue } from "./value-codec";
 
@@ -504,7 +505,7 @@ export class Persistence {
     const length = head[3] | (head[4] << 8);
     const payload = new Uint8Array(Math.min(length, j.sectorSize));
     const ref: RecordRef = { sector, offset, type: 0, length: 0, seq: 0, size: 0 };
-    if (!j.readRecord(sector, offset, payload, ref) || readU32(head, 5) !== ref.seq) return null;
+    if (!j.readRecord(sector, offset, payload, ref) || readU32LE(head, 5) !== ref.seq) return null;
     return payload;
   }
 

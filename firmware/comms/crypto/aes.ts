@@ -1,3 +1,4 @@
+import { readU32BE, writeU32BE } from "../../kernel/bytes";
 /**
  * AES (FIPS-197) in portable TypeScript: table-driven (four 256-entry round tables per
  * direction, built once at load from the GF(2^8) definition, not typed in), 32-bit words kept
@@ -65,17 +66,6 @@ function buildTables(): void {
 }
 buildTables();
 
-function readWord(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
-}
-
-function writeWord(bytes: Uint8Array, offset: number, word: number): void {
-  bytes[offset] = word >>> 24;
-  bytes[offset + 1] = word >>> 16;
-  bytes[offset + 2] = word >>> 8;
-  bytes[offset + 3] = word;
-}
-
 function subWord(w: number): number {
   return (SBOX[w >>> 24] << 24) | (SBOX[(w >>> 16) & 255] << 16) | (SBOX[(w >>> 8) & 255] << 8) | SBOX[w & 255];
 }
@@ -94,7 +84,7 @@ export class Aes {
     this.rounds = nk + 6;
     const total = 4 * (this.rounds + 1);
     const w = new Int32Array(total);
-    for (let i = 0; i < nk; i++) w[i] = readWord(key, 4 * i);
+    for (let i = 0; i < nk; i++) w[i] = readU32BE(key, 4 * i);
     let rcon = 1;
     for (let i = nk; i < total; i++) {
       let t = w[i - 1];
@@ -124,10 +114,10 @@ export class Aes {
   /** Forward cipher of the 16 bytes at `input[inOffset]` into `output[outOffset]` (may overlap exactly). */
   encryptBlock(input: Uint8Array, inOffset: number, output: Uint8Array, outOffset: number): void {
     const rk = this.encKey;
-    let s0 = readWord(input, inOffset) ^ rk[0];
-    let s1 = readWord(input, inOffset + 4) ^ rk[1];
-    let s2 = readWord(input, inOffset + 8) ^ rk[2];
-    let s3 = readWord(input, inOffset + 12) ^ rk[3];
+    let s0 = readU32BE(input, inOffset) ^ rk[0];
+    let s1 = readU32BE(input, inOffset + 4) ^ rk[1];
+    let s2 = readU32BE(input, inOffset + 8) ^ rk[2];
+    let s3 = readU32BE(input, inOffset + 12) ^ rk[3];
     let k = 4;
     for (let r = 1; r < this.rounds; r++) {
       const t0 = TE0[s0 >>> 24] ^ TE1[(s1 >>> 16) & 255] ^ TE2[(s2 >>> 8) & 255] ^ TE3[s3 & 255] ^ rk[k];
@@ -141,19 +131,19 @@ export class Aes {
       k += 4;
     }
     const S = SBOX;
-    writeWord(output, outOffset, ((S[s0 >>> 24] << 24) | (S[(s1 >>> 16) & 255] << 16) | (S[(s2 >>> 8) & 255] << 8) | S[s3 & 255]) ^ rk[k]);
-    writeWord(output, outOffset + 4, ((S[s1 >>> 24] << 24) | (S[(s2 >>> 16) & 255] << 16) | (S[(s3 >>> 8) & 255] << 8) | S[s0 & 255]) ^ rk[k + 1]);
-    writeWord(output, outOffset + 8, ((S[s2 >>> 24] << 24) | (S[(s3 >>> 16) & 255] << 16) | (S[(s0 >>> 8) & 255] << 8) | S[s1 & 255]) ^ rk[k + 2]);
-    writeWord(output, outOffset + 12, ((S[s3 >>> 24] << 24) | (S[(s0 >>> 16) & 255] << 16) | (S[(s1 >>> 8) & 255] << 8) | S[s2 & 255]) ^ rk[k + 3]);
+    writeU32BE(output, outOffset, ((S[s0 >>> 24] << 24) | (S[(s1 >>> 16) & 255] << 16) | (S[(s2 >>> 8) & 255] << 8) | S[s3 & 255]) ^ rk[k]);
+    writeU32BE(output, outOffset + 4, ((S[s1 >>> 24] << 24) | (S[(s2 >>> 16) & 255] << 16) | (S[(s3 >>> 8) & 255] << 8) | S[s0 & 255]) ^ rk[k + 1]);
+    writeU32BE(output, outOffset + 8, ((S[s2 >>> 24] << 24) | (S[(s3 >>> 16) & 255] << 16) | (S[(s0 >>> 8) & 255] << 8) | S[s1 & 255]) ^ rk[k + 2]);
+    writeU32BE(output, outOffset + 12, ((S[s3 >>> 24] << 24) | (S[(s0 >>> 16) & 255] << 16) | (S[(s1 >>> 8) & 255] << 8) | S[s2 & 255]) ^ rk[k + 3]);
   }
 
   /** Inverse cipher of the 16 bytes at `input[inOffset]` into `output[outOffset]`. */
   decryptBlock(input: Uint8Array, inOffset: number, output: Uint8Array, outOffset: number): void {
     const rk = this.decKey;
-    let s0 = readWord(input, inOffset) ^ rk[0];
-    let s1 = readWord(input, inOffset + 4) ^ rk[1];
-    let s2 = readWord(input, inOffset + 8) ^ rk[2];
-    let s3 = readWord(input, inOffset + 12) ^ rk[3];
+    let s0 = readU32BE(input, inOffset) ^ rk[0];
+    let s1 = readU32BE(input, inOffset + 4) ^ rk[1];
+    let s2 = readU32BE(input, inOffset + 8) ^ rk[2];
+    let s3 = readU32BE(input, inOffset + 12) ^ rk[3];
     let k = 4;
     for (let r = 1; r < this.rounds; r++) {
       const t0 = TD0[s0 >>> 24] ^ TD1[(s3 >>> 16) & 255] ^ TD2[(s2 >>> 8) & 255] ^ TD3[s1 & 255] ^ rk[k];
@@ -167,9 +157,9 @@ export class Aes {
       k += 4;
     }
     const S = INV_SBOX;
-    writeWord(output, outOffset, ((S[s0 >>> 24] << 24) | (S[(s3 >>> 16) & 255] << 16) | (S[(s2 >>> 8) & 255] << 8) | S[s1 & 255]) ^ rk[k]);
-    writeWord(output, outOffset + 4, ((S[s1 >>> 24] << 24) | (S[(s0 >>> 16) & 255] << 16) | (S[(s3 >>> 8) & 255] << 8) | S[s2 & 255]) ^ rk[k + 1]);
-    writeWord(output, outOffset + 8, ((S[s2 >>> 24] << 24) | (S[(s1 >>> 16) & 255] << 16) | (S[(s0 >>> 8) & 255] << 8) | S[s3 & 255]) ^ rk[k + 2]);
-    writeWord(output, outOffset + 12, ((S[s3 >>> 24] << 24) | (S[(s2 >>> 16) & 255] << 16) | (S[(s1 >>> 8) & 255] << 8) | S[s0 & 255]) ^ rk[k + 3]);
+    writeU32BE(output, outOffset, ((S[s0 >>> 24] << 24) | (S[(s3 >>> 16) & 255] << 16) | (S[(s2 >>> 8) & 255] << 8) | S[s1 & 255]) ^ rk[k]);
+    writeU32BE(output, outOffset + 4, ((S[s1 >>> 24] << 24) | (S[(s0 >>> 16) & 255] << 16) | (S[(s3 >>> 8) & 255] << 8) | S[s2 & 255]) ^ rk[k + 1]);
+    writeU32BE(output, outOffset + 8, ((S[s2 >>> 24] << 24) | (S[(s1 >>> 16) & 255] << 16) | (S[(s0 >>> 8) & 255] << 8) | S[s3 & 255]) ^ rk[k + 2]);
+    writeU32BE(output, outOffset + 12, ((S[s3 >>> 24] << 24) | (S[(s2 >>> 16) & 255] << 16) | (S[(s1 >>> 8) & 255] << 8) | S[s0 & 255]) ^ rk[k + 3]);
   }
 }

@@ -1,3 +1,4 @@
+import { readU32BE, writeU32BE } from "../../kernel/bytes";
 import { Aes } from "./aes";
 
 /**
@@ -23,10 +24,10 @@ export class Gcm {
   constructor(readonly aes: Aes) {
     const h = new Uint8Array(16);
     aes.encryptBlock(h, 0, h, 0);
-    let v0 = word(h, 0);
-    let v1 = word(h, 4);
-    let v2 = word(h, 8);
-    let v3 = word(h, 12);
+    let v0 = readU32BE(h, 0) | 0;
+    let v1 = readU32BE(h, 4) | 0;
+    let v2 = readU32BE(h, 8) | 0;
+    let v3 = readU32BE(h, 12) | 0;
     const t = this.table;
     // table[8] = H, table[4] = H·x, table[2] = H·x^2, table[1] = H·x^3 (GCM's reflected bit order).
     set(t, 8, v0, v1, v2, v3);
@@ -129,18 +130,18 @@ export class Gcm {
     const end = offset + length;
     for (let p = offset; p < end; p += 16) {
       if (end - p >= 16) {
-        x[0] ^= word(data, p);
-        x[1] ^= word(data, p + 4);
-        x[2] ^= word(data, p + 8);
-        x[3] ^= word(data, p + 12);
+        x[0] ^= readU32BE(data, p);
+        x[1] ^= readU32BE(data, p + 4);
+        x[2] ^= readU32BE(data, p + 8);
+        x[3] ^= readU32BE(data, p + 12);
       } else {
         const b = this.block;
         b.fill(0);
         for (let i = 0; i < end - p; i++) b[i] = data[p + i];
-        x[0] ^= word(b, 0);
-        x[1] ^= word(b, 4);
-        x[2] ^= word(b, 8);
-        x[3] ^= word(b, 12);
+        x[0] ^= readU32BE(b, 0);
+        x[1] ^= readU32BE(b, 4);
+        x[2] ^= readU32BE(b, 8);
+        x[3] ^= readU32BE(b, 12);
       }
       this.multiplyH();
     }
@@ -196,10 +197,6 @@ function checkTagLength(tagLength: number): void {
   }
 }
 
-function word(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
-}
-
 function set(t: Int32Array, index: number, v0: number, v1: number, v2: number, v3: number): void {
   t[4 * index] = v0;
   t[4 * index + 1] = v1;
@@ -208,11 +205,5 @@ function set(t: Int32Array, index: number, v0: number, v1: number, v2: number, v
 }
 
 function writeState(x: Int32Array, out: Uint8Array): void {
-  for (let w = 0; w < 4; w++) {
-    const v = x[w];
-    out[4 * w] = v >>> 24;
-    out[4 * w + 1] = v >>> 16;
-    out[4 * w + 2] = v >>> 8;
-    out[4 * w + 3] = v;
-  }
+  for (let w = 0; w < 4; w++) writeU32BE(out, 4 * w, x[w]);
 }

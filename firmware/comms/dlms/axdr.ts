@@ -1,3 +1,4 @@
+import { readU32BE } from "../../kernel/bytes";
 /**
  * A-XDR data encoding (dlms-lite.md section 4): the `Data` CHOICE of IEC 62056-5-3 with the
  * types this meter uses, a growable writer that encodes straight into bytes (the server's hot
@@ -340,7 +341,7 @@ export class AxdrReader {
     const b = this.bytes;
     const p = this.pos;
     this.pos += 4;
-    return b[p] * 0x1000000 + b[p + 1] * 0x10000 + b[p + 2] * 0x100 + b[p + 3];
+    return readU32BE(b, p);
   }
 
   i32(): number {

@@ -4,6 +4,7 @@
  * answer dlms-lite.md section 7 defines; nothing here throws out to the socket layer.
  */
 import type { Clock, Log, TimerId } from "../../hal";
+import { writeU32BE } from "../../kernel/bytes";
 import type { Network, TcpListener, TcpSocket } from "../../hal/tcp";
 import { type Aarq, ACSE_DIAGNOSTIC, ACSE_TAG, APP_CONTEXT_LN, decodeAarq, decodeRlrq, dlmsOidId, encodeAare, encodeRlre, MECHANISM_NONE } from "./acse";
 import { AxdrReader, AxdrWriter, DecodeError, type DlmsData } from "./axdr";
@@ -665,7 +666,7 @@ export class Connection implements WrapperSink {
     b[apdu + 1] = GET.next;
     b[apdu + 2] = invoke;
     b[apdu + 3] = last ? 1 : 0;
-    writeU32(b, apdu + 4, lg.blockNumber);
+    writeU32BE(b, apdu + 4, lg.blockNumber);
     b[apdu + 8] = 0; // raw-data
     w.length = apdu + BLOCK_HEADER;
     w.lengthField(n);
@@ -684,7 +685,7 @@ export class Connection implements WrapperSink {
     b[apdu + 1] = GET.next;
     b[apdu + 2] = invoke;
     b[apdu + 3] = 1;
-    writeU32(b, apdu + 4, blockNumber);
+    writeU32BE(b, apdu + 4, blockNumber);
     b[apdu + 8] = 1; // data-access-result
     b[apdu + 9] = code;
     this.send(10);
@@ -952,13 +953,6 @@ export class Connection implements WrapperSink {
       this.close();
     }
   }
-}
-
-function writeU32(b: Uint8Array, offset: number, v: number): void {
-  b[offset] = (v >>> 24) & 0xff;
-  b[offset + 1] = (v >>> 16) & 0xff;
-  b[offset + 2] = (v >>> 8) & 0xff;
-  b[offset + 3] = v & 0xff;
 }
 
 /** ACTION-Request normal on class 15, 0.0.40.0.0.255, method 1 (HLS pass 3). */

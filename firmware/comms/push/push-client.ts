@@ -1,3 +1,4 @@
+import { readU32BE } from "../../kernel/bytes";
 import type { Clock, Log, Random, TimerId } from "../../hal";
 import type { Network, TcpSocket } from "../../hal/tcp";
 import { AxdrWriter } from "../dlms/axdr";
@@ -243,7 +244,7 @@ export class PushClient {
   private randomBelow(limit: number): number {
     const b = new Uint8Array(4);
     this.deps.random.fill(b);
-    return ((b[0] * 0x1000000 + ((b[1] << 16) | (b[2] << 8) | b[3])) % limit);
+    return readU32BE(b, 0) % limit;
   }
 
   private clear(which: "timer" | "interval"): void {

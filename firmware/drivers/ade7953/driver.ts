@@ -1,4 +1,5 @@
 import type { DigitalIn, Spi } from "../../hal";
+import { readU32BE } from "../../kernel/bytes";
 import type { Rational } from "../../kernel/rational";
 import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../../kernel/calibration";
 import {
@@ -208,7 +209,7 @@ export class Ade7953Driver implements MeteringIc {
       return frame[3];
     }
     this.bytes += 7;
-    return frame[3] * 0x1000000 + ((frame[4] << 16) | (frame[5] << 8) | frame[6]);
+    return readU32BE(frame, 3);
   }
 
   /** Register read decoded by the table: two's complement registers come back signed. */

@@ -1,3 +1,4 @@
+import { readU32BE, writeU32BE } from "../../../kernel/bytes";
 import type { Crypto } from "../../../hal/crypto";
 import {
   GCM_TAG_LENGTH,
@@ -9,8 +10,6 @@ import {
   SECURITY_HEADER_LENGTH,
   SYSTEM_TITLE_LENGTH,
   buildIv,
-  readU32,
-  writeU32,
 } from "./security-header";
 
 /**
@@ -73,7 +72,7 @@ export function protectContent(crypto: Crypto, keys: CipherKeys, systemTitle: Ui
   const body = encrypt ? sealed : concat(plain, sealed);
   const out = new Uint8Array(SECURITY_HEADER_LENGTH + body.length);
   out[0] = sc;
-  writeU32(out, 1, ic);
+  writeU32BE(out, 1, ic);
   out.set(body, SECURITY_HEADER_LENGTH);
   return out;
 }
@@ -91,7 +90,7 @@ export function unprotectContent(crypto: Crypto, keys: CipherKeys, systemTitle: 
   if (content.length < SECURITY_HEADER_LENGTH + GCM_TAG_LENGTH) return "malformed";
   const sc = content[0];
   if ((sc & SC_AUTHENTICATED) === 0 || (sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY)) !== 0) return "unsupported-security";
-  const ic = readU32(content, 1);
+  const ic = readU32BE(content, 1);
   const iv = buildIv(systemTitle, ic);
   const body = content.subarray(SECURITY_HEADER_LENGTH);
   if (sc & SC_ENCRYPTED) {
@@ -151,7 +150,7 @@ export function encodeLength(length: number): Uint8Array {
   if (length < 0x1000000) return new Uint8Array([0x83, length >> 16, (length >> 8) & 255, length & 255]);
   const out = new Uint8Array(5);
   out[0] = 0x84;
-  writeU32(out, 1, length);
+  writeU32BE(out, 1, length);
   return out;
 }
 

@@ -1,6 +1,7 @@
+import { readU32BE, writeU32BE } from "../../../kernel/bytes";
 import type { Crypto } from "../../../hal/crypto";
 import type { CipherKeys } from "./ciphering";
-import { GCM_TAG_LENGTH, SC_AUTHENTICATED, SECURITY_HEADER_LENGTH, buildIv, readU32, writeU32 } from "./security-header";
+import { GCM_TAG_LENGTH, SC_AUTHENTICATED, SECURITY_HEADER_LENGTH, buildIv } from "./security-header";
 
 /**
  * HLS mechanism 5 (GMAC) proofs, Green Book: f(challenge) = SC || IC || GMAC(SC || AK || challenge),
@@ -25,7 +26,7 @@ export function hlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint
   const tag = crypto.gcmEncrypt(keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), new Uint8Array(0), GCM_TAG_LENGTH);
   const proof = new Uint8Array(HLS_PROOF_LENGTH);
   proof[0] = SC_AUTHENTICATED;
-  writeU32(proof, 1, ic);
+  writeU32BE(proof, 1, ic);
   proof.set(tag, SECURITY_HEADER_LENGTH);
   return proof;
 }
@@ -33,7 +34,7 @@ export function hlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint
 /** Verifies a proof of `challenge` by the holder of `proverTitle`; returns its IC, or null when it is wrong. */
 export function verifyHlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint8Array, challenge: Uint8Array, proof: Uint8Array): number | null {
   if (proof.length !== HLS_PROOF_LENGTH || proof[0] !== SC_AUTHENTICATED) return null;
-  const ic = readU32(proof, 1);
+  const ic = readU32BE(proof, 1);
   const ok = crypto.gcmDecrypt(keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), proof.subarray(SECURITY_HEADER_LENGTH), GCM_TAG_LENGTH);
   return ok ? ic : null;
 }

@@ -1,5 +1,6 @@
+import { readU32BE, writeU32BE } from "../../../kernel/bytes";
 import type { PersistentRecord } from "./persistence";
-import { MAX_INVOCATION_COUNTER, readU32, writeU32 } from "./security-header";
+import { MAX_INVOCATION_COUNTER } from "./security-header";
 
 /**
  * The meter's own invocation counter: starts at 1, strictly increases, never repeats across a
@@ -14,7 +15,7 @@ export class OutgoingInvocationCounter {
   constructor(private readonly record: PersistentRecord, private readonly blockSize = 256) {
     if (!(blockSize >= 1)) throw new RangeError("invocation counter block size must be at least 1");
     const stored = record.read();
-    const limit = stored && stored.length >= 4 ? readU32(stored, 0) + (stored[4] === 1 ? 1 : 0) : 1;
+    const limit = stored && stored.length >= 4 ? readU32BE(stored, 0) + (stored[4] === 1 ? 1 : 0) : 1;
     this.nextValue = Math.max(1, limit);
     this.reservedLimit = this.nextValue;
   }
@@ -35,7 +36,7 @@ export class OutgoingInvocationCounter {
       const limit = Math.min(this.nextValue + this.blockSize, MAX_INVOCATION_COUNTER + 1);
       const data = new Uint8Array(5);
       // The limit may be 2^32 (all values reserved): a fifth byte keeps it exact.
-      writeU32(data, 0, limit === MAX_INVOCATION_COUNTER + 1 ? MAX_INVOCATION_COUNTER : limit);
+      writeU32BE(data, 0, limit === MAX_INVOCATION_COUNTER + 1 ? MAX_INVOCATION_COUNTER : limit);
       data[4] = limit === MAX_INVOCATION_COUNTER + 1 ? 1 : 0;
       this.record.write(data);
       this.reservedLimit = limit;
@@ -54,7 +55,7 @@ export class IncomingInvocationCounter {
 
   constructor(private readonly record: PersistentRecord) {
     const stored = record.read();
-    this.last = stored && stored.length >= 4 ? readU32(stored, 0) : 0;
+    this.last = stored && stored.length >= 4 ? readU32BE(stored, 0) : 0;
   }
 
   get lastAccepted(): number {
@@ -77,7 +78,7 @@ export class IncomingInvocationCounter {
 
   private persist(): void {
     const data = new Uint8Array(4);
-    writeU32(data, 0, this.last);
+    writeU32BE(data, 0, this.last);
     this.record.write(data);
   }
 }

@@ -1,3 +1,4 @@
+import { writeU32BE } from "../../../kernel/bytes";
 /**
  * DLMS security header (Green Book, IEC 62056-5-3 security): security control byte (SC) and
  * the 4-byte invocation counter (IC). IV = system title (8 bytes) || IC.
@@ -23,19 +24,8 @@ export function buildIv(systemTitle: Uint8Array, invocationCounter: number): Uin
   if (systemTitle.length !== SYSTEM_TITLE_LENGTH) throw new RangeError(`system title must be 8 bytes, not ${systemTitle.length}`);
   const iv = new Uint8Array(12);
   iv.set(systemTitle, 0);
-  writeU32(iv, 8, invocationCounter);
+  writeU32BE(iv, 8, invocationCounter);
   return iv;
-}
-
-export function writeU32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = Math.floor(value / 0x1000000) & 255;
-  bytes[offset + 1] = (value >>> 16) & 255;
-  bytes[offset + 2] = (value >>> 8) & 255;
-  bytes[offset + 3] = value & 255;
-}
-
-export function readU32(bytes: Uint8Array, offset: number): number {
-  return bytes[offset] * 0x1000000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
 }
 
 /**
