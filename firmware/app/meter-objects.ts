@@ -6,7 +6,7 @@
  */
 import type { Meter } from "./meter";
 import { EVENT_LOG_OBIS, type EventLog } from "../records/event-log";
-import type { CaptureColumn, ProfileBuffer } from "../records/profile-buffer";
+import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { type AxdrWriter, DataType, type DataTypeTag } from "../comms/dlms/axdr";
 import {

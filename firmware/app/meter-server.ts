@@ -10,11 +10,12 @@ import { buildMeterObjectModel } from "./meter-objects";
 import { type AssociationPolicy, type ObjectModel, publicPolicy, readerPolicy } from "../comms/dlms/object-model";
 import { DlmsServer, type DlmsServerOptions } from "../comms/dlms/server";
 import { DEFAULT_READER_PASSWORD, type DlmsConfig } from "../comms/dlms/dlms-config";
+import { EVENT } from "../kernel/event-codes";
 
 export { DEFAULT_READER_PASSWORD, defaultDlmsConfig, type DlmsConfig } from "../comms/dlms/dlms-config";
 
 /** Communication log codes (manufacturer-specific range, next to Wi-Fi 240/241 and push 246..248). */
-export const DLMS_EVENT = { associationOpened: 242, associationRejected: 243 } as const;
+export const DLMS_EVENT = { associationOpened: EVENT.communication.associationOpened, associationRejected: EVENT.communication.associationRejected } as const;
 
 /** Other features say here which of their secrets are still defaults (names, for the log). */
 const defaultSecretChecks: ((meter: Meter) => string | null)[] = [];

@@ -1,5 +1,6 @@
-import type { RelayDriver } from "../drivers/relay/relay";
-import { ALARM, type EventLogs } from "../records/event-log";
+import type { RelayDriver } from "../kernel/relay";
+import { ALARM, EVENT } from "../kernel/event-codes";
+import type { EventLogs } from "../records/event-log";
 
 /**
  * DLMS class 70 (disconnect control, 0.0.96.3.10.255): the state machine of metering.md
@@ -38,30 +39,19 @@ export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = [
 ];
 
 /** Disconnector log codes (IDIS). */
-export const DISCONNECTOR_EVENT = {
-  readyForManualReconnection: 59,
-  manualDisconnect: 60,
-  manualConnect: 61,
-  remoteDisconnect: 62,
-  remoteConnect: 63,
-  localDisconnect: 64,
-  limiterThresholdExceeded: 65,
-  limiterThresholdOk: 66,
-  limiterThresholdChanged: 67,
-  disconnectReconnectFailure: 68,
-  localReconnect: 69,
-} as const;
+/** Disconnector log codes (the kernel table). */
+export const DISCONNECTOR_EVENT = EVENT.disconnector;
 
 /** Codes logged by each transition, in order: the cause, then 59 when it leaves the meter ready for manual reconnection. */
 const TRANSITION_EVENTS: Record<Transition, readonly number[]> = {
-  a: [63],
-  b: [62],
-  c: [62],
-  d: [59],
-  e: [61],
-  f: [60, 59],
-  g: [64, 59],
-  h: [69],
+  a: [DISCONNECTOR_EVENT.remoteConnect],
+  b: [DISCONNECTOR_EVENT.remoteDisconnect],
+  c: [DISCONNECTOR_EVENT.remoteDisconnect],
+  d: [DISCONNECTOR_EVENT.readyForManualReconnection],
+  e: [DISCONNECTOR_EVENT.manualConnect],
+  f: [DISCONNECTOR_EVENT.manualDisconnect, DISCONNECTOR_EVENT.readyForManualReconnection],
+  g: [DISCONNECTOR_EVENT.localDisconnect, DISCONNECTOR_EVENT.readyForManualReconnection],
+  h: [DISCONNECTOR_EVENT.localReconnect],
 };
 
 export type RefusalReason =

@@ -1,6 +1,6 @@
 import type { Clock, TimerId } from "../hal";
 import type { Ht1621 } from "../drivers/ht1621/driver";
-import { ALARM } from "../records/event-log";
+import { ALARM } from "../kernel/event-codes";
 import type { Disconnector } from "../control/disconnector";
 import type { RegisterDescriptor, Unit } from "../kernel/register-table";
 import type { MeteringSample } from "../kernel/metering-ic";

@@ -1,7 +1,10 @@
 /**
- * Event codes per log (IDIS, metering.md section 4). Codes 230..239 are this meter's
- * manufacturer-specific codes (IDIS reserves 230..255 for manufacturers); 240..249 are left for
- * other features (communication log).
+ * The one table of event codes (per event log) and alarm register bits. Every module that logs
+ * an event or raises an alarm takes its code from here, so two features cannot pick the same
+ * number and a reader finds every code in one place (docs/metering.md section 4).
+ *
+ * IDIS codes where one exists. Manufacturer-specific codes (IDIS leaves 230..255 to the
+ * manufacturer): 230..237 fraud and power quality, 240..249 communication, 250 standard.
  */
 export const EVENT = {
   standard: {
@@ -19,6 +22,8 @@ export const EVENT = {
     parametersChanged: 47,
     keysChanged: 48,
     missingNeutral: 89,
+    /** Manufacturer-specific: the power went without a final save (sudden reset). */
+    powerDownWithoutSave: 250,
   },
   fraud: {
     terminalCoverRemoved: 40,
@@ -39,6 +44,19 @@ export const EVENT = {
     meteringLineToNeutral: 234,
     meteringLineToPhase: 235,
   },
+  disconnector: {
+    readyForManualReconnection: 59,
+    manualDisconnect: 60,
+    manualConnect: 61,
+    remoteDisconnect: 62,
+    remoteConnect: 63,
+    localDisconnect: 64,
+    limiterThresholdExceeded: 65,
+    limiterThresholdOk: 66,
+    limiterThresholdChanged: 67,
+    disconnectReconnectFailure: 68,
+    localReconnect: 69,
+  },
   powerQuality: {
     underVoltage: 76,
     overVoltage: 79,
@@ -48,4 +66,28 @@ export const EVENT = {
     frequencyOutOfRange: 236,
     frequencyNormal: 237,
   },
+  communication: {
+    /** Manufacturer-specific: Wi-Fi link up / down. */
+    wifiConnected: 240,
+    wifiDisconnected: 241,
+    /** Manufacturer-specific: a DLMS association was opened / refused. */
+    associationOpened: 242,
+    associationRejected: 243,
+    /** Manufacturer-specific: a push was delivered / failed / dropped from a full queue. */
+    pushDelivered: 246,
+    pushFailed: 247,
+    pushDropped: 248,
+  },
 } as const;
+
+/** Bit numbers of the alarm register (0.0.97.98.0.255; docs/metering.md section 4). */
+export const ALARM = {
+  clockInvalid: 0,
+  nvMemoryError: 10,
+  measurementSystemError: 11,
+  watchdog: 12,
+  fraudAttempt: 13,
+} as const;
+
+/** The five event logs. */
+export type EventLogName = keyof typeof EVENT;

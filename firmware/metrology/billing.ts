@@ -20,8 +20,8 @@ export interface ExecutionTime {
   dayOfWeek: number;
 }
 
-export const BILLING_PROFILE_OBIS = "0.0.98.1.0.255";
-export const BILLING_SCHEDULE_OBIS = "0.0.15.0.0.255";
+import { BILLING_PROFILE_OBIS } from "../kernel/obis";
+export { BILLING_PROFILE_OBIS, BILLING_SCHEDULE_OBIS } from "../kernel/obis";
 /** Billing periods kept (the spec asks for at least 13). */
 export const BILLING_PROFILE_ENTRIES = 15;
 

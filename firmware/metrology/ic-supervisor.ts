@@ -1,9 +1,10 @@
 import type { Log } from "../hal";
-import { ALARM, type EventLogs } from "../records/event-log";
+import { ALARM, EVENT } from "../kernel/event-codes";
+import type { EventLogs } from "../records/event-log";
 import type { IcStatus, MeteringSample } from "../kernel/metering-ic";
 
 /** Standard event log code: measurement system error (metering.md section 4). */
-export const EVENT_MEASUREMENT_SYSTEM_ERROR = 16;
+export const EVENT_MEASUREMENT_SYSTEM_ERROR = EVENT.standard.measurementSystemError;
 /** Ticks of unanswered or unverifiable reads before the interruption counts as a measurement error. */
 export const IC_FAULT_TICKS = 3;
 

@@ -1,29 +1,13 @@
 import type { Clock } from "../hal";
-import { EVENT_LOG_OBIS, type EventLogs } from "../records/event-log";
-import { POWER_FAILURE_OBIS, type PowerFailures } from "./power-failures";
+import type { EventLogs } from "../records/event-log";
+import type { PowerFailures } from "./power-failures";
 import { VOLTAGE_BAND, type PowerQuality } from "./power-quality";
-import { PROFILE_OBIS, type Profiles } from "../records/profiles";
+import type { Profiles } from "../records/profiles";
 import type { PulseCounter } from "./pulse-counter";
 import type { RegisterDescriptor } from "../kernel/register-table";
+import { ALARM_OBIS, EVENT_LOG_OBIS, POWER_FAILURE_OBIS, PQ_OBIS, PROFILE_OBIS, SUB_METER_OBIS } from "../kernel/obis";
 
-export const ALARM_OBIS = { register: "0.0.97.98.0.255", filter: "0.0.97.98.10.255" } as const;
-export const SUB_METER_OBIS = { gas: "7.0.3.0.0.255", water: "8.0.1.0.0.255" } as const;
-
-/** Power-quality objects (dlms-lite.md section 5). Durations are of the last event. */
-export const PQ_OBIS = {
-  sagCount: "1.0.32.32.0.255",
-  sagDuration: "1.0.32.33.0.255",
-  sagMagnitude: "1.0.32.34.0.255",
-  swellCount: "1.0.32.36.0.255",
-  swellDuration: "1.0.32.37.0.255",
-  swellMagnitude: "1.0.32.38.0.255",
-  sagLevel: "1.0.12.31.0.255",
-  swellLevel: "1.0.12.35.0.255",
-  missingLevel: "1.0.12.39.0.255",
-  sagTime: "1.0.12.43.0.255",
-  swellTime: "1.0.12.44.0.255",
-  missingTime: "1.0.12.45.0.255",
-} as const;
+export { ALARM_OBIS, PQ_OBIS, SUB_METER_OBIS } from "../kernel/obis";
 
 /** What the register list reads; the Meter satisfies it (profiles may be built after the table). */
 export interface MonitoringParts {

@@ -1,12 +1,6 @@
 import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "../records/profile-buffer";
-
-export const POWER_FAILURE_OBIS = {
-  count: "0.0.96.7.21.255",
-  longCount: "0.0.96.7.9.255",
-  longThreshold: "0.0.96.7.19.255",
-  duration: "0.0.96.7.20.255",
-  log: "1.0.99.97.0.255",
-} as const;
+import { POWER_FAILURE_OBIS } from "../kernel/obis";
+export { POWER_FAILURE_OBIS } from "../kernel/obis";
 
 /** Power failure event log columns: start time (UTC ms) and duration (ms, i.e. s with scaler -3). */
 export const POWER_FAILURE_LOG_COLUMNS: readonly CaptureColumn[] = [

@@ -2,7 +2,8 @@ import type { Clock, DigitalIn } from "../hal";
 import type { MeteringSample } from "../kernel/metering-ic";
 import { DebouncedInput } from "./debounced-input";
 import { EVENT } from "../kernel/event-codes";
-import { ALARM, type EventLogs } from "../records/event-log";
+import { ALARM } from "../kernel/event-codes";
+import { type EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
 

@@ -2,16 +2,10 @@
  * IDIS event logs: each a circular buffer of (UTC ms, code) kept in preallocated arrays.
  * One instance per log; the meter owns them all in `EventLogs`.
  */
-export type EventLogName = "standard" | "fraud" | "disconnector" | "powerQuality" | "communication";
+import type { EventLogName } from "../kernel/event-codes";
 
-/** OBIS of each log's profile generic and of its last-event-code object. */
-export const EVENT_LOG_OBIS: Record<EventLogName, { log: string; lastCode: string }> = {
-  standard: { log: "0.0.99.98.0.255", lastCode: "0.0.96.11.0.255" },
-  fraud: { log: "0.0.99.98.1.255", lastCode: "0.0.96.11.1.255" },
-  disconnector: { log: "0.0.99.98.2.255", lastCode: "0.0.96.11.2.255" },
-  powerQuality: { log: "0.0.99.98.4.255", lastCode: "0.0.96.11.4.255" },
-  communication: { log: "0.0.99.98.5.255", lastCode: "0.0.96.11.5.255" },
-};
+export type { EventLogName } from "../kernel/event-codes";
+export { EVENT_LOG_OBIS } from "../kernel/obis";
 
 export interface EventLogState {
   times: Float64Array;
@@ -87,15 +81,6 @@ export class EventLog {
     return (this.head - this.count + index + this.capacity) % this.capacity;
   }
 }
-
-/** Alarm register 1 bits (metering.md section 4). */
-export const ALARM = {
-  clockInvalid: 0,
-  nvMemoryError: 10,
-  measurementSystemError: 11,
-  watchdog: 12,
-  fraudAttempt: 13,
-} as const;
 
 /** All event logs plus the alarm register; every feature records through this one owner. */
 export class EventLogs {

@@ -1,37 +1,6 @@
-import type { Unit } from "../kernel/register-table";
+import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 
-/** One captured column of a profile generic (DLMS capture_object definition). */
-export interface CaptureColumn {
-  classId: number;
-  obis: string;
-  attribute: number;
-  dataIndex: number;
-  /** For value columns: how to read the number (value * 10^scaler in unit). */
-  scaler?: number;
-  unit?: Unit;
-}
-
-/**
- * A profile generic's buffer as readers see it: rows of numbers, column 0 the capture time
- * (UTC ms). Readers walk it entry by entry, so nothing ever builds the whole buffer (a 40-day
- * load profile on the ESP32 lives in flash, not RAM). Implementations: RAM ring (CircularProfile)
- * and the flash journal's profile store.
- */
-export interface ProfileBuffer {
-  readonly obis: string;
-  readonly columns: readonly CaptureColumn[];
-  /** Seconds between captures (0 = captured on events, e.g. billing). */
-  readonly capturePeriodS: number;
-  /** profile_entries: maximum rows kept. */
-  readonly capacity: number;
-  entriesInUse(): number;
-  /** Copies entry `index` (0 = oldest held) into `out` (length >= columns.length). */
-  readEntry(index: number, out: Float64Array): void;
-  /** Index of the first entry with capture time >= utcMs (entriesInUse() if none). */
-  firstIndexAtOrAfter(utcMs: number): number;
-  append(row: ArrayLike<number>): void;
-  clear(): void;
-}
+export type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 
 /** A profile kept in a preallocated RAM ring. */
 export class CircularProfile implements ProfileBuffer {

@@ -1,4 +1,4 @@
-import type { ProfileBuffer } from "./profile-buffer";
+import type { ProfileBuffer } from "../kernel/profile";
 
 /**
  * Selective reads of a profile buffer (DLMS IC 7 attribute 2 with selective access), one row at

@@ -2,12 +2,8 @@ import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from 
 import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
 import type { RegisterDescriptor } from "../kernel/register-table";
 
-export const PROFILE_OBIS = {
-  load: "1.0.99.1.0.255",
-  daily: "1.0.99.2.0.255",
-  statusWord: "0.0.96.10.1.255",
-  clock: "0.0.1.0.0.255",
-} as const;
+import { PROFILE_OBIS } from "../kernel/obis";
+export { PROFILE_OBIS } from "../kernel/obis";
 
 /** Profile status word bits (IDIS AMR profile status, 0.0.96.10.1.255). */
 export const PROFILE_STATUS = {

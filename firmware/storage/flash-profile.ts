@@ -1,4 +1,4 @@
-import type { CaptureColumn, ProfileBuffer } from "../records/profile-buffer";
+import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;

@@ -1,5 +1,6 @@
 import type { Board, TimerId } from "../hal";
-import { ALARM, type EventLog, type EventLogName, type EventLogs } from "../records/event-log";
+import { ALARM, EVENT } from "../kernel/event-codes";
+import type { EventLog, EventLogName, EventLogs } from "../records/event-log";
 import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
 import { readU32LE } from "../kernel/bytes";
 import { CompactingChain } from "./compacting-chain";
@@ -10,11 +11,10 @@ import { decodeValue, encodeValue } from "./value-codec";
 
 /** Standard event log codes this layer writes (metering.md section 4). */
 export const STORE_EVENT = {
-  powerDown: 1,
-  powerUp: 2,
-  nvMemoryError: 14,
-  /** Manufacturer-specific (standard log): the power went without a final save (sudden reset). */
-  powerDownWithoutSave: 250,
+  powerDown: EVENT.standard.powerDown,
+  powerUp: EVENT.standard.powerUp,
+  nvMemoryError: EVENT.standard.nvMemoryError,
+  powerDownWithoutSave: EVENT.standard.powerDownWithoutSave,
 } as const;
 
 export interface PersistenceConfig {

@@ -1,7 +1,8 @@
 import type { Clock } from "../hal";
 import { dayNumber, daysFromCivil, MS_PER_DAY, MS_PER_MINUTE, yearOfDays } from "./civil-date";
 import { CLOCK_STATUS, DAY_LAST, dstPatternDay, type DateTimeFields, utcToDateTime } from "./dlms-datetime";
-import { ALARM, type EventLogs } from "../records/event-log";
+import { ALARM, EVENT } from "../kernel/event-codes";
+import type { EventLogs } from "../records/event-log";
 
 /** A DST switch moment as a class-8 pattern: month, day (or 0xFE/0xFD), weekday (or 0xFF), local time. */
 export interface DstSwitch {
@@ -23,7 +24,12 @@ export interface DstSettings {
 }
 
 /** Standard events this module records (metering.md section 4). */
-export const CLOCK_EVENT = { dstChange: 3, clockAdjustedOld: 4, clockAdjustedNew: 5, clockInvalid: 6 } as const;
+export const CLOCK_EVENT = {
+  dstChange: EVENT.standard.dstChange,
+  clockAdjustedOld: EVENT.standard.clockAdjustedOld,
+  clockAdjustedNew: EVENT.standard.clockAdjustedNew,
+  clockInvalid: EVENT.standard.clockInvalid,
+} as const;
 
 /**
  * The EU rule (last Sunday of March and of October, both at 01:00 UTC) as local switch times for

@@ -3,8 +3,8 @@
  * Profile rows: { "time": ISO UTC, "status": profile status word, "<OBIS>": value in its unit }
  * (Wh, varh, m3, s: the stored integer times 10^scaler).
  */
-import { ALARM } from "../../firmware/records/event-log";
-import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
+import { ALARM } from "../../firmware/kernel/event-codes";
+import type { ProfileBuffer } from "../../firmware/kernel/profile";
 import { readEntries, selectEntries } from "../../firmware/records/profile-read";
 import { VOLTAGE_BAND } from "../../firmware/monitoring/power-quality";
 import { addReportSection, type Report } from "../report";

@@ -8,7 +8,7 @@
  */
 import { CLOCK_STATUS } from "../../firmware/time/dlms-datetime";
 import { RATE_COUNT } from "../../firmware/metrology/energy-registers";
-import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
+import type { ProfileBuffer } from "../../firmware/kernel/profile";
 import { addReportSection, type Report } from "../report";
 import type { Simulation } from "../simulation";
 

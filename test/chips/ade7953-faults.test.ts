@@ -1,7 +1,7 @@
 import "../../host-sim/features";
 import type { MeteringSample } from "../../firmware/kernel/metering-ic";
 import type { Ade7953Driver } from "../../firmware/drivers/ade7953/driver";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { parseScenario, type Scenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import { rig } from "./ade7953-rig";

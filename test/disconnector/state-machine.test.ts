@@ -1,5 +1,5 @@
 import { type ControlMode, type ControlState, type Transition, type Trigger } from "../../firmware/control/disconnector";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { RelayRig } from "./rig";
 
 /**

@@ -1,6 +1,6 @@
 import { formatFixed, formatText, shortCode } from "../../firmware/display/format";
 import { DISPLAY_DATE, DISPLAY_FIRMWARE, DISPLAY_TIME } from "../../firmware/display/display";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { readGlyph } from "../../firmware/display/glass";
 import { readLcd } from "../../emulation/ht1621/render";
 import { DisplayRig } from "./rig";

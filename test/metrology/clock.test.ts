@@ -4,7 +4,8 @@ import {
   newDateTimeFields, utcToDateTime,
 } from "../../firmware/time/dlms-datetime";
 import { daysFromCivil, weekdayOfDays, yearOfDays, monthOfDays, dayOfMonthOfDays } from "../../firmware/time/civil-date";
-import { ALARM, EventLogs } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
+import { EventLogs } from "../../firmware/records/event-log";
 import { isDstActive } from "../../firmware/time/local-time";
 import { VirtualClock } from "../../emulation/virtual-clock";
 import fc from "fast-check";

@@ -1,6 +1,6 @@
 /** Profiles, events, power quality, tamper and pulse inputs end to end: scenario -> emulated chip -> meter -> report. */
 import { EVENT } from "../../firmware/kernel/event-codes";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { defaultMonitoringConfig } from "../../firmware/monitoring/monitoring-config";
 import { buildReport } from "../../host-sim/report";
 import type { Simulation } from "../../host-sim/simulation";

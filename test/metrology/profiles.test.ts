@@ -2,7 +2,7 @@ import { euDstSettings, MeterClock } from "../../firmware/time/clock";
 import { EventLogs } from "../../firmware/records/event-log";
 import { defaultMonitoringConfig } from "../../firmware/monitoring/monitoring-config";
 import { PowerFailures } from "../../firmware/monitoring/power-failures";
-import type { ProfileBuffer } from "../../firmware/records/profile-buffer";
+import type { ProfileBuffer } from "../../firmware/kernel/profile";
 import { countRange, readEntries, readRange, selectEntries } from "../../firmware/records/profile-read";
 import { PROFILE_STATUS, Profiles } from "../../firmware/records/profiles";
 import type { RegisterDescriptor } from "../../firmware/kernel/register-table";

@@ -1,6 +1,7 @@
 import { newMeteringSample, type MeteringSample } from "../../firmware/kernel/metering-ic";
 import { EVENT } from "../../firmware/kernel/event-codes";
-import { ALARM, EventLogs } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
+import { EventLogs } from "../../firmware/records/event-log";
 import { defaultMonitoringConfig, type MonitoringConfig } from "../../firmware/monitoring/monitoring-config";
 import { METERING_LINE, meteringLineOf, TamperDetector } from "../../firmware/monitoring/tamper";
 import { createSimInputs } from "../../host-sim/board";

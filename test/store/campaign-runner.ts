@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STORE_EVENT } from "../../firmware/storage";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import type { Meter } from "../../firmware/app/meter";
 import { parseScenario } from "../../emulation/scenario/scenario";
 import { killFirmware, losePower, restorePower } from "../../host-sim/power";

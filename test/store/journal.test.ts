@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue, STORE_EVENT, ValueCodecError } from "../../firmware/storage";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { boot, codes, prng, rig } from "./helpers";
 
 interface Counter { value: number; remainder: number }

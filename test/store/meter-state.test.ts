@@ -1,6 +1,6 @@
 import { STORE_EVENT } from "../../firmware/storage";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { defaultCalendar, type CalendarDefinition } from "../../firmware/metrology/tou";
 import type { Meter } from "../../firmware/app/meter";
 import type { Ade7953Emulator } from "../../emulation/ade7953/emulator";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { STORE_EVENT } from "../../firmware/storage";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import "../../host-sim/features";

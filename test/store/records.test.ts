@@ -1,6 +1,7 @@
 import { Persistence, STORE_EVENT } from "../../firmware/storage";
 import { DemandMeter } from "../../firmware/metrology/demand";
-import { ALARM, EventLogs } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
+import { EventLogs } from "../../firmware/records/event-log";
 import { type CalendarDefinition, defaultCalendar, MAX_SPECIAL_DAYS } from "../../firmware/metrology/tou";
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../../firmware/metrology/tou-codec";
 import type { Meter } from "../../firmware/app/meter";

@@ -11,7 +11,7 @@ import {
 } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
-import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
+import type { CaptureColumn, ProfileBuffer } from "../../kernel/profile";
 import type { Unit } from "../../kernel/register-table";
 import { type CivilDate, civilFromDays } from "../../time/civil-date";
 

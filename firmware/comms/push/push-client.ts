@@ -5,9 +5,14 @@ import { AxdrWriter } from "../dlms/axdr";
 import { wrapFrame } from "../dlms/wrapper";
 import { encodeDataNotification, LONG_INVOKE_ID_MASK } from "./data-notification";
 import { type PushObjectRef, type PushSetupConfig, parseDestination, windowContains } from "./push-setup";
+import { EVENT } from "../../kernel/event-codes";
 
 /** Communication log codes (manufacturer-specific range 240..249, metering.md section 4). */
-export const PUSH_EVENT = { delivered: 246, failed: 247, dropped: 248 } as const;
+export const PUSH_EVENT = {
+  delivered: EVENT.communication.pushDelivered,
+  failed: EVENT.communication.pushFailed,
+  dropped: EVENT.communication.pushDropped,
+} as const;
 
 export type PushReason = "alarm" | "interval" | "method";
 

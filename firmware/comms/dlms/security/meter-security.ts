@@ -17,19 +17,20 @@ import { IncomingInvocationCounter, OutgoingInvocationCounter } from "./invocati
 import { KeyStore, SECURITY_POLICY, type SecurityKeySet } from "./keys";
 import type { PersistentRecord } from "./persistence";
 import { SC_AUTHENTICATED_ENCRYPTED, SYSTEM_TITLE_LENGTH } from "./security-header";
+import { ALARM, EVENT } from "../../../kernel/event-codes";
 
 /** IDIS event codes this module logs. */
 export const SECURITY_EVENT = {
   /** fraud log: repeated association authentication failure */
-  authenticationFailures: 46,
+  authenticationFailures: EVENT.fraud.associationAuthFailures,
   /** standard log: keys changed */
-  keysChanged: 48,
+  keysChanged: EVENT.standard.keysChanged,
   /** fraud log: replay attack */
-  replayAttack: 50,
+  replayAttack: EVENT.fraud.replayAttack,
 } as const;
 
-/** Alarm register bit raised with the fraud events (metering.md: 13 fraud attempt). */
-const FRAUD_ATTEMPT_ALARM = 13;
+/** Alarm register bit raised with the fraud events. */
+const FRAUD_ATTEMPT_ALARM = ALARM.fraudAttempt;
 
 /** What the security code records into (the meter's EventLogs fits). */
 export interface SecurityEventSink {
