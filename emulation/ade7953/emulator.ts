@@ -1,11 +1,12 @@
 import {
   ACCMODE_ACTNLOAD_A, ACCMODE_ACTNLOAD_B, ACCMODE_APSIGN_A, ACCMODE_APSIGN_B, ACCMODE_VANLOAD_A, ACCMODE_VANLOAD_B,
   ACCMODE_VARNLOAD_A, ACCMODE_VARNLOAD_B, ACCMODE_VARSIGN_A, ACCMODE_VARSIGN_B, ACCMODE_WRITABLE_MASK,
-  ADE7953_REGISTERS, type Ade7953Register, CONFIG_COMM_LOCK, CONFIG_CRC_ENABLE, CONFIG_SWRST,
+  CONFIG_COMM_LOCK, CONFIG_CRC_ENABLE, CONFIG_SWRST,
   IRQ_AP_NOLOAD, IRQ_APSIGN, IRQ_CRC, IRQ_CYCEND, IRQ_OI, IRQ_OV, IRQ_RESET, IRQ_SAG, IRQ_VA_NOLOAD, IRQ_VAR_NOLOAD,
   IRQ_VARSIGN, IRQ_WSMP, IRQ_ZX_I, IRQ_ZXTO, IRQ_ZXTO_I, IRQ_ZXV, LAST_OP_READ, LAST_OP_WRITE, noLoadRatio,
   PGA_GAINS, SETUP_120_VALUE, UNLOCK_120_KEY, widthOfAddress,
-} from "../../firmware/drivers/ade7953/registers";
+} from "./chip-facts";
+import { ADE7953_REGISTER_ROWS as ADE7953_REGISTERS, type Ade7953RegisterRow as Ade7953Register } from "./register-table";
 import { type EmulatedMeteringIc, type SpiFaultKind, SpiFaultState } from "../faults";
 import { type LineConditions, type LineSource, newLineConditions } from "../line";
 import { ADE7953_FRONT_END, type Ade7953BoardErrors, DEFAULT_ADE7953_BOARD_ERRORS } from "./analog";
@@ -53,6 +54,9 @@ const LINE_CYCLE_BITS = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20] as const;
 /** Register facts by 24-bit-window address (an array: one lookup per SPI read). */
 const SPEC: (Ade7953Register | undefined)[] = new Array<Ade7953Register | undefined>(0x801).fill(undefined);
 for (const r of ADE7953_REGISTERS) SPEC[r.address] = r;
+/** 1 at the two's complement registers (sign-extended in their 32-bit view). */
+const IS_SIGNED = new Uint8Array(0x801);
+for (const r of ADE7953_REGISTERS) if (r.kind === "S") IS_SIGNED[r.address] = 1;
 /** 1 at the verification registers' addresses (reading them leaves the record alone). */
 const IS_VERIFICATION = new Uint8Array(0x801);
 for (const a of VERIFICATION_ADDRESSES) IS_VERIFICATION[a] = 1;
@@ -196,7 +200,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private resetRegisters(): void {
     this.stateVersion++;
     this.regs.fill(0);
-    for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset;
+    for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset ?? 0;
     this.regs[0x702] = this.version;
     this.fraction.fill(0);
     this.cycleEnergy.fill(0);
@@ -316,7 +320,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       if (!spec || spec.bits !== 24) return -1;
       const raw = this.readValue24(spec);
       // 32-bit reads: low 24 bits valid, top 8 bits sign-extended for signed registers.
-      return spec.signed && raw >= 0x800000 ? raw + 0xff000000 : raw;
+      return IS_SIGNED[spec.address] === 1 && raw >= 0x800000 ? raw + 0xff000000 : raw;
     }
     const spec = SPEC[address];
     if (!spec || spec.bits !== width) return -1;

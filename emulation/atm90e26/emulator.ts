@@ -1,9 +1,10 @@
 import type { DigitalIn } from "../../firmware/hal";
 import { type EmulatedMeteringIc, SpiFaultState, type SpiFaultKind } from "../faults";
 import { type LineConditions, type LineSource, newLineConditions, type SpiSlave } from "../line";
+import { ATM90E26_REGISTER_ROWS } from "./register-table";
 
 /**
- * Register-level ATM90E26 (M90E26) on SPI, modelled on shared/specs/chips.md parts B and D.
+ * Register-level ATM90E26 (M90E26) on SPI, modelled on docs/chips.md parts B and D.
  *
  * Framing: 24 clocks `[R|addr7][data16]`, one register per chip-select frame. A write is taken
  * only with exactly 24 clocks; a read completes at the 24th clock (more clocks shift out zeros).
@@ -68,29 +69,9 @@ interface Spec {
   reset: number;
 }
 
-/** Register file per atm90e26_registers.csv (address -> access class and reset value). */
-const SPECS: Record<number, Spec> = {
-  0x00: { access: "w", reset: 0 }, 0x01: { access: "rc", reset: 0 }, 0x02: { access: "rw", reset: 0x000c },
-  0x03: { access: "rw", reset: 0x1d6a }, 0x04: { access: "rw", reset: 0 }, 0x06: { access: "r", reset: 0 },
-  0x08: { access: "r", reset: 0 },
-  0x20: { access: "rw", reset: 0x6886 }, 0x21: { access: "rw", reset: 0x0015 }, 0x22: { access: "rw", reset: 0xd174 },
-  0x23: { access: "rw", reset: 0 }, 0x24: { access: "rw", reset: 0 }, 0x25: { access: "rw", reset: 0 },
-  0x26: { access: "rw", reset: 0 }, 0x27: { access: "rw", reset: 0x08bd }, 0x28: { access: "rw", reset: 0 },
-  0x29: { access: "rw", reset: 0x0aec }, 0x2a: { access: "rw", reset: 0 }, 0x2b: { access: "rw", reset: 0x9422 },
-  0x2c: { access: "rw", reset: 0 },
-  0x30: { access: "rw", reset: 0x6886 }, 0x31: { access: "rw", reset: 0x6720 }, 0x32: { access: "rw", reset: 0x7a13 },
-  0x33: { access: "rw", reset: 0x7530 }, 0x34: { access: "rw", reset: 0 }, 0x35: { access: "rw", reset: 0 },
-  0x36: { access: "rw", reset: 0 }, 0x37: { access: "rw", reset: 0 }, 0x38: { access: "rw", reset: 0 },
-  0x39: { access: "rw", reset: 0 }, 0x3a: { access: "rw", reset: 0 }, 0x3b: { access: "rw", reset: 0 },
-  0x40: { access: "rc", reset: 0 }, 0x41: { access: "rc", reset: 0 }, 0x42: { access: "rc", reset: 0 },
-  0x43: { access: "rc", reset: 0 }, 0x44: { access: "rc", reset: 0 }, 0x45: { access: "rc", reset: 0 },
-  0x46: { access: "r", reset: 0xc800 },
-  0x48: { access: "r", reset: 0 }, 0x49: { access: "r", reset: 0 }, 0x4a: { access: "r", reset: 0 },
-  0x4b: { access: "r", reset: 0 }, 0x4c: { access: "r", reset: 0 }, 0x4d: { access: "r", reset: 0 },
-  0x4e: { access: "r", reset: 0 }, 0x4f: { access: "r", reset: 0 },
-  0x68: { access: "r", reset: 0 }, 0x6a: { access: "r", reset: 0 }, 0x6b: { access: "r", reset: 0 },
-  0x6d: { access: "r", reset: 0 }, 0x6e: { access: "r", reset: 0 }, 0x6f: { access: "r", reset: 0 },
-};
+/** Register file of docs/chips/atm90e26_registers.csv (address -> access class and reset value). */
+const SPECS: Record<number, Spec> = {};
+for (const row of ATM90E26_REGISTER_ROWS) SPECS[row.address] = { access: row.access.toLowerCase() as Spec["access"], reset: row.reset };
 
 /** Registers whose read latches the extra 16 bits into LSB (0x08). */
 const LSB_SOURCES = new Set([0x48, 0x49, 0x4a, 0x4b, 0x4f, 0x68, 0x6a, 0x6b, 0x6f]);

@@ -1,4 +1,18 @@
-import { HT1621_CMD, HT1621_MODE, HT1621_RAM_ADDRESSES } from "../../firmware/drivers/ht1621/commands";
+/**
+ * HT1621 facts (Holtek datasheet; docs/chips.md part E), kept here rather than taken from the
+ * firmware's driver so that a wrong driver constant shows up as a test failure.
+ */
+const MODE_COMMAND = 0b100;
+const MODE_WRITE = 0b101;
+/** Commands by their bits C8..C1 (the 9-bit command without the don't-care C0). */
+const CMD_SYS_DIS = 0b0000_0000;
+const CMD_SYS_EN = 0b0000_0001;
+const CMD_LCD_OFF = 0b0000_0010;
+const CMD_LCD_ON = 0b0000_0011;
+/** BIAS commands are 0010-abX1-X: C8..C5 = 0010. */
+const CMD_BIAS_GROUP = 0b0010_0000;
+/** 32 segment lines = 32 RAM addresses of 4 bits (one per common). */
+const RAM_ADDRESSES = 32;
 
 /**
  * Pin-level HT1621: follows CS, WR and DATA, latches DATA on each WR rising edge while CS is
@@ -8,7 +22,7 @@ import { HT1621_CMD, HT1621_MODE, HT1621_RAM_ADDRESSES } from "../../firmware/dr
  */
 export class Ht1621Emulator {
   /** Segment RAM: low nibble per address, bit n = COMn. */
-  readonly ram = new Uint8Array(HT1621_RAM_ADDRESSES);
+  readonly ram = new Uint8Array(RAM_ADDRESSES);
   systemEnabled = false;
   lcdOn = false;
   /** Last BIAS command seen (9-bit value), or -1. */
@@ -62,17 +76,17 @@ export class Ht1621Emulator {
     if (this.modeBits < 3) {
       this.mode = (this.mode << 1) | bit;
       this.modeBits++;
-      if (this.modeBits === 3 && this.mode !== HT1621_MODE.command && this.mode !== HT1621_MODE.write) this.framingErrors++;
+      if (this.modeBits === 3 && this.mode !== MODE_COMMAND && this.mode !== MODE_WRITE) this.framingErrors++;
       return;
     }
-    if (this.mode === HT1621_MODE.command) {
+    if (this.mode === MODE_COMMAND) {
       this.field = (this.field << 1) | bit;
       if (++this.fieldBits === 9) {
         this.command(this.field);
         this.field = 0;
         this.fieldBits = 0;
       }
-    } else if (this.mode === HT1621_MODE.write) {
+    } else if (this.mode === MODE_WRITE) {
       if (this.address < 0) {
         this.field = (this.field << 1) | bit;
         if (++this.fieldBits === 6) {
@@ -96,12 +110,12 @@ export class Ht1621Emulator {
   private command(code: number): void {
     this.commandsReceived++;
     const c = code >> 1; // C8..C1; C0 is "don't care"
-    if (c === HT1621_CMD.SYS_DIS >> 1) {
+    if (c === CMD_SYS_DIS) {
       this.systemEnabled = false;
       this.lcdOn = false;
-    } else if (c === HT1621_CMD.SYS_EN >> 1) this.systemEnabled = true;
-    else if (c === HT1621_CMD.LCD_OFF >> 1) this.lcdOn = false;
-    else if (c === HT1621_CMD.LCD_ON >> 1) this.lcdOn = true;
-    else if ((c & 0xf0) === 0x20) this.bias = code;
+    } else if (c === CMD_SYS_EN) this.systemEnabled = true;
+    else if (c === CMD_LCD_OFF) this.lcdOn = false;
+    else if (c === CMD_LCD_ON) this.lcdOn = true;
+    else if ((c & 0xf0) === CMD_BIAS_GROUP) this.bias = code;
   }
 }

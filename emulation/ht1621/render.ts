@@ -1,6 +1,8 @@
 import {
-  ANNUNCIATOR_ORDER, ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, getSegment, glyphChar, MAIN_DIGIT_BASE, MAIN_DIGITS, readGlyph, SEG, UNIT_SEGMENTS,
-} from "../../firmware/display/glass";
+  ANNUNCIATOR_ORDER, type Annunciator, annunciatorLit, CODE_DIGIT_BASE, CODE_DIGITS, MAIN_DIGIT_BASE, MAIN_DIGITS, readDigit, shapeChar, UNIT_WORDS,
+} from "./glass";
+
+export type { Annunciator } from "./glass";
 
 /** What a person reads on the glass, decoded from segment RAM. */
 export interface LcdReading {
@@ -19,23 +21,24 @@ const WORDS: Partial<Record<Annunciator, string>> = {
   import: "IMPORT", export: "EXPORT", relayOpen: "RELAY-OPEN", tamper: "TAMPER", communication: "COMM", clockInvalid: "CLOCK-INVALID",
 };
 
+function digitText(ram: Uint8Array, base: number, index: number): string {
+  const d = readDigit(ram, base, index);
+  return shapeChar(d.segments) + (d.point ? "." : "");
+}
+
 export function readLcd(ram: Uint8Array): LcdReading {
   let code = "";
-  for (let i = 0; i < CODE_DIGITS; i++) {
-    const glyph = readGlyph(ram, CODE_DIGIT_BASE, i);
-    code += glyphChar(glyph) + ((glyph >> SEG.dp) & 1 ? "." : "");
-  }
+  for (let i = 0; i < CODE_DIGITS; i++) code += digitText(ram, CODE_DIGIT_BASE, i);
   let main = "";
   for (let i = 0; i < MAIN_DIGITS; i++) {
-    const glyph = readGlyph(ram, MAIN_DIGIT_BASE, i);
-    main += glyphChar(glyph) + ((glyph >> SEG.dp) & 1 ? "." : "");
-    if (i === 3 && lit(ram, "colon1")) main += ":";
-    if (i === 5 && lit(ram, "colon2")) main += ":";
+    main += digitText(ram, MAIN_DIGIT_BASE, i);
+    if (i === 3 && annunciatorLit(ram, "colon1")) main += ":";
+    if (i === 5 && annunciatorLit(ram, "colon2")) main += ":";
   }
-  const parts = UNIT_PARTS.filter((u) => lit(ram, u));
-  let unit = Object.keys(UNIT_SEGMENTS).find((name) => sameSet(UNIT_SEGMENTS[name], parts)) ?? parts.join("+");
+  const parts = UNIT_PARTS.filter((u) => annunciatorLit(ram, u));
+  let unit = Object.keys(UNIT_WORDS).find((name) => sameSet(UNIT_WORDS[name], parts)) ?? parts.join("+");
   if (parts.length === 0) unit = "";
-  const annunciators = ANNUNCIATOR_ORDER.filter((a) => !UNIT_PARTS.includes(a) && a !== "colon1" && a !== "colon2" && lit(ram, a));
+  const annunciators = ANNUNCIATOR_ORDER.filter((a) => !UNIT_PARTS.includes(a) && a !== "colon1" && a !== "colon2" && annunciatorLit(ram, a));
   return { code: code.trimEnd(), main, unit, annunciators };
 }
 
@@ -56,11 +59,6 @@ export function lcdText(ram: Uint8Array, visible = true): string {
     words.push(`SIGNAL:${bars}`);
   }
   return `${r.code.padEnd(8)}| ${r.main}${r.unit ? " " + r.unit : ""}${words.length ? " | " + words.join(" ") : ""}`;
-}
-
-function lit(ram: Uint8Array, a: Annunciator): boolean {
-  const [address, com] = ANNUNCIATORS[a];
-  return getSegment(ram, address, com);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

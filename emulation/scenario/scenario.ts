@@ -1,4 +1,4 @@
-import { localFieldsToUtc, type DstRule } from "../../firmware/time/local-time";
+import { type DstRule, wallClockToUtc } from "./wall-clock";
 import { parseDuration, ScenarioError } from "./duration";
 
 export interface LoadSegment {
@@ -79,7 +79,7 @@ export function parseScenario(json: unknown, source = "scenario"): Scenario {
   const chip = obj.chip ?? "ade7953";
   if (chip !== "ade7953" && chip !== "atm90e26") throw new ScenarioError(`${source}: "chip" must be "ade7953" or "atm90e26", got ${JSON.stringify(chip)}`);
   const localMs = parseLocalTime(start, `${source}: "start"`);
-  const startUtcMs = localFieldsToUtc(localMs, utcOffsetMinutes, dst);
+  const startUtcMs = wallClockToUtc(localMs, utcOffsetMinutes, dst);
 
   if (!Array.isArray(obj.load) || obj.load.length === 0) throw new ScenarioError(`${source}: "load" must be a non-empty array of segments`);
   let previous: LoadSegment = { atMs: 0, voltage: 230, current: 0, angle: 0, frequency: 50, neutralCurrent: 0 };
@@ -144,7 +144,7 @@ function checkKind(value: unknown, kind: FieldKind, where: string, startUtcMs: n
       return parseDuration(value as string, where);
     case "time":
       // An absolute local time (ISO without zone) becomes UTC ms; a duration is an offset from start.
-      return typeof value === "string" && value.includes("T") ? localFieldsToUtc(parseLocalTime(value, where), offset, dst) : startUtcMs + parseDuration(value as string, where);
+      return typeof value === "string" && value.includes("T") ? wallClockToUtc(parseLocalTime(value, where), offset, dst) : startUtcMs + parseDuration(value as string, where);
     case "number":
     case "integer":
       if (typeof value !== "number" || !Number.isFinite(value) || (kind === "integer" && !Number.isInteger(value))) throw new ScenarioError(`${where} must be ${kind === "integer" ? "an integer" : "a number"}`);
@@ -169,7 +169,7 @@ function checkKind(value: unknown, kind: FieldKind, where: string, startUtcMs: n
 /** `at` values: a duration from the start, or an absolute local time (2026-03-01T07:00:00). */
 export function parseTimeOffset(value: unknown, where: string, startUtcMs: number, offset: number, dst: DstRule): number {
   if (typeof value === "string" && value.includes("T")) {
-    const ms = localFieldsToUtc(parseLocalTime(value, where), offset, dst) - startUtcMs;
+    const ms = wallClockToUtc(parseLocalTime(value, where), offset, dst) - startUtcMs;
     if (ms < 0) throw new ScenarioError(`${where}: ${value} is before the scenario start`);
     return ms;
   }
