@@ -1,6 +1,6 @@
 /**
  * The analog front end of the emulated ADE7953 board: what the chip's ADC pins see for the line
- * conditions. The nominal board (chips.md A3, Shelly-like constants): VRMS = 26000 counts/V,
+ * conditions. The nominal board (docs/chips.md A3, Shelly-like constants): VRMS = 26000 counts/V,
  * IRMS = 100000 counts/A at PGA x1, so full scale (9,032,007 counts) is 347.4 V and 90.32 A.
  *
  * A real board deviates from nominal: divider and shunt/CT tolerances (gain), the current

@@ -31,7 +31,7 @@ const POWER_PER_COUNT2 = F.powerFullScale / (F.rmsFullScale * F.rmsFullScale);
 const ENERGY_PER_POWER = F.energyFullScaleRate / F.powerFullScale;
 const ENERGY_PER_RMS = F.energyFullScaleRate / F.rmsFullScale;
 const PEAK_PER_RMS = F.waveformFullScale / F.rmsFullScale;
-/** Zero crossings are detected above 1/1250 of full scale (chips.md A3). */
+/** Zero crossings are detected above 1/1250 of full scale (docs/chips.md A3). */
 const ZX_MIN_RMS = F.rmsFullScale / 1250;
 /** With 0x120 not set to 0x0030 the chip misses its specified accuracy; modelled as +0.25 % gain. */
 const UNSET_120_ERROR = 1.0025;
@@ -78,7 +78,7 @@ interface ChannelState {
 }
 
 /**
- * Register-level ADE7953 (chips.md part D, items 1-15): exact SPI framing, the register file of
+ * Register-level ADE7953 (docs/chips.md part D, items 1-15): exact SPI framing, the register file of
  * the CSV, 24/32-bit aliasing, write protection, keyed 0x120, CF divider double write, the
  * verification record, a time-driven measurement engine over a LineSource (RMS, powers, PF,
  * angle, period, energy with fractional carry, read-with-reset, wrap with half-full/overflow
@@ -757,7 +757,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.regs[0x201] = status;
   }
 
-  /** PF in 2^-15 units, sign of the reactive power; no-load rules of chips.md A3. */
+  /** PF in 2^-15 units, sign of the reactive power; no-load rules of docs/chips.md A3. */
   private powerFactor(ch: ChannelState, noLoad: number): number {
     let pf: number;
     if (noLoad & 4) pf = 0x7fff;

@@ -16,7 +16,7 @@ import { ATM90E26_REGISTER_ROWS } from "./register-table";
  * (N gain x1). The chip integrates the signal product
  *   pAdc = v_mV * iL_mV(after PGA) * cos(phi)  (mV^2)
  * into CF pulses at pAdc * (1 + Lgain/2^15) * 838860800 / (3.6e6 * PL_constant) pulses/s, which is
- * the PL_constant formula of chips.md B3 solved for the pulse rate. Measurement registers use
+ * the PL_constant formula of docs/chips.md B3 solved for the pulse rate. Measurement registers use
  * Ugain/IgainL/IgainN with internal constants chosen so that the datasheet default gains read
  * this board correctly when its sensors are ideal.
  */
@@ -372,7 +372,7 @@ export class Atm90e26Emulator implements SpiSlave, EmulatedMeteringIc {
     else this.recheck();
   }
 
-  /** CalStart (metering) / AdjStart (measurement) command state machine (chips.md B1, D16). */
+  /** CalStart (metering) / AdjStart (measurement) command state machine (docs/chips.md B1, D16). */
   private startCommand(value: number, metering: boolean): void {
     const status = this.regs[0x01];
     const errBits = metering ? 0xc000 : 0x3000;

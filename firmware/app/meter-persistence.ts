@@ -67,7 +67,7 @@ function saver(handle: PersistentHandle): () => void {
 }
 
 /**
- * Registers every piece of the meter's state with the persistence registry (issue 6, metering.md
+ * Registers every piece of the meter's state with the persistence registry (issue 6, docs/metering.md
  * section 10), with its save policy, and hooks the owners' change notifications to immediate
  * saves. Restore runs in this order at power up (Meter.start, before the IC is initialised and
  * the relay is driven): the clock's rules first (calendars, billing and demand compute in local

@@ -3,7 +3,7 @@ import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 
 /**
- * DLMS class 70 (disconnect control, 0.0.96.3.10.255): the state machine of metering.md
+ * DLMS class 70 (disconnect control, 0.0.96.3.10.255): the state machine of docs/metering.md
  * section 7. It is the only code that drives the disconnect relay.
  *
  * Transitions (from -> to): a remote_reconnect 0->1, b remote_disconnect 1->0,
@@ -27,7 +27,7 @@ export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlSt
   h: { trigger: "localReconnect", from: 2, to: 1 },
 };
 
-/** Transitions each control mode allows (Blue Book class 70, metering.md section 7). */
+/** Transitions each control mode allows (Blue Book class 70, docs/metering.md section 7). */
 export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = [
   [],
   ["b", "c", "f", "g", "d", "e"],

@@ -12,7 +12,7 @@ import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_N
 /** Display codes that are not registers (IEC 62056-21 style C.D.E: 0.9.1 time, 0.9.2 date). */
 export const DISPLAY_TIME = "1.0.0.9.1.255";
 export const DISPLAY_DATE = "1.0.0.9.2.255";
-/** Active firmware identifier (dlms-lite.md): shows the version part, e.g. 0.1.0. */
+/** Active firmware identifier (docs/dlms-profile.md): shows the version part, e.g. 0.1.0. */
 export const DISPLAY_FIRMWARE = "1.0.0.2.0.255";
 
 export interface DisplayItemConfig {

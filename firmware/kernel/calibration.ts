@@ -1,5 +1,5 @@
 /**
- * Chip-agnostic calibration: the procedure of chips.md A4/B4 and metering.md section 1 (gain at
+ * Chip-agnostic calibration: the procedure of docs/chips.md A4/B4 and docs/metering.md section 1 (gain at
  * Ib PF 1, phase at PF 0.5 inductive, offsets at low current) as pure logic over measurements.
  * Whoever drives the reference source (the host simulator's bench today, a DLMS management
  * client with a bench later) feeds it measured-vs-reference figures; the result is a set of
@@ -65,7 +65,7 @@ export const DEFAULT_RATING: MeterRating = { ibMilliA: 5000, imaxMilliA: 60000, 
 
 /**
  * Active power below which the chip suppresses accumulation (no-load / creep), W. Class 1 direct
- * meters must start at 0.004 Ib (metering.md 1); half of the starting power at Un leaves margin
+ * meters must start at 0.004 Ib (docs/metering.md 1); half of the starting power at Un leaves margin
  * both ways: the starting current counts, voltage-only offsets at 1.15 Un do not.
  */
 export function noLoadThresholdW(rating: MeterRating): number {
@@ -86,7 +86,7 @@ export interface CalibrationStep {
 }
 
 /**
- * chips.md A4 / metering.md 1: gain at Ib PF 1, phase at Ib PF 0.5L, offsets at 0.02 Ib PF 1,
+ * docs/chips.md A4 / docs/metering.md 1: gain at Ib PF 1, phase at Ib PF 0.5L, offsets at 0.02 Ib PF 1,
  * then the gain once more: the first gain step also absorbed the offset (0.15 W is 0.013 % at
  * Ib), which the offset step has now removed.
  */

@@ -217,7 +217,7 @@ export class EnergyRegisters {
     this.apparentConverter.carried = remainders[4];
   }
 
-  /** Register descriptors (OBIS per dlms-lite.md section 5), in billing-profile column order. */
+  /** Register descriptors (OBIS per docs/dlms-profile.md section 5), in billing-profile column order. */
   descriptors(): RegisterDescriptor[] {
     const out: RegisterDescriptor[] = [
       { obis: "1.0.1.8.0.255", name: "Active energy import (A+)", unit: "Wh", scaler: -3, read: () => this.activeImport },

@@ -3,7 +3,7 @@ import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 import type { IcStatus, MeteringSample } from "../kernel/metering-ic";
 
-/** Standard event log code: measurement system error (metering.md section 4). */
+/** Standard event log code: measurement system error (docs/metering.md section 4). */
 export const EVENT_MEASUREMENT_SYSTEM_ERROR = EVENT.standard.measurementSystemError;
 /** Ticks of unanswered or unverifiable reads before the interruption counts as a measurement error. */
 export const IC_FAULT_TICKS = 3;

@@ -71,7 +71,7 @@ export class TariffMetering {
     this.billing.onTimeChange(oldUtc, newUtc);
   }
 
-  /** Tariff and demand registers (OBIS per dlms-lite.md section 5). */
+  /** Tariff and demand registers (OBIS per docs/dlms-profile.md section 5). */
   registers(): RegisterDescriptor[] {
     const d = this.demand;
     const out: RegisterDescriptor[] = [

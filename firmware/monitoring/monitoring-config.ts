@@ -1,5 +1,5 @@
 /**
- * Configuration of profiles, event detectors, tamper and pulse inputs (metering.md sections 4-6, 8).
+ * Configuration of profiles, event detectors, tamper and pulse inputs (docs/metering.md sections 4-6, 8).
  * Values the head end can change over DLMS (thresholds) are copied into the detectors at
  * construction and changed there through their setters; this object is only the start-up default.
  */

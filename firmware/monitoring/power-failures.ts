@@ -17,7 +17,7 @@ export interface PowerFailureState {
 }
 
 /**
- * Power failure counters and log (metering.md section 4). The meter is off during a failure, so
+ * Power failure counters and log (docs/metering.md section 4). The meter is off during a failure, so
  * whoever learns of it at power up (the persistence layer: last save or power-fail record vs.
  * the restored clock) calls `recordPowerFailure`. Every failure is counted and logged with its
  * start and duration; the long count also counts those longer than the threshold.

@@ -25,7 +25,7 @@ export interface PowerQualityState {
 
 /**
  * Voltage sag, swell and missing voltage, and frequency out of range, from the RMS values of each
- * tick (metering.md section 5).
+ * tick (docs/metering.md section 5).
  *
  * The voltage is in one band per sample: missing (< missing level), sag (< sag level), swell
  * (> swell level) or normal. An event starts once the voltage has stayed in an abnormal band

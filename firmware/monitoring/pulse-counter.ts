@@ -8,7 +8,7 @@ export interface PulseCounterState {
 }
 
 /**
- * Reed-switch sub-meter input (gas or water, metering.md section 8): the contact pulls the input
+ * Reed-switch sub-meter input (gas or water, docs/metering.md section 8): the contact pulls the input
  * low, so a pulse is one debounced high-to-low transition. Volume is kept exactly as
  * pulses x millilitres per pulse; the DLMS class 4 value is that in mL (m3, scaler -6) with the
  * time of the last counted pulse as capture_time.

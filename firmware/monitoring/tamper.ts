@@ -46,7 +46,7 @@ export interface TamperState {
 }
 
 /**
- * Tamper and anti-theft (metering.md section 6). Cover and magnet inputs work from edge
+ * Tamper and anti-theft (docs/metering.md section 6). Cover and magnet inputs work from edge
  * interrupts and timers (they are logged even when the tick does not run); reverse energy,
  * phase/neutral mismatch and the IC's metering-line switch are evaluated in the tick.
  * Every tamper start writes the fraud log, raises alarm bit 13 and latches `tamperFlag`

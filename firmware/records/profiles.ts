@@ -180,7 +180,7 @@ export class ScheduledProfile {
 }
 
 /**
- * Load profile 1.0.99.1.0.255 and daily profile 1.0.99.2.0.255 (metering.md section 4).
+ * Load profile 1.0.99.1.0.255 and daily profile 1.0.99.2.0.255 (docs/metering.md section 4).
  *
  * Captures happen when the tick's wall time reaches the next boundary (one comparison per tick;
  * the capture itself only at boundaries). Doing it from the tick, after the energy of that tick

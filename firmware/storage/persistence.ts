@@ -9,7 +9,7 @@ import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, typ
 import { FlashProfile } from "./flash-profile";
 import { decodeValue, encodeValue } from "./value-codec";
 
-/** Standard event log codes this layer writes (metering.md section 4). */
+/** Standard event log codes this layer writes (docs/metering.md section 4). */
 export const STORE_EVENT = {
   powerDown: EVENT.standard.powerDown,
   powerUp: EVENT.standard.powerUp,

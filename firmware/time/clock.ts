@@ -23,7 +23,7 @@ export interface DstSettings {
   deviationMinutes: number;
 }
 
-/** Standard events this module records (metering.md section 4). */
+/** Standard events this module records (docs/metering.md section 4). */
 export const CLOCK_EVENT = {
   dstChange: EVENT.standard.dstChange,
   clockAdjustedOld: EVENT.standard.clockAdjustedOld,

@@ -1,7 +1,7 @@
 import { type CivilDate, civilFromDays, dayNumber, daysFromCivil, daysInMonth, MS_PER_DAY, MS_PER_MINUTE, msOfDay, weekdayOfDays } from "./civil-date";
 
 /**
- * DLMS date-time (dlms-lite.md section 4): a 12-byte octet-string
+ * DLMS date-time (docs/dlms-profile.md section 4): a 12-byte octet-string
  *   year u16 | month | day | day-of-week (1 = Monday) | hour | minute | second | hundredths |
  *   deviation i16 (minutes) | clock status
  * Wildcards: 0xFFFF year, 0xFF any byte field, 0x8000 deviation; month 0xFD/0xFE = DST end/begin,

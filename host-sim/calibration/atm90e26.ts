@@ -116,7 +116,7 @@ export interface Atm90e26CalibrationReport {
 }
 
 /**
- * chips.md B4 (AN 46102) on a bench, L then N:
+ * docs/chips.md B4 (AN 46102) on a bench, L then N:
  * 1. CalStart/AdjStart 0x5678 (the driver's init), chip-default gains;
  * 2. power offsets with the current disconnected, in small-power mode (0xA987): Poffset = -Pmean;
  * 3. gain at Ib PF 1: Lgain = LRATIO * 2^15 with LRATIO = -e/(1+e) (composed with the present gain);

@@ -3,7 +3,7 @@ import type { MeteringChip } from "../../firmware/kernel/metering-ic";
 import type { CalibrationBench, CalibrationProcedure, CalibrationRecord } from "./procedure";
 
 /**
- * The procedure of chips.md A4 / B4 in chip-agnostic form: the firmware's CalibrationRoutine
+ * The procedure of docs/chips.md A4 / B4 in chip-agnostic form: the firmware's CalibrationRoutine
  * (pure logic, reachable over DLMS later) fed by a bench. Gain at Ib PF 1, phase at Ib PF 0.5
  * inductive, offsets at 0.02 Ib PF 1, each step measured with the previous corrections applied.
  */

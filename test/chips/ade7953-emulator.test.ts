@@ -24,7 +24,7 @@ describe("ADE7953 register table", () => {
 });
 
 describe("ADE7953 emulator: framing and register file", () => {
-  it("reads CONFIG as 0x8004 with [0x01 0x02 0x80 0 0]; a wrong SPI mode reads it 0x4002 (chips.md C)", () => {
+  it("reads CONFIG as 0x8004 with [0x01 0x02 0x80 0 0]; a wrong SPI mode reads it 0x4002 (docs/chips.md C)", () => {
     const r = rig(ideal);
     expect(frame(r.spi, [0x01, 0x02, 0x80, 0, 0]).slice(3)).toEqual([0x80, 0x04]);
     r.chip.injectFault("shifted");

@@ -35,7 +35,7 @@ class RecordingSpi implements Spi {
 }
 
 describe("ATM90E26 driver initialisation", () => {
-  test("follows chips.md B1: SoftReset, FuncEn, SagTh, 0x5678, PLconstH before PLconstL, CS1/CS2 computed, then 0x8765", () => {
+  test("follows docs/chips.md B1: SoftReset, FuncEn, SagTh, 0x5678, PLconstH before PLconstL, CS1/CS2 computed, then 0x8765", () => {
     const bench = new Atm90e26Bench();
     const spy = new RecordingSpi(new SimSpi(bench.chip));
     const driver = new Atm90e26Driver(spy, DEFAULT_ATM90E26_CALIBRATION);

@@ -37,7 +37,7 @@ function startUnchecked(t: ReturnType<typeof setup>): void {
   t.write(0x30, 0x5678);
 }
 
-describe("ATM90E26 checksums (chips.md B1 test vectors)", () => {
+describe("ATM90E26 checksums (docs/chips.md B1 test vectors)", () => {
   test("all-default registers give CS1 0x55CB and CS2 0x6BB9, computed and read from the chip", () => {
     const defaults1 = [0x0015, 0xd174, 0, 0, 0, 0, 0x08bd, 0, 0x0aec, 0, 0x9422];
     const defaults2 = [0x6720, 0x7a13, 0x7530, 0, 0, 0, 0, 0, 0, 0];

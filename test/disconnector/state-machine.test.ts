@@ -3,7 +3,7 @@ import { ALARM } from "../../firmware/kernel/event-codes";
 import { RelayRig } from "./rig";
 
 /**
- * Expectations written from metering.md section 7 / the Blue Book, independently of the
+ * Expectations written from docs/metering.md section 7 / the Blue Book, independently of the
  * implementation's tables.
  */
 const TRANSITION: Record<Transition, { trigger: Trigger; from: ControlState; to: ControlState; events: number[] }> = {

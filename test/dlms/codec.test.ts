@@ -6,7 +6,7 @@ import {
 import { decodeAll, encode as clientEncode } from "../../host-sim/client/codec";
 import { hex, toHex } from "./helpers";
 
-/** Arbitrary A-XDR values of every type in dlms-lite.md section 4. */
+/** Arbitrary A-XDR values of every type in docs/dlms-profile.md section 4. */
 const leaf: fc.Arbitrary<DlmsData> = fc.oneof(
   fc.constant<DlmsData>({ type: 0 }),
   fc.boolean().map((value): DlmsData => ({ type: 3, value })),

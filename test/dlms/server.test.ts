@@ -2,7 +2,7 @@ import { asciiToBytes, AxdrReader, decodeData, defaultSecretsInUse, type DlmsDat
 import { int, octets, struct, array, decodeAll, type Data } from "../../host-sim/client/codec";
 import { FakeSocket, fakeClient, growLoadProfile, hex, makeServer, meterSim, roundTrip, toHex, writerPolicy } from "./helpers";
 
-/** Frames of dlms-vectors.md (WRAPPER header | APDU). */
+/** Frames of docs/dlms-vectors.md (WRAPPER header | APDU). */
 const V = {
   aarqPublic: "00 01 00 10 00 01 00 1F | 60 1D A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 40 1E 5D FF FF",
   getClock: "00 01 00 10 00 01 00 0D | C0 01 C1 00 08 00 00 01 00 00 FF 02 00",

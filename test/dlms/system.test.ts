@@ -1,6 +1,6 @@
 /**
  * System test: the meter's DLMS server on a real loopback TCP port (Node adapter of the Network
- * port), read with the independent client. Every object of dlms-lite.md section 5 the meter has
+ * port), read with the independent client. Every object of docs/dlms-profile.md section 5 the meter has
  * is read attribute by attribute and checked against the meter's own state.
  */
 import { createMeterDlmsServer, type DlmsServer, defaultDlmsConfig, publicPolicy, registerValueType } from "../../firmware/comms/dlms";
@@ -10,7 +10,7 @@ import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";
 import type { Simulation } from "../../host-sim/simulation";
 import { meterSim, READER_PASSWORD } from "./helpers";
 
-/** Section 5 of dlms-lite.md: class and OBIS of every object. */
+/** Section 5 of docs/dlms-profile.md: class and OBIS of every object. */
 const SECTION_5: [number, string][] = [
   [1, "0.0.42.0.0.255"], [1, "0.0.96.1.0.255"], [1, "1.0.0.2.0.255"], [15, "0.0.40.0.0.255"], [17, "0.0.41.0.0.255"],
   [64, "0.0.43.0.0.255"], [1, "0.0.43.1.0.255"], [8, "0.0.1.0.0.255"],

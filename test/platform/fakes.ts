@@ -1,5 +1,5 @@
 /**
- * Fake ECMA-419 IO objects that follow the documented semantics (moddable.md, ECMA-419):
+ * Fake ECMA-419 IO objects that follow the documented semantics (docs/moddable-notes.md, ECMA-419):
  * SPI holds chip select from the first byte until flush(true); a pin belongs to one IO instance;
  * Digital inputs call onReadable on the configured edges; TCP calls onReadable(count) once per
  * arrival and read(n) returns n bytes; TCP write beyond the writable count throws "would block".

@@ -28,7 +28,7 @@ const keys = { encryptionKey: hex("000102030405060708090A0B0C0D0E0F"), authentic
 const CLIENT_ST = hex("4775727578313233"); // "Gurux123"
 const SERVER_ST = hex("4142434445464748"); // "ABCDEFGH"
 
-// dlms-vectors.md part E (Gurux client <-> Gurux server, HLS5-GMAC). APDUs without the WRAPPER header.
+// docs/dlms-vectors.md part E (Gurux client <-> Gurux server, HLS5-GMAC). APDUs without the WRAPPER header.
 const E = {
   aarq: hex(
     "60 5D A1 09 06 07 60 85 74 05 08 01 03 A6 0A 04 08 47 75 72 75 78 31 32 33 8A 02 07 80 8B 07 60 85 74 05 08 02 05 AC 12 80 10 19 ED BE B0 0F 1C 93 23 6E 9B CC DB D7 EF 0D 4F BE 23 04 21 21 1F 30 00 00 00 01 EA 13 8F 2D 9A F4 2F 0E C6 16 AA 87 FE 11 DB 55 FB DB 57 07 AF 2A B6 6E B8 BE",

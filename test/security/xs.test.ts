@@ -15,7 +15,7 @@ describe("portable AES-GCM and DLMS proofs in the XS engine", () => {
       expect(value.roundTrip).toBe(true);
       expect(value.tamperedRejected).toBe(true);
       expect(value.wrap).toBe("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5");
-      // f(StoC) of dlms-vectors.md part E (pass 3), as decrypted from the Gurux frame.
+      // f(StoC) of docs/dlms-vectors.md part E (pass 3), as decrypted from the Gurux frame.
       expect(value.proof).toBe("10000000020911d7787a3ad1877dd9dbec");
       expect(value).toEqual(runCryptoInXs()); // and Node agrees on every value
     } finally {

@@ -30,7 +30,7 @@ export function dlmsOidId(oid: Uint8Array | null, kind: 1 | 2): number {
   return oid[5] === kind ? oid[6] : -1;
 }
 
-/** result-source-diagnostic, acse-service-user values (dlms-lite.md section 2). */
+/** result-source-diagnostic, acse-service-user values (docs/dlms-profile.md section 2). */
 export const ACSE_DIAGNOSTIC = {
   null: 0,
   noReasonGiven: 1,

@@ -1,6 +1,6 @@
 import { readU32BE } from "../../kernel/bytes";
 /**
- * A-XDR data encoding (dlms-lite.md section 4): the `Data` CHOICE of IEC 62056-5-3 with the
+ * A-XDR data encoding (docs/dlms-profile.md section 4): the `Data` CHOICE of IEC 62056-5-3 with the
  * types this meter uses, a growable writer that encodes straight into bytes (the server's hot
  * path never builds a value tree) and a bounds-checked reader that decodes into `DlmsData`.
  */

@@ -1,7 +1,7 @@
 /**
  * DLMS-lite server over the TcpListener port: one Connection per TCP client, each with its own
  * association, WRAPPER reassembly, block-transfer state and idle timer. Every input gets the
- * answer dlms-lite.md section 7 defines; nothing here throws out to the socket layer.
+ * answer docs/dlms-profile.md section 7 defines; nothing here throws out to the socket layer.
  */
 import type { Clock, Log, TimerId } from "../../hal";
 import { writeU32BE } from "../../kernel/bytes";

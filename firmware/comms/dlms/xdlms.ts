@@ -58,7 +58,7 @@ export const SERVER_CONFORMANCE =
   CONFORMANCE.blockTransferWithGet | CONFORMANCE.blockTransferWithSet | CONFORMANCE.multipleReferences |
   CONFORMANCE.get | CONFORMANCE.set | CONFORMANCE.selectiveAccess | CONFORMANCE.action;
 
-/** Data-access-result (and action-result) codes, dlms-lite.md section 3. */
+/** Data-access-result (and action-result) codes, docs/dlms-profile.md section 3. */
 export const RESULT = {
   success: 0,
   hardwareFault: 1,

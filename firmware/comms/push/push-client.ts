@@ -7,7 +7,7 @@ import { encodeDataNotification, LONG_INVOKE_ID_MASK } from "./data-notification
 import { type PushObjectRef, type PushSetupConfig, parseDestination, windowContains } from "./push-setup";
 import { EVENT } from "../../kernel/event-codes";
 
-/** Communication log codes (manufacturer-specific range 240..249, metering.md section 4). */
+/** Communication log codes (manufacturer-specific range 240..249, docs/metering.md section 4). */
 export const PUSH_EVENT = {
   delivered: EVENT.communication.pushDelivered,
   failed: EVENT.communication.pushFailed,

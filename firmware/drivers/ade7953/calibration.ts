@@ -47,7 +47,7 @@ export interface Ade7953Calibration {
   phcalB: number;
 }
 
-/** The nominal board: what an ideal front end gives (chips.md A3), before individual calibration. */
+/** The nominal board: what an ideal front end gives (docs/chips.md A3), before individual calibration. */
 export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
   voltageLsbPerVolt: 26000,
   currentLsbPerAmp: 100000,

@@ -446,7 +446,7 @@ export class Ade7953Driver implements MeteringIc {
   }
 
   /**
-   * Full initialisation (chips.md A1): lock SPI, 0x120 unlock, read-with-reset energy, PGAs,
+   * Full initialisation (docs/chips.md A1): lock SPI, 0x120 unlock, read-with-reset energy, PGAs,
    * gains, offsets, PHCAL, no-load thresholds with no-load disabled meanwhile, interrupts, CRC.
    * Every write is verified through the record and retried once.
    */
@@ -490,7 +490,7 @@ export class Ade7953Driver implements MeteringIc {
     ok = ok && this.writeVerified(ADE7953.BVAOS, c.bvaOs);
     ok = ok && this.writeVerified(ADE7953.PHCALA, c.phcalA);
     ok = ok && this.writeVerified(ADE7953.PHCALB, c.phcalB);
-    // No-load thresholds are taken only while no-load detection is disabled (chips.md A3).
+    // No-load thresholds are taken only while no-load detection is disabled (docs/chips.md A3).
     ok = ok && this.writeVerified(ADE7953.DISNOLOAD, DISNOLOAD_ACTIVE | DISNOLOAD_REACTIVE | DISNOLOAD_APPARENT);
     ok = ok && this.writeVerified(ADE7953.AP_NOLOAD, noLoad);
     ok = ok && this.writeVerified(ADE7953.VAR_NOLOAD, noLoad);

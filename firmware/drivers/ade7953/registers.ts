@@ -1,5 +1,5 @@
 /**
- * ADE7953 register facts, one table (shared/specs/chips.md part A, ade7953_registers.csv; a test
+ * ADE7953 register facts, one table (docs/chips.md part A, docs/chips/ade7953_registers.csv; a test
  * checks this table against the CSV). Address is the 24-bit-window address for 24-bit registers;
  * the same cell is reachable at +0x100 as 32 bits (`as32`). Width otherwise follows the address
  * window (0x0xx 8, 0x1xx 16, 0x2xx 24, 0x3xx 32) except VERSION (0x702) and EX_REF (0x800).
@@ -220,7 +220,7 @@ export const UNITY_GAIN = 0x400000;
 /** xRMSOS is added in the squared domain scaled by 2^12; xWATTOS LSB = 1/512 power LSB. */
 export const RMSOS_SCALE = 4096;
 export const POWER_OFFSET_SCALE = 512;
-/** Full-scale readings (chips.md A3). */
+/** Full-scale readings (docs/chips.md A3). */
 export const RMS_FULL_SCALE = 9_032_007;
 export const POWER_FULL_SCALE = 4_862_401;
 /** Energy LSBs per second at full-scale power and unity gain. */

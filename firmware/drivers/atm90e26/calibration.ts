@@ -8,7 +8,7 @@ import type { IcCalibration, IcCorrections } from "../../kernel/calibration";
 export interface Atm90e26Calibration {
   /** Meter constant, imp/kWh: energy register LSB = 0.1 pulse, Wh = raw * 100 / MC. */
   meterConstant: number;
-  /** PL_constant = 838860800 * GL * VL * VU / (MC * Un * Ib) (chips.md B3), 32 bits. */
+  /** PL_constant = 838860800 * GL * VL * VU / (MC * Un * Ib) (docs/chips.md B3), 32 bits. */
   plConst: number;
   /** MMode: L PGA, N gain, LNSel, HPF, Amod/Rmod, Zxcon, Pthresh. */
   mmode: number;
@@ -46,7 +46,7 @@ export function powerThreshold(pga: number, shuntMvAtIb: number, dividerMvAtUn: 
   return Math.floor(93.2067556 * pga * shuntMvAtIb * dividerMvAtUn * fractionOfIb);
 }
 
-/** PL_constant formula (chips.md B3), rounded down to a multiple of 4. */
+/** PL_constant formula (docs/chips.md B3), rounded down to a multiple of 4. */
 export function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: number, meterConstant: number, unV: number, ibA: number): number {
   const pl = Math.floor((838860800 * pga * shuntMvAtIb * dividerMvAtUn) / (meterConstant * unV * ibA));
   return pl - (pl % 4);

@@ -55,7 +55,7 @@ const PROBE_BUS = 2;
 
 /**
  * ATM90E26 over SPI (mode 3, <= 160 kHz): 24-clock frames `[R|addr7][data16]`, one register per
- * chip-select frame. Calibration is written in the order of chips.md B1 with CS1/CS2 computed
+ * chip-select frame. Calibration is written in the order of docs/chips.md B1 with CS1/CS2 computed
  * here; each tick probes CalStart/FuncEn (reset, brown-out and dead/shifted bus), reads SysStatus
  * when the IRQ pin says so, and verifies every read-with-reset energy read against LastData.
  * No allocation per tick: one 3-byte frame, preallocated counters.
@@ -390,7 +390,7 @@ export function measurementRegisterValues(k: Atm90e26Calibration): number[] {
   ];
 }
 
-/** SagTh = 100 * Un * sqrt2 * x% / (4 * Ugain / 32768) (chips.md B2). */
+/** SagTh = 100 * Un * sqrt2 * x% / (4 * Ugain / 32768) (docs/chips.md B2). */
 export function sagThreshold(k: Atm90e26Calibration): number {
   return Math.min(0xffff, Math.round((100 * k.nominalVoltageV * Math.SQRT2 * (k.sagPercent / 100)) / ((4 * k.ugain) / 32768)));
 }

@@ -1,6 +1,6 @@
 /**
  * ATM90E26 (M90E26) register facts used by the driver: 7-bit address, format and access class.
- * Every register is 16 bits. Source: shared/specs/chips.md part B and atm90e26_registers.csv.
+ * Every register is 16 bits. Source: docs/chips.md part B and docs/chips/atm90e26_registers.csv.
  */
 export type Atm90e26Format = "u" | "s2" | "sm";
 export type Atm90e26Access = "w" | "r" | "rw" | "rc";

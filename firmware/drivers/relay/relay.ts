@@ -6,7 +6,7 @@ export type { RelayDriver } from "../../kernel/relay";
 /** Contact reading of a relay with an auxiliary contact: 1 closed, 0 open, -1 not wired. */
 export const CONTACT_NOT_WIRED = -1;
 
-/** Settings shared by both relay kinds (metering.md section 7). */
+/** Settings shared by both relay kinds (docs/metering.md section 7). */
 export interface RelayOptions {
   /** Latching coil pulse length, ms (default 80). Ignored by the monostable relay. */
   pulseMs: number;

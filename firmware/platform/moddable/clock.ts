@@ -11,7 +11,7 @@ import type { TimeModule, TimerModule } from "./ecma419";
  * The wall clock is kept here as an offset from that monotonic time, seeded from the system time
  * (`systemTimeMs`, i.e. Date.now()) and moved by `setWallClockMs`, which also calls `Time.set` so
  * that the system time follows on the ESP32. On the simulators `Time.set` does nothing (see
- * moddable.md), which is why the offset, not Date, is the source of truth.
+ * docs/moddable-notes.md), which is why the offset, not Date, is the source of truth.
  */
 export class ModdableClock implements Clock {
   private lastTicks: number;
