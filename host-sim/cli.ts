@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
 
   if (options.speed === "max") {
     const until = options.untilMs!;
-    const progress = createProgress(process.stderr, until);
+    const progress = createProgress(process.stderr, until, undefined, sim.clock.wallClockMs());
     await runBatch(sim, until, progress, stopped);
     progress.stop();
     if (signal) process.stderr.write(`stopped by ${signal} at ${new Date(sim.clock.wallClockMs()).toISOString()}\n`);
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<void> {
 
   if (options.historyMs > 0) {
     process.stderr.write(`running ${options.historyMs / 1000} s of history at full speed...\n`);
-    const progress = createProgress(process.stderr, options.historyMs);
+    const progress = createProgress(process.stderr, options.historyMs, undefined, sim.clock.wallClockMs());
     await runBatch(sim, options.historyMs, progress, stopped);
     progress.stop();
   }

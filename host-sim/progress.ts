@@ -20,7 +20,7 @@ function date(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
-export function createProgress(stream: ProgressStream, totalMs: number, now: () => number = () => performance.now()): Progress {
+export function createProgress(stream: ProgressStream, totalMs: number, now: () => number = () => performance.now(), startDateMs?: number): Progress {
   const started = now();
   const rate = (elapsedMs: number) => {
     const seconds = (now() - started) / 1000;
@@ -43,6 +43,7 @@ export function createProgress(stream: ProgressStream, totalMs: number, now: () 
     };
   }
   let nextDecile = 10;
+  if (startDateMs !== undefined) stream.write(`progress 0% ${date(startDateMs)} UTC, ${(totalMs / 3_600_000).toFixed(2)} h to simulate\n`);
   return {
     update(elapsedMs, simDateMs) {
       const p = percent(elapsedMs);
