@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   if (options.historyMs > 0) {
-    process.stderr.write(`running ${options.historyMs / 1000} s of history at full speed...\n`);
+    process.stderr.write(`--history: ${(options.historyMs / 3_600_000).toFixed(2)} h at full speed before going live\n`);
     const progress = createProgress(process.stderr, options.historyMs, undefined, sim.clock.wallClockMs());
     await runBatch(sim, options.historyMs, progress, stopped);
     progress.stop();
