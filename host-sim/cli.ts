@@ -93,7 +93,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(signal ? SIGNAL_EXIT[signal] : 0);
   };
   if (process.stdout.isTTY && !options.plain) {
-    panel = openTerminalPanel(() => sim, state, stop);
+    const opened = openTerminalPanel(() => sim, state, stop);
+    state.dlms = () => opened.notices.filter((l) => l.startsWith("DLMS")).pop()?.replace(/ \(public client.*$/, "") ?? `DLMS 127.0.0.1:${options.dlmsPort}`;
+    panel = opened;
     panel.draw();
   } else {
     plainOut(statusLine(sim));
