@@ -1,163 +1,125 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { parseDuration, ScenarioError } from "../emulation/scenario/duration";
-import { parseLocalTime, parseScenario, type Scenario } from "../emulation/scenario/scenario";
-import { localFieldsToUtc } from "../firmware/time/local-time";
+import { writeFileSync } from "node:fs";
+import { ScenarioError } from "../emulation/scenario/duration";
 import { buildReport } from "./report";
 import { loadCalibrationConfig } from "./calibration/store";
-import { defaultMeterConfig } from "../firmware/app/config";
+import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
 import { Simulation } from "./simulation";
 import "./features";
 import "./live-features";
 import { liveHooks } from "./live-hooks";
+import { checkPortFree, parseCli, type CliOptions } from "./options";
+import { advance, runBatch } from "./run-loop";
+import { createProgress } from "./progress";
+import { summaryLines } from "./report-summary";
+import { statusLine, type PanelState } from "./panel/model";
+import { openTerminalPanel, type TerminalPanel } from "./panel/terminal";
 
-export const DEFAULT_SCENARIO = join(__dirname, "..", "emulation", "scenario", "scenarios", "household-day.json");
+export { DEFAULT_SCENARIO, parseCli, type CliOptions } from "./options";
 
-export interface CliOptions {
-  scenario: Scenario;
-  speed: number | "max";
-  untilMs: number | undefined;
-  reportFile?: string;
-  dlmsPort: number;
-  readerPassword: string;
-  raw: Record<string, string | boolean | undefined>;
+function fail(e: unknown): never {
+  if (e instanceof ScenarioError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
 }
 
-/** Parses the command line; any problem is a ScenarioError with a one-line message. */
-export function parseCli(argv: string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: "string" },
-        speed: { type: "string" },
-        until: { type: "string" },
-        report: { type: "string" },
-        "dlms-port": { type: "string" },
-        "reader-password": { type: "string" },
-        key: { type: "string" },
-        "auth-key": { type: "string" },
-        "master-key": { type: "string" },
-        push: { type: "string" },
-        calibration: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new ScenarioError((e as Error).message.split("\n")[0]);
-  }
-  const v = parsed.values;
-  if (v.help) {
-    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE]\n");
-    process.exit(0);
-  }
-  const file = v.scenario ?? DEFAULT_SCENARIO;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ScenarioError(`cannot read scenario file ${file}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  const scenario = parseScenario(json, file);
-  let speed: number | "max" = 1;
-  if (v.speed !== undefined) {
-    if (v.speed === "max") speed = "max";
-    else if (/^\d+(\.\d+)?$/.test(v.speed) && Number(v.speed) > 0) speed = Number(v.speed);
-    else throw new ScenarioError(`--speed must be a positive number or "max", got "${v.speed}"`);
-  }
-  let untilMs: number | undefined;
-  if (v.until !== undefined) {
-    untilMs = v.until.includes("T")
-      ? localFieldsToUtc(parseLocalTime(v.until, "--until"), scenario.utcOffsetMinutes, scenario.dst) - scenario.startUtcMs
-      : parseDuration(v.until, "--until");
-    if (untilMs < 0) throw new ScenarioError(`--until ${v.until} is before the scenario start`);
-  } else if (speed === "max") {
-    untilMs = scenario.durationMs;
-  }
-  const dlmsPort = v["dlms-port"] === undefined ? 4059 : Number(v["dlms-port"]);
-  if (!Number.isInteger(dlmsPort) || dlmsPort < 0 || dlmsPort > 65535) throw new ScenarioError(`--dlms-port must be a TCP port number, got "${v["dlms-port"]}"`);
-  return { scenario, speed, untilMs, reportFile: v.report, dlmsPort, readerPassword: v["reader-password"] ?? "12345678", raw: v };
-}
+/** Exit code after a signal: 128 + its number, as shells do. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-
-function statusLine(sim: Simulation): string {
-  const custom = liveHooks.status.map((f) => f(sim)).filter((s) => s.length > 0);
-  if (custom.length > 0) return custom.join("  ");
-  const m = sim.meter;
-  const kwh = (mwh: number) => (mwh / 1e6).toFixed(3);
-  const t = new Date(sim.clock.wallClockMs()).toISOString().replace("T", " ").slice(0, 19);
-  return `${t} UTC  A+ ${kwh(m.energy.activeImport)} kWh  A- ${kwh(m.energy.activeExport)} kWh  ` +
-    `${(m.instant.voltageMilliV / 1000).toFixed(1)} V  ${(m.instant.currentMilliA / 1000).toFixed(2)} A  ${(m.instant.activePowerMilliW / 1000).toFixed(0)} W`;
-}
-
-function finish(sim: Simulation, options: CliOptions): void {
+function finish(sim: Simulation, options: CliOptions, out: (line: string) => void): void {
   for (const f of liveHooks.stopping) f(sim);
-  if (options.reportFile) writeFileSync(options.reportFile, JSON.stringify(buildReport(sim), null, 2) + "\n");
+  if (options.reportFile) {
+    writeFileSync(options.reportFile, JSON.stringify(buildReport(sim), null, 2) + "\n");
+    out(`report written to ${options.reportFile}`);
+  }
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   let options: CliOptions;
   let sim: Simulation;
+  const plainOut = (line: string) => process.stdout.write(line + "\n");
   try {
     options = parseCli(argv);
-    // --calibration FILE: values from `npm run calibrate` (build/calibration-<chip>.json).
-    const calibration = typeof options.raw.calibration === "string" ? loadCalibrationConfig(options.raw.calibration, defaultMeterConfig()) : {};
-    sim = new Simulation(options.scenario, { config: calibration });
+    if (options.speed !== "max") await checkPortFree(options.dlmsPort);
+    const config: Partial<MeterConfig> = options.calibration ? loadCalibrationConfig(options.calibration, defaultMeterConfig()) : {};
+    if (options.serialNumber !== undefined) config.serialNumber = options.serialNumber;
+    const panel = options.speed !== "max" && process.stdout.isTTY && !options.plain;
+    // Plain mode prints the firmware's log lines as they come; the panel shows events instead.
+    sim = new Simulation(options.scenario, { config, logSink: options.speed === "max" || panel ? undefined : plainOut });
   } catch (e) {
-    if (e instanceof ScenarioError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
+    fail(e);
   }
-  for (const f of liveHooks.started) f(sim, options);
+  let signal: string | null = null;
+  let onSignal = () => undefined as void;
+  for (const name of Object.keys(SIGNAL_EXIT)) {
+    process.on(name, () => {
+      signal = name;
+      onSignal();
+    });
+  }
+  const stopped = () => signal !== null;
+
   if (options.speed === "max") {
     const until = options.untilMs!;
-    const step = 3_600_000;
-    while (sim.elapsedMs < until) sim.runUntil(Math.min(until, sim.elapsedMs + step));
-    process.stdout.write(statusLine(sim) + "\n");
-    finish(sim, options);
-    process.exit(0);
+    const progress = createProgress(process.stderr, until, undefined, sim.clock.wallClockMs());
+    await runBatch(sim, until, progress, stopped);
+    progress.stop();
+    if (signal) process.stderr.write(`stopped by ${signal} at ${new Date(sim.clock.wallClockMs()).toISOString()}\n`);
+    for (const line of summaryLines(sim)) plainOut(line);
+    finish(sim, options, plainOut);
+    process.exit(signal ? SIGNAL_EXIT[signal] : 0);
   }
-  const speed = options.speed;
-  const tty = process.stdout.isTTY;
-  let lastReal = performance.now();
-  let lastDraw = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    let target = sim.elapsedMs + (now - lastReal) * speed;
-    lastReal = now;
-    if (options.untilMs !== undefined) target = Math.min(target, options.untilMs);
-    sim.runUntil(target);
-    if (now - lastDraw >= 250) {
-      lastDraw = now;
-      process.stdout.write(tty ? `\r\x1b[2K${statusLine(sim)}` : `${statusLine(sim)}\n`);
-    }
-    if (options.untilMs !== undefined && sim.elapsedMs >= options.untilMs) {
-      clearInterval(timer);
-      process.stdout.write("\n");
-      finish(sim, options);
-      process.exit(0);
-    }
-  }, 50);
+
+  if (options.historyMs > 0) {
+    process.stderr.write(`--history: ${(options.historyMs / 3_600_000).toFixed(2)} h at full speed before going live\n`);
+    const progress = createProgress(process.stderr, options.historyMs, undefined, sim.clock.wallClockMs());
+    await runBatch(sim, options.historyMs, progress, stopped);
+    progress.stop();
+  }
+  try {
+    for (const f of liveHooks.started) f(sim, options);
+  } catch (e) {
+    fail(e);
+  }
+
+  const state: PanelState = { speed: options.speed, showHelp: false, message: "", dlms: () => `DLMS 127.0.0.1:${options.dlmsPort}`, quit: false };
+  let panel: TerminalPanel | null = null;
   const stop = () => {
     clearInterval(timer);
-    process.stdout.write("\n");
-    finish(sim, options);
-    process.exit(0);
+    panel?.close();
+    panel = null;
+    finish(sim, options, plainOut);
+    process.exit(signal ? SIGNAL_EXIT[signal] : 0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  if (process.stdout.isTTY && !options.plain) {
+    const opened = openTerminalPanel(() => sim, state, stop);
+    state.dlms = () => opened.notices.filter((l) => l.startsWith("DLMS")).pop()?.replace(/ \(public client.*$/, "") ?? `DLMS 127.0.0.1:${options.dlmsPort}`;
+    panel = opened;
+    panel.draw();
+  } else {
+    plainOut(statusLine(sim));
+  }
+  let lastReal = performance.now();
+  let lastDraw = lastReal;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    let target = sim.elapsedMs + (now - lastReal) * state.speed;
+    lastReal = now;
+    if (options.untilMs !== undefined) target = Math.min(target, options.untilMs);
+    // At most 40 ms of work per 50 ms: past what the machine can do the simulation lags, keys and signals still work.
+    advance(sim, target, 40);
+    if (panel && now - lastDraw >= 250) {
+      lastDraw = now;
+      panel.draw();
+    } else if (!panel && now - lastDraw >= 1000) {
+      lastDraw = now;
+      plainOut(statusLine(sim));
+    }
+    if (options.untilMs !== undefined && sim.elapsedMs >= options.untilMs) stop();
+  }, 50);
+  onSignal = stop;
+  if (signal) stop();
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) main(process.argv.slice(2)).catch((e) => fail(e));

@@ -1,4 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { parseArgs } from "node:util";
+import { defaultPushSetup } from "../firmware/comms/push/push-setup";
+import { objectName } from "./client/names";
 import type { DlmsData } from "../firmware/comms/dlms/axdr";
 import { WrapperReassembler } from "../firmware/comms/dlms/wrapper";
 import { decodeDataNotification, type DataNotification } from "../firmware/comms/push/data-notification";
@@ -115,28 +118,42 @@ export function formatData(d: DlmsData): string {
   }
 }
 
+/** Labels for the values of the meter's default push object list ("OBIS name"). */
+const DEFAULT_LABELS = defaultPushSetup().objectList.map((o) => `${o.obis} ${objectName(o.obis)}`.trim());
+
+/**
+ * One line per notification, each value labelled by OBIS and name when the structure has as many
+ * values as the meter's default push object list (a head-end that changed the list sees #n).
+ */
 export function formatNotification(n: ReceivedNotification): string {
-  const values = n.body.type === 2 ? n.body.items.map(formatData).join(" | ") : formatData(n.body);
+  const items = n.body.type === 2 ? n.body.items : [n.body];
+  const labels = items.length === DEFAULT_LABELS.length ? DEFAULT_LABELS : items.map((_d, i) => `#${i + 1}`);
+  const values = items.map((d, i) => `${labels[i]}: ${formatData(d)}`).join(" | ");
   return `${n.duplicate ? "DUPLICATE " : ""}notification #${n.invokeId} from ${n.remote} (wPort ${n.sourceWPort}) at ${formatDateTime(n.dateTime)}: ${values}`;
 }
 
-function parsePort(argv: string[]): number {
-  const i = argv.indexOf("--port");
-  const value = i >= 0 ? argv[i + 1] : "4060";
-  const port = Number(value);
-  if (!/^\d+$/.test(value ?? "") || port < 1 || port > 65535) throw new Error(`--port needs a TCP port 1..65535, got "${value}"`);
-  return port;
+const HEADEND_USAGE = "usage: npm run headend -- [--port 4060] [--address 127.0.0.1]";
+
+/** Options of `npm run headend`; an unknown option or a bad port is an Error with one line. */
+export function parseHeadEndArgs(argv: string[]): { port: number; address: string; help: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { port: { type: "string" }, address: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message.split("\n")[0]}\n${HEADEND_USAGE}`);
+  }
+  const text = values.port ?? "4060";
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new Error(`--port needs a TCP port 1..65535, got "${text}"`);
+  return { port, address: values.address ?? "127.0.0.1", help: values.help === true };
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes("--help")) {
-    process.stdout.write("usage: npm run headend -- [--port 4060] [--address 127.0.0.1]\n");
+  const { port, address, help } = parseHeadEndArgs(process.argv.slice(2));
+  if (help) {
+    process.stdout.write(HEADEND_USAGE + "\n");
     return;
   }
-  const port = parsePort(argv);
-  const a = argv.indexOf("--address");
-  const address = a >= 0 ? argv[a + 1] : "127.0.0.1";
   const headEnd = new HeadEnd();
   headEnd.onNotification = (n) => process.stdout.write(`${formatNotification(n)}\n`);
   const bound = await headEnd.listen(port, address);
@@ -146,6 +163,6 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((e: Error) => {
     process.stderr.write(`headend: ${e.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = 2;
   });
 }

@@ -20,7 +20,11 @@ liveHooks.started.push((sim, options) => {
   const listener = server?.listener as NodeTcpListener | null | undefined;
   listener?.ready.then(
     (port) => process.stderr.write(`DLMS on 127.0.0.1:${port} (public client 16; reader client 17, password ${options.readerPassword === "12345678" ? "12345678 (simulator default)" : "as given"})\n`),
-    (e: Error) => process.stderr.write(`DLMS: cannot listen on 127.0.0.1:${options.dlmsPort}: ${e.message}\n`),
+    (e: Error) => {
+      // A meter without its DLMS port would leave a client talking to another meter: stop.
+      process.stderr.write(`error: --dlms-port ${options.dlmsPort}: cannot listen on 127.0.0.1 (${e.message})\n`);
+      process.exit(2);
+    },
   );
 });
 

@@ -60,7 +60,7 @@ export function knownEventTypes(): string[] {
 registerEventType("power-cut", { fields: { duration: "duration", signal: "boolean" }, required: ["duration"] });
 
 const LOAD_FIELDS = ["at", "voltage", "current", "angle", "frequency", "neutralCurrent"];
-const TOP_FIELDS = ["start", "utcOffsetMinutes", "dst", "chip", "load", "events", "repeat", "duration", "description", "meter"];
+const TOP_FIELDS = ["start", "utcOffsetMinutes", "dst", "chip", "load", "events", "repeat", "duration", "description"];
 
 export function parseScenario(json: unknown, source = "scenario"): Scenario {
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ScenarioError(`${source}: must be a JSON object`);
@@ -109,6 +109,10 @@ export function parseScenario(json: unknown, source = "scenario"): Scenario {
   if (load[0].atMs !== 0) load.unshift({ ...load[0], atMs: 0, current: 0, neutralCurrent: 0 });
 
   const repeatMs = obj.repeat === undefined ? 0 : parseDuration(obj.repeat as string, `${source}: "repeat"`);
+  const lastAt = load[load.length - 1].atMs;
+  if (obj.repeat !== undefined && repeatMs <= lastAt) {
+    throw new ScenarioError(`${source}: "repeat" ${JSON.stringify(obj.repeat)} is not longer than the load pattern (its last segment starts at ${lastAt / 1000} s)`);
+  }
   const durationMs = obj.duration === undefined ? 86_400_000 : parseDuration(obj.duration as string, `${source}: "duration"`);
 
   const rawEvents = obj.events ?? [];
@@ -116,7 +120,6 @@ export function parseScenario(json: unknown, source = "scenario"): Scenario {
   const events = rawEvents.map((raw, i) => parseEvent(raw, `${source}: events[${i}]`, startUtcMs, utcOffsetMinutes, dst));
   events.sort((a, b) => a.atMs - b.atMs);
   const extra: Record<string, unknown> = {};
-  if (obj.meter !== undefined) extra.meter = obj.meter;
   return { start, startUtcMs, utcOffsetMinutes, dst, chip, load, repeatMs, durationMs, events, extra };
 }
 
@@ -181,6 +184,8 @@ export function parseLocalTime(text: string, where: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
   if (!m) throw new ScenarioError(`${where}: "${text}" is not a local time like 2026-03-01T00:00:00`);
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  // Date.UTC maps years 0..99 to 1900..1999: "0026" would run in 1926.
+  if (y < 1970 || y > 2099) throw new ScenarioError(`${where}: year ${m[1]} must be 1970..2099`);
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(ms);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw new ScenarioError(`${where}: "${text}" is not a valid date-time`);

@@ -1,12 +1,19 @@
 /**
- * `npm run client -- [--host H] [--port P] [--client 16|17] [--password PW] COMMAND`
- *   get OBIS [ATTR] | set OBIS ATTR TYPE VALUE | action OBIS METHOD [TYPE VALUE] | list |
- *   profile OBIS [--from TIME] [--to TIME]
+ * `npm run client -- [--host H] [--port P] [--client 16|17] [--password PW] [--json|--csv] COMMAND`
+ *   get OBIS [ATTR] | set OBIS ATTR TYPE VALUE | set OBIS ATTR JSON | action OBIS METHOD [TYPE VALUE | JSON] |
+ *   list | profile OBIS [--from TIME] [--to TIME] [--plot] [--svg FILE] | calendar FILE [--activate TIME|now]
+ * Exit codes: 0 success, 1 a failed result or connection, 2 a usage error (bad option, OBIS, value).
  */
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { array, type Data, int, octets, ProtocolError, struct } from "./codec";
-import { enumNames, formatData, isDateTime, parseTypedValue, dateTimeFromText, UNIT_NAMES } from "./format";
+import { enumNames, formatData, isDateTime, parseTypedValue, dateTimeFromText, scaled, UNIT_NAMES } from "./format";
 import { objectName } from "./names";
+import { dataToJson, parseJsonValue } from "./json-value";
+import { renderTable, type Cell, type OutputFormat, type Table } from "./table";
+import { increments, svgPlot, terminalPlot } from "./plot";
+import { ACTIVITY_CALENDAR, calendarData, readCalendarFile, unionByKey } from "./calendar";
+import { eventLogOfObis, eventName } from "../event-names";
 import { secureClientFor } from "./secure";
 import { connectTcp, DATA_ACCESS_RESULT, DataAccessError, DlmsClient, type ObjectListEntry } from "./session";
 
@@ -15,9 +22,41 @@ const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--clie
   (client 1 = management: HLS-GMAC with the global unicast and authentication keys, simulator defaults unless given)
   get OBIS [ATTR]                 read an attribute (default 2, the value; all attributes with "all")
   set OBIS ATTR TYPE VALUE        write (TYPE: long, unsigned, double-long-unsigned, octet-string, date-time, ...)
-  action OBIS METHOD [TYPE VALUE] invoke a method
+  set OBIS ATTR JSON              write any A-XDR value, e.g. '{"structure":[{"unsigned":1},{"octet-string":"0x0102"}]}'
+  action OBIS METHOD [TYPE VALUE | JSON]   invoke a method
   list                            the association's object list with access rights
-  profile OBIS [--from TIME] [--to TIME]   profile rows in a time range (TIME: 2026-11-24T16:00[Z|+01:00])`;
+  profile OBIS [--from TIME] [--to TIME] [--plot] [--svg FILE]
+                                  profile rows in a time range (TIME: 2026-11-24T16:00[Z|+01:00]); --plot draws
+                                  the energy per period in the terminal, --svg writes it as a picture
+  calendar FILE [--activate TIME|now]  load a passive activity calendar from JSON (the scenario's calendar format)
+  --json, --csv                   rows with named columns instead of text`;
+
+/** A mistake on the command line (exit code 2), as opposed to a failed result (exit code 1). */
+class UsageError extends ProtocolError {}
+
+const OBIS_SYNTAX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** "1.0.1.8.0.255": six decimal fields 0..255 (a malformed code is not "not in the object list"). */
+export function checkObis(text: string | undefined, command: string): string {
+  if (!text) throw new UsageError(`${command} needs an OBIS code (A.B.C.D.E.F, e.g. 1.0.1.8.0.255)`);
+  const m = OBIS_SYNTAX.exec(text);
+  if (!m || m.slice(1).some((f) => Number(f) > 255)) throw new UsageError(`"${text}" is not an OBIS code: six numbers 0..255 separated by dots, e.g. 1.0.1.8.0.255`);
+  return text;
+}
+
+function checkInteger(text: string | undefined, what: string, max: number): number {
+  if (!text || !/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`${what} must be a number 0..${max}, got "${text ?? ""}"`);
+  return Number(text);
+}
+
+/** A value from the command line: JSON when it starts with "{" (any A-XDR type), else TYPE VALUE. */
+function commandValue(type: string, value: string | undefined): Data {
+  try {
+    return type.trim().startsWith("{") ? parseJsonValue(type) : parseTypedValue(type, value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 const ATTRIBUTE_NAMES: Record<number, string[]> = {
   1: ["logical_name", "value"],
@@ -56,6 +95,11 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
         "max-pdu": { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
+        json: { type: "boolean" },
+        csv: { type: "boolean" },
+        plot: { type: "boolean" },
+        svg: { type: "string" },
+        activate: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -74,9 +118,23 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
     out(`error: --client must be 16 (public), 17 (reader) or 1 (management), got ${v.client}`);
     return 2;
   }
+  if (v.json && v.csv) {
+    out("error: --json and --csv exclude each other");
+    return 2;
+  }
+  const format: OutputFormat = v.json ? "json" : v.csv ? "csv" : "text";
   const password = v.password ?? (clientSap === 17 ? "12345678" : undefined);
-  const port = Number(v.port);
-  const maxPdu = v["max-pdu"] !== undefined ? Number(v["max-pdu"]) : 0xffff;
+  let port: number;
+  let maxPdu: number;
+  try {
+    port = checkInteger(v.port, "--port", 65535);
+    maxPdu = v["max-pdu"] !== undefined ? checkInteger(v["max-pdu"], "--max-pdu", 0xffff) : 0xffff;
+    // Arguments are checked before connecting: a typo is a usage error, not a meter's answer.
+    checkCommand(command, args, v);
+  } catch (e) {
+    out(`error: ${(e as Error).message}`);
+    return 2;
+  }
   let transport;
   try {
     transport = await connectTcp(v.host!, port);
@@ -97,61 +155,85 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
   try {
     await client.associate();
     const list = await client.objectList();
-    const find = (obis: string): ObjectListEntry => {
+    const find = (obis: string | undefined): ObjectListEntry => {
+      checkObis(obis, command);
       const e = list.find((o) => o.obis === obis);
       if (!e) throw new ProtocolError(`${obis} is not in this association's object list (unknown object, or not visible to client ${clientSap})`);
       return e;
     };
+    let ok = true;
     switch (command) {
-      case "list":
+      case "list": {
+        const table: Table = { columns: ["obis", "class", "version", "name", "attributes", "methods"], rows: [] };
         for (const o of list) {
           const rights = o.attributes.map((a) => `${a.id}:${["-", "r", "w", "rw"][a.access] ?? a.access}`).join(" ");
-          const methods = o.methods.filter((m) => m.access).map((m) => m.id);
-          out(`${o.obis.padEnd(16)} class ${String(o.classId).padStart(2)} v${o.version}  ${objectName(o.obis).padEnd(38)} attrs ${rights}${methods.length ? `  methods ${methods.join(",")}` : ""}`);
+          const methods = o.methods.filter((m) => m.access).map((m) => m.id).join(",");
+          table.rows.push([o.obis, o.classId, o.version, objectName(o.obis), rights, methods]);
+        }
+        if (format !== "text") out(renderTable(table, format));
+        else for (const [obis, cls, version, name, rights, methods] of table.rows) {
+          out(`${String(obis).padEnd(16)} class ${String(cls).padStart(2)} v${version}  ${String(name).padEnd(38)} attrs ${rights}${methods ? `  methods ${methods}` : ""}`);
         }
         break;
+      }
       case "get": {
         const [obis, attrText = "2"] = args;
-        if (!obis) throw new ProtocolError("get needs an OBIS code");
         const o = find(obis);
         const ids = attrText === "all" ? o.attributes.map((a) => a.id) : [Number(attrText)];
-        for (const id of ids) out(await describeAttribute(client, o, id, list));
+        const results: AttributeResult[] = [];
+        for (const id of ids) results.push(await readAttribute(client, o, id, list));
+        ok = results.every((r) => r.error === undefined);
+        if (format === "text") for (const r of results) out(r.text);
+        else if (format === "json") out(JSON.stringify(results.map(({ text: _t, ...r }) => r), null, 2));
+        else out(renderTable({ columns: ["obis", "name", "class", "attribute", "attributeName", "value", "unit", "error"], rows: results.map((r) => [r.obis, r.name, r.class, r.attribute, r.attributeName, typeof r.value === "object" && r.value !== null ? JSON.stringify(r.value) : (r.value as Cell) ?? null, r.unit ?? null, r.error ?? null]) }, "csv"));
         break;
       }
       case "set": {
         const [obis, attr, type, value] = args;
-        if (!obis || !attr || !type) throw new ProtocolError("set needs OBIS ATTR TYPE VALUE");
         const o = find(obis);
-        const result = await client.set(o.classId, obis, Number(attr), parseTypedValue(type, value));
-        out(result === 0 ? "success" : `failed: ${DATA_ACCESS_RESULT[result] ?? result} (${result})`);
-        if (result !== 0) return 1;
+        const result = await client.set(o.classId, obis, Number(attr), commandValue(type, value));
+        ok = result === 0;
+        out(resultText(format, { obis, attribute: Number(attr), result }));
         break;
       }
       case "action": {
         const [obis, method, type, value] = args;
-        if (!obis || !method) throw new ProtocolError("action needs OBIS METHOD [TYPE VALUE]");
         const o = find(obis);
-        const r = await client.action(o.classId, obis, Number(method), type ? parseTypedValue(type, value) : int(15, 0));
-        out(r.result === 0 ? `success${r.data ? `: ${formatData(r.data)}` : ""}` : `failed: ${DATA_ACCESS_RESULT[r.result] ?? r.result} (${r.result})`);
-        if (r.result !== 0) return 1;
+        const r = await client.action(o.classId, obis, Number(method), type ? commandValue(type, value) : int(15, 0));
+        ok = r.result === 0;
+        out(resultText(format, { obis, method: Number(method), result: r.result, data: r.data }));
         break;
       }
       case "profile": {
         const [obis] = args;
-        if (!obis) throw new ProtocolError("profile needs an OBIS code");
         const o = find(obis);
         if (o.classId !== 7) throw new ProtocolError(`${obis} is class ${o.classId}, not a profile generic (7)`);
-        await printProfile(client, obis, v.from, v.to, list, out);
+        const table = await readProfile(client, obis, v.from, v.to, list);
+        if (v.plot || v.svg) {
+          const series = plotSeries(table, objectName(obis) || obis);
+          if (v.plot) out(terminalPlot(series));
+          if (v.svg) {
+            writeFileSync(v.svg, svgPlot(series));
+            out(`${series.title}: ${series.values.length} points written to ${v.svg}`);
+          }
+        } else {
+          out(renderTable(table, format));
+          if (format === "text") out(`${table.rows.length} rows`);
+        }
+        break;
+      }
+      case "calendar": {
+        ok = await loadCalendar(client, find(ACTIVITY_CALENDAR), args[0], v.activate, format, out);
         break;
       }
       default:
         throw new ProtocolError(`unknown command "${command}"\n${USAGE}`);
     }
     await client.release();
-    return 0;
+    return ok ? 0 : 1;
   } catch (e) {
     out(`error: ${(e as Error).message}`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   } finally {
     transport.close();
   }
@@ -166,26 +248,101 @@ async function scalerUnitOf(client: DlmsClient, entry: ObjectListEntry | undefin
   return { scaler: Number(s.value), unit: u.value };
 }
 
-async function describeAttribute(client: DlmsClient, o: ObjectListEntry, attr: number, list: ObjectListEntry[]): Promise<string> {
-  const label = `${o.obis} ${objectName(o.obis)} [class ${o.classId}] ${ATTRIBUTE_NAMES[o.classId]?.[attr - 1] ?? `attribute ${attr}`}`;
+export interface AttributeResult {
+  obis: string;
+  name: string;
+  class: number;
+  attribute: number;
+  attributeName: string;
+  /** Plain JSON of the value (numbers scaled to their unit, date-times as text). */
+  value?: unknown;
+  unit?: string;
+  error?: string;
+  /** The line the text output prints. */
+  text: string;
+}
+
+const isEventCode = (obis: string) => /^0\.0\.96\.11\.\d+\.255$/.test(obis);
+
+async function readAttribute(client: DlmsClient, o: ObjectListEntry, attr: number, list: ObjectListEntry[]): Promise<AttributeResult> {
+  const attributeName = ATTRIBUTE_NAMES[o.classId]?.[attr - 1] ?? `attribute ${attr}`;
+  const base = { obis: o.obis, name: objectName(o.obis), class: o.classId, attribute: attr, attributeName };
+  const label = `${o.obis} ${base.name} [class ${o.classId}] ${attributeName}`;
   const r = await client.getResult(o.classId, o.obis, attr);
-  if (r.error !== undefined) return `${label}: ${DATA_ACCESS_RESULT[r.error] ?? "error"} (${r.error})`;
+  if (r.error !== undefined) {
+    const error = `${DATA_ACCESS_RESULT[r.error] ?? "error"} (${r.error})`;
+    return { ...base, error, text: `${label}: ${error}` };
+  }
   const d = r.data!;
   const isValue = ([3, 4].includes(o.classId) && attr === 2) || (o.classId === 5 && (attr === 2 || attr === 3));
   if (isValue) {
     const su = await scalerUnitOf(client, o);
-    if (su) return `${label}: ${formatData(d, su)}`;
+    if (su && d.kind === "int") {
+      const text = scaled(d.value, su.scaler);
+      return { ...base, value: Number(text), unit: UNIT_NAMES[su.unit] ?? String(su.unit), text: `${label}: ${formatData(d, su)}` };
+    }
   }
   if ([3, 4, 5].includes(o.classId) && d.kind === "structure" && d.items.length === 2 && d.items[1].kind === "enum") {
     const [s, u] = d.items;
-    return `${label}: scaler ${formatData(s)}, unit ${UNIT_NAMES[(u as { value: number }).value] ?? formatData(u)} (${formatData(u)})`;
+    const unit = UNIT_NAMES[(u as { value: number }).value];
+    return { ...base, value: dataToJson(d), text: `${label}: scaler ${formatData(s)}, unit ${unit ?? formatData(u)} (${formatData(u)})` };
   }
-  if (o.classId === 15 && attr === 2 && d.kind === "array") return `${label}: ${d.items.length} objects (use "list")`;
-  if (o.classId === 7 && attr === 2 && d.kind === "array") return `${label}: ${d.items.length} rows (use "profile")\n${await formatRows(client, o.obis, d, list)}`;
-  return `${label}: ${formatData(d, { enumNames: enumNames(o.classId, attr) })}`;
+  if (o.classId === 15 && attr === 2 && d.kind === "array") return { ...base, value: `${d.items.length} objects`, text: `${label}: ${d.items.length} objects (use "list")` };
+  if (o.classId === 7 && attr === 2 && d.kind === "array") {
+    const table = await profileTable(client, o.obis, d, list);
+    return { ...base, value: table.rows.map((row) => Object.fromEntries(table.columns.map((c, i) => [c, row[i]]))), text: `${label}: ${d.items.length} rows (use "profile")\n${renderTable(table, "text")}` };
+  }
+  const log = isEventCode(o.obis) ? eventLogOfObis(o.obis) : undefined;
+  if (log && d.kind === "int") {
+    const name = eventName(log, Number(d.value));
+    return { ...base, value: Number(d.value), text: `${label}: ${name}`, ...(name !== String(d.value) ? { event: name.replace(/ \(\d+\)$/, "") } : {}) };
+  }
+  const names = enumNames(o.classId, attr);
+  const value = d.kind === "enum" && names?.[d.value] !== undefined ? names[d.value] : dataToJson(d);
+  return { ...base, value, text: `${label}: ${formatData(d, { enumNames: names })}` };
 }
 
-async function printProfile(client: DlmsClient, obis: string, from: string | undefined, to: string | undefined, list: ObjectListEntry[], out: (l: string) => void): Promise<void> {
+function resultText(format: OutputFormat, r: { obis: string; attribute?: number; method?: number; result: number; data?: Data }): string {
+  const name = r.result === 0 ? "success" : (DATA_ACCESS_RESULT[r.result] ?? "error");
+  if (format === "json") return JSON.stringify({ obis: r.obis, ...(r.attribute !== undefined ? { attribute: r.attribute } : { method: r.method }), result: name, code: r.result, ...(r.data ? { data: dataToJson(r.data) } : {}) });
+  if (format === "csv") return `obis,${r.attribute !== undefined ? "attribute" : "method"},result,code\n${r.obis},${r.attribute ?? r.method},${name},${r.result}`;
+  return r.result === 0 ? `success${r.data ? `: ${formatData(r.data)}` : ""}` : `failed: ${name} (${r.result})`;
+}
+
+/** Checks a command's own arguments before connecting. */
+function checkCommand(command: string, args: string[], v: Record<string, string | boolean | undefined>): void {
+  const known = ["list", "get", "set", "action", "profile", "calendar"];
+  if (!known.includes(command)) throw new UsageError(`unknown command "${command}" (one of: ${known.join(", ")})`);
+  if (command === "list") return;
+  if (command === "calendar") {
+    if (!args[0]) throw new UsageError("calendar needs a JSON file");
+    return;
+  }
+  checkObis(args[0], command);
+  if (command === "get" && args[1] !== undefined && args[1] !== "all") checkInteger(args[1], "attribute", 255);
+  if (command === "set") {
+    checkInteger(args[1], "attribute", 255);
+    if (!args[2]) throw new UsageError("set needs OBIS ATTR TYPE VALUE or OBIS ATTR JSON");
+    commandValue(args[2], args[3]);
+  }
+  if (command === "action") {
+    checkInteger(args[1], "method", 255);
+    if (args[2]) commandValue(args[2], args[3]);
+  }
+  if ((v.plot || v.svg) && command !== "profile") throw new UsageError("--plot and --svg are for the profile command");
+  if (v.activate !== undefined && command !== "calendar") throw new UsageError("--activate is for the calendar command");
+  for (const option of ["activate", "from", "to"]) {
+    const text = v[option];
+    if (typeof text !== "string" || text === "now") continue;
+    try {
+      dateTimeFromText(text);
+    } catch (e) {
+      throw new UsageError(`--${option}: ${(e as Error).message}`);
+    }
+  }
+}
+
+async function readProfile(client: DlmsClient, obis: string, from: string | undefined, to: string | undefined, list: ObjectListEntry[]): Promise<Table> {
   let rows: Data;
   if (from || to) {
     const fromBytes = dateTimeFromText(from ?? "2000-01-01T00:00Z");
@@ -195,10 +352,11 @@ async function printProfile(client: DlmsClient, obis: string, from: string | und
   } else {
     rows = await client.get(7, obis, 2);
   }
-  out(await formatRows(client, obis, rows, list));
+  return profileTable(client, obis, rows, list);
 }
 
-async function formatRows(client: DlmsClient, obis: string, rows: Data, list: ObjectListEntry[]): Promise<string> {
+/** Profile rows with named columns: values in their unit, date-times as text, event codes with their names. */
+async function profileTable(client: DlmsClient, obis: string, rows: Data, list: ObjectListEntry[]): Promise<Table> {
   const captured = await client.get(7, obis, 3);
   const columns = captured.kind === "array" ? captured.items.map((c) => {
     const [cls, ln, attr] = c.kind === "structure" ? c.items : [];
@@ -217,12 +375,78 @@ async function formatRows(client: DlmsClient, obis: string, rows: Data, list: Ob
     }
     scalers.push(su);
   }
-  const lines = [columns.map((c) => objectName(c.obis) || c.obis).join(" | ")];
-  if (rows.kind !== "array") return `${lines[0]}\n(not an array)`;
+  const log = eventLogOfObis(obis);
+  const names: string[] = [];
+  columns.forEach((c, i) => {
+    const unit = scalers[i] ? UNIT_NAMES[scalers[i]!.unit] : "";
+    names.push(`${objectName(c.obis) || c.obis}${unit ? ` (${unit})` : ""}`);
+    if (log && isEventCode(c.obis)) names.push("event");
+  });
+  const table: Table = { columns: names, rows: [] };
+  if (rows.kind !== "array") throw new ProtocolError(`${obis} buffer is not an array`);
   for (const row of rows.items) {
     if (row.kind !== "structure") continue;
-    lines.push(row.items.map((cell, i) => (isDateTime(cell) ? formatData(cell) : formatData(cell, scalers[i] ?? {}))).join(" | "));
+    const cells: Cell[] = [];
+    row.items.forEach((cell, i) => {
+      const su = scalers[i];
+      if (isDateTime(cell)) cells.push(formatData(cell));
+      else if (su && cell.kind === "int") cells.push(Number(scaled(cell.value, su.scaler)));
+      else {
+        const plain = dataToJson(cell);
+        cells.push(typeof plain === "object" && plain !== null ? JSON.stringify(plain) : (plain as Cell));
+      }
+      if (log && isEventCode(columns[i]?.obis ?? "")) cells.push(cell.kind === "int" ? eventName(log, Number(cell.value)).replace(/ \(\d+\)$/, "") : null);
+    });
+    table.rows.push(cells);
   }
-  lines.push(`${rows.items.length} rows`);
-  return lines.join("\n");
+  return table;
+}
+
+/** The first energy column as energy per period (its increments), else the first numeric column. */
+function plotSeries(table: Table, title: string): { title: string; unit: string; times: string[]; values: number[] } {
+  const numeric = (i: number) => table.rows.length > 0 && table.rows.every((r) => typeof r[i] === "number");
+  let col = table.columns.findIndex((c, i) => /\((Wh|varh|VAh)\)$/.test(c) && numeric(i));
+  const cumulative = col >= 0;
+  if (col < 0) col = table.columns.findIndex((c, i) => i > 0 && c !== "Profile status" && numeric(i));
+  if (col < 0) throw new ProtocolError(`${title}: no numeric column to plot`);
+  const values = table.rows.map((r) => r[col] as number);
+  const times = table.rows.map((r) => String(r[0]));
+  const unit = /\(([^)]+)\)$/.exec(table.columns[col])?.[1] ?? "";
+  return cumulative
+    ? { title: `${title}: ${table.columns[col].replace(/ \([^)]+\)$/, "")} per period`, unit, times: times.slice(1), values: increments(values) }
+    : { title: `${title}: ${table.columns[col]}`, unit, times, values };
+}
+
+/** `calendar FILE`: writes the passive calendar; --activate TIME schedules it, "now" activates at once. */
+async function loadCalendar(client: DlmsClient, o: ObjectListEntry, file: string, activate: string | undefined, format: OutputFormat, out: (l: string) => void): Promise<boolean> {
+  const c = calendarData(readCalendarFile(file));
+  const oldDays = await client.get(20, o.obis, 9);
+  const oldWeeks = await client.get(20, o.obis, 8);
+  const steps: [string, number, Data][] = [
+    ["day profiles (added)", 9, unionByKey(c.days, oldDays)],
+    ["week profiles (added)", 8, unionByKey(c.weeks, oldWeeks)],
+    ["seasons", 7, c.seasons],
+    ["week profiles", 8, c.weeks],
+    ["day profiles", 9, c.days],
+    ["name", 6, c.name],
+  ];
+  if (activate !== undefined && activate !== "now") steps.push(["activation time", 10, octets(dateTimeFromText(activate))]);
+  const done: { step: string; result: string }[] = [];
+  let ok = true;
+  for (const [step, attr, value] of steps) {
+    const result = await client.set(20, o.obis, attr, value);
+    done.push({ step, result: result === 0 ? "success" : `${DATA_ACCESS_RESULT[result] ?? "error"} (${result})` });
+    if (result !== 0) {
+      ok = false;
+      break;
+    }
+  }
+  if (ok && activate === "now") {
+    const r = await client.action(20, o.obis, 1, int(15, 0));
+    done.push({ step: "activate", result: r.result === 0 ? "success" : `${DATA_ACCESS_RESULT[r.result] ?? "error"} (${r.result})` });
+    ok = r.result === 0;
+  }
+  if (format === "text") for (const d of done) out(`${d.step}: ${d.result}`);
+  else out(renderTable({ columns: ["step", "result"], rows: done.map((d) => [d.step, d.result]) }, format));
+  return ok;
 }

@@ -14,7 +14,7 @@
  * "YYYY-MM-DD" with "*" for any year, month or day, plus an optional "dayOfWeek" (1 = Monday).
  */
 import { WILDCARD, WILDCARD_YEAR } from "../../firmware/time/dlms-datetime";
-import { type CalendarDefinition, type SpecialDay, validateCalendar } from "../../firmware/metrology/tou";
+import { type CalendarDefinition, type SpecialDay, validateCalendar, validateSpecialDay } from "../../firmware/metrology/tou";
 import { onEvent } from "../simulation";
 import { ScenarioError } from "../../emulation/scenario/duration";
 import { registerEventType } from "../../emulation/scenario/scenario";
@@ -50,6 +50,8 @@ registerEventType("special-day", {
   fields: { date: "string", dayOfWeek: "integer", dayId: "integer", index: "integer", delete: "boolean" },
   required: ["index"],
   validate(fields) {
+    const index = fields.index as number;
+    if (index < 0 || index > 0xffff) throw new ScenarioError(`special-day: "index" must be 0..65535, got ${index}`);
     if (fields.delete === true) return;
     if (fields.date === undefined || fields.dayId === undefined) throw new ScenarioError(`special-day needs "date" and "dayId" (or "delete": true)`);
     fields.entry = parseSpecialDay(fields);
@@ -75,6 +77,9 @@ export function parseCalendar(raw: Record<string, unknown>): CalendarDefinition 
   const list = (key: string): Record<string, unknown>[] => {
     const v = raw[key];
     if (!Array.isArray(v)) throw new ScenarioError(`calendar: "${key}" must be an array`);
+    v.forEach((entry, i) => {
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw new ScenarioError(`calendar: ${key}[${i}] must be an object, got ${JSON.stringify(entry)}`);
+    });
     return v as Record<string, unknown>[];
   };
   const seasons = list("seasons").map((s, i) => {
@@ -114,5 +119,9 @@ function parseSpecialDay(fields: Record<string, unknown>): SpecialDay {
   if (entry.day !== WILDCARD && (entry.day < 1 || entry.day > 31)) throw new ScenarioError(`special-day: day ${entry.day} must be 01..31`);
   if (entry.dayOfWeek !== WILDCARD && (entry.dayOfWeek < 1 || entry.dayOfWeek > 7)) throw new ScenarioError(`special-day: dayOfWeek must be 1 (Monday)..7`);
   if (entry.dayId < 0 || entry.dayId > 255) throw new ScenarioError(`special-day: dayId must be 0..255`);
-  return entry;
+  try {
+    return validateSpecialDay(entry);
+  } catch (e) {
+    throw new ScenarioError(`special-day: ${(e as Error).message}`);
+  }
 }
