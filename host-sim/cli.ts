@@ -38,6 +38,7 @@ export function parseCli(argv: string[]): CliOptions {
         until: { type: "string" },
         report: { type: "string" },
         "dlms-port": { type: "string" },
+        "optical-port": { type: "string" },
         "reader-password": { type: "string" },
         key: { type: "string" },
         "auth-key": { type: "string" },
@@ -52,7 +53,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE]\n");
+    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--optical-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE]\n");
     process.exit(0);
   }
   const file = v.scenario ?? DEFAULT_SCENARIO;
@@ -86,6 +87,8 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const dlmsPort = v["dlms-port"] === undefined ? 4059 : Number(v["dlms-port"]);
   if (!Number.isInteger(dlmsPort) || dlmsPort < 0 || dlmsPort > 65535) throw new ScenarioError(`--dlms-port must be a TCP port number, got "${v["dlms-port"]}"`);
+  const optical = v["optical-port"];
+  if (optical !== undefined && (!/^\d+$/.test(optical) || Number(optical) > 65535)) throw new ScenarioError(`--optical-port must be a TCP port number, got "${optical}"`);
   return { scenario, speed, untilMs, reportFile: v.report, dlmsPort, readerPassword: v["reader-password"] ?? "12345678", raw: v };
 }
 
