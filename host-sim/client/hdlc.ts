@@ -115,6 +115,11 @@ export class HdlcTransport implements Transport {
     this.wake();
   }
 
+  /** Forgets frames received but not taken (after frames a test sent by hand). */
+  discardFrames(): void {
+    this.frames.length = 0;
+  }
+
   fail(e: Error): void {
     this.failure = e;
     this.wake();
