@@ -210,6 +210,7 @@ export class HdlcTransport implements Transport {
   /** SNRM with our proposal; the UA's parameters are the meter's. */
   async connect(): Promise<HdlcParameters> {
     const max = this.options.maxInfo ?? HDLC_DEFAULT_INFO;
+    this.discardFrames(); // answers to anything before do not answer this SNRM
     const info = new Uint8Array(32);
     const n = encodeParameters(info, 0, { maxInfoTransmit: max, maxInfoReceive: max, windowTransmit: 1, windowReceive: 1 });
     const ua = await this.command(HDLC_CONTROL.snrm | HDLC_PF, false, info.subarray(0, n));
