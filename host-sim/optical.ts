@@ -71,7 +71,7 @@ export class SimSerialPort implements SerialPort {
   }
 }
 
-/** `--optical-port N`: one optical head at a time over TCP on 127.0.0.1. */
+/** `--optical-port N`: one optical head over TCP on 127.0.0.1; a new connection takes it over from the previous one. */
 export class OpticalTcpBridge {
   readonly ready: Promise<number>;
   private readonly server: Server;
@@ -79,16 +79,14 @@ export class OpticalTcpBridge {
 
   constructor(private readonly serial: SimSerialPort, port: number, deliver: (data: Uint8Array) => void) {
     this.server = createServer((socket) => {
-      if (this.client) {
-        socket.destroy(); // the optical head is taken
-        return;
-      }
+      this.client?.destroy();
       this.client = socket;
       socket.setNoDelay(true);
       serial.peer = (bytes) => socket.write(bytes);
       socket.on("data", (chunk: Buffer) => deliver(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
       socket.on("error", () => {});
       socket.on("close", () => {
+        if (this.client !== socket) return;
         this.client = null;
         serial.peer = null;
       });
