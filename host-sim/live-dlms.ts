@@ -11,6 +11,11 @@ import { NodeNetwork, type NodeTcpListener } from "./node-network";
 
 let server: DlmsServer | null = null;
 
+/** The running DLMS server (the optical port serves its sessions with it). */
+export function liveDlmsServer(): DlmsServer | null {
+  return server;
+}
+
 liveHooks.started.push((sim, options) => {
   if (options.speed === "max") return; // a batch run ends before anyone could connect
   const config = { ...sim.config.dlms, port: options.dlmsPort, address: "127.0.0.1", readerPassword: options.readerPassword, refuseDefaultSecrets: false, maxConnections: 16, maxSendPdu: 0xffff };

@@ -5,4 +5,5 @@
 import "./live-lcd";
 import "./live-security";
 import "./live-dlms";
+import "./live-optical";
 export {};

@@ -20,7 +20,7 @@ export const MAX_SPEED = 100_000;
 
 export const USAGE = `usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--history DURATION]
     [--report FILE] [--serial N] [--calibration FILE]
-    live only: [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--plain]`;
+    live only: [--dlms-port N] [--optical-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--plain]`;
 
 export interface CliOptions {
   scenario: Scenario;
@@ -42,9 +42,9 @@ export interface CliOptions {
   raw: Record<string, string | boolean | undefined>;
 }
 
-const STRING_OPTIONS = ["scenario", "speed", "until", "history", "report", "dlms-port", "reader-password", "key", "auth-key", "master-key", "push", "calibration", "serial"];
+const STRING_OPTIONS = ["scenario", "speed", "until", "history", "report", "dlms-port", "optical-port", "reader-password", "key", "auth-key", "master-key", "push", "calibration", "serial"];
 /** Options that only a live run (a DLMS server, pushes) uses. */
-const LIVE_ONLY = ["dlms-port", "reader-password", "key", "auth-key", "master-key", "push", "history", "plain"];
+const LIVE_ONLY = ["dlms-port", "optical-port", "reader-password", "key", "auth-key", "master-key", "push", "history", "plain"];
 
 /** `--until -1h` would read as an option: a value starting with "-" is glued to its option. */
 function glueNegativeValues(argv: string[]): string[] {
@@ -165,6 +165,9 @@ export function parseCli(argv: string[]): CliOptions {
   const portText = str("dlms-port");
   const dlmsPort = portText === undefined ? 4059 : Number(portText);
   if (!/^\d+$/.test(portText ?? "4059") || dlmsPort > 65535) throw new ScenarioError(`--dlms-port must be a TCP port number 0..65535, got "${portText}"`);
+
+  const optical = str("optical-port");
+  if (optical !== undefined && (!/^\d+$/.test(optical) || Number(optical) > 65535)) throw new ScenarioError(`--optical-port must be a TCP port number 0..65535, got "${optical}"`);
 
   const readerPassword = str("reader-password") ?? "12345678";
   if (readerPassword.length === 0) throw new ScenarioError("--reader-password must not be empty");

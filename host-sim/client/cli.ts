@@ -15,10 +15,14 @@ import { increments, svgPlot, terminalPlot } from "./plot";
 import { ACTIVITY_CALENDAR, calendarData, readCalendarFile, unionByKey } from "./calendar";
 import { eventLogOfObis, eventName } from "../event-names";
 import { secureClientFor } from "./secure";
-import { connectTcp, DATA_ACCESS_RESULT, DataAccessError, DlmsClient, type ObjectListEntry } from "./session";
+import { connectTcp, DATA_ACCESS_RESULT, DataAccessError, DlmsClient, type ObjectListEntry, type Transport } from "./session";
+import { connectHdlc, type HdlcTransport } from "./hdlc";
 
 const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--client 16|17|1] [--password PW] [--max-pdu N]
-    [--key HEX] [--auth-key HEX] [--system-title HEX] [--general-glo] COMMAND
+    [--key HEX] [--auth-key HEX] [--system-title HEX] [--general-glo]
+    [--interface tcp|hdlc|mode-e] [--physical N] [--address-size 1|2|4] [--max-info N] [--trace] COMMAND
+  (--interface hdlc|mode-e: the optical port, npm start -- --optical-port N; mode-e signs on at 300 baud first;
+   --trace shows every HDLC frame; the meter's HDLC address is logical device 1, physical address --physical, default 1)
   (client 1 = management: HLS-GMAC with the global unicast and authentication keys, simulator defaults unless given)
   get OBIS [ATTR]                 read an attribute (default 2, the value; all attributes with "all")
   set OBIS ATTR TYPE VALUE        write (TYPE: long, unsigned, double-long-unsigned, octet-string, date-time, ...)
@@ -93,6 +97,11 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
         "system-title": { type: "string" },
         "general-glo": { type: "boolean" },
         "max-pdu": { type: "string" },
+        interface: { type: "string", default: "tcp" },
+        physical: { type: "string", default: "1" },
+        "address-size": { type: "string", default: "1" },
+        "max-info": { type: "string", default: "128" },
+        trace: { type: "boolean" },
         from: { type: "string" },
         to: { type: "string" },
         json: { type: "boolean" },
@@ -135,11 +144,36 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
     out(`error: ${(e as Error).message}`);
     return 2;
   }
-  let transport;
+  const iface = v.interface!;
+  if (iface !== "tcp" && iface !== "hdlc" && iface !== "mode-e") {
+    out(`error: --interface must be tcp, hdlc or mode-e, got ${iface}`);
+    return 2;
+  }
+  let transport: Transport;
+  let hdlc: HdlcTransport | null = null;
   try {
-    transport = await connectTcp(v.host!, port);
+    if (iface === "tcp") {
+      transport = await connectTcp(v.host!, port);
+    } else {
+      if (clientSap === 1) throw new ProtocolError("the management client (1) is only available over TCP in this client");
+      const size = Number(v["address-size"]);
+      const physical = Number(v.physical);
+      const maxInfo = Number(v["max-info"]);
+      if (![1, 2, 4].includes(size)) throw new ProtocolError(`--address-size must be 1, 2 or 4, got ${v["address-size"]}`);
+      if (!Number.isInteger(physical) || physical < 0 || physical > (size === 4 ? 0x3fff : 0x7f)) throw new ProtocolError(`--physical must be 0..${size === 4 ? 16383 : 127}, got ${v.physical}`);
+      if (!Number.isInteger(maxInfo) || maxInfo < 32 || maxInfo > 2030) throw new ProtocolError(`--max-info must be 32..2030, got ${v["max-info"]}`);
+      hdlc = await connectHdlc(v.host!, port, { clientSap, server: { upper: 1, lower: physical, size }, maxInfo, trace: v.trace ? out : undefined });
+      transport = hdlc;
+      if (iface === "mode-e") {
+        const id = await hdlc.signOn();
+        out(`mode E: identification ${id.identification}, HDLC at ${id.baud} baud`);
+      }
+      const p = await hdlc.connect();
+      if (v.trace) out(`HDLC: information field ${p.maxInfoTransmit} from the meter, ${p.maxInfoReceive} to it, window ${p.windowTransmit}`);
+    }
   } catch (e) {
-    out(`error: ${(e as Error).message} (is the meter running? npm start)`);
+    out(`error: ${(e as Error).message} (is the meter running? npm start${iface === "tcp" ? "" : " -- --optical-port N"})`);
+    hdlc?.close();
     return 1;
   }
   let client: DlmsClient;
@@ -230,6 +264,8 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
         throw new ProtocolError(`unknown command "${command}"\n${USAGE}`);
     }
     await client.release();
+    await hdlc?.disconnect();
+    if (hdlc && v.trace) out(`HDLC: ${hdlc.framesSent} frames sent, ${hdlc.framesReceived} received`);
     return ok ? 0 : 1;
   } catch (e) {
     out(`error: ${(e as Error).message}`);

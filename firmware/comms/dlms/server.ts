@@ -40,6 +40,12 @@ export interface DlmsServerOptions {
   aareDelayMs?(socket: TcpSocket): number;
 }
 
+/** Where a session's reply APDUs go when it is not the WRAPPER over TCP (the optical port's HDLC link). */
+export interface ApduPort {
+  /** The reply APDU `apdu[start, end)`; valid only during the call. */
+  sendApdu(apdu: Uint8Array, start: number, end: number): void;
+}
+
 /** Per-connection association state. */
 class Association implements AssociationView {
   status = 2;
@@ -164,6 +170,18 @@ export class DlmsServer {
     return connection;
   }
 
+  /**
+   * Serves a session whose APDUs come framed otherwise (HDLC): requests through
+   * `Connection.receiveApdu`, replies to `port`. Not counted against `maxConnections`: the
+   * optical port is a slot of its own. `socket` names the peer (authentication back-off, logs).
+   */
+  attachSession(socket: TcpSocket, port: ApduPort): Connection {
+    const connection = new Connection(this, socket, port);
+    this.connections.add(connection);
+    this.armIdleTimer();
+    return connection;
+  }
+
   close(): void {
     this.listener?.close();
     this.listener = null;
@@ -223,7 +241,7 @@ export class Connection implements WrapperSink {
   private replySource = 0;
   private replyDestination = 0;
 
-  constructor(private readonly server: DlmsServer, readonly socket: TcpSocket) {
+  constructor(private readonly server: DlmsServer, readonly socket: TcpSocket, private readonly apduPort: ApduPort | null = null) {
     this.lastActivityMs = server.options.clock.nowMs();
     this.reassembler = new WrapperReassembler(server.serverMaxReceivePdu + 16, this);
     this.ctx = { association: null as unknown as AssociationView, model: server.options.model, selector: 0, parameters: null };
@@ -247,6 +265,13 @@ export class Connection implements WrapperSink {
       this.server.options.log.warn(`DLMS: bad WRAPPER header (${status}) from ${this.socket.remoteAddress}:${this.socket.remotePort}, closing`);
       this.close();
     }
+  }
+
+  /** A whole request APDU from another framer (HDLC), from client SAP `clientSap`. */
+  receiveApdu(clientSap: number, apdu: Uint8Array, start: number, end: number): void {
+    if (this.closed) return;
+    this.lastActivityMs = this.server.options.clock.nowMs();
+    this.onFrame(clientSap, this.server.serverWPort, apdu, start, end);
   }
 
   close(): void {
@@ -945,6 +970,10 @@ export class Connection implements WrapperSink {
   private sendPlainFrame(length: number): void {
     if (this.closed) return;
     const b = this.w.bytes;
+    if (this.apduPort) {
+      this.apduPort.sendApdu(b, WRAPPER_HEADER_LENGTH, WRAPPER_HEADER_LENGTH + length);
+      return;
+    }
     writeWrapperHeader(b, 0, this.replySource, this.replyDestination, length);
     const total = WRAPPER_HEADER_LENGTH + length;
     const accepted = this.socket.write(b.subarray(0, total));
