@@ -2,15 +2,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseDuration, ScenarioError } from "../emulation/scenario/duration";
-import { parseLocalTime, parseScenario, type Scenario } from "../emulation/scenario/scenario";
+import { parseLocalTime, type Scenario } from "../emulation/scenario/scenario";
+import { parseScenario } from "./event-types";
 import { localFieldsToUtc } from "../firmware/time/local-time";
 import { buildReport } from "./report";
 import { loadCalibrationConfig } from "./calibration/store";
 import { defaultMeterConfig } from "../firmware/app/config";
-import { Simulation } from "./simulation";
-import "./features";
-import "./live-features";
-import { liveHooks } from "./live-hooks";
+import { Simulation, type SimulationOptions } from "./simulation";
+import { liveBanner, liveSimulationOptions, liveStatus, liveStop } from "./live";
 
 export const DEFAULT_SCENARIO = join(__dirname, "..", "emulation", "scenario", "scenarios", "household-day.json");
 
@@ -90,18 +89,8 @@ export function parseCli(argv: string[]): CliOptions {
 }
 
 
-function statusLine(sim: Simulation): string {
-  const custom = liveHooks.status.map((f) => f(sim)).filter((s) => s.length > 0);
-  if (custom.length > 0) return custom.join("  ");
-  const m = sim.meter;
-  const kwh = (mwh: number) => (mwh / 1e6).toFixed(3);
-  const t = new Date(sim.clock.wallClockMs()).toISOString().replace("T", " ").slice(0, 19);
-  return `${t} UTC  A+ ${kwh(m.energy.activeImport)} kWh  A- ${kwh(m.energy.activeExport)} kWh  ` +
-    `${(m.instant.voltageMilliV / 1000).toFixed(1)} V  ${(m.instant.currentMilliA / 1000).toFixed(2)} A  ${(m.instant.activePowerMilliW / 1000).toFixed(0)} W`;
-}
-
 function finish(sim: Simulation, options: CliOptions): void {
-  for (const f of liveHooks.stopping) f(sim);
+  liveStop(sim);
   if (options.reportFile) writeFileSync(options.reportFile, JSON.stringify(buildReport(sim), null, 2) + "\n");
 }
 
@@ -112,7 +101,9 @@ export function main(argv: string[]): void {
     options = parseCli(argv);
     // --calibration FILE: values from `npm run calibrate` (build/calibration-<chip>.json).
     const calibration = typeof options.raw.calibration === "string" ? loadCalibrationConfig(options.raw.calibration, defaultMeterConfig()) : {};
-    sim = new Simulation(options.scenario, { config: calibration });
+    // A batch run ends before anyone could connect: no network, no DLMS, no push.
+    const simOptions: SimulationOptions = options.speed === "max" ? { config: calibration } : liveSimulationOptions(options, defaultMeterConfig(), calibration);
+    sim = new Simulation(options.scenario, simOptions);
   } catch (e) {
     if (e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n`);
@@ -120,12 +111,12 @@ export function main(argv: string[]): void {
     }
     throw e;
   }
-  for (const f of liveHooks.started) f(sim, options);
+  if (options.speed !== "max") liveBanner(sim, options);
   if (options.speed === "max") {
     const until = options.untilMs!;
     const step = 3_600_000;
     while (sim.elapsedMs < until) sim.runUntil(Math.min(until, sim.elapsedMs + step));
-    process.stdout.write(statusLine(sim) + "\n");
+    process.stdout.write(liveStatus(sim) + "\n");
     finish(sim, options);
     process.exit(0);
   }
@@ -141,7 +132,7 @@ export function main(argv: string[]): void {
     sim.runUntil(target);
     if (now - lastDraw >= 250) {
       lastDraw = now;
-      process.stdout.write(tty ? `\r\x1b[2K${statusLine(sim)}` : `${statusLine(sim)}\n`);
+      process.stdout.write(tty ? `\r\x1b[2K${liveStatus(sim)}` : `${liveStatus(sim)}\n`);
     }
     if (options.untilMs !== undefined && sim.elapsedMs >= options.untilMs) {
       clearInterval(timer);

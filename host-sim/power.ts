@@ -1,5 +1,6 @@
-import type { Board, Clock, TimerId } from "../firmware/hal";
-import { Meter } from "../firmware/app/meter";
+import type { Board, Clock, Flash, TimerId } from "../firmware/hal";
+import type { Network, TcpListener, TcpSocket } from "../firmware/hal/tcp";
+import type { Meter } from "../firmware/app/meter";
 import { SimInput, SimOutput } from "./board";
 import { NorFlashEmulator } from "../emulation/flash/emulator";
 import { FlashPartition } from "../emulation/flash/partition";
@@ -60,6 +61,144 @@ export class PoweredClock implements Clock {
   }
 }
 
+/**
+ * The firmware's handle on a flash partition for one power-on life. A power cut closes it: a
+ * meter that lost its supply cannot write any more, even once the supply (and the next meter)
+ * is back; such a write is refused and counted (`PowerSupply.writesAfterDeath`).
+ */
+export class FlashHandle implements Flash {
+  readonly sectorSize: number;
+  readonly sectorCount: number;
+  open = true;
+  constructor(private readonly partition: Flash, private readonly refused: () => void) {
+    this.sectorSize = partition.sectorSize;
+    this.sectorCount = partition.sectorCount;
+  }
+  read(offset: number, into: Uint8Array): void {
+    this.partition.read(offset, into);
+  }
+  write(offset: number, data: Uint8Array): void {
+    if (this.open) this.partition.write(offset, data);
+    else this.refused();
+  }
+  eraseSector(index: number): void {
+    if (this.open) this.partition.eraseSector(index);
+    else this.refused();
+  }
+}
+
+/**
+ * The firmware's network on a board that can lose power. Listeners stay bound on the host across
+ * power cuts, but while the meter is off (and until the next meter listens again) every incoming
+ * connection is closed at once; a power cut closes every socket the firmware had. A dead meter
+ * never sees another byte.
+ */
+export class PoweredNetwork implements Network {
+  private readonly listeners = new Map<string, { real: TcpListener; handler: ((socket: TcpSocket) => void) | null }>();
+  private readonly sockets = new Set<PoweredSocket>();
+  constructor(readonly inner: Network) {}
+
+  listen(port: number, address?: string): TcpListener & { ready?: Promise<number> } {
+    const key = `${address ?? "*"}:${port}`;
+    let entry = this.listeners.get(key);
+    if (!entry) {
+      const real = this.inner.listen(port, address);
+      const created: { real: TcpListener; handler: ((socket: TcpSocket) => void) | null } = { real, handler: null };
+      real.onConnection((raw) => {
+        if (!created.handler) {
+          raw.close();
+          return;
+        }
+        created.handler(this.track(raw));
+      });
+      this.listeners.set(key, (entry = created));
+    }
+    const bound = entry;
+    return {
+      ready: (bound.real as { ready?: Promise<number> }).ready,
+      onConnection: (handler) => {
+        bound.handler = handler;
+      },
+      close: () => {
+        bound.handler = null;
+      },
+    };
+  }
+
+  connect(host: string, port: number): TcpSocket {
+    return this.track(this.inner.connect(host, port));
+  }
+
+  /** Sockets the running firmware holds. */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  /** Power lost: every socket closed, no listener takes connections until the next meter listens. */
+  powerOff(): void {
+    for (const entry of this.listeners.values()) entry.handler = null;
+    for (const socket of this.sockets) socket.kill();
+    this.sockets.clear();
+  }
+
+  /** The simulator ends: the host's listeners are released. */
+  shutdown(): void {
+    this.powerOff();
+    for (const entry of this.listeners.values()) entry.real.close();
+    this.listeners.clear();
+  }
+
+  private track(raw: TcpSocket): PoweredSocket {
+    const socket = new PoweredSocket(raw, (s) => this.sockets.delete(s));
+    this.sockets.add(socket);
+    return socket;
+  }
+}
+
+/** A socket of one firmware life: after `kill` it delivers nothing and sends nothing. */
+class PoweredSocket implements TcpSocket {
+  private alive = true;
+  private dataHandler: ((data: Uint8Array) => void) | null = null;
+  private closeHandler: (() => void) | null = null;
+  constructor(private readonly raw: TcpSocket, private readonly forget: (s: PoweredSocket) => void) {
+    raw.onData((data) => {
+      if (this.alive) this.dataHandler?.(data);
+    });
+    raw.onClose(() => {
+      this.forget(this);
+      if (this.alive) this.closeHandler?.();
+    });
+  }
+  get remoteAddress(): string {
+    return this.raw.remoteAddress;
+  }
+  get remotePort(): number {
+    return this.raw.remotePort;
+  }
+  write(data: Uint8Array): number {
+    return this.alive ? this.raw.write(data) : 0;
+  }
+  onData(handler: (data: Uint8Array) => void): void {
+    this.dataHandler = handler;
+  }
+  onClose(handler: () => void): void {
+    this.closeHandler = handler;
+  }
+  onConnect(handler: () => void): void {
+    this.raw.onConnect?.(() => {
+      if (this.alive) handler();
+    });
+  }
+  close(): void {
+    this.forget(this);
+    this.raw.close();
+  }
+  kill(): void {
+    this.alive = false;
+    this.raw.close();
+  }
+}
+
 /** The board's supply: flash partition, power-fail comparator input, firmware clock, on/off. */
 export interface PowerSupply {
   /** The whole flash chip (power-cut injection, erase counts of every partition). */
@@ -76,6 +215,12 @@ export interface PowerSupply {
   signalledCuts: number;
   /** Virtual ms of the last power loss (NaN before any). */
   lastCutMs: number;
+  /** The firmware's network (closed with the power), when the board has one. */
+  readonly network: PoweredNetwork | null;
+  /** Flash writes or erases a meter tried after it lost power (refused): must stay 0. */
+  writesAfterDeath: number;
+  /** Fresh flash handles for the next power-on life (the previous ones are closed at a cut). */
+  newLife(): void;
 }
 
 export interface PowerOptions {
@@ -86,13 +231,12 @@ export interface PowerOptions {
   flashSectorSize?: number;
 }
 
-const supplies = new WeakMap<Board, PowerSupply>();
-
-/** Gives a simulated board its flash, power-fail input and a clock that dies with the power. */
-export function attachPowerSupply(board: Board, clock: VirtualClock, options: PowerOptions = {}): PowerSupply {
+/** Gives a simulated board its flash, power-fail input, network and a clock that die with the power. */
+export function attachPowerSupply(board: Board, clock: VirtualClock, options: PowerOptions = {}, network?: Network): PowerSupply {
   const journalSectors = options.journalSectors ?? SIM_JOURNAL_SECTORS;
   const profileSectors = options.profileSectors ?? SIM_PROFILE_SECTORS;
   const chip = new NorFlashEmulator(options.flashSectorSize ?? SIM_FLASH_SECTOR_SIZE, journalSectors + profileSectors);
+  const handles: FlashHandle[] = [];
   const supply: PowerSupply = {
     flash: chip,
     journal: new FlashPartition(chip, "meterdata", 0, journalSectors),
@@ -103,19 +247,28 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     cuts: 0,
     signalledCuts: 0,
     lastCutMs: NaN,
+    network: network ? new PoweredNetwork(network) : null,
+    writesAfterDeath: 0,
+    newLife() {
+      for (const h of handles) h.open = false;
+      handles.length = 0;
+      const refused = (): void => {
+        supply.writesAfterDeath++;
+      };
+      const journal = new FlashHandle(supply.journal, refused);
+      handles.push(journal);
+      board.flash = journal;
+      if (supply.profiles) {
+        const profiles = new FlashHandle(supply.profiles, refused);
+        handles.push(profiles);
+        board.profileFlash = profiles;
+      }
+    },
   };
-  board.flash = supply.journal;
-  if (supply.profiles) board.profileFlash = supply.profiles;
   board.powerFail = supply.powerFail;
   board.clock = supply.clock;
-  supplies.set(board, supply);
+  if (supply.network) board.network = supply.network;
   return supply;
-}
-
-export function powerSupplyOf(board: Board): PowerSupply {
-  const s = supplies.get(board);
-  if (!s) throw new Error("this board has no simulated power supply");
-  return s;
 }
 
 /**
@@ -125,7 +278,7 @@ export function powerSupplyOf(board: Board): PowerSupply {
  * no more writes. Without `signal` it is a sudden reset.
  */
 export function losePower(sim: Simulation, signal: boolean): void {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (!supply.on) return;
   if (signal) {
     supply.powerFail.set(0);
@@ -136,12 +289,16 @@ export function losePower(sim: Simulation, signal: boolean): void {
 
 /** Ends the firmware's life (used by losePower and by an injected cut inside a flash operation). */
 export function killFirmware(sim: Simulation): void {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (!supply.on) return;
   supply.on = false;
   supply.cuts++;
   supply.lastCutMs = sim.clock.nowMs();
+  // RAM is gone: no timer fires, no socket delivers or sends, no flash handle writes again.
   supply.clock.killAll();
+  supply.network?.powerOff();
+  if (sim.board.flash instanceof FlashHandle) sim.board.flash.open = false;
+  if (sim.board.profileFlash instanceof FlashHandle) sim.board.profileFlash.open = false;
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
@@ -150,16 +307,14 @@ export function killFirmware(sim: Simulation): void {
   sim.chip.injectReset();
 }
 
-/** Supply back: a new Meter boots on the same board and flash (the chip reset when the power went). */
+/** Supply back: new firmware boots on the same board and flash (the chip reset when the power went). */
 export function restorePower(sim: Simulation): Meter {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (supply.on) return sim.meter;
   supply.flash.powerOn();
   supply.powerFail.set(1);
   supply.on = true;
-  sim.meter = new Meter(sim.board, sim.config);
-  sim.meter.start();
-  return sim.meter;
+  return sim.boot().meter;
 }
 
 /** The `power-cut` scenario event: outage on the line, power lost (signal or not), back after `durationMs`. */
