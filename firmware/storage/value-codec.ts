@@ -60,18 +60,8 @@ class Writer {
   }
 
   string(s: string): void {
-    // Object keys repeat on every save: their encoding is cached.
-    let enc = keyCache.get(s);
-    if (!enc) {
-      const w = new Writer(8);
-      w.uvarint(s.length);
-      for (let i = 0; i < s.length; i++) w.uvarint(s.charCodeAt(i));
-      enc = w.bytes.slice(0, w.length);
-      if (s.length <= 32 && keyCache.size < 512) keyCache.set(s, enc);
-    }
-    if (this.length + enc.length > this.bytes.length) this.grow(enc.length);
-    this.bytes.set(enc, this.length);
-    this.length += enc.length;
+    this.uvarint(s.length);
+    for (let i = 0; i < s.length; i++) this.uvarint(s.charCodeAt(i));
   }
 
   private grow(extra: number): void {
@@ -80,8 +70,6 @@ class Writer {
     this.bytes = bigger;
   }
 }
-
-const keyCache = new Map<string, Uint8Array>();
 
 class Reader {
   offset = 0;

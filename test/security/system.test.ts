@@ -33,7 +33,7 @@ function securityOf(sim: Simulation): SecurityAndPush {
 function newSim(security?: (base: SecurityPushConfig) => SecurityPushConfig): Simulation {
   const scenario = { start: "2026-03-02T10:00:00", utcOffsetMinutes: 60, dst: "eu", chip: "ade7953", load: [{ at: "0s", voltage: 230, current: 10, angle: 0, frequency: 50 }] };
   const config = defaultMeterConfig();
-  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false }, security: security ? security(config.security) : config.security }, security: true });
+  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false }, security: security ? security(config.security) : config.security }, security: true, network: new NodeNetwork() });
 }
 
 interface Rig {
@@ -46,7 +46,6 @@ interface Rig {
 async function startMeter(sim?: Simulation): Promise<Rig> {
   const s = sim ?? newSim();
   if (!sim) s.runFor(10 * 60_000); // ten minutes at 2.3 kW: the energy registers hold something
-  s.board.network = new NodeNetwork();
   return listen(s);
 }
 
@@ -73,6 +72,8 @@ async function secureClient(port: number, options: { key?: Uint8Array; authKey?:
 function stop(rig: Rig): void {
   rig.stopPump();
   rig.server.close();
+  // The host's listener too (the board's network keeps it bound across the meter's power cuts).
+  rig.sim.power.network?.shutdown();
 }
 
 const fraudCodes = (sim: Simulation) => {
