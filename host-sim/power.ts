@@ -69,21 +69,28 @@ export class PoweredClock implements Clock {
 export class FlashHandle implements Flash {
   readonly sectorSize: number;
   readonly sectorCount: number;
-  open = true;
-  constructor(private readonly partition: Flash, private readonly refused: () => void) {
+  // The partition's own methods, bound (no wrapper call per access); `close` swaps them out.
+  read: (offset: number, into: Uint8Array) => void;
+  write: (offset: number, data: Uint8Array) => void;
+  eraseSector: (index: number) => void;
+  private isOpen = true;
+  constructor(partition: Flash, private readonly refused: () => void) {
     this.sectorSize = partition.sectorSize;
     this.sectorCount = partition.sectorCount;
+    this.read = partition.read.bind(partition);
+    this.write = partition.write.bind(partition);
+    this.eraseSector = partition.eraseSector.bind(partition);
   }
-  read(offset: number, into: Uint8Array): void {
-    this.partition.read(offset, into);
+  get open(): boolean {
+    return this.isOpen;
   }
-  write(offset: number, data: Uint8Array): void {
-    if (this.open) this.partition.write(offset, data);
-    else this.refused();
-  }
-  eraseSector(index: number): void {
-    if (this.open) this.partition.eraseSector(index);
-    else this.refused();
+  /** The power went: every later write or erase is refused (and counted). */
+  close(): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    const refused = this.refused;
+    this.write = () => refused();
+    this.eraseSector = () => refused();
   }
 }
 
@@ -250,7 +257,7 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     network: network ? new PoweredNetwork(network) : null,
     writesAfterDeath: 0,
     newLife() {
-      for (const h of handles) h.open = false;
+      for (const h of handles) h.close();
       handles.length = 0;
       const refused = (): void => {
         supply.writesAfterDeath++;
@@ -297,8 +304,8 @@ export function killFirmware(sim: Simulation): void {
   // RAM is gone: no timer fires, no socket delivers or sends, no flash handle writes again.
   supply.clock.killAll();
   supply.network?.powerOff();
-  if (sim.board.flash instanceof FlashHandle) sim.board.flash.open = false;
-  if (sim.board.profileFlash instanceof FlashHandle) sim.board.profileFlash.open = false;
+  if (sim.board.flash instanceof FlashHandle) sim.board.flash.close();
+  if (sim.board.profileFlash instanceof FlashHandle) sim.board.profileFlash.close();
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
