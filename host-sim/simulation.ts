@@ -1,8 +1,8 @@
 import type { Board } from "../firmware/hal";
 import type { Network } from "../firmware/hal/tcp";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
-import type { Meter } from "../firmware/app/meter";
-import { MeterApp } from "../firmware/app/meter-app";
+import { Meter } from "../firmware/app/meter";
+import type { SecurityAndPush } from "../firmware/app/security-push";
 import type { DlmsConfig } from "../firmware/comms/dlms/dlms-config";
 import type { DlmsServer } from "../firmware/comms/dlms/server";
 import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
@@ -25,12 +25,44 @@ export interface SimulationOptions {
   logSink?: (line: string) => void;
   /** Flash partitions of the simulated board (default: 64 KiB journal + 256 KiB profiles). */
   power?: PowerOptions;
-  /** Build the meter's security and push layer (management association, push) at every boot. */
-  security?: boolean;
+  /**
+   * What boots at each power up (default: the metering core alone, `MeteringFirmware`). The live
+   * simulator and the DLMS security tests boot the whole app: `(board, config) => new MeterApp(board, config)`.
+   */
+  firmware?: (board: Board, config: MeterConfig) => SimFirmware;
   /** The network the firmware gets (through the power supply: a power cut closes its sockets). */
   network?: Network;
   /** Open the DLMS port with this configuration at every boot (needs `network`; the live simulator). */
   dlms?: DlmsConfig;
+}
+
+/** The firmware a simulation runs: `MeterApp` (firmware/app/meter-app.ts) or the metering core alone. */
+export interface SimFirmware {
+  readonly meter: Meter;
+  readonly security: SecurityAndPush | null;
+  readonly dlms: DlmsServer | null;
+  start(): void;
+  stop(): void;
+  openDlms?(network: Network, config: DlmsConfig): DlmsServer | null;
+}
+
+/**
+ * The metering core without security, push or DLMS: what most tests, the benches and the XS
+ * harness run (their bundles then hold no DLMS code).
+ */
+export class MeteringFirmware implements SimFirmware {
+  readonly meter: Meter;
+  readonly security = null;
+  readonly dlms = null;
+  constructor(board: Board, config: MeterConfig) {
+    this.meter = new Meter(board, config);
+  }
+  start(): void {
+    this.meter.start();
+  }
+  stop(): void {
+    this.meter.stop();
+  }
 }
 
 /** The emulator of the chip a scenario (or the calibration bench) names. Each chip adds its case. */
@@ -69,13 +101,13 @@ export class Simulation {
   readonly inputs: SimInputs = createSimInputs();
   readonly config: MeterConfig;
   /** The running firmware (replaced at each power up) and its metering core. */
-  app!: MeterApp;
+  app!: SimFirmware;
   meter!: Meter;
   /** The scenario's commands and what the meter answered (report `relay.commands`). */
   readonly commandLog: CommandRecord[] = [];
   /** Called after each boot with the new firmware (the XS harness re-wraps the ports it sets aside). */
-  readonly bootListeners: ((app: MeterApp) => void)[] = [];
-  private readonly security: boolean;
+  readonly bootListeners: ((app: SimFirmware) => void)[] = [];
+  private readonly firmware: (board: Board, config: MeterConfig) => SimFirmware;
   private readonly dlmsConfig: DlmsConfig | undefined;
 
   constructor(readonly scenario: Scenario, options: SimulationOptions = {}) {
@@ -87,7 +119,7 @@ export class Simulation {
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     wireMeteringIrq(this.board, this.chip);
     this.power = attachPowerSupply(this.board, this.clock, options.power, options.network);
-    this.security = options.security === true;
+    this.firmware = options.firmware ?? ((board, config) => new MeteringFirmware(board, config));
     this.dlmsConfig = options.dlms;
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
@@ -103,13 +135,13 @@ export class Simulation {
    * Power up: the firmware is built anew by its composition root on this board (fresh flash
    * handles, the same flash), restores from flash and starts; the DLMS port opens when configured.
    */
-  boot(): MeterApp {
+  boot(): SimFirmware {
     this.power.newLife();
-    const app = new MeterApp(this.board, this.config, { security: this.security });
+    const app = this.firmware(this.board, this.config);
     this.app = app;
     this.meter = app.meter;
     app.start();
-    if (this.dlmsConfig && this.board.network) {
+    if (this.dlmsConfig && this.board.network && app.openDlms) {
       try {
         app.openDlms(this.board.network, this.dlmsConfig);
       } catch (e) {

@@ -13,24 +13,16 @@ import { Meter } from "./meter";
 import { openMeterDlms, type MeterDlmsOptions } from "./meter-server";
 import { SecurityAndPush } from "./security-push";
 
-export interface MeterAppOptions {
-  /** Build the security and push layer (default true; a device always has it). */
-  security?: boolean;
-}
-
 export class MeterApp {
   readonly meter: Meter;
-  /**
-   * Management association, ciphering, key transfer, authentication back-off and push (issue 8);
-   * null when built without (`security: false`: metering-only test rigs and benches).
-   */
-  readonly security: SecurityAndPush | null;
+  /** Management association, ciphering, key transfer, authentication back-off and push (issue 8). */
+  readonly security: SecurityAndPush;
   /** The DLMS server once `openDlms` opened the port. */
   dlms: DlmsServer | null = null;
 
-  constructor(readonly board: Board, readonly config: MeterConfig, options: MeterAppOptions = {}) {
+  constructor(readonly board: Board, readonly config: MeterConfig) {
     this.meter = new Meter(board, config);
-    this.security = options.security === false ? null : new SecurityAndPush(this.meter);
+    this.security = new SecurityAndPush(this.meter);
   }
 
   /** Power up: state back from flash, the IC initialised, the tick running. */
@@ -44,7 +36,7 @@ export class MeterApp {
    */
   openDlms(network: Network, config: DlmsConfig = this.config.dlms, options: Omit<MeterDlmsOptions, "security"> = {}): DlmsServer | null {
     this.dlms?.close();
-    this.dlms = openMeterDlms(this.meter, network, config, { ...options, security: this.security ?? undefined });
+    this.dlms = openMeterDlms(this.meter, network, config, { ...options, security: this.security });
     return this.dlms;
   }
 
@@ -52,7 +44,7 @@ export class MeterApp {
   stop(): void {
     this.dlms?.close();
     this.dlms = null;
-    this.security?.stop();
+    this.security.stop();
     this.meter.stop();
   }
 }

@@ -27,7 +27,7 @@ import type { TamperState } from "../monitoring/tamper";
 /** The parts of the meter whose state is persisted (the Meter builds them, then hands them here). */
 export interface MeterStateParts {
   readonly board: Board;
-  readonly chip: string;
+  readonly config: { readonly chip: string };
   readonly persistence: Persistence;
   readonly ic: MeteringIc;
   readonly clock: MeterClock;
@@ -325,7 +325,7 @@ const SCALE_KEYS = ["energyMilliWhPerLsb", "meterConstant"];
  */
 function registerCalibration(meter: MeterStateParts, p: Persistence): IcCalibration {
   const cal = meter.ic.calibration;
-  const chip = meter.chip;
+  const chip = meter.config.chip;
   const handle = p.register<{ v: number; chip: string; values: Record<string, unknown> }>({
     id: "calibration",
     essential: true,

@@ -38,8 +38,6 @@ export class Meter {
   readonly ic: MeteringIc;
   /** The chip's calibration, saved to flash after every change (use this, not `ic.calibration`). */
   readonly calibration: IcCalibration;
-  /** The chip the configuration names (the calibration record is stored for it). */
-  readonly chip: string;
   readonly energy: EnergyRegisters;
   /** DLMS clock: local time, DST, status, set/shift (events 3-6). */
   readonly clock: MeterClock;
@@ -83,7 +81,6 @@ export class Meter {
   constructor(readonly board: Board, readonly config: MeterConfig) {
     const { ic, energyScale } = createMeteringIc(board, config);
     this.ic = ic;
-    this.chip = config.chip;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(() => board.clock.wallClockMs());
     // The emergency save at power fail drains the IC through one extra tick first.

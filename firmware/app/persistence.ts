@@ -19,18 +19,6 @@ export const STORE_EVENT = {
   powerDownWithoutSave: 250,
 } as const;
 
-/** Reports an NV memory problem once as event 14, and a lost essential state as alarm bit 10. */
-function nvErrorReporter(events: EventLogs): (lost: boolean) => void {
-  let logged = false;
-  return (lost) => {
-    if (!logged) {
-      logged = true;
-      events.record("standard", STORE_EVENT.nvMemoryError);
-    }
-    if (lost) events.raiseAlarm(ALARM.nvMemoryError);
-  };
-}
-
 export class Persistence extends PersistentStore {
   lastEmergencySave: EmergencySaveCost | null = null;
   /** Count of periodic saves done (tests, bench). */
@@ -38,11 +26,21 @@ export class Persistence extends PersistentStore {
   private readonly savedListeners: (() => void)[] = [];
   private readonly powerUpListeners: ((report: RestoreReport) => void)[] = [];
   private failing = false;
+  private nvErrorLogged = false;
   private timer: TimerId | undefined;
 
   /** `drain`: runs before the emergency save (one extra IC tick, so the chip's pending energy is saved). */
   constructor(board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: () => void = () => {}) {
-    super(board, events.all(), config, nvErrorReporter(events));
+    super(board, events.all(), config);
+  }
+
+  /** An NV memory problem: event 14 once per power-up, and alarm bit 10 when an essential state was lost. */
+  protected override reportNvError(lost: boolean): void {
+    if (!this.nvErrorLogged) {
+      this.nvErrorLogged = true;
+      this.events.record("standard", STORE_EVENT.nvMemoryError);
+    }
+    if (lost) this.events.raiseAlarm(ALARM.nvMemoryError);
   }
 
   /** Called at power up, in order of adding, once every state is back and the outage is logged. */

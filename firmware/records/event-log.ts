@@ -40,8 +40,8 @@ export class EventLog {
   /** Entries ever written (never wraps in practice); lets readers detect overwrites. */
   total = 0;
   lastCode = 0;
-  /** The flash store every append goes to (null: RAM only, before the restore or without flash). */
-  private store: EventStore | null = null;
+  /** The flash store every append goes to (absent: RAM only, before the restore or without flash). */
+  private declare store: EventStore | null | undefined;
 
   constructor(readonly name: EventLogName, readonly capacity = 100) {
     this.times = new Float64Array(capacity);

@@ -53,7 +53,7 @@ export interface PowerStamp {
  * each state and puts the stored events back; `commitPowerUp()` writes what the power up changed.
  * Policy (when to save, the power-fail pin, the outage events) is the meter's: app/persistence.ts.
  * Without a flash partition it degrades to RAM only (saves are no-ops, profiles are RAM rings).
- * Damaged or lost records are reported through `onNvError` (the meter logs event 14 / alarm 10).
+ * Damaged or lost records are reported through `reportNvError` (the meter logs event 14 / alarm 10).
  */
 export class PersistentStore implements EventStore {
   readonly config: PersistenceConfig;
@@ -82,10 +82,9 @@ export class PersistentStore implements EventStore {
   private profileJournalSectorsLeft = 0;
 
   /**
-   * `logs`: the event logs kept in the journal. `onNvError(lost)`: a damaged record was found
-   * (`lost`: an essential state has no valid copy left).
+   * `logs`: the event logs kept in the journal.
    */
-  constructor(protected readonly board: Board, logs: readonly EventLog[], config: Partial<PersistenceConfig>, private readonly onNvError: (lost: boolean) => void) {
+  constructor(protected readonly board: Board, logs: readonly EventLog[], config: Partial<PersistenceConfig>) {
     this.config = { ...defaultPersistenceConfig(), ...config };
     this.logs = logs;
     for (const log of this.logs) {
@@ -462,8 +461,12 @@ export class PersistentStore implements EventStore {
     if (freeMin !== Infinity && freeMin - j.eraseCount[oldest] > EVENT_WEAR_GAP) chain.reclaimOldestNow();
   }
 
-  private reportNvError(lost: boolean): void {
-    this.onNvError(lost);
+  /**
+   * A damaged record was found (`lost`: an essential state has no valid copy left). The meter's
+   * policy (app/persistence.ts) logs it; the mechanism only reports.
+   */
+  protected reportNvError(lost: boolean): void {
+    void lost;
   }
 
   /** Puts the stored events back in front of anything logged before restore, then attaches the store to every log. */

@@ -1,3 +1,4 @@
+import { MeterApp } from "../../firmware/app/meter-app";
 import { DataType, type DlmsData } from "../../firmware/comms/dlms/axdr";
 import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import type { ObjectModel, RequestContext } from "../../firmware/comms/dlms/object-model";
@@ -35,7 +36,7 @@ describe.each([true, false])("configuration written over DLMS survives a power c
   test("alarm filter, long power failure threshold, time zone, control mode, limiter, push setup", () => {
     const sim = new Simulation(
       parseScenario({ start: "2026-03-02T00:00:00", load: [{ at: "0s", voltage: 230, current: 5, angle: 0 }], events: [{ at: "2m", type: "power-cut", duration: "1m", signal }] }),
-      { config: { tickMs: 10_000 }, security: true },
+      { config: { tickMs: 10_000 }, firmware: (board, config) => new MeterApp(board, config) },
     );
     sim.runUntil(2 * 60_000 - 5_000);
     const before = sim.meter;

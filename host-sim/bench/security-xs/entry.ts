@@ -4,6 +4,7 @@
  * metered (deciphering, HLS checks, the service, ciphering the answer, persisting the counters);
  * the client side (built here with the same primitives) and the flash emulator are not.
  */
+import { MeterApp } from "../../../firmware/app/meter-app";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../../firmware/comms/dlms";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
 import { PortableCrypto } from "../../../firmware/comms/crypto";
@@ -35,7 +36,7 @@ export class SecurityXsBench {
   private serverTitle: Uint8Array = new Uint8Array(8);
 
   boot(scenarioJson: string): void {
-    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000, dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } }, security: true });
+    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000, dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } }, firmware: (board, config) => new MeterApp(board, config) });
     this.sim.runFor(3_600_000);
     // The flash stands for silicon: its emulation is not firmware work.
     const flash = this.sim.board.flash as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
