@@ -8,6 +8,7 @@
  * --master-key), so the default-secrets refusal of a device build is off here. Keys given on the
  * command line are provisioned only into a fresh store; they never appear in the log or a report.
  */
+import { PoweredNetwork } from "./powered-network";
 import { MeterApp } from "../firmware/app/meter-app";
 import type { MeterConfig } from "../firmware/app/config";
 import type { DlmsConfig } from "../firmware/comms/dlms/dlms-config";
@@ -56,7 +57,7 @@ export function liveSimulationOptions(options: CliOptions, config: MeterConfig, 
     maxConnections: 16,
     maxSendPdu: 0xffff,
   };
-  return { config: { ...changes, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network: new NodeNetwork(), dlms };
+  return { config: { ...changes, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network: new PoweredNetwork(new NodeNetwork()), dlms };
 }
 
 /** The banner lines once the port is bound (or why it is not). */

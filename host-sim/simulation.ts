@@ -1,5 +1,6 @@
 import type { Board } from "../firmware/hal";
 import type { Network } from "../firmware/hal/tcp";
+import type { PoweredNetwork } from "./powered-network";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
 import { Meter } from "../firmware/app/meter";
 import type { SecurityAndPush } from "../firmware/app/security-push";
@@ -30,8 +31,8 @@ export interface SimulationOptions {
    * simulator and the DLMS security tests boot the whole app: `(board, config) => new MeterApp(board, config)`.
    */
   firmware?: (board: Board, config: MeterConfig) => SimFirmware;
-  /** The network the firmware gets (through the power supply: a power cut closes its sockets). */
-  network?: Network;
+  /** The network the firmware gets: a power cut closes its sockets (`new PoweredNetwork(new NodeNetwork())`). */
+  network?: PoweredNetwork;
   /** Open the DLMS port with this configuration at every boot (needs `network`; the live simulator). */
   dlms?: DlmsConfig;
 }

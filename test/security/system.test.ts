@@ -3,6 +3,7 @@
  * a Node socket, the independent client (host-sim/client/secure.ts, Node's crypto), the head-end.
  * Virtual time is pumped in small steps while real sockets work in between.
  */
+import { PoweredNetwork } from "../../host-sim/powered-network";
 import { MeterApp } from "../../firmware/app/meter-app";
 import type { SecurityAndPush } from "../../firmware/app/security-push";
 import type { SecurityPushConfig } from "../../firmware/app/security-push-config";
@@ -34,7 +35,7 @@ function securityOf(sim: Simulation): SecurityAndPush {
 function newSim(security?: (base: SecurityPushConfig) => SecurityPushConfig): Simulation {
   const scenario = { start: "2026-03-02T10:00:00", utcOffsetMinutes: 60, dst: "eu", chip: "ade7953", load: [{ at: "0s", voltage: 230, current: 10, angle: 0, frequency: 50 }] };
   const config = defaultMeterConfig();
-  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false }, security: security ? security(config.security) : config.security }, firmware: (board, config) => new MeterApp(board, config), network: new NodeNetwork() });
+  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false }, security: security ? security(config.security) : config.security }, firmware: (board, config) => new MeterApp(board, config), network: new PoweredNetwork(new NodeNetwork()) });
 }
 
 interface Rig {

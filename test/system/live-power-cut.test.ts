@@ -4,6 +4,7 @@
  * afterwards reaches the flash; while the meter is off no association is answered (connections
  * are closed at once); after the restore the same DLMS port serves the new meter.
  */
+import { PoweredNetwork } from "../../host-sim/powered-network";
 import { MeterApp } from "../../firmware/app/meter-app";
 import { defaultDlmsConfig, DEFAULT_READER_PASSWORD } from "../../firmware/comms/dlms/dlms-config";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
@@ -18,7 +19,7 @@ const A_PLUS = "1.0.1.8.0.255";
 function liveSim(): Simulation {
   const dlms = { ...defaultDlmsConfig(), port: 0, address: "127.0.0.1", refuseDefaultSecrets: false, maxSendPdu: 0xffff };
   const scenario = parseScenario({ start: "2026-03-02T10:00:00", load: [{ at: "0s", voltage: 230, current: 10, angle: 0 }] });
-  return new Simulation(scenario, { config: { dlms }, network: new NodeNetwork(), dlms, firmware: (board, config) => new MeterApp(board, config) });
+  return new Simulation(scenario, { config: { dlms }, network: new PoweredNetwork(new NodeNetwork()), dlms, firmware: (board, config) => new MeterApp(board, config) });
 }
 
 async function portOf(sim: Simulation): Promise<number> {
