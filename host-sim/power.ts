@@ -64,34 +64,21 @@ export class PoweredClock implements Clock {
 /**
  * The firmware's handle on a flash partition for one power-on life. A power cut closes it: a
  * meter that lost its supply cannot write any more, even once the supply (and the next meter)
- * is back; such a write is refused and counted (`PowerSupply.writesAfterDeath`).
+ * is back; such a write is refused and counted (`PowerSupply.writesAfterDeath`). The handle
+ * inherits the partition's methods (no wrapper call per access); closing shadows the writing ones.
  */
-export class FlashHandle implements Flash {
-  readonly sectorSize: number;
-  readonly sectorCount: number;
-  // The partition's own methods, bound (no wrapper call per access); `close` swaps them out.
-  read: (offset: number, into: Uint8Array) => void;
-  write: (offset: number, data: Uint8Array) => void;
-  eraseSector: (index: number) => void;
-  private isOpen = true;
-  constructor(partition: Flash, private readonly refused: () => void) {
-    this.sectorSize = partition.sectorSize;
-    this.sectorCount = partition.sectorCount;
-    this.read = partition.read.bind(partition);
-    this.write = partition.write.bind(partition);
-    this.eraseSector = partition.eraseSector.bind(partition);
-  }
-  get open(): boolean {
-    return this.isOpen;
-  }
-  /** The power went: every later write or erase is refused (and counted). */
-  close(): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    const refused = this.refused;
-    this.write = () => refused();
-    this.eraseSector = () => refused();
-  }
+export interface FlashHandle extends Flash {
+  close(): void;
+}
+
+function openFlashHandle(partition: Flash, refused: () => void): FlashHandle {
+  const handle = Object.create(partition) as FlashHandle;
+  handle.close = () => {
+    const refuse = (): void => refused();
+    Object.defineProperty(handle, "write", { value: refuse, writable: true, configurable: true });
+    Object.defineProperty(handle, "eraseSector", { value: refuse, writable: true, configurable: true });
+  };
+  return handle;
 }
 
 /** The board's supply: flash partition, power-fail comparator input, firmware clock, on/off. */
@@ -116,6 +103,8 @@ export interface PowerSupply {
   writesAfterDeath: number;
   /** Fresh flash handles for the next power-on life (the previous ones are closed at a cut). */
   newLife(): void;
+  /** Closes the flash handles of the running life (the power went). */
+  closeFlash(): void;
 }
 
 export interface PowerOptions {
@@ -147,17 +136,20 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     lastCutMs: NaN,
     network: network ?? null,
     writesAfterDeath: 0,
-    newLife() {
+    closeFlash() {
       for (const h of handles) h.close();
       handles.length = 0;
+    },
+    newLife() {
+      supply.closeFlash();
       const refused = (): void => {
         supply.writesAfterDeath++;
       };
-      const journal = new FlashHandle(supply.journal, refused);
+      const journal = openFlashHandle(supply.journal, refused);
       handles.push(journal);
       board.flash = journal;
       if (supply.profiles) {
-        const profiles = new FlashHandle(supply.profiles, refused);
+        const profiles = openFlashHandle(supply.profiles, refused);
         handles.push(profiles);
         board.profileFlash = profiles;
       }
@@ -195,8 +187,7 @@ export function killFirmware(sim: Simulation): void {
   // RAM is gone: no timer fires, no socket delivers or sends, no flash handle writes again.
   supply.clock.killAll();
   supply.network?.powerOff();
-  if (sim.board.flash instanceof FlashHandle) sim.board.flash.close();
-  if (sim.board.profileFlash instanceof FlashHandle) sim.board.profileFlash.close();
+  supply.closeFlash();
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);

@@ -5,7 +5,7 @@ import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
 import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, readU32, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
-import { decodeValue, encodeValue } from "./value-codec";
+import { decodeValue, encodeValue, KeyCache } from "./value-codec";
 import {
   defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type RestoreReport, type RestoreSource,
 } from "./persistence-types";
@@ -76,6 +76,8 @@ export class PersistentStore implements EventStore {
   private readonly eventPayload = new Uint8Array(EVENT_PAYLOAD_BYTES);
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
+  /** Object keys of the snapshots, encoded once (they repeat on every save). */
+  private readonly keys = new KeyCache();
   private nextSeq = 1;
   private restored = false;
   private profileSectorsLeft = 0;
@@ -158,7 +160,7 @@ export class PersistentStore implements EventStore {
       essential: spec.essential,
       periodic: spec.save === "periodic",
       emergency: spec.save === "periodic" && spec.emergency !== false,
-      encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot()),
+      encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot(), this.keys),
       decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
       restoredFrom: "pending",
@@ -356,7 +358,7 @@ export class PersistentStore implements EventStore {
   private writePowerStamp(finalSave: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
-    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 });
+    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 }, this.keys);
     const seq = this.nextSeq++;
     this.noteGeneration(this.powerType, seq, chain.append(this.powerType, seq, bytes));
   }

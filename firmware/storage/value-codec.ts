@@ -22,10 +22,24 @@ type Typed = Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array 
 
 export class ValueCodecError extends Error {}
 
+/**
+ * Encoded strings kept for reuse: object keys repeat on every save. Owned by whoever encodes
+ * repeatedly (the persistence registry), never module state; bounded.
+ */
+export class KeyCache {
+  private readonly map = new Map<string, Uint8Array>();
+  get(s: string): Uint8Array | undefined {
+    return this.map.get(s);
+  }
+  keep(s: string, encoded: Uint8Array): void {
+    if (s.length <= 32 && this.map.size < 512) this.map.set(s, encoded);
+  }
+}
+
 class Writer {
   bytes: Uint8Array;
   length = 0;
-  constructor(size = 256) {
+  constructor(size = 256, private readonly keys: KeyCache | null = null) {
     this.bytes = new Uint8Array(size);
   }
   private readonly f64 = new DataView(new ArrayBuffer(8));
@@ -60,8 +74,22 @@ class Writer {
   }
 
   string(s: string): void {
-    this.uvarint(s.length);
-    for (let i = 0; i < s.length; i++) this.uvarint(s.charCodeAt(i));
+    const keys = this.keys;
+    if (!keys) {
+      this.uvarint(s.length);
+      for (let i = 0; i < s.length; i++) this.uvarint(s.charCodeAt(i));
+      return;
+    }
+    let enc = keys.get(s);
+    if (!enc) {
+      const w = new Writer(8);
+      w.string(s);
+      enc = w.bytes.slice(0, w.length);
+      keys.keep(s, enc);
+    }
+    if (this.length + enc.length > this.bytes.length) this.grow(enc.length);
+    this.bytes.set(enc, this.length);
+    this.length += enc.length;
   }
 
   private grow(extra: number): void {
@@ -218,8 +246,9 @@ function read(r: Reader, depth: number): unknown {
 }
 
 /** Encodes a plain value (see the module comment for what is allowed). */
-export function encodeValue(value: unknown): Uint8Array {
-  const w = new Writer();
+/** Encodes a plain value; `keys` reuses the encoding of strings seen before (see KeyCache). */
+export function encodeValue(value: unknown, keys: KeyCache | null = null): Uint8Array {
+  const w = new Writer(256, keys);
   write(w, value, 0);
   return w.bytes.slice(0, w.length);
 }
