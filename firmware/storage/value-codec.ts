@@ -26,13 +26,9 @@ export class ValueCodecError extends Error {}
  * Encoded strings kept for reuse: object keys repeat on every save. Owned by whoever encodes
  * repeatedly (the persistence registry), never module state; bounded.
  */
-export class KeyCache {
-  private readonly map = new Map<string, Uint8Array>();
-  get(s: string): Uint8Array | undefined {
-    return this.map.get(s);
-  }
+export class KeyCache extends Map<string, Uint8Array> {
   keep(s: string, encoded: Uint8Array): void {
-    if (s.length <= 32 && this.map.size < 512) this.map.set(s, encoded);
+    if (s.length <= 32 && this.size < 512) this.set(s, encoded);
   }
 }
 
