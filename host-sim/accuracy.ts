@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { defaultMeterConfig } from "../firmware/app/config";
 import { accuracyTable, calibrationFile, EmulatedBench, formatAccuracyTable, loadCalibrationConfig } from "./calibration";
 import { parseChipOptions } from "./calibrate";
-import "./features";
 
 /**
  * `npm run accuracy -- --chip ade7953|atm90e26 [--calibration FILE | --uncalibrated] [--seconds N]`

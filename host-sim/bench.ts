@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import "./features";
-import { parseScenario } from "../emulation/scenario/scenario";
+import { parseScenario } from "./event-types";
 import { Simulation } from "./simulation";
 import { DEFAULT_SCENARIO } from "./cli";
 import { runScenarioInXs } from "./xs/run";

@@ -3,7 +3,6 @@ import { parseArgs } from "node:util";
 import type { MeteringChip } from "../firmware/kernel/metering-ic";
 import { calibrationProcedureFor, EmulatedBench, saveCalibration } from "./calibration";
 import { defaultMeterConfig } from "../firmware/app/config";
-import "./features";
 
 /**
  * `npm run calibrate -- --chip ade7953|atm90e26 [--scenario FILE] [--out FILE]`

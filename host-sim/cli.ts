@@ -4,9 +4,8 @@ import { buildReport } from "./report";
 import { loadCalibrationConfig } from "./calibration/store";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
 import { Simulation } from "./simulation";
-import "./features";
-import "./live-features";
-import { liveHooks } from "./live-hooks";
+import { liveBanner, liveSimulationOptions, liveStop } from "./live";
+import { startOpticalPort } from "./live-optical";
 import { checkPortFree, parseCli, type CliOptions } from "./options";
 import { advance, runBatch } from "./run-loop";
 import { createProgress } from "./progress";
@@ -28,7 +27,7 @@ function fail(e: unknown): never {
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function finish(sim: Simulation, options: CliOptions, out: (line: string) => void): void {
-  for (const f of liveHooks.stopping) f(sim);
+  if (options.speed !== "max") liveStop(sim);
   if (options.reportFile) {
     writeFileSync(options.reportFile, JSON.stringify(buildReport(sim), null, 2) + "\n");
     out(`report written to ${options.reportFile}`);
@@ -46,7 +45,9 @@ export async function main(argv: string[]): Promise<void> {
     if (options.serialNumber !== undefined) config.serialNumber = options.serialNumber;
     const panel = options.speed !== "max" && process.stdout.isTTY && !options.plain;
     // Plain mode prints the firmware's log lines as they come; the panel shows events instead.
-    sim = new Simulation(options.scenario, { config, logSink: options.speed === "max" || panel ? undefined : plainOut });
+    const logSink = options.speed === "max" || panel ? undefined : plainOut;
+    // A batch run ends before anyone could connect: no network, no DLMS, no push.
+    sim = new Simulation(options.scenario, options.speed === "max" ? { config, logSink } : { ...liveSimulationOptions(options, defaultMeterConfig(), config), logSink });
   } catch (e) {
     fail(e);
   }
@@ -77,8 +78,10 @@ export async function main(argv: string[]): Promise<void> {
     await runBatch(sim, options.historyMs, progress, stopped);
     progress.stop();
   }
+  let optical: { close(): void } | null = null;
   try {
-    for (const f of liveHooks.started) f(sim, options);
+    liveBanner(sim, options);
+    optical = startOpticalPort(sim, options);
   } catch (e) {
     fail(e);
   }
@@ -89,6 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     clearInterval(timer);
     panel?.close();
     panel = null;
+    optical?.close();
     finish(sim, options, plainOut);
     process.exit(signal ? SIGNAL_EXIT[signal] : 0);
   };

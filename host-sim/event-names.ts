@@ -5,7 +5,7 @@
  */
 import { EVENT } from "../firmware/kernel/event-codes";
 import { DISCONNECTOR_EVENT } from "../firmware/control/disconnector";
-import { STORE_EVENT } from "../firmware/storage/persistence";
+import { STORE_EVENT } from "../firmware/app/persistence";
 import { CLOCK_EVENT } from "../firmware/time/clock";
 import { TOU_EVENT } from "../firmware/metrology/tou";
 import { PUSH_EVENT } from "../firmware/comms/push/push-client";

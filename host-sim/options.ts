@@ -7,7 +7,8 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseDuration, ScenarioError } from "../emulation/scenario/duration";
-import { parseLocalTime, parseScenario, type Scenario } from "../emulation/scenario/scenario";
+import { parseLocalTime, type Scenario } from "../emulation/scenario/scenario";
+import { parseScenario } from "./event-types";
 import { localFieldsToUtc } from "../firmware/time/local-time";
 import { parseDestination } from "../firmware/comms/push/push-setup";
 

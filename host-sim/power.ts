@@ -1,5 +1,6 @@
-import type { Board, Clock, TimerId } from "../firmware/hal";
-import { Meter } from "../firmware/app/meter";
+import type { Board, Clock, Flash, TimerId } from "../firmware/hal";
+import type { PoweredNetwork } from "./powered-network";
+import type { Meter } from "../firmware/app/meter";
 import { SimInput, SimOutput } from "./board";
 import { NorFlashEmulator } from "../emulation/flash/emulator";
 import { FlashPartition } from "../emulation/flash/partition";
@@ -60,6 +61,26 @@ export class PoweredClock implements Clock {
   }
 }
 
+/**
+ * The firmware's handle on a flash partition for one power-on life. A power cut closes it: a
+ * meter that lost its supply cannot write any more, even once the supply (and the next meter)
+ * is back; such a write is refused and counted (`PowerSupply.writesAfterDeath`). The handle
+ * inherits the partition's methods (no wrapper call per access); closing shadows the writing ones.
+ */
+export interface FlashHandle extends Flash {
+  close(): void;
+}
+
+function openFlashHandle(partition: Flash, refused: () => void): FlashHandle {
+  const handle = Object.create(partition) as FlashHandle;
+  handle.close = () => {
+    const refuse = (): void => refused();
+    Object.defineProperty(handle, "write", { value: refuse, writable: true, configurable: true });
+    Object.defineProperty(handle, "eraseSector", { value: refuse, writable: true, configurable: true });
+  };
+  return handle;
+}
+
 /** The board's supply: flash partition, power-fail comparator input, firmware clock, on/off. */
 export interface PowerSupply {
   /** The whole flash chip (power-cut injection, erase counts of every partition). */
@@ -76,6 +97,14 @@ export interface PowerSupply {
   signalledCuts: number;
   /** Virtual ms of the last power loss (NaN before any). */
   lastCutMs: number;
+  /** The firmware's network (closed with the power), when the board has one. */
+  readonly network: PoweredNetwork | null;
+  /** Flash writes or erases a meter tried after it lost power (refused): must stay 0. */
+  writesAfterDeath: number;
+  /** Fresh flash handles for the next power-on life (the previous ones are closed at a cut). */
+  newLife(): void;
+  /** Closes the flash handles of the running life (the power went). */
+  closeFlash(): void;
 }
 
 export interface PowerOptions {
@@ -86,13 +115,15 @@ export interface PowerOptions {
   flashSectorSize?: number;
 }
 
-const supplies = new WeakMap<Board, PowerSupply>();
-
-/** Gives a simulated board its flash, power-fail input and a clock that dies with the power. */
-export function attachPowerSupply(board: Board, clock: VirtualClock, options: PowerOptions = {}): PowerSupply {
+/**
+ * Gives a simulated board its flash, power-fail input and a clock that die with the power, and
+ * the network when there is one (host-sim/powered-network.ts: a power cut closes its sockets).
+ */
+export function attachPowerSupply(board: Board, clock: VirtualClock, options: PowerOptions = {}, network?: PoweredNetwork): PowerSupply {
   const journalSectors = options.journalSectors ?? SIM_JOURNAL_SECTORS;
   const profileSectors = options.profileSectors ?? SIM_PROFILE_SECTORS;
   const chip = new NorFlashEmulator(options.flashSectorSize ?? SIM_FLASH_SECTOR_SIZE, journalSectors + profileSectors);
+  const handles: FlashHandle[] = [];
   const supply: PowerSupply = {
     flash: chip,
     journal: new FlashPartition(chip, "meterdata", 0, journalSectors),
@@ -103,19 +134,31 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     cuts: 0,
     signalledCuts: 0,
     lastCutMs: NaN,
+    network: network ?? null,
+    writesAfterDeath: 0,
+    closeFlash() {
+      for (const h of handles) h.close();
+      handles.length = 0;
+    },
+    newLife() {
+      supply.closeFlash();
+      const refused = (): void => {
+        supply.writesAfterDeath++;
+      };
+      const journal = openFlashHandle(supply.journal, refused);
+      handles.push(journal);
+      board.flash = journal;
+      if (supply.profiles) {
+        const profiles = openFlashHandle(supply.profiles, refused);
+        handles.push(profiles);
+        board.profileFlash = profiles;
+      }
+    },
   };
-  board.flash = supply.journal;
-  if (supply.profiles) board.profileFlash = supply.profiles;
   board.powerFail = supply.powerFail;
   board.clock = supply.clock;
-  supplies.set(board, supply);
+  if (supply.network) board.network = supply.network;
   return supply;
-}
-
-export function powerSupplyOf(board: Board): PowerSupply {
-  const s = supplies.get(board);
-  if (!s) throw new Error("this board has no simulated power supply");
-  return s;
 }
 
 /**
@@ -125,7 +168,7 @@ export function powerSupplyOf(board: Board): PowerSupply {
  * no more writes. Without `signal` it is a sudden reset.
  */
 export function losePower(sim: Simulation, signal: boolean): void {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (!supply.on) return;
   if (signal) {
     supply.powerFail.set(0);
@@ -136,12 +179,15 @@ export function losePower(sim: Simulation, signal: boolean): void {
 
 /** Ends the firmware's life (used by losePower and by an injected cut inside a flash operation). */
 export function killFirmware(sim: Simulation): void {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (!supply.on) return;
   supply.on = false;
   supply.cuts++;
   supply.lastCutMs = sim.clock.nowMs();
+  // RAM is gone: no timer fires, no socket delivers or sends, no flash handle writes again.
   supply.clock.killAll();
+  supply.network?.powerOff();
+  supply.closeFlash();
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
@@ -150,16 +196,14 @@ export function killFirmware(sim: Simulation): void {
   sim.chip.injectReset();
 }
 
-/** Supply back: a new Meter boots on the same board and flash (the chip reset when the power went). */
+/** Supply back: new firmware boots on the same board and flash (the chip reset when the power went). */
 export function restorePower(sim: Simulation): Meter {
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   if (supply.on) return sim.meter;
   supply.flash.powerOn();
   supply.powerFail.set(1);
   supply.on = true;
-  sim.meter = new Meter(sim.board, sim.config);
-  sim.meter.start();
-  return sim.meter;
+  return sim.boot().meter;
 }
 
 /** The `power-cut` scenario event: outage on the line, power lost (signal or not), back after `durationMs`. */

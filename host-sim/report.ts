@@ -1,5 +1,8 @@
 import { EVENT_LOG_OBIS } from "../firmware/records/event-log";
 import type { Simulation } from "./simulation";
+import { profilesEventsSection } from "./report-sections/profiles-events";
+import { relayDisplaySection } from "./report-sections/disconnector-display";
+import { tariffsBillingSection } from "./report-sections/tariffs-billing";
 
 export interface RegisterReport {
   value: number;
@@ -16,12 +19,8 @@ export interface Report {
   [section: string]: unknown;
 }
 
-/** Sections later features add to the report (profiles, relay, display...). */
-type ReportSection = (sim: Simulation, report: Report) => void;
-const sections: ReportSection[] = [];
-export function addReportSection(section: ReportSection): void {
-  sections.push(section);
-}
+/** The feature sections of the report, in order (the tariffs section adds the billing profile to `profiles`). */
+const SECTIONS: readonly ((sim: Simulation, report: Report) => void)[] = [profilesEventsSection, relayDisplaySection, tariffsBillingSection];
 
 /** The `--report` JSON: value * 10^scaler is the quantity in unit; OBIS written A.B.C.D.E.F. */
 export function buildReport(sim: Simulation): Report {
@@ -34,7 +33,7 @@ export function buildReport(sim: Simulation): Report {
     relay: {},
     display: "",
   };
-  for (const section of sections) section(sim, report);
+  for (const section of SECTIONS) section(sim, report);
   return report;
 }
 

@@ -1,6 +1,11 @@
 import type { Board } from "../firmware/hal";
+import type { Network } from "../firmware/hal/tcp";
+import type { PoweredNetwork } from "./powered-network";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
 import { Meter } from "../firmware/app/meter";
+import type { SecurityAndPush } from "../firmware/app/security-push";
+import type { DlmsConfig } from "../firmware/comms/dlms/dlms-config";
+import type { DlmsServer } from "../firmware/comms/dlms/server";
 import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
 import { Ade7953Emulator } from "../emulation/ade7953/emulator";
 import { Atm90e26Emulator } from "../emulation/atm90e26/emulator";
@@ -8,9 +13,11 @@ import type { EmulatedMeteringIc } from "../emulation/faults";
 import type { LineSource, SpiSlave } from "../emulation/line";
 import { ScenarioLine } from "../emulation/scenario/line-source";
 import { attachFrontPanel, type FrontPanel } from "./front-panel";
-import type { Scenario, ScenarioEvent } from "../emulation/scenario/scenario";
+import type { Scenario } from "../emulation/scenario/scenario";
+import type { CommandRecord } from "./scenario-events/disconnector-display";
+import { SIM_EVENT_TYPES } from "./event-types";
 import { VirtualClock } from "../emulation/virtual-clock";
-import { attachPowerSupply, type PowerOptions, type PowerSupply, scheduledPowerCut } from "./power";
+import { attachPowerSupply, type PowerOptions, type PowerSupply } from "./power";
 
 export interface SimulationOptions {
   /** Changes to the default meter configuration. */
@@ -19,20 +26,45 @@ export interface SimulationOptions {
   logSink?: (line: string) => void;
   /** Flash partitions of the simulated board (default: 64 KiB journal + 256 KiB profiles). */
   power?: PowerOptions;
+  /**
+   * What boots at each power up (default: the metering core alone, `MeteringFirmware`). The live
+   * simulator and the DLMS security tests boot the whole app: `(board, config) => new MeterApp(board, config)`.
+   */
+  firmware?: (board: Board, config: MeterConfig) => SimFirmware;
+  /** The network the firmware gets: a power cut closes its sockets (`new PoweredNetwork(new NodeNetwork())`). */
+  network?: PoweredNetwork;
+  /** Open the DLMS port with this configuration at every boot (needs `network`; the live simulator). */
+  dlms?: DlmsConfig;
 }
 
-/** How a scenario event acts on the running simulation. Features add theirs with `onEvent`. */
-export type EventHandler = (sim: Simulation, event: ScenarioEvent) => void;
-const handlers = new Map<string, EventHandler>();
-export function onEvent(type: string, handler: EventHandler): void {
-  handlers.set(type, handler);
+/** The firmware a simulation runs: `MeterApp` (firmware/app/meter-app.ts) or the metering core alone. */
+export interface SimFirmware {
+  readonly meter: Meter;
+  readonly security: SecurityAndPush | null;
+  readonly dlms: DlmsServer | null;
+  start(): void;
+  stop(): void;
+  openDlms?(network: Network, config: DlmsConfig): DlmsServer | null;
 }
 
-// The meter really loses power (host-sim/power.ts): emergency save when "signal" (default true),
-// timers and RAM gone, chip reset, and a new Meter restores from flash after the duration.
-onEvent("power-cut", (sim, event) => {
-  scheduledPowerCut(sim, event.atMs, event.fields.duration as number, event.fields.signal !== false);
-});
+/**
+ * The metering core without security, push or DLMS: what most tests, the benches and the XS
+ * harness run (their bundles then hold no DLMS code).
+ */
+export class MeteringFirmware implements SimFirmware {
+  readonly meter: Meter;
+  readonly security = null;
+  readonly dlms = null;
+  constructor(board: Board, config: MeterConfig) {
+    this.meter = new Meter(board, config);
+  }
+  start(): void {
+    this.meter.start();
+  }
+  stop(): void {
+    this.meter.stop();
+  }
+}
 
 /** The emulator of the chip a scenario (or the calibration bench) names. Each chip adds its case. */
 export function createChipEmulator(chip: "ade7953" | "atm90e26", line: LineSource, now: () => number): EmulatedMeteringIc {
@@ -69,7 +101,15 @@ export class Simulation {
   /** Cover, magnet and pulse inputs (scenario handlers drive them). */
   readonly inputs: SimInputs = createSimInputs();
   readonly config: MeterConfig;
-  meter: Meter;
+  /** The running firmware (replaced at each power up) and its metering core. */
+  app!: SimFirmware;
+  meter!: Meter;
+  /** The scenario's commands and what the meter answered (report `relay.commands`). */
+  readonly commandLog: CommandRecord[] = [];
+  /** Called after each boot with the new firmware (the XS harness re-wraps the ports it sets aside). */
+  readonly bootListeners: ((app: SimFirmware) => void)[] = [];
+  private readonly firmware: (board: Board, config: MeterConfig) => SimFirmware;
+  private readonly dlmsConfig: DlmsConfig | undefined;
 
   constructor(readonly scenario: Scenario, options: SimulationOptions = {}) {
     this.clock = new VirtualClock(scenario.startUtcMs);
@@ -79,16 +119,43 @@ export class Simulation {
     this.chip = createChipEmulator(scenario.chip, this.line, () => this.clock.nowMs());
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     wireMeteringIrq(this.board, this.chip);
-    this.power = attachPowerSupply(this.board, this.clock, options.power);
+    this.power = attachPowerSupply(this.board, this.clock, options.power, options.network);
+    this.firmware = options.firmware ?? ((board, config) => new MeteringFirmware(board, config));
+    this.dlmsConfig = options.dlms;
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {
-      const handler = handlers.get(event.type);
-      if (!handler) throw new Error(`no simulator handler for event type "${event.type}"`);
-      this.clock.schedule(() => handler(this, event), event.atMs);
+      const type = Object.hasOwn(SIM_EVENT_TYPES, event.type) ? SIM_EVENT_TYPES[event.type] : undefined;
+      if (!type) throw new Error(`no simulator handler for event type "${event.type}"`);
+      this.clock.schedule(() => type.run(this, event), event.atMs);
     }
-    this.meter = new Meter(this.board, this.config);
-    this.meter.start();
+    this.boot();
+  }
+
+  /**
+   * Power up: the firmware is built anew by its composition root on this board (fresh flash
+   * handles, the same flash), restores from flash and starts; the DLMS port opens when configured.
+   */
+  boot(): SimFirmware {
+    this.power.newLife();
+    const app = this.firmware(this.board, this.config);
+    this.app = app;
+    this.meter = app.meter;
+    app.start();
+    if (this.dlmsConfig && this.board.network && app.openDlms) {
+      try {
+        app.openDlms(this.board.network, this.dlmsConfig);
+      } catch (e) {
+        this.log.error(`DLMS port not opened: ${(e as Error).message}`);
+      }
+    }
+    for (const listener of this.bootListeners) listener(app);
+    return app;
+  }
+
+  /** The DLMS server of the running firmware (null while the power is off or without one). */
+  get dlms(): DlmsServer | null {
+    return this.power.on ? this.app.dlms : null;
   }
 
   /** Flash partition, power-fail input and the firmware's clock (host-sim/power.ts). */

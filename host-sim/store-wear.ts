@@ -2,7 +2,6 @@ import type { FlashProfile } from "../firmware/storage";
 import type { Meter } from "../firmware/app/meter";
 import type { Scenario } from "../emulation/scenario/scenario";
 import type { FlashPartition } from "../emulation/flash/partition";
-import { powerSupplyOf } from "./power";
 import { Simulation } from "./simulation";
 
 /** Erase counts of one partition over the simulated period. */
@@ -69,7 +68,7 @@ function wearOf(part: FlashPartition, start: readonly number[], days: number, cy
 export function simulateWear(scenario: Scenario, days: number, cyclesPerSector = 100_000): WearResult {
   const sim = new Simulation(scenario);
   const m: Meter = sim.meter;
-  const supply = powerSupplyOf(sim.board);
+  const supply = sim.power;
   const p = m.persistence;
   const savesPerDay = Math.round(86_400_000 / p.config.saveIntervalMs);
   const load = m.profiles.load.buffer;

@@ -46,23 +46,19 @@ export interface EventTypeSpec {
   validate?(fields: Record<string, unknown>): void;
 }
 
-const eventTypes = new Map<string, EventTypeSpec>();
+/** The event types a scenario may use, by name (the simulator's table: host-sim/event-types.ts). */
+export type EventTypeTable = Readonly<Record<string, EventTypeSpec>>;
 
-/** Declares a scenario event type. Each feature registers its own in host-sim/grid/event-types. */
-export function registerEventType(type: string, spec: EventTypeSpec): void {
-  eventTypes.set(type, spec);
+/** The names of a table's event types, sorted (for error messages). */
+export function knownEventTypes(types: EventTypeTable): string[] {
+  return Object.keys(types).sort();
 }
-
-export function knownEventTypes(): string[] {
-  return [...eventTypes.keys()].sort();
-}
-
-registerEventType("power-cut", { fields: { duration: "duration", signal: "boolean" }, required: ["duration"] });
 
 const LOAD_FIELDS = ["at", "voltage", "current", "angle", "frequency", "neutralCurrent"];
 const TOP_FIELDS = ["start", "utcOffsetMinutes", "dst", "chip", "load", "events", "repeat", "duration", "description"];
 
-export function parseScenario(json: unknown, source = "scenario"): Scenario {
+/** Parses a scenario; its events must be of the types in `eventTypes`. Errors are ScenarioErrors naming the place. */
+export function parseScenario(json: unknown, source: string, eventTypes: EventTypeTable): Scenario {
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ScenarioError(`${source}: must be a JSON object`);
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
@@ -117,18 +113,18 @@ export function parseScenario(json: unknown, source = "scenario"): Scenario {
 
   const rawEvents = obj.events ?? [];
   if (!Array.isArray(rawEvents)) throw new ScenarioError(`${source}: "events" must be an array`);
-  const events = rawEvents.map((raw, i) => parseEvent(raw, `${source}: events[${i}]`, startUtcMs, utcOffsetMinutes, dst));
+  const events = rawEvents.map((raw, i) => parseEvent(raw, `${source}: events[${i}]`, startUtcMs, utcOffsetMinutes, dst, eventTypes));
   events.sort((a, b) => a.atMs - b.atMs);
   const extra: Record<string, unknown> = {};
   return { start, startUtcMs, utcOffsetMinutes, dst, chip, load, repeatMs, durationMs, events, extra };
 }
 
-function parseEvent(raw: unknown, where: string, startUtcMs: number, offset: number, dst: DstRule): ScenarioEvent {
+function parseEvent(raw: unknown, where: string, startUtcMs: number, offset: number, dst: DstRule, eventTypes: EventTypeTable): ScenarioEvent {
   if (typeof raw !== "object" || raw === null) throw new ScenarioError(`${where} must be an object`);
   const ev = raw as Record<string, unknown>;
   if (typeof ev.type !== "string") throw new ScenarioError(`${where}: missing "type"`);
-  const spec = eventTypes.get(ev.type);
-  if (!spec) throw new ScenarioError(`${where}: unknown event type "${ev.type}" (known: ${knownEventTypes().join(", ")})`);
+  const spec = Object.hasOwn(eventTypes, ev.type) ? eventTypes[ev.type] : undefined;
+  if (!spec) throw new ScenarioError(`${where}: unknown event type "${ev.type}" (known: ${knownEventTypes(eventTypes).join(", ")})`);
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(ev)) {
     if (key === "at" || key === "type") continue;

@@ -7,7 +7,7 @@ import { defaultDisplayConfig, type DisplayConfig } from "../display/display";
 import { defaultDisconnectorConfig, type DisconnectorConfig } from "../control/disconnector";
 import { defaultLimiterConfig, type LimiterConfig } from "../control/limiter";
 import { defaultMonitoringConfig, type MonitoringConfig } from "../monitoring/monitoring-config";
-import { defaultPersistenceConfig, type PersistenceConfig } from "../storage/persistence";
+import { defaultPersistenceConfig, type PersistenceConfig } from "../storage/persistence-types";
 import { defaultDlmsConfig, type DlmsConfig } from "../comms/dlms/dlms-config";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
 

@@ -20,13 +20,6 @@ import { type AccessGroup, type AttributeDef, type ObjectDef, ObjectModel } from
 /** Optional parts of the meter (features that land at different times); probed, never required. */
 type MeterParts = Meter & Partial<Record<string, unknown>>;
 
-/** Builders for objects that features outside this module add (calendar, billing, disconnector...). */
-export type ObjectContributor = (meter: Meter, model: ObjectModel) => void;
-const contributors: ObjectContributor[] = [];
-export function contributeObjects(contributor: ObjectContributor): void {
-  contributors.push(contributor);
-}
-
 const ENERGY_UNITS = new Set(["Wh", "varh", "VAh"]);
 
 /** A-XDR type of a register value, by OBIS where it matters, else by unit. */
@@ -108,6 +101,8 @@ export class EventLogBuffer implements ProfileBuffer {
 export interface ObjectModelOptions {
   /** Logical device name (0.0.42.0.0.255); default "DLMSLITE" + serial number. */
   logicalDeviceName?: string;
+  /** The meter's security and push: adds the security setup, the frame counter and the push setup. */
+  security?: { contribute(model: ObjectModel): void };
 }
 
 export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions = {}): ObjectModel {
@@ -180,7 +175,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   const pf = m.powerFailures as Meter["powerFailures"] | undefined;
   if (pf?.log) model.add(profileObject("1.0.99.97.0.255", "Power failure event log", "log", { buffer: pf.log, time: profileTime }));
 
-  for (const c of contributors) c(meter, model);
+  options.security?.contribute(model);
   return model;
 }
 

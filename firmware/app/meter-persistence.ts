@@ -1,7 +1,19 @@
-import type { PersistentHandle, Persistence } from "../storage/persistence";
+import type { Board } from "../hal";
+import type { PersistentHandle, Persistence } from "./persistence";
 import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../storage/number-record";
 import { decodeValue, encodeValue } from "../storage/value-codec";
-import type { Meter } from "./meter";
+import type { IcCalibration } from "../kernel/calibration";
+import type { MeteringIc } from "../kernel/metering-ic";
+import type { MeterClock } from "../time/clock";
+import type { TariffMetering } from "../metrology/tariff-metering";
+import type { EventLogs } from "../records/event-log";
+import type { Disconnector } from "../control/disconnector";
+import type { Limiter } from "../control/limiter";
+import type { PowerFailures } from "../monitoring/power-failures";
+import type { PowerQuality } from "../monitoring/power-quality";
+import type { PulseCounter } from "../monitoring/pulse-counter";
+import type { TamperDetector } from "../monitoring/tamper";
+import type { Profiles } from "../records/profiles";
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../metrology/tou-codec";
 import type { BillingState } from "../metrology/billing";
 import type { DisconnectorSnapshot } from "../control/disconnector";
@@ -11,6 +23,25 @@ import type { PowerQualityState } from "../monitoring/power-quality";
 import type { ProfilesState, ScheduleState } from "../records/profiles";
 import type { PulseCounterState } from "../monitoring/pulse-counter";
 import type { TamperState } from "../monitoring/tamper";
+
+/** The parts of the meter whose state is persisted (the Meter builds them, then hands them here). */
+export interface MeterStateParts {
+  readonly board: Board;
+  readonly config: { readonly chip: string };
+  readonly persistence: Persistence;
+  readonly ic: MeteringIc;
+  readonly clock: MeterClock;
+  readonly tariffs: TariffMetering;
+  readonly events: EventLogs;
+  readonly disconnector: Disconnector;
+  readonly limiter: Limiter;
+  readonly tamper: TamperDetector;
+  readonly powerQuality: PowerQuality;
+  readonly gas: PulseCounter;
+  readonly water: PulseCounter;
+  readonly powerFailures: PowerFailures;
+  readonly profiles: Profiles;
+}
 
 /** The billing record (billing state and the maximum demands) as the value codec stored it. */
 interface BillingRecord {
@@ -78,7 +109,7 @@ function saver(handle: PersistentHandle): () => void {
  * their encoding changed; several are also saved at once when a rare change must not wait
  * (a configuration written over DLMS, the tamper flag, an alarm).
  */
-export function registerMeterState(meter: Meter): void {
+export function registerMeterState(meter: MeterStateParts): IcCalibration {
   const p: Persistence = meter.persistence;
   const board = meter.board;
   const clock = meter.clock;
@@ -87,13 +118,19 @@ export function registerMeterState(meter: Meter): void {
   // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
   const clockHandle = p.register({ id: "clock", essential: false, save: "immediate", snapshot: () => clock.snapshot(), restore: (s: number[]) => clock.restore(s) });
   clock.onSettingsChange = saver(clockHandle);
-  // Power up without a trustworthy time source: a wall clock behind the last sign of life lost
-  // its time (no RTC, or a dead backup cell). Invalid until set (event 6, alarm bit 0).
-  p.onPowerUp = (report) => {
+  // At power up, after the outage is logged: the power failure counters and log (the profiles
+  // mark their running interval "power down"), then the clock: a wall clock behind the last sign
+  // of life lost its time (no RTC, or a dead backup cell). Invalid until set (event 6, alarm bit 0).
+  const failures = meter.powerFailures;
+  p.addPowerUpListener((report) => {
+    if (report.outage) {
+      failures.recordPowerFailure(report.outage.startUtcMs, report.outage.durationMs);
+      meter.profiles.notePowerDown();
+    }
     if (report.lastAliveUtcMs !== null && board.clock.wallClockMs() < report.lastAliveUtcMs && !clock.invalid) clock.markInvalidAfterPowerLoss();
-  };
+  });
 
-  registerCalibration(meter, p);
+  const calibration = registerCalibration(meter, p);
 
   // Tariff programme: each calendar its own record (a large one fills most of a sector).
   const active = p.register({ id: "tou.active", essential: true, save: "immediate", encode: () => encodeCalendar(tou.activeCalendar), decode: (b) => tou.restoreActive(decodeCalendar(b)) });
@@ -242,7 +279,6 @@ export function registerMeterState(meter: Meter): void {
   }
 
   // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
-  const failures = meter.powerFailures;
   const failuresHandle = p.register<Versioned<PowerFailureState>>({
     id: "powerFailures",
     essential: false,
@@ -269,6 +305,7 @@ export function registerMeterState(meter: Meter): void {
       profiles.restore(s);
     },
   });
+  return calibration;
 }
 
 function checkSchedule(s: ScheduleState, which: string): void {
@@ -281,11 +318,12 @@ function checkSchedule(s: ScheduleState, which: string): void {
 const SCALE_KEYS = ["energyMilliWhPerLsb", "meterConstant"];
 
 /**
- * Calibration (essential, immediate): every change through the IC's calibration interface (a
+ * Calibration (essential, immediate): every change through the meter's calibration interface (a
  * calibration routine, a loaded file, later DLMS) is saved when it returns; at power up the stored
- * values go back into the driver before `ic.init()` writes them to the chip.
+ * values go back into the driver before `ic.init()` writes them to the chip. Returns that
+ * interface: the driver's own, with a save after each change.
  */
-function registerCalibration(meter: Meter, p: Persistence): void {
+function registerCalibration(meter: MeterStateParts, p: Persistence): IcCalibration {
   const cal = meter.ic.calibration;
   const chip = meter.config.chip;
   const handle = p.register<{ v: number; chip: string; values: Record<string, unknown> }>({
@@ -308,19 +346,19 @@ function registerCalibration(meter: Meter, p: Persistence): void {
     },
   });
   const save = saver(handle);
-  const load = cal.load.bind(cal);
-  const reset = cal.reset.bind(cal);
-  const apply = cal.apply.bind(cal);
-  cal.load = (values) => {
-    load(values);
-    save();
-  };
-  cal.reset = () => {
-    reset();
-    save();
-  };
-  cal.apply = (corrections) => {
-    apply(corrections);
-    save();
+  return {
+    values: () => cal.values(),
+    load: (values) => {
+      cal.load(values);
+      save();
+    },
+    reset: () => {
+      cal.reset();
+      save();
+    },
+    apply: (corrections) => {
+      cal.apply(corrections);
+      save();
+    },
   };
 }

@@ -1,12 +1,13 @@
 /**
  * The meter's DLMS server as one unit: its object model, the associations (public, reader, and
- * those other features add, like management), the server options from the configuration, and
+ * management when the meter's security is given), the server options from the configuration, and
  * the rule that a device does not open the port while its secrets are the shipped defaults.
  */
 import type { Network } from "../hal/tcp";
 import type { Meter } from "./meter";
 import { asciiToBytes } from "../comms/dlms/axdr";
 import { buildMeterObjectModel } from "./meter-objects";
+import type { SecurityAndPush } from "./security-push";
 import { type AssociationPolicy, type ObjectModel, publicPolicy, readerPolicy } from "../comms/dlms/object-model";
 import { DlmsServer, type DlmsServerOptions } from "../comms/dlms/server";
 import { DEFAULT_READER_PASSWORD, type DlmsConfig } from "../comms/dlms/dlms-config";
@@ -17,50 +18,41 @@ export { DEFAULT_READER_PASSWORD, defaultDlmsConfig, type DlmsConfig } from "../
 /** Communication log codes (manufacturer-specific range, next to Wi-Fi 240/241 and push 246..248). */
 export const DLMS_EVENT = { associationOpened: EVENT.communication.associationOpened, associationRejected: EVENT.communication.associationRejected } as const;
 
-/** Other features say here which of their secrets are still defaults (names, for the log). */
-const defaultSecretChecks: ((meter: Meter) => string | null)[] = [];
-export function addDefaultSecretCheck(check: (meter: Meter) => string | null): void {
-  defaultSecretChecks.push(check);
-}
-
 /** Names of the secrets that still have their default value. */
-export function defaultSecretsInUse(meter: Meter, config: DlmsConfig): string[] {
+export function defaultSecretsInUse(meter: Meter, config: DlmsConfig, security?: SecurityAndPush): string[] {
+  void meter;
   const out: string[] = [];
   if (config.readerPassword === DEFAULT_READER_PASSWORD) out.push("reader password");
-  for (const check of defaultSecretChecks) {
-    const name = check(meter);
-    if (name) out.push(name);
-  }
+  const keys = security?.defaultSecret();
+  if (keys) out.push(keys);
   return out;
-}
-
-/** Associations other features add (the management association of the security layer). */
-export type PolicyContributor = (meter: Meter) => AssociationPolicy | null;
-const policyContributors: PolicyContributor[] = [];
-export function contributePolicy(contributor: PolicyContributor): void {
-  policyContributors.push(contributor);
 }
 
 export interface MeterDlmsOptions {
   model?: ObjectModel;
-  /** More associations besides the contributed ones. */
+  /**
+   * The meter's security and push (issue 8): the management association, its objects (security
+   * setup, frame counter, push setup), the authentication back-off and the default-key check.
+   * Without it the server offers the public and reader associations only.
+   */
+  security?: SecurityAndPush;
+  /** More associations besides public, reader and management. */
   policies?: AssociationPolicy[];
   onAssociation?: DlmsServerOptions["onAssociation"];
   aareDelayMs?: DlmsServerOptions["aareDelayMs"];
 }
 
 export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options: MeterDlmsOptions = {}): DlmsServer {
+  const security = options.security;
   const policies: AssociationPolicy[] = [publicPolicy(), readerPolicy(asciiToBytes(config.readerPassword))];
-  for (const c of policyContributors) {
-    const p = c(meter);
-    if (p) policies.push(p);
-  }
+  if (security) policies.push(security.managementPolicy());
   if (options.policies) policies.push(...options.policies);
   const events = meter.events;
+  const hooks = security?.serverHooks();
   return new DlmsServer({
     clock: meter.board.clock,
     log: meter.board.log,
-    model: options.model ?? buildMeterObjectModel(meter),
+    model: options.model ?? buildMeterObjectModel(meter, { security }),
     policies,
     serverMaxReceivePdu: config.serverMaxReceivePdu,
     maxSendPdu: config.maxSendPdu,
@@ -68,9 +60,10 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
     maxConnections: config.maxConnections,
     onAssociation: (sap, accepted, diagnostic, socket) => {
       events.record("communication", accepted ? DLMS_EVENT.associationOpened : DLMS_EVENT.associationRejected);
+      hooks?.onAssociation?.(sap, accepted, diagnostic, socket);
       options.onAssociation?.(sap, accepted, diagnostic, socket);
     },
-    aareDelayMs: options.aareDelayMs,
+    aareDelayMs: options.aareDelayMs ?? hooks?.aareDelayMs,
   });
 }
 
@@ -80,7 +73,7 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
  */
 export function openMeterDlms(meter: Meter, network: Network, config: DlmsConfig, options: MeterDlmsOptions = {}): DlmsServer | null {
   if (config.refuseDefaultSecrets) {
-    const defaults = defaultSecretsInUse(meter, config);
+    const defaults = defaultSecretsInUse(meter, config, options.security);
     if (defaults.length > 0) {
       meter.board.log.error(`DLMS port not opened: default secrets in use (${defaults.join(", ")}); set them first`);
       return null;

@@ -23,17 +23,21 @@ import { meteringLineOf, TamperDetector } from "../monitoring/tamper";
 import type { Rational } from "../kernel/rational";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { TariffMetering } from "../metrology/tariff-metering";
-import { Persistence } from "../storage/persistence";
+import { Persistence } from "./persistence";
 import { decodeValue } from "../storage/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "../monitoring/power-failures";
 import { registerMeterState } from "./meter-persistence";
+import type { IcCalibration } from "../kernel/calibration";
 
 /**
- * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
+ * The metering core of the composition root (app/meter-app.ts adds security, push and DLMS):
+ * builds the drivers and the metrology on a Board by constructor arguments, owns the tick schedule.
  * Data flows one way per tick: IC -> driver -> metrology -> (store, display, comms).
  */
 export class Meter {
   readonly ic: MeteringIc;
+  /** The chip's calibration, saved to flash after every change (use this, not `ic.calibration`). */
+  readonly calibration: IcCalibration;
   readonly energy: EnergyRegisters;
   /** DLMS clock: local time, DST, status, set/shift (events 3-6). */
   readonly clock: MeterClock;
@@ -95,12 +99,10 @@ export class Meter {
     this.limiter = new Limiter((obis) => this.register(obis), this.disconnector, this.events, board.clock, config.limiter);
     const lcd = board.lcdCs && board.lcdWr && board.lcdData ? new Ht1621({ cs: board.lcdCs, wr: board.lcdWr, data: board.lcdData }) : null;
     this.display = new Display(this, board.clock, lcd, config.display);
-    this.button = board.button ? new Button(board.button, board.clock, config.button) : null;
-    if (this.button) {
-      this.button.onShortPress = () => this.display.step();
-      this.button.onLongPress = () => this.disconnector.manualReconnect();
-    }
-    this.disconnector.onTransition = () => this.display.refresh();
+    this.button = board.button
+      ? new Button(board.button, board.clock, config.button, { shortPress: () => this.display.step(), longPress: () => this.disconnector.manualReconnect() })
+      : null;
+    this.disconnector.addTransitionListener(() => this.display.refresh());
     const mc = config.monitoring;
     checkMonitoringConfig(mc);
     this.powerQuality = new PowerQuality(this.events, mc);
@@ -108,8 +110,6 @@ export class Meter {
     this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
     this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
     this.powerFailures = new PowerFailures(mc.longPowerFailureS, 100, this.persistence.profile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, 100));
-    const failures = this.powerFailures;
-    this.persistence.powerFailures = failures;
     this.registerTable = this.buildRegisterTable();
     // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
@@ -126,10 +126,10 @@ export class Meter {
         board.clock.schedule(task, 0);
       },
     });
-    this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
-    // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters): meter-persistence.ts.
-    registerMeterState(this);
+    // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters)
+    // and the power-up bookkeeping (power failure log, clock validity): meter-persistence.ts.
+    this.calibration = registerMeterState(this);
   }
 
   /** Initialises the IC and starts the metrology tick. */

@@ -1,15 +1,13 @@
 /**
  * Issue 8 wired into the meter: the management association (HLS-GMAC, ciphering, key transfer,
- * authentication back-off) and push, plugged into the DLMS server through its extension points
- * (contributePolicy, contributeObjects, addDefaultSecretCheck). Importing this module registers
- * them; each Meter gets one SecurityAndPush, created when its DLMS server is built.
+ * authentication back-off) and push. The composition root (app/meter-app.ts) builds one per
+ * Meter and hands it to the DLMS server it creates (meter-server.ts `security` option), which
+ * then offers the management association, its objects and the default-key check.
  */
 import type { Meter } from "./meter";
 import { encodeDateTime, newDateTimeFields, utcToDateTime } from "../time/dlms-datetime";
 import { PortableCrypto } from "../comms/crypto/portable";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
-import { contributeObjects } from "./meter-objects";
-import { addDefaultSecretCheck, contributePolicy } from "./meter-server";
 import { managementPolicy, type AssociationPolicy, type ObjectModel } from "../comms/dlms/object-model";
 import {
   MemoryRecord, MeterSecurity, invocationCounterObject, managementSecurity, securityServerHooks, securitySetupObject, serverSystemTitle,
@@ -87,12 +85,18 @@ export class SecurityAndPush {
         board.log.error(`push setup not stored: ${(e as Error).message}`);
       }
     };
-    const previous = meter.events.onAlarm;
-    meter.events.onAlarm = (bit) => {
-      previous?.(bit);
-      this.push.trigger("alarm");
-    };
+    meter.events.addAlarmListener(() => this.push.trigger("alarm"));
     this.push.start();
+  }
+
+  /** The name of a secret that still has its shipped default value, or null. */
+  defaultSecret(): string | null {
+    return this.security.keyStore.usesDefaultKeys() ? "management keys (simulator defaults)" : null;
+  }
+
+  /** Power down or shutdown: the push's timers and socket. */
+  stop(): void {
+    this.push.stop();
   }
 
   /** Adds the security setup, the frame counter and the push setup to a DLMS object model. */
@@ -114,21 +118,5 @@ export class SecurityAndPush {
     return securityServerHooks(this.security);
   }
 }
-
-const instances = new WeakMap<Meter, SecurityAndPush>();
-
-/** The meter's security and push, created on first use. */
-export function securityFor(meter: Meter): SecurityAndPush {
-  let s = instances.get(meter);
-  if (!s) {
-    s = new SecurityAndPush(meter);
-    instances.set(meter, s);
-  }
-  return s;
-}
-
-contributePolicy((meter) => securityFor(meter).managementPolicy());
-contributeObjects((meter, model) => securityFor(meter).contribute(model));
-addDefaultSecretCheck((meter) => (securityFor(meter).security.keyStore.usesDefaultKeys() ? "management keys (simulator defaults)" : null));
 
 export { defaultSecurityPushConfig, type SecurityPushConfig };

@@ -1,20 +1,43 @@
 /**
- * Starts the meter on a built board: configuration from the settings, the meter itself, the DLMS
+ * The start-up policy: configuration from the settings, the meter (app/meter-app.ts), the DLMS
  * server (refused while secrets are defaults, unless the build allows them), Wi-Fi supervision
- * with the signal bars on the LCD, and SNTP time sync while online. Ports only, so the system test
- * runs exactly this on fakes.
+ * with the signal bars on the LCD, and SNTP time sync while online. Ports only (no Moddable
+ * module): platform/moddable builds the Board and the settings and calls `startMeter`, and the
+ * system test runs exactly this on fakes.
  */
-import "./security-push";
-import { securityFor } from "./security-push";
-import { openMeterDlms } from "./meter-server";
+import type { Board } from "../hal";
+import type { WifiPort } from "../hal/wifi";
 import type { DlmsServer } from "../comms/dlms/server";
 import { TimeSync, type SntpTransport } from "../comms/net/time-sync";
 import { WifiSupervisor } from "../comms/net/wifi-supervisor";
 import { defaultMeterConfig, type MeterConfig } from "./config";
 import type { TimerId } from "../hal/clock";
-import { Meter } from "./meter";
-import type { ModdableBoard } from "../platform/moddable/board";
-import type { BoardSettings } from "../platform/moddable/settings";
+import type { Meter } from "./meter";
+import { MeterApp } from "./meter-app";
+
+/** The built board: the ports, and the station interface when the build has Wi-Fi. */
+export interface StartBoard {
+  board: Board;
+  wifi: WifiPort | null;
+}
+
+/** What the start-up policy reads from the build's settings (platform/moddable/settings.ts has them all). */
+export interface StartSettings {
+  chip: "ade7953" | "atm90e26";
+  dlmsPort: number;
+  ssid: string;
+  password: string;
+  /** SNTP server, numeric IPv4; "" = no SNTP. */
+  sntp: string;
+  readerPassword: string | undefined;
+  encryptionKey: Uint8Array | undefined;
+  authenticationKey: Uint8Array | undefined;
+  masterKey: Uint8Array | undefined;
+  allowDefaultSecrets: boolean;
+  utcOffsetMinutes: number | undefined;
+  dst: "eu" | "none" | undefined;
+  serialNumber: string | undefined;
+}
 
 /** Wall-clock readings before this are an unset system clock (the ESP32 boots at 1970). */
 export const EARLIEST_PLAUSIBLE_UTC_MS = Date.UTC(2024, 0, 1);
@@ -30,6 +53,7 @@ export interface StartOptions {
 }
 
 export interface RunningMeter {
+  app: MeterApp;
   meter: Meter;
   dlms: DlmsServer | null;
   wifi: WifiSupervisor | null;
@@ -39,7 +63,7 @@ export interface RunningMeter {
 }
 
 /** The meter configuration the settings select (chip, DLMS, provisioned keys, time zone). */
-export function meterConfigFor(settings: BoardSettings): MeterConfig {
+export function meterConfigFor(settings: StartSettings): MeterConfig {
   const config = defaultMeterConfig();
   config.chip = settings.chip;
   if (settings.utcOffsetMinutes !== undefined) config.utcOffsetMinutes = settings.utcOffsetMinutes;
@@ -70,10 +94,11 @@ export function lcdSignalBars(configured: boolean, connected: boolean, rssi: num
   return rssi >= -60 ? 3 : rssi >= -70 ? 2 : 1;
 }
 
-export function startMeter(built: ModdableBoard, settings: BoardSettings, options: StartOptions): RunningMeter {
+export function startMeter(built: StartBoard, settings: StartSettings, options: StartOptions): RunningMeter {
   const { board, wifi } = built;
-  const meter = new Meter(board, meterConfigFor(settings));
-  meter.start();
+  const app = new MeterApp(board, meterConfigFor(settings));
+  const meter = app.meter;
+  app.start();
   if (!options.clockTrusted && meter.clock.nowUtcMs() < EARLIEST_PLAUSIBLE_UTC_MS && !meter.clock.invalid) {
     // No RTC kept the time across the power loss: invalid until SNTP or a DLMS clock write.
     // (Already invalid: the restore found the clock behind the last save, or it never was set.)
@@ -85,7 +110,7 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
   let dlms: DlmsServer | null = null;
   if (board.network) {
     try {
-      dlms = openMeterDlms(meter, board.network, meter.config.dlms, securityFor(meter).serverHooks());
+      dlms = app.openDlms(board.network);
     } catch (e) {
       board.log.error(`DLMS port ${settings.dlmsPort} not opened: ${(e as Error).message}`);
     }
@@ -116,6 +141,7 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
   }
 
   return {
+    app,
     meter,
     dlms,
     wifi: supervisor,
@@ -123,8 +149,7 @@ export function startMeter(built: ModdableBoard, settings: BoardSettings, option
     stop() {
       if (signalTimer !== undefined) board.clock.clearTimer(signalTimer);
       timeSync?.stop();
-      dlms?.close();
-      meter.stop();
+      app.stop();
     },
   };
 }

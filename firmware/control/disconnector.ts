@@ -111,8 +111,8 @@ export class Disconnector {
   failures = 0;
   /** Called after every change of control state or mode (the persistence engineer saves then). */
   onPersistentChange: (() => void) | null = null;
-  /** Called after each transition is taken (display refresh, limiter re-arm). */
-  onTransition: ((transition: Transition) => void) | null = null;
+  /** Called after each transition is taken (display refresh), in order of adding. */
+  private readonly transitionListeners: ((transition: Transition) => void)[] = [];
 
   constructor(
     private readonly relay: RelayDriver | null,
@@ -122,6 +122,12 @@ export class Disconnector {
     this.controlMode = config.defaultControlMode;
     if (relay) relay.onTransitionDone = (closed, contact) => this.checkContact(closed, contact);
   }
+
+  /** Adds a listener called after each transition (kept for the meter's life). */
+  addTransitionListener(listener: (transition: Transition) => void): void {
+    this.transitionListeners.push(listener);
+  }
+
 
   get relayDriver(): RelayDriver | null {
     return this.relay;
@@ -189,7 +195,7 @@ export class Disconnector {
     this.outputState = to === 1;
     for (const code of TRANSITION_EVENTS[transition]) this.events.record("disconnector", code);
     this.relay?.drive(to === 1);
-    this.onTransition?.(transition);
+    for (const listener of this.transitionListeners) listener(transition);
     this.onPersistentChange?.();
     return { ok: true, transition, reason: null, state: to };
   }

@@ -92,7 +92,7 @@ export interface MeteringIc {
   init(): IcStatus;
   /** Reads the accumulators and instantaneous registers into `sample`. Re-inits by itself after a reset. */
   sample(sample: MeteringSample): IcStatus;
-  /** Energy LSB -> milli-units (mWh, mvarh, mVAh), exact ratio. */
+  /** Energy LSB -> milli-units (mWh, mvarh, mVAh), exact ratio: the same object for the driver's life (a calibration change updates it in place), so the energy registers convert with it directly. */
   readonly energyScale: Rational;
   /** Chip-agnostic access to the calibration (used by the calibration routine, later over DLMS). */
   readonly calibration: IcCalibration;

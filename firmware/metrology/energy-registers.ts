@@ -44,7 +44,11 @@ export class EnergyRegisters {
   private readonly reactiveExportConverter: CarryingConverter;
   private readonly apparentConverter: CarryingConverter;
 
-  /** The same scale serves Wh, varh and VAh (the chips count all three in the same LSB). */
+  /**
+   * The same scale serves Wh, varh and VAh (the chips count all three in the same LSB). The scale
+   * is the driver's own object (`MeteringIc.energyScale`), read at every conversion, never copied:
+   * the driver is its one owner, and a calibration change reaches the registers at once.
+   */
   constructor(energyScale: Rational, reactiveScale: Rational = energyScale, apparentScale: Rational = energyScale) {
     this.importConverter = new CarryingConverter(energyScale);
     this.exportConverter = new CarryingConverter(energyScale);

@@ -37,8 +37,6 @@ export class PowerFailures {
   readonly log: ProfileBuffer;
   /** Called after the long-failure threshold changed (the meter saves it then). */
   onSettingsChange: (() => void) | null = null;
-  /** Called after each recorded failure (the profiles mark their interval "power down"). */
-  onRecorded: ((startUtcMs: number, durationMs: number) => void) | null = null;
   private readonly row = new Float64Array(2);
 
   constructor(longThresholdS = 180, capacity = 100, log?: ProfileBuffer) {
@@ -61,7 +59,6 @@ export class PowerFailures {
     this.row[0] = startUtcMs;
     this.row[1] = durationMs;
     this.log.append(this.row);
-    this.onRecorded?.(startUtcMs, durationMs);
   }
 
   snapshot(): PowerFailureState {

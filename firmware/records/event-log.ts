@@ -1,6 +1,10 @@
 /**
  * IDIS event logs: each a circular buffer of (UTC ms, code) kept in preallocated arrays.
  * One instance per log; the meter owns them all in `EventLogs`.
+ *
+ * Flash: once the persistence layer has restored the logs it attaches itself as the logs' store
+ * (`attachStore`), and from then on every `append` (so every `record`/`recordAt`) also writes the
+ * event to the flash journal before it returns. `load` puts back a stored entry without writing.
  */
 import type { EventLogName } from "../kernel/event-codes";
 
@@ -16,6 +20,11 @@ export interface EventLogState {
   lastCode: number;
 }
 
+/** Where appended events are made durable (the flash journal): called after each `append`. */
+export interface EventStore {
+  eventAppended(log: EventLog, utcMs: number, code: number): void;
+}
+
 export class EventLog {
   private readonly times: Float64Array;
   private readonly codes: Uint16Array;
@@ -25,19 +34,33 @@ export class EventLog {
   /** Entries ever written (never wraps in practice); lets readers detect overwrites. */
   total = 0;
   lastCode = 0;
+  /** The flash store every append goes to (absent: RAM only, before the restore or without flash). */
+  private declare store: EventStore | null | undefined;
 
   constructor(readonly name: EventLogName, readonly capacity = 100) {
     this.times = new Float64Array(capacity);
     this.codes = new Uint16Array(capacity);
   }
 
+  /** Adds an event; with a store attached it is also written to flash (see the module comment). */
   append(utcMs: number, code: number): void {
+    this.load(utcMs, code);
+    this.store?.eventAppended(this, utcMs, code);
+  }
+
+  /** Puts an entry in the ring without writing it anywhere (the restore of stored events). */
+  load(utcMs: number, code: number): void {
     this.times[this.head] = utcMs;
     this.codes[this.head] = code;
     this.head = (this.head + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
     this.total++;
     this.lastCode = code;
+  }
+
+  /** From now on every append is also written to `store` (persistence, after its restore). */
+  attachStore(store: EventStore | null): void {
+    this.store = store;
   }
 
   /** Entry `index` in age order: 0 = oldest held. */
@@ -94,10 +117,15 @@ export class EventLogs {
   private filter = 0xffffffff;
   /** Called after the alarm register or the alarm filter changed (the meter saves them then). */
   onAlarmStateChange: (() => void) | null = null;
-  /** Called after an alarm bit that passes the filter becomes set (alarm push hooks in here). */
-  onAlarm: ((bit: number) => void) | null = null;
+  /** Called after an alarm bit that passes the filter becomes set (the alarm push is one). */
+  private readonly alarmListeners: ((bit: number) => void)[] = [];
 
   constructor(private readonly nowUtcMs: () => number) {}
+
+  /** Adds a listener for alarms that pass the filter (kept for the meter's life). */
+  addAlarmListener(listener: (bit: number) => void): void {
+    this.alarmListeners.push(listener);
+  }
 
   /** Alarm filter 1: bits set here are reported (pushed). Default: all. */
   get alarmFilter(): number {
@@ -138,7 +166,7 @@ export class EventLogs {
     const wasSet = Math.floor(this.alarmRegister / mask) % 2 === 1;
     if (wasSet) return;
     this.alarmRegister += mask;
-    if (Math.floor(this.alarmFilter / mask) % 2 === 1) this.onAlarm?.(bit);
+    if (Math.floor(this.alarmFilter / mask) % 2 === 1) for (const listener of this.alarmListeners) listener(bit);
     this.onAlarmStateChange?.();
   }
 

@@ -3,7 +3,8 @@ export { crc32 } from "./crc32";
 export { FlashProfile } from "./flash-profile";
 export { FlashJournal, type JournalStats, type RecordRef } from "./journal";
 export {
-  defaultPersistenceConfig, type EmergencySaveCost, Persistence, type PersistenceConfig, type PersistentBytes, type PersistentHandle,
-  type PersistentState, type RestoreReport, STORE_EVENT,
-} from "./persistence";
+  defaultPersistenceConfig, type EmergencySaveCost, type PersistenceConfig, type PersistentBytes, type PersistentHandle,
+  type PersistentState, type RestoreReport,
+} from "./persistence-types";
+export { PersistentStore, type PowerStamp } from "./persistent-store";
 export { decodeValue, encodeValue, ValueCodecError } from "./value-codec";

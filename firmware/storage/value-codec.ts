@@ -22,10 +22,20 @@ type Typed = Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array 
 
 export class ValueCodecError extends Error {}
 
+/**
+ * Encoded strings kept for reuse: object keys repeat on every save. Owned by whoever encodes
+ * repeatedly (the persistence registry), never module state; bounded.
+ */
+export class KeyCache extends Map<string, Uint8Array> {
+  keep(s: string, encoded: Uint8Array): void {
+    if (s.length <= 32 && this.size < 512) this.set(s, encoded);
+  }
+}
+
 class Writer {
   bytes: Uint8Array;
   length = 0;
-  constructor(size = 256) {
+  constructor(size = 256, private readonly keys: KeyCache | null = null) {
     this.bytes = new Uint8Array(size);
   }
   private readonly f64 = new DataView(new ArrayBuffer(8));
@@ -60,14 +70,18 @@ class Writer {
   }
 
   string(s: string): void {
-    // Object keys repeat on every save: their encoding is cached.
-    let enc = keyCache.get(s);
+    const keys = this.keys;
+    if (!keys) {
+      this.uvarint(s.length);
+      for (let i = 0; i < s.length; i++) this.uvarint(s.charCodeAt(i));
+      return;
+    }
+    let enc = keys.get(s);
     if (!enc) {
       const w = new Writer(8);
-      w.uvarint(s.length);
-      for (let i = 0; i < s.length; i++) w.uvarint(s.charCodeAt(i));
+      w.string(s);
       enc = w.bytes.slice(0, w.length);
-      if (s.length <= 32 && keyCache.size < 512) keyCache.set(s, enc);
+      keys.keep(s, enc);
     }
     if (this.length + enc.length > this.bytes.length) this.grow(enc.length);
     this.bytes.set(enc, this.length);
@@ -80,8 +94,6 @@ class Writer {
     this.bytes = bigger;
   }
 }
-
-const keyCache = new Map<string, Uint8Array>();
 
 class Reader {
   offset = 0;
@@ -230,8 +242,9 @@ function read(r: Reader, depth: number): unknown {
 }
 
 /** Encodes a plain value (see the module comment for what is allowed). */
-export function encodeValue(value: unknown): Uint8Array {
-  const w = new Writer();
+/** Encodes a plain value; `keys` reuses the encoding of strings seen before (see KeyCache). */
+export function encodeValue(value: unknown, keys: KeyCache | null = null): Uint8Array {
+  const w = new Writer(256, keys);
   write(w, value, 0);
   return w.bytes.slice(0, w.length);
 }

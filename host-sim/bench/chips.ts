@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { MeteringChip } from "../../firmware/kernel/metering-ic";
-import "../features";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../event-types";
 import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";
 import { runScenarioInXs } from "../xs/run";

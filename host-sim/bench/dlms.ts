@@ -12,12 +12,11 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/comms/dlms";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../event-types";
 import { NodeNetwork, type NodeTcpListener } from "../node-network";
 import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";
 import { XsWorker } from "../xs/worker";
-import "../features";
 
 const GET_REGISTER = [0, 1, 0, 17, 0, 1, 0, 13, 0xc0, 0x01, 0xc1, 0x00, 0x03, 1, 0, 1, 8, 0, 255, 2, 0];
 const AARQ_READER = [0, 1, 0, 17, 0, 1, 0, 0x38, 0x60, 0x36, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8a, 0x02, 0x07, 0x80, 0x8b, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01,

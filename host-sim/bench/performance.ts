@@ -12,12 +12,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MeteringChip } from "../../firmware/kernel/metering-ic";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../event-types";
 import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";
 import type { ProfileFigures, TickFigures } from "../xs/entry";
 import { XsWorker } from "../xs/worker";
-import "../features";
 
 const CHIPS: MeteringChip[] = ["ade7953", "atm90e26"];
 /** Ticks of the unprofiled run (covers four load-profile captures). */

@@ -9,12 +9,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SCENARIO } from "../cli";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../event-types";
 import { simulateWear } from "../store-wear";
 import { bundleForXs } from "../xs/bundle";
 import { XsWorker } from "../xs/worker";
 import type { StoreCost } from "./store-xs/entry";
-import "../features";
 
 export async function bench(): Promise<string[]> {
   const scenarioJson = readFileSync(DEFAULT_SCENARIO, "utf8");

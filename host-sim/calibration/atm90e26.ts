@@ -6,7 +6,7 @@ import { newMeteringSample } from "../../firmware/kernel/metering-ic";
 import { SimSpi } from "../board";
 import { type Atm90e26AnalogErrors, Atm90e26Emulator, DEFAULT_ATM90E26_ANALOG_ERRORS } from "../../emulation/atm90e26/emulator";
 import type { LineConditions, LineSource } from "../../emulation/line";
-import { type CalibrationBench, type CalibrationProcedure, type CalibrationRecord, registerCalibrationProcedure } from "./procedure";
+import type { CalibrationBench, CalibrationProcedure, CalibrationRecord } from "./procedure";
 
 /**
  * The ATM90E26 on a calibration bench: a reference source (set V, I, angle, f), the emulated
@@ -230,7 +230,6 @@ export const ATM90E26_CALIBRATION_PROCEDURE: CalibrationProcedure = {
     return { chip: "atm90e26", procedure: this.name, rating, steps: report.steps, values: report.values as unknown as Record<string, unknown> };
   },
 };
-registerCalibrationProcedure(ATM90E26_CALIBRATION_PROCEDURE);
 
 /** One accuracy cell. */
 export interface AccuracyCell {

@@ -32,14 +32,3 @@ export interface CalibrationProcedure {
   readonly name: string;
   run(bench: CalibrationBench, rating: MeterRating, log?: (line: string) => void): CalibrationRecord;
 }
-
-const procedures = new Map<MeteringChip, CalibrationProcedure>();
-
-/** A chip registers its own procedure here (from its own file, imported by host-sim/calibration/index.ts). */
-export function registerCalibrationProcedure(procedure: CalibrationProcedure): void {
-  procedures.set(procedure.chip, procedure);
-}
-
-export function registeredCalibrationProcedure(chip: MeteringChip): CalibrationProcedure | undefined {
-  return procedures.get(chip);
-}

@@ -1,4 +1,5 @@
-import { addReportSection } from "../report";
+import type { Report } from "../report";
+import type { Simulation } from "../simulation";
 import { commandLog } from "../scenario-events/disconnector-display";
 
 const STATE_NAMES = ["disconnected", "connected", "ready_for_reconnection"];
@@ -8,7 +9,7 @@ const STATE_NAMES = ["disconnected", "connected", "ready_for_reconnection"];
  * and the scenario's commands with their results. `display`: the LCD text decoded from the
  * HT1621 emulator's segment RAM.
  */
-addReportSection((sim, report) => {
+export function relayDisplaySection(sim: Simulation, report: Report): void {
   const d = sim.meter.disconnector;
   const l = sim.meter.limiter;
   const relay = sim.panel.relay;
@@ -33,4 +34,4 @@ addReportSection((sim, report) => {
     commands: commandLog(sim),
   };
   report.display = sim.panel.lcdText();
-});
+}

@@ -7,7 +7,7 @@ import { ALARM } from "../../firmware/kernel/event-codes";
 import type { ProfileBuffer } from "../../firmware/kernel/profile";
 import { readEntries, selectEntries } from "../../firmware/records/profile-read";
 import { VOLTAGE_BAND } from "../../firmware/monitoring/power-quality";
-import { addReportSection, type Report } from "../report";
+import type { Report } from "../report";
 import type { Simulation } from "../simulation";
 
 export type ProfileRow = Record<string, string | number>;
@@ -35,7 +35,7 @@ function scaled(value: number, scaler: number): number {
 
 const ALARM_NAMES = Object.entries(ALARM);
 
-function section(sim: Simulation, report: Report): void {
+export function profilesEventsSection(sim: Simulation, report: Report): void {
   const m = sim.meter;
   const profiles = (report.profiles ?? {}) as Record<string, ProfileRow[]>;
   for (const buffer of [m.profiles.load.buffer, m.profiles.daily.buffer, m.powerFailures.log]) {
@@ -82,5 +82,3 @@ function section(sim: Simulation, report: Report): void {
   const sub = (c: typeof m.gas) => ({ volumeM3: c.volumeMilliLitres / 1e6, pulses: c.pulses, captureTime: c.captureUtcMs > 0 ? new Date(c.captureUtcMs).toISOString() : null });
   report.subMeters = { gas: sub(m.gas), water: sub(m.water) };
 }
-
-addReportSection(section);

@@ -9,7 +9,7 @@
 import { CLOCK_STATUS } from "../../firmware/time/dlms-datetime";
 import { RATE_COUNT } from "../../firmware/metrology/energy-registers";
 import type { ProfileBuffer } from "../../firmware/kernel/profile";
-import { addReportSection, type Report } from "../report";
+import type { Report } from "../report";
 import type { Simulation } from "../simulation";
 
 const iso = (utcMs: number): string | null => (Number.isFinite(utcMs) && utcMs > 0 ? new Date(utcMs).toISOString() : null);
@@ -37,7 +37,7 @@ function localIso(utcMs: number, offsetMinutes: number): string {
   return `${new Date(utcMs + offsetMinutes * 60_000).toISOString().slice(0, 19)}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
-function section(sim: Simulation, report: Report): void {
+export function tariffsBillingSection(sim: Simulation, report: Report): void {
   const m = sim.meter;
   const clock = m.clock;
   const now = clock.nowUtcMs();
@@ -69,5 +69,3 @@ function section(sim: Simulation, report: Report): void {
   profiles[t.billing.profile.obis] = billingRows(t.billing.profile);
   report.profiles = profiles;
 }
-
-addReportSection(section);

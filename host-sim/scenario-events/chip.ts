@@ -7,33 +7,35 @@
  * (writes lost), corrupt-read (one corrupted read; with a duration, one per second of it).
  */
 import { SPI_FAULT_KINDS, type SpiFaultKind } from "../../emulation/faults";
-import { onEvent } from "../simulation";
+import type { EventTypeDefiner } from "../event-types";
 import { ScenarioError } from "../../emulation/scenario/duration";
-import { registerEventType } from "../../emulation/scenario/scenario";
 
-registerEventType("chip-reset", { fields: {} });
+/** Adds this file's scenario event types (their fields and what they do) to the simulator's table (host-sim/event-types.ts). */
+export function defineChipEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
+  registerEventType("chip-reset", { fields: {} });
 
-registerEventType("spi-fault", {
-  fields: { kind: "string", duration: "duration" },
-  required: ["kind"],
-  validate(fields) {
-    const kind = fields.kind as string;
-    if (!(SPI_FAULT_KINDS as readonly string[]).includes(kind)) throw new ScenarioError(`spi-fault "kind" must be one of ${SPI_FAULT_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);
-    if (kind !== "corrupt-read" && fields.duration === undefined) throw new ScenarioError(`spi-fault of kind "${kind}" needs a "duration"`);
-  },
-});
+  registerEventType("spi-fault", {
+    fields: { kind: "string", duration: "duration" },
+    required: ["kind"],
+    validate(fields) {
+      const kind = fields.kind as string;
+      if (!(SPI_FAULT_KINDS as readonly string[]).includes(kind)) throw new ScenarioError(`spi-fault "kind" must be one of ${SPI_FAULT_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);
+      if (kind !== "corrupt-read" && fields.duration === undefined) throw new ScenarioError(`spi-fault of kind "${kind}" needs a "duration"`);
+    },
+  });
 
-onEvent("chip-reset", (sim) => {
-  sim.chip.injectReset();
-});
+  onEvent("chip-reset", (sim) => {
+    sim.chip.injectReset();
+  });
 
-onEvent("spi-fault", (sim, event) => {
-  const kind = event.fields.kind as SpiFaultKind;
-  const duration = (event.fields.duration as number | undefined) ?? 0;
-  sim.chip.injectFault(kind);
-  if (kind === "corrupt-read") {
-    for (let t = 1000; t < duration; t += 1000) sim.clock.schedule(() => sim.chip.injectFault("corrupt-read"), t);
-    return;
-  }
-  sim.clock.schedule(() => sim.chip.clearFault(kind), duration);
-});
+  onEvent("spi-fault", (sim, event) => {
+    const kind = event.fields.kind as SpiFaultKind;
+    const duration = (event.fields.duration as number | undefined) ?? 0;
+    sim.chip.injectFault(kind);
+    if (kind === "corrupt-read") {
+      for (let t = 1000; t < duration; t += 1000) sim.clock.schedule(() => sim.chip.injectFault("corrupt-read"), t);
+      return;
+    }
+    sim.clock.schedule(() => sim.chip.clearFault(kind), duration);
+  });
+}

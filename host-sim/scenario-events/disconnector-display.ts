@@ -15,9 +15,10 @@
  */
 import { isControlMode } from "../../firmware/control/disconnector";
 import { LIMITER_MONITOR_DEMAND, LIMITER_MONITOR_POWER, type LimiterConfig } from "../../firmware/control/limiter";
-import { onEvent, type Simulation } from "../simulation";
+import type { Simulation } from "../simulation";
+import type { EventTypeDefiner } from "../event-types";
 import { ScenarioError } from "../../emulation/scenario/duration";
-import { registerEventType, type ScenarioEvent } from "../../emulation/scenario/scenario";
+import type { ScenarioEvent } from "../../emulation/scenario/scenario";
 
 /** Commands the scenario sent and what the meter answered (for the report). */
 export interface CommandRecord {
@@ -28,11 +29,9 @@ export interface CommandRecord {
   reason?: string | null;
 }
 
-const commandLogs = new WeakMap<Simulation, CommandRecord[]>();
+/** The simulation's command log (kept on the Simulation, which outlives every meter). */
 export function commandLog(sim: Simulation): CommandRecord[] {
-  let log = commandLogs.get(sim);
-  if (!log) commandLogs.set(sim, (log = []));
-  return log;
+  return sim.commandLog;
 }
 
 function record(sim: Simulation, command: string, result: { ok: boolean; transition?: string | null; reason?: string | null; field?: string | null }): void {
@@ -46,54 +45,62 @@ function record(sim: Simulation, command: string, result: { ok: boolean; transit
 const SHORT_PRESS_MS = 200;
 const LONG_PRESS_MS = 3500;
 
-registerEventType("button", {
-  fields: { press: "string", hold: "duration" },
-  validate(fields) {
-    const press = fields.press ?? "short";
-    if (press !== "short" && press !== "long") throw new ScenarioError(`"press" must be "short" or "long", got ${JSON.stringify(press)}`);
-    const hold = fields.hold as number | undefined;
-    if (hold !== undefined && (hold < 50 || hold > 60_000)) throw new ScenarioError(`"hold" must be between 50ms and 60s`);
-  },
-});
-onEvent("button", (sim, event) => {
-  const hold = (event.fields.hold as number | undefined) ?? (event.fields.press === "long" ? LONG_PRESS_MS : SHORT_PRESS_MS);
-  const button = sim.panel.pins.button;
-  button.set(0);
-  sim.clock.schedule(() => button.set(1), hold);
-});
+/** Adds this file's scenario event types (their fields and what they do) to the simulator's table (host-sim/event-types.ts). */
+export function defineDisconnectorDisplayEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
+  registerEventType("button", {
+    fields: { press: "string", hold: "duration" },
+    validate(fields) {
+      const press = fields.press ?? "short";
+      if (press !== "short" && press !== "long") throw new ScenarioError(`"press" must be "short" or "long", got ${JSON.stringify(press)}`);
+      const hold = fields.hold as number | undefined;
+      if (hold !== undefined && (hold < 50 || hold > 60_000)) throw new ScenarioError(`"hold" must be between 50ms and 60s`);
+    },
+  });
+  onEvent("button", (sim, event) => {
+    const hold = (event.fields.hold as number | undefined) ?? (event.fields.press === "long" ? LONG_PRESS_MS : SHORT_PRESS_MS);
+    const button = sim.panel.pins.button;
+    button.set(0);
+    sim.clock.schedule(() => button.set(1), hold);
+  });
 
-registerEventType("remote-disconnect", { fields: {} });
-registerEventType("remote-reconnect", { fields: {} });
-onEvent("remote-disconnect", (sim) => record(sim, "remote-disconnect", sim.meter.disconnector.remoteDisconnect()));
-onEvent("remote-reconnect", (sim) => record(sim, "remote-reconnect", sim.meter.disconnector.remoteReconnect()));
+  registerEventType("remote-disconnect", { fields: {} });
+  registerEventType("remote-reconnect", { fields: {} });
+  onEvent("remote-disconnect", (sim) => record(sim, "remote-disconnect", sim.meter.disconnector.remoteDisconnect()));
+  onEvent("remote-reconnect", (sim) => record(sim, "remote-reconnect", sim.meter.disconnector.remoteReconnect()));
 
-registerEventType("set-control-mode", {
-  fields: { mode: "integer" },
-  required: ["mode"],
-  validate(fields) {
-    if (!isControlMode(fields.mode)) throw new ScenarioError(`"mode" must be a control mode 0..6, got ${String(fields.mode)}`);
-  },
-});
-onEvent("set-control-mode", (sim, event) => record(sim, `set-control-mode ${event.fields.mode}`, sim.meter.disconnector.setControlMode(event.fields.mode as number)));
+  registerEventType("set-control-mode", {
+    fields: { mode: "integer" },
+    required: ["mode"],
+    validate(fields) {
+      if (!isControlMode(fields.mode)) throw new ScenarioError(`"mode" must be a control mode 0..6, got ${String(fields.mode)}`);
+    },
+  });
+  onEvent("set-control-mode", (sim, event) => record(sim, `set-control-mode ${event.fields.mode}`, sim.meter.disconnector.setControlMode(event.fields.mode as number)));
 
-registerEventType("limiter", {
-  fields: {
-    monitor: "string", normal: "number", emergency: "number", minOver: "duration", minUnder: "duration",
-    emergencyStart: "time", emergencyDuration: "duration", emergencyProfileId: "integer", groupIds: "array",
-  },
-  validate(fields) {
-    if (fields.monitor !== undefined && fields.monitor !== "power" && fields.monitor !== "demand") throw new ScenarioError(`"monitor" must be "power" or "demand", got ${JSON.stringify(fields.monitor)}`);
-    for (const key of ["normal", "emergency"]) {
-      const v = fields[key] as number | undefined;
-      if (v !== undefined && (v < 0 || v > 1e7)) throw new ScenarioError(`"${key}" must be a threshold in W between 0 (no limit) and 10000000, got ${v}`);
-    }
-    const ids = fields.groupIds as unknown[] | undefined;
-    if (ids !== undefined && !ids.every((id) => Number.isInteger(id) && (id as number) >= 0 && (id as number) <= 0xffff)) throw new ScenarioError(`"groupIds" must be integers 0..65535`);
-    const id = fields.emergencyProfileId as number | undefined;
-    if (id !== undefined && (id < 0 || id > 0xffff)) throw new ScenarioError(`"emergencyProfileId" must be 0..65535`);
-  },
-});
-onEvent("limiter", (sim, event) => record(sim, "limiter", sim.meter.limiter.configure(limiterChanges(sim, event))));
+  registerEventType("limiter", {
+    fields: {
+      monitor: "string", normal: "number", emergency: "number", minOver: "duration", minUnder: "duration",
+      emergencyStart: "time", emergencyDuration: "duration", emergencyProfileId: "integer", groupIds: "array",
+    },
+    validate(fields) {
+      if (fields.monitor !== undefined && fields.monitor !== "power" && fields.monitor !== "demand") throw new ScenarioError(`"monitor" must be "power" or "demand", got ${JSON.stringify(fields.monitor)}`);
+      for (const key of ["normal", "emergency"]) {
+        const v = fields[key] as number | undefined;
+        if (v !== undefined && (v < 0 || v > 1e7)) throw new ScenarioError(`"${key}" must be a threshold in W between 0 (no limit) and 10000000, got ${v}`);
+      }
+      const ids = fields.groupIds as unknown[] | undefined;
+      if (ids !== undefined && !ids.every((id) => Number.isInteger(id) && (id as number) >= 0 && (id as number) <= 0xffff)) throw new ScenarioError(`"groupIds" must be integers 0..65535`);
+      const id = fields.emergencyProfileId as number | undefined;
+      if (id !== undefined && (id < 0 || id > 0xffff)) throw new ScenarioError(`"emergencyProfileId" must be 0..65535`);
+    },
+  });
+  onEvent("limiter", (sim, event) => record(sim, "limiter", sim.meter.limiter.configure(limiterChanges(sim, event))));
+
+  registerEventType("relay-stuck", { fields: { stuck: "boolean" } });
+  onEvent("relay-stuck", (sim, event) => {
+    sim.panel.relay.stuck = (event.fields.stuck as boolean | undefined) ?? true;
+  });
+}
 
 /** Scenario fields (W, durations in ms, UTC ms) to the limiter's settings (register units, seconds). */
 export function limiterChanges(sim: Simulation, event: ScenarioEvent): Partial<LimiterConfig> {
@@ -121,8 +128,3 @@ export function limiterChanges(sim: Simulation, event: ScenarioEvent): Partial<L
   if (f.groupIds !== undefined) changes.emergencyProfileGroupIds = (f.groupIds as number[]).slice();
   return changes;
 }
-
-registerEventType("relay-stuck", { fields: { stuck: "boolean" } });
-onEvent("relay-stuck", (sim, event) => {
-  sim.panel.relay.stuck = (event.fields.stuck as boolean | undefined) ?? true;
-});

@@ -8,10 +8,10 @@
  * must reject. Pulses: the reed closes (input low) for half of each period (1 / rate seconds).
  */
 import type { SimInput } from "../board";
-import { onEvent, type Simulation } from "../simulation";
+import type { Simulation } from "../simulation";
+import type { EventTypeDefiner } from "../event-types";
 import type { SimInputs } from "../board";
 import { ScenarioError } from "../../emulation/scenario/duration";
-import { registerEventType } from "../../emulation/scenario/scenario";
 
 const bounceSpec = { fields: { bounce: "integer" as const }, validate: checkBounce };
 
@@ -29,26 +29,29 @@ const SWITCHES: [type: string, input: keyof SimInputs, level: number][] = [
   ["magnet-off", "magnet", 1],
 ];
 
-for (const [type, input, level] of SWITCHES) {
-  registerEventType(type, bounceSpec);
-  onEvent(type, (sim, event) => drive(sim, sim.inputs[input], level, (event.fields.bounce as number | undefined) ?? 0));
-}
+/** Adds this file's scenario event types (their fields and what they do) to the simulator's table (host-sim/event-types.ts). */
+export function defineTamperPulseEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
+  for (const [type, input, level] of SWITCHES) {
+    registerEventType(type, bounceSpec);
+    onEvent(type, (sim, event) => drive(sim, sim.inputs[input], level, (event.fields.bounce as number | undefined) ?? 0));
+  }
 
-const pulseSpec = {
-  fields: { count: "integer" as const, rate: "number" as const, bounce: "integer" as const },
-  required: ["count"],
-  validate(fields: Record<string, unknown>): void {
-    const count = fields.count as number;
-    if (count < 0 || count > 100_000_000) throw new ScenarioError(`"count" must be 0..100000000, got ${count}`);
-    const rate = fields.rate as number | undefined;
-    if (rate !== undefined && !(rate > 0 && rate <= 100)) throw new ScenarioError(`"rate" must be pulses per second in (0, 100], got ${rate}`);
-    checkBounce(fields);
-  },
-};
-registerEventType("gas-pulses", pulseSpec);
-registerEventType("water-pulses", pulseSpec);
-onEvent("gas-pulses", (sim, event) => pulseTrain(sim, sim.inputs.gasPulse, event.fields));
-onEvent("water-pulses", (sim, event) => pulseTrain(sim, sim.inputs.waterPulse, event.fields));
+  const pulseSpec = {
+    fields: { count: "integer" as const, rate: "number" as const, bounce: "integer" as const },
+    required: ["count"],
+    validate(fields: Record<string, unknown>): void {
+      const count = fields.count as number;
+      if (count < 0 || count > 100_000_000) throw new ScenarioError(`"count" must be 0..100000000, got ${count}`);
+      const rate = fields.rate as number | undefined;
+      if (rate !== undefined && !(rate > 0 && rate <= 100)) throw new ScenarioError(`"rate" must be pulses per second in (0, 100], got ${rate}`);
+      checkBounce(fields);
+    },
+  };
+  registerEventType("gas-pulses", pulseSpec);
+  registerEventType("water-pulses", pulseSpec);
+  onEvent("gas-pulses", (sim, event) => pulseTrain(sim, sim.inputs.gasPulse, event.fields));
+  onEvent("water-pulses", (sim, event) => pulseTrain(sim, sim.inputs.waterPulse, event.fields));
+}
 
 /** Sets `input` to `level` now, with `bounce` short reversals 1 ms apart after it. */
 function drive(sim: Simulation, input: SimInput, level: number, bounce: number): void {

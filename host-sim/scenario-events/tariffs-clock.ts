@@ -15,56 +15,58 @@
  */
 import { WILDCARD, WILDCARD_YEAR } from "../../firmware/time/dlms-datetime";
 import { type CalendarDefinition, type SpecialDay, validateCalendar, validateSpecialDay } from "../../firmware/metrology/tou";
-import { onEvent } from "../simulation";
+import type { EventTypeDefiner } from "../event-types";
 import { ScenarioError } from "../../emulation/scenario/duration";
-import { registerEventType } from "../../emulation/scenario/scenario";
 
-registerEventType("set-clock", { fields: { time: "time" }, required: ["time"] });
-onEvent("set-clock", (sim, event) => sim.meter.clock.setTime(event.fields.time as number));
+/** Adds this file's scenario event types (their fields and what they do) to the simulator's table (host-sim/event-types.ts). */
+export function defineTariffClockEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
+  registerEventType("set-clock", { fields: { time: "time" }, required: ["time"] });
+  onEvent("set-clock", (sim, event) => sim.meter.clock.setTime(event.fields.time as number));
 
-registerEventType("shift-clock", {
-  fields: { seconds: "integer" },
-  required: ["seconds"],
-  validate(fields) {
-    const s = fields.seconds as number;
-    if (Math.abs(s) > 366 * 86_400) throw new ScenarioError(`"seconds" must be within one year, got ${s}`);
-  },
-});
-onEvent("shift-clock", (sim, event) => sim.meter.clock.shiftTime(event.fields.seconds as number));
+  registerEventType("shift-clock", {
+    fields: { seconds: "integer" },
+    required: ["seconds"],
+    validate(fields) {
+      const s = fields.seconds as number;
+      if (Math.abs(s) > 366 * 86_400) throw new ScenarioError(`"seconds" must be within one year, got ${s}`);
+    },
+  });
+  onEvent("shift-clock", (sim, event) => sim.meter.clock.shiftTime(event.fields.seconds as number));
 
-registerEventType("calendar", {
-  fields: { calendar: "object", activate: "time" },
-  required: ["calendar"],
-  validate(fields) {
-    fields.calendar = parseCalendar(fields.calendar as Record<string, unknown>);
-  },
-});
-onEvent("calendar", (sim, event) => {
-  const tou = sim.meter.tariffs.tou;
-  const activate = event.fields.activate as number | undefined;
-  tou.programPassive(event.fields.calendar as CalendarDefinition, activate ?? null);
-  if (activate === undefined) tou.activatePassive();
-});
+  registerEventType("calendar", {
+    fields: { calendar: "object", activate: "time" },
+    required: ["calendar"],
+    validate(fields) {
+      fields.calendar = parseCalendar(fields.calendar as Record<string, unknown>);
+    },
+  });
+  onEvent("calendar", (sim, event) => {
+    const tou = sim.meter.tariffs.tou;
+    const activate = event.fields.activate as number | undefined;
+    tou.programPassive(event.fields.calendar as CalendarDefinition, activate ?? null);
+    if (activate === undefined) tou.activatePassive();
+  });
 
-registerEventType("special-day", {
-  fields: { date: "string", dayOfWeek: "integer", dayId: "integer", index: "integer", delete: "boolean" },
-  required: ["index"],
-  validate(fields) {
-    const index = fields.index as number;
-    if (index < 0 || index > 0xffff) throw new ScenarioError(`special-day: "index" must be 0..65535, got ${index}`);
-    if (fields.delete === true) return;
-    if (fields.date === undefined || fields.dayId === undefined) throw new ScenarioError(`special-day needs "date" and "dayId" (or "delete": true)`);
-    fields.entry = parseSpecialDay(fields);
-  },
-});
-onEvent("special-day", (sim, event) => {
-  const tou = sim.meter.tariffs.tou;
-  if (event.fields.delete === true) tou.deleteSpecialDay(event.fields.index as number);
-  else tou.insertSpecialDay(event.fields.entry as SpecialDay);
-});
+  registerEventType("special-day", {
+    fields: { date: "string", dayOfWeek: "integer", dayId: "integer", index: "integer", delete: "boolean" },
+    required: ["index"],
+    validate(fields) {
+      const index = fields.index as number;
+      if (index < 0 || index > 0xffff) throw new ScenarioError(`special-day: "index" must be 0..65535, got ${index}`);
+      if (fields.delete === true) return;
+      if (fields.date === undefined || fields.dayId === undefined) throw new ScenarioError(`special-day needs "date" and "dayId" (or "delete": true)`);
+      fields.entry = parseSpecialDay(fields);
+    },
+  });
+  onEvent("special-day", (sim, event) => {
+    const tou = sim.meter.tariffs.tou;
+    if (event.fields.delete === true) tou.deleteSpecialDay(event.fields.index as number);
+    else tou.insertSpecialDay(event.fields.entry as SpecialDay);
+  });
 
-registerEventType("billing-reset", { fields: {} });
-onEvent("billing-reset", (sim) => sim.meter.tariffs.billing.capture());
+  registerEventType("billing-reset", { fields: {} });
+  onEvent("billing-reset", (sim) => sim.meter.tariffs.billing.capture());
+}
 
 function timeOfDay(text: unknown, where: string): number {
   const m = typeof text === "string" ? /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text) : null;

@@ -11,8 +11,7 @@
  * that overhead inside XS (N wrapped no-op calls against N direct ones) and the tick figures
  * subtract calls x overhead; both the raw and the corrected figures are reported.
  */
-import "../features";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../event-types";
 import { buildReport } from "../report";
 import { Simulation } from "../simulation";
 import { Meter } from "../../firmware/app/meter";
@@ -147,10 +146,15 @@ export class XsHarness {
     // an event writes there inside the tick) and the LCD pins (GPIO writes, the HT1621 beyond).
     const board = sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
     for (const name of ["transfer", "write", "read", "flush"]) this.ports.exclude(board.meteringSpi!, name);
-    for (const partition of ["flash", "profileFlash"]) {
-      const port = board[partition];
-      if (port) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(port, name);
-    }
+    // Each boot hands the firmware new flash handles (a power cut closes the old ones): set aside too.
+    const excludeFlash = (): void => {
+      for (const partition of ["flash", "profileFlash"]) {
+        const port = board[partition];
+        if (port) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(port, name);
+      }
+    };
+    excludeFlash();
+    sim.bootListeners.push(excludeFlash);
     for (const pin of ["lcdCs", "lcdWr", "lcdData"]) if (board[pin]) this.ports.exclude(board[pin]!, "write");
   }
 

@@ -1,8 +1,7 @@
-import "../../host-sim/features";
 import { DEFAULT_ADE7953_CALIBRATION } from "../../firmware/drivers/ade7953/driver";
 import { DEFAULT_RATING } from "../../firmware/kernel/calibration";
 import { accuracyTable, calibrationProcedureFor, EmulatedBench } from "../../host-sim/calibration";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
 import { Ade7953Emulator } from "../../emulation/ade7953/emulator";

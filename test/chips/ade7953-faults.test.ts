@@ -1,8 +1,8 @@
-import "../../host-sim/features";
 import type { MeteringSample } from "../../firmware/kernel/metering-ic";
 import type { Ade7953Driver } from "../../firmware/drivers/ade7953/driver";
 import { ALARM } from "../../firmware/kernel/event-codes";
-import { parseScenario, type Scenario } from "../../emulation/scenario/scenario";
+import { type Scenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 import { rig } from "./ade7953-rig";
 

@@ -1,5 +1,4 @@
-import "../../host-sim/features";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 
 /** 20 minutes: 236 V, 8 A export, then 3 A import from minute 10; `act` may schedule faults. */

@@ -1,8 +1,7 @@
-import "../../host-sim/features";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectedActiveEnergyWh } from "../../emulation/scenario/line-source";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 
 const DAY = 24 * 3_600_000;

@@ -1,7 +1,6 @@
 import { Meter } from "../../firmware/app/meter";
 import type { ControlMode, ControlState } from "../../firmware/control/disconnector";
-import "../../host-sim/features";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 
 function simulation(kind: "latching" | "monostable"): Simulation {

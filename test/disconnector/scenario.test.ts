@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import "../../host-sim/features";
 import { buildReport } from "../../host-sim/report";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 import { ScenarioError } from "../../emulation/scenario/duration";
 

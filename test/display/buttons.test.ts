@@ -1,5 +1,4 @@
-import "../../host-sim/features";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 
 function simulation(events: unknown[] = []): Simulation {

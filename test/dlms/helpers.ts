@@ -3,7 +3,7 @@ import { asciiToBytes, buildMeterObjectModel, DlmsServer, type DlmsServerOptions
 import type { TcpSocket } from "../../firmware/hal/tcp";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
 import { DlmsClient, StreamTransport } from "../../host-sim/client/session";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 
 export const READER_PASSWORD = "12345678";

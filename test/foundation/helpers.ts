@@ -1,5 +1,4 @@
-import "../../host-sim/features";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation, type SimulationOptions } from "../../host-sim/simulation";
 
 /** A one-segment scenario at constant conditions. */

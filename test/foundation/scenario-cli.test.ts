@@ -2,10 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import "../../host-sim/features";
 import { parseDuration, ScenarioError } from "../../emulation/scenario/duration";
 import { expectedActiveEnergyWh, ScenarioLine } from "../../emulation/scenario/line-source";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
 import { VirtualClock } from "../../emulation/virtual-clock";
 

@@ -1,4 +1,3 @@
-import "../../host-sim/features";
 import { XsHarness } from "../../host-sim/xs/entry";
 import { runScenarioInXs } from "../../host-sim/xs/run";
 

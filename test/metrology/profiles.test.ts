@@ -162,9 +162,10 @@ describe("load profile 1.0.99.1.0.255", () => {
     const start = Date.UTC(2026, 2, 2, 9, 0, 0);
     const r = rig(start);
     const failures = new PowerFailures();
-    failures.onRecorded = () => r.profiles.notePowerDown();
     r.port.runUntil(20 * MIN);
+    // At power up the meter records the failure and marks the running interval (app/meter-persistence.ts).
     failures.recordPowerFailure(start + 10 * MIN, 4 * MIN);
+    r.profiles.notePowerDown();
     r.port.runUntil(35 * MIN);
     r.state.dataInvalid = true;
     r.port.runUntil(50 * MIN);

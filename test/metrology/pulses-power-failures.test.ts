@@ -127,7 +127,7 @@ describe("event logs", () => {
   test("alarm register: raise, filter, clear", () => {
     const events = new EventLogs(() => BASE);
     const pushed: number[] = [];
-    events.onAlarm = (bit) => pushed.push(bit);
+    events.addAlarmListener((bit) => pushed.push(bit));
     events.alarmFilter = 2 ** 13;
     events.raiseAlarm(0);
     events.raiseAlarm(13);

@@ -1,6 +1,6 @@
 import { expectedActiveEnergyWh } from "../../emulation/scenario/line-source";
 import { ScenarioError } from "../../emulation/scenario/duration";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { buildReport } from "../../host-sim/report";
 import { constantLoad, simulate } from "../foundation/helpers";
 

@@ -1,14 +1,13 @@
 import fc from "fast-check";
-import { Persistence, STORE_EVENT } from "../../firmware/storage";
+import { Persistence, STORE_EVENT } from "../../firmware/app/persistence";
 import { decodeNumberRecord, encodeNumberRecord } from "../../firmware/storage/number-record";
 import { encodeValue } from "../../firmware/storage/value-codec";
 import { EventLogs } from "../../firmware/records/event-log";
 import type { Meter } from "../../firmware/app/meter";
 import { BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, flattenBilling, unflattenBilling } from "../../firmware/app/meter-persistence";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
-import "../../host-sim/features";
 
 const MIN = 60_000;
 
@@ -58,7 +57,7 @@ describe("billing and demand records on flash across a power cut", () => {
   /** During an outage, another firmware writes `bytes` under `id` (`times` generations). */
   function writeRaw(sim: Simulation, id: string, bytes: Uint8Array, times = 1): void {
     sim.power.flash.powerOn();
-    const p = new Persistence(sim.board, new EventLogs(() => sim.clock.wallClockMs()));
+    const p = new Persistence({ ...sim.board, flash: sim.power.journal, profileFlash: sim.power.profiles ?? undefined }, new EventLogs(() => sim.clock.wallClockMs()));
     const h = p.register({ id, essential: false, save: "immediate", encode: () => bytes, decode: () => {} });
     p.restore();
     for (let i = 0; i < times; i++) h.save();

@@ -1,4 +1,3 @@
-import "../../host-sim/features";
 import { Ecma419DigitalIn, Ecma419DigitalOut } from "../../firmware/platform/moddable/digital";
 import { Ecma419Flash } from "../../firmware/platform/moddable/flash";
 import { ModdableClock } from "../../firmware/platform/moddable/clock";
@@ -11,7 +10,7 @@ import { Meter } from "../../firmware/app/meter";
 import { defaultMeterConfig } from "../../firmware/app/config";
 import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
 import { ScenarioLine } from "../../emulation/scenario/line-source";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { SeededRandom, SimLog } from "../../host-sim/board";
 import { Simulation } from "../../host-sim/simulation";
 import { VirtualClock } from "../../emulation/virtual-clock";

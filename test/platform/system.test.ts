@@ -7,7 +7,6 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import "../../host-sim/features";
 import { WIFI_EVENT } from "../../firmware/comms/net/wifi-supervisor";
 import { DLMS_EVENT } from "../../firmware/app/meter-server";
 import { createModdableBoard, type ModdableIo } from "../../firmware/platform/moddable/board";
@@ -19,7 +18,7 @@ import type { WifiClass } from "../../firmware/platform/moddable/wifi";
 import { createLinHardware } from "../../firmware/platform/lin/hardware";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
 import { DlmsClient, StreamTransport } from "../../host-sim/client/session";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 import { FakeListener, FakeTcp } from "./fakes";
 

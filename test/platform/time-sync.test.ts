@@ -5,7 +5,7 @@ import { TimeSync, type SntpTransport } from "../../firmware/comms/net/time-sync
 import { lcdSignalBars } from "../../firmware/app/start";
 import { UdpSntpTransport, type UdpClass, type UdpIo } from "../../firmware/platform/moddable/sntp-udp";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { VirtualClock } from "../../emulation/virtual-clock";
 
 function reply(unixMs: number, patch: (b: Uint8Array) => void = () => {}): Uint8Array {

@@ -3,16 +3,19 @@
  * a Node socket, the independent client (host-sim/client/secure.ts, Node's crypto), the head-end.
  * Virtual time is pumped in small steps while real sockets work in between.
  */
-import "../../firmware/app/security-push";
-import { securityFor } from "../../firmware/app/security-push";
+import { PoweredNetwork } from "../../host-sim/powered-network";
+import { MeterApp } from "../../firmware/app/meter-app";
+import type { SecurityAndPush } from "../../firmware/app/security-push";
+import type { SecurityPushConfig } from "../../firmware/app/security-push-config";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/app/meter-server";
+import { defaultMeterConfig } from "../../firmware/app/config";
 import type { DlmsServer } from "../../firmware/comms/dlms/server";
 import { PUSH_EVENT } from "../../firmware/comms/push";
 import { int, octets, struct, array } from "../../host-sim/client/codec";
 import { SecureDlmsClient, SIMULATOR_KEYS, parseHexKey } from "../../host-sim/client/secure";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
 import { runClient } from "../../host-sim/client/cli";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { HeadEnd } from "../../host-sim/headend";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";
 import { losePower, restorePower } from "../../host-sim/power";
@@ -24,9 +27,15 @@ const KEY = parseHexKey(SIMULATOR_KEYS.key, "key");
 const AUTH = parseHexKey(SIMULATOR_KEYS.authKey, "auth");
 
 /** A meter at a constant 10 A load, DLMS open with the simulator keys. */
-function newSim(): Simulation {
+/** The running meter's security and push layer (built by the app at each boot). */
+function securityOf(sim: Simulation): SecurityAndPush {
+  return sim.app.security!;
+}
+
+function newSim(security?: (base: SecurityPushConfig) => SecurityPushConfig): Simulation {
   const scenario = { start: "2026-03-02T10:00:00", utcOffsetMinutes: 60, dst: "eu", chip: "ade7953", load: [{ at: "0s", voltage: 230, current: 10, angle: 0, frequency: 50 }] };
-  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } } });
+  const config = defaultMeterConfig();
+  return new Simulation(parseScenario(scenario), { config: { dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false }, security: security ? security(config.security) : config.security }, firmware: (board, config) => new MeterApp(board, config), network: new PoweredNetwork(new NodeNetwork()) });
 }
 
 interface Rig {
@@ -39,13 +48,11 @@ interface Rig {
 async function startMeter(sim?: Simulation): Promise<Rig> {
   const s = sim ?? newSim();
   if (!sim) s.runFor(10 * 60_000); // ten minutes at 2.3 kW: the energy registers hold something
-  s.board.network = new NodeNetwork();
   return listen(s);
 }
 
 async function listen(sim: Simulation): Promise<Rig> {
-  const hooks = securityFor(sim.meter).serverHooks();
-  const server = createMeterDlmsServer(sim.meter, sim.config.dlms, hooks);
+  const server = createMeterDlmsServer(sim.meter, sim.config.dlms, { security: securityOf(sim) });
   const listener = server.listen(sim.board.network!, 0, "127.0.0.1") as NodeTcpListener;
   const port = await listener.ready;
   // 100 ms of virtual time every 2 ms of real time.
@@ -67,6 +74,8 @@ async function secureClient(port: number, options: { key?: Uint8Array; authKey?:
 function stop(rig: Rig): void {
   rig.stopPump();
   rig.server.close();
+  // The host's listener too (the board's network keeps it bound across the meter's power cuts).
+  rig.sim.power.network?.shutdown();
 }
 
 const fraudCodes = (sim: Simulation) => {
@@ -85,7 +94,7 @@ describe("management association over TCP", () => {
     const client = await secureClient(rig.port);
     const aare = await client.associate();
     expect(aare.diagnostic).toBe(14);
-    const security = securityFor(rig.sim.meter).security;
+    const security = securityOf(rig.sim).security;
     expect(Buffer.from(client.serverSystemTitle!).toString("hex")).toBe(Buffer.from(security.serverSystemTitle).toString("hex"));
     expect(Buffer.from(client.serverSystemTitle!.subarray(0, 3)).toString("latin1")).toBe("DLM");
     // GET: the A+ register, read over ciphering, equals the meter's own value.
@@ -96,7 +105,7 @@ describe("management association over TCP", () => {
     expect(Math.abs(Number((energy as { value: bigint }).value) - own)).toBeLessThanOrEqual(own * 0.01 + 10);
     // SET: number_of_retries of the push setup.
     expect(await client.set(40, "0.0.25.9.0.255", 6, int(17, 7))).toBe(0);
-    expect(securityFor(rig.sim.meter).push.setup.numberOfRetries).toBe(7);
+    expect(securityOf(rig.sim).push.setup.numberOfRetries).toBe(7);
     // ACTION: security_activate with the current policy (3) succeeds; a weaker one is refused.
     expect((await client.action(64, "0.0.43.0.0.255", 1, { kind: "enum", value: 3 })).result).toBe(0);
     expect((await client.action(64, "0.0.43.0.0.255", 1, { kind: "enum", value: 1 })).result).toBe(250);
@@ -127,7 +136,7 @@ describe("management association over TCP", () => {
     const replay = await client.exchangeRaw(captured);
     expect(Array.from(replay.subarray(0, 3))).toEqual([0xd8, 0x01, 0x06]);
     expect(fraudCodes(rig.sim)).toContain(50);
-    expect(securityFor(rig.sim.meter).security.replaysRejected).toBe(1);
+    expect(securityOf(rig.sim).security.replaysRejected).toBe(1);
 
     const fresh = client.cipher(new Uint8Array([0xc0, 0x01, 0xc1, 0x00, 0x01, 0, 0, 96, 1, 0, 255, 0x02, 0x00]));
     fresh[fresh.length - 1] ^= 0x01;
@@ -148,7 +157,7 @@ describe("management association over TCP", () => {
   });
 
   it("wrong keys are refused and counted; the third failure logs event 46 and the next AARE is delayed", async () => {
-    const security = securityFor(rig.sim.meter).security;
+    const security = securityOf(rig.sim).security;
     const source = "127.0.0.1";
     // With a wrong AK the glo-initiateRequest of the AARQ does not authenticate: authentication-failure (13).
     const wrong = new Uint8Array(16).fill(0x55);
@@ -284,10 +293,9 @@ describe("push to the head-end", () => {
     const headEnd = new HeadEnd();
     const headPort = await headEnd.listen(0);
     await headEnd.close(); // the head-end is down when the tamper happens
-    const sim = newSim();
-    sim.config.security = { ...sim.config.security, push: { ...sim.config.security.push, destination: `127.0.0.1:${headPort}`, repetitionDelayS: 20, numberOfRetries: 2, intervalS: 0 } };
+    const sim = newSim((security) => ({ ...security, push: { ...security.push, destination: `127.0.0.1:${headPort}`, repetitionDelayS: 20, numberOfRetries: 2, intervalS: 0 } }));
     const rig = await startMeter(sim);
-    const sp = securityFor(sim.meter);
+    const sp = securityOf(sim);
     // The window: today 00:00 .. 23:59 local, every day.
     const open = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80, 0, 0xff]);
     const close = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 23, 59, 59, 0, 0x80, 0, 0xff]);

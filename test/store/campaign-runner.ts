@@ -9,14 +9,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { STORE_EVENT } from "../../firmware/storage";
+import { STORE_EVENT } from "../../firmware/app/persistence";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import type { Meter } from "../../firmware/app/meter";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { killFirmware, losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import { prng } from "./helpers";
-import "../../host-sim/features";
 
 const cuts = Number(process.argv[2] ?? 10_000);
 const days = Number(process.argv[3] ?? 30);
@@ -58,12 +57,12 @@ const watch = (m: Meter) => {
     append(row);
     if (sim.power.flash.powered) rowsCaptured++;
   };
-  m.persistence.onSaved = () => {
+  m.persistence.addSavedListener(() => {
     // A save that ran after an injected cut wrote nothing.
     if (!sim.power.flash.powered) return;
     savedRegs = registers(m);
     savedAt = sim.clock.nowMs();
-  };
+  });
 };
 watch(sim.meter);
 let previous = registers(sim.meter);

@@ -1,6 +1,6 @@
 import type { Board } from "../../firmware/hal";
 import { EventLogs } from "../../firmware/records/event-log";
-import { Persistence, type PersistenceConfig } from "../../firmware/storage";
+import { Persistence, type PersistenceConfig } from "../../firmware/app/persistence";
 import { SimInput, SimLog } from "../../host-sim/board";
 import { NorFlashEmulator } from "../../emulation/flash";
 import { VirtualClock } from "../../emulation/virtual-clock";

@@ -1,4 +1,5 @@
-import { decodeValue, encodeValue, STORE_EVENT, ValueCodecError } from "../../firmware/storage";
+import { decodeValue, encodeValue, ValueCodecError } from "../../firmware/storage";
+import { STORE_EVENT } from "../../firmware/app/persistence";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import { boot, codes, prng, rig } from "./helpers";
 
@@ -81,7 +82,7 @@ describe("persistence over the flash journal", () => {
     let { p } = boot(r);
     const energy = { value: 5, remainder: 0 };
     let drained = 0;
-    p = new (p.constructor as typeof import("../../firmware/storage").Persistence)(r.board, boot(r).events, {}, () => {
+    p = new (p.constructor as typeof import("../../firmware/app/persistence").Persistence)(r.board, boot(r).events, {}, () => {
       drained++;
       energy.value += 3; // the IC's pending energy
     });

@@ -1,13 +1,12 @@
-import { STORE_EVENT } from "../../firmware/storage";
+import { STORE_EVENT } from "../../firmware/app/persistence";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import { defaultCalendar, type CalendarDefinition } from "../../firmware/metrology/tou";
 import type { Meter } from "../../firmware/app/meter";
 import type { Ade7953Emulator } from "../../emulation/ade7953/emulator";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { killFirmware, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
-import "../../host-sim/features";
 
 const S = 1000;
 const MIN = 60 * S;
@@ -117,7 +116,7 @@ describe.each([true, false])("power cut with signal %s: every state comes back f
     m.powerFailures.setLongThreshold(600);
     expect(m.disconnector.setControlMode(3).ok).toBe(true);
     // Calibration: +2 % energy gain.
-    const cal = m.ic.calibration;
+    const cal = m.calibration;
     const gainBefore = cal.values().awGain;
     cal.apply({ energyGain: 1.02 });
     const calibration = cal.values();

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import { STORE_EVENT } from "../../firmware/storage";
+import { STORE_EVENT } from "../../firmware/app/persistence";
 import { ALARM } from "../../firmware/kernel/event-codes";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
-import "../../host-sim/features";
 
 const HOUR = 3_600_000;
 
@@ -52,7 +51,7 @@ describe("power-cut scenario event: the meter really loses power", () => {
   test('with "signal": false it is a sudden reset: energy since the last periodic save is lost, log says so', () => {
     const sim = household([{ at: "18h00m35s", type: "power-cut", duration: "5m", signal: false }]);
     let savedImport = -1;
-    sim.meter.persistence.onSaved = () => (savedImport = sim.meter.energy.activeImport);
+    sim.meter.persistence.addSavedListener(() => (savedImport = sim.meter.energy.activeImport));
     sim.runUntil(18 * HOUR + 34_999);
     const beforeCut = sim.meter.energy.activeImport; // ticks up to 18:00:30
     sim.runUntil(18 * HOUR + 35_000 + 5 * 60_000);

@@ -1,4 +1,4 @@
-import { Persistence, STORE_EVENT } from "../../firmware/storage";
+import { Persistence, STORE_EVENT } from "../../firmware/app/persistence";
 import { DemandMeter } from "../../firmware/metrology/demand";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import { EventLogs } from "../../firmware/records/event-log";
@@ -6,10 +6,9 @@ import { type CalendarDefinition, defaultCalendar, MAX_SPECIAL_DAYS } from "../.
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../../firmware/metrology/tou-codec";
 import type { Meter } from "../../firmware/app/meter";
 import { FlashPartition, FlashViolation, NorFlashEmulator } from "../../emulation/flash";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
-import "../../host-sim/features";
 
 const MIN = 60_000;
 
@@ -125,7 +124,7 @@ describe("records that are whole but not acceptable", () => {
   /** During an outage, another firmware writes `bad` under `id` (`times` generations). */
   function writeForeign(sim: Simulation, id: string, bad: unknown, times: number): void {
     sim.power.flash.powerOn();
-    const p = new Persistence(sim.board, new EventLogs(() => sim.clock.wallClockMs()));
+    const p = new Persistence({ ...sim.board, flash: sim.power.journal, profileFlash: sim.power.profiles ?? undefined }, new EventLogs(() => sim.clock.wallClockMs()));
     const h = p.register({ id, essential: false, save: "immediate", snapshot: () => bad, restore: () => {} });
     p.restore();
     for (let i = 0; i < times; i++) h.save();

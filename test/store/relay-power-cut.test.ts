@@ -1,7 +1,6 @@
 import type { ControlMode, ControlState } from "../../firmware/control/disconnector";
-import { parseScenario } from "../../emulation/scenario/scenario";
+import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
-import "../../host-sim/features";
 
 /**
  * Relay state and control mode through real power cuts (scenario `power-cut`, host-sim/power.ts):

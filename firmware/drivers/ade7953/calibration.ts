@@ -134,7 +134,16 @@ export class Ade7953CalibrationAccess implements IcCalibration {
         throw new RangeError(`unknown ADE7953 calibration field "${key}"`);
       }
     }
+    // The energy scale is one object for the meter's life: the registers convert with it
+    // (metrology/energy-registers.ts), so a new scale is written into it, never swapped.
+    const scale = next.energyMilliWhPerLsb;
+    delete next.energyMilliWhPerLsb;
     Object.assign(this.cal, next);
+    if (scale) {
+      const own = this.cal.energyMilliWhPerLsb as { num: number; den: number };
+      own.num = scale.num;
+      own.den = scale.den;
+    }
     this.changed();
   }
 

@@ -78,7 +78,8 @@ export class Atm90e26Driver implements MeteringIc {
   private needsInit = true;
   /** Calibration version last written to the chip. */
   private writtenVersion = -1;
-  private scale: Rational;
+  /** The energy scale: one object for the meter's life, shared with the energy registers. */
+  private readonly scale: { num: number; den: number };
   private readonly irq: DigitalIn | undefined;
   private readonly warnOut: DigitalIn | undefined;
   /** SysStatus bits seen on a verified read that the metrology has not yet been told about. */
@@ -156,7 +157,8 @@ export class Atm90e26Driver implements MeteringIc {
     this.needsInit = true;
     this.writtenVersion = this.calibration.version;
     const k = this.calibration.current;
-    this.scale = k.meterConstant === this.scale.den ? this.scale : { num: 100_000, den: k.meterConstant };
+    // One scale object for the meter's life (the energy registers convert with it): updated in place.
+    this.scale.den = k.meterConstant;
     this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
     this.write(ATM90E26.FuncEn, k.funcEn);
     this.write(ATM90E26.SagTh, sagThreshold(k));

@@ -17,9 +17,13 @@ export const DEFAULT_BUTTON_OPTIONS: ButtonOptions = { debounceMs: 30, longPress
  * for `longPressMs` fires the long press once (the release that follows does nothing).
  * Handlers are bound once; no allocation per edge.
  */
+/** What a press does: given once at construction (the meter's composition root binds them). */
+export interface ButtonActions {
+  shortPress?(): void;
+  longPress?(): void;
+}
+
 export class Button {
-  onShortPress: (() => void) | null = null;
-  onLongPress: (() => void) | null = null;
   /** Debounced state. */
   pressed = false;
   shortPresses = 0;
@@ -31,7 +35,7 @@ export class Button {
   private readonly settled = (): void => this.debounced();
   private readonly held = (): void => this.longPress();
 
-  constructor(private readonly input: DigitalIn, private readonly clock: Clock, private readonly options: ButtonOptions = DEFAULT_BUTTON_OPTIONS) {}
+  constructor(private readonly input: DigitalIn, private readonly clock: Clock, private readonly options: ButtonOptions = DEFAULT_BUTTON_OPTIONS, private readonly actions: ButtonActions = {}) {}
 
   start(): void {
     this.pressed = this.input.read() === this.options.pressedLevel;
@@ -64,7 +68,7 @@ export class Button {
     this.longTimer = undefined;
     if (!this.longFired) {
       this.shortPresses++;
-      this.onShortPress?.();
+      this.actions.shortPress?.();
     }
   }
 
@@ -73,7 +77,7 @@ export class Button {
     if (!this.pressed) return;
     this.longFired = true;
     this.longPresses++;
-    this.onLongPress?.();
+    this.actions.longPress?.();
   }
 
   private clear(): void {

@@ -17,7 +17,8 @@ const requested = Number((config as Record<string, unknown>).simSpeed ?? 1);
 const speed = Number.isFinite(requested) && requested > 0 ? requested : 1;
 
 export const hardware = createLinHardware({
-  scenario: parseScenario(DEFAULT_SCENARIO, "mcsim scenario"),
+  // The mcsim scenario has a load and no events: no event type is offered.
+  scenario: parseScenario(DEFAULT_SCENARIO, "mcsim scenario", {}),
   timer: Timer,
   trace: (text) => trace(text),
   speed,

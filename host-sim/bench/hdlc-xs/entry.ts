@@ -3,13 +3,12 @@
  * frames through a bench serial port. Only the meter's handling of a frame is metered (frame
  * parsing, HCS/FCS, the DLMS work, the reply frame); building the client's frames is not.
  */
-import "../../features";
 import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
 import { encodeFrame } from "../../../firmware/comms/hdlc/frame";
 import { meterIdentity } from "../../../firmware/comms/hdlc/mode-e";
 import { OpticalPort } from "../../../firmware/comms/hdlc/optical-port";
 import type { SerialFormat, SerialPort } from "../../../firmware/hal/serial";
-import { parseScenario } from "../../../emulation/scenario/scenario";
+import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { swapMeter } from "../../xs/metering";
 

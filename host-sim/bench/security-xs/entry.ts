@@ -4,13 +4,11 @@
  * metered (deciphering, HLS checks, the service, ciphering the answer, persisting the counters);
  * the client side (built here with the same primitives) and the flash emulator are not.
  */
-import "../../features";
-import "../../../firmware/app/security-push";
-import { securityFor } from "../../../firmware/app/security-push";
+import { MeterApp } from "../../../firmware/app/meter-app";
 import { createMeterDlmsServer, defaultDlmsConfig } from "../../../firmware/comms/dlms";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
 import { PortableCrypto } from "../../../firmware/comms/crypto";
-import { parseScenario } from "../../../emulation/scenario/scenario";
+import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
 import { swapMeter } from "../../xs/metering";
@@ -38,7 +36,7 @@ export class SecurityXsBench {
   private serverTitle: Uint8Array = new Uint8Array(8);
 
   boot(scenarioJson: string): void {
-    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000, dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } } });
+    this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000, dlms: { ...defaultDlmsConfig(), refuseDefaultSecrets: false } }, firmware: (board, config) => new MeterApp(board, config) });
     this.sim.runFor(3_600_000);
     // The flash stands for silicon: its emulation is not firmware work.
     const flash = this.sim.board.flash as unknown as Record<string, (...a: unknown[]) => unknown> | undefined;
@@ -53,9 +51,9 @@ export class SecurityXsBench {
         };
       }
     }
-    const security = securityFor(this.sim.meter);
+    const security = this.sim.app.security!;
     this.serverTitle = security.security.serverSystemTitle;
-    const server = createMeterDlmsServer(this.sim.meter, this.sim.config.dlms, security.serverHooks());
+    const server = createMeterDlmsServer(this.sim.meter, this.sim.config.dlms, { security });
     server.attach(this.socket);
   }
 

@@ -4,9 +4,8 @@
  * emulated NOR chip) are silicon and ROM on the board: their emulators' work is set aside, the
  * firmware's (draining the IC through a tick, encoding, CRC, journal bookkeeping) is counted.
  */
-import "../../features";
-import { parseScenario } from "../../../emulation/scenario/scenario";
-import { powerSupplyOf, restorePower, losePower } from "../../power";
+import { parseScenario } from "../../event-types";
+import { restorePower, losePower } from "../../power";
 import { Simulation } from "../../simulation";
 import { type AnyFunction, PortExclusion, swapMeter } from "../../xs/metering";
 
@@ -33,7 +32,7 @@ export class StoreXsBench {
     this.ports.calibrate();
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
     this.exclude(this.sim.board.meteringSpi as unknown as Record<string, AnyFunction>, ["transfer", "write", "read", "flush"]);
-    this.exclude(powerSupplyOf(this.sim.board).flash as unknown as Record<string, AnyFunction>, ["read", "write", "eraseSector"]);
+    this.exclude(this.sim.power.flash as unknown as Record<string, AnyFunction>, ["read", "write", "eraseSector"]);
     this.sim.runFor(7_200_000);
   }
 
@@ -79,7 +78,7 @@ export class StoreXsBench {
   /** The power-fail edge: drain the IC (one tick) and the emergency save. */
   emergencySave(): StoreCost {
     this.sim.runFor(30_000);
-    return this.measure(() => powerSupplyOf(this.sim.board).powerFail.set(0));
+    return this.measure(() => this.sim.power.powerFail.set(0));
   }
 
   /** Power up after the cut: the persistence restore alone (mount is in the Meter constructor). */

@@ -1,108 +1,17 @@
-import type { Board, TimerId } from "../hal";
-import { ALARM, EVENT } from "../kernel/event-codes";
-import type { EventLog, EventLogName, EventLogs } from "../records/event-log";
+import type { Board } from "../hal";
+import type { EventLog, EventLogName, EventStore } from "../records/event-log";
 import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
-import { readU32LE } from "../kernel/bytes";
 import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
+import { readU32LE } from "../kernel/bytes";
 import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
-import { decodeValue, encodeValue } from "./value-codec";
+import { decodeValue, encodeValue, KeyCache } from "./value-codec";
+import {
+  defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type RestoreReport, type RestoreSource,
+} from "./persistence-types";
 
-/** Standard event log codes this layer writes (docs/metering.md section 4). */
-export const STORE_EVENT = {
-  powerDown: EVENT.standard.powerDown,
-  powerUp: EVENT.standard.powerUp,
-  nvMemoryError: EVENT.standard.nvMemoryError,
-  powerDownWithoutSave: EVENT.standard.powerDownWithoutSave,
-} as const;
-
-export interface PersistenceConfig {
-  /** Period of the register save (energy, demand, clock...). */
-  saveIntervalMs: number;
-  /** Sectors the state journal may hold at once (it rotates through the whole partition). */
-  stateSectors: number;
-}
-
-export function defaultPersistenceConfig(): PersistenceConfig {
-  return { saveIntervalMs: 60_000, stateSectors: 8 };
-}
-
-interface CommonSpec {
-  /** Stable name: the record's identity on flash. Never rename (a new name starts empty). */
-  id: string;
-  /** Losing every copy is an NV memory error (event 14, alarm bit 10): energy, calibration, config. */
-  essential: boolean;
-  /**
-   * "periodic": saved every saveIntervalMs and in the emergency save at power fail (registers,
-   * demand, clock). "immediate" (default): saved when the owner calls `save()` on the handle
-   * (configuration, calendars, calibration, relay state, security counters).
-   */
-  save?: "periodic" | "immediate";
-  /**
-   * Periodic states only: false leaves it out of the emergency save at power fail (the hold-up
-   * time is short). For counters that may lose one save interval, or that their owner saves at
-   * once when it matters. Default true.
-   */
-  emergency?: boolean;
-  /** Puts safe defaults in place when nothing valid is stored (else the constructor's state stays). */
-  defaults?(): void;
-}
-
-/** State handed over as a plain value (numbers, strings, arrays, plain objects, typed arrays). */
-export interface SnapshotState<T> extends CommonSpec {
-  snapshot(): T;
-  /** Applies a stored value; throw if it is not acceptable and the older generation is tried. */
-  restore(value: T): void;
-}
-
-/** State handed over as bytes the owner encodes itself. */
-export interface BytesState extends CommonSpec {
-  encode(): Uint8Array;
-  decode(bytes: Uint8Array): void;
-}
-
-export type PersistentState<T = unknown> = SnapshotState<T> | BytesState;
-
-export interface PersistentHandle {
-  readonly id: string;
-  /** Saves the current state now (returns once it is in flash). */
-  save(): void;
-  /** Where the restored state came from. */
-  readonly restoredFrom: RestoreSource;
-}
-
-/** Raw byte record (the DLMS security counters' interface): `write` is durable on return. */
-export interface PersistentBytes {
-  read(): Uint8Array | null;
-  write(data: Uint8Array): void;
-}
-
-export type RestoreSource = "pending" | "newest" | "older" | "defaults";
-
-export interface RestoreReport {
-  /** True when the partition held nothing (first power up). */
-  blank: boolean;
-  corruptRecords: number;
-  tornRecords: number;
-  /** Essential states with no valid copy: defaults in place, alarm raised. */
-  lost: string[];
-  /** States restored from their older generation because the newest was unusable. */
-  fromOlder: string[];
-  /** The outage ended by this power up, if the journal knew the meter ran before. */
-  outage: { startUtcMs: number; durationMs: number; finalSave: boolean } | null;
-  /**
-   * The last sign of life before the outage (UTC ms of the newest power stamp), null if none.
-   * A wall clock behind it at power up has lost its time (no RTC or a dead backup battery).
-   */
-  lastAliveUtcMs: number | null;
-}
-
-export interface EmergencySaveCost {
-  flashBytes: number;
-  records: number;
-  erases: number;
-}
+export * from "./persistence-types";
 
 interface Entry {
   id: string;
@@ -133,14 +42,21 @@ const EVENT_PAYLOAD_BYTES = 10;
 const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 
+/** The newest power stamp: the last sign of life (UTC ms) and whether it was the final save. */
+export interface PowerStamp {
+  t: number;
+  f: number;
+}
+
 /**
- * The meter's persistence: one registry every feature plugs its state into, over the flash
- * journal. Features register in the Meter constructor; `restore()` (Meter.start) applies the
- * newest valid generation of each, restores the event logs and logs the outage; `start()` runs
- * the periodic save and watches the power-fail input. Without a flash partition it degrades to
- * RAM only (saves are no-ops, profiles are RAM rings).
+ * The persistence mechanism: one registry every feature plugs its state into, over the flash
+ * journal, plus the event logs' journal. `restoreStates()` applies the newest valid generation of
+ * each state and puts the stored events back; `commitPowerUp()` writes what the power up changed.
+ * Policy (when to save, the power-fail pin, the outage events) is the meter's: app/persistence.ts.
+ * Without a flash partition it degrades to RAM only (saves are no-ops, profiles are RAM rings).
+ * Damaged or lost records are reported through `reportNvError` (the meter logs event 14 / alarm 10).
  */
-export class Persistence {
+export class PersistentStore implements EventStore {
   readonly config: PersistenceConfig;
   readonly journal: FlashJournal | null;
   /**
@@ -150,36 +66,30 @@ export class Persistence {
   readonly profileJournal: FlashJournal | null = null;
   readonly stateChain: CompactingChain | null = null;
   readonly eventChain: CompactingChain | null = null;
-  /** Set by the meter: notified of the outage at power up (the power failure counters/log). */
-  powerFailures: { recordPowerFailure(startUtcMs: number, durationMs: number): void } | null = null;
-  /** Set by the meter: called at power up once every state is back and the outage is logged. */
-  onPowerUp: ((report: RestoreReport) => void) | null = null;
   lastRestore: RestoreReport | null = null;
-  lastEmergencySave: EmergencySaveCost | null = null;
-  /** Count of periodic saves done (tests, bench). */
-  periodicSaves = 0;
-  /** Called after each completed periodic save (tests observe what was saved). */
-  onSaved: (() => void) | null = null;
   private readonly entries: Entry[] = [];
   private readonly index = new Map<number, Generations>();
   private readonly profileOwners = new Map<number, string>();
   private readonly storedEvents = new Map<number, number[]>();
-  private readonly logs: EventLog[];
+  private readonly logs: readonly EventLog[];
   private readonly logTypes = new Map<EventLog, number>();
   private readonly logByType = new Map<number, EventLog>();
   private readonly eventPayload = new Uint8Array(EVENT_PAYLOAD_BYTES);
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
+  /** Object keys of the snapshots, encoded once (they repeat on every save). */
+  private readonly keys = new KeyCache();
   private nextSeq = 1;
   private restored = false;
-  private failing = false;
-  private timer: TimerId | undefined;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
 
-  constructor(private readonly board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: () => void = () => {}) {
+  /**
+   * `logs`: the event logs kept in the journal.
+   */
+  constructor(protected readonly board: Board, logs: readonly EventLog[], config: Partial<PersistenceConfig>) {
     this.config = { ...defaultPersistenceConfig(), ...config };
-    this.logs = events.all();
+    this.logs = logs;
     for (const log of this.logs) {
       const type = EVENT_LOG_TYPES[log.name] ?? 16 + (crc32(asciiBytes(log.name)) % 200);
       this.logTypes.set(log, type);
@@ -251,7 +161,7 @@ export class Persistence {
       essential: spec.essential,
       periodic: spec.save === "periodic",
       emergency: spec.save === "periodic" && spec.emergency !== false,
-      encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot()),
+      encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot(), this.keys),
       decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
       restoredFrom: "pending",
@@ -333,10 +243,10 @@ export class Persistence {
 
   /**
    * Power up: restores the event logs and every registered state (newest valid generation, then
-   * the older, then defaults), logs corruption (event 14) and lost essentials (event 14 + alarm
-   * bit 10), then the outage (events 1/2, power failure log).
+   * the older, then defaults) and reports corruption and lost essentials (onNvError). The caller
+   * then logs the outage (`powerStamp()`) and calls `commitPowerUp()`.
    */
-  restore(): RestoreReport {
+  restoreStates(): RestoreReport {
     if (this.lastRestore) return this.lastRestore;
     const journal = this.journal;
     const profiles = this.profileJournal;
@@ -358,61 +268,56 @@ export class Persistence {
     if (journal) {
       const unreadable = journal.stats.unreadableSectors + (profiles ? profiles.stats.unreadableSectors : 0);
       if (report.corruptRecords > 0 || unreadable > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
-      report.outage = this.logOutage(report);
-      this.onPowerUp?.(report);
-      // Saved at once: the outage counters and the restored registers (a reset soon after must
-      // not count this outage again or lose it).
-      for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
-      this.savePower(false);
-      this.reserve();
     }
     this.lastRestore = report;
     return report;
   }
 
-  /** Starts the periodic save and the power-fail watch. */
-  start(): void {
+  /**
+   * Writes at once what the power up changed: every periodic state (the outage counters and the
+   * restored registers: a reset soon after must not count this outage again or lose it) and a
+   * power stamp.
+   */
+  commitPowerUp(): void {
     if (!this.journal) return;
-    this.timer = this.board.clock.repeat(() => this.savePeriodic(), this.config.saveIntervalMs);
-    this.board.powerFail?.onChange((level) => {
-      if (level === 0) this.powerFailing();
-      else this.failing = false;
-    });
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) this.board.clock.clearTimer(this.timer);
-    this.timer = undefined;
-    this.board.powerFail?.onChange(null);
+    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
+    this.writePowerStamp(false);
+    this.reserve();
   }
 
   /** Saves every periodic state (registers, demand, clock) and the alive stamp. */
-  savePeriodic(): void {
-    if (!this.journal || this.failing) return;
+  saveStates(): void {
+    if (!this.journal) return;
     for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
-    this.savePower(false);
+    this.writePowerStamp(false);
     this.reserve();
     this.levelEventWear();
-    this.periodicSaves++;
-    this.onSaved?.();
   }
 
   /**
-   * The supply is failing (power-fail input low, or the IC's voltage-loss signal): drain the IC's
-   * pending energy into the registers, then write the periodic states and a power-down stamp. The
-   * head sector always keeps room for this, so it never waits for an erase.
+   * The emergency save: the periodic states marked for it and a final power stamp. The head
+   * sector always keeps room for this, so it never waits for an erase.
    */
-  powerFailing(): void {
-    const journal = this.journal;
-    if (!journal || this.failing) return;
-    const bytes = journal.stats.bytesWritten;
-    const records = journal.stats.recordsWritten;
-    const erases = journal.stats.erases;
-    this.drain();
+  saveEmergency(): void {
+    if (!this.journal) return;
     for (const entry of this.entries) if (entry.emergency) this.saveEntry(entry, false, false);
-    this.savePower(true);
-    this.failing = true;
-    this.lastEmergencySave = { flashBytes: journal.stats.bytesWritten - bytes, records: journal.stats.recordsWritten - records, erases: journal.stats.erases - erases };
+    this.writePowerStamp(true);
+  }
+
+  /** The newest readable power stamp (the last sign of life before this power up), or null. */
+  powerStamp(): PowerStamp | null {
+    const g = this.index.get(this.powerType);
+    for (const loc of g ? [g.loc0, g.loc1] : []) {
+      const bytes = loc >= 0 ? this.readAt(loc) : null;
+      if (!bytes) continue;
+      try {
+        const v = decodeValue(bytes) as PowerStamp;
+        if (typeof v.t === "number" && Number.isFinite(v.t)) return v;
+      } catch {
+        // try the older stamp
+      }
+    }
+    return null;
   }
 
   /** Registered ids with where each was restored from. */
@@ -451,10 +356,10 @@ export class Persistence {
     if (reserve) this.reserve();
   }
 
-  private savePower(finalSave: boolean): void {
+  private writePowerStamp(finalSave: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
-    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 });
+    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 }, this.keys);
     const seq = this.nextSeq++;
     this.noteGeneration(this.powerType, seq, chain.append(this.powerType, seq, bytes));
   }
@@ -559,16 +464,15 @@ export class Persistence {
     if (freeMin !== Infinity && freeMin - j.eraseCount[oldest] > EVENT_WEAR_GAP) chain.reclaimOldestNow();
   }
 
-  private nvErrorLogged = false;
-  private reportNvError(lost: boolean): void {
-    if (!this.nvErrorLogged) {
-      this.nvErrorLogged = true;
-      this.events.record("standard", STORE_EVENT.nvMemoryError);
-    }
-    if (lost) this.events.raiseAlarm(ALARM.nvMemoryError);
+  /**
+   * A damaged record was found (`lost`: an essential state has no valid copy left). The meter's
+   * policy (app/persistence.ts) logs it; the mechanism only reports.
+   */
+  protected reportNvError(lost: boolean): void {
+    void lost;
   }
 
-  /** Puts the stored events back in front of anything logged before restore, then hooks every log. */
+  /** Puts the stored events back in front of anything logged before restore, then attaches the store to every log. */
   private restoreEventLogs(): void {
     for (const log of this.logs) {
       const type = this.logTypes.get(log)!;
@@ -579,61 +483,27 @@ export class Persistence {
       const order: number[] = [];
       for (let i = 0; i < stored.length; i += 3) order.push(i);
       order.sort((a, b) => stored[a] - stored[b]);
-      const append = log.append;
       log.clear();
       let last = -1;
       for (const i of order) {
         if (stored[i] === last) continue;
         last = stored[i];
-        append.call(log, stored[i + 1], stored[i + 2]);
+        log.load(stored[i + 1], stored[i + 2]);
       }
       log.total = last + 1;
-      if (this.eventChain) {
-        log.append = (utcMs: number, code: number): void => {
-          append.call(log, utcMs, code);
-          this.saveEvent(log, type, utcMs, code);
-        };
-      }
+      if (this.eventChain) log.attachStore(this);
       for (let i = 0; i < early.length; i += 2) log.append(early[i], early[i + 1]);
     }
     this.storedEvents.clear();
   }
 
-  private saveEvent(log: EventLog, type: number, utcMs: number, code: number): void {
+  /** EventStore: an event appended to a restored log goes to the event journal at once. */
+  eventAppended(log: EventLog, utcMs: number, code: number): void {
+    const type = this.logTypes.get(log);
+    if (type === undefined || !this.eventChain) return;
     this.eventView.setFloat64(0, utcMs, true);
     this.eventView.setUint16(8, code, true);
     this.eventChain!.append(type, log.total - 1, this.eventPayload);
-  }
-
-  private logOutage(report: RestoreReport): RestoreReport["outage"] {
-    const g = this.index.get(this.powerType);
-    let stamp: { t: number; f: number } | null = null;
-    for (const loc of g ? [g.loc0, g.loc1] : []) {
-      const bytes = loc >= 0 ? this.readAt(loc) : null;
-      if (!bytes) continue;
-      try {
-        const v = decodeValue(bytes) as { t: number; f: number };
-        if (typeof v.t === "number" && Number.isFinite(v.t)) {
-          stamp = v;
-          break;
-        }
-      } catch {
-        // try the older stamp
-      }
-    }
-    if (!stamp) return null;
-    report.lastAliveUtcMs = stamp.t;
-    const now = this.board.clock.wallClockMs();
-    const start = Math.min(stamp.t, now);
-    const durationMs = now - start;
-    const finalSave = stamp.f === 1;
-    const standard = this.events.standard;
-    standard.append(start, STORE_EVENT.powerDown);
-    if (!finalSave) standard.append(start, STORE_EVENT.powerDownWithoutSave);
-    standard.append(now, STORE_EVENT.powerUp);
-    this.powerFailures?.recordPowerFailure(start, durationMs);
-    this.board.log.info(`power up after ${Math.round(durationMs / 1000)} s without supply (${finalSave ? "final save done" : "no final save"})`);
-    return { startUtcMs: start, durationMs, finalSave };
   }
 }
 
