@@ -13,7 +13,7 @@ let server: DlmsServer | null = null;
 
 liveHooks.started.push((sim, options) => {
   if (options.speed === "max") return; // a batch run ends before anyone could connect
-  const config = { ...sim.config.dlms, port: options.dlmsPort, address: "127.0.0.1", readerPassword: options.readerPassword, refuseDefaultSecrets: false, maxConnections: 16, maxSendPdu: 0xffff };
+  const config = { ...sim.config.dlms, port: options.dlmsPort, address: "127.0.0.1", readerPassword: options.readerPassword, refuseDefaultSecrets: false, maxSendPdu: 0xffff };
   const network = new NodeNetwork();
   // Management association (issue 8): authentication back-off per connection source.
   server = openMeterDlms(sim.meter, network, config, securityFor(sim.meter).serverHooks());

@@ -45,7 +45,8 @@ export interface MeterDlmsOptions {
   /** More associations besides the contributed ones. */
   policies?: AssociationPolicy[];
   onAssociation?: DlmsServerOptions["onAssociation"];
-  aareDelayMs?: DlmsServerOptions["aareDelayMs"];
+  /** The meter's authentication throttle (the security layer's, shared with HLS). */
+  throttle?: DlmsServerOptions["throttle"];
 }
 
 export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options: MeterDlmsOptions = {}): DlmsServer {
@@ -65,11 +66,13 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
     maxSendPdu: config.maxSendPdu,
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnections: config.maxConnections,
-    onAssociation: (sap, accepted, diagnostic, socket) => {
+    // The server calls this for every authenticated login and at most once a minute for
+    // unauthenticated traffic (public associations, refused logins), so the journal is not worn.
+    onAssociation: (sap, accepted, diagnostic) => {
       events.record("communication", accepted ? DLMS_EVENT.associationOpened : DLMS_EVENT.associationRejected);
-      options.onAssociation?.(sap, accepted, diagnostic, socket);
+      options.onAssociation?.(sap, accepted, diagnostic);
     },
-    aareDelayMs: options.aareDelayMs,
+    throttle: options.throttle,
   });
 }
 
