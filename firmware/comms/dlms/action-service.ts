@@ -6,7 +6,7 @@
 import { ASSOCIATION_STATUS, type Association } from "./association";
 import { AxdrReader, type AxdrWriter, DecodeError, type DlmsData } from "./axdr";
 import { methodDef } from "./object-model";
-import type { DlmsSession } from "./session";
+import { APDU_OFFSET, type DlmsSession } from "./session";
 import { ACTION, APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, RESULT } from "./xdlms";
 
 /** C7 01 invoke result 01 00 */
@@ -41,7 +41,7 @@ export function handleAction(s: DlmsSession, a: Association, bytes: Uint8Array, 
   }
   if (!malformed && r.remaining !== 0) malformed = true;
   const w = s.w;
-  const apdu = s.at;
+  const apdu = APDU_OFFSET;
   const dataStart = apdu + ACTION_DATA_HEADER;
   w.length = dataStart;
   let result: number = malformed ? RESULT.typeUnmatched : invokeMethod(s, a, classId, bytes, lnOffset, method, parameter, w);

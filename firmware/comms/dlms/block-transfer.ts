@@ -6,7 +6,7 @@
 import type { Association } from "./association";
 import type { AxdrReader, AxdrWriter } from "./axdr";
 import { DecodeError } from "./axdr";
-import type { DlmsSession } from "./session";
+import { APDU_OFFSET, type DlmsSession } from "./session";
 import type { ByteSource } from "./stream";
 import { APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, GET, RESULT, SET_RESPONSE } from "./xdlms";
 
@@ -54,7 +54,7 @@ export function writeU32(b: Uint8Array, offset: number, v: number): void {
 /** GET-Response-Normal with the Get-Data-Result already at w[at + 4 ...). */
 export function sendGetNormal(s: DlmsSession, invoke: number, choice: number, apduLength: number): void {
   const b = s.w.bytes;
-  const at = s.at;
+  const at = APDU_OFFSET;
   b[at] = APDU.getResponse;
   b[at + 1] = GET.normal;
   b[at + 2] = invoke;
@@ -67,7 +67,7 @@ export function startLongGet(s: DlmsSession, a: Association, invoke: number, sou
   if (!(a.conformance & CONFORMANCE.blockTransferWithGet)) {
     // Too large for one APDU and the client did not negotiate block transfer.
     const w = s.w;
-    w.length = s.at + GET_NORMAL_HEADER;
+    w.length = APDU_OFFSET + GET_NORMAL_HEADER;
     w.u8(RESULT.otherReason);
     sendGetNormal(s, invoke, 1, GET_NORMAL_HEADER + 1);
     return;
@@ -101,7 +101,7 @@ function sendNextBlock(s: DlmsSession, a: Association, lg: LongGet, invoke: numb
   const lengthBytes = pdu - BLOCK_HEADER - 1 < 0x80 ? 1 : pdu - BLOCK_HEADER - 2 < 0x100 ? 2 : 3;
   const maxData = pdu - BLOCK_HEADER - lengthBytes;
   const w = s.w;
-  const apdu = s.at;
+  const apdu = APDU_OFFSET;
   w.length = apdu;
   w.ensure(pdu + 4);
   const dataAt = apdu + BLOCK_HEADER + 3;
@@ -134,7 +134,7 @@ function sendNextBlock(s: DlmsSession, a: Association, lg: LongGet, invoke: numb
 
 function sendBlockError(s: DlmsSession, invoke: number, blockNumber: number, code: number): void {
   const b = s.w.bytes;
-  const apdu = s.at;
+  const apdu = APDU_OFFSET;
   b[apdu] = APDU.getResponse;
   b[apdu + 1] = GET.next;
   b[apdu + 2] = invoke;
@@ -178,7 +178,7 @@ export function collectSetBlock(s: DlmsSession, a: Association, pending: Pending
 
 function sendSetBlockAck(s: DlmsSession, invoke: number, blockNumber: number): void {
   const w = s.w;
-  w.length = s.at;
+  w.length = APDU_OFFSET;
   w.u8(APDU.setResponse);
   w.u8(SET_RESPONSE.datablock);
   w.u8(invoke);
@@ -189,7 +189,7 @@ function sendSetBlockAck(s: DlmsSession, invoke: number, blockNumber: number): v
 /** SET-Response-Last-Datablock. */
 export function sendSetLast(s: DlmsSession, invoke: number, result: number, blockNumber: number): void {
   const w = s.w;
-  w.length = s.at;
+  w.length = APDU_OFFSET;
   w.u8(APDU.setResponse);
   w.u8(SET_RESPONSE.lastDatablock);
   w.u8(invoke);

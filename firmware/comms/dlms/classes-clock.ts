@@ -6,7 +6,8 @@ import { type AxdrWriter, DataType } from "./axdr";
 import type { MethodDef, ObjectDef } from "./object-model";
 import { numberOf, numericSetter, readOnly, writeNumber } from "./values";
 import { RESULT } from "./xdlms";
-import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, utcToDateTime, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
+import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
+import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
 
 /** Deviation and status of local time at an instant (MeterClock provides both). */
 export interface TimeRules {
@@ -45,25 +46,47 @@ export function cachedTimeRules(rules: TimeRules): TimeRules {
  * the fields are the object's, not the module's (modules hold no mutable state).
  */
 export class DateTimeWriter {
-  private readonly fields: DateTimeFields = newDateTimeFields();
   private readonly bytes = new Uint8Array(DATE_TIME_LENGTH);
+  /** The civil date of the last day encoded: profile rows come in runs of the same day. */
+  private days = NaN;
+  private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
 
-  /** date-time of `utcMs` in local time (NaN: every field "not specified"). */
+  /** date-time of `utcMs` in local time (NaN: every field "not specified", deviation unspecified). */
   write(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
-    const f = this.fields;
+    const b = this.bytes;
     if (!Number.isFinite(utcMs)) {
-      f.year = WILDCARD_YEAR;
-      f.month = f.day = f.dayOfWeek = f.hour = f.minute = f.second = f.hundredths = WILDCARD;
-      f.deviation = DEVIATION_UNSPECIFIED;
-      f.status = 0;
-    } else {
-      utcToDateTime(utcMs, rules.deviationAt(utcMs), rules.statusAt(utcMs), f);
+      b.fill(WILDCARD);
+      b[9] = 0x80;
+      b[10] = 0x00;
+      w.octetString(b);
+      return;
     }
-    encodeDateTime(f, this.bytes, 0);
-    w.octetString(this.bytes);
+    const deviation = rules.deviationAt(utcMs);
+    const local = utcMs - deviation * MS_PER_MINUTE;
+    const days = Math.floor(local / MS_PER_DAY);
+    const msOfDay = local - days * MS_PER_DAY;
+    if (days !== this.days) {
+      civilFromDays(days, this.date);
+      this.days = days;
+    }
+    const date = this.date;
+    b[0] = (date.year >> 8) & 0xff;
+    b[1] = date.year & 0xff;
+    b[2] = date.month;
+    b[3] = date.day;
+    b[4] = weekdayOfDays(days);
+    b[5] = Math.floor(msOfDay / 3_600_000);
+    b[6] = Math.floor(msOfDay / 60_000) % 60;
+    b[7] = Math.floor(msOfDay / 1000) % 60;
+    b[8] = Math.floor(msOfDay / 10) % 100;
+    const dev = deviation & 0xffff;
+    b[9] = dev >> 8;
+    b[10] = dev & 0xff;
+    b[11] = rules.statusAt(utcMs) & 0xff;
+    w.octetString(b);
   }
 
-  /** A DST begin/end pattern: year, seconds and status not specified, deviation `deviation`. */
+  /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */
   writePattern(w: AxdrWriter, p: DstPattern, deviation: number): void {
     const f = this.fields;
     f.year = WILDCARD_YEAR;
@@ -79,6 +102,8 @@ export class DateTimeWriter {
     encodeDateTime(f, this.bytes, 0);
     w.octetString(this.bytes);
   }
+
+  private readonly fields: DateTimeFields = newDateTimeFields();
 }
 
 /** date-time octet-string of `utcMs` in local time (NaN: every field "not specified"). Allocates its scratch: for rare writes. */

@@ -1,15 +1,17 @@
 /**
  * One TCP client framed by the IEC 62056-47 WRAPPER: bytes from the socket are reassembled into
  * APDUs for the client's DlmsSession, and the session's answers go out with a WRAPPER header
- * written into the headroom before them. The connection also keeps the times the server's
+ * written into the room before them (APDU_OFFSET). The connection also keeps the times the server's
  * connection policy looks at (connect, last activity, start of an unfinished frame).
  */
 import type { TcpSocket } from "../../hal/tcp";
-import { ACSE_TAG } from "./acse";
 import type { Association } from "./association";
 import type { DlmsServer } from "./server";
-import { type ApduOutput, DlmsSession } from "./session";
+import { APDU_OFFSET, type ApduOutput, DlmsSession } from "./session";
 import { WRAPPER_HEADER_LENGTH, WrapperReassembler, type WrapperSink, writeWrapperHeader } from "./wrapper";
+
+/** Where the WRAPPER header goes in the session's reply buffer: right before the APDU. */
+const FRAME_START = APDU_OFFSET - WRAPPER_HEADER_LENGTH;
 
 export function safeClose(socket: TcpSocket): void {
   try {
@@ -20,23 +22,25 @@ export function safeClose(socket: TcpSocket): void {
 }
 
 export class Connection implements WrapperSink, ApduOutput {
-  readonly headroom = WRAPPER_HEADER_LENGTH;
-  readonly session: DlmsSession;
-  readonly connectedMs: number;
-  lastActivityMs: number;
-  /** When the unfinished frame in the reassembler began (-1: none). */
-  frameStartedMs = -1;
-  /** A complete AARQ has arrived on this connection. */
-  aarqReceived = false;
+  // XS looks properties up in declaration order: the per-frame ones come first.
   closed = false;
-  /** Frames answered (for tests and diagnostics). */
-  frames = 0;
   private readonly reassembler: WrapperReassembler;
+  readonly session: DlmsSession;
+  lastActivityMs: number;
   private replySource = 0;
   private replyDestination = 0;
+  /** Frames answered (for tests and diagnostics). */
+  frames = 0;
+  readonly connectedMs: number;
+  /**
+   * When the server's policy check first saw an unfinished frame (-1: none), and how many frames
+   * had been answered then: the frame deadline is checked there, not per read.
+   */
+  frameStartedMs = -1;
+  private framesAtStart = 0;
 
   constructor(private readonly server: DlmsServer, readonly socket: TcpSocket) {
-    this.connectedMs = server.options.clock.nowMs();
+    this.connectedMs = server.clock.nowMs();
     this.lastActivityMs = this.connectedMs;
     this.reassembler = new WrapperReassembler(server.serverMaxReceivePdu + 16, this);
     this.session = new DlmsSession(server, this);
@@ -48,11 +52,32 @@ export class Connection implements WrapperSink, ApduOutput {
     return this.session.association;
   }
 
+  /** A complete AARQ has arrived on this connection. */
+  get aarqReceived(): boolean {
+    return this.session.aarqs > 0;
+  }
+
+  /**
+   * The frame deadline: true when a frame has been unfinished since `frameTimeoutMs` ago (the
+   * same frame: none was answered since the check first saw it). Called by the policy timer.
+   */
+  frameOverdue(now: number, frameTimeoutMs: number): boolean {
+    if (this.reassembler.filled === 0) {
+      this.frameStartedMs = -1;
+      return false;
+    }
+    if (this.frameStartedMs < 0 || this.frames !== this.framesAtStart) {
+      this.frameStartedMs = now;
+      this.framesAtStart = this.frames;
+      return false;
+    }
+    return now - this.frameStartedMs >= frameTimeoutMs;
+  }
+
   /** Bytes from the socket. */
   receive(data: Uint8Array): void {
     if (this.closed) return;
-    const now = this.server.options.clock.nowMs();
-    this.lastActivityMs = now;
+    this.lastActivityMs = this.server.clock.nowMs();
     let status;
     try {
       status = this.reassembler.push(data);
@@ -66,8 +91,6 @@ export class Connection implements WrapperSink, ApduOutput {
       this.close();
       return;
     }
-    if (this.reassembler.pending === 0) this.frameStartedMs = -1;
-    else if (this.frameStartedMs < 0) this.frameStartedMs = now;
   }
 
   close(): void {
@@ -91,18 +114,17 @@ export class Connection implements WrapperSink, ApduOutput {
       this.close();
       return;
     }
-    if (end > start && apdu[start] === ACSE_TAG.aarq) this.aarqReceived = true;
     this.replySource = destination;
     this.replyDestination = source;
     this.session.handleApdu(source, apdu, start, end);
   }
 
-  /** The session's answer at buffer[8, 8 + length): WRAPPER header in front, then out. */
+  /** The session's answer at buffer[APDU_OFFSET, APDU_OFFSET + length): WRAPPER header in front, then out. */
   sendApdu(buffer: Uint8Array, length: number): void {
     if (this.closed) return;
-    writeWrapperHeader(buffer, 0, this.replySource, this.replyDestination, length);
+    writeWrapperHeader(buffer, FRAME_START, this.replySource, this.replyDestination, length);
     const total = WRAPPER_HEADER_LENGTH + length;
-    const accepted = this.socket.write(buffer.subarray(0, total));
+    const accepted = this.socket.write(buffer.subarray(FRAME_START, FRAME_START + total));
     if (accepted < total) {
       // The peer does not read (or reads too slowly): nothing is queued beyond the socket's bound.
       this.server.options.log.warn(`DLMS: ${this.socket.remoteAddress}:${this.socket.remotePort} does not take its replies; closing`);

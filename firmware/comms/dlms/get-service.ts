@@ -7,7 +7,7 @@ import type { Association } from "./association";
 import { AxdrReader, type AxdrWriter, DecodeError, type DlmsData } from "./axdr";
 import { continueLongGet, GET_NORMAL_HEADER, sendGetNormal, startLongGet } from "./block-transfer";
 import { attributeDef } from "./object-model";
-import type { DlmsSession } from "./session";
+import { APDU_OFFSET, type DlmsSession } from "./session";
 import { type ByteSource, BytesSource, PieceSource } from "./stream";
 import { APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, GET, RESULT } from "./xdlms";
 
@@ -117,7 +117,7 @@ function getWithList(s: DlmsSession, a: Association, invoke: number, r: AxdrRead
   a.longGet = null;
   const source = new ListSource(items, s, a);
   const w = s.w;
-  const at = s.at;
+  const at = APDU_OFFSET;
   const pdu = s.sendCapacity(a);
   w.length = at + 3;
   w.ensure(pdu);
@@ -142,13 +142,13 @@ function getWithList(s: DlmsSession, a: Association, invoke: number, r: AxdrRead
 
 function getNormal(s: DlmsSession, a: Association, invoke: number, classId: number, bytes: Uint8Array, lnOffset: number, attribute: number, selector: number, parameters: DlmsData | null): void {
   const w = s.w;
-  const dataStart = s.at + GET_NORMAL_HEADER;
+  const dataStart = APDU_OFFSET + GET_NORMAL_HEADER;
   const capacity = s.sendCapacity(a) - GET_NORMAL_HEADER;
   w.length = dataStart;
   const result = readAttribute(s, a, classId, bytes, lnOffset, attribute, selector, parameters, w);
   if (typeof result === "number") {
     if (result === 0 && w.length - dataStart <= capacity) {
-      sendGetNormal(s, invoke, 0, w.length - s.at);
+      sendGetNormal(s, invoke, 0, w.length - APDU_OFFSET);
       return;
     }
     if (result !== 0) {
@@ -196,7 +196,10 @@ export function readAttribute(
   if (!def) return RESULT.objectUndefined;
   if (def.secret || !def.get || !policy.canRead(obj, attribute)) return RESULT.readWriteDenied;
   if (selector !== 0 && (!def.selectors || !def.selectors.includes(selector))) return RESULT.scopeOfAccessViolated;
-  const ctx = s.context(a, selector, parameters);
+  const ctx = s.ctx;
+  ctx.association = a;
+  ctx.selector = selector;
+  ctx.parameters = parameters;
   const mark = w.length;
   try {
     return def.get(ctx, w);

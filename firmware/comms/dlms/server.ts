@@ -8,7 +8,7 @@
  *   association is the newcomer refused;
  * - a complete AARQ within `aarqTimeoutMs` (5 s) of connect, a started frame complete within
  *   `frameTimeoutMs` (2 s), and some traffic every `idleTimeoutMs` (120 s), else the socket is
- *   closed;
+ *   closed (checked every 500 ms, so a deadline may run up to 0.5 s longer);
  * - one reply in flight per request: a socket that does not accept a whole reply (its bounded
  *   queue is full because the peer does not read) is closed;
  * - credentials are checked only when the shared AuthThrottle allows (see auth-throttle.ts);
@@ -60,8 +60,11 @@ export interface DlmsServerOptions {
 }
 
 export class DlmsServer implements SessionSettings {
-  readonly log: Log;
+  // XS looks properties up in declaration order: the per-frame ones come first.
+  readonly clock: Clock;
+  readonly serverWPort: number;
   readonly model: ObjectModel;
+  readonly log: Log;
   readonly policies: readonly AssociationPolicy[];
   readonly serverMaxReceivePdu: number;
   readonly maxSendPdu: number;
@@ -70,7 +73,6 @@ export class DlmsServer implements SessionSettings {
   readonly frameTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxSetBlockBytes: number;
-  readonly serverWPort: number;
   readonly throttle: AuthThrottle;
   readonly unauthenticatedEventIntervalMs: number;
   readonly connections = new Set<Connection>();
@@ -83,6 +85,7 @@ export class DlmsServer implements SessionSettings {
   private policyTimer: TimerId | undefined;
 
   constructor(readonly options: DlmsServerOptions) {
+    this.clock = options.clock;
     this.log = options.log;
     this.model = options.model;
     this.policies = options.policies;
@@ -95,8 +98,7 @@ export class DlmsServer implements SessionSettings {
     this.maxSetBlockBytes = options.maxSetBlockBytes ?? 8192;
     this.serverWPort = options.serverWPort ?? 1;
     this.unauthenticatedEventIntervalMs = options.unauthenticatedEventIntervalMs ?? 60_000;
-    const clock = options.clock;
-    this.throttle = options.throttle ?? new AuthThrottle(() => clock.nowMs(), undefined, null, options.log);
+    this.throttle = options.throttle ?? new AuthThrottle(() => this.clock.nowMs(), undefined, null, options.log);
   }
 
   listen(network: Network, port: number, address?: string): TcpListener {
@@ -141,12 +143,12 @@ export class DlmsServer implements SessionSettings {
 
   /** Closes connections past a deadline; runs on the Clock port while any is open. */
   checkIdle(): void {
-    const now = this.options.clock.nowMs();
+    const now = this.clock.nowMs();
     for (const c of [...this.connections]) {
       let reason: keyof DlmsServer["closedBy"] | null = null;
       if (now - c.lastActivityMs >= this.idleTimeoutMs) reason = "idle";
       else if (!c.aarqReceived && now - c.connectedMs >= this.aarqTimeoutMs) reason = "aarqTimeout";
-      else if (c.frameStartedMs >= 0 && now - c.frameStartedMs >= this.frameTimeoutMs) reason = "frameTimeout";
+      else if (c.frameOverdue(now, this.frameTimeoutMs)) reason = "frameTimeout";
       if (reason === null) continue;
       this.closedBy[reason]++;
       this.log.info(`DLMS: closing ${c.socket.remoteAddress}:${c.socket.remotePort} (${reason})`);
@@ -164,7 +166,7 @@ export class DlmsServer implements SessionSettings {
     }
     const authenticated = accepted && outcome.credentialChecked && outcome.diagnostic === 0;
     if (!authenticated) {
-      const now = this.options.clock.nowMs();
+      const now = this.clock.nowMs();
       if (now - this.lastUnauthenticatedEventMs < this.unauthenticatedEventIntervalMs) {
         this.suppressedEvents++;
         return;
@@ -196,12 +198,12 @@ export class DlmsServer implements SessionSettings {
   private armPolicyTimer(): void {
     if (this.policyTimer !== undefined) return;
     const period = Math.max(100, Math.min(500, Math.floor(this.idleTimeoutMs / 8)));
-    this.policyTimer = this.options.clock.repeat(() => this.checkIdle(), period);
+    this.policyTimer = this.clock.repeat(() => this.checkIdle(), period);
   }
 
   private disarmPolicyTimer(): void {
     if (this.policyTimer === undefined) return;
-    this.options.clock.clearTimer(this.policyTimer);
+    this.clock.clearTimer(this.policyTimer);
     this.policyTimer = undefined;
   }
 }

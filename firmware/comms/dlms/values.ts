@@ -14,27 +14,11 @@ export const UNIT_CODE: Record<Unit, number> = { Wh: 30, varh: 32, VAh: 31, W: 2
 /** A number the requested A-XDR type cannot hold exactly (out of range, a fraction, NaN). */
 export class ValueRangeError extends RangeError {}
 
-/** Smallest and largest value of each integer type (long64 within the exact doubles). */
-function rangeOf(type: DataTypeTag): [number, number] {
-  switch (type) {
-    case DataType.doubleLongUnsigned:
-      return [0, 0xffffffff];
-    case DataType.doubleLong:
-      return [-0x80000000, 0x7fffffff];
-    case DataType.long64Unsigned:
-      return [0, Number.MAX_SAFE_INTEGER];
-    case DataType.unsigned:
-    case DataType.enum:
-      return [0, 255];
-    case DataType.integer:
-      return [-128, 127];
-    case DataType.longUnsigned:
-      return [0, 0xffff];
-    case DataType.long:
-      return [-0x8000, 0x7fff];
-    default:
-      return [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-  }
+/** 2^53 - 1: the largest integer a double holds exactly. */
+const MAX_EXACT = 9007199254740991;
+
+function outOfRange(value: number, type: DataTypeTag): ValueRangeError {
+  return new ValueRangeError(`${value} does not fit A-XDR type ${type}`);
 }
 
 /**
@@ -43,38 +27,44 @@ function rangeOf(type: DataTypeTag): [number, number] {
  * or rounded number that would look like a measurement.
  */
 export function writeNumber(w: AxdrWriter, type: DataTypeTag, value: number): void {
-  if (type === DataType.boolean) {
-    w.boolean(value !== 0);
-    return;
-  }
-  const [lo, hi] = rangeOf(type);
-  if (!Number.isInteger(value) || value < lo || value > hi) throw new ValueRangeError(`${value} does not fit A-XDR type ${type}`);
   switch (type) {
     case DataType.doubleLongUnsigned:
+      if (!(value >= 0 && value <= 0xffffffff) || value % 1 !== 0) throw outOfRange(value, type);
       w.doubleLongUnsigned(value);
       return;
     case DataType.doubleLong:
+      if (!(value >= -0x80000000 && value <= 0x7fffffff) || value % 1 !== 0) throw outOfRange(value, type);
       w.doubleLong(value);
       return;
     case DataType.long64Unsigned:
+      if (!(value >= 0 && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, type);
       w.long64Unsigned(value);
       return;
     case DataType.unsigned:
+      if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, type);
       w.unsigned(value);
       return;
     case DataType.integer:
+      if (!(value >= -128 && value <= 127) || value % 1 !== 0) throw outOfRange(value, type);
       w.integer(value);
       return;
     case DataType.longUnsigned:
+      if (!(value >= 0 && value <= 0xffff) || value % 1 !== 0) throw outOfRange(value, type);
       w.longUnsigned(value);
       return;
     case DataType.long:
+      if (!(value >= -0x8000 && value <= 0x7fff) || value % 1 !== 0) throw outOfRange(value, type);
       w.long(value);
       return;
     case DataType.enum:
+      if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, type);
       w.enumValue(value);
       return;
+    case DataType.boolean:
+      w.boolean(value !== 0);
+      return;
     default:
+      if (!(value >= -MAX_EXACT && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, type);
       w.long64(value);
   }
 }
