@@ -1,6 +1,13 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Network, TcpListener, TcpSocket } from "../firmware/hal/tcp";
 
+/**
+ * Most bytes a socket may hold unsent before `write` reports back-pressure (accepts nothing): one
+ * largest reply (64 KiB APDU + header) in flight and the next. A peer that does not read is then
+ * closed by the server instead of growing the process (issue 14: 1.2 GB before).
+ */
+export const MAX_UNSENT_BYTES = 2 * (0x10000 + 8);
+
 /** The TcpSocket port over a Node socket. Writes are copied: the firmware reuses its buffers. */
 export class NodeTcpSocket implements TcpSocket {
   private closeHandler: (() => void) | null = null;
@@ -28,6 +35,7 @@ export class NodeTcpSocket implements TcpSocket {
 
   write(data: Uint8Array): number {
     if (this.closed || this.socket.destroyed) return 0;
+    if (this.socket.writableLength + data.length > MAX_UNSENT_BYTES) return 0;
     this.socket.write(Buffer.from(data));
     return data.length;
   }

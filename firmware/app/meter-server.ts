@@ -39,7 +39,8 @@ export interface MeterDlmsOptions {
   /** More associations besides public, reader and management. */
   policies?: AssociationPolicy[];
   onAssociation?: DlmsServerOptions["onAssociation"];
-  aareDelayMs?: DlmsServerOptions["aareDelayMs"];
+  /** The meter's authentication throttle (the security layer's, shared with HLS). */
+  throttle?: DlmsServerOptions["throttle"];
 }
 
 export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options: MeterDlmsOptions = {}): DlmsServer {
@@ -58,12 +59,13 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
     maxSendPdu: config.maxSendPdu,
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnections: config.maxConnections,
-    onAssociation: (sap, accepted, diagnostic, socket) => {
+    // The server calls this for every authenticated login and at most once a minute for
+    // unauthenticated traffic (public associations, refused logins), so the journal is not worn.
+    onAssociation: (sap, accepted, diagnostic) => {
       events.record("communication", accepted ? DLMS_EVENT.associationOpened : DLMS_EVENT.associationRejected);
-      hooks?.onAssociation?.(sap, accepted, diagnostic, socket);
-      options.onAssociation?.(sap, accepted, diagnostic, socket);
+      options.onAssociation?.(sap, accepted, diagnostic);
     },
-    aareDelayMs: options.aareDelayMs ?? hooks?.aareDelayMs,
+    throttle: options.throttle ?? hooks?.throttle,
   });
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_SIMULATOR_KEYS, type SecurityKeySet } from "../comms/dlms/security/keys";
-import type { AuthFailureOptions } from "../comms/dlms/security/auth-failures";
+import type { AuthThrottleOptions } from "../comms/dlms/auth-throttle";
 import { defaultPushSetup, type PushSetupConfig } from "../comms/push/push-setup";
 
 /** Management association security and push settings (part of MeterConfig, issue 8). */
@@ -17,7 +17,7 @@ export interface SecurityPushConfig {
   allowDefaultKeys?: boolean;
   /** Invocation counter values reserved per flash write. */
   counterBlockSize: number;
-  authFailures: Partial<AuthFailureOptions>;
+  authFailures: Partial<AuthThrottleOptions>;
   push: PushSetupConfig;
 }
 

@@ -38,7 +38,7 @@ export class SecurityAndPush {
       meter.events,
       board.log,
       () => board.clock.nowMs(),
-      { keys: record("sec.keys"), serverInvocationCounter: record("sec.ic.server"), clientInvocationCounter: record("sec.ic.client") },
+      { keys: record("sec.keys"), serverInvocationCounter: record("sec.ic.server"), clientInvocationCounter: record("sec.ic.client"), authThrottle: record("sec.auth") },
       {
         serverSystemTitle: serverSystemTitle(this.config.manufacturerId, meter.config.serialNumber),
         initialKeys: this.config.initialKeys,
@@ -113,7 +113,7 @@ export class SecurityAndPush {
     return managementPolicy(managementSecurity(this.security));
   }
 
-  /** DlmsServer options for the authentication back-off (onAssociation, aareDelayMs). */
+  /** DlmsServer options of the security layer (the shared authentication throttle). */
   serverHooks(): ReturnType<typeof securityServerHooks> {
     return securityServerHooks(this.security);
   }

@@ -360,19 +360,25 @@ describe("connections", () => {
     expect(server.connections.size).toBe(0);
   });
 
-  it("refuses connections beyond the limit and serves several clients each with its own association", async () => {
+  it("serves several clients each with its own association; when full, a newcomer closes the oldest unauthenticated one; refused only when all are authenticated", async () => {
     const sim = meterSim(0);
     const server = makeServer(sim, { maxConnections: 2 });
     const a = fakeClient(server, 16);
     const b = fakeClient(server, 17, "12345678");
-    const c = new FakeSocket();
-    expect(server.attach(c)).toBeNull();
-    expect(c.closed).toBe(true);
     await a.client.associate();
     await b.client.associate();
     expect((await b.client.getResult(3, "1.0.1.8.0.255", 2)).data).toBeDefined();
     expect((await a.client.getResult(3, "1.0.1.8.0.255", 2)).error).toBe(3);
-    a.socket.hangUp();
+    // Full: the public association (not authenticated) makes room.
+    const c = fakeClient(server, 17, "12345678");
+    expect(a.socket.closed).toBe(true);
+    expect(server.connections.size).toBe(2);
+    await c.client.associate();
+    // Both slots authenticated: the newcomer is refused.
+    const d = new FakeSocket();
+    expect(server.attach(d)).toBeNull();
+    expect(d.closed).toBe(true);
+    b.socket.hangUp();
     expect(server.connections.size).toBe(1);
     expect(server.attach(new FakeSocket())).not.toBeNull();
   });

@@ -1,6 +1,5 @@
 import { PortableCrypto } from "../../firmware/comms/crypto";
 import {
-  AuthFailureTracker,
   IncomingInvocationCounter,
   MemoryRecord,
   MeterSecurity,
@@ -19,6 +18,7 @@ import {
 } from "../../firmware/comms/dlms/security";
 import { aesKeyWrap } from "../../firmware/comms/crypto";
 import { NodeCrypto } from "../../host-sim/node-crypto";
+import { AuthThrottle } from "../../firmware/comms/dlms/auth-throttle";
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -185,26 +185,53 @@ describe("invocation counters", () => {
   });
 });
 
-describe("authentication failure tracking", () => {
-  it("doubles the delay per failure, reports every third failure, and forgets on success", () => {
+describe("authentication throttle", () => {
+  it("checks 3 failures at once, then opens a window doubling from 1 s to 5 min, reports once per burst, and clears on success", () => {
     let now = 0;
-    const reports: number[] = [];
-    const t = new AuthFailureTracker(() => now, (_s, n) => reports.push(n), { threshold: 3, baseDelayMs: 1000, maxDelayMs: 5000 });
-    expect(t.delayMs("10.0.0.1")).toBe(0);
-    t.recordFailure("10.0.0.1");
-    expect(t.delayMs("10.0.0.1")).toBe(1000);
-    t.recordFailure("10.0.0.1");
-    expect(t.delayMs("10.0.0.1")).toBe(2000);
-    now += 500;
-    expect(t.delayMs("10.0.0.1")).toBe(1500);
-    t.recordFailure("10.0.0.1");
-    expect(reports).toEqual([3]);
-    expect(t.delayMs("10.0.0.1")).toBe(4000);
-    t.recordFailure("10.0.0.1");
-    expect(t.delayMs("10.0.0.1")).toBe(5000); // capped
-    expect(t.delayMs("10.0.0.2")).toBe(0); // per source
-    t.recordSuccess("10.0.0.1");
-    expect(t.delayMs("10.0.0.1")).toBe(0);
+    let bursts = 0;
+    const t = new AuthThrottle(() => now, new MemoryRecord(), () => bursts++);
+    for (let i = 0; i < 2; i++) {
+      expect(t.mayCheck()).toBe(true);
+      t.recordFailure();
+      expect(t.remainingMs()).toBe(0);
+    }
+    t.recordFailure();
+    expect(bursts).toBe(1);
+    expect(t.remainingMs()).toBe(1000);
+    expect(t.mayCheck()).toBe(false);
+    now += 1000;
+    expect(t.mayCheck()).toBe(true);
+    t.recordFailure();
+    expect(t.remainingMs()).toBe(2000);
+    const windows: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      now += t.remainingMs();
+      t.recordFailure();
+      windows.push(t.remainingMs());
+    }
+    expect(windows).toEqual([4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000, 300000, 300000]);
+    expect(bursts).toBe(1); // one report for the whole burst
+    t.recordSuccess();
+    expect(t.failures).toBe(0);
+    expect(t.mayCheck()).toBe(true);
+  });
+
+  it("keeps the failure count across a reboot, writing it at most once a minute", () => {
+    let now = 0;
+    const record = new MemoryRecord();
+    const t = new AuthThrottle(() => now, record);
+    for (let i = 0; i < 9; i++) {
+      now += t.remainingMs();
+      t.recordFailure();
+    }
+    // Windows 1+2+4+8+16+32 s: the count was written at the third failure (t=0) and at t=63 s.
+    expect(now).toBe(63_000);
+    expect(record.writes).toBe(2);
+    now = 0; // reboot: the clock starts again
+    const after = new AuthThrottle(() => now, record);
+    expect(after.failures).toBe(9);
+    expect(after.mayCheck()).toBe(false);
+    expect(after.remainingMs()).toBe(64_000);
   });
 });
 
@@ -280,12 +307,15 @@ describe("MeterSecurity", () => {
     const { security, events } = newSecurity();
     const stoc = security.newChallenge();
     expect(stoc.length).toBe(32);
-    expect(security.verifyClientProof("1.2.3.4", CLIENT_ST, stoc, hlsGmacProof(crypto, keys, CLIENT_ST, 77, stoc))).toBe(true);
+    expect(security.verifyClientProof(CLIENT_ST, stoc, hlsGmacProof(crypto, keys, CLIENT_ST, 77, stoc))).toBe(true);
     const f = security.serverProof(CTOS)!;
     expect(verifyHlsGmacProof(crypto, keys, SERVER_ST, CTOS, f)).toBe(1);
-    for (let i = 0; i < 3; i++) expect(security.verifyClientProof("1.2.3.4", CLIENT_ST, stoc, hlsGmacProof(crypto, keys, CLIENT_ST, 78, CTOS))).toBe(false);
+    for (let i = 0; i < 3; i++) expect(security.verifyClientProof(CLIENT_ST, stoc, hlsGmacProof(crypto, keys, CLIENT_ST, 78, CTOS))).toBe(false);
     expect(events).toEqual([["fraud", 46]]);
-    expect(security.authFailures.delayMs("1.2.3.4")).toBe(4000);
+    // The back-off now runs: even the right proof is refused without being checked.
+    expect(security.authThrottle.remainingMs()).toBe(1000);
+    expect(security.verifyClientProof(CLIENT_ST, stoc, hlsGmacProof(crypto, keys, CLIENT_ST, 79, stoc))).toBe(false);
+    expect(security.authThrottle.failures).toBe(3);
   });
 
   it("key transfer: wrapped with the master key, applied after the response, event 48, client counter restarts", () => {

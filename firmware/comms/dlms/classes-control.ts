@@ -3,7 +3,7 @@
  * The relay moves only through the disconnector's state machine; these objects just call it.
  */
 import { type AxdrWriter, DataType, type DataTypeTag, type DlmsData } from "./axdr";
-import { numberOf, writeNumber } from "./classes";
+import { numberOf, writeNumber } from "./values";
 import type { MethodDef, ObjectDef } from "./object-model";
 import { formatObis, parseObis, RESULT } from "./xdlms";
 import type { Disconnector, DisconnectorResult } from "../../control/disconnector";

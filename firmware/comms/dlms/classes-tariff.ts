@@ -5,7 +5,7 @@
  * other-reason and changes nothing).
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
-import { numberOf } from "./classes";
+import { numberOf } from "./values";
 import type { AttributeDef, MethodDef, ObjectDef } from "./object-model";
 import { parseObis, RESULT } from "./xdlms";
 import type { CalendarDefinition, SpecialDay, TariffCalendar } from "../../metrology/tou";

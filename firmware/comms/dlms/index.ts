@@ -3,6 +3,7 @@ export * from "./axdr";
 export * from "./wrapper";
 export * from "./acse";
 export * from "./xdlms";
+export * from "./xdlms-pdu";
 export * from "./stream";
 export * from "./object-model";
 export * from "./classes";

@@ -22,6 +22,8 @@ export interface AssociationView {
   readonly mechanism: number;
   /** 0 non-associated, 1 association-pending (HLS pass 3 not done), 2 associated. */
   readonly status: number;
+  /** The association's security (HLS, ciphering), or null for a plain association. */
+  readonly security: AssociationSecurity | null;
 }
 
 export interface RequestContext {

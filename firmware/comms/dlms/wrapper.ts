@@ -39,7 +39,8 @@ export type WrapperStatus = "ok" | "bad-version" | "too-long";
  */
 export class WrapperReassembler {
   private readonly buffer: Uint8Array;
-  private filled = 0;
+  /** Bytes held that do not yet form a frame (read-only outside). */
+  filled = 0;
   /** Set by the sink (through `stop`) when the connection is being closed mid-read. */
   private stopped = false;
 
@@ -47,13 +48,13 @@ export class WrapperReassembler {
     this.buffer = new Uint8Array(WRAPPER_HEADER_LENGTH + maxApduLength);
   }
 
-  stop(): void {
-    this.stopped = true;
-  }
-
   /** Bytes held that do not yet form a frame. */
   get pending(): number {
     return this.filled;
+  }
+
+  stop(): void {
+    this.stopped = true;
   }
 
   push(data: Uint8Array): WrapperStatus {

@@ -8,8 +8,8 @@
  */
 import type { Clock, Log, TimerId } from "../../hal";
 import { type SerialFormat, type SerialPort, serial7E1, serial8N1 } from "../../hal/serial";
-import type { TcpSocket } from "../../hal/tcp";
-import type { ApduPort, Connection, DlmsServer } from "../dlms/server";
+import type { DlmsServer } from "../dlms/server";
+import { APDU_OFFSET, type ApduOutput, type DlmsSession } from "../dlms/session";
 import { type HdlcDisconnect, HdlcLink, type HdlcLinkOptions, type HdlcUpper } from "./link";
 import { identificationMessage, type ModeEIdentity, ModeEParser } from "./mode-e";
 
@@ -27,37 +27,20 @@ export interface OpticalPortOptions {
   directBaud?: number;
   /** Time allowed between the identification and the acknowledgement. Default 1500 ms. */
   ackTimeoutMs?: number;
-  /** Name of the peer for the authentication back-off and the log. Default "optical". */
-  peerName?: string;
 }
 
 const IDLE = 0;
 const IDENTIFIED = 1;
 const HDLC = 2;
 
-/** The DLMS session's view of the port: a "socket" that names the peer and ends the link when closed. */
-class OpticalPeer implements TcpSocket {
-  readonly remotePort = 0;
-  constructor(readonly remoteAddress: string, private readonly port: OpticalPort) {}
-  write(): number {
-    return 0; // replies go through ApduPort
-  }
-  onData(): void {}
-  onClose(): void {}
-  close(): void {
-    this.port.link.disconnect();
-  }
-}
-
-export class OpticalPort implements HdlcUpper, ApduPort {
+export class OpticalPort implements HdlcUpper, ApduOutput {
   readonly link: HdlcLink;
   readonly parser: ModeEParser;
   /** The DLMS session of the connected client, if any. */
-  connection: Connection | null = null;
+  connection: DlmsSession | null = null;
   private state = IDLE;
   private readonly idleFormat: SerialFormat;
   private readonly identification: Uint8Array;
-  private readonly peer: OpticalPeer;
   private timer: TimerId | undefined;
   private readonly ackTimeoutMs: number;
   private readonly backToIdle = () => this.goIdle();
@@ -67,7 +50,6 @@ export class OpticalPort implements HdlcUpper, ApduPort {
     this.link.upper = this;
     this.parser = new ModeEParser(options.identity);
     this.identification = identificationMessage(options.identity);
-    this.peer = new OpticalPeer(options.peerName ?? "optical", this);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 1500;
     this.idleFormat = options.signOn === false ? serial8N1(options.directBaud ?? 9600) : serial7E1(300);
     options.serial.onReadable((data) => this.receive(data));
@@ -147,27 +129,27 @@ export class OpticalPort implements HdlcUpper, ApduPort {
 
   connected(): void {
     this.link.start();
-    this.connection?.close();
-    this.connection = this.options.server.attachSession(this.peer, this);
+    this.connection?.release();
+    this.connection = this.options.server.attachSession(this);
   }
 
   apdu(clientSap: number, bytes: Uint8Array, start: number, end: number): void {
-    this.connection?.receiveApdu(clientSap, bytes, start, end);
+    this.connection?.handleApdu(clientSap, bytes, start, end);
   }
 
   disconnected(reason: HdlcDisconnect): void {
     const c = this.connection;
     this.connection = null;
-    c?.close();
+    c?.release();
     if (reason === "snrm") return;
     // Back to the opening speed once the last frame (UA to DISC) has left the line.
     if (this.state === HDLC && this.options.signOn !== false) this.arm(reason === "disc" ? this.drainMs(32) : 0);
   }
 
-  // ---- ApduPort ----
+  // ---- ApduOutput ----
 
-  sendApdu(apdu: Uint8Array, start: number, end: number): void {
-    this.link.sendApdu(apdu, start, end);
+  sendApdu(buffer: Uint8Array, length: number): void {
+    this.link.sendApdu(buffer, APDU_OFFSET, APDU_OFFSET + length);
   }
 
   /** Time to send `bytes` at the current speed, plus a margin. */

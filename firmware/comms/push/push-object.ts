@@ -149,7 +149,7 @@ export function modelValueReader(model: ObjectModel): (ref: PushObjectRef, w: Ax
     clientSap: 0, name: "push", applicationContexts: [], mechanism: 0, authenticate: () => 1,
     canSee: () => true, canRead: () => true, canWrite: () => false, canInvoke: () => false,
   };
-  const view: AssociationView = { policy, clientSap: 0, conformance: 0, clientMaxReceivePdu: 0xffff, serverMaxReceivePdu: 0xffff, applicationContext: 1, mechanism: 0, status: 2 };
+  const view: AssociationView = { policy, clientSap: 0, conformance: 0, clientMaxReceivePdu: 0xffff, serverMaxReceivePdu: 0xffff, applicationContext: 1, mechanism: 0, status: 2, security: null };
   const ctx: RequestContext = { association: view, model, selector: 0, parameters: null };
   const chunk = new Uint8Array(256);
   return (ref, w) => {

@@ -34,7 +34,9 @@ export class DlmsXsBench {
     for (let i = 0; i < loadProfileRows; i++) {
       t += 900_000;
       row[0] = t;
-      for (let c = 1; c < row.length; c++) row[c] = 1_000_000 * c + i * 137;
+      // Column 1 is the AMR profile status (unsigned): a real status value, not a number it cannot hold.
+      row[1] = i % 3 === 0 ? 8 : 0;
+      for (let c = 2; c < row.length; c++) row[c] = 1_000_000 * c + i * 137;
       buffer.append(row);
     }
     const server = new DlmsServer({ clock: this.sim.clock, log: this.sim.log, model: buildMeterObjectModel(this.sim.meter), policies: [publicPolicy(), readerPolicy(asciiToBytes("12345678"))] });

@@ -1,4 +1,4 @@
-import type { TcpSocket } from "../../../hal/tcp";
+import type { AuthThrottle } from "../auth-throttle";
 import { ACSE_DIAGNOSTIC, APP_CONTEXT_LN_CIPHERED, MECHANISM_HLS_GMAC, type Aarq } from "../acse";
 import type { AssociationPolicy, AssociationSecurity } from "../object-model";
 import { EXCEPTION_SERVICE } from "../xdlms";
@@ -28,8 +28,6 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
     private readonly security: MeterSecurity,
     readonly clientTitle: Uint8Array,
     private readonly clientChallenge: Uint8Array,
-    /** Connection source for the authentication back-off (remote address). */
-    public source: string,
   ) {
     this.serverChallenge = security.newChallenge();
   }
@@ -83,7 +81,7 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
   /** Pass 3 -> 4. One try per association: a wrong proof leaves it pending for good. */
   replyToHlsAuthentication(clientProof: Uint8Array): Uint8Array | null {
     if (this.proven || this.failed) return null;
-    if (!this.security.verifyClientProof(this.source, this.clientTitle, this.serverChallenge, clientProof)) {
+    if (!this.security.verifyClientProof(this.clientTitle, this.serverChallenge, clientProof)) {
       this.failed = true;
       return null;
     }
@@ -96,59 +94,45 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
 
 /**
  * What `managementPolicy()` needs from the security layer: the HLS-GMAC checks of the AARQ and
- * the per-association state. `createSecurity` binds the connection's remote address when the
- * server passes the socket; otherwise `serverHooks().onAssociation` binds it right after.
+ * the per-association state.
  */
 export function managementSecurity(
   security: MeterSecurity,
 ): Pick<AssociationPolicy, "authenticate" | "createSecurity" | "applicationContexts" | "mechanism"> {
+  // The security the server built for the AARQ being checked (its glo-initiateRequest result).
+  let lastCreated: ManagementAssociationSecurity | null = null;
   return {
     applicationContexts: [APP_CONTEXT_LN_CIPHERED],
     mechanism: MECHANISM_HLS_GMAC,
     authenticate: (aarq: Aarq) => {
       if (!security.managementAvailable) return ACSE_DIAGNOSTIC.noReasonGiven;
       // The server builds the association's security (and opens its glo-initiateRequest) first.
-      if (lastCreated.get(security)?.initiateRejected) return ACSE_DIAGNOSTIC.authenticationFailure;
+      const rejected = lastCreated?.initiateRejected === true;
+      lastCreated = null;
+      if (rejected) return ACSE_DIAGNOSTIC.authenticationFailure;
       if (!aarq.callingApTitle || aarq.callingApTitle.length !== SYSTEM_TITLE_LENGTH) return ACSE_DIAGNOSTIC.authenticationFailure;
       if (!aarq.callingAuthenticationValue) return ACSE_DIAGNOSTIC.authenticationRequired;
       if (!MeterSecurity.acceptableClientChallenge(aarq.callingAuthenticationValue)) return ACSE_DIAGNOSTIC.authenticationFailure;
       return 0;
     },
-    createSecurity: (aarq: Aarq, peer?: { remoteAddress: string }) => {
+    createSecurity: (aarq: Aarq) => {
+      lastCreated = null;
       if (!security.managementAvailable) return null;
       const title = aarq.callingApTitle;
       const challenge = aarq.callingAuthenticationValue;
       if (!title || title.length !== SYSTEM_TITLE_LENGTH || !MeterSecurity.acceptableClientChallenge(challenge ?? undefined)) return null;
       security.clientSystemTitle = title.slice();
-      const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice(), peer?.remoteAddress ?? "");
-      lastCreated.set(security, created);
+      const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice());
+      lastCreated = created;
       return created;
     },
   };
 }
 
-const lastCreated = new WeakMap<MeterSecurity, ManagementAssociationSecurity>();
-
 /**
- * DlmsServer options for the authentication back-off: every AARE to a source with recent
- * failures waits (1 s, 2 s, 4 s ... 60 s); a rejected password or glo-initiate (diagnostic 13)
- * counts as a failure, an accepted LLS association clears the source (HLS clears at pass 3).
+ * DlmsServer options of the security layer: the meter's authentication throttle, so the LLS
+ * checks of the server and the HLS checks here share one back-off (and one persisted count).
  */
-export function securityServerHooks(security: MeterSecurity): {
-  onAssociation(clientSap: number, accepted: boolean, diagnostic: number, socket: TcpSocket): void;
-  aareDelayMs(socket: TcpSocket): number;
-} {
-  return {
-    onAssociation(clientSap, accepted, diagnostic, socket) {
-      const created = lastCreated.get(security);
-      if (created && created.source === "") created.source = socket.remoteAddress;
-      lastCreated.delete(security);
-      if (!accepted && diagnostic === ACSE_DIAGNOSTIC.authenticationFailure) security.authFailures.recordFailure(socket.remoteAddress);
-      // An authenticated success (LLS) clears the source; the public client (16) proves nothing.
-      else if (accepted && diagnostic === 0 && clientSap !== 16) security.authFailures.recordSuccess(socket.remoteAddress);
-    },
-    aareDelayMs(socket) {
-      return security.authFailures.delayMs(socket.remoteAddress);
-    },
-  };
+export function securityServerHooks(security: MeterSecurity): { throttle: AuthThrottle } {
+  return { throttle: security.authThrottle };
 }

@@ -1,7 +1,7 @@
 import type { Crypto } from "../../../hal/crypto";
 import type { Log } from "../../../hal/log";
 import type { Random } from "../../../hal/random";
-import { AuthFailureTracker, type AuthFailureOptions } from "./auth-failures";
+import { AuthThrottle, type AuthThrottleOptions } from "../auth-throttle";
 import {
   gloTagFor,
   parseCipheredApdu,
@@ -15,7 +15,7 @@ import {
 import { MAX_CHALLENGE, MIN_CHALLENGE, hlsGmacProof, verifyHlsGmacProof } from "./hls-gmac";
 import { IncomingInvocationCounter, OutgoingInvocationCounter } from "./invocation-counter";
 import { KeyStore, SECURITY_POLICY, type SecurityKeySet } from "./keys";
-import type { PersistentRecord } from "./persistence";
+import { MemoryRecord, type PersistentRecord } from "./persistence";
 import { SC_AUTHENTICATED_ENCRYPTED, SYSTEM_TITLE_LENGTH } from "./security-header";
 import { ALARM, EVENT } from "../../../kernel/event-codes";
 
@@ -42,6 +42,8 @@ export interface SecurityRecords {
   keys: PersistentRecord;
   serverInvocationCounter: PersistentRecord;
   clientInvocationCounter: PersistentRecord;
+  /** The authentication throttle's failure count (kept across reboots). */
+  authThrottle?: PersistentRecord;
 }
 
 export interface MeterSecurityOptions {
@@ -54,7 +56,9 @@ export interface MeterSecurityOptions {
   challengeLength?: number;
   /** Invocation counter values reserved per persisted block (default 256). */
   counterBlockSize?: number;
-  authFailures?: Partial<AuthFailureOptions>;
+  authFailures?: Partial<AuthThrottleOptions>;
+  /** Replay events closer together than this are counted, not journalled again (24 h). */
+  replayEventGapMs?: number;
 }
 
 export type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
@@ -74,7 +78,8 @@ export class MeterSecurity {
   readonly keyStore: KeyStore;
   readonly serverCounter: OutgoingInvocationCounter;
   readonly clientCounter: IncomingInvocationCounter;
-  readonly authFailures: AuthFailureTracker;
+  /** Gates every credential check of the meter (LLS in the server, HLS here). */
+  readonly authThrottle: AuthThrottle;
   readonly serverSystemTitle: Uint8Array;
   /** The management client's system title from its latest AARQ (security setup attribute 4). */
   clientSystemTitle: Uint8Array = new Uint8Array(SYSTEM_TITLE_LENGTH);
@@ -82,6 +87,8 @@ export class MeterSecurity {
   decipherFailures = 0;
   private pendingKeys: SecurityKeySet | null = null;
   private readonly challengeLength: number;
+  private readonly nowMs: () => number;
+  private lastReplayEventMs = -Infinity;
 
   constructor(
     readonly crypto: Crypto,
@@ -99,12 +106,15 @@ export class MeterSecurity {
     this.keyStore = new KeyStore(records.keys, options.initialKeys);
     this.serverCounter = new OutgoingInvocationCounter(records.serverInvocationCounter, options.counterBlockSize ?? 256);
     this.clientCounter = new IncomingInvocationCounter(records.clientInvocationCounter);
-    this.authFailures = new AuthFailureTracker(
+    this.nowMs = nowMs;
+    this.authThrottle = new AuthThrottle(
       nowMs,
+      records.authThrottle ?? new MemoryRecord(),
       () => {
         this.events.record("fraud", SECURITY_EVENT.authenticationFailures);
         this.events.raiseAlarm(FRAUD_ATTEMPT_ALARM);
       },
+      log,
       options.authFailures,
     );
     if (!this.managementAvailable) {
@@ -132,14 +142,18 @@ export class MeterSecurity {
     return challenge !== undefined && challenge.length >= MIN_CHALLENGE && challenge.length <= MAX_CHALLENGE;
   }
 
-  /** Pass 3: checks f(StoC) from the client. Counts a failure against `source` when wrong. */
-  verifyClientProof(source: string, clientTitle: Uint8Array, serverChallenge: Uint8Array, proof: Uint8Array): boolean {
+  /**
+   * Pass 3: checks f(StoC) from the client, when the throttle allows a check at all (during a
+   * back-off window the proof is refused unread). A wrong proof counts as a failure.
+   */
+  verifyClientProof(clientTitle: Uint8Array, serverChallenge: Uint8Array, proof: Uint8Array): boolean {
+    if (!this.authThrottle.mayCheck()) return false;
     const ic = verifyHlsGmacProof(this.crypto, this.cipherKeys, clientTitle, serverChallenge, proof);
     if (ic === null) {
-      this.authFailures.recordFailure(source);
+      this.authThrottle.recordFailure();
       return false;
     }
-    this.authFailures.recordSuccess(source);
+    this.authThrottle.recordSuccess();
     return true;
   }
 
@@ -176,8 +190,17 @@ export class MeterSecurity {
     }
     if (!this.clientCounter.accept(opened.ic)) {
       this.replaysRejected++;
-      this.events.record("fraud", SECURITY_EVENT.replayAttack);
-      this.events.raiseAlarm(FRAUD_ATTEMPT_ALARM);
+      // One fraud-log entry per burst of replays: a flood of replayed frames neither wears the
+      // flash nor pushes older evidence out of the log (the count stays in replaysRejected).
+      const now = this.nowMs();
+      const first = now - this.lastReplayEventMs > (this.options.replayEventGapMs ?? 24 * 3_600_000);
+      this.lastReplayEventMs = now;
+      if (first) {
+        this.events.record("fraud", SECURITY_EVENT.replayAttack);
+        this.events.raiseAlarm(FRAUD_ATTEMPT_ALARM);
+      } else {
+        this.log.warn(`DLMS: replayed frame rejected (${this.replaysRejected} so far), not journalled again`);
+      }
       return "invocation-counter-error";
     }
     return { apdu: opened.apdu, style: parsed.kind, ic: opened.ic };

@@ -1,0 +1,203 @@
+/**
+ * Time in COSEM: date-time values in local time with the deviation and clock status of the
+ * instant (encoded by time/dlms-datetime.ts), the DST patterns, and IC 8 Clock.
+ */
+import { type AxdrWriter, DataType } from "./axdr";
+import type { MethodDef, ObjectDef } from "./object-model";
+import { numberOf, numericSetter, readOnly, writeNumber } from "./values";
+import { RESULT } from "./xdlms";
+import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
+import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
+
+/** Deviation and status of local time at an instant (MeterClock provides both). */
+export interface TimeRules {
+  deviationAt(utcMs: number): number;
+  statusAt(utcMs: number): number;
+  /** UTC ms of the next DST switch strictly after `utcMs` (Infinity: none). */
+  nextDstSwitchUtc?(utcMs: number): number;
+}
+
+/**
+ * Deviation and status looked up once per stretch without a DST switch, for the rows of one
+ * profile read (the rules are asked for every row). Without `nextDstSwitchUtc` every row asks.
+ */
+export function cachedTimeRules(rules: TimeRules): TimeRules {
+  if (!rules.nextDstSwitchUtc) return rules;
+  const next = rules.nextDstSwitchUtc.bind(rules);
+  let from = NaN;
+  let until = NaN;
+  let deviation = 0;
+  let status = 0;
+  const refresh = (utcMs: number): void => {
+    if (utcMs >= from && utcMs < until) return;
+    from = utcMs;
+    until = next(utcMs);
+    deviation = rules.deviationAt(utcMs);
+    status = rules.statusAt(utcMs);
+  };
+  return {
+    deviationAt: (utcMs) => (refresh(utcMs), deviation),
+    statusAt: (utcMs) => (refresh(utcMs), status),
+  };
+}
+
+/**
+ * Writes date-time octet strings: one per object that encodes them, so the 12-byte scratch and
+ * the fields are the object's, not the module's (modules hold no mutable state).
+ */
+export class DateTimeWriter {
+  private readonly bytes = new Uint8Array(DATE_TIME_LENGTH);
+  /** The civil date of the last day encoded: profile rows come in runs of the same day. */
+  private days = NaN;
+  private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
+
+  /** date-time of `utcMs` in local time (NaN: every field "not specified", deviation unspecified). */
+  write(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
+    const b = this.bytes;
+    if (!Number.isFinite(utcMs)) {
+      b.fill(WILDCARD);
+      b[9] = 0x80;
+      b[10] = 0x00;
+      w.octetString(b);
+      return;
+    }
+    const deviation = rules.deviationAt(utcMs);
+    const local = utcMs - deviation * MS_PER_MINUTE;
+    const days = Math.floor(local / MS_PER_DAY);
+    const msOfDay = local - days * MS_PER_DAY;
+    if (days !== this.days) {
+      civilFromDays(days, this.date);
+      this.days = days;
+    }
+    const date = this.date;
+    b[0] = (date.year >> 8) & 0xff;
+    b[1] = date.year & 0xff;
+    b[2] = date.month;
+    b[3] = date.day;
+    b[4] = weekdayOfDays(days);
+    b[5] = Math.floor(msOfDay / 3_600_000);
+    b[6] = Math.floor(msOfDay / 60_000) % 60;
+    b[7] = Math.floor(msOfDay / 1000) % 60;
+    b[8] = Math.floor(msOfDay / 10) % 100;
+    const dev = deviation & 0xffff;
+    b[9] = dev >> 8;
+    b[10] = dev & 0xff;
+    b[11] = rules.statusAt(utcMs) & 0xff;
+    w.octetString(b);
+  }
+
+  /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */
+  writePattern(w: AxdrWriter, p: DstPattern, deviation: number): void {
+    const f = this.fields;
+    f.year = WILDCARD_YEAR;
+    f.month = p.month;
+    f.day = p.day;
+    f.dayOfWeek = p.dayOfWeek;
+    f.hour = Math.floor(p.minuteOfDay / 60);
+    f.minute = p.minuteOfDay % 60;
+    f.second = 0;
+    f.hundredths = WILDCARD;
+    f.deviation = deviation;
+    f.status = WILDCARD;
+    encodeDateTime(f, this.bytes, 0);
+    w.octetString(this.bytes);
+  }
+
+  private readonly fields: DateTimeFields = newDateTimeFields();
+}
+
+/** date-time octet-string of `utcMs` in local time (NaN: every field "not specified"). Allocates its scratch: for rare writes. */
+export function writeDateTime(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
+  new DateTimeWriter().write(w, utcMs, rules);
+}
+
+// ---- IC 8 Clock ----
+
+export interface ClockSource extends TimeRules {
+  nowUtcMs(): number;
+  /** time_zone attribute (minutes, CET = -60). */
+  readonly timeZone: number;
+  readonly status: number;
+  readonly dst: { enabled: boolean; begin: DstPattern; end: DstPattern; deviationMinutes: number };
+  /** Local ms "as if UTC" to UTC (used for date-times without a deviation). */
+  localToUtc(localMs: number): number;
+  setTime?(utcMs: number): void;
+  shiftTime?(seconds: number): void;
+  setTimeZone?(minutes: number): void;
+}
+
+export interface DstPattern {
+  month: number;
+  day: number;
+  dayOfWeek: number;
+  minuteOfDay: number;
+}
+
+/** UTC ms of a fully specified date-time octet string (local time when the deviation is 0x8000); NaN if invalid. */
+export function dateTimeBytesToUtc(b: Uint8Array, clock: Pick<ClockSource, "localToUtc">): number {
+  if (b.length !== 12) return NaN;
+  const year = b[0] * 256 + b[1];
+  const month = b[2];
+  const day = b[3];
+  const hour = b[5];
+  const minute = b[6];
+  const second = b[7];
+  const hundredths = b[8] === 0xff ? 0 : b[8];
+  if (year === 0xffff || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59 || hundredths > 99) return NaN;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, hundredths * 10);
+  if (new Date(local).getUTCDate() !== day) return NaN;
+  const rawDeviation = b[9] * 256 + b[10];
+  if (rawDeviation === 0x8000) return clock.localToUtc(local);
+  const deviation = rawDeviation >= 0x8000 ? rawDeviation - 0x10000 : rawDeviation;
+  if (deviation < -720 || deviation > 720) return NaN;
+  return local + deviation * 60_000;
+}
+
+export function clockObject(obis: string, clock: ClockSource): ObjectDef {
+  const dt = new DateTimeWriter();
+  const methods: (MethodDef | null)[] = [null, null, null, null, null, null];
+  if (clock.shiftTime) {
+    const shift = clock.shiftTime.bind(clock);
+    methods[5] = {
+      invoke: (p) => {
+        if (!p || p.type !== DataType.long) return RESULT.typeUnmatched;
+        const s = numberOf(p);
+        if (s < -900 || s > 900) return RESULT.otherReason;
+        shift(s);
+        return RESULT.success;
+      },
+    };
+  }
+  const setTime = clock.setTime?.bind(clock);
+  const setTimeZone = clock.setTimeZone?.bind(clock);
+  return {
+    classId: 8,
+    version: 0,
+    obis,
+    name: "Clock",
+    group: "clock",
+    attributes: [
+      {
+        get: (_c, w) => (dt.write(w, clock.nowUtcMs(), clock), 0),
+        set: setTime
+          ? (v) => {
+              if (v.type !== DataType.octetString) return RESULT.typeUnmatched;
+              const utc = dateTimeBytesToUtc(v.bytes, clock);
+              if (!Number.isFinite(utc)) return RESULT.otherReason;
+              setTime(utc);
+              return RESULT.success;
+            }
+          : undefined,
+      },
+      { get: (_c, w) => (w.long(clock.timeZone), 0), set: setTimeZone ? numericSetter([DataType.long], -720, 840, setTimeZone) : undefined },
+      readOnly((_c, w) => (w.unsigned(clock.status & 0xff), 0)),
+      readOnly((_c, w) => (dt.writePattern(w, clock.dst.begin, DEVIATION_UNSPECIFIED), 0)),
+      readOnly((_c, w) => (dt.writePattern(w, clock.dst.end, DEVIATION_UNSPECIFIED), 0)),
+      readOnly((_c, w) => (w.integer(clock.dst.deviationMinutes), 0)),
+      readOnly((_c, w) => (w.boolean(clock.dst.enabled), 0)),
+      readOnly((_c, w) => (w.enumValue(1), 0)), // clock_base: internal crystal
+    ],
+    methods,
+    encodeCaptured: (a, v, w) => (a === 2 ? dt.write(w, v, clock) : writeNumber(w, DataType.long64, v)),
+  };
+}
