@@ -11,11 +11,12 @@ import { onEvent } from "../simulation";
 import { ScenarioError } from "../../emulation/scenario/duration";
 import { registerEventType } from "../../emulation/scenario/scenario";
 
-registerEventType("chip-reset", { fields: {} });
+registerEventType("chip-reset", { fields: {}, physical: true });
 
 registerEventType("spi-fault", {
   fields: { kind: "string", duration: "duration" },
   required: ["kind"],
+  physical: true,
   validate(fields) {
     const kind = fields.kind as string;
     if (!(SPI_FAULT_KINDS as readonly string[]).includes(kind)) throw new ScenarioError(`spi-fault "kind" must be one of ${SPI_FAULT_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);

@@ -48,6 +48,7 @@ const LONG_PRESS_MS = 3500;
 
 registerEventType("button", {
   fields: { press: "string", hold: "duration" },
+  physical: true,
   validate(fields) {
     const press = fields.press ?? "short";
     if (press !== "short" && press !== "long") throw new ScenarioError(`"press" must be "short" or "long", got ${JSON.stringify(press)}`);
@@ -122,7 +123,7 @@ export function limiterChanges(sim: Simulation, event: ScenarioEvent): Partial<L
   return changes;
 }
 
-registerEventType("relay-stuck", { fields: { stuck: "boolean" } });
+registerEventType("relay-stuck", { fields: { stuck: "boolean" }, physical: true });
 onEvent("relay-stuck", (sim, event) => {
   sim.panel.relay.stuck = (event.fields.stuck as boolean | undefined) ?? true;
 });

@@ -13,7 +13,7 @@ import type { SimInputs } from "../board";
 import { ScenarioError } from "../../emulation/scenario/duration";
 import { registerEventType } from "../../emulation/scenario/scenario";
 
-const bounceSpec = { fields: { bounce: "integer" as const }, validate: checkBounce };
+const bounceSpec = { fields: { bounce: "integer" as const }, validate: checkBounce, physical: true };
 
 function checkBounce(fields: Record<string, unknown>): void {
   const b = fields.bounce;
@@ -37,6 +37,7 @@ for (const [type, input, level] of SWITCHES) {
 const pulseSpec = {
   fields: { count: "integer" as const, rate: "number" as const, bounce: "integer" as const },
   required: ["count"],
+  physical: true,
   validate(fields: Record<string, unknown>): void {
     const count = fields.count as number;
     if (count < 0 || count > 100_000_000) throw new ScenarioError(`"count" must be 0..100000000, got ${count}`);
