@@ -126,7 +126,7 @@ export class Meter {
         board.clock.schedule(task, 0);
       },
     });
-    this.powerFailures.onRecorded = () => this.profiles.notePowerDown();
+    this.powerFailures.onRecorded = (startUtcMs) => this.profiles.notePowerDown(startUtcMs);
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
     // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters): meter-persistence.ts.
     registerMeterState(this);
