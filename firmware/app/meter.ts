@@ -83,12 +83,13 @@ export class Meter {
     // A profile row captured by that tick is appended at once (its append is otherwise deferred).
     this.persistence = new Persistence(board, this.events, config.persistence, () => {
       this.tick();
+      this.icSupervisor.powerFailing(this.lastIcStatus, this.ic, this.instant, board.clock.nowMs());
       this.profiles.flush();
     });
     const energy = this.energy;
     // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
     this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
-    this.icSupervisor = new IcSupervisor(this.events, board.log);
+    this.icSupervisor = new IcSupervisor(this.events, board.log, energyScale);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });
     this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
@@ -215,11 +216,11 @@ export class Meter {
 export function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
   switch (config.chip) {
     case "ade7953": {
-      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating });
+      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating, clock: board.clock });
       return { ic: driver, energyScale: driver.energyScale };
     }
     case "atm90e26": {
-      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq });
+      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq, rating: config.rating, clock: board.clock });
       return { ic: driver, energyScale: driver.energyScale };
     }
     default:

@@ -45,6 +45,13 @@ export interface MeteringSample {
    * ALARM.measurementSystemError.
    */
   energyMayBeLost: boolean;
+  /**
+   * Active energy (LSB, signed like activeEnergyLsb) the driver read this tick but did not book
+   * because the read could have wrapped (the time since the register was last cleared, at the
+   * meter's maximum power, reaches the register's range): an estimate from the power seen now.
+   * 0 when nothing was refused. energyMayBeLost is set with it.
+   */
+  lostActiveEnergyLsb: number;
 }
 
 /** Instantaneous active power is negative (export), from the chip's own sign bit. */
@@ -69,7 +76,7 @@ export function newMeteringSample(): MeteringSample {
     voltageMilliV: 0, currentMilliA: 0, neutralCurrentMilliA: 0, activePowerMilliW: 0,
     reactivePowerMilliVar: 0, apparentPowerMilliVA: 0, neutralActivePowerMilliW: 0,
     powerFactorMilli: 0, frequencyMilliHz: 0, flags: 0,
-    energyDeferred: false, energyMayBeLost: false,
+    energyDeferred: false, energyMayBeLost: false, lostActiveEnergyLsb: 0,
   };
 }
 
@@ -99,4 +106,10 @@ export interface MeteringIc {
   /** Number of SPI transactions and bytes since construction (for the bench). */
   readonly spiTransactions: number;
   readonly spiBytes: number;
+  /**
+   * Monotonic ms since which active energy sits in the chip unread (the last verified read of
+   * its active energy register); NaN when the driver has no clock. At a power fail whose drain
+   * tick cannot read the chip, the energy since then is lost: the meter logs it.
+   */
+  readonly unreadSinceMs: number;
 }

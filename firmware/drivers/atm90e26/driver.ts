@@ -5,6 +5,8 @@ import {
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED,
   SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
+import { DEFAULT_RATING, type MeterRating } from "../../kernel/calibration";
+import { EnergyReadBound, type MonotonicClock } from "../energy-bound";
 import { type Atm90e26Calibration, Atm90e26CalibrationStore, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 import {
   ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP,
@@ -19,6 +21,14 @@ export interface Atm90e26DriverOptions {
   irq?: DigitalIn;
   /** WarnOut pin (CalErr, or sag with FuncEn.SagWo). */
   warnOut?: DigitalIn;
+  /** Meter rating: the energy-read bound follows from Imax (energy-bound.ts). */
+  rating?: MeterRating;
+  /**
+   * Monotonic time: with it, an energy read that could have wrapped (the time since the register
+   * was last cleared, at the meter's maximum power, reaches 2^16 LSB = 2,048 Wh at 3,200 imp/kWh)
+   * is refused and reported as lost instead of booked. Without it, reads are not bounded.
+   */
+  clock?: MonotonicClock;
 }
 
 const READ = 0x80;
@@ -45,6 +55,8 @@ const FREQ = ATM90E26.Freq.address;
 const round = Math.round;
 const AP = 0;
 const AN = 1;
+/** The energy registers are 16-bit unsigned counts of 0.1 CF pulses: they wrap at 2^16. */
+const ENERGY_RANGE_LSB = 0x10000;
 const RP = 2;
 const RN = 3;
 
@@ -83,12 +95,35 @@ export class Atm90e26Driver implements MeteringIc {
   private readonly warnOut: DigitalIn | undefined;
   /** SysStatus bits seen on a verified read that the metrology has not yet been told about. */
   private statusPending = 0;
+  private readonly clock: MonotonicClock | undefined;
+  private readonly rating: MeterRating;
+  private bound: EnergyReadBound;
+  /** Per energy register (ENERGY_ADDRESSES order): monotonic ms of its last clear. */
+  private readonly drainedAt = new Float64Array(4);
+  /** Monotonic ms of the read that left pendingIndex (the chip cleared the register then). */
+  private pendingAtMs = 0;
+  /** This tick's time (NaN without a clock). */
+  private tickMs = NaN;
+  /** Refused AP/AN reads of this tick: raw value and the time covered (NaN = none). */
+  private readonly refusedRaw = new Int32Array(2);
+  private readonly refusedElapsedMs = new Float64Array(2);
+  /** Reads refused because they could have wrapped (diagnostics, tests). */
+  refusedReads = 0;
 
   constructor(private readonly spi: Spi, calibration: Atm90e26Calibration = DEFAULT_ATM90E26_CALIBRATION, options: Atm90e26DriverOptions = {}) {
     this.calibration = new Atm90e26CalibrationStore(calibration);
     this.scale = { num: 100_000, den: calibration.meterConstant };
     this.irq = options.irq;
     this.warnOut = options.warnOut;
+    this.clock = options.clock;
+    this.rating = options.rating ?? DEFAULT_RATING;
+    this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+  }
+
+  get unreadSinceMs(): number {
+    if (this.clock === undefined) return NaN;
+    const d = this.drainedAt;
+    return d[AP] < d[AN] ? d[AP] : d[AN];
   }
 
   get spiBytes(): number {
@@ -156,7 +191,10 @@ export class Atm90e26Driver implements MeteringIc {
     this.needsInit = true;
     this.writtenVersion = this.calibration.version;
     const k = this.calibration.current;
-    this.scale = k.meterConstant === this.scale.den ? this.scale : { num: 100_000, den: k.meterConstant };
+    if (k.meterConstant !== this.scale.den) {
+      this.scale = { num: 100_000, den: k.meterConstant };
+      this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+    }
     this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
     this.write(ATM90E26.FuncEn, k.funcEn);
     this.write(ATM90E26.SagTh, sagThreshold(k));
@@ -184,6 +222,8 @@ export class Atm90e26Driver implements MeteringIc {
     this.needsInit = false;
     this.pendingIndex = -1;
     this.statusPending = 0;
+    // The soft reset cleared the energy registers.
+    if (this.clock !== undefined) this.drainedAt.fill(this.clock.nowMs());
     this.counters.reinits++;
     return "ok";
   }
@@ -204,6 +244,10 @@ export class Atm90e26Driver implements MeteringIc {
     s.flags = 0;
     s.energyDeferred = false;
     s.energyMayBeLost = false;
+    s.lostActiveEnergyLsb = 0;
+    this.tickMs = this.clock === undefined ? NaN : this.clock.nowMs();
+    this.refusedElapsedMs[0] = NaN;
+    this.refusedElapsedMs[1] = NaN;
     this.publishEnergy(s);
     if (this.needsInit || this.writtenVersion !== this.calibration.version) {
       const st = this.init();
@@ -233,7 +277,7 @@ export class Atm90e26Driver implements MeteringIc {
     }
     if (this.pendingIndex >= 0) {
       if (recovered >= 0) {
-        d[this.pendingIndex] += recovered;
+        if (this.bounded(this.pendingIndex, this.pendingAtMs, recovered, s)) d[this.pendingIndex] += recovered;
         this.counters.recovered++;
         this.pendingIndex = -1;
       } else {
@@ -257,12 +301,13 @@ export class Atm90e26Driver implements MeteringIc {
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
         this.pendingIndex = i;
+        this.pendingAtMs = this.tickMs;
         this.counters.deferredTicks++;
         s.energyDeferred = true;
         this.publishEnergy(s);
         return "verify-failed";
       }
-      d[i] += v;
+      if (this.bounded(i, this.tickMs, v, s)) d[i] += v;
     }
     this.publishEnergy(s);
 
@@ -277,7 +322,30 @@ export class Atm90e26Driver implements MeteringIc {
     if (en & EN_REVP) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
     this.readInstantaneous(s);
     if (s.reactivePowerMilliVar < 0) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
+    const powerW = s.activePowerMilliW / 1000;
+    // Forward (AP) is estimated from import power, reverse (AN) from export power.
+    if (this.refusedElapsedMs[AP] === this.refusedElapsedMs[AP]) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[AP], powerW > 0 ? powerW : 0, this.refusedElapsedMs[AP]);
+    if (this.refusedElapsedMs[AN] === this.refusedElapsedMs[AN]) s.lostActiveEnergyLsb -= this.bound.estimateLsb(this.refusedRaw[AN], powerW < 0 ? -powerW : 0, this.refusedElapsedMs[AN]);
     return "ok";
+  }
+
+  /**
+   * Whether `value`, just read from energy register `i` (cleared by the chip at `clearedAtMs`),
+   * may be booked: not when the time since its previous clear could have wrapped it
+   * (energy-bound.ts). A refused AP/AN read is kept for the loss estimate.
+   */
+  private bounded(i: number, clearedAtMs: number, value: number, s: MeteringSample): boolean {
+    if (clearedAtMs !== clearedAtMs) return true;
+    const elapsed = clearedAtMs - this.drainedAt[i];
+    this.drainedAt[i] = clearedAtMs;
+    if (!this.bound.couldWrap(elapsed)) return true;
+    this.refusedReads++;
+    s.energyMayBeLost = true;
+    if (i === AP || i === AN) {
+      this.refusedRaw[i] = value;
+      this.refusedElapsedMs[i] = elapsed;
+    }
+    return false;
   }
 
   /** Reads the absolute-energy registers (never cancelled) into the running totals. */
