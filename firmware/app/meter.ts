@@ -3,6 +3,7 @@ import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "../drivers/ade7953/driver";
 import { Atm90e26Driver } from "../drivers/atm90e26/driver";
 import { IcSupervisor } from "../metrology/ic-supervisor";
+import { OverRange } from "../monitoring/over-range";
 import { Button } from "../drivers/button/button";
 import { Ht1621 } from "../drivers/ht1621/driver";
 import { createRelayDriver } from "../drivers/relay/index";
@@ -69,6 +70,8 @@ export class Meter {
   /** Ticks completed since start. */
   ticks = 0;
   lastIcStatus: IcStatus = "ok";
+  /** Current above Imax and voltage outside the measuring range: events and the alarm. */
+  readonly overRange: OverRange;
   /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
   readonly icSupervisor: IcSupervisor;
   private tickTimer: TimerId | undefined;
@@ -105,6 +108,7 @@ export class Meter {
     const mc = config.monitoring;
     checkMonitoringConfig(mc);
     this.powerQuality = new PowerQuality(this.events, mc);
+    this.overRange = new OverRange(this.events, mc);
     this.tamper = new TamperDetector(this.events, board.clock, board, mc);
     this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
     this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
@@ -163,12 +167,12 @@ export class Meter {
 
   /** One metrology step: read the IC, accumulate. No allocation. */
   tick(): void {
-    const status = this.ic.sample(this.instant);
+    const monoMs = this.board.clock.nowMs();
+    const status = this.ic.sample(this.instant, monoMs);
     this.lastIcStatus = status;
     // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
     this.icSupervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
-    const monoMs = this.board.clock.nowMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
     const measured = status === "ok";
     if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
@@ -177,7 +181,10 @@ export class Meter {
     const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
     this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
     this.limiter.evaluate();
-    if (measured) this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+    if (measured) {
+      this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+      this.overRange.update(this.instant);
+    }
     this.profiles.update(utcMs, monoMs, status !== "ok" || this.instant.energyDeferred);
     this.ticks++;
   }
@@ -194,7 +201,8 @@ export class Meter {
   private buildRegisterTable(): RegisterDescriptor[] {
     const e = this.energy;
     const s = this.instant;
-    return [
+    const unmeasured = this.ic.unmeasured;
+    const table: RegisterDescriptor[] = [
       ...e.descriptors(),
       ...this.tariffs.registers(),
       { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
@@ -209,6 +217,7 @@ export class Meter {
       { obis: "1.0.13.7.0.255", name: "Power factor", unit: "", scaler: -3, read: () => s.powerFactorMilli },
       ...monitoringRegisters(this, this.board.clock),
     ];
+    return table.filter((r) => !unmeasured.includes(r.obis));
   }
 }
 

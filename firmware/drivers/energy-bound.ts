@@ -32,10 +32,14 @@ export class EnergyReadBound {
   /** LSB gathered per ms at 1 W. */
   private readonly lsbPerWattMs: number;
 
+  /** Longest time after a clear in which the register cannot wrap, ms. */
+  readonly safeMs: number;
+
   constructor(rating: MeterRating, scale: Rational, readonly rangeLsb: number, readonly modulusLsb: number) {
     // LSB per mWh is den/num; at 1 W, 1/3600 mWh per ms.
     this.lsbPerWattMs = scale.den / (3600 * scale.num);
     this.maxLsbPerMs = maxPowerW(rating) * this.lsbPerWattMs;
+    this.safeMs = rangeLsb / this.maxLsbPerMs;
   }
 
   /** The most the register can hold after `elapsedMs`, LSB. */

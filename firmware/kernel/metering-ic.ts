@@ -95,10 +95,19 @@ export type MeteringChip = "ade7953" | "atm90e26";
 
 export interface MeteringIc {
   readonly chip: MeteringChip;
+  /**
+   * OBIS codes of registers this chip cannot measure: they are left out of the meter's object
+   * model rather than read as 0 (which would look like a measurement).
+   */
+  readonly unmeasured: readonly string[];
   /** Full (re)initialisation with the stored calibration; discards what the chip accumulated before. */
   init(): IcStatus;
-  /** Reads the accumulators and instantaneous registers into `sample`. Re-inits by itself after a reset. */
-  sample(sample: MeteringSample): IcStatus;
+  /**
+   * Reads the accumulators and instantaneous registers into `sample`. Re-inits by itself after a
+   * reset. `nowMs`: the tick's monotonic time, when the caller has it (saves the driver a clock
+   * call; drivers built with a clock bound their energy reads with it).
+   */
+  sample(sample: MeteringSample, nowMs?: number): IcStatus;
   /** Energy LSB -> milli-units (mWh, mvarh, mVAh), exact ratio. */
   readonly energyScale: Rational;
   /** Chip-agnostic access to the calibration (used by the calibration routine, later over DLMS). */

@@ -1,5 +1,5 @@
 import "../../host-sim/features";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 import { parseScenario } from "../../emulation/scenario/scenario";
 import { Simulation } from "../../host-sim/simulation";
 import type { Meter } from "../../firmware/app/meter";

@@ -100,6 +100,7 @@ const enum Pending {
  */
 export class Ade7953Driver implements MeteringIc {
   readonly chip = "ade7953" as const;
+  readonly unmeasured: readonly string[] = [];
   /** Transactions and bytes of the general access path (init, writes, recovery). */
   private transactions = 0;
   private bytes = 0;
@@ -140,14 +141,21 @@ export class Ade7953Driver implements MeteringIc {
   private readonly drainedAt = new Float64Array(4);
   /** Monotonic ms of the read that left `pending` (the chip cleared the register then, if it did the read). */
   private pendingAtMs = 0;
-  /** This tick's time (NaN without a clock). */
-  private tickMs = NaN;
   /**
-   * Active energy refused this tick (raw LSB) and the time it covered, NaN elapsed = none: slot 0
-   * for the tick's own read, slot 1 for a pending value recovered from the record.
+   * All four tick registers were last cleared together at drainedAllMs (the common case: every
+   * tick reads all of them); drainedAt is then not kept up to date. A tick within safeMs of it
+   * cannot find a wrapped register and skips the per-register bound.
+   */
+  private uniform = true;
+  private drainedAllMs = 0;
+  private readonly safeMs: number;
+  /**
+   * Active energy refused this tick (raw LSB) and the time it covered: slot 0 for the tick's own
+   * read, slot 1 for a pending value recovered from the record; refusedSlots = bit per slot used.
    */
   private readonly refusedRaw = new Int32Array(2);
   private readonly refusedElapsedMs = new Float64Array(2);
+  private refusedSlots = 0;
   /** Reads refused because they could have wrapped (diagnostics, tests). */
   refusedReads = 0;
 
@@ -157,6 +165,7 @@ export class Ade7953Driver implements MeteringIc {
     this.irq = options.irq;
     this.clock = options.clock;
     this.bound = new EnergyReadBound(this.rating, this.cal.energyMilliWhPerLsb, ENERGY_RANGE_LSB, ENERGY_MODULUS_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
     this.calibration = new Ade7953CalibrationAccess(this.cal, () => this.rating.fnMilliHz / 1000, () => {
       this.configured = false;
     });
@@ -254,36 +263,39 @@ export class Ade7953Driver implements MeteringIc {
     return this.configure(true);
   }
 
-  sample(s: MeteringSample): IcStatus {
+  sample(s: MeteringSample, nowMs?: number): IcStatus {
     s.activeEnergyLsb = 0;
     s.reactiveEnergyLsb = 0;
     s.apparentEnergyLsb = 0;
     s.neutralActiveEnergyLsb = 0;
-    s.neutralReactiveEnergyLsb = 0;
-    s.neutralApparentEnergyLsb = 0;
+    // neutralReactiveEnergyLsb, neutralApparentEnergyLsb and neutralActivePowerMilliW are never
+    // written by this driver (their registers are not read): they stay 0 from newMeteringSample.
     s.flags = 0;
     s.energyDeferred = false;
     s.energyMayBeLost = false;
     s.lostActiveEnergyLsb = 0;
-    this.tickMs = this.clock === undefined ? NaN : this.clock.nowMs();
-    this.refusedElapsedMs[0] = NaN;
-    this.refusedElapsedMs[1] = NaN;
+    // Without a clock, now is NaN and safeMs infinite: every read is booked (no bound).
+    const now = nowMs === undefined ? (this.clock === undefined ? NaN : this.clock.nowMs()) : nowMs;
     if (this.pending !== null && this.resolvePending(s) === Pending.Wait) {
       s.energyDeferred = true;
       return "verify-failed";
     }
+    const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
     // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
     // a typical board); counting it is closer to the truth than dropping it. Unrolled: each
     // verified raw value (recData) is sign-extended from 24 bits with two shifts.
     // Each value is booked only if it cannot have wrapped (bounded(): elapsed time x maximum power).
-    if (this.readClearVerified(AENERGYA, FRAME_AENERGYA) === Verified.Deferred) return deferred(s);
-    if (this.bounded(IX_AENERGYA, this.tickMs, s)) s.activeEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(RENERGYA, FRAME_RENERGYA) === Verified.Deferred) return deferred(s);
-    if (this.bounded(IX_RENERGYA, this.tickMs, s)) s.reactiveEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(APENERGYA, FRAME_APENERGYA) === Verified.Deferred) return deferred(s);
-    if (this.bounded(IX_APENERGYA, this.tickMs, s)) s.apparentEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(AENERGYB, FRAME_AENERGYB) === Verified.Deferred) return deferred(s);
-    if (this.bounded(IX_AENERGYB, this.tickMs, s)) s.neutralActiveEnergyLsb += (this.recData << 8) >> 8;
+    if (!fast && this.uniform) this.splitDrainTimes();
+    if (this.readClearVerified(AENERGYA, FRAME_AENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_AENERGYA, now, 0, s)) s.activeEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(RENERGYA, FRAME_RENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_RENERGYA, now, 0, s)) s.reactiveEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(APENERGYA, FRAME_APENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_APENERGYA, now, 0, s)) s.apparentEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(AENERGYB, FRAME_AENERGYB) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_AENERGYB, now, 0, s)) s.neutralActiveEnergyLsb += (this.recData << 8) >> 8;
+    this.uniform = true;
+    this.drainedAllMs = now;
     let status: IcStatus = "ok";
     let reinit = !this.configured;
     if (this.irq === undefined || this.irqEdge || this.irq.read() === 0) {
@@ -308,15 +320,33 @@ export class Ade7953Driver implements MeteringIc {
       s.flags |= SAMPLE_FLAG_REINITIALISED;
     }
     this.readInstantaneous(s);
-    for (let i = 0; i < 2; i++) {
-      const elapsed = this.refusedElapsedMs[i];
-      if (elapsed === elapsed) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[i], s.activePowerMilliW / 1000, elapsed);
+    if (this.refusedSlots !== 0) {
+      // Refused reads are estimated once, with the power of the first tick that reads it.
+      for (let i = 0; i < 2; i++) {
+        if (this.refusedSlots & (1 << i)) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[i], s.activePowerMilliW / 1000, this.refusedElapsedMs[i]);
+      }
+      this.refusedSlots = 0;
     }
     return status;
   }
 
   get unreadSinceMs(): number {
-    return this.clock === undefined ? NaN : this.drainedAt[IX_AENERGYA];
+    return this.clock === undefined ? NaN : this.uniform ? this.drainedAllMs : this.drainedAt[IX_AENERGYA];
+  }
+
+  /** Leaves the common clear time for per-register ones (a deferred read, or a long gap). */
+  private splitDrainTimes(): void {
+    this.drainedAt.fill(this.drainedAllMs);
+    this.uniform = false;
+  }
+
+  /** The sample after a read that did not verify: its energy is carried to a later tick. */
+  private deferred(s: MeteringSample, now: number): IcStatus {
+    this.pendingAtMs = now;
+    // Registers read before the failed one count from the common time: conservative (older).
+    if (this.uniform) this.splitDrainTimes();
+    s.energyDeferred = true;
+    return "verify-failed";
   }
 
   /**
@@ -324,7 +354,7 @@ export class Ade7953Driver implements MeteringIc {
    * may be booked: not when the time since its previous clear could have wrapped it. A refused
    * active read is kept (raw, elapsed) for the loss estimate; any refusal sets energyMayBeLost.
    */
-  private bounded(ix: number, clearedAtMs: number, s: MeteringSample): boolean {
+  private bounded(ix: number, clearedAtMs: number, slot: number, s: MeteringSample): boolean {
     if (clearedAtMs !== clearedAtMs) return true;
     const elapsed = clearedAtMs - this.drainedAt[ix];
     this.drainedAt[ix] = clearedAtMs;
@@ -332,9 +362,9 @@ export class Ade7953Driver implements MeteringIc {
     this.refusedReads++;
     s.energyMayBeLost = true;
     if (ix === IX_AENERGYA) {
-      const slot = clearedAtMs === this.tickMs ? 0 : 1;
       this.refusedRaw[slot] = (this.recData << 8) >> 8;
       this.refusedElapsedMs[slot] = elapsed;
+      this.refusedSlots |= 1 << slot;
     }
     return false;
   }
@@ -353,7 +383,6 @@ export class Ade7953Driver implements MeteringIc {
     s.activePowerMilliW = round((((this.read24(FRAME_AWATT) << 8) >> 8) * 1_000_000) / perKw);
     s.reactivePowerMilliVar = round((((this.read24(FRAME_AVAR) << 8) >> 8) * 1_000_000) / perKw);
     s.apparentPowerMilliVA = round((((this.read24(FRAME_AVA) << 8) >> 8) * 1_000_000) / perKw);
-    s.neutralActivePowerMilliW = 0;
     s.powerFactorMilli = round((((this.read16(FRAME_PFA) << 16) >> 16) * 1000) / 0x8000);
     const period = this.read16(FRAME_PERIOD);
     s.frequencyMilliHz = period === 0 ? 0 : round((PERIOD_CLOCK_HZ * 1000) / (period + 1));
@@ -449,7 +478,6 @@ export class Ade7953Driver implements MeteringIc {
       }
     }
     this.pending = register;
-    this.pendingAtMs = this.tickMs;
     this.zeroRecordTicks = 0;
     return Verified.Deferred;
   }
@@ -462,7 +490,7 @@ export class Ade7953Driver implements MeteringIc {
     if (op === LAST_OP_READ && this.recAdd === register.address) {
       this.recoveredFromRecord++;
       // The chip did the read (and cleared the register) when it was attempted.
-      if (this.bounded(tickIndex(register), this.pendingAtMs, s)) credit(s, register, this.recData);
+      if (this.bounded(tickIndex(register), this.pendingAtMs, 1, s)) credit(s, register, this.recData);
       this.pending = null;
       return Pending.Resolved;
     }
@@ -550,7 +578,8 @@ export class Ade7953Driver implements MeteringIc {
       // What accumulated before configuration (power-up, default gains) is not metered.
       for (let i = 0; i < ALL_ENERGY_REGISTERS.length; i++) this.readRaw(ALL_ENERGY_REGISTERS[i]);
       this.pending = null;
-      if (this.clock !== undefined) this.drainedAt.fill(this.clock.nowMs());
+      if (this.clock !== undefined) this.drainedAllMs = this.clock.nowMs();
+      this.uniform = true;
     }
     this.configured = true;
     return "ok";
@@ -569,8 +598,3 @@ export class Ade7953Driver implements MeteringIc {
   }
 }
 
-/** The sample after a read that did not verify: its energy is carried to a later tick. */
-function deferred(s: MeteringSample): IcStatus {
-  s.energyDeferred = true;
-  return "verify-failed";
-}

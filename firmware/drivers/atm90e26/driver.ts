@@ -74,6 +74,8 @@ const PROBE_BUS = 2;
  */
 export class Atm90e26Driver implements MeteringIc {
   readonly chip = "atm90e26" as const;
+  /** No apparent energy register (chips.md B): A+/A-/R+/R- and the absolute sums only. */
+  readonly unmeasured: readonly string[] = ["1.0.9.8.0.255"];
   /** SPI transactions so far; every frame is 3 bytes. */
   spiTransactions = 0;
   readonly calibration: Atm90e26CalibrationStore;
@@ -98,15 +100,18 @@ export class Atm90e26Driver implements MeteringIc {
   private readonly clock: MonotonicClock | undefined;
   private readonly rating: MeterRating;
   private bound: EnergyReadBound;
+  private safeMs = 0;
   /** Per energy register (ENERGY_ADDRESSES order): monotonic ms of its last clear. */
   private readonly drainedAt = new Float64Array(4);
   /** Monotonic ms of the read that left pendingIndex (the chip cleared the register then). */
   private pendingAtMs = 0;
-  /** This tick's time (NaN without a clock). */
-  private tickMs = NaN;
-  /** Refused AP/AN reads of this tick: raw value and the time covered (NaN = none). */
+  /** All four registers were last cleared together at drainedAllMs (drainedAt not kept then); see the ADE7953 driver. */
+  private uniform = true;
+  private drainedAllMs = 0;
+  /** Refused AP/AN reads of this tick: raw value and the time covered; refusedSlots = bit per register. */
   private readonly refusedRaw = new Int32Array(2);
   private readonly refusedElapsedMs = new Float64Array(2);
+  private refusedSlots = 0;
   /** Reads refused because they could have wrapped (diagnostics, tests). */
   refusedReads = 0;
 
@@ -118,10 +123,12 @@ export class Atm90e26Driver implements MeteringIc {
     this.clock = options.clock;
     this.rating = options.rating ?? DEFAULT_RATING;
     this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
   }
 
   get unreadSinceMs(): number {
     if (this.clock === undefined) return NaN;
+    if (this.uniform) return this.drainedAllMs;
     const d = this.drainedAt;
     return d[AP] < d[AN] ? d[AP] : d[AN];
   }
@@ -194,6 +201,7 @@ export class Atm90e26Driver implements MeteringIc {
     if (k.meterConstant !== this.scale.den) {
       this.scale = { num: 100_000, den: k.meterConstant };
       this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
     }
     this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
     this.write(ATM90E26.FuncEn, k.funcEn);
@@ -223,7 +231,8 @@ export class Atm90e26Driver implements MeteringIc {
     this.pendingIndex = -1;
     this.statusPending = 0;
     // The soft reset cleared the energy registers.
-    if (this.clock !== undefined) this.drainedAt.fill(this.clock.nowMs());
+    if (this.clock !== undefined) this.drainedAllMs = this.clock.nowMs();
+    this.uniform = true;
     this.counters.reinits++;
     return "ok";
   }
@@ -238,16 +247,15 @@ export class Atm90e26Driver implements MeteringIc {
 
   // ------------------------------------------------------------------ per tick
 
-  sample(s: MeteringSample): IcStatus {
+  sample(s: MeteringSample, nowMs?: number): IcStatus {
     const d = this.deltas;
     d.fill(0);
     s.flags = 0;
     s.energyDeferred = false;
     s.energyMayBeLost = false;
     s.lostActiveEnergyLsb = 0;
-    this.tickMs = this.clock === undefined ? NaN : this.clock.nowMs();
-    this.refusedElapsedMs[0] = NaN;
-    this.refusedElapsedMs[1] = NaN;
+    // Without a clock, now is NaN and safeMs infinite: every read is booked (no bound).
+    const now = nowMs === undefined ? (this.clock === undefined ? NaN : this.clock.nowMs()) : nowMs;
     this.publishEnergy(s);
     if (this.needsInit || this.writtenVersion !== this.calibration.version) {
       const st = this.init();
@@ -277,6 +285,7 @@ export class Atm90e26Driver implements MeteringIc {
     }
     if (this.pendingIndex >= 0) {
       if (recovered >= 0) {
+        // A pending read left the clear times split (uniform is false here).
         if (this.bounded(this.pendingIndex, this.pendingAtMs, recovered, s)) d[this.pendingIndex] += recovered;
         this.counters.recovered++;
         this.pendingIndex = -1;
@@ -296,19 +305,25 @@ export class Atm90e26Driver implements MeteringIc {
     }
     const en = this.readAt(EN_STATUS);
 
+    const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
+    if (!fast && this.uniform) this.splitDrainTimes();
     for (let i = 0; i < ENERGY_ADDRESSES.length; i++) {
       const v = this.readVerifiedAt(ENERGY_ADDRESSES[i]);
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
         this.pendingIndex = i;
-        this.pendingAtMs = this.tickMs;
+        this.pendingAtMs = now;
+        // Registers read before this one count from the common time: conservative (older).
+        if (this.uniform) this.splitDrainTimes();
         this.counters.deferredTicks++;
         s.energyDeferred = true;
         this.publishEnergy(s);
         return "verify-failed";
       }
-      if (this.bounded(i, this.tickMs, v, s)) d[i] += v;
+      if (fast || this.bounded(i, now, v, s)) d[i] += v;
     }
+    this.uniform = true;
+    this.drainedAllMs = now;
     this.publishEnergy(s);
 
     if (chipStopped) return this.reinitAfterLoss(s);
@@ -322,11 +337,21 @@ export class Atm90e26Driver implements MeteringIc {
     if (en & EN_REVP) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
     this.readInstantaneous(s);
     if (s.reactivePowerMilliVar < 0) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
-    const powerW = s.activePowerMilliW / 1000;
-    // Forward (AP) is estimated from import power, reverse (AN) from export power.
-    if (this.refusedElapsedMs[AP] === this.refusedElapsedMs[AP]) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[AP], powerW > 0 ? powerW : 0, this.refusedElapsedMs[AP]);
-    if (this.refusedElapsedMs[AN] === this.refusedElapsedMs[AN]) s.lostActiveEnergyLsb -= this.bound.estimateLsb(this.refusedRaw[AN], powerW < 0 ? -powerW : 0, this.refusedElapsedMs[AN]);
+    if (this.refusedSlots !== 0) this.estimateRefused(s);
     return "ok";
+  }
+
+  /** The refused AP/AN reads as lost active energy: forward from import power, reverse from export power. */
+  private estimateRefused(s: MeteringSample): void {
+    const powerW = s.activePowerMilliW / 1000;
+    if (this.refusedSlots & (1 << AP)) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[AP], powerW > 0 ? powerW : 0, this.refusedElapsedMs[AP]);
+    if (this.refusedSlots & (1 << AN)) s.lostActiveEnergyLsb -= this.bound.estimateLsb(this.refusedRaw[AN], powerW < 0 ? -powerW : 0, this.refusedElapsedMs[AN]);
+    this.refusedSlots = 0;
+  }
+
+  private splitDrainTimes(): void {
+    this.drainedAt.fill(this.drainedAllMs);
+    this.uniform = false;
   }
 
   /**
@@ -344,6 +369,7 @@ export class Atm90e26Driver implements MeteringIc {
     if (i === AP || i === AN) {
       this.refusedRaw[i] = value;
       this.refusedElapsedMs[i] = elapsed;
+      this.refusedSlots |= 1 << i;
     }
     return false;
   }
