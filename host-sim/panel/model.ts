@@ -6,7 +6,7 @@
 import type { Simulation } from "../simulation";
 import { scheduledPowerCut } from "../power";
 import { eventName } from "../event-names";
-import { ALARM } from "../../firmware/records/event-log";
+import { ALARM } from "../../firmware/kernel/event-codes";
 
 export interface PanelState {
   /** Real-time factor (simulated seconds per real second). */
