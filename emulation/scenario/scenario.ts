@@ -44,6 +44,13 @@ export interface EventTypeSpec {
   required?: string[];
   /** Extra checks beyond kinds; throw ScenarioError naming the problem. */
   validate?(fields: Record<string, unknown>): void;
+  /**
+   * The event is physical (load, an input, a fault on a wire or chip): it happens whether or not
+   * the meter is powered, so it may fall in an outage. Anything else (a command, a clock or
+   * tariff change, a billing reset) needs a powered meter: inside an outage it is a load-time
+   * error (checkOutages).
+   */
+  physical?: boolean;
 }
 
 /** The event types a scenario may use, by name (the simulator's table: host-sim/event-types.ts). */
@@ -53,6 +60,9 @@ export type EventTypeTable = Readonly<Record<string, EventTypeSpec>>;
 export function knownEventTypes(types: EventTypeTable): string[] {
   return Object.keys(types).sort();
 }
+
+/** Event types that are outages: [at, at + duration] with the meter off. */
+const OUTAGE_TYPES: readonly string[] = ["power-cut"];
 
 const LOAD_FIELDS = ["at", "voltage", "current", "angle", "frequency", "neutralCurrent"];
 const TOP_FIELDS = ["start", "utcOffsetMinutes", "dst", "chip", "load", "events", "repeat", "duration", "description"];
@@ -114,9 +124,55 @@ export function parseScenario(json: unknown, source: string, eventTypes: EventTy
   const rawEvents = obj.events ?? [];
   if (!Array.isArray(rawEvents)) throw new ScenarioError(`${source}: "events" must be an array`);
   const events = rawEvents.map((raw, i) => parseEvent(raw, `${source}: events[${i}]`, startUtcMs, utcOffsetMinutes, dst, eventTypes));
+  checkOutages(events, source, eventTypes);
   events.sort((a, b) => a.atMs - b.atMs);
   const extra: Record<string, unknown> = {};
   return { start, startUtcMs, utcOffsetMinutes, dst, chip, load, repeatMs, durationMs, events, extra };
+}
+
+/**
+ * Outages must not overlap (the meter would power up inside the second one), and an event that
+ * needs a powered meter must not fall in an outage, ends included (it would act on, or be lost
+ * by, a meter that is off). Physical events (EventTypeSpec.physical) may. The error names both
+ * events by their index in the file. `events` is in file order.
+ */
+function checkOutages(events: readonly ScenarioEvent[], source: string, eventTypes: EventTypeTable): void {
+  const name = (i: number): string => `events[${i}] (${events[i].type} at ${formatOffset(events[i].atMs)})`;
+  const outages: number[] = [];
+  for (let i = 0; i < events.length; i++) if (OUTAGE_TYPES.includes(events[i].type)) outages.push(i);
+  const end = (i: number): number => events[i].atMs + (events[i].fields.duration as number);
+  for (let a = 0; a < outages.length; a++) {
+    for (let b = a + 1; b < outages.length; b++) {
+      const i = outages[a];
+      const j = outages[b];
+      if (events[i].atMs < end(j) && events[j].atMs < end(i)) {
+        const [first, second] = events[i].atMs <= events[j].atMs ? [i, j] : [j, i];
+        throw new ScenarioError(`${source}: ${name(second)} overlaps the outage of ${name(first)}, which lasts until ${formatOffset(end(first))}`);
+      }
+    }
+  }
+  for (let k = 0; k < events.length; k++) {
+    const ev = events[k];
+    if (OUTAGE_TYPES.includes(ev.type) || eventTypes[ev.type]?.physical === true) continue;
+    for (const o of outages) {
+      if (ev.atMs >= events[o].atMs && ev.atMs <= end(o)) {
+        throw new ScenarioError(`${source}: ${name(k)} falls in the outage of ${name(o)} (${formatOffset(events[o].atMs)} to ${formatOffset(end(o))}); the meter is off, only load, input and fault events may happen then`);
+      }
+    }
+  }
+}
+
+/** A scenario offset as h/m/s/ms text (e.g. 1h2m3s). */
+function formatOffset(ms: number): string {
+  if (ms === 0) return "0s";
+  let rest = ms;
+  let text = "";
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text;
 }
 
 function parseEvent(raw: unknown, where: string, startUtcMs: number, offset: number, dst: DstRule, eventTypes: EventTypeTable): ScenarioEvent {

@@ -125,7 +125,7 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
   p.addPowerUpListener((report) => {
     if (report.outage) {
       failures.recordPowerFailure(report.outage.startUtcMs, report.outage.durationMs);
-      meter.profiles.notePowerDown();
+      meter.profiles.notePowerDown(report.outage.startUtcMs);
     }
     if (report.lastAliveUtcMs !== null && board.clock.wallClockMs() < report.lastAliveUtcMs && !clock.invalid) clock.markInvalidAfterPowerLoss();
   });

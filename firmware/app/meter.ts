@@ -3,6 +3,7 @@ import type { MeterConfig } from "./config";
 import { Ade7953Driver } from "../drivers/ade7953/driver";
 import { Atm90e26Driver } from "../drivers/atm90e26/driver";
 import { IcSupervisor } from "../metrology/ic-supervisor";
+import { OverRange } from "../monitoring/over-range";
 import { Button } from "../drivers/button/button";
 import { Ht1621 } from "../drivers/ht1621/driver";
 import { createRelayDriver } from "../drivers/relay/index";
@@ -73,6 +74,8 @@ export class Meter {
   /** Ticks completed since start. */
   ticks = 0;
   lastIcStatus: IcStatus = "ok";
+  /** Current above Imax and voltage outside the measuring range: events and the alarm. */
+  readonly overRange: OverRange;
   /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
   readonly icSupervisor: IcSupervisor;
   private tickTimer: TimerId | undefined;
@@ -87,12 +90,13 @@ export class Meter {
     // A profile row captured by that tick is appended at once (its append is otherwise deferred).
     this.persistence = new Persistence(board, this.events, config.persistence, () => {
       this.tick();
+      this.icSupervisor.powerFailing(this.lastIcStatus, this.ic, this.instant, board.clock.nowMs());
       this.profiles.flush();
     });
     const energy = this.energy;
     // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
     this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
-    this.icSupervisor = new IcSupervisor(this.events, board.log);
+    this.icSupervisor = new IcSupervisor(this.events, board.log, energyScale);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
     this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });
     this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
@@ -106,6 +110,7 @@ export class Meter {
     const mc = config.monitoring;
     checkMonitoringConfig(mc);
     this.powerQuality = new PowerQuality(this.events, mc);
+    this.overRange = new OverRange(this.events, mc);
     this.tamper = new TamperDetector(this.events, board.clock, board, mc);
     this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
     this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
@@ -162,12 +167,12 @@ export class Meter {
 
   /** One metrology step: read the IC, accumulate. No allocation. */
   tick(): void {
-    const status = this.ic.sample(this.instant);
+    const monoMs = this.board.clock.nowMs();
+    const status = this.ic.sample(this.instant, monoMs);
     this.lastIcStatus = status;
     // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
     this.icSupervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
-    const monoMs = this.board.clock.nowMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
     const measured = status === "ok";
     if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
@@ -176,7 +181,10 @@ export class Meter {
     const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
     this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
     this.limiter.evaluate();
-    if (measured) this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+    if (measured) {
+      this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
+      this.overRange.update(this.instant);
+    }
     this.profiles.update(utcMs, monoMs, status !== "ok" || this.instant.energyDeferred);
     this.ticks++;
   }
@@ -193,7 +201,8 @@ export class Meter {
   private buildRegisterTable(): RegisterDescriptor[] {
     const e = this.energy;
     const s = this.instant;
-    return [
+    const unmeasured = this.ic.unmeasured;
+    const table: RegisterDescriptor[] = [
       ...e.descriptors(),
       ...this.tariffs.registers(),
       { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
@@ -208,6 +217,7 @@ export class Meter {
       { obis: "1.0.13.7.0.255", name: "Power factor", unit: "", scaler: -3, read: () => s.powerFactorMilli },
       ...monitoringRegisters(this, this.board.clock),
     ];
+    return table.filter((r) => !unmeasured.includes(r.obis));
   }
 }
 
@@ -215,11 +225,11 @@ export class Meter {
 export function createMeteringIc(board: Board, config: MeterConfig): { ic: MeteringIc; energyScale: Rational } {
   switch (config.chip) {
     case "ade7953": {
-      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating });
+      const driver = new Ade7953Driver(board.meteringSpi, config.ade7953, { irq: board.meteringIrq, rating: config.rating, clock: board.clock });
       return { ic: driver, energyScale: driver.energyScale };
     }
     case "atm90e26": {
-      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq });
+      const driver = new Atm90e26Driver(board.meteringSpi, config.atm90e26, { irq: board.meteringIrq, rating: config.rating, clock: board.clock });
       return { ic: driver, energyScale: driver.energyScale };
     }
     default:

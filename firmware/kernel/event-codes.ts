@@ -4,7 +4,8 @@
  * number and a reader finds every code in one place (docs/metering.md section 4).
  *
  * IDIS codes where one exists. Manufacturer-specific codes (IDIS leaves 230..255 to the
- * manufacturer): 230..237 fraud and power quality, 240..249 communication, 250 standard.
+ * manufacturer): 230..239 fraud, power quality and measuring range (docs/readme/faults.md), 240..249
+ * communication, 250 standard.
  */
 export const EVENT = {
   standard: {
@@ -24,6 +25,9 @@ export const EVENT = {
     missingNeutral: 89,
     /** Manufacturer-specific: the power went without a final save (sudden reset). */
     powerDownWithoutSave: 250,
+    /** Manufacturer-specific: phase or neutral current above Imax (outside the measuring range) / back below. */
+    currentAboveImax: 238,
+    currentBelowImax: 239,
   },
   fraud: {
     terminalCoverRemoved: 40,
@@ -65,6 +69,9 @@ export const EVENT = {
     /** Manufacturer-specific: frequency outside its window / back inside. */
     frequencyOutOfRange: 236,
     frequencyNormal: 237,
+    /** Manufacturer-specific: voltage outside the measuring range (above it, or below it but not missing) / back inside. */
+    voltageOutOfMeasuringRange: 238,
+    voltageInMeasuringRange: 239,
   },
   communication: {
     /** Manufacturer-specific: Wi-Fi link up / down. */
@@ -87,6 +94,8 @@ export const ALARM = {
   measurementSystemError: 11,
   watchdog: 12,
   fraudAttempt: 13,
+  /** Manufacturer use of a reserved bit: current above Imax or voltage outside the measuring range (docs/readme/faults.md). */
+  measuringRangeExceeded: 14,
 } as const;
 
 /** The five event logs. */

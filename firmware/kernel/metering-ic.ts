@@ -45,6 +45,13 @@ export interface MeteringSample {
    * ALARM.measurementSystemError.
    */
   energyMayBeLost: boolean;
+  /**
+   * Active energy (LSB, signed like activeEnergyLsb) the driver read this tick but did not book
+   * because the read could have wrapped (the time since the register was last cleared, at the
+   * meter's maximum power, reaches the register's range): an estimate from the power seen now.
+   * 0 when nothing was refused. energyMayBeLost is set with it.
+   */
+  lostActiveEnergyLsb: number;
 }
 
 /** Instantaneous active power is negative (export), from the chip's own sign bit. */
@@ -69,7 +76,7 @@ export function newMeteringSample(): MeteringSample {
     voltageMilliV: 0, currentMilliA: 0, neutralCurrentMilliA: 0, activePowerMilliW: 0,
     reactivePowerMilliVar: 0, apparentPowerMilliVA: 0, neutralActivePowerMilliW: 0,
     powerFactorMilli: 0, frequencyMilliHz: 0, flags: 0,
-    energyDeferred: false, energyMayBeLost: false,
+    energyDeferred: false, energyMayBeLost: false, lostActiveEnergyLsb: 0,
   };
 }
 
@@ -88,10 +95,19 @@ export type MeteringChip = "ade7953" | "atm90e26";
 
 export interface MeteringIc {
   readonly chip: MeteringChip;
+  /**
+   * OBIS codes of registers this chip cannot measure: they are left out of the meter's object
+   * model rather than read as 0 (which would look like a measurement).
+   */
+  readonly unmeasured: readonly string[];
   /** Full (re)initialisation with the stored calibration; discards what the chip accumulated before. */
   init(): IcStatus;
-  /** Reads the accumulators and instantaneous registers into `sample`. Re-inits by itself after a reset. */
-  sample(sample: MeteringSample): IcStatus;
+  /**
+   * Reads the accumulators and instantaneous registers into `sample`. Re-inits by itself after a
+   * reset. `nowMs`: the tick's monotonic time, when the caller has it (saves the driver a clock
+   * call; drivers built with a clock bound their energy reads with it).
+   */
+  sample(sample: MeteringSample, nowMs?: number): IcStatus;
   /** Energy LSB -> milli-units (mWh, mvarh, mVAh), exact ratio: the same object for the driver's life (a calibration change updates it in place), so the energy registers convert with it directly. */
   readonly energyScale: Rational;
   /** Chip-agnostic access to the calibration (used by the calibration routine, later over DLMS). */
@@ -99,4 +115,10 @@ export interface MeteringIc {
   /** Number of SPI transactions and bytes since construction (for the bench). */
   readonly spiTransactions: number;
   readonly spiBytes: number;
+  /**
+   * Monotonic ms since which active energy sits in the chip unread (the last verified read of
+   * its active energy register); NaN when the driver has no clock. At a power fail whose drain
+   * tick cannot read the chip, the energy since then is lost: the meter logs it.
+   */
+  readonly unreadSinceMs: number;
 }

@@ -26,6 +26,15 @@ export interface MonitoringConfig {
   frequencyHighMilliHz: number;
   frequencyTimeS: number;
 
+  /**
+   * Measuring range (over-range events, docs/readme/faults.md): Imax, mA, and the voltage range
+   * in per mille of Un. The high end should match the drivers' energy-read bound
+   * (VOLTAGE_RANGE_HIGH_PER_MILLE, firmware/drivers/energy-bound.ts).
+   */
+  maxCurrentMilliA: number;
+  voltageRangeLowPerMille: number;
+  voltageRangeHighPerMille: number;
+
   /** Power failures longer than this (s) are "long" (0.0.96.7.19.255). */
   longPowerFailureS: number;
 
@@ -67,6 +76,9 @@ export function defaultMonitoringConfig(): MonitoringConfig {
     frequencyLowMilliHz: 49_500,
     frequencyHighMilliHz: 50_500,
     frequencyTimeS: 3,
+    maxCurrentMilliA: 60_000,
+    voltageRangeLowPerMille: 700,
+    voltageRangeHighPerMille: 1200,
     longPowerFailureS: 180,
     importOnly: false,
     reversePowerMilliW: 10_000,
@@ -92,12 +104,14 @@ export function checkMonitoringConfig(c: MonitoringConfig): void {
   if (86_400 % c.loadProfilePeriodS !== 0) throw new RangeError(`monitoring.loadProfilePeriodS must divide 86400, got ${c.loadProfilePeriodS}`);
   for (const k of ["loadProfileEntries", "dailyProfileEntries", "nominalVoltageMilliV", "sagLevelPerMille", "swellLevelPerMille", "missingLevelPerMille",
     "frequencyLowMilliHz", "frequencyHighMilliHz", "longPowerFailureS", "reversePowerMilliW", "mismatchPerMille", "mismatchMilliA",
-    "coverDebounceMs", "magnetDebounceMs", "pulseDebounceMs", "gasMilliLitresPerPulse", "waterMilliLitresPerPulse"] as const) positiveInt(k);
+    "coverDebounceMs", "magnetDebounceMs", "pulseDebounceMs", "gasMilliLitresPerPulse", "waterMilliLitresPerPulse",
+    "maxCurrentMilliA", "voltageRangeLowPerMille", "voltageRangeHighPerMille"] as const) positiveInt(k);
   for (const k of ["sagTimeS", "swellTimeS", "missingTimeS", "frequencyTimeS", "reverseTimeS", "mismatchTimeS"] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new RangeError(`monitoring.${k} must be a non-negative integer, got ${String(c[k])}`);
   }
   if (!(c.missingLevelPerMille < c.sagLevelPerMille && c.sagLevelPerMille < 1000 && c.swellLevelPerMille > 1000)) {
     throw new RangeError("monitoring levels must satisfy missing < sag < 1000 < swell (per mille of Un)");
   }
+  if (!(c.voltageRangeLowPerMille < 1000 && c.voltageRangeHighPerMille > 1000)) throw new RangeError("monitoring.voltageRangeLowPerMille must be below 1000 and voltageRangeHighPerMille above");
   if (c.frequencyLowMilliHz >= c.frequencyHighMilliHz) throw new RangeError("monitoring.frequencyLowMilliHz must be below frequencyHighMilliHz");
 }

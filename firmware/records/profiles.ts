@@ -198,6 +198,8 @@ export class Profiles {
   readonly load: ScheduledProfile;
   readonly daily: ScheduledProfile;
   private wallOffsetMs = NaN;
+  /** Start of the outage noted at this power up (-1: none or unknown). */
+  private powerDownUtcMs = -1;
   private readonly clockInvalid: () => boolean;
   private readonly rules: LocalTimeRules;
   private readonly defer: ((task: () => void) => void) | undefined;
@@ -233,8 +235,28 @@ export class Profiles {
   private resume(utcMs: number): void {
     this.load.syncFromBuffer();
     this.daily.syncFromBuffer();
+    this.catchUp(this.load, utcMs);
+    this.catchUp(this.daily, utcMs);
     this.load.schedule(utcMs);
     this.daily.schedule(utcMs);
+  }
+
+  /**
+   * Power up: a boundary that passed while the meter was off (newer than the newest row, not
+   * after now) gets its row now, stamped with that boundary and flagged "power down" (the
+   * registers did not move meanwhile: the row holds what they held at the cut). Only the newest
+   * such boundary: an outage of many intervals writes one row, not one per interval. The
+   * interval running at power up keeps the power-down bit too (the outage reached into it).
+   */
+  private catchUp(profile: ScheduledProfile, utcMs: number): void {
+    // The boundary must lie after both the newest row and the start of the outage (when known).
+    const after = Math.max(profile.lastCaptureUtcMs, this.powerDownUtcMs);
+    if (after < 0 || (profile.pending & PROFILE_STATUS.powerDown) === 0) return;
+    const boundary = profile.boundaryAtOrBefore(utcMs);
+    if (boundary <= after) return;
+    const pending = profile.pending;
+    profile.capture(boundary, pending | this.timeStatus(boundary));
+    profile.pending = pending;
   }
 
   /** Per tick, after the energy registers were updated. `dataInvalid`: this tick's measurement was not good. */
@@ -260,8 +282,12 @@ export class Profiles {
     if (utcMs >= this.daily.nextCaptureUtcMs) this.captureScheduled(this.daily, utcMs);
   }
 
-  /** A power failure happened (called at power up): both current intervals get "power down". */
-  notePowerDown(): void {
+  /**
+   * A power failure happened (called at power up): both current intervals get "power down".
+   * `startUtcMs`: when it began, if known (a boundary between it and now gets its row at resume).
+   */
+  notePowerDown(startUtcMs = -1): void {
+    this.powerDownUtcMs = startUtcMs;
     this.load.pending |= PROFILE_STATUS.powerDown;
     this.daily.pending |= PROFILE_STATUS.powerDown;
   }

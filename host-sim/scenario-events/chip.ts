@@ -12,11 +12,12 @@ import { ScenarioError } from "../../emulation/scenario/duration";
 
 /** Adds this file's scenario event types (their fields and what they do) to the simulator's table (host-sim/event-types.ts). */
 export function defineChipEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
-  registerEventType("chip-reset", { fields: {} });
+  registerEventType("chip-reset", { fields: {}, physical: true });
 
   registerEventType("spi-fault", {
     fields: { kind: "string", duration: "duration" },
     required: ["kind"],
+    physical: true,
     validate(fields) {
       const kind = fields.kind as string;
       if (!(SPI_FAULT_KINDS as readonly string[]).includes(kind)) throw new ScenarioError(`spi-fault "kind" must be one of ${SPI_FAULT_KINDS.join(", ")}, got ${JSON.stringify(kind)}`);

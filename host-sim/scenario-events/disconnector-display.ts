@@ -49,6 +49,7 @@ const LONG_PRESS_MS = 3500;
 export function defineDisconnectorDisplayEvents({ registerEventType, onEvent }: EventTypeDefiner): void {
   registerEventType("button", {
     fields: { press: "string", hold: "duration" },
+    physical: true,
     validate(fields) {
       const press = fields.press ?? "short";
       if (press !== "short" && press !== "long") throw new ScenarioError(`"press" must be "short" or "long", got ${JSON.stringify(press)}`);
@@ -96,7 +97,7 @@ export function defineDisconnectorDisplayEvents({ registerEventType, onEvent }: 
   });
   onEvent("limiter", (sim, event) => record(sim, "limiter", sim.meter.limiter.configure(limiterChanges(sim, event))));
 
-  registerEventType("relay-stuck", { fields: { stuck: "boolean" } });
+  registerEventType("relay-stuck", { fields: { stuck: "boolean" }, physical: true });
   onEvent("relay-stuck", (sim, event) => {
     sim.panel.relay.stuck = (event.fields.stuck as boolean | undefined) ?? true;
   });

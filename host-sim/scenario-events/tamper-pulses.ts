@@ -13,7 +13,7 @@ import type { EventTypeDefiner } from "../event-types";
 import type { SimInputs } from "../board";
 import { ScenarioError } from "../../emulation/scenario/duration";
 
-const bounceSpec = { fields: { bounce: "integer" as const }, validate: checkBounce };
+const bounceSpec = { fields: { bounce: "integer" as const }, validate: checkBounce, physical: true };
 
 function checkBounce(fields: Record<string, unknown>): void {
   const b = fields.bounce;
@@ -39,6 +39,7 @@ export function defineTamperPulseEvents({ registerEventType, onEvent }: EventTyp
   const pulseSpec = {
     fields: { count: "integer" as const, rate: "number" as const, bounce: "integer" as const },
     required: ["count"],
+    physical: true,
     validate(fields: Record<string, unknown>): void {
       const count = fields.count as number;
       if (count < 0 || count > 100_000_000) throw new ScenarioError(`"count" must be 0..100000000, got ${count}`);

@@ -50,12 +50,16 @@ let savedRegs: number[] = registers(sim.meter);
 let savedAt = 0;
 // Load-profile rows the meters captured with the flash powered (a row torn by a cut is not counted).
 let rowsCaptured = 0;
+let lastCountedStamp = -1;
 const watch = (m: Meter) => {
   const lpBuffer = m.profiles.load.buffer;
   const append = lpBuffer.append.bind(lpBuffer);
   lpBuffer.append = (row) => {
     append(row);
-    if (sim.power.flash.powered) rowsCaptured++;
+    if (sim.power.flash.powered) {
+      rowsCaptured++;
+      lastCountedStamp = row[0];
+    }
   };
   m.persistence.addSavedListener(() => {
     // A save that ran after an injected cut wrote nothing.
@@ -65,6 +69,20 @@ const watch = (m: Meter) => {
   });
 };
 watch(sim.meter);
+// A boundary that passed while the meter was down (or before its tick could capture it) gets its
+// row at power-up (power-down bit), before watch() is installed on the new meter: counted here (it
+// is the newest row, newer than any counted one).
+const countPowerUpRow = (m: Meter) => {
+  const buffer = m.profiles.load.buffer;
+  const n = buffer.entriesInUse();
+  if (n === 0) return;
+  const row = new Float64Array(buffer.columns.length);
+  buffer.readEntry(n - 1, row);
+  if (row[0] > lastCountedStamp && (row[1] & 0x80) !== 0) {
+    rowsCaptured++;
+    lastCountedStamp = row[0];
+  }
+};
 let previous = registers(sim.meter);
 let powerEvents = 0;
 let lpChecks = 0;
@@ -124,6 +142,7 @@ for (let i = 0; i < cuts; i++) {
     break;
   }
   watch(m);
+  countPowerUpRow(m);
   const after = registers(m);
   for (let k = 0; k < after.length; k++) {
     if (after[k] < previous[k]) fail(`cut ${i} (${mode}): register ${k} went down ${previous[k]} -> ${after[k]}`);

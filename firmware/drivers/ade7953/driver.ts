@@ -6,6 +6,12 @@ import {
   type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
+import { EnergyReadBound, type MonotonicClock } from "../energy-bound";
+import {
+  credit, decode, ENERGY_MODULUS_LSB, ENERGY_RANGE_LSB, FRAME_ACCMODE, FRAME_AENERGYA, FRAME_AENERGYB, FRAME_APENERGYA, FRAME_AVA,
+  FRAME_AVAR, FRAME_AWATT, FRAME_IRMSA, FRAME_IRMSB, FRAME_LAST_ADD, FRAME_LAST_RWDATA24, FRAME_PERIOD, FRAME_PFA, FRAME_RENERGYA,
+  FRAME_VRMS, IX_AENERGYA, IX_AENERGYB, IX_APENERGYA, IX_RENERGYA, READ, tickIndex,
+} from "./frames";
 import { Ade7953CalibrationAccess, type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
 import {
   ACCMODE_ACTNLOAD_A, ACCMODE_APSIGN_A, ACCMODE_VARSIGN_A, ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,
@@ -14,16 +20,22 @@ import {
   PERIOD_CLOCK_HZ, POWER_FULL_SCALE, RMS_FULL_SCALE, SETUP_120_VALUE, UNLOCK_120_KEY,
 } from "./registers";
 
+export { decode } from "./frames";
 export { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
 
 export interface Ade7953Options {
   /** The chip's IRQ output (active low), when wired: the status register is read only when it asks. */
   irq?: DigitalIn;
-  /** Meter rating: the no-load threshold and the sag level follow from it. */
+  /** Meter rating: the no-load threshold, the sag level and the energy-read bound follow from it. */
   rating?: MeterRating;
+  /**
+   * Monotonic time: with it, an energy read that could have wrapped (the time since the register
+   * was last cleared, at the meter's maximum power, reaches 2^23 LSB) is refused and reported
+   * as lost instead of booked (energy-bound.ts). Without it, reads are not bounded.
+   */
+  clock?: MonotonicClock;
 }
 
-const READ = 0x80;
 const WRITE = 0x00;
 /** CONFIG right after a reset (COMM_LOCK set = interface not locked, HPF on). */
 const CONFIG_AFTER_RESET = 0x8004;
@@ -49,33 +61,6 @@ const ALL_ENERGY_REGISTERS: readonly Ade7953Register[] = [
   ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB, ADE7953.RENERGYB, ADE7953.APENERGYB,
 ];
 
-/**
- * A read frame for the hot path, header filled in and data bytes zero. The tick copies it into
- * the working frame (one native `set`) instead of storing the bytes one by one.
- */
-function readFrame(register: Ade7953Register): Uint8Array {
-  const frame = new Uint8Array(3 + (register.bits >> 3));
-  frame[0] = register.address >> 8;
-  frame[1] = register.address & 0xff;
-  frame[2] = READ;
-  return frame;
-}
-
-const FRAME_AENERGYA = readFrame(ADE7953.AENERGYA);
-const FRAME_RENERGYA = readFrame(ADE7953.RENERGYA);
-const FRAME_APENERGYA = readFrame(ADE7953.APENERGYA);
-const FRAME_AENERGYB = readFrame(ADE7953.AENERGYB);
-const FRAME_LAST_ADD = readFrame(ADE7953.LAST_ADD);
-const FRAME_LAST_RWDATA24 = readFrame(ADE7953.LAST_RWDATA24);
-const FRAME_VRMS = readFrame(ADE7953.VRMS);
-const FRAME_IRMSA = readFrame(ADE7953.IRMSA);
-const FRAME_IRMSB = readFrame(ADE7953.IRMSB);
-const FRAME_AWATT = readFrame(ADE7953.AWATT);
-const FRAME_AVAR = readFrame(ADE7953.AVAR);
-const FRAME_AVA = readFrame(ADE7953.AVA);
-const FRAME_PFA = readFrame(ADE7953.PFA);
-const FRAME_PERIOD = readFrame(ADE7953.PERIOD);
-const FRAME_ACCMODE = readFrame(ADE7953.ACCMODE);
 const AENERGYA = ADE7953.AENERGYA;
 const RENERGYA = ADE7953.RENERGYA;
 const APENERGYA = ADE7953.APENERGYA;
@@ -115,6 +100,7 @@ const enum Pending {
  */
 export class Ade7953Driver implements MeteringIc {
   readonly chip = "ade7953" as const;
+  readonly unmeasured: readonly string[] = [];
   /** Transactions and bytes of the general access path (init, writes, recovery). */
   private transactions = 0;
   private bytes = 0;
@@ -149,11 +135,37 @@ export class Ade7953Driver implements MeteringIc {
   private recOp = 0;
   private recAdd = 0;
   private recData = 0;
+  private readonly clock: MonotonicClock | undefined;
+  private readonly bound: EnergyReadBound;
+  /** Per tick energy register: monotonic ms of its last clear (a verified read-with-reset, or init). */
+  private readonly drainedAt = new Float64Array(4);
+  /** Monotonic ms of the read that left `pending` (the chip cleared the register then, if it did the read). */
+  private pendingAtMs = 0;
+  /**
+   * All four tick registers were last cleared together at drainedAllMs (the common case: every
+   * tick reads all of them); drainedAt is then not kept up to date. A tick within safeMs of it
+   * cannot find a wrapped register and skips the per-register bound.
+   */
+  private uniform = true;
+  private drainedAllMs = 0;
+  private readonly safeMs: number;
+  /**
+   * Active energy refused this tick (raw LSB) and the time it covered: slot 0 for the tick's own
+   * read, slot 1 for a pending value recovered from the record; refusedSlots = bit per slot used.
+   */
+  private readonly refusedRaw = new Int32Array(2);
+  private readonly refusedElapsedMs = new Float64Array(2);
+  private refusedSlots = 0;
+  /** Reads refused because they could have wrapped (diagnostics, tests). */
+  refusedReads = 0;
 
   constructor(private readonly spi: Spi, calibration: Ade7953Calibration = DEFAULT_ADE7953_CALIBRATION, options: Ade7953Options = {}) {
     this.cal = { ...calibration, energyMilliWhPerLsb: { ...calibration.energyMilliWhPerLsb } };
     this.rating = options.rating ?? DEFAULT_RATING;
     this.irq = options.irq;
+    this.clock = options.clock;
+    this.bound = new EnergyReadBound(this.rating, this.cal.energyMilliWhPerLsb, ENERGY_RANGE_LSB, ENERGY_MODULUS_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
     this.calibration = new Ade7953CalibrationAccess(this.cal, () => this.rating.fnMilliHz / 1000, () => {
       this.configured = false;
     });
@@ -251,31 +263,39 @@ export class Ade7953Driver implements MeteringIc {
     return this.configure(true);
   }
 
-  sample(s: MeteringSample): IcStatus {
+  sample(s: MeteringSample, nowMs?: number): IcStatus {
     s.activeEnergyLsb = 0;
     s.reactiveEnergyLsb = 0;
     s.apparentEnergyLsb = 0;
     s.neutralActiveEnergyLsb = 0;
-    s.neutralReactiveEnergyLsb = 0;
-    s.neutralApparentEnergyLsb = 0;
+    // neutralReactiveEnergyLsb, neutralApparentEnergyLsb and neutralActivePowerMilliW are never
+    // written by this driver (their registers are not read): they stay 0 from newMeteringSample.
     s.flags = 0;
     s.energyDeferred = false;
     s.energyMayBeLost = false;
+    s.lostActiveEnergyLsb = 0;
+    // Without a clock, now is NaN and safeMs infinite: every read is booked (no bound).
+    const now = nowMs === undefined ? (this.clock === undefined ? NaN : this.clock.nowMs()) : nowMs;
     if (this.pending !== null && this.resolvePending(s) === Pending.Wait) {
       s.energyDeferred = true;
       return "verify-failed";
     }
+    const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
     // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
     // a typical board); counting it is closer to the truth than dropping it. Unrolled: each
     // verified raw value (recData) is sign-extended from 24 bits with two shifts.
-    if (this.readClearVerified(AENERGYA, FRAME_AENERGYA) === Verified.Deferred) return deferred(s);
-    s.activeEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(RENERGYA, FRAME_RENERGYA) === Verified.Deferred) return deferred(s);
-    s.reactiveEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(APENERGYA, FRAME_APENERGYA) === Verified.Deferred) return deferred(s);
-    s.apparentEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(AENERGYB, FRAME_AENERGYB) === Verified.Deferred) return deferred(s);
-    s.neutralActiveEnergyLsb += (this.recData << 8) >> 8;
+    // Each value is booked only if it cannot have wrapped (bounded(): elapsed time x maximum power).
+    if (!fast && this.uniform) this.splitDrainTimes();
+    if (this.readClearVerified(AENERGYA, FRAME_AENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_AENERGYA, now, 0, s)) s.activeEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(RENERGYA, FRAME_RENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_RENERGYA, now, 0, s)) s.reactiveEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(APENERGYA, FRAME_APENERGYA) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_APENERGYA, now, 0, s)) s.apparentEnergyLsb += (this.recData << 8) >> 8;
+    if (this.readClearVerified(AENERGYB, FRAME_AENERGYB) === Verified.Deferred) return this.deferred(s, now);
+    if (fast || this.bounded(IX_AENERGYB, now, 0, s)) s.neutralActiveEnergyLsb += (this.recData << 8) >> 8;
+    this.uniform = true;
+    this.drainedAllMs = now;
     let status: IcStatus = "ok";
     let reinit = !this.configured;
     if (this.irq === undefined || this.irqEdge || this.irq.read() === 0) {
@@ -300,7 +320,53 @@ export class Ade7953Driver implements MeteringIc {
       s.flags |= SAMPLE_FLAG_REINITIALISED;
     }
     this.readInstantaneous(s);
+    if (this.refusedSlots !== 0) {
+      // Refused reads are estimated once, with the power of the first tick that reads it.
+      for (let i = 0; i < 2; i++) {
+        if (this.refusedSlots & (1 << i)) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[i], s.activePowerMilliW / 1000, this.refusedElapsedMs[i]);
+      }
+      this.refusedSlots = 0;
+    }
     return status;
+  }
+
+  get unreadSinceMs(): number {
+    return this.clock === undefined ? NaN : this.uniform ? this.drainedAllMs : this.drainedAt[IX_AENERGYA];
+  }
+
+  /** Leaves the common clear time for per-register ones (a deferred read, or a long gap). */
+  private splitDrainTimes(): void {
+    this.drainedAt.fill(this.drainedAllMs);
+    this.uniform = false;
+  }
+
+  /** The sample after a read that did not verify: its energy is carried to a later tick. */
+  private deferred(s: MeteringSample, now: number): IcStatus {
+    this.pendingAtMs = now;
+    // Registers read before the failed one count from the common time: conservative (older).
+    if (this.uniform) this.splitDrainTimes();
+    s.energyDeferred = true;
+    return "verify-failed";
+  }
+
+  /**
+   * Whether the value just read from tick register `ix` (cleared by the chip at `clearedAtMs`)
+   * may be booked: not when the time since its previous clear could have wrapped it. A refused
+   * active read is kept (raw, elapsed) for the loss estimate; any refusal sets energyMayBeLost.
+   */
+  private bounded(ix: number, clearedAtMs: number, slot: number, s: MeteringSample): boolean {
+    if (clearedAtMs !== clearedAtMs) return true;
+    const elapsed = clearedAtMs - this.drainedAt[ix];
+    this.drainedAt[ix] = clearedAtMs;
+    if (!this.bound.couldWrap(elapsed)) return true;
+    this.refusedReads++;
+    s.energyMayBeLost = true;
+    if (ix === IX_AENERGYA) {
+      this.refusedRaw[slot] = (this.recData << 8) >> 8;
+      this.refusedElapsedMs[slot] = elapsed;
+      this.refusedSlots |= 1 << slot;
+    }
+    return false;
   }
 
   /**
@@ -317,7 +383,6 @@ export class Ade7953Driver implements MeteringIc {
     s.activePowerMilliW = round((((this.read24(FRAME_AWATT) << 8) >> 8) * 1_000_000) / perKw);
     s.reactivePowerMilliVar = round((((this.read24(FRAME_AVAR) << 8) >> 8) * 1_000_000) / perKw);
     s.apparentPowerMilliVA = round((((this.read24(FRAME_AVA) << 8) >> 8) * 1_000_000) / perKw);
-    s.neutralActivePowerMilliW = 0;
     s.powerFactorMilli = round((((this.read16(FRAME_PFA) << 16) >> 16) * 1000) / 0x8000);
     const period = this.read16(FRAME_PERIOD);
     s.frequencyMilliHz = period === 0 ? 0 : round((PERIOD_CLOCK_HZ * 1000) / (period + 1));
@@ -424,7 +489,8 @@ export class Ade7953Driver implements MeteringIc {
     const op = this.recOp;
     if (op === LAST_OP_READ && this.recAdd === register.address) {
       this.recoveredFromRecord++;
-      credit(s, register, this.recData);
+      // The chip did the read (and cleared the register) when it was attempted.
+      if (this.bounded(tickIndex(register), this.pendingAtMs, 1, s)) credit(s, register, this.recData);
       this.pending = null;
       return Pending.Resolved;
     }
@@ -512,6 +578,8 @@ export class Ade7953Driver implements MeteringIc {
       // What accumulated before configuration (power-up, default gains) is not metered.
       for (let i = 0; i < ALL_ENERGY_REGISTERS.length; i++) this.readRaw(ALL_ENERGY_REGISTERS[i]);
       this.pending = null;
+      if (this.clock !== undefined) this.drainedAllMs = this.clock.nowMs();
+      this.uniform = true;
     }
     this.configured = true;
     return "ok";
@@ -530,32 +598,3 @@ export class Ade7953Driver implements MeteringIc {
   }
 }
 
-/** Table decode: two's complement registers signed at their width (32-bit reads are sign-extended). */
-export function decode(register: Ade7953Register, raw: number): number {
-  if (!register.signed) return raw;
-  const half = 2 ** (register.bits - 1);
-  return raw >= half ? raw - 2 * half : raw;
-}
-
-/** The sample after a read that did not verify: its energy is carried to a later tick. */
-function deferred(s: MeteringSample): IcStatus {
-  s.energyDeferred = true;
-  return "verify-failed";
-}
-
-function signed24(raw: number): number {
-  return raw >= 0x800000 ? raw - 0x1000000 : raw;
-}
-
-/** Adds a verified energy register value to its sample field. */
-function credit(s: MeteringSample, register: Ade7953Register, raw: number): void {
-  const value = signed24(raw & 0xffffff);
-  switch (register.address) {
-    case 0x21e: s.activeEnergyLsb += value; break;
-    case 0x21f: s.neutralActiveEnergyLsb += value; break;
-    case 0x220: s.reactiveEnergyLsb += value; break;
-    case 0x221: s.neutralReactiveEnergyLsb += value; break;
-    case 0x222: s.apparentEnergyLsb += value; break;
-    case 0x223: s.neutralApparentEnergyLsb += value; break;
-  }
-}

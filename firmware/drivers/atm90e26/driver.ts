@@ -5,6 +5,8 @@ import {
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED,
   SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
+import { DEFAULT_RATING, type MeterRating } from "../../kernel/calibration";
+import { EnergyReadBound, type MonotonicClock } from "../energy-bound";
 import { type Atm90e26Calibration, Atm90e26CalibrationStore, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 import {
   ATM90E26, type Atm90e26Register, atmChecksum, EN_LLINE, EN_PNOLOAD, EN_REVP,
@@ -19,6 +21,14 @@ export interface Atm90e26DriverOptions {
   irq?: DigitalIn;
   /** WarnOut pin (CalErr, or sag with FuncEn.SagWo). */
   warnOut?: DigitalIn;
+  /** Meter rating: the energy-read bound follows from Imax (energy-bound.ts). */
+  rating?: MeterRating;
+  /**
+   * Monotonic time: with it, an energy read that could have wrapped (the time since the register
+   * was last cleared, at the meter's maximum power, reaches 2^16 LSB = 2,048 Wh at 3,200 imp/kWh)
+   * is refused and reported as lost instead of booked. Without it, reads are not bounded.
+   */
+  clock?: MonotonicClock;
 }
 
 const READ = 0x80;
@@ -45,6 +55,8 @@ const FREQ = ATM90E26.Freq.address;
 const round = Math.round;
 const AP = 0;
 const AN = 1;
+/** The energy registers are 16-bit unsigned counts of 0.1 CF pulses: they wrap at 2^16. */
+const ENERGY_RANGE_LSB = 0x10000;
 const RP = 2;
 const RN = 3;
 
@@ -62,6 +74,8 @@ const PROBE_BUS = 2;
  */
 export class Atm90e26Driver implements MeteringIc {
   readonly chip = "atm90e26" as const;
+  /** No apparent energy register (chips.md B): A+/A-/R+/R- and the absolute sums only. */
+  readonly unmeasured: readonly string[] = ["1.0.9.8.0.255"];
   /** SPI transactions so far; every frame is 3 bytes. */
   spiTransactions = 0;
   readonly calibration: Atm90e26CalibrationStore;
@@ -84,12 +98,40 @@ export class Atm90e26Driver implements MeteringIc {
   private readonly warnOut: DigitalIn | undefined;
   /** SysStatus bits seen on a verified read that the metrology has not yet been told about. */
   private statusPending = 0;
+  private readonly clock: MonotonicClock | undefined;
+  private readonly rating: MeterRating;
+  private bound: EnergyReadBound;
+  private safeMs = 0;
+  /** Per energy register (ENERGY_ADDRESSES order): monotonic ms of its last clear. */
+  private readonly drainedAt = new Float64Array(4);
+  /** Monotonic ms of the read that left pendingIndex (the chip cleared the register then). */
+  private pendingAtMs = 0;
+  /** All four registers were last cleared together at drainedAllMs (drainedAt not kept then); see the ADE7953 driver. */
+  private uniform = true;
+  private drainedAllMs = 0;
+  /** Refused AP/AN reads of this tick: raw value and the time covered; refusedSlots = bit per register. */
+  private readonly refusedRaw = new Int32Array(2);
+  private readonly refusedElapsedMs = new Float64Array(2);
+  private refusedSlots = 0;
+  /** Reads refused because they could have wrapped (diagnostics, tests). */
+  refusedReads = 0;
 
   constructor(private readonly spi: Spi, calibration: Atm90e26Calibration = DEFAULT_ATM90E26_CALIBRATION, options: Atm90e26DriverOptions = {}) {
     this.calibration = new Atm90e26CalibrationStore(calibration);
     this.scale = { num: 100_000, den: calibration.meterConstant };
     this.irq = options.irq;
     this.warnOut = options.warnOut;
+    this.clock = options.clock;
+    this.rating = options.rating ?? DEFAULT_RATING;
+    this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
+  }
+
+  get unreadSinceMs(): number {
+    if (this.clock === undefined) return NaN;
+    if (this.uniform) return this.drainedAllMs;
+    const d = this.drainedAt;
+    return d[AP] < d[AN] ? d[AP] : d[AN];
   }
 
   get spiBytes(): number {
@@ -159,6 +201,8 @@ export class Atm90e26Driver implements MeteringIc {
     const k = this.calibration.current;
     // One scale object for the meter's life (the energy registers convert with it): updated in place.
     this.scale.den = k.meterConstant;
+    this.bound = new EnergyReadBound(this.rating, this.scale, ENERGY_RANGE_LSB, ENERGY_RANGE_LSB);
+    this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
     this.write(ATM90E26.SoftReset, SOFT_RESET_KEY);
     this.write(ATM90E26.FuncEn, k.funcEn);
     this.write(ATM90E26.SagTh, sagThreshold(k));
@@ -186,6 +230,9 @@ export class Atm90e26Driver implements MeteringIc {
     this.needsInit = false;
     this.pendingIndex = -1;
     this.statusPending = 0;
+    // The soft reset cleared the energy registers.
+    if (this.clock !== undefined) this.drainedAllMs = this.clock.nowMs();
+    this.uniform = true;
     this.counters.reinits++;
     return "ok";
   }
@@ -200,12 +247,15 @@ export class Atm90e26Driver implements MeteringIc {
 
   // ------------------------------------------------------------------ per tick
 
-  sample(s: MeteringSample): IcStatus {
+  sample(s: MeteringSample, nowMs?: number): IcStatus {
     const d = this.deltas;
     d.fill(0);
     s.flags = 0;
     s.energyDeferred = false;
     s.energyMayBeLost = false;
+    s.lostActiveEnergyLsb = 0;
+    // Without a clock, now is NaN and safeMs infinite: every read is booked (no bound).
+    const now = nowMs === undefined ? (this.clock === undefined ? NaN : this.clock.nowMs()) : nowMs;
     this.publishEnergy(s);
     if (this.needsInit || this.writtenVersion !== this.calibration.version) {
       const st = this.init();
@@ -235,7 +285,8 @@ export class Atm90e26Driver implements MeteringIc {
     }
     if (this.pendingIndex >= 0) {
       if (recovered >= 0) {
-        d[this.pendingIndex] += recovered;
+        // A pending read left the clear times split (uniform is false here).
+        if (this.bounded(this.pendingIndex, this.pendingAtMs, recovered, s)) d[this.pendingIndex] += recovered;
         this.counters.recovered++;
         this.pendingIndex = -1;
       } else {
@@ -254,18 +305,25 @@ export class Atm90e26Driver implements MeteringIc {
     }
     const en = this.readAt(EN_STATUS);
 
+    const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
+    if (!fast && this.uniform) this.splitDrainTimes();
     for (let i = 0; i < ENERGY_ADDRESSES.length; i++) {
       const v = this.readVerifiedAt(ENERGY_ADDRESSES[i]);
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
         this.pendingIndex = i;
+        this.pendingAtMs = now;
+        // Registers read before this one count from the common time: conservative (older).
+        if (this.uniform) this.splitDrainTimes();
         this.counters.deferredTicks++;
         s.energyDeferred = true;
         this.publishEnergy(s);
         return "verify-failed";
       }
-      d[i] += v;
+      if (fast || this.bounded(i, now, v, s)) d[i] += v;
     }
+    this.uniform = true;
+    this.drainedAllMs = now;
     this.publishEnergy(s);
 
     if (chipStopped) return this.reinitAfterLoss(s);
@@ -279,7 +337,41 @@ export class Atm90e26Driver implements MeteringIc {
     if (en & EN_REVP) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
     this.readInstantaneous(s);
     if (s.reactivePowerMilliVar < 0) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
+    if (this.refusedSlots !== 0) this.estimateRefused(s);
     return "ok";
+  }
+
+  /** The refused AP/AN reads as lost active energy: forward from import power, reverse from export power. */
+  private estimateRefused(s: MeteringSample): void {
+    const powerW = s.activePowerMilliW / 1000;
+    if (this.refusedSlots & (1 << AP)) s.lostActiveEnergyLsb += this.bound.estimateLsb(this.refusedRaw[AP], powerW > 0 ? powerW : 0, this.refusedElapsedMs[AP]);
+    if (this.refusedSlots & (1 << AN)) s.lostActiveEnergyLsb -= this.bound.estimateLsb(this.refusedRaw[AN], powerW < 0 ? -powerW : 0, this.refusedElapsedMs[AN]);
+    this.refusedSlots = 0;
+  }
+
+  private splitDrainTimes(): void {
+    this.drainedAt.fill(this.drainedAllMs);
+    this.uniform = false;
+  }
+
+  /**
+   * Whether `value`, just read from energy register `i` (cleared by the chip at `clearedAtMs`),
+   * may be booked: not when the time since its previous clear could have wrapped it
+   * (energy-bound.ts). A refused AP/AN read is kept for the loss estimate.
+   */
+  private bounded(i: number, clearedAtMs: number, value: number, s: MeteringSample): boolean {
+    if (clearedAtMs !== clearedAtMs) return true;
+    const elapsed = clearedAtMs - this.drainedAt[i];
+    this.drainedAt[i] = clearedAtMs;
+    if (!this.bound.couldWrap(elapsed)) return true;
+    this.refusedReads++;
+    s.energyMayBeLost = true;
+    if (i === AP || i === AN) {
+      this.refusedRaw[i] = value;
+      this.refusedElapsedMs[i] = elapsed;
+      this.refusedSlots |= 1 << i;
+    }
+    return false;
   }
 
   /** Reads the absolute-energy registers (never cancelled) into the running totals. */
