@@ -1,0 +1,409 @@
+import type { Clock, Log, TimerId } from "../../hal";
+import type { Network } from "../../hal/tcp";
+import { civilFromDays, type CivilDate, MS_PER_DAY } from "../../time/civil-date";
+import { MqttClient, type MqttClientOptions, type OutMessage, type Qos1Outbox } from "./client";
+import { type MqttConfig, mqttConfigError, MQTT_INTERVAL_RANGE } from "./config";
+import { type DeviceInfo, discoveryTopic, type Entity, meterEntities, writeDiscoveryConfig } from "./discovery";
+import { PUBLISHED_LOGS } from "./event-names";
+import { bytesOf, type JsonBytes } from "./json-bytes";
+
+/** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
+export interface MeterReadings {
+  register(obis: string): { read(): number } | undefined;
+  relayConnected(): boolean;
+  nowUtcMs(): number;
+  /** Local offset from UTC at a time, DST included. */
+  offsetMinutesAt(utcMs: number): number;
+  alarmRegister(): number;
+}
+
+/** Where events come from: the listener is called for every event recorded in any log. */
+export interface EventSource {
+  onEvent(listener: (log: string, code: number, utcMs: number) => void): void;
+}
+
+export interface MqttTelemetryDeps {
+  clock: Clock;
+  network: Network;
+  log: Log;
+  readings: MeterReadings;
+  events: EventSource;
+  /** Event name by `${log}/${code}` (event-names.ts). */
+  eventNames: ReadonlyMap<string, string>;
+  /** Alarm register bit by name (snake_case names are published). */
+  alarmBits: Readonly<Record<string, number>>;
+  serialNumber: string;
+  firmwareId: string;
+  model: string;
+  rates: number;
+}
+
+/** Events kept while the broker is away (oldest dropped and counted beyond it). */
+export const EVENT_QUEUE_CAPACITY = 16;
+const PACKET_BYTES = 1024;
+const TOPIC_BYTES = 128;
+
+interface Field {
+  key: Uint8Array;
+  a: () => number;
+  /** Subtracted from `a` (signed power from the import and export registers). */
+  b: (() => number) | null;
+  /** `a` is in 10^-scale units; printed with `decimals`. */
+  scale: number;
+  decimals: number;
+  round: boolean;
+}
+
+const zero = () => 0;
+
+/**
+ * The consumer interface (issue 18): telemetry on `<prefix>/<serial>/state` every `intervalS`
+ * and when the power moves, events on `.../event`, availability with a last will, and Home
+ * Assistant discovery. Read-only: it subscribes to nothing, so no MQTT message can change the
+ * meter. Runs on its own timers, never inside the metering tick; memory is fixed at construction.
+ */
+export class MqttTelemetry implements Qos1Outbox {
+  readonly client: MqttClient;
+  readonly entities: Entity[];
+  readonly device: DeviceInfo;
+  /** States sent, and events dropped because the queue was full. */
+  statesPublished = 0;
+  eventsDropped = 0;
+  private readonly stateTopic: Uint8Array;
+  private readonly eventTopic: Uint8Array;
+  private readonly availabilityTopic: Uint8Array;
+  private readonly discoveryTopics: Uint8Array[];
+  private readonly fields: Field[];
+  private readonly powerA: () => number;
+  private readonly powerB: () => number;
+  private readonly keyTime = bytesOf(`{"time":"`);
+  private readonly keyRelay = bytesOf(`,"relay":`);
+  private readonly keyAlarms = bytesOf(`,"alarms":[`);
+  private readonly connectedBytes = bytesOf(`"connected"`);
+  private readonly disconnectedBytes = bytesOf(`"disconnected"`);
+  private readonly alarmNames: { bit: number; name: Uint8Array }[] = [];
+  private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
+  private readonly fillState = (w: JsonBytes) => this.writeState(w);
+  private intervalTimer: TimerId | undefined;
+  private changeTimer: TimerId | undefined;
+  private lastPowerMw = 0;
+  private lastRelay = true;
+  // The QoS 1 outbox: "online", then the discovery configs, then queued events.
+  private needOnline = false;
+  private discoveryNext = 0;
+  private headKind: "online" | "discovery" | "event" | "" = "";
+  private readonly eventLog = new Uint8Array(EVENT_QUEUE_CAPACITY);
+  private readonly eventCode = new Uint16Array(EVENT_QUEUE_CAPACITY);
+  private readonly eventUtc = new Float64Array(EVENT_QUEUE_CAPACITY);
+  private eventHead = 0;
+  private eventCount = 0;
+  private running = false;
+  private pumpScheduled = false;
+  private readonly pumpTask = () => {
+    this.pumpScheduled = false;
+    this.client.pump();
+  };
+  /** Called after the management client changed the switch or the interval (the app saves them). */
+  onSettingsChange: (() => void) | null = null;
+
+  constructor(readonly config: MqttConfig, private readonly deps: MqttTelemetryDeps) {
+    const error = mqttConfigError(config);
+    if (error) throw new Error(error);
+    const base = `${config.prefix}/${deps.serialNumber}`;
+    const nodeId = `${config.prefix.replace(/\//g, "_")}_${deps.serialNumber}`;
+    this.device = {
+      nodeId,
+      serialNumber: deps.serialNumber,
+      firmwareId: deps.firmwareId,
+      manufacturer: "DLMS-lite",
+      model: deps.model,
+      stateTopic: `${base}/state`,
+      eventTopic: `${base}/event`,
+      availabilityTopic: `${base}/availability`,
+      discoveryPrefix: config.discoveryPrefix,
+    };
+    this.stateTopic = bytesOf(this.device.stateTopic);
+    this.eventTopic = bytesOf(this.device.eventTopic);
+    this.availabilityTopic = bytesOf(this.device.availabilityTopic);
+    this.entities = meterEntities(deps.rates);
+    this.discoveryTopics = this.entities.map((e) => bytesOf(discoveryTopic(this.device, e)));
+    for (const t of this.discoveryTopics) if (t.length > TOPIC_BYTES) throw new Error(`MQTT topic longer than ${TOPIC_BYTES} bytes: serial number or prefix too long`);
+    const reg = (obis: string) => {
+      const r = deps.readings.register(obis);
+      return r ? () => r.read() : zero;
+    };
+    this.powerA = reg("1.0.1.7.0.255");
+    this.powerB = reg("1.0.2.7.0.255");
+    const f = (key: string, a: () => number, b: (() => number) | null, scale: number, decimals: number, round: boolean): Field => ({ key: bytesOf(`,"${key}":`), a, b, scale, decimals, round });
+    const kwh = (key: string, obis: string) => f(key, reg(obis), null, 6, 3, false);
+    this.fields = [
+      f("voltage", reg("1.0.32.7.0.255"), null, 3, 1, true),
+      f("current", reg("1.0.31.7.0.255"), null, 3, 3, true),
+      f("power", this.powerA, this.powerB, 3, 0, true),
+      f("reactive_power", reg("1.0.3.7.0.255"), reg("1.0.4.7.0.255"), 3, 0, true),
+      f("power_factor", reg("1.0.13.7.0.255"), null, 3, 3, true),
+      f("frequency", reg("1.0.14.7.0.255"), null, 3, 2, true),
+      kwh("import_kwh", "1.0.1.8.0.255"),
+    ];
+    for (let r = 1; r <= deps.rates; r++) this.fields.push(kwh(`import_t${r}_kwh`, `1.0.1.8.${r}.255`));
+    this.fields.push(kwh("export_kwh", "1.0.2.8.0.255"));
+    for (let r = 1; r <= deps.rates; r++) this.fields.push(kwh(`export_t${r}_kwh`, `1.0.2.8.${r}.255`));
+    this.fields.push(
+      kwh("reactive_import_kvarh", "1.0.3.8.0.255"),
+      kwh("reactive_export_kvarh", "1.0.4.8.0.255"),
+      f("rate", reg("0.0.96.14.0.255"), null, 0, 0, false),
+      f("demand_w", reg("1.0.1.4.0.255"), null, 3, 0, true),
+      f("gas_m3", reg("7.0.3.0.0.255"), null, 6, 3, false),
+      f("water_m3", reg("8.0.1.0.0.255"), null, 6, 3, false),
+    );
+    for (const name of Object.keys(deps.alarmBits)) this.alarmNames.push({ bit: deps.alarmBits[name], name: bytesOf(`"${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"`) });
+    const options: MqttClientOptions = {
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      clientId: nodeId,
+      username: config.username,
+      password: config.password,
+      keepAliveS: config.keepAliveS,
+      willTopic: this.device.availabilityTopic,
+      willPayload: "offline",
+      connectTimeoutMs: 10_000,
+      ackTimeoutMs: 10_000,
+      maxResends: 3,
+      backoffMinMs: 1_000,
+      backoffMaxMs: 300_000,
+      maxPacketBytes: PACKET_BYTES,
+      maxTopicBytes: TOPIC_BYTES,
+    };
+    this.client = new MqttClient(options, deps.clock, deps.network, deps.log, this);
+    this.client.onConnected = () => {
+      this.needOnline = true;
+      this.discoveryNext = 0;
+      this.lastPowerMw = this.powerA() - this.powerB();
+    };
+    deps.events.onEvent((log, code, utcMs) => this.queueEvent(log, code, utcMs));
+  }
+
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  /** Connects and arms the timers (when enabled). */
+  start(): void {
+    if (!this.config.enabled || this.running) return;
+    this.running = true;
+    this.client.start();
+    this.armInterval();
+    this.changeTimer = this.deps.clock.repeat(() => this.checkChange(), 1000);
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.clearTimers();
+    // Leaving on purpose: "offline" said here, since a clean DISCONNECT does not fire the will.
+    this.client.publishQos0(this.availabilityTopic, true, (w) => w.raw(OFFLINE));
+    this.client.stop();
+  }
+
+  /** Management client (DLMS): on/off. */
+  setEnabled(on: boolean): void {
+    if (on === this.config.enabled) return;
+    this.config.enabled = on;
+    if (on) this.start();
+    else this.stop();
+    this.onSettingsChange?.();
+  }
+
+  /** Management client (DLMS): state period in seconds, 1..3600. Returns an error or null. */
+  setIntervalS(seconds: number): string | null {
+    if (!Number.isInteger(seconds) || seconds < MQTT_INTERVAL_RANGE.min || seconds > MQTT_INTERVAL_RANGE.max) return `interval must be 1..3600 s, got ${seconds}`;
+    if (seconds === this.config.intervalS) return null;
+    this.config.intervalS = seconds;
+    if (this.running) this.armInterval();
+    this.onSettingsChange?.();
+    return null;
+  }
+
+  /** Settings back from flash at power up (before start). */
+  restoreSettings(enabled: boolean, intervalS: number): void {
+    this.config.enabled = enabled;
+    if (Number.isInteger(intervalS) && intervalS >= MQTT_INTERVAL_RANGE.min && intervalS <= MQTT_INTERVAL_RANGE.max) this.config.intervalS = intervalS;
+  }
+
+  /** Publishes the state now (QoS 0); false when not connected or the socket is backed up. */
+  publishState(): boolean {
+    if (this.client.state !== "connected") return false;
+    if (!this.client.publishQos0(this.stateTopic, false, this.fillState)) return false;
+    this.statesPublished++;
+    this.lastPowerMw = this.powerA() - this.powerB();
+    this.lastRelay = this.deps.readings.relayConnected();
+    return true;
+  }
+
+  /** One line for the simulator's panel. */
+  status(): string {
+    const c = this.client;
+    const n = c.counters;
+    const where = `${this.config.tls ? "mqtts" : "mqtt"}://${this.config.host}:${this.config.port}`;
+    if (!this.config.enabled) return "MQTT off";
+    return `MQTT ${c.state} ${where} states ${this.statesPublished} dropped ${n.droppedQos0 + n.droppedQos1 + this.eventsDropped}${c.lastError && c.state !== "connected" ? ` (${c.lastError})` : ""}`;
+  }
+
+  /** Writes the state JSON (see docs/readme/mqtt.md for the keys). */
+  writeState(w: JsonBytes): void {
+    w.raw(this.keyTime);
+    this.writeLocalTime(w, this.deps.readings.nowUtcMs());
+    w.byte(0x22);
+    const fields = this.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      w.raw(field.key);
+      const b = field.b;
+      w.fixed(b === null ? field.a() : field.a() - b(), field.scale, field.decimals, field.round);
+    }
+    w.raw(this.keyRelay);
+    w.raw(this.deps.readings.relayConnected() ? this.connectedBytes : this.disconnectedBytes);
+    w.raw(this.keyAlarms);
+    const alarms = this.deps.readings.alarmRegister();
+    let first = true;
+    for (let i = 0; i < this.alarmNames.length; i++) {
+      const a = this.alarmNames[i];
+      if (Math.floor(alarms / 2 ** a.bit) % 2 === 1) {
+        if (!first) w.byte(0x2c);
+        first = false;
+        w.raw(a.name);
+      }
+    }
+    w.byte(0x5d);
+    w.byte(0x7d);
+  }
+
+  /** ISO 8601 local time with its offset, e.g. 2026-03-29T03:00:00+02:00. */
+  private writeLocalTime(w: JsonBytes, utcMs: number): void {
+    const offset = this.deps.readings.offsetMinutesAt(utcMs);
+    const local = Math.floor(utcMs / 1000) * 1000 + offset * 60_000;
+    const days = Math.floor(local / MS_PER_DAY);
+    const d = civilFromDays(days, this.date);
+    let s = Math.floor((local - days * MS_PER_DAY) / 1000);
+    w.unsigned(d.year, 4);
+    w.byte(0x2d);
+    w.unsigned(d.month, 2);
+    w.byte(0x2d);
+    w.unsigned(d.day, 2);
+    w.byte(0x54);
+    w.unsigned(Math.floor(s / 3600), 2);
+    s %= 3600;
+    w.byte(0x3a);
+    w.unsigned(Math.floor(s / 60), 2);
+    w.byte(0x3a);
+    w.unsigned(s % 60, 2);
+    const abs = offset < 0 ? -offset : offset;
+    w.byte(offset < 0 ? 0x2d : 0x2b);
+    w.unsigned(Math.floor(abs / 60), 2);
+    w.byte(0x3a);
+    w.unsigned(abs % 60, 2);
+  }
+
+  // --- QoS 1 outbox (the client sends the head and waits for its PUBACK) ---
+
+  head(payload: JsonBytes): OutMessage | null {
+    if (this.needOnline) {
+      this.headKind = "online";
+      payload.raw(ONLINE);
+      return { topic: this.availabilityTopic, retain: true };
+    }
+    if (this.discoveryNext < this.entities.length) {
+      this.headKind = "discovery";
+      writeDiscoveryConfig(payload, this.device, this.entities[this.discoveryNext]);
+      return { topic: this.discoveryTopics[this.discoveryNext], retain: true };
+    }
+    if (this.eventCount > 0) {
+      this.headKind = "event";
+      const i = this.eventHead;
+      const log = PUBLISHED_LOGS[this.eventLog[i]];
+      const code = this.eventCode[i];
+      payload.byte(0x7b);
+      payload.string("event");
+      payload.byte(0x3a);
+      payload.string(this.deps.eventNames.get(`${log}/${code}`) ?? `${log}_${code}`);
+      payload.raw(EVENT_LOG_KEY);
+      payload.string(log);
+      payload.raw(EVENT_CODE_KEY);
+      payload.int(code);
+      payload.raw(EVENT_TIME_KEY);
+      this.writeLocalTime(payload, this.eventUtc[i]);
+      payload.byte(0x22);
+      payload.byte(0x7d);
+      return { topic: this.eventTopic, retain: false };
+    }
+    this.headKind = "";
+    return null;
+  }
+
+  done(): void {
+    // Delivered or given up: either way the next one (a lost event is counted by the client).
+    if (this.headKind === "online") this.needOnline = false;
+    else if (this.headKind === "discovery") this.discoveryNext++;
+    else if (this.headKind === "event" && this.eventCount > 0) {
+      this.eventHead = (this.eventHead + 1) % EVENT_QUEUE_CAPACITY;
+      this.eventCount--;
+    }
+    this.headKind = "";
+  }
+
+  private queueEvent(log: string, code: number, utcMs: number): void {
+    const index = (PUBLISHED_LOGS as readonly string[]).indexOf(log);
+    if (index < 0 || !this.config.enabled) return;
+    if (this.eventCount === EVENT_QUEUE_CAPACITY) {
+      // Full: the oldest goes, unless it is in flight (then the next oldest).
+      const cap = EVENT_QUEUE_CAPACITY;
+      for (let n = this.headKind === "event" ? 1 : 0; n < this.eventCount - 1; n++) {
+        const k = (this.eventHead + n) % cap;
+        const next = (k + 1) % cap;
+        this.eventLog[k] = this.eventLog[next];
+        this.eventCode[k] = this.eventCode[next];
+        this.eventUtc[k] = this.eventUtc[next];
+      }
+      this.eventCount--;
+      this.eventsDropped++;
+    }
+    const at = (this.eventHead + this.eventCount) % EVENT_QUEUE_CAPACITY;
+    this.eventLog[at] = index;
+    this.eventCode[at] = code;
+    this.eventUtc[at] = utcMs;
+    this.eventCount++;
+    // Sent right after, not inside the caller (events are recorded inside the metering tick).
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      this.deps.clock.schedule(this.pumpTask, 0);
+    }
+  }
+
+  private armInterval(): void {
+    if (this.intervalTimer !== undefined) this.deps.clock.clearTimer(this.intervalTimer);
+    this.intervalTimer = this.deps.clock.repeat(() => this.publishState(), this.config.intervalS * 1000);
+  }
+
+  /** Every second while connected: publish at once when the power moved or the relay switched. */
+  private checkChange(): void {
+    if (this.client.state !== "connected") return;
+    const p = this.powerA() - this.powerB();
+    const relay = this.deps.readings.relayConnected();
+    const moved = this.config.powerChangeW > 0 && Math.abs(p - this.lastPowerMw) >= this.config.powerChangeW * 1000;
+    if (moved || relay !== this.lastRelay) this.publishState();
+  }
+
+  private clearTimers(): void {
+    const clock = this.deps.clock;
+    if (this.intervalTimer !== undefined) clock.clearTimer(this.intervalTimer);
+    if (this.changeTimer !== undefined) clock.clearTimer(this.changeTimer);
+    this.intervalTimer = this.changeTimer = undefined;
+  }
+}
+
+const ONLINE = bytesOf("online");
+const OFFLINE = bytesOf("offline");
+const EVENT_LOG_KEY = bytesOf(`,"log":`);
+const EVENT_CODE_KEY = bytesOf(`,"code":`);
+const EVENT_TIME_KEY = bytesOf(`,"time":"`);
