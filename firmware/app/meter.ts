@@ -27,6 +27,8 @@ import { Persistence } from "../storage/persistence";
 import { decodeValue } from "../storage/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "../monitoring/power-failures";
 import { registerMeterState } from "./meter-persistence";
+import { createMeterMqtt } from "./meter-mqtt";
+import type { MqttTelemetry } from "../comms/mqtt/telemetry";
 
 /**
  * Composition root: builds the drivers and the metrology on a Board, owns the tick schedule.
@@ -71,6 +73,8 @@ export class Meter {
   lastIcStatus: IcStatus = "ok";
   /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
   readonly icSupervisor: IcSupervisor;
+  /** MQTT telemetry and Home Assistant discovery (issue 18); null when not configured. */
+  readonly mqtt: MqttTelemetry | null;
   private tickTimer: TimerId | undefined;
   private readonly registerTable: RegisterDescriptor[];
 
@@ -130,6 +134,7 @@ export class Meter {
     this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
     // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters): meter-persistence.ts.
     registerMeterState(this);
+    this.mqtt = createMeterMqtt(this);
   }
 
   /** Initialises the IC and starts the metrology tick. */
@@ -148,6 +153,7 @@ export class Meter {
     this.display.start();
     this.button?.start();
     this.persistence.start();
+    this.mqtt?.start();
   }
 
   stop(): void {
@@ -158,6 +164,7 @@ export class Meter {
     this.disconnector.stop();
     this.display.stop();
     this.button?.stop();
+    this.mqtt?.stop();
   }
 
   /** One metrology step: read the IC, accumulate. No allocation. */
