@@ -1,4 +1,4 @@
-import type { Board } from "../firmware/hal";
+import type { Board, Network } from "../firmware/hal";
 import { defaultMeterConfig, type MeterConfig } from "../firmware/app/config";
 import { Meter } from "../firmware/app/meter";
 import { createSimBoard, createSimInputs, SimInput, type SimInputs, SimLog } from "./board";
@@ -19,6 +19,8 @@ export interface SimulationOptions {
   logSink?: (line: string) => void;
   /** Flash partitions of the simulated board (default: 64 KiB journal + 256 KiB profiles). */
   power?: PowerOptions;
+  /** The board's network (the MQTT tests give one before the meter is built). */
+  network?: Network;
 }
 
 /** How a scenario event acts on the running simulation. Features add theirs with `onEvent`. */
@@ -87,6 +89,7 @@ export class Simulation {
       if (!handler) throw new Error(`no simulator handler for event type "${event.type}"`);
       this.clock.schedule(() => handler(this, event), event.atMs);
     }
+    if (options.network) this.board.network = options.network;
     this.meter = new Meter(this.board, this.config);
     this.meter.start();
   }
