@@ -11,6 +11,7 @@ import { Simulation } from "./simulation";
 import "./features";
 import "./live-features";
 import { liveHooks } from "./live-hooks";
+import { type MqttCliOptions, mqttCliOptions, simulatorNetwork } from "./mqtt-sim";
 
 export const DEFAULT_SCENARIO = join(__dirname, "..", "emulation", "scenario", "scenarios", "household-day.json");
 
@@ -22,6 +23,8 @@ export interface CliOptions {
   dlmsPort: number;
   readerPassword: string;
   raw: Record<string, string | boolean | undefined>;
+  /** --mqtt: the consumer interface's broker (issue 18). */
+  mqtt?: MqttCliOptions | null;
 }
 
 /** Parses the command line; any problem is a ScenarioError with a one-line message. */
@@ -44,6 +47,12 @@ export function parseCli(argv: string[]): CliOptions {
         "master-key": { type: "string" },
         push: { type: "string" },
         calibration: { type: "string" },
+        mqtt: { type: "string" },
+        "mqtt-user": { type: "string" },
+        "mqtt-password": { type: "string" },
+        "mqtt-ca": { type: "string" },
+        "mqtt-interval": { type: "string" },
+        "mqtt-prefix": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -52,7 +61,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE]\n");
+    process.stdout.write("usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--report FILE] [--dlms-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--calibration FILE] [--mqtt mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT] [--mqtt-user U] [--mqtt-password P] [--mqtt-ca FILE] [--mqtt-interval S] [--mqtt-prefix P]]\n");
     process.exit(0);
   }
   const file = v.scenario ?? DEFAULT_SCENARIO;
@@ -86,18 +95,21 @@ export function parseCli(argv: string[]): CliOptions {
   }
   const dlmsPort = v["dlms-port"] === undefined ? 4059 : Number(v["dlms-port"]);
   if (!Number.isInteger(dlmsPort) || dlmsPort < 0 || dlmsPort > 65535) throw new ScenarioError(`--dlms-port must be a TCP port number, got "${v["dlms-port"]}"`);
-  return { scenario, speed, untilMs, reportFile: v.report, dlmsPort, readerPassword: v["reader-password"] ?? "12345678", raw: v };
+  const mqtt = mqttCliOptions(v);
+  if (mqtt && speed === "max") throw new ScenarioError("--mqtt needs real-time speed (a --speed max run ends before the broker answers)");
+  return { scenario, speed, untilMs, reportFile: v.report, dlmsPort, readerPassword: v["reader-password"] ?? "12345678", raw: v, mqtt };
 }
 
 
 function statusLine(sim: Simulation): string {
   const custom = liveHooks.status.map((f) => f(sim)).filter((s) => s.length > 0);
-  if (custom.length > 0) return custom.join("  ");
+  const mqtt = sim.meter.mqtt ? `  ${sim.meter.mqtt.status()}` : "";
+  if (custom.length > 0) return custom.join("  ") + mqtt;
   const m = sim.meter;
   const kwh = (mwh: number) => (mwh / 1e6).toFixed(3);
   const t = new Date(sim.clock.wallClockMs()).toISOString().replace("T", " ").slice(0, 19);
   return `${t} UTC  A+ ${kwh(m.energy.activeImport)} kWh  A- ${kwh(m.energy.activeExport)} kWh  ` +
-    `${(m.instant.voltageMilliV / 1000).toFixed(1)} V  ${(m.instant.currentMilliA / 1000).toFixed(2)} A  ${(m.instant.activePowerMilliW / 1000).toFixed(0)} W`;
+    `${(m.instant.voltageMilliV / 1000).toFixed(1)} V  ${(m.instant.currentMilliA / 1000).toFixed(2)} A  ${(m.instant.activePowerMilliW / 1000).toFixed(0)} W${mqtt}`;
 }
 
 function finish(sim: Simulation, options: CliOptions): void {
@@ -112,7 +124,13 @@ export function main(argv: string[]): void {
     options = parseCli(argv);
     // --calibration FILE: values from `npm run calibrate` (build/calibration-<chip>.json).
     const calibration = typeof options.raw.calibration === "string" ? loadCalibrationConfig(options.raw.calibration, defaultMeterConfig()) : {};
-    sim = new Simulation(options.scenario, { config: calibration });
+    const mqtt = options.mqtt;
+    let built: Simulation | null = null;
+    sim = new Simulation(options.scenario, {
+      config: mqtt ? { ...calibration, mqtt: mqtt.config } : calibration,
+      network: mqtt ? simulatorNetwork(() => built, mqtt.ca) : undefined,
+    });
+    built = sim;
   } catch (e) {
     if (e instanceof ScenarioError) {
       process.stderr.write(`error: ${e.message}\n`);

@@ -365,3 +365,16 @@ describe("MQTT configuration", () => {
 
 // Unused-type guard: the client's options are part of the public surface.
 export type { MqttClient, MqttClientOptions, Qos1Outbox };
+
+describe("simulator options", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { mqttCliOptions } = require("../../host-sim/mqtt-sim") as typeof import("../../host-sim/mqtt-sim");
+  it("--mqtt with its options; one-line errors", () => {
+    expect(mqttCliOptions({})).toBeNull();
+    const o = mqttCliOptions({ mqtt: "mqtt://127.0.0.1:1884", "mqtt-user": "a", "mqtt-password": "b", "mqtt-interval": "5", "mqtt-prefix": "home/meter" })!;
+    expect(o.config).toMatchObject({ enabled: true, port: 1884, username: "a", password: "b", intervalS: 5, prefix: "home/meter", refuseDefaultSecrets: false });
+    expect(() => mqttCliOptions({ "mqtt-user": "a" })).toThrow("--mqtt-user needs --mqtt URL");
+    expect(() => mqttCliOptions({ mqtt: "mqtt://h", "mqtt-interval": "0" })).toThrow('--mqtt-interval must be 1..3600 seconds, got "0"');
+    expect(() => mqttCliOptions({ mqtt: "mqtt://h", "mqtt-ca": "x.pem" })).toThrow("--mqtt-ca needs an mqtts:// URL");
+  });
+});
