@@ -6,16 +6,15 @@
 import { DataType, type DlmsData } from "../../firmware/comms/dlms/axdr";
 import { MqttClient, type MqttClientOptions, type Qos1Outbox } from "../../firmware/comms/mqtt/client";
 import { defaultMqttConfig, mqttConfigError, mqttConfigFromSettings, parseMqttUrl } from "../../firmware/comms/mqtt/config";
-import { JsonBytes } from "../../firmware/comms/mqtt/json-bytes";
+import fc from "fast-check";
 import { MQTT_OBIS, mqttObjects } from "../../firmware/comms/mqtt/mqtt-objects";
 import { encodeConnect, encodePublishHeader, PacketReader, type BrokerPacket } from "../../firmware/comms/mqtt/packets";
-import { EVENT_QUEUE_CAPACITY, MqttTelemetry, type MqttTelemetryDeps } from "../../firmware/comms/mqtt/telemetry";
+import { decimalText, EVENT_QUEUE_CAPACITY, integerDecimalText, MqttTelemetry, NATIVE_EXACT_BELOW, type MqttTelemetryDeps } from "../../firmware/comms/mqtt/telemetry";
 import type { Log } from "../../firmware/hal";
 import type { Network, TcpSocket } from "../../firmware/hal/tcp";
 import { VirtualClock } from "../../emulation/virtual-clock";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const text = (w: JsonBytes, from = 0) => Buffer.from(w.buf.subarray(from, w.pos)).toString("utf8");
 const quietLog: Log & { lines: string[] } = { lines: [], info() {}, warn(m: string) { this.lines.push(m); }, error(m: string) { this.lines.push(m); } };
 
 /** A broker on virtual time: answers CONNACK, PUBACK (unless told not to), PINGRESP; `room` bounds each write. */
@@ -142,34 +141,39 @@ describe("MQTT packets", () => {
   });
 });
 
-describe("JsonBytes", () => {
-  const w = new JsonBytes(new Uint8Array(64));
-  const fixed = (v: number, scale: number, decimals: number, round: boolean) => {
-    w.at(0).fixed(v, scale, decimals, round);
-    return text(w);
-  };
-
+describe("decimal text from integer registers", () => {
   it("energy: mWh to kWh with 3 decimals, truncated, exact for values past 2^32", () => {
-    expect(fixed(123_456_789, 6, 3, false)).toBe("123.456");
-    expect(fixed(999, 6, 3, false)).toBe("0.000");
-    expect(fixed(1_000, 6, 3, false)).toBe("0.001");
-    expect(fixed(9_007_199_254_740_991, 6, 3, false)).toBe("9007199254.740");
+    expect(decimalText(123_456_789, 6, 3, false)).toBe("123.456");
+    expect(decimalText(999, 6, 3, false)).toBe("0.000");
+    expect(decimalText(1_000, 6, 3, false)).toBe("0.001");
+    expect(decimalText(9_007_199_254_740_991, 6, 3, false)).toBe("9007199254.740");
     // 0.1 + 0.2 kWh as integers: no float drift.
-    expect(fixed(100_000 + 200_000, 6, 3, false)).toBe("0.300");
+    expect(decimalText(100_000 + 200_000, 6, 3, false)).toBe("0.300");
   });
 
   it("measurements rounded half away from zero, signed", () => {
-    expect(fixed(230_450, 3, 1, true)).toBe("230.5");
-    expect(fixed(-1_499, 3, 0, true)).toBe("-1");
-    expect(fixed(-1_500, 3, 0, true)).toBe("-2");
-    expect(fixed(-400, 3, 0, true)).toBe("0");
-    expect(fixed(49_995, 3, 2, true)).toBe("50.00");
-    expect(fixed(7, 0, 0, false)).toBe("7");
+    expect(decimalText(230_450, 3, 1, true)).toBe("230.5");
+    expect(decimalText(-1_499, 3, 0, true)).toBe("-1");
+    expect(decimalText(-1_500, 3, 0, true)).toBe("-2");
+    expect(decimalText(-400, 3, 0, true)).toBe("0");
+    expect(decimalText(49_995, 3, 2, true)).toBe("50.00");
+    expect(decimalText(50_005, 3, 2, true)).toBe("50.01");
+    expect(decimalText(7, 0, 0, false)).toBe("7");
   });
 
-  it("strings are escaped", () => {
-    w.at(0).string('a"b\\c\n');
-    expect(text(w)).toBe('"a\\"b\\\\c\\u000a"');
+  it("the engine's toFixed path prints exactly the integer digits below 2^43 (and the integer path takes over above)", () => {
+    const check = (q: number, decimals: number) => {
+      const viaScale = decimalText(q * 10 ** (3 - decimals), 3, decimals, false);
+      expect(viaScale).toBe(integerDecimalText(q, decimals));
+    };
+    for (const q of [1, 9, 10, 99, 100, 999, 1000, 1001, 123_456, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, NATIVE_EXACT_BELOW - 1, NATIVE_EXACT_BELOW, NATIVE_EXACT_BELOW + 1]) {
+      for (const d of [1, 2, 3]) check(q, d);
+    }
+    fc.assert(fc.property(fc.integer({ min: 0, max: NATIVE_EXACT_BELOW - 1 }), fc.integer({ min: 1, max: 3 }), (q, d) => {
+      const expected = integerDecimalText(q, d);
+      return decimalText(q * 10 ** (3 - d), 3, d, false) === expected && decimalText(q * 1000, 6, 3, false) === integerDecimalText(q, 3);
+    }), { numRuns: 20_000 });
+    expect(integerDecimalText(2 ** 53 - 1, 3)).toBe("9007199254740.991");
   });
 });
 

@@ -1,7 +1,6 @@
 import type { Clock, Log, TimerId } from "../../hal";
 import type { Network, TcpSocket } from "../../hal/tcp";
-import { JsonBytes } from "./json-bytes";
-import { type BrokerPacket, CONNACK_REASON, type ConnectOptions, DISCONNECT, encodeConnect, encodePublishHeader, PACKET, PacketReader, PINGREQ, publishHeaderRoom } from "./packets";
+import { type BrokerPacket, CONNACK_REASON, utf8Length, writeUtf8, type ConnectOptions, DISCONNECT, encodeConnect, encodePublishHeader, PACKET, PacketReader, PINGREQ, publishHeaderRoom } from "./packets";
 
 export interface MqttClientOptions {
   host: string;
@@ -28,16 +27,18 @@ export interface MqttClientOptions {
   maxTopicBytes: number;
 }
 
-/** One QoS 1 message the owner keeps (and can write again for a resend). */
+/** One QoS 1 message the owner keeps (and can give again for a resend). */
 export interface OutMessage {
   topic: Uint8Array;
   retain: boolean;
+  /** The payload (UTF-8 encoded into the packet buffer when sent). */
+  text: string;
 }
 
 /** The owner's queue of QoS 1 messages; the client sends its head and waits for the PUBACK. */
 export interface Qos1Outbox {
-  /** Writes the head's payload into `payload` and returns its topic, or null when empty. */
-  head(payload: JsonBytes): OutMessage | null;
+  /** The head message, or null when empty. */
+  head(): OutMessage | null;
   /** The head was acknowledged (`delivered`) or given up after its resends. */
   done(delivered: boolean): void;
 }
@@ -60,6 +61,20 @@ export interface MqttCounters {
   lastPublishBytes: number;
 }
 
+/**
+ * The engine's TextEncoder.encodeInto where it has one (Node, xsnap; on Moddable with the text
+ * encoder module in the manifest), else undefined. Referenced by name, not looked up on globalThis.
+ */
+export function nativeTextEncoder(): ((text: string, out: Uint8Array) => number) | undefined {
+  if (typeof TextEncoder !== "function") return undefined;
+  const encoder = new TextEncoder();
+  if (typeof encoder.encodeInto !== "function") return undefined;
+  return (text, out) => {
+    const r = encoder.encodeInto(text, out);
+    return r.read === text.length ? (r.written ?? 0) : -1;
+  };
+}
+
 /** How often a packet the socket took only in part is offered again. */
 const FLUSH_RETRY_MS = 100;
 
@@ -80,8 +95,10 @@ export class MqttClient {
 
   private socket: TcpSocket | null = null;
   private readonly packet: Uint8Array;
-  readonly payload: JsonBytes;
   private readonly payloadStart: number;
+  /** The payload area of the packet buffer (text is encoded straight into it). */
+  private readonly payloadView: Uint8Array;
+  private readonly encodeText: (text: string, out: Uint8Array) => number;
   private readonly rest: Uint8Array;
   private restStart = 0;
   private restEnd = 0;
@@ -100,11 +117,16 @@ export class MqttClient {
   /** Increases with every socket, so callbacks of an old socket are ignored. */
   private generation = 0;
 
-  constructor(readonly options: MqttClientOptions, private readonly clock: Clock, private readonly network: Network, private readonly log: Log, private readonly outbox: Qos1Outbox) {
+  /**
+   * `encodeText` writes a string as UTF-8 into `out` and returns the byte count (-1: it did not fit): the platform's
+   * native encoder where it has one (TextEncoder.encodeInto), else the portable loop.
+   */
+  constructor(readonly options: MqttClientOptions, private readonly clock: Clock, private readonly network: Network, private readonly log: Log, private readonly outbox: Qos1Outbox, encodeText?: (text: string, out: Uint8Array) => number) {
     this.packet = new Uint8Array(options.maxPacketBytes);
     this.rest = new Uint8Array(options.maxPacketBytes);
     this.payloadStart = publishHeaderRoom(options.maxTopicBytes);
-    this.payload = new JsonBytes(this.packet);
+    this.payloadView = this.packet.subarray(this.payloadStart);
+    this.encodeText = encodeText ?? nativeTextEncoder() ?? ((text, out) => (utf8Length(text) > out.length ? -1 : writeUtf8(out, 0, text)));
     this.backoffMs = options.backoffMinMs;
   }
 
@@ -126,18 +148,26 @@ export class MqttClient {
     this.state = "stopped";
   }
 
-  /**
-   * Publishes one QoS 0 message whose payload `fill` writes into `this.payload` (starting at its
-   * `pos`); returns false (and counts it) when it could not be sent now.
-   */
-  publishQos0(topic: Uint8Array, retain: boolean, fill: (payload: JsonBytes) => void): boolean {
+  /** Publishes one QoS 0 message; false (counted) when it could not be sent now. */
+  publishQos0(topic: Uint8Array, retain: boolean, text: string): boolean {
     if (this.state !== "connected" || !this.flushRest()) {
       this.counters.droppedQos0++;
       return false;
     }
-    this.payload.at(this.payloadStart);
-    fill(this.payload);
-    return this.sendPublish(topic, retain, 0, 0, false);
+    const length = this.encodePayload(text);
+    if (length < 0) {
+      this.counters.droppedQos0++;
+      return false;
+    }
+    this.sendPublish(topic, retain, 0, 0, false, length);
+    return true;
+  }
+
+  /** The payload into the packet buffer; its length, or -1 (and lastError) when it does not fit. */
+  private encodePayload(text: string): number {
+    const written = text.length > this.payloadView.length ? -1 : this.encodeText(text, this.payloadView);
+    if (written < 0) this.lastError = `a message of ${utf8Length(text)} bytes does not fit the ${this.payloadView.length}-byte payload buffer`;
+    return written;
   }
 
   /** Sends the outbox's head if nothing is in flight (call after adding to the outbox). */
@@ -147,15 +177,22 @@ export class MqttClient {
   }
 
   private sendHead(dup: boolean): void {
-    this.payload.at(this.payloadStart);
-    const message = this.outbox.head(this.payload);
+    const message = this.outbox.head();
     if (!message) return;
+    const length = this.encodePayload(message.text);
+    if (length < 0) {
+      // Never fits: given up at once (counted), the next one follows.
+      this.counters.droppedQos1++;
+      this.outbox.done(false);
+      this.sendHead(false);
+      return;
+    }
     if (!dup) {
       this.inflightId = this.nextPacketId;
       this.nextPacketId = this.nextPacketId === 0xffff ? 1 : this.nextPacketId + 1;
       this.inflightTries = 0;
     }
-    this.sendPublish(message.topic, message.retain, 1, this.inflightId, dup);
+    this.sendPublish(message.topic, message.retain, 1, this.inflightId, dup, length);
     this.clear("ack");
     this.ackTimer = this.clock.schedule(() => this.ackTimedOut(), this.options.ackTimeoutMs);
   }
@@ -176,13 +213,12 @@ export class MqttClient {
     else this.ackTimer = this.clock.schedule(() => this.ackTimedOut(), this.options.ackTimeoutMs);
   }
 
-  private sendPublish(topic: Uint8Array, retain: boolean, qos: 0 | 1, packetId: number, dup: boolean): boolean {
-    const end = this.payload.pos;
-    const start = encodePublishHeader(this.packet, this.payloadStart, topic, end - this.payloadStart, qos, retain, packetId, dup);
+  private sendPublish(topic: Uint8Array, retain: boolean, qos: 0 | 1, packetId: number, dup: boolean, payloadLength: number): void {
+    const end = this.payloadStart + payloadLength;
+    const start = encodePublishHeader(this.packet, this.payloadStart, topic, payloadLength, qos, retain, packetId, dup);
     this.counters.lastPublishBytes = end - start;
     this.counters.published++;
     this.write(this.packet, start, end);
-    return true;
   }
 
   /** Writes bytes; what the socket does not take is kept (in `rest`) and offered again. */

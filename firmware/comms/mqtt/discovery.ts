@@ -3,7 +3,6 @@
  * under `<discovery prefix>/<component>/<node id>/<object id>/config`, all pointing at the one
  * state topic with a `value_template`, the availability topic, and one device.
  */
-import type { JsonBytes } from "./json-bytes";
 
 export interface Entity {
   /** Object id (and the state JSON key it reads unless `template` says otherwise). */
@@ -71,43 +70,29 @@ export function discoveryTopic(d: DeviceInfo, e: Entity): string {
   return `${d.discoveryPrefix}/${e.component}/${d.nodeId}/${e.id}/config`;
 }
 
-/** Writes one entity's config JSON. */
-export function writeDiscoveryConfig(w: JsonBytes, d: DeviceInfo, e: Entity): void {
-  const field = (key: string, value: string) => {
-    w.byte(0x2c);
-    w.string(key);
-    w.byte(0x3a);
-    w.string(value);
+/** One entity's config JSON. */
+export function discoveryConfigJson(d: DeviceInfo, e: Entity): string {
+  const config: Record<string, unknown> = {
+    name: e.name,
+    unique_id: `${d.nodeId}_${e.id}`,
+    object_id: `${d.nodeId}_${e.id}`,
+    state_topic: e.eventTopic ? d.eventTopic : d.stateTopic,
+    value_template: e.template ?? `{{ value_json.${e.id} }}`,
   };
-  w.byte(0x7b);
-  w.string("name");
-  w.byte(0x3a);
-  w.string(e.name);
-  field("unique_id", `${d.nodeId}_${e.id}`);
-  field("object_id", `${d.nodeId}_${e.id}`);
-  field("state_topic", e.eventTopic ? d.eventTopic : d.stateTopic);
-  field("value_template", e.template ?? `{{ value_json.${e.id} }}`);
-  if (e.unit !== undefined) field("unit_of_measurement", e.unit);
-  if (e.deviceClass !== undefined) field("device_class", e.deviceClass);
-  if (e.stateClass !== undefined) field("state_class", e.stateClass);
-  if (e.payloadOn !== undefined) field("payload_on", e.payloadOn);
-  if (e.payloadOff !== undefined) field("payload_off", e.payloadOff);
-  if (e.icon !== undefined) field("icon", e.icon);
-  field("availability_topic", d.availabilityTopic);
-  w.byte(0x2c);
-  w.string("device");
-  w.byte(0x3a);
-  w.byte(0x7b);
-  w.string("identifiers");
-  w.byte(0x3a);
-  w.byte(0x5b);
-  w.string(d.nodeId);
-  w.byte(0x5d);
-  field("manufacturer", d.manufacturer);
-  field("model", d.model);
-  field("serial_number", d.serialNumber);
-  field("sw_version", d.firmwareId);
-  field("name", `Electricity meter ${d.serialNumber}`);
-  w.byte(0x7d);
-  w.byte(0x7d);
+  if (e.unit !== undefined) config.unit_of_measurement = e.unit;
+  if (e.deviceClass !== undefined) config.device_class = e.deviceClass;
+  if (e.stateClass !== undefined) config.state_class = e.stateClass;
+  if (e.payloadOn !== undefined) config.payload_on = e.payloadOn;
+  if (e.payloadOff !== undefined) config.payload_off = e.payloadOff;
+  if (e.icon !== undefined) config.icon = e.icon;
+  config.availability_topic = d.availabilityTopic;
+  config.device = {
+    identifiers: [d.nodeId],
+    manufacturer: d.manufacturer,
+    model: d.model,
+    serial_number: d.serialNumber,
+    sw_version: d.firmwareId,
+    name: `Electricity meter ${d.serialNumber}`,
+  };
+  return JSON.stringify(config);
 }

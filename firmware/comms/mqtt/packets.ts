@@ -56,6 +56,13 @@ export function writeUtf8(out: Uint8Array, pos: number, text: string): number {
   return pos;
 }
 
+/** UTF-8 bytes of a constant text (topics), made once at construction. */
+export function bytesOf(text: string): Uint8Array {
+  const out = new Uint8Array(utf8Length(text));
+  writeUtf8(out, 0, text);
+  return out;
+}
+
 /** Bytes of the Remaining Length field for `length` (1..4). */
 export function remainingLengthSize(length: number): number {
   return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;

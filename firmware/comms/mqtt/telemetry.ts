@@ -1,11 +1,11 @@
 import type { Clock, Log, TimerId } from "../../hal";
 import type { Network } from "../../hal/tcp";
-import { civilFromDays, type CivilDate, MS_PER_DAY } from "../../time/civil-date";
+import { civilFromDays, type CivilDate } from "../../time/civil-date";
 import { MqttClient, type MqttClientOptions, type OutMessage, type Qos1Outbox } from "./client";
 import { type MqttConfig, mqttConfigError, MQTT_INTERVAL_RANGE } from "./config";
-import { type DeviceInfo, discoveryTopic, type Entity, meterEntities, writeDiscoveryConfig } from "./discovery";
+import { type DeviceInfo, discoveryConfigJson, discoveryTopic, type Entity, meterEntities } from "./discovery";
+import { bytesOf } from "./packets";
 import { PUBLISHED_LOGS } from "./event-names";
-import { bytesOf, type JsonBytes } from "./json-bytes";
 
 /** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
 export interface MeterReadings {
@@ -36,6 +36,8 @@ export interface MqttTelemetryDeps {
   firmwareId: string;
   model: string;
   rates: number;
+  /** UTF-8 encoder into a buffer (default: the engine's TextEncoder, else a portable loop). */
+  encodeText?: (text: string, out: Uint8Array) => number;
 }
 
 /** Events kept while the broker is away (oldest dropped and counted beyond it). */
@@ -43,18 +45,23 @@ export const EVENT_QUEUE_CAPACITY = 16;
 const PACKET_BYTES = 1024;
 const TOPIC_BYTES = 128;
 
+/** A register as the state reads it (the descriptor itself: one call per value). */
+interface Reader {
+  read(): number;
+}
+
 interface Field {
-  key: Uint8Array;
-  a: () => number;
+  key: string;
+  a: Reader;
   /** Subtracted from `a` (signed power from the import and export registers). */
-  b: (() => number) | null;
+  b: Reader | null;
   /** `a` is in 10^-scale units; printed with `decimals`. */
   scale: number;
   decimals: number;
   round: boolean;
 }
 
-const zero = () => 0;
+const ZERO: Reader = { read: () => 0 };
 
 /**
  * The consumer interface (issue 18): telemetry on `<prefix>/<serial>/state` every `intervalS`
@@ -73,17 +80,24 @@ export class MqttTelemetry implements Qos1Outbox {
   private readonly eventTopic: Uint8Array;
   private readonly availabilityTopic: Uint8Array;
   private readonly discoveryTopics: Uint8Array[];
-  private readonly fields: Field[];
-  private readonly powerA: () => number;
-  private readonly powerB: () => number;
-  private readonly keyTime = bytesOf(`{"time":"`);
-  private readonly keyRelay = bytesOf(`,"relay":`);
-  private readonly keyAlarms = bytesOf(`,"alarms":[`);
-  private readonly connectedBytes = bytesOf(`"connected"`);
-  private readonly disconnectedBytes = bytesOf(`"disconnected"`);
-  private readonly alarmNames: { bit: number; name: Uint8Array }[] = [];
+  // The state's fields as parallel arrays; keys are `,"name":`.
+  private readonly keys: string[];
+  private readonly readA: Reader[];
+  private readonly readB: (Reader | null)[];
+  private readonly scale: Uint8Array;
+  private readonly decimals: Uint8Array;
+  private readonly round: Uint8Array;
+  private readonly powerA: Reader;
+  private readonly powerB: Reader;
+  // The local offset is looked up once per UTC minute (DST switches fall on whole minutes), the
+  // date written once per local day.
+  private offsetMinute = NaN;
+  private offsetMinutes = 0;
+  private offsetText = "";
+  private dateDay = NaN;
+  private dateText = "";
+  private readonly alarmNames: { bit: number; name: string }[] = [];
   private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
-  private readonly fillState = (w: JsonBytes) => this.writeState(w);
   private intervalTimer: TimerId | undefined;
   private changeTimer: TimerId | undefined;
   private lastPowerMw = 0;
@@ -128,15 +142,12 @@ export class MqttTelemetry implements Qos1Outbox {
     this.entities = meterEntities(deps.rates);
     this.discoveryTopics = this.entities.map((e) => bytesOf(discoveryTopic(this.device, e)));
     for (const t of this.discoveryTopics) if (t.length > TOPIC_BYTES) throw new Error(`MQTT topic longer than ${TOPIC_BYTES} bytes: serial number or prefix too long`);
-    const reg = (obis: string) => {
-      const r = deps.readings.register(obis);
-      return r ? () => r.read() : zero;
-    };
+    const reg = (obis: string): Reader => deps.readings.register(obis) ?? ZERO;
     this.powerA = reg("1.0.1.7.0.255");
     this.powerB = reg("1.0.2.7.0.255");
-    const f = (key: string, a: () => number, b: (() => number) | null, scale: number, decimals: number, round: boolean): Field => ({ key: bytesOf(`,"${key}":`), a, b, scale, decimals, round });
+    const f = (key: string, a: Reader, b: Reader | null, scale: number, decimals: number, round: boolean): Field => ({ key, a, b, scale, decimals, round });
     const kwh = (key: string, obis: string) => f(key, reg(obis), null, 6, 3, false);
-    this.fields = [
+    const fields: Field[] = [
       f("voltage", reg("1.0.32.7.0.255"), null, 3, 1, true),
       f("current", reg("1.0.31.7.0.255"), null, 3, 3, true),
       f("power", this.powerA, this.powerB, 3, 0, true),
@@ -145,10 +156,10 @@ export class MqttTelemetry implements Qos1Outbox {
       f("frequency", reg("1.0.14.7.0.255"), null, 3, 2, true),
       kwh("import_kwh", "1.0.1.8.0.255"),
     ];
-    for (let r = 1; r <= deps.rates; r++) this.fields.push(kwh(`import_t${r}_kwh`, `1.0.1.8.${r}.255`));
-    this.fields.push(kwh("export_kwh", "1.0.2.8.0.255"));
-    for (let r = 1; r <= deps.rates; r++) this.fields.push(kwh(`export_t${r}_kwh`, `1.0.2.8.${r}.255`));
-    this.fields.push(
+    for (let r = 1; r <= deps.rates; r++) fields.push(kwh(`import_t${r}_kwh`, `1.0.1.8.${r}.255`));
+    fields.push(kwh("export_kwh", "1.0.2.8.0.255"));
+    for (let r = 1; r <= deps.rates; r++) fields.push(kwh(`export_t${r}_kwh`, `1.0.2.8.${r}.255`));
+    fields.push(
       kwh("reactive_import_kvarh", "1.0.3.8.0.255"),
       kwh("reactive_export_kvarh", "1.0.4.8.0.255"),
       f("rate", reg("0.0.96.14.0.255"), null, 0, 0, false),
@@ -156,7 +167,13 @@ export class MqttTelemetry implements Qos1Outbox {
       f("gas_m3", reg("7.0.3.0.0.255"), null, 6, 3, false),
       f("water_m3", reg("8.0.1.0.0.255"), null, 6, 3, false),
     );
-    for (const name of Object.keys(deps.alarmBits)) this.alarmNames.push({ bit: deps.alarmBits[name], name: bytesOf(`"${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"`) });
+    this.keys = fields.map((x) => `,"${x.key}":`);
+    this.readA = fields.map((x) => x.a);
+    this.readB = fields.map((x) => x.b);
+    this.scale = Uint8Array.from(fields.map((x) => x.scale));
+    this.decimals = Uint8Array.from(fields.map((x) => x.decimals));
+    this.round = Uint8Array.from(fields.map((x) => (x.round ? 1 : 0)));
+    for (const name of Object.keys(deps.alarmBits)) this.alarmNames.push({ bit: deps.alarmBits[name], name: `"${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"` });
     const options: MqttClientOptions = {
       host: config.host,
       port: config.port,
@@ -175,11 +192,11 @@ export class MqttTelemetry implements Qos1Outbox {
       maxPacketBytes: PACKET_BYTES,
       maxTopicBytes: TOPIC_BYTES,
     };
-    this.client = new MqttClient(options, deps.clock, deps.network, deps.log, this);
+    this.client = new MqttClient(options, deps.clock, deps.network, deps.log, this, deps.encodeText);
     this.client.onConnected = () => {
       this.needOnline = true;
       this.discoveryNext = 0;
-      this.lastPowerMw = this.powerA() - this.powerB();
+      this.lastPowerMw = this.powerA.read() - this.powerB.read();
     };
     deps.events.onEvent((log, code, utcMs) => this.queueEvent(log, code, utcMs));
   }
@@ -202,7 +219,7 @@ export class MqttTelemetry implements Qos1Outbox {
     this.running = false;
     this.clearTimers();
     // Leaving on purpose: "offline" said here, since a clean DISCONNECT does not fire the will.
-    this.client.publishQos0(this.availabilityTopic, true, (w) => w.raw(OFFLINE));
+    this.client.publishQos0(this.availabilityTopic, true, "offline");
     this.client.stop();
   }
 
@@ -234,9 +251,9 @@ export class MqttTelemetry implements Qos1Outbox {
   /** Publishes the state now (QoS 0); false when not connected or the socket is backed up. */
   publishState(): boolean {
     if (this.client.state !== "connected") return false;
-    if (!this.client.publishQos0(this.stateTopic, false, this.fillState)) return false;
+    if (!this.client.publishQos0(this.stateTopic, false, this.stateJson())) return false;
     this.statesPublished++;
-    this.lastPowerMw = this.powerA() - this.powerB();
+    this.lastPowerMw = this.powerA.read() - this.powerB.read();
     this.lastRelay = this.deps.readings.relayConnected();
     return true;
   }
@@ -250,92 +267,83 @@ export class MqttTelemetry implements Qos1Outbox {
     return `MQTT ${c.state} ${where} states ${this.statesPublished} dropped ${n.droppedQos0 + n.droppedQos1 + this.eventsDropped}${c.lastError && c.state !== "connected" ? ` (${c.lastError})` : ""}`;
   }
 
-  /** Writes the state JSON (see docs/readme/mqtt.md for the keys). */
-  writeState(w: JsonBytes): void {
-    w.raw(this.keyTime);
-    this.writeLocalTime(w, this.deps.readings.nowUtcMs());
-    w.byte(0x22);
-    const fields = this.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      w.raw(field.key);
-      const b = field.b;
-      w.fixed(b === null ? field.a() : field.a() - b(), field.scale, field.decimals, field.round);
+  /**
+   * The state JSON (docs/readme/mqtt.md lists the keys). Built as a string with the engine's own
+   * number-to-text and concatenation, which in XS cost a fraction of a byte-by-byte writer; the
+   * client then encodes it into its packet buffer in one call.
+   */
+  stateJson(): string {
+    let s = `{"time":"${this.localTime(this.deps.readings.nowUtcMs())}"`;
+    const keys = this.keys;
+    const readA = this.readA;
+    const readB = this.readB;
+    const scale = this.scale;
+    const decimals = this.decimals;
+    const round = this.round;
+    const n = keys.length;
+    for (let i = 0; i < n; i++) {
+      const b = readB[i];
+      s += keys[i] + decimalText(b === null ? readA[i].read() : readA[i].read() - b.read(), scale[i], decimals[i], round[i] === 1);
     }
-    w.raw(this.keyRelay);
-    w.raw(this.deps.readings.relayConnected() ? this.connectedBytes : this.disconnectedBytes);
-    w.raw(this.keyAlarms);
+    s += this.deps.readings.relayConnected() ? `,"relay":"connected","alarms":[` : `,"relay":"disconnected","alarms":[`;
     const alarms = this.deps.readings.alarmRegister();
     let first = true;
-    for (let i = 0; i < this.alarmNames.length; i++) {
+    for (let i = 0; alarms !== 0 && i < this.alarmNames.length; i++) {
       const a = this.alarmNames[i];
       if (Math.floor(alarms / 2 ** a.bit) % 2 === 1) {
-        if (!first) w.byte(0x2c);
+        s += first ? a.name : `,${a.name}`;
         first = false;
-        w.raw(a.name);
       }
     }
-    w.byte(0x5d);
-    w.byte(0x7d);
+    return `${s}]}`;
   }
 
   /** ISO 8601 local time with its offset, e.g. 2026-03-29T03:00:00+02:00. */
-  private writeLocalTime(w: JsonBytes, utcMs: number): void {
-    const offset = this.deps.readings.offsetMinutesAt(utcMs);
-    const local = Math.floor(utcMs / 1000) * 1000 + offset * 60_000;
-    const days = Math.floor(local / MS_PER_DAY);
-    const d = civilFromDays(days, this.date);
-    let s = Math.floor((local - days * MS_PER_DAY) / 1000);
-    w.unsigned(d.year, 4);
-    w.byte(0x2d);
-    w.unsigned(d.month, 2);
-    w.byte(0x2d);
-    w.unsigned(d.day, 2);
-    w.byte(0x54);
-    w.unsigned(Math.floor(s / 3600), 2);
-    s %= 3600;
-    w.byte(0x3a);
-    w.unsigned(Math.floor(s / 60), 2);
-    w.byte(0x3a);
-    w.unsigned(s % 60, 2);
-    const abs = offset < 0 ? -offset : offset;
-    w.byte(offset < 0 ? 0x2d : 0x2b);
-    w.unsigned(Math.floor(abs / 60), 2);
-    w.byte(0x3a);
-    w.unsigned(abs % 60, 2);
+  localTime(utcMs: number): string {
+    const minute = Math.floor(utcMs / 60_000);
+    if (minute !== this.offsetMinute) {
+      this.offsetMinute = minute;
+      const offset = this.deps.readings.offsetMinutesAt(minute * 60_000);
+      if (offset !== this.offsetMinutes || this.offsetText === "") {
+        this.offsetMinutes = offset;
+        const abs = offset < 0 ? -offset : offset;
+        this.offsetText = `${offset < 0 ? "-" : "+"}${two((abs / 60) | 0)}:${two(abs % 60)}`;
+        this.dateDay = NaN;
+      }
+    }
+    const local = Math.floor(utcMs / 1000) + this.offsetMinutes * 60;
+    const days = Math.floor(local / 86_400);
+    if (days !== this.dateDay) {
+      this.dateDay = days;
+      const d = civilFromDays(days, this.date);
+      this.dateText = `${d.year}-${two(d.month)}-${two(d.day)}T`;
+    }
+    let sec = local - days * 86_400;
+    const h = (sec / 3600) | 0;
+    sec -= h * 3600;
+    const m = (sec / 60) | 0;
+    sec -= m * 60;
+    return `${this.dateText}${two(h)}:${two(m)}:${two(sec)}${this.offsetText}`;
   }
 
   // --- QoS 1 outbox (the client sends the head and waits for its PUBACK) ---
 
-  head(payload: JsonBytes): OutMessage | null {
+  head(): OutMessage | null {
     if (this.needOnline) {
       this.headKind = "online";
-      payload.raw(ONLINE);
-      return { topic: this.availabilityTopic, retain: true };
+      return { topic: this.availabilityTopic, retain: true, text: "online" };
     }
     if (this.discoveryNext < this.entities.length) {
       this.headKind = "discovery";
-      writeDiscoveryConfig(payload, this.device, this.entities[this.discoveryNext]);
-      return { topic: this.discoveryTopics[this.discoveryNext], retain: true };
+      return { topic: this.discoveryTopics[this.discoveryNext], retain: true, text: discoveryConfigJson(this.device, this.entities[this.discoveryNext]) };
     }
     if (this.eventCount > 0) {
       this.headKind = "event";
       const i = this.eventHead;
       const log = PUBLISHED_LOGS[this.eventLog[i]];
       const code = this.eventCode[i];
-      payload.byte(0x7b);
-      payload.string("event");
-      payload.byte(0x3a);
-      payload.string(this.deps.eventNames.get(`${log}/${code}`) ?? `${log}_${code}`);
-      payload.raw(EVENT_LOG_KEY);
-      payload.string(log);
-      payload.raw(EVENT_CODE_KEY);
-      payload.int(code);
-      payload.raw(EVENT_TIME_KEY);
-      this.writeLocalTime(payload, this.eventUtc[i]);
-      payload.byte(0x22);
-      payload.byte(0x7d);
-      return { topic: this.eventTopic, retain: false };
+      const event = this.deps.eventNames.get(`${log}/${code}`) ?? `${log}_${code}`;
+      return { topic: this.eventTopic, retain: false, text: JSON.stringify({ event, log, code, time: this.localTime(this.eventUtc[i]) }) };
     }
     this.headKind = "";
     return null;
@@ -388,7 +396,7 @@ export class MqttTelemetry implements Qos1Outbox {
   /** Every second while connected: publish at once when the power moved or the relay switched. */
   private checkChange(): void {
     if (this.client.state !== "connected") return;
-    const p = this.powerA() - this.powerB();
+    const p = this.powerA.read() - this.powerB.read();
     const relay = this.deps.readings.relayConnected();
     const moved = this.config.powerChangeW > 0 && Math.abs(p - this.lastPowerMw) >= this.config.powerChangeW * 1000;
     if (moved || relay !== this.lastRelay) this.publishState();
@@ -402,8 +410,48 @@ export class MqttTelemetry implements Qos1Outbox {
   }
 }
 
-const ONLINE = bytesOf("online");
-const OFFLINE = bytesOf("offline");
-const EVENT_LOG_KEY = bytesOf(`,"log":`);
-const EVENT_CODE_KEY = bytesOf(`,"code":`);
-const EVENT_TIME_KEY = bytesOf(`,"time":"`);
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+const ZEROS_POINT = [".", ".0", ".00", ".000", ".0000", ".00000"];
+const ZERO_TEXT = ["0", "0.0", "0.00", "0.000", "0.0000", "0.00000", "0.000000"];
+/** One global look-up at load instead of one per call (XS). */
+const floor = Math.floor;
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/**
+ * `value` x 10^-`scale` with `decimals` decimals: truncated toward zero unless `round` (half away
+ * from zero). The digits are decided on integers: `q` below is the exact integer count of the
+ * last printed unit (Wh for kWh with 3 decimals). Below 2^43 units, `(q / 10^decimals).toFixed()`
+ * prints exactly q's digits (the double's error, under 2^43 x 2^-53 units... < 0.001 of the last
+ * unit, cannot reach the half-unit toFixed rounds at) and is the engine's native code (~10
+ * computrons in XS against ~120 for digits written by script); above, digits from integers.
+ * test/mqtt/client.test.ts checks both paths agree.
+ */
+export function decimalText(value: number, scale: number, decimals: number, round: boolean): string {
+  if (value === 0) return ZERO_TEXT[decimals];
+  const step = POW10[scale - decimals];
+  const negative = value < 0;
+  let q = negative ? -value : value;
+  if (step > 1) q = round ? floor((q + (step >> 1)) / step) : floor(q / step);
+  if (q < NATIVE_EXACT_BELOW) {
+    const text = (q / POW10[decimals]).toFixed(decimals);
+    return negative && q !== 0 ? `-${text}` : text;
+  }
+  return (negative ? "-" : "") + integerDecimalText(q, decimals);
+}
+
+/** `q` x 10^-`decimals` written from integers only (any q below 2^53). */
+export function integerDecimalText(q: number, decimals: number): string {
+  if (decimals === 0) return `${q}`;
+  const unit = POW10[decimals];
+  const whole = floor(q / unit);
+  const frac = q - whole * unit;
+  let digits = 1;
+  while (digits < decimals && frac >= POW10[digits]) digits++;
+  return `${whole}${ZEROS_POINT[decimals - digits]}${frac}`;
+}
+
+/** 2^43: see decimalText. */
+export const NATIVE_EXACT_BELOW = 8_796_093_022_208;
