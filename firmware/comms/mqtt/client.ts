@@ -182,6 +182,8 @@ export class MqttClient {
     const length = this.encodePayload(message.text);
     if (length < 0) {
       // Never fits: given up at once (counted), the next one follows.
+      this.inflightId = 0;
+      this.clear("ack");
       this.counters.droppedQos1++;
       this.outbox.done(false);
       this.sendHead(false);
