@@ -9,6 +9,7 @@
  * command line are provisioned only into a fresh store; they never appear in the log or a report.
  */
 import { PoweredNetwork } from "./powered-network";
+import { simulatorNetwork } from "./mqtt-sim";
 import { MeterApp } from "../firmware/app/meter-app";
 import type { MeterConfig } from "../firmware/app/config";
 import type { DlmsConfig } from "../firmware/comms/dlms/dlms-config";
@@ -44,7 +45,10 @@ export function liveSimulationOptions(options: CliOptions, config: MeterConfig, 
     refuseDefaultSecrets: false,
     maxSendPdu: 0xffff,
   };
-  return { config: { ...changes, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network: new PoweredNetwork(new NodeNetwork()), dlms };
+  const mqtt = options.mqtt ? { mqtt: options.mqtt.config } : {};
+  // --mqtt: the ESP32-like bounded send buffer and TLS (mqtt-sim.ts); either way a power cut closes the sockets.
+  const network = options.mqtt ? simulatorNetwork(options.mqtt.ca) : new PoweredNetwork(new NodeNetwork());
+  return { config: { ...changes, ...mqtt, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network, dlms };
 }
 
 /** The banner lines once the port is bound (or why it is not). */

@@ -11,6 +11,7 @@ import { parseLocalTime, type Scenario } from "../emulation/scenario/scenario";
 import { parseScenario } from "./event-types";
 import { localFieldsToUtc } from "../firmware/time/local-time";
 import { parseDestination } from "../firmware/comms/push/push-setup";
+import { type MqttCliOptions, mqttCliOptions } from "./mqtt-sim";
 
 export const DEFAULT_SCENARIO = join(__dirname, "..", "emulation", "scenario", "scenarios", "household-day.json");
 
@@ -21,7 +22,7 @@ export const MAX_SPEED = 100_000;
 
 export const USAGE = `usage: npm start -- [--scenario FILE] [--speed N|max] [--until DURATION|ISO-TIME] [--history DURATION]
     [--report FILE] [--serial N] [--calibration FILE]
-    live only: [--dlms-port N] [--optical-port N] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--plain]`;
+    live only: [--dlms-port N] [--optical-port N] [--mqtt mqtt[s]://[USER[:PASSWORD]@]HOST[:PORT] [--mqtt-user U] [--mqtt-password P] [--mqtt-ca FILE] [--mqtt-interval S] [--mqtt-prefix P]] [--reader-password P] [--key HEX] [--auth-key HEX] [--master-key HEX] [--push HOST:PORT] [--plain]`;
 
 export interface CliOptions {
   scenario: Scenario;
@@ -41,11 +42,13 @@ export interface CliOptions {
   /** --plain: log lines even on a terminal. */
   plain: boolean;
   raw: Record<string, string | boolean | undefined>;
+  /** --mqtt: the consumer interface's broker (issue 18). */
+  mqtt: MqttCliOptions | null;
 }
 
-const STRING_OPTIONS = ["scenario", "speed", "until", "history", "report", "dlms-port", "optical-port", "reader-password", "key", "auth-key", "master-key", "push", "calibration", "serial"];
+const STRING_OPTIONS = ["scenario", "speed", "until", "history", "report", "dlms-port", "optical-port", "reader-password", "key", "auth-key", "master-key", "push", "calibration", "serial", "mqtt", "mqtt-user", "mqtt-password", "mqtt-ca", "mqtt-interval", "mqtt-prefix"];
 /** Options that only a live run (a DLMS server, pushes) uses. */
-const LIVE_ONLY = ["dlms-port", "optical-port", "reader-password", "key", "auth-key", "master-key", "push", "history", "plain"];
+const LIVE_ONLY = ["dlms-port", "optical-port", "mqtt", "mqtt-user", "mqtt-password", "mqtt-ca", "mqtt-interval", "mqtt-prefix", "reader-password", "key", "auth-key", "master-key", "push", "history", "plain"];
 
 /** `--until -1h` would read as an option: a value starting with "-" is glued to its option. */
 function glueNegativeValues(argv: string[]): string[] {
@@ -209,6 +212,7 @@ export function parseCli(argv: string[]): CliOptions {
     calibration,
     plain: v.plain === true,
     raw: v,
+    mqtt: mqttCliOptions(v),
   };
 }
 

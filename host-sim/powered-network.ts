@@ -42,6 +42,11 @@ export class PoweredNetwork implements Network {
     return this.track(this.inner.connect(host, port));
   }
 
+  connectTls(host: string, port: number, serverName: string): TcpSocket {
+    if (!this.inner.connectTls) throw new Error("this network has no TLS");
+    return this.track(this.inner.connectTls(host, port, serverName));
+  }
+
   /** Sockets the running firmware holds. */
   get openSockets(): number {
     return this.sockets.size;
@@ -73,7 +78,7 @@ class PoweredSocket implements TcpSocket {
   private alive = true;
   private dataHandler: ((data: Uint8Array) => void) | null = null;
   private closeHandler: (() => void) | null = null;
-  constructor(private readonly raw: TcpSocket, private readonly forget: (s: PoweredSocket) => void) {
+  constructor(readonly raw: TcpSocket, private readonly forget: (s: PoweredSocket) => void) {
     raw.onData((data) => {
       if (this.alive) this.dataHandler?.(data);
     });

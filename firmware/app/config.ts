@@ -10,6 +10,7 @@ import { defaultMonitoringConfig, type MonitoringConfig } from "../monitoring/mo
 import { defaultPersistenceConfig, type PersistenceConfig } from "../storage/persistence-types";
 import { defaultDlmsConfig, type DlmsConfig } from "../comms/dlms/dlms-config";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
+import { defaultMqttConfig, type MqttConfig } from "../comms/mqtt/config";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -41,6 +42,8 @@ export interface MeterConfig {
   dlms: DlmsConfig;
   /** Management association keys (first-start provisioning), system title, auth back-off, push setup (issue 8). */
   security: SecurityPushConfig;
+  /** Consumer interface: MQTT telemetry with Home Assistant discovery (issue 18, docs/readme/mqtt.md). */
+  mqtt: MqttConfig;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -63,5 +66,6 @@ export function defaultMeterConfig(): MeterConfig {
     persistence: defaultPersistenceConfig(),
     dlms: defaultDlmsConfig(),
     security: defaultSecurityPushConfig(),
+    mqtt: defaultMqttConfig(),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "../comms/dlms/classes";
 import { billingScheduleObject, activityCalendarObject, specialDaysObject } from "../comms/dlms/classes-tariff";
 import { disconnectControlObject, limiterObject } from "../comms/dlms/classes-control";
+import { mqttObjects } from "../comms/mqtt/mqtt-objects";
 import { type AccessGroup, type AttributeDef, type ObjectDef, ObjectModel } from "../comms/dlms/object-model";
 
 /** Optional parts of the meter (features that land at different times); probed, never required. */
@@ -176,6 +177,8 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (pf?.log) model.add(profileObject("1.0.99.97.0.255", "Power failure event log", "log", { buffer: pf.log, time: profileTime }));
 
   options.security?.contribute(model);
+  // Consumer interface switches (manufacturer-specific, management writes them).
+  if (meter.mqtt) for (const o of mqttObjects(meter.mqtt)) model.add(o);
   return model;
 }
 

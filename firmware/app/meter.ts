@@ -29,6 +29,8 @@ import { decodeValue } from "../storage/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "../monitoring/power-failures";
 import { registerMeterState } from "./meter-persistence";
 import type { IcCalibration } from "../kernel/calibration";
+import { createMeterMqtt } from "./meter-mqtt";
+import type { MqttTelemetry } from "../comms/mqtt/telemetry";
 
 /**
  * The metering core of the composition root (app/meter-app.ts adds security, push and DLMS):
@@ -78,6 +80,8 @@ export class Meter {
   readonly overRange: OverRange;
   /** Turns IC faults and resets into event 16 and the measurement-system alarm. */
   readonly icSupervisor: IcSupervisor;
+  /** MQTT telemetry and Home Assistant discovery (issue 18); null when not configured. */
+  readonly mqtt: MqttTelemetry | null;
   private tickTimer: TimerId | undefined;
   private readonly registerTable: RegisterDescriptor[];
 
@@ -135,6 +139,7 @@ export class Meter {
     // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters)
     // and the power-up bookkeeping (power failure log, clock validity): meter-persistence.ts.
     this.calibration = registerMeterState(this);
+    this.mqtt = createMeterMqtt(this);
   }
 
   /** Initialises the IC and starts the metrology tick. */
@@ -153,6 +158,7 @@ export class Meter {
     this.display.start();
     this.button?.start();
     this.persistence.start();
+    this.mqtt?.start();
   }
 
   stop(): void {
@@ -163,6 +169,7 @@ export class Meter {
     this.disconnector.stop();
     this.display.stop();
     this.button?.stop();
+    this.mqtt?.stop();
   }
 
   /** One metrology step: read the IC, accumulate. No allocation. */

@@ -117,10 +117,10 @@ export class Persistence extends PersistentStore {
     const start = Math.min(stamp.t, now);
     const durationMs = now - start;
     const finalSave = stamp.f === 1;
-    const standard = this.events.standard;
-    standard.append(start, STORE_EVENT.powerDown);
-    if (!finalSave) standard.append(start, STORE_EVENT.powerDownWithoutSave);
-    standard.append(now, STORE_EVENT.powerUp);
+    // Through recordAt, so event listeners (the MQTT event topic) hear of them.
+    this.events.recordAt("standard", start, STORE_EVENT.powerDown);
+    if (!finalSave) this.events.recordAt("standard", start, STORE_EVENT.powerDownWithoutSave);
+    this.events.recordAt("standard", now, STORE_EVENT.powerUp);
     this.board.log.info(`power up after ${Math.round(durationMs / 1000)} s without supply (${finalSave ? "final save done" : "no final save"})`);
     return { startUtcMs: start, durationMs, finalSave };
   }

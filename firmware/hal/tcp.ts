@@ -27,4 +27,9 @@ export interface TcpListener {
 export interface Network {
   listen(port: number, address?: string): TcpListener;
   connect(host: string, port: number): TcpSocket;
+  /**
+   * An outgoing TLS connection (the server certificate checked against the platform's trusted
+   * roots for `serverName`). Absent where the platform has no TLS socket.
+   */
+  connectTls?(host: string, port: number, serverName: string): TcpSocket;
 }

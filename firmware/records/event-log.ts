@@ -119,6 +119,7 @@ export class EventLogs {
   onAlarmStateChange: (() => void) | null = null;
   /** Called after an alarm bit that passes the filter becomes set (the alarm push is one). */
   private readonly alarmListeners: ((bit: number) => void)[] = [];
+  private readonly listeners: ((log: EventLogName, code: number, utcMs: number) => void)[] = [];
 
   constructor(private readonly nowUtcMs: () => number) {}
 
@@ -139,12 +140,19 @@ export class EventLogs {
   }
 
   record(log: EventLogName, code: number): void {
-    this[log].append(this.nowUtcMs(), code);
+    this.recordAt(log, this.nowUtcMs(), code);
   }
 
   /** Records with an explicit time (an event detected after the fact, e.g. a debounced edge). */
   recordAt(log: EventLogName, utcMs: number, code: number): void {
     this[log].append(utcMs, code);
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](log, code, utcMs);
+  }
+
+  /** Consumers told of every event as it is recorded (the MQTT event topic). */
+  onEvent(listener: (log: EventLogName, code: number, utcMs: number) => void): void {
+    this.listeners.push(listener);
   }
 
   isAlarmSet(bit: number): boolean {

@@ -1,0 +1,52 @@
+/**
+ * The consumer interface (issue 18) built for a Meter: its readings are the meter's register table,
+ * relay, clock and alarm register; its events come from the event logs. Built only when the
+ * configuration switches it on and the board has a network. The management client's switch and
+ * interval (mqtt-objects.ts) are saved in the state journal.
+ */
+import type { Meter } from "./meter";
+import { DISCONNECTOR_EVENT } from "../control/disconnector";
+import { ALARM } from "../kernel/event-codes";
+import { STORE_EVENT } from "./persistence";
+import { RATE_COUNT } from "../metrology/energy-registers";
+import { eventNameTable, MqttTelemetry } from "../comms/mqtt/index";
+
+export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
+  const config = meter.config;
+  const board = meter.board;
+  if (!config.mqtt.enabled || !board.network) return null;
+  let telemetry: MqttTelemetry;
+  try {
+    telemetry = new MqttTelemetry({ ...config.mqtt }, {
+      clock: board.clock,
+      network: board.network,
+      log: board.log,
+      readings: {
+        register: (obis) => meter.register(obis),
+        relayConnected: () => meter.disconnector.outputState,
+        nowUtcMs: () => meter.clock.nowUtcMs(),
+        offsetMinutesAt: (utcMs) => meter.clock.offsetMinutesAt(utcMs),
+        alarmRegister: () => meter.events.alarmRegister,
+      },
+      events: meter.events,
+      eventNames: eventNameTable(DISCONNECTOR_EVENT, STORE_EVENT),
+      alarmBits: ALARM,
+      serialNumber: config.serialNumber,
+      firmwareId: config.firmwareId,
+      model: `DLMS-lite ESP32 meter (${config.chip.toUpperCase()})`,
+      rates: RATE_COUNT,
+    });
+  } catch (e) {
+    board.log.error((e as Error).message);
+    return null;
+  }
+  const handle = meter.persistence.register({
+    id: "mqtt",
+    essential: false,
+    save: "immediate",
+    snapshot: () => [telemetry.config.enabled ? 1 : 0, telemetry.config.intervalS],
+    restore: (s: number[]) => telemetry.restoreSettings(s[0] === 1, s[1]),
+  });
+  telemetry.onSettingsChange = () => handle.save();
+  return telemetry;
+}

@@ -1,0 +1,31 @@
+/**
+ * Names of the events published on `.../event`, from the event code tables (power down/up and
+ * the other standard events, tamper, disconnector, power quality). The communication log is not
+ * published: it is about the meter's own links.
+ */
+import { EVENT } from "../../kernel/event-codes";
+
+export const PUBLISHED_LOGS = ["standard", "fraud", "disconnector", "powerQuality"] as const;
+export type PublishedLog = (typeof PUBLISHED_LOGS)[number];
+
+/** snake_case of a camelCase key ("powerDown" -> "power_down"). */
+export function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * Event name by log and code; `disconnectorCodes` is the disconnector's table (control/disconnector.ts),
+ * `moreStandard` other owners' standard-log codes (the store's power events).
+ */
+export function eventNameTable(disconnectorCodes: Readonly<Record<string, number>>, moreStandard: Readonly<Record<string, number>> = {}): Map<string, string> {
+  const names = new Map<string, string>();
+  const add = (log: PublishedLog, table: Readonly<Record<string, number>>) => {
+    for (const key of Object.keys(table)) names.set(`${log}/${table[key]}`, snakeCase(key));
+  };
+  add("standard", EVENT.standard);
+  add("fraud", EVENT.fraud);
+  add("powerQuality", EVENT.powerQuality);
+  add("disconnector", disconnectorCodes);
+  add("standard", moreStandard);
+  return names;
+}
