@@ -150,13 +150,13 @@ describe("manifest.json", () => {
     expect(map.get("firmware/drivers/relay/index")).toBe("firmware/drivers/relay/index.ts");
   });
 
-  it("lists every firmware folder (wildcards are one folder deep)", () => {
+  it("lists every firmware folder that holds modules (wildcards are one folder deep)", () => {
     const folders: string[] = [];
     const visit = (dir: string) => {
       for (const entry of readdirSync(join(root, dir))) {
         const path = posix.join(dir, entry);
         if (statSync(join(root, path)).isDirectory()) {
-          folders.push(path);
+          if (readdirSync(join(root, path)).some((f) => f.endsWith(".ts"))) folders.push(path);
           visit(path);
         }
       }
