@@ -16,7 +16,7 @@ export class VirtualClock implements Clock {
   private now = 0;
   private wallOffsetMs: number;
   private readonly heap: Timer[] = [];
-  private readonly live = new Map<number, Timer>();
+  private readonly live = new Map<TimerId, Timer>();
   private nextId = 1;
   private seq = 0;
 

@@ -1,5 +1,8 @@
-/** Handle returned by the timer functions; opaque to the caller. */
-export type TimerId = number;
+/**
+ * Handle returned by the timer functions; opaque to the caller. Moddable's `timer` module returns
+ * an object (its typings make it an opaque class), the virtual clock a number.
+ */
+export type TimerId = object | number;
 
 /**
  * Time port. Monotonic milliseconds for scheduling, UTC wall-clock milliseconds for

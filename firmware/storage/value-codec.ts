@@ -17,8 +17,13 @@ const T_ARRAY = 7;
 const T_OBJECT = 8;
 const T_TYPED = 9;
 
-const TYPED_KINDS = ["Float64Array", "Float32Array", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array"] as const;
 type Typed = Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+/**
+ * The stored kind byte is the index in this list (the order is the record format). Constructors
+ * by direct reference: the Moddable linker strips builtins it sees no reference to, so neither
+ * `Object.prototype.toString` tags nor look-ups by name on globalThis may stand in for them.
+ */
+const TYPED_KINDS: readonly (new (n: number) => Typed)[] = [Float64Array, Float32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array];
 
 export class ValueCodecError extends Error {}
 
@@ -138,12 +143,11 @@ class Reader {
   }
 }
 
-const TYPED_INDEX = new Map<string, number>(TYPED_KINDS.map((k, i) => [`[object ${k}]`, i]));
-
 /** Index of a typed array's kind in TYPED_KINDS, or -1. */
 function typedKind(v: object): number {
   if (!ArrayBuffer.isView(v)) return -1;
-  return TYPED_INDEX.get(Object.prototype.toString.call(v)) ?? -1;
+  for (let i = 0; i < TYPED_KINDS.length; i++) if (v.constructor === TYPED_KINDS[i]) return i;
+  return -1;
 }
 
 function write(w: Writer, v: unknown, depth: number): void {
@@ -229,10 +233,10 @@ function read(r: Reader, depth: number): unknown {
       return out;
     }
     case T_TYPED: {
-      const kind = TYPED_KINDS[r.byte()];
-      if (!kind) throw new ValueCodecError("stored typed array has an unknown kind");
+      const Kind = TYPED_KINDS[r.byte()];
+      if (!Kind) throw new ValueCodecError("stored typed array has an unknown kind");
       const n = r.count();
-      const out = new (globalThis as unknown as Record<string, new (n: number) => Typed>)[kind](n);
+      const out = new Kind(n);
       for (let i = 0; i < n; i++) out[i] = readNumber(r, r.byte());
       return out;
     }

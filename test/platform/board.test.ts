@@ -191,7 +191,7 @@ describe("ModdableClock", () => {
   it("keeps monotonic time across the 32-bit tick wrap and holds the wall clock as an offset", () => {
     let ticks = 2 ** 31 - 400;
     const set: number[] = [];
-    const clock = new ModdableClock({ set: () => 0, repeat: () => 0, clear: () => {} }, { get ticks() { return ticks; }, set: (s) => set.push(s) }, () => 1_772_409_600_000);
+    const clock = new ModdableClock({ set: () => ({}), repeat: () => ({}), clear: () => {} }, { get ticks() { return ticks; }, set: (s) => set.push(s) }, () => 1_772_409_600_000);
     expect(clock.nowMs()).toBe(0);
     ticks = -(2 ** 31) + 600; // int32 wrap: 1000 ms later
     expect(clock.nowMs()).toBe(1000);

@@ -1,3 +1,4 @@
+import type { TimerId } from "../../firmware/hal/clock";
 /**
  * Fake ECMA-419 IO objects that follow the documented semantics (docs/moddable-notes.md, ECMA-419):
  * SPI holds chip select from the first byte until flush(true); a pin belongs to one IO instance;
@@ -171,17 +172,27 @@ export class FakeListener {
   }
 }
 
-/** Moddable's timer module driven by the virtual clock. */
+/** Moddable's timer module driven by the virtual clock: opaque timer objects, `repeat` a period in ms (typings/timer.d.ts). */
 export function fakeTimerModule(clock: VirtualClock) {
+  class FakeTimer {
+    id: TimerId | undefined;
+  }
   return {
-    set: (callback: (id: number) => void, interval = 0, repeat = false) => {
-      const id: number = repeat ? clock.repeat(() => callback(id), interval) : clock.schedule(() => callback(id), interval);
-      return id;
+    set: (callback: () => void, interval = 0, repeat = 0): object => {
+      const timer = new FakeTimer();
+      timer.id = clock.schedule(() => {
+        timer.id = repeat > 0 ? clock.repeat(callback, repeat) : undefined;
+        callback();
+      }, interval);
+      return timer;
     },
-    repeat: (callback: (id: number) => void, interval = 0) => {
-      const id: number = clock.repeat(() => callback(id), interval);
-      return id;
+    repeat: (callback: () => void, interval: number): object => {
+      const timer = new FakeTimer();
+      timer.id = clock.repeat(callback, interval);
+      return timer;
     },
-    clear: (id: number) => clock.clearTimer(id),
+    clear: (timer: object | undefined | null) => {
+      if (timer instanceof FakeTimer && timer.id !== undefined) clock.clearTimer(timer.id);
+    },
   };
 }

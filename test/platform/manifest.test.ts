@@ -150,13 +150,13 @@ describe("manifest.json", () => {
     expect(map.get("firmware/drivers/relay/index")).toBe("firmware/drivers/relay/index.ts");
   });
 
-  it("lists every firmware folder (wildcards are one folder deep)", () => {
+  it("lists every firmware folder that holds modules (wildcards are one folder deep)", () => {
     const folders: string[] = [];
     const visit = (dir: string) => {
       for (const entry of readdirSync(join(root, dir))) {
         const path = posix.join(dir, entry);
         if (statSync(join(root, path)).isDirectory()) {
-          folders.push(path);
+          if (readdirSync(join(root, path)).some((f) => f.endsWith(".ts"))) folders.push(path);
           visit(path);
         }
       }
@@ -223,5 +223,22 @@ describe("manifest.json", () => {
     const last = sorted[sorted.length - 1];
     expect(last.offset + last.size).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect(dirname(file)).toBe("./partitions");
+  });
+  it("preloads every firmware and emulation module (mcconfig's preload wildcards match .js only), main on esp32 only, the lin stand-ins never", () => {
+    const modules: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(join(root, dir))) {
+        const path = posix.join(dir, entry);
+        if (statSync(join(root, path)).isDirectory()) visit(path);
+        else if (path.endsWith(".ts") && !path.endsWith(".d.ts")) modules.push(path.slice(0, -3));
+      }
+    };
+    visit("firmware");
+    visit("emulation");
+    const expected = modules.filter((m) => m !== "firmware/main" && !m.startsWith("firmware/platform/lin/")).sort();
+    expect([...manifest.preload].sort()).toEqual(expected);
+    expect(manifest.platforms.esp32.preload).toEqual(["firmware/main"]);
+    expect(manifest.platforms.esp32.creation).toEqual({ static: 0, chunk: { initial: 65536, incremental: 0 }, heap: { initial: 4928, incremental: 0 }, stack: 512 });
+    expect(manifest.creation.keys).toEqual({ initial: 128, incremental: 0 });
   });
 });

@@ -23,7 +23,7 @@ import { Simulation } from "../../host-sim/simulation";
 import { FakeListener, FakeTcp } from "./fakes";
 
 const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "manifest.json"), "utf8"));
-const NO_TIMER = { set: () => 0, repeat: () => 0, clear: () => {} };
+const NO_TIMER = { set: () => ({}), repeat: () => ({}), clear: () => {} };
 const HOUR = 3_600_000;
 
 function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass } = {}) {

@@ -199,15 +199,16 @@ declare module "embedded:network/interface/wifi" {
 }
 
 declare module "timer" {
-  type TimerID = number;
-  type TimerCallback = (id: TimerID) => void;
-  const Timer: {
-    set: (callback: TimerCallback, interval?: number, repeat?: boolean) => TimerID;
-    repeat: (callback: TimerCallback, interval?: number) => TimerID;
-    schedule: (id: TimerID, interval?: number, repeat?: boolean) => void;
-    clear: (id: TimerID) => void;
-    delay: (ms: number) => void;
-  };
+  export type TimerCallback = (timer: Timer) => void;
+  class Timer {
+    private constructor();
+    static set: (callback: TimerCallback, interval?: number, repeat?: number) => Timer;
+    static repeat: (callback: TimerCallback, interval: number) => Timer;
+    static schedule: (timer: Timer, interval?: number, repeat?: number) => void;
+    static clear: (timer: Timer | undefined | null) => void;
+    static delay: (milliseconds: number) => void;
+    private brand: boolean;
+  }
   export { Timer as default };
 }
 

@@ -23,6 +23,7 @@ import { Ht1621Emulator } from "../../../emulation/ht1621/emulator";
 import { lcdText } from "../../../emulation/ht1621/render";
 import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../emulation/relay/emulator";
 import type { Bytes, TimeModule, TimerModule } from "../moddable/ecma419";
+import type { TimerId } from "../../hal/clock";
 import { type PinMap, REFERENCE_PINS } from "../moddable/settings";
 
 export interface LinHardwareOptions {
@@ -267,30 +268,28 @@ export function createLinHardware(options: LinHardwareOptions) {
     close(): void {}
   }
 
-  // Moddable's Timer and Time over the virtual clock.
-  let nextTimer = 1;
-  const live = new Map<number, number>();
+  // Moddable's Timer and Time over the virtual clock. Like the SDK's, a timer is an opaque object.
+  class LinTimer {
+    current: TimerId | undefined;
+  }
   const Timer: TimerModule = {
-    set(callback, interval = 0, repeat?: boolean | number) {
-      // Moddable's third argument is the repeat period in ms (the ambient typing says boolean).
-      const period = typeof repeat === "number" ? repeat : repeat ? interval : 0;
-      const id = nextTimer++;
-      live.set(id, virtual.schedule(() => {
-        if (period > 0) live.set(id, virtual.repeat(() => callback(id), period));
-        else live.delete(id);
-        callback(id);
-      }, interval));
-      return id;
+    set(callback, interval = 0, repeat = 0) {
+      const timer = new LinTimer();
+      timer.current = virtual.schedule(() => {
+        timer.current = repeat > 0 ? virtual.repeat(callback, repeat) : undefined;
+        callback();
+      }, interval);
+      return timer;
     },
-    repeat(callback, interval = 0) {
-      const id = nextTimer++;
-      live.set(id, virtual.repeat(() => callback(id), Math.max(1, interval)));
-      return id;
+    repeat(callback, interval) {
+      const timer = new LinTimer();
+      timer.current = virtual.repeat(callback, Math.max(1, interval));
+      return timer;
     },
-    clear(id) {
-      const v = live.get(id);
-      if (v !== undefined) virtual.clearTimer(v);
-      live.delete(id);
+    clear(timer) {
+      if (!(timer instanceof LinTimer)) return;
+      if (timer.current !== undefined) virtual.clearTimer(timer.current);
+      timer.current = undefined;
     },
   };
   const Time: TimeModule = {

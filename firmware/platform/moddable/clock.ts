@@ -1,5 +1,5 @@
 import type { Clock, TimerId } from "../../hal/clock";
-import type { TimeModule, TimerModule } from "./ecma419";
+import type { TimeModule, TimerHandle, TimerModule } from "./ecma419";
 
 /**
  * The Clock port on Moddable's `timer` and `time` modules.
@@ -49,6 +49,7 @@ export class ModdableClock implements Clock {
   }
 
   clearTimer(id: TimerId): void {
-    this.timer.clear(id);
+    // Only handles made by schedule/repeat above reach here: they are the SDK's timer objects.
+    this.timer.clear(id as TimerHandle);
   }
 }

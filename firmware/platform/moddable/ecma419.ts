@@ -55,10 +55,14 @@ export interface FlashIo {
   status(): { size: number; blockLength: number; blocks: number };
 }
 
+/** Moddable's opaque timer object (typings/timer.d.ts: a class with a private constructor). */
+export type TimerHandle = object;
+
+/** The `timer` module as the SDK types it: `repeat` is a period in ms, timers are opaque objects. */
 export interface TimerModule {
-  set(callback: (id: number) => void, interval?: number, repeat?: boolean): number;
-  repeat(callback: (id: number) => void, interval?: number): number;
-  clear(id: number): void;
+  set(callback: () => void, interval?: number, repeat?: number): TimerHandle;
+  repeat(callback: () => void, interval: number): TimerHandle;
+  clear(timer: TimerHandle | undefined | null): void;
 }
 
 export interface TimeModule {

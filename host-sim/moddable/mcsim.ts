@@ -1,0 +1,182 @@
+/**
+ * `npm run mcsim`: builds the lin target with the real SDK (after `typecheck:sdk`), runs it in the
+ * SDK's desktop simulator headless (Xvfb when there is no DISPLAY), prints the meter's trace and,
+ * every simulated interval, the XS heap figures the machine reports (debug builds only: a release
+ * build has no debugger connection and compiles trace out). Ctrl-C stops it and prints the peaks.
+ *
+ *   npm run mcsim -- [--release] [--speed N] [--seconds S] [--dlms-port P] [--no-typecheck] [--no-build]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { findSdk, main, MANIFEST, outDir, run, SdkError, type Sdk } from "./sdk";
+import { typecheck } from "./typecheck";
+import { XsbugListener, type InstrumentPeaks } from "./xsbug";
+
+export interface LinBuild {
+  debug: boolean;
+  /** The simulator module mcsim loads. */
+  library: string;
+  /** Seconds the build took. */
+  seconds: number;
+}
+
+function find(dir: string, name: string): string | null {
+  if (!existsSync(dir)) return null;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isFile() && e.name === name) return p;
+    if (e.isDirectory()) {
+      const f = find(p, name);
+      if (f) return f;
+    }
+  }
+  return null;
+}
+
+/** mcconfig [-d] -m -t build -p lin, with `config` overrides (key=value) compiled into mc/config. */
+export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<string, string | number>; quiet?: boolean }): LinBuild {
+  const out = outDir(options.debug ? "lin-debug" : "lin-release");
+  const overrides = Object.entries(options.config ?? {}).map(([k, v]) => `${k}=${v}`);
+  const started = Date.now();
+  const r = run(sdk, "mcconfig", [...(options.debug ? ["-d"] : []), "-m", "-t", "build", "-p", "lin", "-o", out, MANIFEST, ...overrides], { quiet: options.quiet });
+  if (r.status !== 0) {
+    const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-12).join("\n");
+    throw new SdkError(`lin ${options.debug ? "debug" : "release"} build failed${tail ? `:\n${tail}` : ""}`);
+  }
+  const library = find(join(out, "bin", "lin"), "mc.so");
+  if (!library) throw new SdkError(`lin build wrote no mc.so under ${out}`);
+  return { debug: options.debug, library, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The last lin build of that kind (`--no-build`: its speed and port are those it was built with). */
+export function existingBuild(debug: boolean): LinBuild {
+  const library = find(join(outDir(debug ? "lin-debug" : "lin-release"), "bin", "lin"), "mc.so");
+  if (!library) throw new SdkError(`no lin ${debug ? "debug" : "release"} build yet: run without --no-build first`);
+  return { debug, library, seconds: 0 };
+}
+
+/** A display for mcsim: the caller's, or a private Xvfb. */
+export async function ensureDisplay(): Promise<{ display: string; xvfb: ChildProcess | null }> {
+  if (process.env.DISPLAY) return { display: process.env.DISPLAY, xvfb: null };
+  let n = 90;
+  while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n++;
+  const xvfb = spawn("Xvfb", [`:${n}`, "-screen", "0", "800x600x24", "-nolisten", "tcp"], { stdio: "ignore" });
+  const failed = new Promise<never>((_, reject) => xvfb.once("error", () => reject(new SdkError("mcsim needs a display: install Xvfb (Debian package xvfb) or set DISPLAY"))));
+  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await Promise.race([new Promise((r) => setTimeout(r, 100)), failed]);
+  return { display: `:${n}`, xvfb };
+}
+
+export interface McsimRun {
+  child: ChildProcess;
+  xsbug: XsbugListener | null;
+  /** Trace text so far (debug builds). */
+  trace: string[];
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts mcsim on a built library; a debug build connects to our xsbug listener. */
+export async function startMcsim(sdk: Sdk, build: LinBuild, options: { onLog?: (text: string) => void; onSample?: (v: Record<string, number>) => void } = {}): Promise<McsimRun> {
+  const { display, xvfb } = await ensureDisplay();
+  const trace: string[] = [];
+  let xsbug: XsbugListener | null = null;
+  let port = 0;
+  if (build.debug) {
+    xsbug = new XsbugListener({
+      log: (t) => {
+        trace.push(t);
+        options.onLog?.(t);
+      },
+      broke: (where, message) => {
+        const line = `# break at ${where}: ${message}\n`;
+        trace.push(line);
+        options.onLog?.(line);
+      },
+      sample: options.onSample,
+    });
+    port = await xsbug.listen(0);
+  }
+  const env = { ...sdk.env, DISPLAY: display, XSBUG_HOST: "localhost", XSBUG_PORT: String(port || 1) };
+  const child = spawn(join(sdk.bin, "mcsim"), [build.library], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const printOutput = (b: Buffer) => {
+    const text = b.toString();
+    trace.push(text);
+    options.onLog?.(text);
+  };
+  child.stdout?.on("data", printOutput);
+  child.stderr?.on("data", printOutput);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    xsbug,
+    trace,
+    exited,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      xsbug?.close();
+      xvfb?.kill("SIGTERM");
+    },
+  };
+}
+
+/** "XS abort", an exception or a break in the trace: what the system test fails on. */
+export function traceProblems(trace: string[]): string[] {
+  return trace
+    .join("")
+    .split("\n")
+    .filter((l) => /XS abort|exception|# break|dead strip|memory full|stack overflow/i.test(l));
+}
+
+export function describePeaks(p: InstrumentPeaks): string {
+  const chunk = p.peak["Chunk used"];
+  const slot = p.peak["Slot used"];
+  const gc = p.last["Garbage collections"];
+  return `peak chunk used ${chunk ?? "?"} bytes, peak slot used ${slot ?? "?"} bytes, garbage collections ${gc ?? "?"} (${p.samples} samples)`;
+}
+
+if (require.main === module) {
+  main(async () => {
+    const { values } = parseArgs({
+      options: {
+        release: { type: "boolean", default: false },
+        speed: { type: "string", default: "1" },
+        seconds: { type: "string" },
+        "dlms-port": { type: "string", default: "4059" },
+        "no-typecheck": { type: "boolean", default: false },
+        "no-build": { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    const speed = Number(values.speed);
+    if (!(speed > 0 && speed <= 100_000)) throw new SdkError(`--speed must be a number in 0..100000, got "${values.speed}"`);
+    const seconds = values.seconds === undefined ? Infinity : Number(values.seconds);
+    if (!(seconds > 0)) throw new SdkError(`--seconds must be a positive number, got "${values.seconds}"`);
+    const dlmsPort = Number(values["dlms-port"]);
+    if (!Number.isInteger(dlmsPort) || dlmsPort < 1 || dlmsPort > 65535) throw new SdkError(`--dlms-port must be 1..65535, got "${values["dlms-port"]}"`);
+    const sdk = findSdk();
+    if (!values["no-typecheck"] && !values["no-build"]) {
+      const tc = typecheck(sdk, "lin");
+      if (tc.status !== 0) {
+        process.stdout.write(`${tc.output}\n`);
+        throw new SdkError("typecheck:sdk found errors (above): fix them or pass --no-typecheck");
+      }
+    }
+    const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { simSpeed: speed, dlmsPort } });
+    process.stderr.write(`built ${build.library} in ${build.seconds.toFixed(0)} s; starting mcsim (DLMS on port ${dlmsPort})\n`);
+    const sim = await startMcsim(sdk, build, { onLog: (t) => process.stdout.write(t) });
+    const finish = async () => {
+      await sim.stop();
+      if (sim.xsbug) process.stderr.write(`${describePeaks(sim.xsbug.instruments)}\n`);
+    };
+    process.once("SIGINT", () => void finish().then(() => process.exit(0)));
+    process.once("SIGTERM", () => void finish().then(() => process.exit(0)));
+    const code = await Promise.race([sim.exited, new Promise<"time">((r) => (Number.isFinite(seconds) ? setTimeout(() => r("time"), seconds * 1000) : undefined))]);
+    await finish();
+    if (code !== "time") process.stderr.write(`mcsim exited with ${code}\n`);
+    return traceProblems(sim.trace).length ? 1 : 0;
+  });
+}
