@@ -19,7 +19,7 @@ export function maxPowerW(rating: MeterRating): number {
 }
 
 /**
- * How much energy a read-with-reset register can hold after `elapsedMs` (chips.md: the
+ * How much energy a read-with-reset register can hold after `elapsedMs` (docs/chips.md: the
  * registers wrap, the ADE7953's at ±2^23 LSB, the ATM90E26's at 2^16). A read whose bound
  * reaches the register's unambiguous range could have wrapped: its value is not booked in either
  * direction (a wrapped import would look like export); the driver reports it as lost, with an

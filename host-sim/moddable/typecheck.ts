@@ -2,7 +2,8 @@
  * `npm run typecheck:sdk`: type-checks the firmware against the Moddable SDK's own typings, the way
  * mcconfig does. mcconfig (without -m) writes the tsconfig base it gives every per-file tsc run
  * (target/lib es2025, module preserve, the SDK typings as `paths` and `types`, plus the manifest's
- * compilerOptions); this runs tsc once over every module of the lin and esp32 graphs with it.
+ * compilerOptions); this runs tsc once over every module of the lin and esp32 graphs with it, with
+ * checking on (the manifest makes the per-file runs transpile only: noCheck, noResolve).
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -48,7 +49,7 @@ export function typecheck(sdk: Sdk, platform: string): { status: number; output:
   const files = new Set<string>();
   for (const t of tsconfigsUnder(modules)) for (const f of (JSON.parse(readFileSync(t, "utf8")) as { files: string[] }).files) files.add(f);
   const config = join(modules, "..", "typecheck-tsconfig.json");
-  writeFileSync(config, JSON.stringify({ extends: join(modules, "tsconfig-base.json"), compilerOptions: { noEmit: true, rootDir: "/" }, files: [...files].sort() }, null, 2));
+  writeFileSync(config, JSON.stringify({ extends: join(modules, "tsconfig-base.json"), compilerOptions: { noEmit: true, rootDir: "/", noCheck: false, noResolve: false }, files: [...files].sort() }, null, 2));
   const r = run(sdk, "tsc", ["-p", config], { quiet: true });
   return { status: r.status ?? 1, output: `${r.stdout}${r.stderr}`.trim(), files: files.size };
 }

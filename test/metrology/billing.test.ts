@@ -140,7 +140,6 @@ describe("billing", () => {
       periodStart = capture;
     }
     expect(rig.energy.activeImport).toBe(rig.importCounts);
-    expect(elapsed).toBeLessThan(60_000);
     process.stdout.write(`year at 1 s ticks (tariff chain only): ${elapsed} ms\n`);
   });
 });

@@ -61,16 +61,24 @@ export interface MqttCounters {
   lastPublishBytes: number;
 }
 
+/** The part of a TextEncoder this client uses (the WHATWG shape). */
+interface EngineTextEncoder {
+  encodeInto?(text: string, out: Uint8Array): { read?: number; written?: number };
+}
+
 /**
- * The engine's TextEncoder.encodeInto where it has one (Node, xsnap; on Moddable with the text
- * encoder module in the manifest), else undefined. Referenced by name, not looked up on globalThis.
+ * The engine's TextEncoder.encodeInto where the engine has one (Node, xsnap; on Moddable only when
+ * the app includes the SDK's text encoder module, which the meter's manifest does not), else
+ * undefined. TextEncoder is not an XS builtin, so the linker's strip cannot remove it; it is read
+ * off globalThis because the SDK's typings declare no global TextEncoder.
  */
 export function nativeTextEncoder(): ((text: string, out: Uint8Array) => number) | undefined {
-  if (typeof TextEncoder !== "function") return undefined;
-  const encoder = new TextEncoder();
+  const Encoder = (globalThis as { TextEncoder?: new () => EngineTextEncoder }).TextEncoder;
+  if (typeof Encoder !== "function") return undefined;
+  const encoder = new Encoder();
   if (typeof encoder.encodeInto !== "function") return undefined;
   return (text, out) => {
-    const r = encoder.encodeInto(text, out);
+    const r = encoder.encodeInto!(text, out);
     return r.read === text.length ? (r.written ?? 0) : -1;
   };
 }

@@ -74,7 +74,7 @@ const PROBE_BUS = 2;
  */
 export class Atm90e26Driver implements MeteringIc {
   readonly chip = "atm90e26" as const;
-  /** No apparent energy register (chips.md B): A+/A-/R+/R- and the absolute sums only. */
+  /** No apparent energy register (docs/chips.md B): A+/A-/R+/R- and the absolute sums only. */
   readonly unmeasured: readonly string[] = ["1.0.9.8.0.255"];
   /** SPI transactions so far; every frame is 3 bytes. */
   spiTransactions = 0;
