@@ -4,7 +4,8 @@
  * (read-write-denied); public and reader can neither write nor invoke anything, and trying
  * changes no register and does not move the relay.
  */
-import { attributeCount, buildMeterObjectModel, publicPolicy } from "../../firmware/comms/dlms";
+import { attributeCount, publicPolicy } from "../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import { type Data, encode, int } from "../../host-sim/client/codec";
 import { fakeClient, makeServer, meterSim, READER_PASSWORD } from "./helpers";
 

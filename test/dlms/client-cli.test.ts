@@ -1,5 +1,6 @@
 /** `npm run client` against the meter's server on loopback: readable output, errors as messages. */
-import { createMeterDlmsServer, defaultDlmsConfig, type DlmsServer } from "../../firmware/comms/dlms";
+import { defaultDlmsConfig, type DlmsServer } from "../../firmware/comms/dlms";
+import { createMeterDlmsServer } from "../../firmware/app/meter-server";
 import { runClient } from "../../host-sim/client/cli";
 import { dateTimeFromText, formatDateTime, scaled } from "../../host-sim/client/format";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";

@@ -6,7 +6,8 @@
  * Most cases go through a fake socket for speed, a few hundred through real loopback TCP.
  */
 import fc from "fast-check";
-import { asciiToBytes, buildMeterObjectModel, DlmsServer, encodeData, publicPolicy, readerPolicy, type DlmsData } from "../../firmware/comms/dlms";
+import { asciiToBytes, DlmsServer, encodeData, publicPolicy, readerPolicy, type DlmsData } from "../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import { actionNormal, array, getNext, getNormal, getWithList, int, obisBytes, octets, setFirstBlock, setNormal, struct, wrap } from "../../host-sim/client/codec";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { asciiToBytes, buildMeterObjectModel, DlmsServer, type DlmsServerOptions, type ObjectModel, publicPolicy, readerPolicy, type AssociationPolicy } from "../../firmware/comms/dlms";
+import { asciiToBytes, DlmsServer, type DlmsServerOptions, type ObjectModel, publicPolicy, readerPolicy, type AssociationPolicy } from "../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import type { TcpSocket } from "../../firmware/hal/tcp";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
 import { DlmsClient, StreamTransport } from "../../host-sim/client/session";

@@ -1,4 +1,6 @@
-import { asciiToBytes, AxdrReader, decodeData, defaultSecretsInUse, type DlmsData, DlmsServer, openMeterDlms, publicPolicy, readerPolicy, buildMeterObjectModel } from "../../firmware/comms/dlms";
+import { asciiToBytes, AxdrReader, decodeData, type DlmsData, DlmsServer, publicPolicy, readerPolicy } from "../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
+import { defaultSecretsInUse, openMeterDlms } from "../../firmware/app/meter-server";
 import { int, octets, struct, array, decodeAll, type Data } from "../../host-sim/client/codec";
 import { FakeSocket, fakeClient, growLoadProfile, hex, makeServer, meterSim, roundTrip, toHex, writerPolicy } from "./helpers";
 

@@ -3,7 +3,9 @@
  * port), read with the independent client. Every object of docs/dlms-profile.md section 5 the meter has
  * is read attribute by attribute and checked against the meter's own state.
  */
-import { createMeterDlmsServer, type DlmsServer, defaultDlmsConfig, publicPolicy, registerValueType } from "../../firmware/comms/dlms";
+import { type DlmsServer, defaultDlmsConfig, publicPolicy } from "../../firmware/comms/dlms";
+import { registerValueType } from "../../firmware/app/meter-objects";
+import { createMeterDlmsServer } from "../../firmware/app/meter-server";
 import { type Data, int } from "../../host-sim/client/codec";
 import { connectTcp, DlmsClient, type ObjectListEntry } from "../../host-sim/client/session";
 import { NodeNetwork, type NodeTcpListener } from "../../host-sim/node-network";

@@ -68,14 +68,10 @@ describe("layering", () => {
 const ruled = [...tsFiles(join(root, "firmware")), ...tsFiles(join(root, "emulation"))].map((p) => relative(root, p).split("\\").join("/"));
 
 /**
- * Violations in other helpers' areas that this branch does not fix (issue 12: the DLMS library
- * split removes comms/dlms/index.ts's re-exports of the app). The lead empties this list after
- * merging; the test below fails as soon as an entry is no longer a violation, so it cannot go stale.
+ * Known violations still to be fixed (none now). A test below fails as soon as an entry is no
+ * longer a violation, so the list cannot go stale.
  */
-const PENDING: readonly { file: string; rule: RuleName }[] = [
-  { file: "firmware/comms/dlms/index.ts", rule: "comms/dlms never imports app or a Meter" },
-  { file: "firmware/comms/dlms/index.ts", rule: "app is imported only by main.ts, platform and host-sim" },
-];
+const PENDING: readonly { file: string; rule: RuleName }[] = [];
 
 const isPending = (v: Violation) => PENDING.some((p) => p.file === v.file && p.rule === v.rule);
 
@@ -96,8 +92,9 @@ describe("import rules (one-way layers)", () => {
     expect(violationsIn(file).filter((v) => !isPending(v)).map(describeViolation)).toEqual([]);
   });
 
-  it.each(PENDING.map((p) => [p.file, p.rule] as const))("pending, another helper's area: %s still breaks \"%s\" (remove the entry once fixed)", (file, rule) => {
-    expect(violationsIn(file).some((v) => v.rule === rule)).toBe(true);
+  it("every pending entry is still a violation (the list is empty once all are fixed)", () => {
+    for (const p of PENDING) expect(violationsIn(p.file).some((v) => v.rule === p.rule)).toBe(true);
+    expect(PENDING).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 /** `npm run client -- --interface hdlc|mode-e` against the simulator's optical port over loopback TCP. */
-import { createMeterDlmsServer, defaultDlmsConfig } from "../../firmware/comms/dlms";
+import { defaultDlmsConfig } from "../../firmware/comms/dlms";
+import { createMeterDlmsServer } from "../../firmware/app/meter-server";
 import { meterIdentity } from "../../firmware/comms/hdlc/mode-e";
 import { OpticalPort } from "../../firmware/comms/hdlc/optical-port";
 import { runClient } from "../../host-sim/client/cli";

@@ -1,4 +1,4 @@
-/** DLMS-lite: A-XDR, WRAPPER, ACSE, xDLMS, COSEM classes, the meter's object model, the server. */
+/** DLMS-lite: A-XDR, WRAPPER, ACSE, xDLMS, COSEM classes, the server (the meter's object model and server set-up are in firmware/app). */
 export * from "./axdr";
 export * from "./wrapper";
 export * from "./acse";
@@ -7,8 +7,7 @@ export * from "./xdlms-pdu";
 export * from "./stream";
 export * from "./object-model";
 export * from "./classes";
-export * from "../../app/meter-objects";
 export * from "./server";
-export * from "../../app/meter-server";
 export * from "./classes-tariff";
 export * from "./classes-control";
+export * from "./dlms-config";

@@ -3,7 +3,8 @@
  * through a fake socket. Only the server's handling of a frame (parse, object lookup, reading the
  * meter, encoding, writing the reply) is metered; building frames and reading replies is not.
  */
-import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
+import { asciiToBytes, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../../firmware/app/meter-objects";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";

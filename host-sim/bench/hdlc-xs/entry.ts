@@ -3,7 +3,8 @@
  * frames through a bench serial port. Only the meter's handling of a frame is metered (frame
  * parsing, HCS/FCS, the DLMS work, the reply frame); building the client's frames is not.
  */
-import { asciiToBytes, buildMeterObjectModel, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
+import { asciiToBytes, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
+import { buildMeterObjectModel } from "../../../firmware/app/meter-objects";
 import { encodeFrame } from "../../../firmware/comms/hdlc/frame";
 import { meterIdentity } from "../../../firmware/comms/hdlc/mode-e";
 import { OpticalPort } from "../../../firmware/comms/hdlc/optical-port";

@@ -5,7 +5,8 @@
  * the client side (built here with the same primitives) and the flash emulator are not.
  */
 import { MeterApp } from "../../../firmware/app/meter-app";
-import { createMeterDlmsServer, defaultDlmsConfig } from "../../../firmware/comms/dlms";
+import { defaultDlmsConfig } from "../../../firmware/comms/dlms";
+import { createMeterDlmsServer } from "../../../firmware/app/meter-server";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
 import { PortableCrypto } from "../../../firmware/comms/crypto";
 import { parseScenario } from "../../event-types";
