@@ -14,6 +14,7 @@ import { defaultMeterConfig, type MeterConfig } from "./config";
 import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
 import { MeterApp } from "./meter-app";
+import type { MqttConfig } from "../comms/mqtt/config";
 
 /** The built board: the ports, and the station interface when the build has Wi-Fi. */
 export interface StartBoard {
@@ -37,6 +38,8 @@ export interface StartSettings {
   utcOffsetMinutes: number | undefined;
   dst: "eu" | "none" | undefined;
   serialNumber: string | undefined;
+  /** The consumer interface (MQTT); absent: off. */
+  mqtt?: MqttConfig;
 }
 
 /** Wall-clock readings before this are an unset system clock (the ESP32 boots at 1970). */
@@ -84,6 +87,7 @@ export function meterConfigFor(settings: StartSettings): MeterConfig {
       masterKey: settings.masterKey ?? keys.masterKey,
     },
   };
+  if (settings.mqtt) config.mqtt = settings.mqtt;
   return config;
 }
 

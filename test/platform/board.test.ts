@@ -1,3 +1,4 @@
+import { meterConfigFor } from "../../firmware/app/start";
 import { Ade7953Driver } from "../../firmware/drivers/ade7953/driver";
 import { ADE7953 } from "../../firmware/drivers/ade7953/registers";
 import { createModdableBoard, type ModdableIo } from "../../firmware/platform/moddable/board";
@@ -111,6 +112,17 @@ describe("createModdableBoard on fake ECMA-419 IO", () => {
     const { io } = rig();
     const twice = { ...readSettings({}), pins: { ...REFERENCE_PINS, gasPulse: REFERENCE_PINS.button } };
     expect(() => createModdableBoard(io, twice)).toThrow("already in use");
+  });
+
+  it("reads the MQTT consumer interface from the mqtt* keys into the meter's configuration: off without a host", () => {
+    expect(meterConfigFor(readSettings({})).mqtt.enabled).toBe(false);
+    const s = readSettings({ mqttHost: "192.0.2.7", mqttPort: "8883", mqttTls: "true", mqttUser: "house", mqttPassword: "s3cret-pass", mqttInterval: "30", serialNumber: "00000042" });
+    const mqtt = meterConfigFor(s).mqtt;
+    expect({ enabled: mqtt.enabled, host: mqtt.host, port: mqtt.port, tls: mqtt.tls, username: mqtt.username, intervalS: mqtt.intervalS, refuse: mqtt.refuseDefaultSecrets }).toEqual({
+      enabled: true, host: "192.0.2.7", port: 8883, tls: true, username: "house", intervalS: 30, refuse: true,
+    });
+    expect(() => readSettings({ mqttHost: "192.0.2.7", mqttInterval: "ten" })).toThrow(SettingsError);
+    expect(() => readSettings({ mqttHost: "192.0.2.7", mqttInterval: "ten" })).toThrow('config mqttInterval must be an integer, got "ten"');
   });
 
   it("parses command-line strings, rejects flash pins, outputs on input-only pins, bad numbers and host names", () => {

@@ -4,6 +4,7 @@
  * `key=value`). mcconfig passes command-line values as strings, so every number is parsed here and
  * a bad value is a clear error at boot, never a silently wrong pin.
  */
+import { type MqttConfig, mqttConfigFromSettings } from "../../comms/mqtt/config";
 
 /** GPIO numbers of the wired signals; -1 = not fitted on this board. */
 export interface PinMap {
@@ -69,6 +70,8 @@ export const REFERENCE_PINS: PinMap = {
 
 export interface BoardSettings {
   pins: PinMap;
+  /** The consumer interface (MQTT, issue 18) from the mqtt* config keys; off without mqttHost. */
+  mqtt: MqttConfig;
   chip: "ade7953" | "atm90e26";
   /** SPI clock for the metering IC (ADE7953 up to 2 MHz, ATM90E26 up to 160 kHz). */
   spiHz: number;
@@ -115,6 +118,14 @@ export function isInputOnlyPin(pin: number): boolean {
 
 /** Reads the board settings from an mc/config object; throws SettingsError naming the bad key. */
 export function readSettings(config: Record<string, ConfigValue>): BoardSettings {
+  const allowDefaultSecrets = config.allowDefaultSecrets === true || config.allowDefaultSecrets === "true" || config.allowDefaultSecrets === 1 || config.allowDefaultSecrets === "1";
+  let mqtt: MqttConfig;
+  try {
+    // mqttHost, mqttPort, mqttTls, mqttUser, mqttPassword, mqttPrefix, mqttInterval; no host: off.
+    mqtt = mqttConfigFromSettings(config, allowDefaultSecrets);
+  } catch (e) {
+    throw new SettingsError((e as Error).message);
+  }
   const pins = { ...REFERENCE_PINS };
   for (const name of PIN_NAMES) {
     const value = config[name + "Pin"];
@@ -145,7 +156,8 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
     encryptionKey: key(config.encryptionKey, "encryptionKey"),
     authenticationKey: key(config.authenticationKey, "authenticationKey"),
     masterKey: key(config.masterKey, "masterKey"),
-    allowDefaultSecrets: config.allowDefaultSecrets === true || config.allowDefaultSecrets === "true" || config.allowDefaultSecrets === 1 || config.allowDefaultSecrets === "1",
+    allowDefaultSecrets,
+    mqtt,
     crypto: cryptoChoice(config.crypto),
     utcOffsetMinutes: config.utcOffsetMinutes === undefined ? undefined : integer(config.utcOffsetMinutes, "utcOffsetMinutes", -840, 840),
     dst,
