@@ -28,12 +28,14 @@ export interface StartSettings {
   dlmsPort: number;
   ssid: string;
   password: string;
-  /** SNTP server, numeric IPv4; "" = no SNTP. */
+  /** SNTP server, numeric IPv4 (Moddable's sockets take no host names); "" = no SNTP. */
   sntp: string;
   readerPassword: string | undefined;
+  /** Management keys to provision on first start (16 bytes each), when given. */
   encryptionKey: Uint8Array | undefined;
   authenticationKey: Uint8Array | undefined;
   masterKey: Uint8Array | undefined;
+  /** True only on the simulator build: the shipped default secrets may serve DLMS. */
   allowDefaultSecrets: boolean;
   utcOffsetMinutes: number | undefined;
   dst: "eu" | "none" | undefined;

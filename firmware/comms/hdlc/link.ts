@@ -5,7 +5,7 @@
  * inter-octet timeouts. Frames with a bad HCS/FCS, a wrong format or for another address are
  * discarded silently. The APDUs go to an `HdlcUpper` (the DLMS session); its replies come back
  * through `sendApdu`, at once or later (a delayed AARE is sent at the client's next poll).
- * Buffers are allocated once, at construction (the transmit buffer grows to the largest reply).
+ * Its buffers are allocated once, at construction (the transmit buffer grows to the largest reply).
  */
 import type { Clock, Log, TimerId } from "../../hal";
 import {

@@ -21,7 +21,7 @@ export interface MqttControl {
   readonly enabled: boolean;
   readonly config: { readonly intervalS: number };
   setEnabled(on: boolean): void;
-  setIntervalS(seconds: number): string | null;
+  changeIntervalS(seconds: number): string | null;
 }
 
 export function mqttObjects(control: MqttControl): ObjectDef[] {
@@ -37,7 +37,7 @@ export function mqttObjects(control: MqttControl): ObjectDef[] {
     numericDataObject(MQTT_OBIS.intervalS, "MQTT state publish interval", "config", DataType.longUnsigned, () => control.config.intervalS, (value) => {
       if (value.type !== DataType.longUnsigned) return RESULT.typeUnmatched;
       const v = value.value as number;
-      if (v < MQTT_INTERVAL_RANGE.min || v > MQTT_INTERVAL_RANGE.max || control.setIntervalS(v) !== null) return RESULT.otherReason;
+      if (v < MQTT_INTERVAL_RANGE.min || v > MQTT_INTERVAL_RANGE.max || control.changeIntervalS(v) !== null) return RESULT.otherReason;
       return RESULT.success;
     }),
   ];

@@ -233,7 +233,7 @@ export class MqttTelemetry implements Qos1Outbox {
   }
 
   /** Management client (DLMS): state period in seconds, 1..3600. Returns an error or null. */
-  setIntervalS(seconds: number): string | null {
+  changeIntervalS(seconds: number): string | null {
     if (!Number.isInteger(seconds) || seconds < MQTT_INTERVAL_RANGE.min || seconds > MQTT_INTERVAL_RANGE.max) return `interval must be 1..3600 s, got ${seconds}`;
     if (seconds === this.config.intervalS) return null;
     this.config.intervalS = seconds;

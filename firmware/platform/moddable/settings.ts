@@ -5,6 +5,7 @@
  * a bad value is a clear error at boot, never a silently wrong pin.
  */
 import { type MqttConfig, mqttConfigFromSettings } from "../../comms/mqtt/config";
+import type { StartSettings } from "../../app/start";
 
 /** GPIO numbers of the wired signals; -1 = not fitted on this board. */
 export interface PinMap {
@@ -68,11 +69,14 @@ export const REFERENCE_PINS: PinMap = {
   powerFail: 39,
 };
 
-export interface BoardSettings {
+/**
+ * What start-up needs (app/start.ts StartSettings: chip, DLMS port, Wi-Fi, SNTP, secrets, time
+ * zone, serial, MQTT) plus what only the board needs.
+ */
+export interface BoardSettings extends StartSettings {
   pins: PinMap;
   /** The consumer interface (MQTT, issue 18) from the mqtt* config keys; off without mqttHost. */
   mqtt: MqttConfig;
-  chip: "ade7953" | "atm90e26";
   /** SPI clock for the metering IC (ADE7953 up to 2 MHz, ATM90E26 up to 160 kHz). */
   spiHz: number;
   /** ESP-IDF SPI host number: 1 = SPI2_HOST (HSPI), 2 = SPI3_HOST (VSPI). */
@@ -81,23 +85,8 @@ export interface BoardSettings {
   flashPartition: string;
   /** Label of the data partition holding the profiles; "" = none (they share the journal's, or stay in RAM). */
   profilePartition: string;
-  dlmsPort: number;
-  ssid: string;
-  password: string;
-  /** SNTP server, numeric IPv4 (Moddable's sockets take no host names); "" = no SNTP. */
-  sntp: string;
-  readerPassword: string | undefined;
-  /** Management keys to provision on first start (16 bytes each), when given. */
-  encryptionKey: Uint8Array | undefined;
-  authenticationKey: Uint8Array | undefined;
-  masterKey: Uint8Array | undefined;
-  /** True only on the simulator build: the shipped default secrets may serve DLMS. */
-  allowDefaultSecrets: boolean;
   /** "native": the SDK's AES and gcm module; "portable": firmware/comms/crypto in TypeScript. */
   crypto: "native" | "portable";
-  utcOffsetMinutes: number | undefined;
-  dst: "eu" | "none" | undefined;
-  serialNumber: string | undefined;
 }
 
 export const DEFAULT_SNTP_SERVER = "162.159.200.123";
