@@ -28,15 +28,23 @@ import { readSettings } from "./platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
 import { startMeter } from "./app/start";
 import type { WifiClass } from "./platform/moddable/wifi";
+import { Ecma419Network } from "./platform/moddable/tcp";
 
-/** What a provider may add besides `io` and `pin`: the lin provider's virtual time. */
-interface ClockExtension {
+/**
+ * What a provider may add besides `io` and `pin` (the lin provider only): virtual time, the
+ * simulated supply (stop the meter at a power cut, boot it again when the supply returns, as a
+ * reset does on the ESP32) and the simulator's control port.
+ */
+interface SimulatorExtension {
   clock?: { Timer: TimerModule; Time: TimeModule; wallClockMs(): number };
+  power?: { attach(hooks: { down(): void; up(): void }): void };
+  serveControl?: (network: Ecma419Network, port: number) => void;
 }
 
 export default function main(): void {
   const settings = readSettings(config as Record<string, string | number | boolean | undefined>);
-  const virtual = (device as unknown as ClockExtension).clock;
+  const simulator = device as unknown as SimulatorExtension;
+  const virtual = simulator.clock;
   const io: ModdableIo = {
     SPI,
     Digital: Digital as unknown as DigitalClass,
@@ -51,6 +59,14 @@ export default function main(): void {
     trace: (text) => trace(text),
     crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
   };
-  const built = createModdableBoard(io, settings);
-  startMeter(built, settings, { sntp: new UdpSntpTransport(UDP as unknown as UdpClass), clockTrusted: virtual !== undefined });
+  const boot = () => startMeter(createModdableBoard(io, settings), settings, { sntp: new UdpSntpTransport(UDP as unknown as UdpClass), clockTrusted: virtual !== undefined });
+  let running = boot();
+  simulator.power?.attach({
+    down: () => running.stop(),
+    up: () => {
+      running = boot();
+    },
+  });
+  const controlPort = Number((config as Record<string, unknown>).simControlPort ?? 0);
+  if (simulator.serveControl && controlPort > 0) simulator.serveControl(new Ecma419Network(io.Listener, io.TCP), controlPort);
 }

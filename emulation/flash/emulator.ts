@@ -47,11 +47,13 @@ export class NorFlashEmulator implements Flash {
   private cutOnlyOn: "write" | "erase" | null = null;
   private rng: number;
 
-  constructor(readonly sectorSize = 4096, readonly sectorCount = 64, seed = 0x9e3779b9) {
+  /** `bytes`: storage to use (e.g. shared memory on the lin board), erased here; default a new array. */
+  constructor(readonly sectorSize = 4096, readonly sectorCount = 64, seed = 0x9e3779b9, bytes?: Uint8Array) {
     if (!Number.isInteger(sectorSize) || sectorSize < 64 || !Number.isInteger(sectorCount) || sectorCount < 2) {
       throw new RangeError(`flash geometry must be >= 64-byte sectors and >= 2 sectors, got ${sectorSize} x ${sectorCount}`);
     }
-    this.bytes = new Uint8Array(sectorSize * sectorCount).fill(0xff);
+    if (bytes && bytes.length !== sectorSize * sectorCount) throw new RangeError(`flash storage is ${bytes.length} bytes, geometry needs ${sectorSize * sectorCount}`);
+    this.bytes = (bytes ?? new Uint8Array(sectorSize * sectorCount)).fill(0xff);
     this.eraseCounts = new Uint32Array(sectorCount);
     this.rng = seed >>> 0 || 1;
   }

@@ -4,7 +4,7 @@
  * every simulated interval, the XS heap figures the machine reports (debug builds only: a release
  * build has no debugger connection and compiles trace out). Ctrl-C stops it and prints the peaks.
  *
- *   npm run mcsim -- [--release] [--speed N] [--seconds S] [--dlms-port P] [--no-typecheck] [--no-build]
+ *   npm run mcsim -- [--release] [--speed N|max] [--seconds S] [--dlms-port P] [--control-port P] [--no-typecheck] [--no-build]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -146,13 +146,16 @@ if (require.main === module) {
         speed: { type: "string", default: "1" },
         seconds: { type: "string" },
         "dlms-port": { type: "string", default: "4059" },
+        "control-port": { type: "string", default: "0" },
         "no-typecheck": { type: "boolean", default: false },
         "no-build": { type: "boolean", default: false },
       },
       strict: true,
     });
-    const speed = Number(values.speed);
-    if (!(speed > 0 && speed <= 100_000)) throw new SdkError(`--speed must be a number in 0..100000, got "${values.speed}"`);
+    const speed = values.speed === "max" ? "max" : Number(values.speed);
+    if (speed !== "max" && !(speed > 0 && speed <= 100_000)) throw new SdkError(`--speed must be a number in 0..100000 or max, got "${values.speed}"`);
+    const controlPort = Number(values["control-port"]);
+    if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) throw new SdkError(`--control-port must be 0..65535, got "${values["control-port"]}"`);
     const seconds = values.seconds === undefined ? Infinity : Number(values.seconds);
     if (!(seconds > 0)) throw new SdkError(`--seconds must be a positive number, got "${values.seconds}"`);
     const dlmsPort = Number(values["dlms-port"]);
@@ -165,7 +168,7 @@ if (require.main === module) {
         throw new SdkError("typecheck:sdk found errors (above): fix them or pass --no-typecheck");
       }
     }
-    const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { simSpeed: speed, dlmsPort } });
+    const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { simSpeed: speed, dlmsPort, simControlPort: controlPort } });
     process.stderr.write(`built ${build.library} in ${build.seconds.toFixed(0)} s; starting mcsim (DLMS on port ${dlmsPort})\n`);
     const sim = await startMcsim(sdk, build, { onLog: (t) => process.stdout.write(t) });
     const finish = async () => {

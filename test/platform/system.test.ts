@@ -26,9 +26,9 @@ const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "manifest.j
 const NO_TIMER = { set: () => ({}), repeat: () => ({}), clear: () => {} };
 const HOUR = 3_600_000;
 
-function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass } = {}) {
+function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass; outages?: [number, number][] } = {}) {
   const traced: string[] = [];
-  const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: (t) => traced.push(t) });
+  const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: (t) => traced.push(t), outages: options.outages });
   const clock = hw.device.clock;
   const io: ModdableIo = {
     SPI: hw.SPI,
@@ -45,12 +45,30 @@ function mcsim(config: Record<string, string | number | boolean>, options: { sys
   };
   const settings = readSettings(config);
   FakeListener.last = undefined;
-  const running = startMeter(createModdableBoard(io, settings), settings, {
-    clockTrusted: options.clockTrusted ?? true,
-    sntp: options.udp ? new UdpSntpTransport(options.udp) : undefined,
+  // As main.ts does: boot, and on the lin board stop at a power cut and boot again after it.
+  const boot = () =>
+    startMeter(createModdableBoard(io, settings), settings, {
+      clockTrusted: options.clockTrusted ?? true,
+      sntp: options.udp ? new UdpSntpTransport(options.udp) : undefined,
+    });
+  const device = {
+    hw,
+    running: boot(),
+    traced,
+    lcdLines: () => traced.filter((t) => t.startsWith("LCD ")).map((t) => t.trim()),
+    boots: 1,
+    get meter() {
+      return device.running.meter;
+    },
+  };
+  hw.device.power.attach({
+    down: () => device.running.stop(),
+    up: () => {
+      device.running = boot();
+      device.boots++;
+    },
   });
-  const lcdLines = () => traced.filter((t) => t.startsWith("LCD ")).map((t) => t.trim());
-  return { hw, running, traced, lcdLines, meter: running.meter };
+  return device;
 }
 
 /** A DLMS client connected through the listener the meter opened (ECMA-419 TCP fakes in between). */
@@ -75,7 +93,7 @@ describe("the meter on the mcsim board (platform lin) through the adapters", () 
 
   it("meters like the host simulator, draws the LCD in the trace log with the Wi-Fi bars, journals to flash and serves DLMS on 4059", async () => {
     const sim = mcsim(linConfig);
-    sim.hw.virtual.runUntil(2 * HOUR);
+    sim.hw.runUntil(2 * HOUR);
     const reference = new Simulation(parseScenario(DEFAULT_SCENARIO));
     reference.runFor(2 * HOUR);
     for (const obis of ["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255", "1.0.32.7.0.255", "1.0.31.7.0.255"]) {
@@ -150,12 +168,33 @@ describe("the device start-up on the same board (esp32 settings)", () => {
     };
   }
 
+  it("a power cut of the scenario: the power-fail edge saves, the firmware stops, boots again from flash and logs the outage; no energy lost", () => {
+    const linConfig = { ...manifest.config, ...manifest.platforms.lin.config };
+    const cutAt = HOUR + 7 * 60_000 + 30_000;
+    const sim = mcsim(linConfig, { outages: [[cutAt, cutAt + 20 * 60_000]] });
+    sim.hw.runUntil(2 * HOUR);
+    expect(sim.boots).toBe(2);
+    expect(sim.traced.join("")).toContain("power down: the firmware stopped");
+    const pf = sim.meter.powerFailures;
+    expect(pf.count).toBe(1);
+    // The signalled cut is stamped at the edge: 20 min exactly, give or take the 50 ms hold-up.
+    expect(Math.abs(pf.lastDurationMs - 20 * 60_000)).toBeLessThanOrEqual(100);
+    const noCut = new Simulation(parseScenario(DEFAULT_SCENARIO));
+    noCut.runFor(2 * HOUR);
+    const aPlus = Number(sim.meter.register("1.0.1.8.0.255")!.read());
+    const full = Number(noCut.meter.register("1.0.1.8.0.255")!.read());
+    // 20 minutes of the 6 A morning load (about 1.32 kW) are missing, nothing else.
+    const lost = (228 * 6 * Math.cos((15 * Math.PI) / 180) * 20) / 60;
+    expect(Math.abs(full - aPlus - lost * 1000) / (lost * 1000)).toBeLessThan(0.01);
+    sim.running.stop();
+  });
+
   it("refuses the DLMS port while secrets are defaults and keeps the clock invalid without a time source", () => {
     const device = mcsim({ ...manifest.config, ssid: "meter-net", password: "s3cret" }, { systemTimeMs: 0, clockTrusted: false });
     expect(device.running.dlms).toBeNull();
     expect(FakeListener.last).toBeUndefined();
     expect(device.traced.join("")).toContain("DLMS port not opened: default secrets in use (reader password, management keys (simulator defaults))");
-    device.hw.virtual.runUntil(HOUR);
+    device.hw.runUntil(HOUR);
     expect(device.meter.clock.invalid).toBe(true);
     expect(device.lcdLines().at(-1)).toMatch(/CLOCK-INVALID/);
     expect(device.lcdLines().at(-1)).toMatch(/SIGNAL:3/);
@@ -187,16 +226,16 @@ describe("the device start-up on the same board (esp32 settings)", () => {
     expect(device.running.dlms).not.toBeNull();
     expect(FakeListener.last!.options.port).toBe(4059);
     expect(device.meter.clock.invalid).toBe(true);
-    device.hw.virtual.runUntil(250);
+    device.hw.runUntil(250);
     expect(requests).toEqual([]); // Wi-Fi associates after 300 ms
-    device.hw.virtual.runUntil(400);
+    device.hw.runUntil(400);
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ address: "162.159.200.123", port: 123 });
     expect(requests[0].bytes[0]).toBe(0x23);
     expect(device.meter.clock.invalid).toBe(false);
     // Request at 300 ms, reply at 340 ms carrying the server's 340 ms: the meter sets 340 + 20.
     expect(device.meter.clock.nowUtcMs()).toBe(Date.UTC(2026, 2, 2, 5, 0, 0) + 400 + 20);
-    device.hw.virtual.runUntil(5_000);
+    device.hw.runUntil(5_000);
     expect(device.lcdLines().at(-1)).not.toMatch(/CLOCK-INVALID/);
     expect(device.lcdLines().some((l) => /CLOCK-INVALID/.test(l))).toBe(true);
     expect(device.running.timeSync!.corrections).toBe(1);

@@ -231,3 +231,24 @@ declare module "mc/config" {
 
 /** XS's trace (xs/includes/xs.d.ts); only firmware/platform/moddable uses it. */
 declare function trace(...values: unknown[]): void;
+
+/** Stand-in for the SDK's typings/web/worker.d.ts (the parts the lin board uses). */
+declare module "worker" {
+  interface MessagePort {
+    onmessage(message: any): void;
+    postMessage(message: any): void;
+  }
+  class Worker implements MessagePort {
+    constructor(module: string, options?: object);
+    onmessage(message: any): void;
+    postMessage(message: any): void;
+    terminate(): void;
+  }
+  export interface Self extends MessagePort {
+    close(): void;
+  }
+  global {
+    const self: Self;
+  }
+  export { Worker as default };
+}

@@ -3,6 +3,8 @@
  * would need the Resource API). The household day of emulation/scenario/scenarios/household-day.json,
  * starting at 06:00 so the morning peak comes soon after launch; a test keeps both in step.
  */
+import { parseDuration } from "../../../emulation/scenario/duration";
+
 export const DEFAULT_SCENARIO = {
   description: "mcsim: the household day (night base load, morning peak, midday PV export, evening peak), repeating daily",
   start: "2026-03-02T06:00:00",
@@ -23,3 +25,22 @@ export const DEFAULT_SCENARIO = {
   ],
   events: [] as unknown[],
 };
+
+/**
+ * Power cuts of the mcsim run (after the start, for how long): a short one, one across a
+ * 15-minute profile boundary and a long one (over the 180 s long-outage threshold), all in the
+ * first simulated day and after the first hour (the mcsim system test reads the meter earlier).
+ */
+export const MCSIM_OUTAGES = Object.freeze([
+  Object.freeze({ after: "5h", lasting: "45s" }),
+  Object.freeze({ after: "11h14m", lasting: "20m" }),
+  Object.freeze({ after: "18h", lasting: "3h" }),
+]);
+
+/** Outage windows [from, to) in ms since the scenario start. */
+export function outageWindows(outages: readonly { after: string; lasting: string }[]): [number, number][] {
+  return outages.map((o) => {
+    const from = parseDuration(o.after, "outage start");
+    return [from, from + parseDuration(o.lasting, "outage length")];
+  });
+}

@@ -1,37 +1,37 @@
 /**
- * The simulated board behind the `lin` platform (mcsim): the same ECMA-419 shapes the ESP32
- * provider offers (SPI, Digital, flash storage, station Wi-Fi), but the wires end in the host
- * simulator's emulators: the metering IC named by the scenario on the SPI chip select, the
- * latching relay on its coil pins (with its auxiliary contact driving the contact input), the
- * HT1621 on the LCD pins (each changed frame is printed to the trace log), and a NOR flash
- * partition in RAM. Time is virtual: a VirtualClock advanced by a real Moddable timer, offered to
- * main.ts as a Timer/Time pair so the firmware, the emulators and the scenario share one time line.
+ * The firmware side of the simulated board behind the `lin` platform (mcsim): the same ECMA-419
+ * shapes the ESP32 provider offers (SPI, Digital, flash storage, station Wi-Fi) plus a virtual
+ * Timer/Time, with every wire ending in a BoardLink to the emulated hardware (emulated-board.ts):
+ * in mcsim a SharedBoardLink to the emulator worker (another XS machine), in Node tests a
+ * DirectBoardLink. Time is virtual: a VirtualClock advanced by a real Moddable timer (or, at
+ * full speed, as fast as the firmware keeps up); the firmware's timers run on it, and the board
+ * catches up to the firmware's time at each access and at each of its own events, so the
+ * firmware and the emulators share one time line.
  *
- * Pure TypeScript over injected modules (the real Timer comes from provider.ts), so the system
+ * A power cut (an outage of the scenario) is what the board does: the power-fail input falls, the
+ * firmware gets its emergency save, and after the hold-up time the firmware side "dies" (the
+ * `power.down` hook stops the meter, every pin and timer is released) until the supply returns
+ * and `power.up` boots it again from flash. On the ESP32 that second boot is a reset.
+ *
+ * Pure TypeScript over injected modules (the real Timer comes from instance.ts), so the system
  * test runs exactly this in Node.
  */
 import type { Scenario } from "../../../emulation/scenario/scenario";
-import { ScenarioLine } from "../../../emulation/scenario/line-source";
 import { VirtualClock } from "../../../emulation/virtual-clock";
-import { Ade7953Emulator } from "../../../emulation/ade7953/emulator";
-import { Atm90e26Emulator } from "../../../emulation/atm90e26/emulator";
-import type { EmulatedMeteringIc } from "../../../emulation/faults";
-import type { SpiSlave } from "../../../emulation/line";
-import { NorFlashEmulator } from "../../../emulation/flash/emulator";
-import { FlashPartition } from "../../../emulation/flash/partition";
-import { Ht1621Emulator } from "../../../emulation/ht1621/emulator";
-import { lcdText } from "../../../emulation/ht1621/render";
-import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../emulation/relay/emulator";
 import type { Bytes, TimeModule, TimerModule } from "../moddable/ecma419";
 import type { TimerId } from "../../hal/clock";
 import { type PinMap, REFERENCE_PINS } from "../moddable/settings";
+import { EmulatedBoard, JOURNAL_PARTITION, PROFILE_PARTITION, SPI_READ, SPI_TRANSFER, SPI_WRITE } from "./emulated-board";
+import { type BoardLink, DirectBoardLink } from "./link";
+import { serveControl } from "./control";
+import type { Network } from "../../hal/tcp";
 
 export interface LinHardwareOptions {
   scenario: Scenario;
   /** The real Moddable timer that advances virtual time (tests pass a fake). */
   timer: TimerModule;
   trace: (text: string) => void;
-  /** Virtual ms per real ms (1 = real time). */
+  /** Virtual ms per real ms (1 = real time; 0 = paused). */
   speed?: number;
   /** Real ms between virtual-time steps. */
   stepMs?: number;
@@ -41,6 +41,12 @@ export interface LinHardwareOptions {
   profileSectors?: number;
   flashPartition?: string;
   profilePartition?: string;
+  /** The emulated hardware (default: an EmulatedBoard of the scenario in this machine). */
+  link?: BoardLink;
+  /** Outage windows [from, to) in ms since the scenario start (local board only). */
+  outages?: readonly (readonly [number, number])[];
+  /** Virtual ms the supply holds the CPU up after the power-fail edge (default 50). */
+  holdUpMs?: number;
 }
 
 const MODE = { Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const;
@@ -49,12 +55,12 @@ function view(b: Bytes): Uint8Array {
   return b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b as ArrayBuffer);
 }
 
-/** One GPIO line: its level, who drives it from the board side, and the IO instance that owns it. */
+/** One GPIO line as the firmware sees it: its level and the IO instance that owns it. */
 class Wire {
   level: number;
   owner: object | null = null;
-  /** Board-side observers of a level the firmware drives (emulator inputs). */
-  readonly listeners: ((level: number) => void)[] = [];
+  /** The line is one the firmware drives (its writes go to the board). */
+  output = false;
   /** The owning Digital instance's edge callback. */
   edge: ((rising: boolean) => void) | null = null;
   constructor(level: number) {
@@ -69,32 +75,28 @@ class Wire {
   }
 }
 
+/** What the firmware's entry does when the supply goes and comes back (main.ts on lin). */
+export interface PowerHooks {
+  down(): void;
+  up(): void;
+}
+
 export type LinHardware = ReturnType<typeof createLinHardware>;
 
 export function createLinHardware(options: LinHardwareOptions) {
   const scenario = options.scenario;
   const pins = options.pins ?? REFERENCE_PINS;
   const trace = options.trace;
+  const local = options.link ? null : new EmulatedBoard({ scenario, pins, trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages });
+  const link: BoardLink = options.link ?? new DirectBoardLink(local!);
   const virtual = new VirtualClock(scenario.startUtcMs);
-  const line = new ScenarioLine(scenario);
-  const chip: EmulatedMeteringIc = scenario.chip === "atm90e26" ? new Atm90e26Emulator(line, () => virtual.nowMs()) : new Ade7953Emulator(line, () => virtual.nowMs());
-  const slave = chip as unknown as SpiSlave;
-  const relay = new RelayEmulator(() => virtual.nowMs(), (cb, ms) => virtual.schedule(cb, ms), { ...DEFAULT_RELAY_EMULATOR });
-  line.filters.push(relay);
-  const lcd = new Ht1621Emulator();
-  // One flash chip with the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv).
-  const journalSectors = options.flashSectors ?? 16;
-  const profileSectors = options.profileSectors ?? 64;
-  const flash = new NorFlashEmulator(4096, journalSectors + profileSectors);
-  const partitions = new Map<string, FlashPartition>([
-    [options.flashPartition ?? "meterdata", new FlashPartition(flash, "meterdata", 0, journalSectors)],
-    [options.profilePartition ?? "meterprof", new FlashPartition(flash, "meterprof", journalSectors, profileSectors)],
-  ]);
+  const partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof"];
+  const holdUpMs = options.holdUpMs ?? 50;
 
   const wires = new Map<number, Wire>();
   const wire = (pin: number): Wire => {
     let w = wires.get(pin);
-    if (!w) wires.set(pin, (w = new Wire(1)));
+    if (!w) wires.set(pin, (w = new Wire(link.level(pin))));
     return w;
   };
   const claim = (pin: number, owner: object): Wire => {
@@ -104,28 +106,49 @@ export function createLinHardware(options: LinHardwareOptions) {
     return w;
   };
 
-  // The board's wiring.
-  wire(pins.meterIrq).level = chip.irqLevel;
-  chip.onIrqChange = (level) => wire(pins.meterIrq).drive(level);
-  wire(pins.relaySet).listeners.push((l) => relay.setCoilChanged(l));
-  wire(pins.relayReset).listeners.push((l) => relay.resetCoilChanged(l));
-  wire(pins.relayContact).level = relay.contactLevel;
-  relay.onContact = (level) => {
-    wire(pins.relayContact).drive(level);
-    trace(`relay ${level ? "closed" : "open"}\n`);
-  };
-  let shown = "";
-  wire(pins.lcdCs).listeners.push((l) => {
-    lcd.csChanged(l);
-    if (l !== 1) return;
-    const text = lcdText(lcd.ram, lcd.visible);
-    if (text !== shown) {
-      shown = text;
-      trace(`LCD ${text}\n`);
+  // Power: the firmware runs while `powered`; hooks from main.ts stop and boot it.
+  let powered = true;
+  let hooks: PowerHooks | null = null;
+  /** Every firmware timer alive (a dying CPU stops them all). */
+  const firmwareTimers = new Set<TimerId>();
+  const events: number[] = [];
+  const deliver = (): void => {
+    link.takeEvents(events);
+    for (let i = 0; i < events.length; i += 2) {
+      const pin = events[i];
+      const level = events[i + 1];
+      if (pin === pins.powerFail) supplyChanged(level);
+      if (powered) wire(pin).drive(level);
+      else wire(pin).level = level;
     }
-  });
-  wire(pins.lcdWr).listeners.push((l) => lcd.wrChanged(l));
-  wire(pins.lcdData).listeners.push((l) => lcd.dataChanged(l));
+    events.length = 0;
+  };
+  const supplyChanged = (level: number): void => {
+    if (level === 0 && powered) {
+      // The CPU runs on the hold-up capacitor for a moment after the power-fail edge.
+      virtual.schedule(powerDown, holdUpMs);
+    } else if (level === 1 && !powered) {
+      virtual.schedule(powerUp, 0);
+    }
+  };
+  const powerDown = (): void => {
+    if (!powered) return;
+    hooks?.down();
+    powered = false;
+    for (const id of firmwareTimers) virtual.clearTimer(id);
+    firmwareTimers.clear();
+    for (const w of wires.values()) {
+      w.owner = null;
+      w.edge = null;
+    }
+    trace("power down: the firmware stopped\n");
+  };
+  const powerUp = (): void => {
+    if (powered || wire(pins.powerFail).level === 0) return;
+    powered = true;
+    trace("power up: booting\n");
+    hooks?.up();
+  };
 
   class SPI {
     private selected = false;
@@ -146,35 +169,30 @@ export function createLinHardware(options: LinHardwareOptions) {
       }
     }
     transfer(buffer: Bytes): void {
-      const b = view(buffer);
-      this.begin();
-      for (let i = 0; i < b.length; i++) b[i] = slave.exchange(b[i]);
+      this.exchange(buffer, SPI_TRANSFER);
     }
     write(buffer: Bytes): void {
-      const b = view(buffer);
-      this.begin();
-      for (let i = 0; i < b.length; i++) slave.exchange(b[i]);
+      this.exchange(buffer, SPI_WRITE);
     }
     read(buffer: Bytes): void {
-      const b = view(buffer);
-      this.begin();
-      for (let i = 0; i < b.length; i++) b[i] = slave.exchange(0);
+      this.exchange(buffer, SPI_READ);
     }
     flush(deselect?: boolean): void {
       if (deselect && this.selected) {
         this.selected = false;
-        slave.deselect();
+        if (powered) link.deselect(virtual.nowMs());
+        deliver();
       }
     }
     close(): void {
       this.flush(true);
       for (const p of this.claimed) wire(p).owner = null;
     }
-    private begin(): void {
-      if (!this.selected) {
-        this.selected = true;
-        slave.select();
-      }
+    private exchange(buffer: Bytes, mode: number): void {
+      if (!powered) return;
+      this.selected = true;
+      link.spi(virtual.nowMs(), view(buffer), mode);
+      deliver();
     }
   }
 
@@ -189,9 +207,12 @@ export function createLinHardware(options: LinHardwareOptions) {
     static readonly Falling = 2;
     private readonly wire: Wire;
     private readonly output: boolean;
+    private readonly pin: number;
     constructor(o: { pin: number; mode: number; edge?: number; onReadable?: (this: Digital) => void }) {
       this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
+      this.pin = o.pin;
       this.wire = claim(o.pin, this);
+      this.wire.output = this.output;
       const onReadable = o.onReadable;
       const edges = o.edge ?? 0;
       if (onReadable && !this.output) {
@@ -207,9 +228,9 @@ export function createLinHardware(options: LinHardwareOptions) {
     write(value: 0 | 1): void {
       if (!this.output) throw new Error("can't write input");
       const level = value ? 1 : 0;
-      if (level === this.wire.level) return;
+      if (level === this.wire.level || !powered) return;
       this.wire.level = level;
-      for (const l of this.wire.listeners) l(level);
+      link.pinWrite(virtual.nowMs(), this.pin, level);
     }
     close(): void {
       this.wire.edge = null;
@@ -219,24 +240,25 @@ export function createLinHardware(options: LinHardwareOptions) {
 
   const flashStorage = {
     open(o: { path: string; mode?: "r" | "r+" }) {
-      const partition = partitions.get(o.path);
-      if (!partition) throw new Error("can't find partition");
+      const partition = partitionNames.indexOf(o.path);
+      if (partition < 0) throw new Error("can't find partition");
+      const geometry = link.flashGeometry(partition === 0 ? JOURNAL_PARTITION : PROFILE_PARTITION);
       const readOnly = o.mode !== "r+";
       return {
         read(buffer: Bytes, byteOffset: number): number {
           const b = view(buffer);
-          partition.read(byteOffset, b);
+          if (powered) link.flashRead(virtual.nowMs(), partition, byteOffset, b);
           return b.length;
         },
         write(buffer: Bytes, byteOffset: number): void {
           if (readOnly) throw new Error("read-only");
-          partition.write(byteOffset, view(buffer));
+          if (powered) link.flashWrite(virtual.nowMs(), partition, byteOffset, view(buffer));
         },
         eraseBlock(start: number, end = start + 1): void {
           if (readOnly) throw new Error("read-only");
-          for (let s = start; s < end; s++) partition.eraseSector(s);
+          for (let s = start; s < end && powered; s++) link.flashErase(virtual.nowMs(), partition, s);
         },
-        status: () => ({ size: partition.size, blockLength: partition.sectorSize, blocks: partition.sectorCount }),
+        status: () => ({ size: geometry.size, blockLength: geometry.sectorSize, blocks: geometry.sectorCount }),
         close(): void {},
       };
     },
@@ -253,12 +275,14 @@ export function createLinHardware(options: LinHardwareOptions) {
     }
     connect(_o: { SSID: string; password?: string }): void {
       this.connection = 300;
-      virtual.schedule(() => {
+      const id = virtual.schedule(() => {
+        firmwareTimers.delete(id);
         this.connection = 500;
         this.address = "127.0.0.1";
         this.RSSI = -58;
         this.onChanged?.();
       }, 300);
+      firmwareTimers.add(id);
     }
     disconnect(): void {
       this.connection = 200;
@@ -272,23 +296,33 @@ export function createLinHardware(options: LinHardwareOptions) {
   class LinTimer {
     current: TimerId | undefined;
   }
+  const track = (id: TimerId): TimerId => {
+    firmwareTimers.add(id);
+    return id;
+  };
   const Timer: TimerModule = {
     set(callback, interval = 0, repeat = 0) {
       const timer = new LinTimer();
-      timer.current = virtual.schedule(() => {
-        timer.current = repeat > 0 ? virtual.repeat(callback, repeat) : undefined;
-        callback();
-      }, interval);
+      timer.current = track(
+        virtual.schedule(() => {
+          firmwareTimers.delete(timer.current!);
+          timer.current = repeat > 0 ? track(virtual.repeat(callback, repeat)) : undefined;
+          callback();
+        }, interval),
+      );
       return timer;
     },
     repeat(callback, interval) {
       const timer = new LinTimer();
-      timer.current = virtual.repeat(callback, Math.max(1, interval));
+      timer.current = track(virtual.repeat(callback, Math.max(1, interval)));
       return timer;
     },
     clear(timer) {
       if (!(timer instanceof LinTimer)) return;
-      if (timer.current !== undefined) virtual.clearTimer(timer.current);
+      if (timer.current !== undefined) {
+        virtual.clearTimer(timer.current);
+        firmwareTimers.delete(timer.current);
+      }
       timer.current = undefined;
     },
   };
@@ -301,15 +335,94 @@ export function createLinHardware(options: LinHardwareOptions) {
     },
   };
 
-  const speed = options.speed ?? 1;
+  /**
+   * Runs the firmware's timers and the board's own events in time order up to `timeMs`: the
+   * firmware's clock stops at each board event, the board catches up, and its pin changes reach
+   * the firmware at that time.
+   */
+  const runUntil = (timeMs: number): void => {
+    for (;;) {
+      const next = link.nextEventAt();
+      if (next > timeMs) break;
+      if (next > virtual.nowMs()) virtual.runUntil(next);
+      if (link.nextEventAt() <= virtual.nowMs()) {
+        link.sync(virtual.nowMs());
+        deliver();
+      }
+    }
+    virtual.runUntil(timeMs);
+  };
+
+  // The pump: `speed` virtual ms per real ms in steps of stepMs real ms; speed Infinity runs
+  // `burstMs` of virtual time per step, as fast as the firmware keeps up.
+  let speed = options.speed ?? 1;
   const stepMs = options.stepMs ?? 100;
-  const pump = options.timer.repeat(() => virtual.runUntil(virtual.nowMs() + stepMs * speed), stepMs);
+  const burstMs = 2_000;
+  let runTarget = Infinity;
+  let runDone: ((nowMs: number) => void) | null = null;
+  let pump: unknown = null;
+  const step = (): void => {
+    pump = null;
+    const fast = runDone !== null || speed === Infinity;
+    const advance = fast ? burstMs : stepMs * speed;
+    const target = Math.min(virtual.nowMs() + advance, runTarget);
+    if (advance > 0) runUntil(target);
+    if (runDone && virtual.nowMs() >= runTarget) {
+      const done = runDone;
+      runDone = null;
+      runTarget = Infinity;
+      done(virtual.nowMs());
+    }
+    schedulePump();
+  };
+  const schedulePump = (): void => {
+    if (pump !== null) return;
+    const fast = runDone !== null || speed === Infinity;
+    if (!fast && speed <= 0) return;
+    pump = options.timer.set(step, fast ? 0 : stepMs);
+  };
+  schedulePump();
+
+  const simulation = {
+    /** Virtual ms per real ms from now on (0 pauses, Infinity runs flat out). */
+    setSpeed(value: number): void {
+      speed = value;
+      if (pump !== null) options.timer.clear(pump as never);
+      pump = null;
+      schedulePump();
+    },
+    get speed(): number {
+      return speed;
+    },
+    /** Runs `ms` of virtual time as fast as the firmware keeps up, then calls `done` (the free-running speed resumes). */
+    run(ms: number, done: (nowMs: number) => void): void {
+      if (runDone) runDone(virtual.nowMs());
+      runTarget = virtual.nowMs() + Math.max(0, ms);
+      runDone = done;
+      if (pump !== null) options.timer.clear(pump as never);
+      pump = null;
+      schedulePump();
+    },
+    get powered(): boolean {
+      return powered;
+    },
+  };
 
   const device = {
     io: { SPI, Digital },
     pin: { ...pins },
     /** Not in the ESP32 provider: main.ts uses it when present (virtual time). */
     clock: { Timer, Time, wallClockMs: () => virtual.wallClockMs() },
+    /** Not in the ESP32 provider: main.ts stops and boots the meter across a simulated power cut. */
+    power: {
+      attach(h: PowerHooks): void {
+        hooks = h;
+      },
+    },
+    /** Not in the ESP32 provider: the simulator's control port (control.ts). */
+    serveControl(network: Network, port: number): void {
+      serveControl(network, port, simulation, () => virtual.nowMs(), trace);
+    },
   };
   return {
     device,
@@ -318,12 +431,21 @@ export function createLinHardware(options: LinHardwareOptions) {
     flashStorage,
     WiFi,
     virtual,
-    line,
-    chip,
-    relay,
-    lcd,
-    flash,
-    lcdText: () => lcdText(lcd.ram, lcd.visible),
-    stop: () => options.timer.clear(pump),
+    runUntil,
+    link,
+    simulation,
+    board: local,
+    get relay() {
+      return local!.relay;
+    },
+    get flash() {
+      return local!.flash;
+    },
+    lcdText: () => local!.lcdText(),
+    stop: () => {
+      if (pump !== null) options.timer.clear(pump as never);
+      pump = null;
+      speed = 0;
+    },
   };
 }
