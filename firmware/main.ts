@@ -15,6 +15,7 @@ import Listener from "embedded:io/socket/listener";
 import TCP from "embedded:io/socket/tcp";
 import UDP from "embedded:io/socket/udp";
 import FlashStorage from "embedded:storage/flash";
+import Serial from "embedded:io/serial";
 import WiFi from "embedded:network/interface/wifi";
 import device from "embedded:provider/builtin";
 import Timer from "timer";
@@ -29,6 +30,8 @@ import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
 import { startMeter } from "./app/start";
 import type { WifiClass } from "./platform/moddable/wifi";
 import { Ecma419Network } from "./platform/moddable/tcp";
+import { Ecma419Serial, type SerialClass } from "./platform/moddable/serial";
+import { serial7E1 } from "./hal/serial";
 
 /**
  * What a provider may add besides `io` and `pin` (the lin provider only): virtual time, the
@@ -59,7 +62,14 @@ export default function main(): void {
     trace: (text) => trace(text),
     crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
   };
-  const boot = () => startMeter(createModdableBoard(io, settings), settings, { sntp: new UdpSntpTransport(UDP as unknown as UdpClass), clockTrusted: virtual !== undefined });
+  const optical = settings.optical;
+  const boot = () =>
+    startMeter(createModdableBoard(io, settings), settings, {
+      sntp: new UdpSntpTransport(UDP as unknown as UdpClass),
+      clockTrusted: virtual !== undefined,
+      // The optical head's UART opens at 300 baud 7E1 for the mode E sign-on.
+      optical: optical ? { serial: new Ecma419Serial(Serial as unknown as SerialClass, optical, serial7E1(300)), physicalAddress: optical.physicalAddress } : undefined,
+    });
   let running = boot();
   simulator.power?.attach({
     down: () => running.stop(),

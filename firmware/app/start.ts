@@ -15,6 +15,9 @@ import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
 import { MeterApp } from "./meter-app";
 import type { MqttConfig } from "../comms/mqtt/config";
+import type { SerialPort } from "../hal/serial";
+import { OpticalPort } from "../comms/hdlc/optical-port";
+import { meterIdentity } from "../comms/hdlc/mode-e";
 
 /** The built board: the ports, and the station interface when the build has Wi-Fi. */
 export interface StartBoard {
@@ -55,6 +58,8 @@ export interface StartOptions {
   sntp?: SntpTransport;
   /** The platform's wall clock is right at boot (the simulator's scenario time). */
   clockTrusted: boolean;
+  /** The optical head's UART and the meter's HDLC physical address (absent: no optical port). */
+  optical?: { serial: SerialPort & { close?(): void }; physicalAddress: number };
 }
 
 export interface RunningMeter {
@@ -63,6 +68,8 @@ export interface RunningMeter {
   dlms: DlmsServer | null;
   wifi: WifiSupervisor | null;
   timeSync: TimeSync | null;
+  /** The optical port (mode E, then DLMS over HDLC) on the same DLMS server, when the build has one. */
+  optical: OpticalPort | null;
   /** Stops every timer the runtime started (tests). */
   stop(): void;
 }
@@ -122,6 +129,22 @@ export function startMeter(built: StartBoard, settings: StartSettings, options: 
     }
   }
 
+  // The optical port shares the DLMS server (and its refusal of default secrets).
+  let optical: OpticalPort | null = null;
+  if (options.optical && dlms) {
+    optical = new OpticalPort({
+      clock: board.clock,
+      log: board.log,
+      serial: options.optical.serial,
+      server: dlms,
+      identity: meterIdentity(meter.config.serialNumber),
+      link: { physicalAddress: options.optical.physicalAddress, maxApduLength: dlms.serverMaxReceivePdu + 16 },
+    });
+    board.log.info(`optical port: IEC 62056-21 mode E at 300 baud, then HDLC (physical address ${options.optical.physicalAddress})`);
+  } else if (options.optical) {
+    options.optical.serial.close?.();
+  }
+
   const configured = wifi !== null && settings.ssid !== "";
   const supervisor = wifi && configured ? new WifiSupervisor(wifi, board.clock, meter.events, settings.ssid, settings.password) : null;
   const timeSync = options.sntp && settings.sntp ? new TimeSync(options.sntp, settings.sntp, meter.clock, board.clock, board.log) : null;
@@ -152,8 +175,11 @@ export function startMeter(built: StartBoard, settings: StartSettings, options: 
     dlms,
     wifi: supervisor,
     timeSync,
+    optical,
     stop() {
       if (signalTimer !== undefined) board.clock.clearTimer(signalTimer);
+      optical?.close();
+      options.optical?.serial.close?.();
       timeSync?.stop();
       app.stop();
     },

@@ -15,7 +15,7 @@ const readme = readFileSync(join(root, "docs", "readme", "moddable.md"), "utf8")
 
 /** Modules the SDK provides (our manifest includes their manifests), per platform. */
 const SDK_COMMON = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/socket/listener", "timer", "time", "mc/config", "crypt", "bin"];
-const SDK_ESP32_ONLY = ["embedded:io/spi", "embedded:io/digital", "embedded:provider/builtin", "embedded:storage/flash", "embedded:network/interface/wifi"];
+const SDK_ESP32_ONLY = ["embedded:io/spi", "embedded:io/digital", "embedded:io/serial", "embedded:provider/builtin", "embedded:storage/flash", "embedded:network/interface/wifi"];
 const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY], lin: [...SDK_COMMON, "worker"] };
 const MODULE_EXTENSIONS = [".ts", ".js"];
 
@@ -246,7 +246,7 @@ describe("manifest.json", () => {
     const lin = manifest.platforms.lin.creation;
     expect([lin.chunk.incremental, lin.heap.incremental]).toEqual([0, 0]);
     const linBoard = modules.filter((m) => m.startsWith("firmware/platform/lin/"));
-    const standIns = ["instance", "provider", "spi", "digital", "flash", "wifi"].map((n) => `firmware/platform/lin/${n}`);
+    const standIns = ["instance", "provider", "spi", "digital", "flash", "wifi", "serial"].map((n) => `firmware/platform/lin/${n}`);
     expect([...manifest.platforms.lin.preload].sort()).toEqual(linBoard.filter((m) => !standIns.includes(m)).sort());
     // The emulator worker is started by name, so the lin build must map it.
     expect(moduleMap("lin").get("firmware/platform/lin/emulator-worker")).toBe("firmware/platform/lin/emulator-worker.ts");

@@ -21,12 +21,13 @@ import { DlmsClient, StreamTransport } from "../../host-sim/client/session";
 import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
 import { FakeListener, FakeTcp } from "./fakes";
+import { SimSerialPort } from "../../host-sim/optical";
 
 const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "manifest.json"), "utf8"));
 const NO_TIMER = { set: () => ({}), repeat: () => ({}), clear: () => {} };
 const HOUR = 3_600_000;
 
-function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass; outages?: [number, number][] } = {}) {
+function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass; outages?: [number, number][]; optical?: SimSerialPort } = {}) {
   const traced: string[] = [];
   const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: (t) => traced.push(t), outages: options.outages });
   const clock = hw.device.clock;
@@ -50,6 +51,7 @@ function mcsim(config: Record<string, string | number | boolean>, options: { sys
     startMeter(createModdableBoard(io, settings), settings, {
       clockTrusted: options.clockTrusted ?? true,
       sntp: options.udp ? new UdpSntpTransport(options.udp) : undefined,
+      optical: options.optical && settings.optical ? { serial: options.optical, physicalAddress: settings.optical.physicalAddress } : undefined,
     });
   const device = {
     hw,
@@ -187,6 +189,26 @@ describe("the device start-up on the same board (esp32 settings)", () => {
     const lost = (228 * 6 * Math.cos((15 * Math.PI) / 180) * 20) / 60;
     expect(Math.abs(full - aPlus - lost * 1000) / (lost * 1000)).toBeLessThan(0.01);
     sim.running.stop();
+  });
+
+  it("opens the optical port at boot on the same DLMS server: a mode E sign-on gets the identification, and none without a DLMS server", () => {
+    const linConfig = { ...manifest.config, ...manifest.platforms.lin.config };
+    const serial = new SimSerialPort();
+    const heard: number[] = [];
+    serial.peer = (bytes) => heard.push(...bytes);
+    const sim = mcsim(linConfig, { optical: serial });
+    expect(sim.running.optical).not.toBeNull();
+    expect(sim.traced.join("")).toContain("optical port: IEC 62056-21 mode E at 300 baud, then HDLC (physical address 1)");
+    serial.deliver(new TextEncoder().encode("/?!\r\n"), null);
+    sim.hw.runUntil(1_000);
+    // Manufacturer, the highest baud code (5 = 9600), "\\2" (mode E: HDLC follows), the identification.
+    expect(String.fromCharCode(...heard)).toBe("/DLM5\\2LITE00000001\r\n");
+    sim.running.stop();
+    // Esp32 settings with default secrets: no DLMS server, so no optical port either.
+    const refused = mcsim({ ...manifest.config }, { optical: new SimSerialPort() });
+    expect(refused.running.dlms).toBeNull();
+    expect(refused.running.optical).toBeNull();
+    refused.running.stop();
   });
 
   it("refuses the DLMS port while secrets are defaults and keeps the clock invalid without a time source", () => {

@@ -252,3 +252,22 @@ declare module "worker" {
   }
   export { Worker as default };
 }
+
+declare module "embedded:io/serial" {
+  class Serial {
+    constructor(options: {
+      receive?: number;
+      transmit?: number;
+      baud: number;
+      port: number;
+      onReadable?: (this: Serial, bytes: number) => void;
+      onWritable?: (this: Serial, bytes: number) => void;
+      format?: "number" | "buffer";
+      target?: unknown;
+    });
+    read(byteLength?: number): number | ArrayBuffer | undefined;
+    write(value: number | ByteBuffer): void;
+    close(): void;
+  }
+  export default Serial;
+}

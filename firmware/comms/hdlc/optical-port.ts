@@ -125,6 +125,16 @@ export class OpticalPort implements HdlcUpper, ApduOutput {
     this.timer = undefined;
   }
 
+  /** Shutdown (power down): the session released, timers stopped, no more bytes taken. */
+  close(): void {
+    this.disarm();
+    this.link.stop();
+    const c = this.connection;
+    this.connection = null;
+    c?.release();
+    this.options.serial.onReadable(() => {});
+  }
+
   // ---- HdlcUpper ----
 
   connected(): void {

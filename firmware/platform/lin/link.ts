@@ -234,7 +234,9 @@ export function serveBoard(board: EmulatedBoard, channel: SharedArrayBuffer): ne
   for (;;) {
     let state = Atomics.load(w, STATE);
     while (state !== 1) {
-      Atomics.wait(w, STATE, state);
+      // A bounded wait: XS compares the value before it registers the waiter, so a notify can fall
+      // in between and be lost; the timeout turns that into a 1 ms delay instead of a hang.
+      Atomics.wait(w, STATE, state, 1);
       state = Atomics.load(w, STATE);
     }
     w[RESULT] = 0;

@@ -68,6 +68,13 @@ export class Ecma419Serial implements SerialPort {
     this.handler = handler;
   }
 
+  /** Releases the UART and its pins (the meter stops, or a reboot opens it again). */
+  close(): void {
+    this.io?.close();
+    this.io = null;
+    this.handler = null;
+  }
+
   private open(): void {
     this.io?.close();
     this.io = new this.Serial({

@@ -87,6 +87,16 @@ export interface BoardSettings extends StartSettings {
   profilePartition: string;
   /** "native": the SDK's AES and gcm module; "portable": firmware/comms/crypto in TypeScript. */
   crypto: "native" | "portable";
+  /** The optical port (IEC 62056-21 mode E, then DLMS over HDLC); null when opticalPort is -1. */
+  optical: OpticalSettings | null;
+}
+
+/** UART and pins of the optical head, and the meter's HDLC physical address on it. */
+export interface OpticalSettings {
+  port: number;
+  transmit: number;
+  receive: number;
+  physicalAddress: number;
 }
 
 export const DEFAULT_SNTP_SERVER = "162.159.200.123";
@@ -151,7 +161,25 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
     utcOffsetMinutes: config.utcOffsetMinutes === undefined ? undefined : integer(config.utcOffsetMinutes, "utcOffsetMinutes", -840, 840),
     dst,
     serialNumber: config.serialNumber === undefined ? undefined : String(config.serialNumber),
+    optical: opticalSettings(config, pins),
   };
+}
+
+/** opticalPort (UART 0..2, -1 = none), opticalTxPin, opticalRxPin, opticalPhysicalAddress (HDLC, 1..0x3FFF). */
+function opticalSettings(config: Record<string, ConfigValue>, pins: PinMap): OpticalSettings | null {
+  const port = config.opticalPort === undefined ? -1 : integer(config.opticalPort, "opticalPort", -1, 2);
+  if (port === -1) return null;
+  const transmit = integer(config.opticalTxPin, "opticalTxPin", 0, GPIO_MAX);
+  const receive = integer(config.opticalRxPin, "opticalRxPin", 0, GPIO_MAX);
+  if (isInputOnlyPin(transmit)) throw new SettingsError(`opticalTxPin: GPIO ${transmit} is input-only and cannot drive the optical head's LED`);
+  if (transmit === receive) throw new SettingsError(`opticalTxPin and opticalRxPin are both GPIO ${transmit}`);
+  for (const [name, pin] of [["opticalTxPin", transmit], ["opticalRxPin", receive]] as const) {
+    if (GPIO_FLASH.includes(pin)) throw new SettingsError(`${name}: GPIO ${pin} is wired to the module's SPI flash`);
+    const other = PIN_NAMES.find((n) => pins[n] === pin);
+    if (other) throw new SettingsError(`${name}: GPIO ${pin} is already used by ${other}`);
+  }
+  const physicalAddress = config.opticalPhysicalAddress === undefined ? 1 : integer(config.opticalPhysicalAddress, "opticalPhysicalAddress", 1, 0x3fff);
+  return { port, transmit, receive, physicalAddress };
 }
 
 /** A pin belongs to one IO instance (ECMA-419): no GPIO twice, no flash pins, no output on 34-39. */
