@@ -102,10 +102,12 @@ export class Ht1621 {
 
   /** Brings the chip's RAM to `ram` (32 nibbles), sending only what changed. Returns the frames sent. */
   update(ram: Uint8Array): number {
+    const sent = this.sent;
+    const synced = this.synced;
     let frames = 0;
     let a = 0;
     while (a < HT1621_RAM_ADDRESSES) {
-      if (this.synced && (ram[a] & 0x0f) === this.sent[a]) {
+      if (synced && (ram[a] & 0x0f) === sent[a]) {
         a++;
         continue;
       }
@@ -113,7 +115,7 @@ export class Ht1621 {
       let probe = a + 1;
       // Extend the run over gaps of up to two unchanged addresses.
       while (probe < HT1621_RAM_ADDRESSES && probe - end <= 3) {
-        if (!this.synced || (ram[probe] & 0x0f) !== this.sent[probe]) end = probe;
+        if (!synced || (ram[probe] & 0x0f) !== sent[probe]) end = probe;
         probe++;
       }
       this.writeRun(ram, a, end);
