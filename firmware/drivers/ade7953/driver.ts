@@ -51,6 +51,7 @@ const ZERO_RECORD_GIVE_UP_TICKS = 10;
 
 const TICK_READ_COUNT = TICK_READS.length;
 const TICK_ENERGY_GROUPS = ADE7953_TICK_ENERGY_REGISTERS.length;
+const TICK_ENERGY_ADDRESSES: readonly number[] = Object.freeze(ADE7953_TICK_ENERGY_REGISTERS.map((r) => r.address));
 /** Math.round without a global lookup per use (XS resolves `Math` through the global object). */
 const round = Math.round;
 
@@ -285,14 +286,17 @@ export class Ade7953Driver implements MeteringIc {
       spi.flush(true);
       spi.transfer(views[first + 2]);
       spi.flush(true);
-      this.reads24 += 2;
-      this.reads16++;
       const o = g * ENERGY_GROUP_BYTES;
       let value = (f[o + 3] << 16) | (f[o + 4] << 8) | f[o + 5];
       const data = (f[o + 14] << 16) | (f[o + 15] << 8) | f[o + 16];
       this.recData = data;
-      if (data !== value || ((f[o + 9] << 8) | f[o + 10]) !== ADE7953_TICK_ENERGY_REGISTERS[g].address) {
-        if (this.notVerified(ADE7953_TICK_ENERGY_REGISTERS[g]) === Verified.Deferred) return this.deferred(s, now);
+      if (data !== value || ((f[o + 9] << 8) | f[o + 10]) !== TICK_ENERGY_ADDRESSES[g]) {
+        if (this.notVerified(ADE7953_TICK_ENERGY_REGISTERS[g]) === Verified.Deferred) {
+          // Groups 0..g were read (each 2 x 24-bit + 1 x 16-bit; counted after the loop otherwise).
+          this.reads24 += 2 * (g + 1);
+          this.reads16 += g + 1;
+          return this.deferred(s, now);
+        }
         value = this.recData;
       }
       if (!fast && !this.bounded(g, now, 0, s)) continue;
@@ -303,6 +307,8 @@ export class Ade7953Driver implements MeteringIc {
       else if (g === IX_APENERGYA) s.apparentEnergyLsb += value;
       else s.neutralActiveEnergyLsb += value;
     }
+    this.reads24 += 2 * TICK_ENERGY_GROUPS;
+    this.reads16 += TICK_ENERGY_GROUPS;
     this.uniform = true;
     this.drainedAllMs = now;
     let status: IcStatus = "ok";
@@ -379,11 +385,8 @@ export class Ade7953Driver implements MeteringIc {
   }
 
   /**
-   * RMS, powers and period. Channel B's power (BWATT) is not read: nothing uses it
-   * (neutralActivePowerMilliW stays 0); the neutral current is (tamper). PFA and ACCMODE are not
-   * read either (two transactions a tick): the power factor and the direction / no-load flags
-   * follow from AWATT, AVAR and AVA by the chip's own rules (power-status.ts).
-   */
+   * RMS, powers and period. BWATT is not read (no consumer: neutralActivePowerMilliW stays 0),
+   * nor are PFA and ACCMODE: PF and the flags follow from AWATT, AVAR, AVA (power-status.ts). */
   private readInstantaneous(s: MeteringSample): void {
     const spi = this.spi;
     const views = this.views;
