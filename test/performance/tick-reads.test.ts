@@ -4,6 +4,7 @@ import { Ht1621 } from "../../firmware/drivers/ht1621/driver";
 import {
   newMeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE, SAMPLE_FLAG_REACTIVE_NEGATIVE,
 } from "../../firmware/kernel/metering-ic";
+import { xsDriverComputrons } from "../../host-sim/bench/chips";
 import { SimOutput } from "../../host-sim/board";
 import { rig } from "../chips/ade7953-rig";
 import { BitRecorder } from "../display/rig";
@@ -111,4 +112,16 @@ describe("HT1621 bit-banging (issue 19)", () => {
     expect(writes.data).toBe(7);
     expect(writes.cs).toBe(2);
   });
+});
+
+describe("driver sample() in xsnap (issue 19: a guard on what was gained)", () => {
+  // Measured 2,451 (ADE7953, 19 transactions) and 2,430 (ATM90E26, 21) with this harness; before
+  // this work 3,056 and 3,202. A helper call or a per-read copy back in the hot path fails this.
+  for (const [chip, limit] of [["ade7953", 2600], ["atm90e26", 2600]] as const) {
+    it(`${chip}: at most ${limit} computrons a tick`, async () => {
+      const computrons = await xsDriverComputrons(chip, 50);
+      expect(computrons).toBeGreaterThan(1000);
+      expect(computrons).toBeLessThanOrEqual(limit);
+    }, 60_000);
+  }
 });
