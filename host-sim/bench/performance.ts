@@ -140,18 +140,30 @@ export function nodeMsPerDay(chip: MeteringChip, days = 2): number {
 
 const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 
+/** Issue 19's targets for the tick and the display (XS computrons, default scenario). */
+export const TICK_TARGETS = Object.freeze({ tickMean: 3000, tickMax: 4500, displayRefreshMax: 4000 });
+
+/** "<figure> (target <= N: met|NOT met)". */
+function vsTarget(value: number, target: number): string {
+  return `${f0(value)} (target <= ${f0(target)}: ${value <= target ? "met" : "NOT met"})`;
+}
+
 export async function bench(): Promise<string[]> {
   const lines: string[] = [];
   let hostRate = 0;
+  let ade7953Transactions = 0;
   for (const chip of CHIPS) {
     const f = await chipFigures(chip);
     hostRate = Math.max(hostRate, f.hostComputronsPerMs);
+    if (chip === "ade7953") ade7953Transactions = f.spiTransactionsPerTick;
     const t = f.ticks;
     const byName = new Map(f.profile.components.map((c) => [c.name.trim(), c]));
     const driver = byName.get("driver sample()")?.perTick ?? 0;
     const energy = byName.get("energy registers addTick")?.perTick ?? 0;
     const tariffs = byName.get("tariffs (clock, TOU, energy, demand, billing)")?.perTick ?? 0;
+    const display = byName.get("display refresh (own timer)");
     lines.push(
+      `${chip}: metering tick (issue 19): mean ${vsTarget(t.meanComputrons, TICK_TARGETS.tickMean)}, max ${vsTarget(t.maxComputrons, TICK_TARGETS.tickMax)}; display refresh max ${vsTarget(display?.max ?? 0, TICK_TARGETS.displayRefreshMax)} (mean ${f0(display?.perCall ?? 0)})`,
       `${chip}: whole metrology tick, every detector on (${t.ticks} ticks of the default scenario): mean ${f0(t.meanComputrons)}, max ${f0(t.maxComputrons)} computrons (budget 8,000)`,
       `  raw (harness wrappers included): mean ${f0(t.rawMeanComputrons)}, max ${f0(t.rawMaxComputrons)}; ${t.meanExcludedCalls.toFixed(0)} wrapped port calls a tick at ${t.wrapperOverhead.toFixed(0)} computrons each (calibrated in xsnap)`,
       `  foundation share (driver sample + energy accumulation): ${f0(driver + energy)} (budget 5,000); with the whole tariff chain (clock, TOU, demand, billing): ${f0(driver + tariffs)}`,
@@ -167,13 +179,13 @@ export async function bench(): Promise<string[]> {
   const cpuMs = e.computrons / (hostRate / ESP32_SLOWDOWN);
   const programOps = 3 * e.records;
   const flashMs = (programOps * FLASH_FIRST_BYTE_US + Math.max(0, e.flashBytes - programOps) * FLASH_NEXT_BYTE_US) / 1000;
-  const spiMs = (21 * SPI_TRANSACTION_US.ade7953) / 1000;
+  const spiMs = (ade7953Transactions * SPI_TRANSACTION_US.ade7953) / 1000;
   lines.push(
     `emergency save (power-fail edge: drain tick + the emergency states + power stamp): ${f0(e.computrons)} computrons (raw ${f0(e.rawComputrons)}), ${e.flashBytes} flash bytes in ${e.records} records, ${e.erases} erases`,
     `  drain tick ${f0(e.drainTick)}; encoding the emergency states ${f0(encodeTotal)} (${e.encodes.map((x) => `${x.id} ${f0(x.computrons)}/${x.bytes} B`).join(", ")}); journal (headers, CRC-32, power stamp, bookkeeping) ${f0(e.computrons - e.drainTick - encodeTotal)}`,
     `  periodic save: ${f0(e.periodic.computrons)} computrons, ${e.periodic.flashBytes.toFixed(0)} flash bytes, ${e.periodic.records.toFixed(1)} records (unchanged states skipped)`,
     `  ESP32 time (estimate): xsnap here ${f0(hostRate)} computrons/ms, assumed ${ESP32_SLOWDOWN}x slower on the ESP32 = ${f0(hostRate / ESP32_SLOWDOWN)} computrons/ms -> CPU ${cpuMs.toFixed(1)} ms;` +
-      ` flash programming ${flashMs.toFixed(1)} ms (${programOps} program operations, W25Q32-class typical 30 us + 2.5 us/byte); ADE7953 drain SPI ${spiMs.toFixed(1)} ms; total ~${(cpuMs + flashMs + spiMs).toFixed(1)} ms (budget 10 ms)`,
+      ` flash programming ${flashMs.toFixed(1)} ms (${programOps} program operations, W25Q32-class typical 30 us + 2.5 us/byte); ADE7953 drain SPI ${spiMs.toFixed(1)} ms (${ade7953Transactions.toFixed(0)} transactions); total ~${(cpuMs + flashMs + spiMs).toFixed(1)} ms (budget 10 ms)`,
   );
   for (const chip of CHIPS) {
     const ms = nodeMsPerDay(chip);
