@@ -6,6 +6,7 @@ import { crc32 } from "./crc32";
 import { readU32LE } from "../kernel/bytes";
 import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
+import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
 import { decodeValue, encodeValue, KeyCache } from "./value-codec";
 import {
   defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type RestoreReport, type RestoreSource,
@@ -42,11 +43,7 @@ const EVENT_PAYLOAD_BYTES = 10;
 const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 
-/** The newest power stamp: the last sign of life (UTC ms) and whether it was the final save. */
-export interface PowerStamp {
-  t: number;
-  f: number;
-}
+export type { PowerStamp };
 
 /**
  * The persistence mechanism: one registry every feature plugs its state into, over the flash
@@ -67,6 +64,11 @@ export class PersistentStore implements EventStore {
   readonly stateChain: CompactingChain | null = null;
   readonly eventChain: CompactingChain | null = null;
   lastRestore: RestoreReport | null = null;
+  /**
+   * The alive tally (outage-tally.ts) on the profiles' partition, when the configuration asks
+   * for one and the partition has room: a sudden outage is then logged within its interval.
+   */
+  readonly tally: OutageTally | null = null;
   private readonly entries: Entry[] = [];
   private readonly index = new Map<number, Generations>();
   private readonly profileOwners = new Map<number, string>();
@@ -83,6 +85,11 @@ export class PersistentStore implements EventStore {
   private restored = false;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
+  private readonly stampBytes = new Uint8Array(STAMP_BYTES);
+  private readonly stampView = new DataView(this.stampBytes.buffer);
+  /** Wall time of the last stamp written and the tally marks programmed since (the alive timer checks its pace). */
+  private stampUtc = NaN;
+  private marksSinceStamp = 0;
 
   /**
    * `logs`: the event logs kept in the journal.
@@ -111,6 +118,14 @@ export class PersistentStore implements EventStore {
       profiles.mount();
       this.profileJournal = profiles;
       this.profileJournalSectorsLeft = profiles.sectorCount;
+      if (this.config.aliveIntervalMs > 0 && profiles.sectorCount >= 2 * TALLY_SECTORS) {
+        // The tally's sectors come out of the profiles' share; one free sector stays for its rotation.
+        this.profileJournalSectorsLeft -= TALLY_SECTORS;
+        profiles.hotReserve = () => 1;
+        const tally = new OutageTally(profiles);
+        tally.mount();
+        this.tally = tally;
+      }
     }
     const usable = journal.sectorSize - SECTOR_HEADER_BYTES;
     let liveEventBytes = 0;
@@ -221,7 +236,7 @@ export class PersistentStore implements EventStore {
     const journal = this.profileJournal ?? this.journal;
     if (!journal) return new CircularProfile(obis, columns, capturePeriodS, capacity);
     let owner = typeOf(`profile:${obis}`);
-    if (owner === OWNER_STATE || owner === OWNER_EVENTS) owner ^= 0x100;
+    if (owner === OWNER_STATE || owner === OWNER_EVENTS || owner === OWNER_TALLY) owner ^= 0x100;
     if (this.profileOwners.has(owner)) throw new Error(`profile ${obis} is already in flash (or hashes like ${this.profileOwners.get(owner)})`);
     const left = own ? this.profileJournalSectorsLeft : this.profileSectorsLeft;
     let rows = capacity;
@@ -289,7 +304,8 @@ export class PersistentStore implements EventStore {
   saveStates(): void {
     if (!this.journal) return;
     for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
-    this.writePowerStamp(false);
+    // With the tally, the stamp of the power up (or of the last tally sector) still holds.
+    if (!this.tally) this.writePowerStamp(false);
     this.reserve();
     this.levelEventWear();
   }
@@ -311,13 +327,46 @@ export class PersistentStore implements EventStore {
       const bytes = loc >= 0 ? this.readAt(loc) : null;
       if (!bytes) continue;
       try {
-        const v = decodeValue(bytes) as PowerStamp;
+        // Older firmware wrote { t, f } with the value codec.
+        const v = decodeStamp(bytes) ?? ({ s: 0, o: 0, i: 0, ...(decodeValue(bytes) as { t: number; f: number }) } as PowerStamp);
         if (typeof v.t === "number" && Number.isFinite(v.t)) return v;
       } catch {
         // try the older stamp
       }
     }
     return null;
+  }
+
+  /**
+   * The last sign of life a stamp proves: its time, plus the tally marks programmed after it times
+   * the interval (the meter lived at least that long after a stamp that was not the final save).
+   */
+  lastAliveUtc(stamp: PowerStamp): number {
+    if (stamp.f === 1 || !this.tally || stamp.i <= 0 || stamp.s === 0) return stamp.t;
+    const marks = this.tally.countSince(stamp.s, stamp.o);
+    return marks > 0 ? stamp.t + marks * stamp.i : stamp.t;
+  }
+
+  /**
+   * One tick of the alive timer (every `aliveIntervalMs`): one more tally mark, or a new stamp
+   * when the marks would not tell the time any more (the wall clock was set, the timer ran late
+   * by a second or more, or the tally sector is full: a new one is started first).
+   */
+  markAlive(): void {
+    const tally = this.tally;
+    if (!tally || !this.stateChain) return;
+    const interval = this.config.aliveIntervalMs;
+    const expected = this.stampUtc + (this.marksSinceStamp + 1) * interval;
+    const late = Math.abs(this.board.clock.wallClockMs() - expected);
+    if (tally.full) {
+      tally.startSector();
+      this.writePowerStamp(false);
+      tally.release();
+    } else if (!(late < 1000)) {
+      this.writePowerStamp(false);
+    } else if (tally.mark()) {
+      this.marksSinceStamp++;
+    }
   }
 
   /** Registered ids with where each was restored from. */
@@ -359,7 +408,11 @@ export class PersistentStore implements EventStore {
   private writePowerStamp(finalSave: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
-    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 }, this.keys);
+    const tally = this.tally;
+    const now = this.board.clock.wallClockMs();
+    const bytes = encodeStamp(this.stampBytes, this.stampView, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    this.stampUtc = now;
+    this.marksSinceStamp = 0;
     const seq = this.nextSeq++;
     this.noteGeneration(this.powerType, seq, chain.append(this.powerType, seq, bytes));
   }
