@@ -1,6 +1,9 @@
 import type { Flash } from "../hal";
 import { readU32LE, writeU32LE } from "../kernel/bytes";
-import { CRC32_INIT, crc32, crc32Final, crc32Update } from "./crc32";
+import { CRC32_INIT, crc32, crc32Final, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
+
+/** Payloads up to this size are CRC-ed from an aligned scratch copy (word reads); larger ones byte by byte. */
+const SCRATCH_BYTES = 512;
 
 /**
  * On-flash layout of the journal (all little endian).
@@ -100,6 +103,10 @@ export class FlashJournal {
   private readonly commit = new Uint8Array(1);
   private readonly zeros = new Uint8Array(4);
   private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
+  /** Word views for the CRC (null on a big-endian CPU: byte path). */
+  private readonly bufWords: Int32Array | null;
+  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  private readonly scratchWords: Int32Array | null;
 
   /** `scanBuffer`: a sector-sized buffer to share with another journal on the same chip (scans never interleave). */
   constructor(readonly flash: Flash, scanBuffer?: Uint8Array) {
@@ -112,11 +119,14 @@ export class FlashJournal {
     this.eraseCount = new Uint32Array(this.sectorCount);
     this.firstSeq = new Float64Array(this.sectorCount);
     this.buf = scanBuffer && scanBuffer.length === this.sectorSize ? scanBuffer : new Uint8Array(this.sectorSize);
+    const words = littleEndian();
+    this.bufWords = words && (this.buf.byteOffset & 3) === 0 ? new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 2) : null;
+    this.scratchWords = words ? new Int32Array(this.scratch.buffer) : null;
   }
 
   /** Bytes of the scan buffer and tables (the journal's fixed RAM, besides the chains' own). */
   get ramBytes(): number {
-    return this.buf.length + this.sectorCount * (2 + 4 + 4 + 8) + SECTOR_HEADER_BYTES + RECORD_HEADER_BYTES + 5;
+    return this.buf.length + SCRATCH_BYTES + this.sectorCount * (2 + 4 + 4 + 8) + SECTOR_HEADER_BYTES + RECORD_HEADER_BYTES + 5;
   }
 
   /** Reads every sector header; chains then scan their own sectors. */
@@ -237,7 +247,17 @@ export class FlashJournal {
     h[3] = length & 0xff;
     h[4] = length >> 8;
     writeU32LE(h, 5, seq);
-    const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
+    let crc: number;
+    const sw = this.scratchWords;
+    if (sw && length <= SCRATCH_BYTES - 8) {
+      // Bytes 1..8 of the header then the payload, contiguous and aligned: the word path.
+      const sc = this.scratch;
+      sc.set(h.subarray(1, 9), 0);
+      sc.set(length === payload.length ? payload : payload.subarray(0, length), 8);
+      crc = crc32Final(crc32UpdateWords(CRC32_INIT, sc, sw, 0, 8 + length));
+    } else {
+      crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
+    }
     writeU32LE(h, 9, crc);
     const base = sector * this.sectorSize + offset;
     this.flash.write(base, h);
@@ -288,7 +308,10 @@ export class FlashJournal {
         const length = b[off + 3] | (b[off + 4] << 8);
         const total = recordSize(length);
         if (off + total <= size) {
-          const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
+          const words = this.bufWords;
+          const crc = words
+            ? crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, b, words, off + 1, off + 9), b, words, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length))
+            : crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
           if (crc === readU32LE(b, off + 9)) {
             if (badStart >= 0) {
               // Damage followed by good data: not the tail a power cut leaves.

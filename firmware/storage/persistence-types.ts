@@ -34,6 +34,11 @@ interface CommonSpec {
   emergency?: boolean;
   /** Puts safe defaults in place when nothing valid is stored (else the constructor's state stays). */
   defaults?(): void;
+  /**
+   * Periodic states: true when encoding now would surely give `stored` (the last record written)
+   * again, by a check cheaper than encoding; the periodic and emergency saves then skip the state.
+   */
+  unchanged?(stored: Uint8Array): boolean;
 }
 
 /** State handed over as a plain value (numbers, strings, arrays, plain objects, typed arrays). */

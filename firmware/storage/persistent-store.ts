@@ -23,6 +23,7 @@ interface Entry {
   encode(): Uint8Array;
   decode(bytes: Uint8Array): void;
   defaults?(): void;
+  unchanged?(stored: Uint8Array): boolean;
   restoredFrom: RestoreSource;
   lastSize: number;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
@@ -179,6 +180,7 @@ export class PersistentStore implements EventStore {
       encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot(), this.keys),
       decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
+      unchanged: spec.unchanged ? (stored) => spec.unchanged!(stored) : undefined,
       restoredFrom: "pending",
       lastSize: 0,
       last: null,
@@ -395,6 +397,7 @@ export class PersistentStore implements EventStore {
   private saveEntry(entry: Entry, reserve: boolean, force: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
+    if (!force && entry.last !== null && entry.unchanged !== undefined && entry.unchanged(entry.last)) return;
     const bytes = entry.encode();
     if (!force && sameBytes(entry.last, bytes)) return;
     entry.last = bytes;
@@ -561,6 +564,7 @@ export class PersistentStore implements EventStore {
 }
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a === null || a.length !== b.length) return false;
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;
