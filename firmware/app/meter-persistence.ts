@@ -104,7 +104,14 @@ function numbersOr<T>(
       return bytes;
     },
     decode: (b) => {
-      if (isNumberRecord(b, magic)) return unflatten(decodeNumberRecord(b, magic, FORMAT, id));
+      if (isNumberRecord(b, magic)) {
+        const values = decodeNumberRecord(b, magic, FORMAT, id);
+        const s = unflatten(values);
+        // The record's values and bytes: the save at power up finds an unchanged state unchanged.
+        lastValues = values;
+        lastBytes = b;
+        return s;
+      }
       const v = decodeValue(b);
       return versioned ? unwrap(v as Versioned<T>, id) : (v as T);
     },
@@ -330,7 +337,17 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
       billingBytes = encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, values) ?? encodeValue({ b, m });
       return billingBytes;
     },
-    decode: (bytes) => restoreBilling(isNumberRecord(bytes, BILLING_RECORD_MAGIC) ? unflattenBilling(decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing")) : (decodeValue(bytes) as BillingRecord)),
+    decode: (bytes) => {
+      if (!isNumberRecord(bytes, BILLING_RECORD_MAGIC)) return restoreBilling(decodeValue(bytes) as BillingRecord);
+      const values = decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing");
+      restoreBilling(unflattenBilling(values));
+      // The stored values (not the state after the restore, which may have billed the outage):
+      // the save at power up writes the record again only if they differ.
+      billingValues = values;
+      billingBytes = bytes;
+      readMaxima(maxima);
+      maxima[0] = NaN;
+    },
   });
   // The demand period in progress: a sub-period that ended during the outage is closed at its end.
   const restoreDemand = (s: number[]): void => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
@@ -452,6 +469,10 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
         const s = record.decode(b);
         if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${id}: not a version-1 record`);
         counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
+        // As stored: the save at power up skips an unchanged counter.
+        bytes = b;
+        pulses = s[1];
+        capture = s[2];
       },
     });
   }

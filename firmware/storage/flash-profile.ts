@@ -72,9 +72,21 @@ export class FlashProfile implements ProfileBuffer {
     if (this.sectors.length === 0) return;
     const head = this.sectors[this.sectors.length - 1];
     let last = -1;
-    this.headOffset = j.scanSector(head, true, (ref) => {
-      if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+    // Rows are appended in order, their indexes one after the other: a walk of the headers finds
+    // the newest (its CRC is checked when it is read); anything unusual, a scan with CRCs.
+    const end = j.walkSector(head, (ref) => {
+      if (ref.type !== this.owner) return -2;
+      last = ref.seq;
+      return ref.seq + 1;
     });
+    if (end >= 0 && (last >= 0 || end === SECTOR_HEADER_BYTES)) {
+      this.headOffset = end;
+    } else {
+      last = -1;
+      this.headOffset = j.scanSector(head, true, (ref) => {
+        if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+      });
+    }
     this.nextRow = Math.max(last + 1, j.firstSeq[head]);
   }
 

@@ -140,6 +140,12 @@ export class FlashJournal {
     this.blank = true;
     for (let s = 0; s < this.sectorCount; s++) {
       this.flash.read(s * this.sectorSize, h);
+      this.owner[s] = FREE;
+      // Never used (or erased and cut before its header): most of a new partition. No CRC to compute.
+      if (h[0] === 0xff && h[4] === 0xff && h[6] === 0xff && isAll(h, 0xff)) {
+        blank.push(s);
+        continue;
+      }
       const crcOk = h[6] === FORMAT_VERSION && crc32(h, 4, 20) === readU32LE(h, 20);
       const magicOk = h[0] === MAGIC[0] && h[1] === MAGIC[1] && h[2] === MAGIC[2] && h[3] === MAGIC[3];
       this.owner[s] = FREE;
@@ -355,6 +361,55 @@ export class FlashJournal {
       if (isHead) this.seal(sector, badStart, end);
     }
     return Math.max(end, SECTOR_HEADER_BYTES);
+  }
+
+  /**
+   * Walks a head sector's records by their headers alone (no CRC): magic, length, commit byte,
+   * unwritten padding, and sequence numbers that follow each other where `consecutiveFrom` says
+   * (the visitor returns the next expected sequence number, -1 for none, -2 to give up). Returns the append
+   * offset, or -1 when anything is not as a clean append-only sector leaves it (a torn tail,
+   * padding, damage): the caller then scans with CRCs (`scanSector`). What the caller takes from
+   * a walk it verifies when it reads it (readRecord checks the CRC).
+   */
+  walkSector(sector: number, visit: (ref: RecordRef) => number): number {
+    const b = this.buf;
+    const size = this.sectorSize;
+    this.flash.read(sector * size, b);
+    const ref = this.ref;
+    let off = SECTOR_HEADER_BYTES;
+    let expect = -1;
+    while (off + RECORD_HEADER_BYTES + 1 <= size && b[off] === RECORD_MAGIC) {
+      const length = b[off + 3] | (b[off + 4] << 8);
+      const total = recordSize(length);
+      const commit = off + RECORD_HEADER_BYTES + length;
+      if (off + total > size || b[commit] !== 0) return -1;
+      for (let i = commit + 1; i < off + total; i++) if (b[i] !== 0xff) return -1;
+      const seq = readU32LE(b, off + 5);
+      if (expect >= 0 && seq !== expect) return -1;
+      ref.sector = sector;
+      ref.offset = off;
+      ref.type = b[off + 1] | (b[off + 2] << 8);
+      ref.length = length;
+      ref.seq = seq;
+      ref.size = total;
+      expect = visit(ref);
+      if (expect < -1) return -1;
+      off += total;
+    }
+    // The end: erased from here (a few bytes checked: appends program in order).
+    for (let i = off; i < size && i < off + 16; i++) if (b[i] !== 0xff) return -1;
+    return off;
+  }
+
+  /** True when the record at `offset` of the scan buffer (a walked sector) passes its CRC. */
+  verifyInBuffer(offset: number): boolean {
+    const b = this.buf;
+    const length = b[offset + 3] | (b[offset + 4] << 8);
+    const words = this.bufWords;
+    const crc = words
+      ? crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, b, words, offset + 1, offset + 9), b, words, offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length))
+      : crc32Final(crc32Update(crc32Update(CRC32_INIT, b, offset + 1, offset + 9), b, offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length));
+    return crc === readU32LE(b, offset + 9);
   }
 
   /** Reads one record's header at a known place; returns false if it is not a valid record. */
