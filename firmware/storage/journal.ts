@@ -99,6 +99,8 @@ export class FlashJournal {
   private nextSectorSeq = 1;
   private allocCursor = 0;
   private readonly header = new Uint8Array(SECTOR_HEADER_BYTES);
+  /** The header as six words: a blank (erased) header is six -1 words, checked without a byte loop. */
+  private readonly headerWords = new Int32Array(this.header.buffer);
   private readonly recordHeader = new Uint8Array(RECORD_HEADER_BYTES);
   private readonly commit = new Uint8Array(1);
   private readonly zeros = new Uint8Array(4);
@@ -142,7 +144,8 @@ export class FlashJournal {
       this.flash.read(s * this.sectorSize, h);
       this.owner[s] = FREE;
       // Never used (or erased and cut before its header): most of a new partition. No CRC to compute.
-      if (h[0] === 0xff && h[4] === 0xff && h[6] === 0xff && isAll(h, 0xff)) {
+      const w = this.headerWords;
+      if ((w[0] & w[1] & w[2] & w[3] & w[4] & w[5]) === -1) {
         blank.push(s);
         continue;
       }
@@ -253,21 +256,23 @@ export class FlashJournal {
     h[3] = length & 0xff;
     h[4] = length >> 8;
     writeU32LE(h, 5, seq);
-    let crc: number;
-    const sw = this.scratchWords;
-    if (sw && length <= SCRATCH_BYTES - 8) {
-      // Bytes 1..8 of the header then the payload, contiguous and aligned: the word path.
-      const sc = this.scratch;
-      sc.set(h.subarray(1, 9), 0);
-      sc.set(length === payload.length ? payload : payload.subarray(0, length), 8);
-      crc = crc32Final(crc32UpdateWords(CRC32_INIT, sc, sw, 0, 8 + length));
-    } else {
-      crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
-    }
-    writeU32LE(h, 9, crc);
     const base = sector * this.sectorSize + offset;
-    this.flash.write(base, h);
-    if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
+    const sw = this.scratchWords;
+    if (sw && length <= SCRATCH_BYTES - RECORD_HEADER_BYTES) {
+      // The record as it goes to flash, header and payload in one aligned buffer: the CRC reads
+      // words, and one program operation writes both (the commit byte still goes last, alone).
+      const sc = this.scratch;
+      for (let i = 0; i < 9; i++) sc[i] = h[i];
+      sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
+      const crc = crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, sc, sw, 1, 9), sc, sw, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
+      writeU32LE(sc, 9, crc);
+      this.flash.write(base, sc.subarray(0, RECORD_HEADER_BYTES + length));
+    } else {
+      const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
+      writeU32LE(h, 9, crc);
+      this.flash.write(base, h);
+      if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
+    }
     this.commit[0] = 0;
     this.flash.write(base + RECORD_HEADER_BYTES + length, this.commit);
     this.stats.bytesWritten += RECORD_HEADER_BYTES + length + 1;
