@@ -236,6 +236,10 @@ StoreXsBench.prototype.restoreProfile = function (this: StoreXsBench): { total: 
   p.wrap(proto(Persistence), "logOutage", "    outage events");
   p.wrap(proto(EventLogs), "recordAt", "      events recorded");
   p.wrap(proto(PersistentStore), "commitPowerUp", "    power-up commit (periodic states + stamp)");
+  p.wrap(proto(PersistentStore), "saveEntry", "      saveEntry (encode, compare, append)");
+  p.wrap(proto(CompactingChain), "append", "        chain append (CRC, flash writes)");
+  p.wrap(proto(PersistentStore), "writePowerStamp", "      power stamp");
+  p.wrap(proto(PersistentStore), "reserve", "      reserve room (a rotation: reclamation + index record)");
   p.wrap(proto(TariffMetering), "prepare", "  tariffs.prepare");
   p.wrap(proto(Limiter), "prepare", "  limiter.prepare");
   p.wrap(proto(Profiles), "prepare", "  profiles.prepare");
