@@ -28,6 +28,9 @@ export class FlashProfile implements ProfileBuffer {
   private cursorOffset = 0;
   private cursorRow = -1;
   private readonly timeRow: Float64Array;
+  /** The newest row as appended (row index lastIndex, -1: none cached): read back without flash (billing asks every save). */
+  private readonly lastRow: Float64Array;
+  private lastIndex = -1;
   /** Rows that found no flash at all (partition exhausted); 0 in a sized configuration. */
   droppedRows = 0;
 
@@ -35,6 +38,7 @@ export class FlashProfile implements ProfileBuffer {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`profile ${obis}: capacity must be a positive integer, got ${capacity}`);
     this.payload = new Uint8Array(FlashProfile.maxRowBytes(columns.length));
     this.timeRow = new Float64Array(columns.length);
+    this.lastRow = new Float64Array(columns.length);
     this.mount();
   }
 
@@ -68,9 +72,21 @@ export class FlashProfile implements ProfileBuffer {
     if (this.sectors.length === 0) return;
     const head = this.sectors[this.sectors.length - 1];
     let last = -1;
-    this.headOffset = j.scanSector(head, true, (ref) => {
-      if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+    // Rows are appended in order, their indexes one after the other: a walk of the headers finds
+    // the newest (its CRC is checked when it is read); anything unusual, a scan with CRCs.
+    const end = j.walkSector(head, (ref) => {
+      if (ref.type !== this.owner) return -2;
+      last = ref.seq;
+      return ref.seq + 1;
     });
+    if (end >= 0 && (last >= 0 || end === SECTOR_HEADER_BYTES)) {
+      this.headOffset = end;
+    } else {
+      last = -1;
+      this.headOffset = j.scanSector(head, true, (ref) => {
+        if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+      });
+    }
     this.nextRow = Math.max(last + 1, j.firstSeq[head]);
   }
 
@@ -107,6 +123,9 @@ export class FlashProfile implements ProfileBuffer {
     }
     j.writeRecord(this.sectors[this.sectors.length - 1], this.headOffset, this.owner, this.nextRow, this.payload, length);
     this.headOffset += size;
+    // Stored exactly (integers as varints, anything else as its float64), so the copy reads the same.
+    for (let c = 0; c < this.columns.length; c++) this.lastRow[c] = row[c] ?? 0;
+    this.lastIndex = this.nextRow;
     this.nextRow++;
   }
 
@@ -115,6 +134,10 @@ export class FlashProfile implements ProfileBuffer {
     const count = this.entriesInUse();
     if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
     const row = this.oldestRow() + index;
+    if (row === this.lastIndex) {
+      out.set(this.lastRow);
+      return;
+    }
     if (!this.find(row) || !this.decode(this.ref.length, out)) {
       for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
     }
@@ -139,6 +162,7 @@ export class FlashProfile implements ProfileBuffer {
     while (this.sectors.length > 0) j.retire(this.sectors.shift()!);
     this.clearedBelow = this.nextRow;
     this.cursorSector = -1;
+    this.lastIndex = -1;
   }
 
   /** Locates row `row` in flash into this.ref and this.payload. */

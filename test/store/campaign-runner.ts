@@ -31,7 +31,7 @@ function registers(m: Meter): number[] {
 
 const started = Date.now();
 const json = JSON.parse(readFileSync(join(__dirname, "../../emulation/scenario/scenarios/household-day.json"), "utf8"));
-const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8 } } });
+const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8, aliveIntervalMs: 5_000 } } });
 const rand = prng(seed);
 const horizon = days * 86_400_000;
 // The largest power of the scenario (W): bounds what one save interval can hold.
