@@ -83,6 +83,9 @@ export class EventLogBuffer implements ProfileBuffer {
   entriesInUse(): number {
     return this.log.count;
   }
+  rowsAppended(): number {
+    return this.log.total;
+  }
   readEntry(index: number, out: Float64Array): void {
     out[0] = this.log.timeAt(index);
     out[1] = this.log.codeAt(index);
@@ -219,9 +222,10 @@ function specialRegister(meter: Meter, r: RegisterDescriptor, type: DataTypeTag,
   return null;
 }
 
+/** A pulse counter's capture time; 0 (no pulse counted yet) is NaN, which reads as the "not specified" date-time. */
 function captureOf(counter: unknown): number {
   const t = (counter as { captureUtcMs?: number }).captureUtcMs;
-  return typeof t === "number" ? t : NaN;
+  return typeof t === "number" && t > 0 ? t : NaN;
 }
 
 /** Writable values (management association only, through the owners' setters). */

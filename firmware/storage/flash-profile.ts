@@ -78,6 +78,11 @@ export class FlashProfile implements ProfileBuffer {
     return this.nextRow - this.oldestRow();
   }
 
+  /** Rows ever appended to this buffer (the next row's sequence number). */
+  rowsAppended(): number {
+    return this.nextRow;
+  }
+
   private oldestRow(): number {
     if (this.sectors.length === 0) return this.nextRow;
     return Math.max(this.journal.firstSeq[this.sectors[0]], this.nextRow - this.capacity, this.clearedBelow);

@@ -47,21 +47,63 @@ function writeCaptureObject(w: AxdrWriter, col: CaptureColumn): void {
   w.longUnsigned(col.dataIndex);
 }
 
-/** Rows `first..first+count-1` of a buffer, selected columns, encoded one row per piece. */
+/** A capture time as the wire reports it: date-times carry hundredths, so the milliseconds go. */
+function reportedTime(utcMs: number): number {
+  return utcMs - (utcMs % 10);
+}
+
+/**
+ * Rows of a buffer, selected columns, encoded one row per piece. Entry selection: `rows` rows
+ * from index `first`. Range selection (`from`/`to` given): every row whose reported capture time
+ * lies in [from, to], in buffer order; the buffer is not assumed to be ordered by time (a clock
+ * set back makes capture times repeat), so the rows are counted by one pass over the buffer
+ * before the answer's array length goes out, and found again one at a time as pieces are pulled.
+ */
 class ProfileRowsSource extends PieceSource {
   private readonly row: Float64Array;
-  private readonly prev: Float64Array;
+  /** Index of the next row to look at. */
+  private next: number;
+  /** Rows the answer announced. */
+  private readonly rows: number;
+  /** The buffer's entries and appended rows when `next` was last set (to follow a ring that drops rows). */
+  private seenEntries: number;
+  private seenAppended: number;
   private lastTime = NaN;
+
   constructor(
     private readonly buffer: ProfileBuffer,
-    private first: number,
-    private readonly rows: number,
+    first: number,
+    rows: number,
     private readonly columns: readonly number[],
     private readonly encoders: ColumnEncoder[],
+    private readonly from = NaN,
+    private readonly to = NaN,
   ) {
     super();
     this.row = new Float64Array(buffer.columns.length);
-    this.prev = new Float64Array(buffer.columns.length);
+    this.next = first;
+    this.seenEntries = buffer.entriesInUse();
+    this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
+    if (this.ranged) {
+      // Count the rows in range, and start at the first of them.
+      const row = this.row;
+      let count = 0;
+      let firstIn = this.seenEntries;
+      for (let i = 0; i < this.seenEntries; i++) {
+        buffer.readEntry(i, row);
+        const t = reportedTime(row[0]);
+        if (t >= from && t <= to) {
+          if (count === 0) firstIn = i;
+          count++;
+        }
+      }
+      this.next = firstIn;
+      rows = count;
+    }
+    this.rows = rows;
+  }
+  private get ranged(): boolean {
+    return this.from === this.from;
   }
   protected get count(): number {
     return this.rows;
@@ -69,30 +111,54 @@ class ProfileRowsSource extends PieceSource {
   protected begin(w: AxdrWriter): void {
     w.array(this.rows);
   }
-  protected piece(i: number, w: AxdrWriter): ByteSource | null {
+  protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const buffer = this.buffer;
-    let index = this.first + i;
-    // A full ring drops its oldest row on each capture: follow the rows already sent.
-    if (i > 0 && buffer.entriesInUse() >= buffer.capacity && index - 1 < buffer.entriesInUse()) {
-      const prev = this.prev;
-      buffer.readEntry(index - 1, prev);
-      let guard = 0;
-      while (prev[0] !== this.lastTime && index - 1 > 0 && guard++ < 64) {
-        this.first--;
-        index--;
-        buffer.readEntry(index - 1, prev);
-      }
-    }
-    const n = buffer.entriesInUse();
-    if (index >= n) index = n - 1;
     const row = this.row;
-    if (index >= 0) buffer.readEntry(index, row);
-    else row.fill(NaN);
+    this.followDroppedRows();
+    const n = buffer.entriesInUse();
+    let index = this.next;
+    for (;;) {
+      if (index >= n) {
+        // The ring overran the read (or was cleared): the announced count still has to be met.
+        index = n - 1;
+        if (index >= 0) buffer.readEntry(index, row);
+        else row.fill(NaN);
+        break;
+      }
+      buffer.readEntry(index++, row);
+      if (!this.ranged) break;
+      const t = reportedTime(row[0]);
+      if (t >= this.from && t <= this.to) break;
+    }
+    this.next = index;
     this.lastTime = row[0];
     const cols = this.columns;
     w.structure(cols.length);
     for (let c = 0; c < cols.length; c++) this.encoders[cols[c]](row[cols[c]], w);
     return null;
+  }
+
+  /** A full ring drops its oldest rows as captures arrive during a long read: keep `next` on the same row. */
+  private followDroppedRows(): void {
+    const buffer = this.buffer;
+    const n = buffer.entriesInUse();
+    if (buffer.rowsAppended) {
+      const appended = buffer.rowsAppended();
+      const dropped = appended - this.seenAppended - (n - this.seenEntries);
+      this.seenAppended = appended;
+      this.seenEntries = n;
+      if (dropped > 0) this.next = Math.max(0, this.next - dropped);
+      return;
+    }
+    // Without a count of appended rows: find the row sent last by its time (full rings only).
+    if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return;
+    const prev = this.row;
+    buffer.readEntry(this.next - 1, prev);
+    let guard = 0;
+    while (prev[0] !== this.lastTime && this.next - 1 > 0 && guard++ < 64) {
+      this.next--;
+      buffer.readEntry(this.next - 1, prev);
+    }
   }
 }
 
@@ -103,6 +169,8 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
     const width = buffer.columns.length;
     let first = 0;
     let last = n - 1;
+    let fromMs = NaN;
+    let toMs = NaN;
     let columns: number[] = [];
     for (let c = 0; c < width; c++) columns.push(c);
     const p = ctx.parameters;
@@ -115,11 +183,9 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       if (rc[0].type !== 18 || rc[1].type !== 9 || rc[1].bytes.length !== 6) return RESULT.typeUnmatched;
       const col0 = buffer.columns[0];
       if (rc[0].value !== col0.classId || formatObis(rc[1].bytes) !== col0.obis || numberOf(rc[2]) !== col0.attribute) return RESULT.otherReason;
-      const fromMs = dateTimeBytesToUtc(from.bytes, src.time);
-      const toMs = dateTimeBytesToUtc(to.bytes, src.time);
+      fromMs = dateTimeBytesToUtc(from.bytes, src.time);
+      toMs = dateTimeBytesToUtc(to.bytes, src.time);
       if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return RESULT.otherReason;
-      first = buffer.firstIndexAtOrAfter(fromMs);
-      last = buffer.firstIndexAtOrAfter(toMs + 1) - 1;
       if (selected.items.length > 0) {
         columns = [];
         for (const s of selected.items) {
@@ -141,7 +207,7 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       columns = columns.slice(c0, c1 + 1);
     }
     const rows = last >= first ? last - first + 1 : 0;
-    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(src, ctx));
+    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(src, ctx), fromMs, toMs);
   };
 }
 
