@@ -9,6 +9,7 @@ import { type ByteSource, PieceSource } from "./stream";
 import { numberOf, readOnly, writeNumber } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
+import { nextInRange } from "../../records/profile-read";
 
 export interface ProfileSource {
   buffer: ProfileBuffer;
@@ -47,10 +48,8 @@ function writeCaptureObject(w: AxdrWriter, col: CaptureColumn): void {
   w.longUnsigned(col.dataIndex);
 }
 
-/** A capture time as the wire reports it: date-times carry hundredths, so the milliseconds go. */
-function reportedTime(utcMs: number): number {
-  return utcMs - (utcMs % 10);
-}
+/** Date-times on the wire carry hundredths: capture times are compared as they are reported. */
+const WIRE_RESOLUTION_MS = 10;
 
 /**
  * Rows of a buffer, selected columns, encoded one row per piece. Entry selection: `rows` rows
@@ -86,19 +85,10 @@ class ProfileRowsSource extends PieceSource {
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
     if (this.ranged) {
       // Count the rows in range, and start at the first of them.
-      const row = this.row;
-      let count = 0;
-      let firstIn = this.seenEntries;
-      for (let i = 0; i < this.seenEntries; i++) {
-        buffer.readEntry(i, row);
-        const t = reportedTime(row[0]);
-        if (t >= from && t <= to) {
-          if (count === 0) firstIn = i;
-          count++;
-        }
-      }
-      this.next = firstIn;
-      rows = count;
+      const n = this.seenEntries;
+      this.next = nextInRange(buffer, 0, from, to, this.row, WIRE_RESOLUTION_MS);
+      rows = 0;
+      for (let i = this.next; i < n; i = nextInRange(buffer, i + 1, from, to, this.row, WIRE_RESOLUTION_MS)) rows++;
     }
     this.rows = rows;
   }
@@ -116,21 +106,16 @@ class ProfileRowsSource extends PieceSource {
     const row = this.row;
     this.followDroppedRows();
     const n = buffer.entriesInUse();
-    let index = this.next;
-    for (;;) {
-      if (index >= n) {
-        // The ring overran the read (or was cleared): the announced count still has to be met.
-        index = n - 1;
-        if (index >= 0) buffer.readEntry(index, row);
-        else row.fill(NaN);
-        break;
-      }
-      buffer.readEntry(index++, row);
-      if (!this.ranged) break;
-      const t = reportedTime(row[0]);
-      if (t >= this.from && t <= this.to) break;
+    let index = this.ranged ? nextInRange(buffer, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
+    if (index >= n) {
+      // The ring overran the read (or was cleared): the announced count still has to be met.
+      index = n - 1;
+      if (index >= 0) buffer.readEntry(index, row);
+      else row.fill(NaN);
+    } else if (!this.ranged) {
+      buffer.readEntry(index, row);
     }
-    this.next = index;
+    this.next = index + 1;
     this.lastTime = row[0];
     const cols = this.columns;
     w.structure(cols.length);
