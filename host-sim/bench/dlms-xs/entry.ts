@@ -2,13 +2,17 @@
  * Bundled into xsnap by host-sim/bench/dlms.ts: the meter's DLMS server fed WRAPPER frames
  * through a fake socket. Only the server's handling of a frame (parse, object lookup, reading the
  * meter, encoding, writing the reply) is metered; building frames and reading replies is not.
+ * As in the tick figures (host-sim/xs/entry.ts), the flash port's work is set aside: on the ESP32
+ * that is the SDK's SPI flash driver and the NOR chip, here the emulated flash in JavaScript. The
+ * firmware's own flash work (finding records, CRC checks, decoding rows) stays in the figure; the
+ * calibrated cost of each wrapped port call is subtracted.
  */
 import { asciiToBytes, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
 import { buildMeterObjectModel } from "../../../firmware/app/meter-objects";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
-import { swapMeter } from "../../xs/metering";
+import { type AnyFunction, PortExclusion, swapMeter } from "../../xs/metering";
 
 function frame(source: number, apdu: number[]): Uint8Array {
   return Uint8Array.from([0, 1, 0, source, 0, 1, apdu.length >> 8, apdu.length & 0xff, ...apdu]);
@@ -24,6 +28,8 @@ function aarqReader(password: string, pdu: number): Uint8Array {
 export class DlmsXsBench {
   sim!: Simulation;
   socket = new BenchSocket();
+  /** The flash ports set aside, and the calibrated cost of a wrapped call. */
+  readonly ports = new PortExclusion();
 
   boot(scenarioJson: string, loadProfileRows: number, pdu: number): void {
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000 } });
@@ -42,15 +48,30 @@ export class DlmsXsBench {
     }
     const server = new DlmsServer({ clock: this.sim.clock, log: this.sim.log, model: buildMeterObjectModel(this.sim.meter), policies: [publicPolicy(), readerPolicy(asciiToBytes("12345678"))] });
     server.attach(this.socket);
+    this.ports.calibrate();
+    const board = this.sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
+    for (const partition of ["flash", "profileFlash"]) {
+      const port = board[partition];
+      if (port) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(port, name);
+    }
     this.socket.handler!(aarqReader("12345678", pdu));
   }
 
-  /** Computrons of the server handling one frame. */
+  /** Computrons of the server handling one frame (flash port work and its wrappers taken out). */
   private feed(bytes: Uint8Array): number {
+    const calls = this.ports.calls;
+    const cost = this.ports.cost;
     swapMeter(0);
     this.socket.handler!(bytes);
-    return swapMeter(0);
+    const raw = swapMeter(0);
+    this.flashCalls += this.ports.calls - calls;
+    this.flashCost += this.ports.cost - cost;
+    return raw - (this.ports.calls - calls) * this.ports.overhead;
   }
+
+  /** Flash port calls and their (excluded) emulator computrons since the last longGet started. */
+  flashCalls = 0;
+  flashCost = 0;
 
   /** Mean computrons per GET of 1.0.1.8.0.255 attribute 2 over `n` requests. */
   registerGet(n: number): { mean: number; max: number; reply: number[] } {
@@ -66,7 +87,10 @@ export class DlmsXsBench {
   }
 
   /** Total computrons for a whole GET with its block transfer; returns blocks and bytes too. */
-  longGet(classId: number, obis: number[], attribute: number): { computrons: number; blocks: number; bytes: number } {
+  longGet(classId: number, obis: number[], attribute: number): { computrons: number; blocks: number; bytes: number; rows: number; flashCalls: number; flashCost: number } {
+    this.flashCalls = 0;
+    this.flashCost = 0;
+    const rows = classId === 7 ? this.rowsOf(obis) : 0;
     let computrons = this.feed(frame(17, [0xc0, 0x01, 0xc1, 0x00, classId, ...obis, attribute, 0]));
     let blocks = 0;
     let bytes = 0;
@@ -79,7 +103,14 @@ export class DlmsXsBench {
       const n = blocks;
       computrons += this.feed(frame(17, [0xc0, 0x02, 0xc1, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]));
     }
-    return { computrons, blocks, bytes };
+    return { computrons: Math.round(computrons), blocks, bytes, rows, flashCalls: this.flashCalls, flashCost: this.flashCost };
+  }
+
+  private rowsOf(obis: number[]): number {
+    const key = obis.join(".");
+    const p = this.sim.meter.profiles;
+    const buffer = key === "1.0.99.1.0.255" ? p.load.buffer : key === "1.0.99.2.0.255" ? p.daily.buffer : null;
+    return buffer ? buffer.entriesInUse() : 0;
   }
 }
 
