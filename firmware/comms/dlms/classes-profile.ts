@@ -68,18 +68,23 @@ class ProfileRowsSource extends PieceSource {
   private seenEntries: number;
   private seenAppended: number;
   private lastTime = NaN;
+  /** Per selected column: its index in a row and its encoder. */
+  private readonly columns: Int32Array;
+  private readonly encoders: ColumnEncoder[];
 
   constructor(
     private readonly buffer: ProfileBuffer,
     first: number,
     rows: number,
-    private readonly columns: readonly number[],
-    private readonly encoders: ColumnEncoder[],
+    columns: readonly number[],
+    encoders: readonly ColumnEncoder[],
     private readonly from = NaN,
     private readonly to = NaN,
   ) {
     super();
     this.row = new Float64Array(buffer.columns.length);
+    this.columns = Int32Array.from(columns);
+    this.encoders = columns.map((c) => encoders[c]);
     this.next = first;
     this.seenEntries = buffer.entriesInUse();
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
@@ -118,8 +123,9 @@ class ProfileRowsSource extends PieceSource {
     this.next = index + 1;
     this.lastTime = row[0];
     const cols = this.columns;
+    const encoders = this.encoders;
     w.structure(cols.length);
-    for (let c = 0; c < cols.length; c++) this.encoders[cols[c]](row[cols[c]], w);
+    for (let c = 0; c < cols.length; c++) encoders[c](row[cols[c]], w);
     return null;
   }
 

@@ -78,6 +78,7 @@ export class ObjectModel {
     const ln = parseObis(def.obis);
     const key = obisKeyAt(ln, 0);
     if (this.byKey.has(key)) throw new Error(`COSEM object ${def.obis} defined twice`);
+    checkSelectors(def);
     const obj: CosemObject = { ...def, ln, key };
     this.objects.push(obj);
     this.byKey.set(key, obj);
@@ -89,6 +90,7 @@ export class ObjectModel {
     const key = obisKeyAt(parseObis(def.obis), 0);
     const old = this.byKey.get(key);
     if (!old) return this.add(def);
+    checkSelectors(def);
     const obj: CosemObject = { ...def, ln: old.ln, key };
     this.objects[this.objects.indexOf(old)] = obj;
     this.byKey.set(key, obj);
@@ -114,6 +116,15 @@ export class ObjectModel {
 }
 
 /** Number of attributes including logical_name. */
+/** Selective-access selectors an attribute may list (the object_list writer reserves room for that many). */
+export const MAX_SELECTORS = 8;
+
+function checkSelectors(def: ObjectDef): void {
+  for (const a of def.attributes) {
+    if (a?.selectors && a.selectors.length > MAX_SELECTORS) throw new RangeError(`COSEM object ${def.obis}: more than ${MAX_SELECTORS} selectors`);
+  }
+}
+
 export function attributeCount(obj: ObjectDef): number {
   return obj.attributes.length + 1;
 }
@@ -175,8 +186,8 @@ export interface AssociationPolicy {
 
 /** access_mode of an attribute for object_list: 0 none, 1 read, 2 write, 3 read-write. */
 export function attributeAccessMode(policy: AssociationPolicy, obj: CosemObject, attribute: number): number {
-  if (attribute === 1) return 1;
-  const def = attributeDef(obj, attribute);
+  if (attribute < 2) return attribute === 1 ? 1 : 0;
+  const def = obj.attributes[attribute - 2];
   if (!def) return 0;
   const read = !def.secret && def.get !== undefined && policy.canRead(obj, attribute);
   const write = def.set !== undefined && policy.canWrite(obj, attribute);
