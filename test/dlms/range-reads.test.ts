@@ -3,7 +3,7 @@
  * Everything goes through the DLMS server with the project's client, on the meter's own buffers
  * (the flash-backed load profile, the event logs).
  */
-import { array, int, octets, struct, type Data } from "../../host-sim/client/codec";
+import { array, decodeAll, encode, int, octets, struct, type Data } from "../../host-sim/client/codec";
 import type { Simulation } from "../../host-sim/simulation";
 import { EVENT } from "../../firmware/kernel/event-codes";
 import { fakeClient, makeServer, meterSim } from "./helpers";
@@ -154,5 +154,58 @@ describe("repeated failed pushes in the communication log", () => {
       [t0 + 201 * 900_000, int(17, 247), int(18, 1)],
     ]);
     expect(events.communication.count).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("a long read of a full ring that drops rows meanwhile", () => {
+  /** Reads the fraud log's buffer block by block, recording `newEvents` events after the first block. */
+  async function readWhileLogging(sim: Simulation, selection: number[], newEvents: number[]): Promise<number[]> {
+    const { client } = fakeClient(makeServer(sim), 17, "12345678", 128);
+    await client.associate();
+    const blocks: Uint8Array[] = [];
+    let r = await client.request([0xc0, 0x01, 0xc1, 0x00, 0x07, 0, 0, 99, 98, 1, 255, 2, ...selection]);
+    for (;;) {
+      if (r.type !== "get-block" || !r.raw) throw new Error(`unexpected answer ${JSON.stringify(r)}`);
+      blocks.push(r.raw);
+      if (r.last) break;
+      if (blocks.length === 1) for (const t of newEvents) sim.meter.events.recordAt("fraud", t, 44);
+      const n = r.block;
+      r = await client.request([0xc0, 0x02, 0xc1, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    }
+    const all = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
+    let at = 0;
+    for (const b of blocks) {
+      all.set(b, at);
+      at += b.length;
+    }
+    return times((decodeAll(all) as { items: Data[] }).items);
+  }
+
+  function fullFraudLog(sim: Simulation, t0: number): number[] {
+    const log = sim.meter.events.fraud;
+    log.clear();
+    const stamps: number[] = [];
+    for (let i = 0; i < log.capacity; i++) {
+      stamps.push(t0 + i * 1000);
+      sim.meter.events.recordAt("fraud", t0 + i * 1000, 40);
+    }
+    return stamps;
+  }
+
+  it("every row announced at the start goes out once, in order, though three captures pushed the oldest out", async () => {
+    const sim = meterSim(0);
+    const t0 = Date.UTC(2026, 0, 7, 0, 0, 0);
+    const stamps = fullFraudLog(sim, t0);
+    const got = await readWhileLogging(sim, [0], [t0 + 500_000, t0 + 501_000, t0 + 502_000]);
+    expect(got).toEqual(stamps);
+  });
+
+  it("the same for a range read", async () => {
+    const sim = meterSim(0);
+    const t0 = Date.UTC(2026, 0, 7, 0, 0, 0);
+    const stamps = fullFraudLog(sim, t0);
+    const range = [0x01, 0x01, ...encode(struct(CLOCK_COLUMN, dt(t0 + 10_000), dt(t0 + 89_000), array()))];
+    const got = await readWhileLogging(sim, range, [t0 + 500_000, t0 + 501_000]);
+    expect(got).toEqual(stamps.slice(10, 90));
   });
 });
