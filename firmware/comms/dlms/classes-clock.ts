@@ -4,7 +4,7 @@
  */
 import { type AxdrWriter, DataType } from "./axdr";
 import type { MethodDef, ObjectDef } from "./object-model";
-import { numberOf, numericSetter, readOnly, writeNumber } from "./values";
+import { numberOf, numberWriter, numericSetter, readOnly } from "./values";
 import { RESULT } from "./xdlms";
 import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
 import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
@@ -207,6 +207,6 @@ export function clockObject(obis: string, clock: ClockSource): ObjectDef {
       readOnly((_c, w) => (w.enumValue(1), 0)), // clock_base: internal crystal
     ],
     methods,
-    encodeCaptured: (a, v, w) => (a === 2 ? dt.write(w, v, clock) : writeNumber(w, DataType.long64, v)),
+    capturedWriter: (a) => (a === 2 ? (w, v) => dt.write(w, v, clock) : numberWriter(DataType.long64)),
   };
 }

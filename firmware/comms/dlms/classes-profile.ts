@@ -4,9 +4,9 @@
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
 import { type ClockSource, DateTimeWriter, cachedTimeRules, dateTimeBytesToUtc } from "./classes-clock";
-import type { AccessGroup, AttributeDef, MethodDef, ObjectDef, RequestContext } from "./object-model";
+import type { AccessGroup, AttributeDef, CapturedWriter, MethodDef, ObjectDef, RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { numberOf, readOnly, writeNumber } from "./values";
+import { numberOf, numberWriter, readOnly } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
 import { nextInRange } from "../../records/profile-read";
@@ -19,24 +19,20 @@ export interface ProfileSource {
   capture?(): void;
 }
 
-/** How to encode each column: found through the captured object in the model, cached. */
-type ColumnEncoder = (v: number, w: AxdrWriter) => void;
+/** How to encode each column: found through the captured object in the model, once per read. */
+type ColumnEncoder = CapturedWriter;
 
 function columnEncoders(src: ProfileSource, ctx: RequestContext): ColumnEncoder[] {
   return src.buffer.columns.map((col) => {
     if (col.classId === 8 && col.attribute === 2) {
       const rules = cachedTimeRules(src.time);
       const dt = new DateTimeWriter();
-      return (v: number, w: AxdrWriter) => dt.write(w, v, rules);
+      return (w: AxdrWriter, v: number) => dt.write(w, v, rules);
     }
     const ln = parseObis(col.obis);
     const obj = ctx.model.findAt(ln, 0);
-    if (obj && obj.classId === col.classId && obj.encodeCaptured) {
-      const enc = obj.encodeCaptured;
-      const attr = col.attribute;
-      return (v: number, w: AxdrWriter) => enc(attr, v, w);
-    }
-    return (v: number, w: AxdrWriter) => writeNumber(w, DataType.long64, v);
+    if (obj && obj.classId === col.classId && obj.capturedWriter) return obj.capturedWriter(col.attribute);
+    return numberWriter(DataType.long64);
   });
 }
 
@@ -125,7 +121,7 @@ class ProfileRowsSource extends PieceSource {
     const cols = this.columns;
     const encoders = this.encoders;
     w.structure(cols.length);
-    for (let c = 0; c < cols.length; c++) encoders[c](row[cols[c]], w);
+    for (let c = 0; c < cols.length; c++) encoders[c](w, row[cols[c]]);
     return null;
   }
 

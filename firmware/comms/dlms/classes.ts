@@ -12,7 +12,7 @@ import {
   type AccessGroup, attributeAccessMode, MAX_SELECTORS, type AttributeDef, attributeCount, type CosemObject, type MethodDef, type ObjectDef, type RequestContext,
 } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { readOnly, writeNumber, writeScalerUnit } from "./values";
+import { numberWriter, readOnly, writeNumber, writeScalerUnit } from "./values";
 import { parseObis, RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
 
@@ -22,13 +22,14 @@ export * from "./classes-profile";
 
 // ---- IC 1 Data ----
 
-export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, encodeCaptured?: ObjectDef["encodeCaptured"]): ObjectDef {
-  return { classId: 1, version: 0, obis, name, group, attributes: [value], encodeCaptured };
+export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
+  return { classId: 1, version: 0, obis, name, group, attributes: [value], capturedWriter };
 }
 
 /** IC 1 holding a number of a fixed A-XDR type. */
 export function numericDataObject(obis: string, name: string, group: AccessGroup, type: DataTypeTag, read: () => number, set?: AttributeDef["set"]): ObjectDef {
-  return dataObject(obis, name, group, { get: (_c, w) => (writeNumber(w, type, read()), 0), set }, (_a, v, w) => writeNumber(w, type, v));
+  const write = numberWriter(type);
+  return dataObject(obis, name, group, { get: (_c, w) => (write(w, read()), 0), set }, () => write);
 }
 
 // ---- IC 3 Register, IC 4 Extended register, IC 5 Demand register ----
@@ -41,7 +42,7 @@ export interface RegisterSource {
 }
 
 export function registerObject(obis: string, name: string, group: AccessGroup, src: RegisterSource): ObjectDef {
-  const { type } = src;
+  const write = numberWriter(src.type);
   return {
     classId: 3,
     version: 0,
@@ -49,10 +50,10 @@ export function registerObject(obis: string, name: string, group: AccessGroup, s
     name,
     group,
     attributes: [
-      { get: (_c, w) => (writeNumber(w, type, src.read()), 0) },
+      { get: (_c, w) => (write(w, src.read()), 0) },
       readOnly((_c, w) => (writeScalerUnit(w, src.scaler, src.unit), 0)),
     ],
-    encodeCaptured: (_a, v, w) => writeNumber(w, type, v),
+    capturedWriter: () => write,
   };
 }
 
@@ -77,7 +78,7 @@ export function extendedRegisterObject(obis: string, name: string, group: Access
       readOnly((_c, w) => (w.unsigned(src.status() & 0xff), 0)),
       readOnly((_c, w) => (dt.write(w, src.captureTimeMs(), time), 0)),
     ],
-    encodeCaptured: (a, v, w) => (a === 5 ? dt.write(w, v, time) : writeNumber(w, type, v)),
+    capturedWriter: (a) => (a === 5 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
   };
 }
 
@@ -113,7 +114,7 @@ export function demandRegisterObject(obis: string, name: string, group: AccessGr
       readOnly((_c, w) => (w.doubleLongUnsigned(src.periodS()), 0)),
       readOnly((_c, w) => (w.longUnsigned(src.numberOfPeriods()), 0)),
     ],
-    encodeCaptured: (a, v, w) => (a === 6 || a === 7 ? dt.write(w, v, time) : writeNumber(w, type, v)),
+    capturedWriter: (a) => (a === 6 || a === 7 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
   };
 }
 

@@ -60,9 +60,15 @@ export interface ObjectDef {
   attributes: readonly (AttributeDef | null)[];
   /** Methods 1..n. Index 0 = method 1. */
   methods?: readonly (MethodDef | null)[];
-  /** For objects profiles capture: encodes a captured number of attribute `attribute` as this object would. */
-  encodeCaptured?(attribute: number, value: number, w: AxdrWriter): void;
+  /**
+   * For objects profiles capture: the writer of a captured number of attribute `attribute`,
+   * encoded as this object would encode the attribute (a profile read resolves it once per column).
+   */
+  capturedWriter?(attribute: number): CapturedWriter;
 }
+
+/** Writes one captured number (a profile row's column). */
+export type CapturedWriter = (w: AxdrWriter, value: number) => void;
 
 export interface CosemObject extends ObjectDef {
   readonly ln: Uint8Array;
