@@ -237,9 +237,9 @@ export class FlashProfile implements ProfileBuffer {
         for (let i = 0; i < 8; i++) this.f64.setUint8(i, p[n++]);
         out[c] = this.f64.getFloat64(0, true);
       } else {
+        // z is the zigzag value times two: 4v for v >= 0, -4v - 2 for v < 0.
         if (z % 2 !== 0) return false;
-        const zz = z / 2;
-        out[c] = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+        out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
       }
     }
     return n === length;

@@ -84,6 +84,7 @@ class ProfileRowsSource extends PieceSource {
     this.next = first;
     this.seenEntries = buffer.entriesInUse();
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
+    this.ranged = from === from;
     if (this.ranged) {
       // Count the rows in range, and start at the first of them.
       const n = this.seenEntries;
@@ -93,9 +94,8 @@ class ProfileRowsSource extends PieceSource {
     }
     this.rows = rows;
   }
-  private get ranged(): boolean {
-    return this.from === this.from;
-  }
+  /** Range selection (else entry selection). */
+  private readonly ranged: boolean;
   protected get count(): number {
     return this.rows;
   }
@@ -105,8 +105,7 @@ class ProfileRowsSource extends PieceSource {
   protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const buffer = this.buffer;
     const row = this.row;
-    this.followDroppedRows();
-    const n = buffer.entriesInUse();
+    const n = this.followDroppedRows();
     let index = this.ranged ? nextInRange(buffer, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
@@ -125,20 +124,24 @@ class ProfileRowsSource extends PieceSource {
     return null;
   }
 
-  /** A full ring drops its oldest rows as captures arrive during a long read: keep `next` on the same row. */
-  private followDroppedRows(): void {
+  /**
+   * A full ring drops its oldest rows as captures arrive during a long read: keeps `next` on the
+   * same row. Returns the buffer's entries now.
+   */
+  private followDroppedRows(): number {
     const buffer = this.buffer;
     const n = buffer.entriesInUse();
     if (buffer.rowsAppended) {
       const appended = buffer.rowsAppended();
+      if (appended === this.seenAppended && n === this.seenEntries) return n;
       const dropped = appended - this.seenAppended - (n - this.seenEntries);
       this.seenAppended = appended;
       this.seenEntries = n;
       if (dropped > 0) this.next = Math.max(0, this.next - dropped);
-      return;
+      return n;
     }
     // Without a count of appended rows: find the row sent last by its time (full rings only).
-    if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return;
+    if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return n;
     const prev = this.row;
     buffer.readEntry(this.next - 1, prev);
     let guard = 0;
@@ -146,6 +149,7 @@ class ProfileRowsSource extends PieceSource {
       this.next--;
       buffer.readEntry(this.next - 1, prev);
     }
+    return n;
   }
 }
 

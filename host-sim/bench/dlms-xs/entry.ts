@@ -106,6 +106,39 @@ export class DlmsXsBench {
     return { computrons: Math.round(computrons), blocks, bytes, rows, flashCalls: this.flashCalls, flashCost: this.flashCost };
   }
 
+  /**
+   * Where a load-profile row's computrons go on the storage side: reading every row of the flash
+   * store in order (readEntry: find the record, check its CRC, decode the varints), and of that
+   * the journal's record read with its CRC-32. Per row, flash port work and wrappers taken out.
+   */
+  profileStorageBreakdown(): { readEntry: number; recordCheck: number; rows: number } {
+    const buffer = this.sim.meter.profiles.load.buffer;
+    const journal = (buffer as unknown as { journal?: Record<string, AnyFunction> }).journal;
+    const rows = buffer.entriesInUse();
+    const row = new Float64Array(buffer.columns.length);
+    const pass = (): number => {
+      swapMeter(0);
+      for (let i = 0; i < rows; i++) buffer.readEntry(i, row);
+      return swapMeter(0);
+    };
+    const calls = this.ports.calls;
+    const readEntry = (pass() - (this.ports.calls - calls) * this.ports.overhead) / rows;
+    if (!journal) return { readEntry, recordCheck: 0, rows };
+    // Again with the record reads set aside (the flash calls inside them go with them).
+    const bound = journal.readRecord.bind(journal);
+    let recordCalls = 0;
+    journal.readRecord = (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+      const outer = swapMeter(0);
+      const result = (bound as (...args: unknown[]) => unknown)(a, b, c, d);
+      swapMeter(outer);
+      recordCalls++;
+      return result;
+    };
+    const withoutRecords = (pass() - recordCalls * this.ports.overhead) / rows;
+    delete journal.readRecord;
+    return { readEntry, recordCheck: readEntry - withoutRecords, rows };
+  }
+
   private rowsOf(obis: number[]): number {
     const key = obis.join(".");
     const p = this.sim.meter.profiles;
