@@ -29,9 +29,9 @@ interface LongGetRun {
   bytes: number;
   /** Rows the profile held (0 for the object_list). */
   rows: number;
-  /** Flash port calls set aside and the emulator's computrons in them (not in `computrons`). */
-  flashCalls: number;
-  flashCost: number;
+  /** Port calls set aside (flash, socket write) and the computrons in them (not in `computrons`). */
+  portCalls: number;
+  portCost: number;
 }
 
 export interface XsDlmsRun {
@@ -70,7 +70,7 @@ export async function xsFigures(pdu = 1024): Promise<string[]> {
     `XS computrons per GET of a register value (1.0.1.8.0.255 attr 2, frame in to reply out): mean ${get.mean.toFixed(0)}, max ${get.max} (budget 10,000)`,
     `XS computrons per full object_list read (reader, client max PDU ${pdu}): ${list.computrons} in ${list.blocks} blocks, ${list.bytes} bytes: ${(list.computrons / list.bytes).toFixed(1)} per byte (target <= ${OBJECT_LIST_BYTE_TARGET})`,
     `XS computrons per load-profile row (whole buffer, ${profile.rows} rows: the scenario's hour and a day added, from the flash store, client max PDU ${pdu}): ${(profile.computrons / profile.rows).toFixed(0)} per row (target <= ${PROFILE_ROW_TARGET.toLocaleString("en")}); ${profile.computrons} in ${profile.blocks} blocks, ${profile.bytes} bytes`,
-    `  flash port set aside as in the tick figures: ${profile.flashCalls} calls, ${profile.flashCost} emulator computrons (${(profile.flashCost / profile.rows).toFixed(0)} per row) not counted`,
+    `  ports set aside as in the tick figures (flash, and the socket write: one per block): ${profile.portCalls} calls, ${profile.portCost} computrons of emulator and harness work (${(profile.portCost / profile.rows).toFixed(0)} per row) not counted`,
     `  per row: reading it from the flash store ${storage.readEntry.toFixed(0)} (of which the journal's record read with its CRC-32 ${storage.recordCheck.toFixed(0)}, the varint decode and lookup the rest), DLMS encoding, streaming and blocks ${(perRow - storage.readEntry).toFixed(0)}`,
   ];
 }
