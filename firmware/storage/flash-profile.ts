@@ -121,9 +121,10 @@ export class FlashProfile implements ProfileBuffer {
 
   /** Copies entry `index` (0 = oldest held) into `out`; a row lost to flash damage reads as NaN. */
   readEntry(index: number, out: Float64Array): void {
-    const count = this.entriesInUse();
+    const oldest = this.oldestRow();
+    const count = this.nextRow - oldest;
     if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
-    const row = this.oldestRow() + index;
+    const row = oldest + index;
     if (!this.find(row) || !this.decode(this.ref.length, out)) {
       for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
     }

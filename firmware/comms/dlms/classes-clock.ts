@@ -29,15 +29,21 @@ export function cachedTimeRules(rules: TimeRules): TimeRules {
   let deviation = 0;
   let status = 0;
   const refresh = (utcMs: number): void => {
-    if (utcMs >= from && utcMs < until) return;
     from = utcMs;
     until = next(utcMs);
     deviation = rules.deviationAt(utcMs);
     status = rules.statusAt(utcMs);
   };
+  // The window check inline: a profile read asks twice per row, the refresh is rare.
   return {
-    deviationAt: (utcMs) => (refresh(utcMs), deviation),
-    statusAt: (utcMs) => (refresh(utcMs), status),
+    deviationAt: (utcMs) => {
+      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
+      return deviation;
+    },
+    statusAt: (utcMs) => {
+      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
+      return status;
+    },
   };
 }
 
