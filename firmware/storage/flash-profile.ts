@@ -2,6 +2,8 @@ import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;
+/** Weight of a varint's ninth byte: a tenth is malformed. */
+const MAX_VARINT_SCALE = 2 ** 56;
 
 /**
  * A profile generic's buffer kept in flash: each captured row is one record appended when it is
@@ -27,6 +29,8 @@ export class FlashProfile implements ProfileBuffer {
   private cursorSector = -1;
   private cursorOffset = 0;
   private cursorRow = -1;
+  /** Flash size of the record at the cursor: a sequential read starts right after it. */
+  private cursorSize = 0;
   private readonly timeRow: Float64Array;
   /** The newest row as appended (row index lastIndex, -1: none cached): read back without flash (billing asks every save). */
   private readonly lastRow: Float64Array;
@@ -94,6 +98,11 @@ export class FlashProfile implements ProfileBuffer {
     return this.nextRow - this.oldestRow();
   }
 
+  /** Rows ever appended to this buffer (the next row's sequence number). */
+  rowsAppended(): number {
+    return this.nextRow;
+  }
+
   private oldestRow(): number {
     if (this.sectors.length === 0) return this.nextRow;
     return Math.max(this.journal.firstSeq[this.sectors[0]], this.nextRow - this.capacity, this.clearedBelow);
@@ -131,9 +140,10 @@ export class FlashProfile implements ProfileBuffer {
 
   /** Copies entry `index` (0 = oldest held) into `out`; a row lost to flash damage reads as NaN. */
   readEntry(index: number, out: Float64Array): void {
-    const count = this.entriesInUse();
+    const oldest = this.oldestRow();
+    const count = this.nextRow - oldest;
     if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
-    const row = this.oldestRow() + index;
+    const row = oldest + index;
     if (row === this.lastIndex) {
       out.set(this.lastRow);
       return;
@@ -168,17 +178,22 @@ export class FlashProfile implements ProfileBuffer {
   /** Locates row `row` in flash into this.ref and this.payload. */
   private find(row: number): boolean {
     const j = this.journal;
-    let k = this.sectors.length - 1;
-    while (k > 0 && j.firstSeq[this.sectors[k]] > row) k--;
-    const sector = this.sectors[k];
-    const end = k === this.sectors.length - 1 ? this.headOffset : j.sectorSize;
-    let off = this.cursorSector === sector && this.cursorRow >= 0 && this.cursorRow <= row ? this.cursorOffset : SECTOR_HEADER_BYTES;
+    const sectors = this.sectors;
+    let k = sectors.length - 1;
+    while (k > 0 && j.firstSeq[sectors[k]] > row) k--;
+    const sector = sectors[k];
+    const end = k === sectors.length - 1 ? this.headOffset : j.sectorSize;
+    // The cursor is on a record of this sector's current rows (not a retired and reused sector's).
+    const cursorHere = this.cursorSector === sector && this.cursorRow >= j.firstSeq[sector];
+    // Sequential reads start right after the record read last: one record read per row.
+    let off = cursorHere && this.cursorRow < row ? this.cursorOffset + this.cursorSize : cursorHere && this.cursorRow === row ? this.cursorOffset : SECTOR_HEADER_BYTES;
     while (off + RECORD_HEADER_BYTES < end) {
       if (j.readRecord(sector, off, this.payload, this.ref) && this.ref.type === this.owner) {
         if (this.ref.seq === row) {
           this.cursorSector = sector;
           this.cursorOffset = off;
           this.cursorRow = row;
+          this.cursorSize = this.ref.size;
           return true;
         }
         if (this.ref.seq > row) return false;
@@ -216,23 +231,40 @@ export class FlashProfile implements ProfileBuffer {
     let n = 0;
     for (let c = 0; c < this.columns.length; c++) {
       if (n >= length) return false;
-      let z = 0;
-      let scale = 1;
-      for (;;) {
-        if (n >= length || scale > 2 ** 56) return false;
-        const b = p[n++];
-        z += (b & 0x7f) * scale;
-        if (b < 0x80) break;
-        scale *= 0x80;
+      // Unsigned varint: the first four bytes (28 bits) in int32 arithmetic, any further in
+      // doubles. Bytes past `length` are still inside the payload buffer; such a row fails below.
+      let b = p[n++];
+      let z = b & 0x7f;
+      if (b >= 0x80) {
+        b = p[n++];
+        z |= (b & 0x7f) << 7;
+        if (b >= 0x80) {
+          b = p[n++];
+          z |= (b & 0x7f) << 14;
+          if (b >= 0x80) {
+            b = p[n++];
+            z |= (b & 0x7f) << 21;
+            if (b >= 0x80) {
+              let scale = 0x10000000;
+              do {
+                if (n >= length || scale > MAX_VARINT_SCALE) return false;
+                b = p[n++];
+                z += (b & 0x7f) * scale;
+                scale *= 0x80;
+              } while (b >= 0x80);
+            }
+          }
+        }
       }
+      if (n > length) return false;
       if (z === 1) {
         if (n + 8 > length) return false;
         for (let i = 0; i < 8; i++) this.f64.setUint8(i, p[n++]);
         out[c] = this.f64.getFloat64(0, true);
       } else {
+        // z is the zigzag value times two: 4v for v >= 0, -4v - 2 for v < 0.
         if (z % 2 !== 0) return false;
-        const zz = z / 2;
-        out[c] = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+        out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
       }
     }
     return n === length;
