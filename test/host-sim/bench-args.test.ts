@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { benchSectionNames, parseBenchArgs } from "../../host-sim/bench";
+import { hostDlmsRuns, summarise } from "../../host-sim/bench/dlms-host";
 import { ESP32_COMPUTRONS_PER_MS, ESP32_RATE_NOTE, esp32Ms } from "../../host-sim/esp32-rate";
 
 const root = join(__dirname, "..", "..");
@@ -55,4 +56,21 @@ describe("ESP32 time estimates: computrons at one fixed rate", () => {
     expect(ESP32_RATE_NOTE).toContain("242,000/ms");
     expect(ESP32_RATE_NOTE).toContain("50x");
   });
+});
+
+describe("bench dlms-host: interleaved runs, median and spread", () => {
+  it("prints the median and the lowest..highest run", () => {
+    expect(summarise([30.04, 12, 25.5, 40, 19])).toBe("25.5 µs (runs 12.0..40.0)");
+    expect(summarise([3, 1, 2, 10])).toBe("2.5 µs (runs 1.0..10.0)");
+  });
+
+  it("measures the server and the no-op responder once per run, for GETs and associations", async () => {
+    const r = await hostDlmsRuns(2, { gets: 40, associations: 10 }, { gets: 10, associations: 5 });
+    for (const mode of [r.get, r.assoc]) {
+      expect(mode.server).toHaveLength(2);
+      expect(mode.floor).toHaveLength(2);
+      mode.above.forEach((a, i) => expect(a).toBeCloseTo(mode.server[i] - mode.floor[i], 9));
+      for (const x of [...mode.server, ...mode.floor]) expect(x).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });
