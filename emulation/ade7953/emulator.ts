@@ -271,6 +271,30 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     return this.faults.miso(index < this.latchedBytes ? this.readLatch[index] : 0, index);
   }
 
+  transferFrame(buffer: Uint8Array): void {
+    const n = buffer.length;
+    if (!this.selected || this.faults.active) {
+      for (let i = 0; i < n; i++) buffer[i] = this.exchange(buffer[i]);
+      return;
+    }
+    // No bus fault: miso() passes every byte through, so this is exchange() without its calls.
+    const frame = this.frame;
+    for (let i = 0; i < n; i++) {
+      const at = this.frameLength;
+      if (at < frame.length) frame[at] = buffer[i];
+      this.frameLength = at + 1;
+      if (this.ignoreFrame || at < 2 || frame[2] !== 0x80) {
+        buffer[i] = 0;
+      } else if (at === 2) {
+        this.latchRead();
+        buffer[i] = 0;
+      } else {
+        const index = at - 3;
+        buffer[i] = index < this.latchedBytes ? this.readLatch[index] : 0;
+      }
+    }
+  }
+
   deselect(): void {
     if (!this.selected) return;
     this.selected = false;
