@@ -3,8 +3,12 @@
  * blocks the meter still lacks (it keeps what it has across a power cut), verify, and activate now
  * or at a time through the image activation schedule (IC 22). Used by `npm run client -- image`.
  */
+import { readFileSync } from "node:fs";
+import { Presets, SingleBar } from "cli-progress";
 import { array, type Data, int, octets, struct } from "./codec";
+import { dateTimeFromText } from "./format";
 import type { DlmsClient } from "./session";
+import type { ProgressStream } from "../progress";
 
 export const IMAGE_TRANSFER = "0.0.44.0.0.255";
 export const IMAGE_ACTIVATION_SCHEDULE = "0.0.15.0.2.255";
@@ -98,3 +102,59 @@ export async function transferImage(client: DlmsClient, image: Uint8Array, optio
   }
   return { identifier: Buffer.from(identifier).toString("latin1"), blocks, sent, status };
 }
+
+/**
+ * `--activate TIME` as the meter's local time, in UTC-epoch form with offset 0 for transferImage:
+ * a TIME without zone is the meter's local time already; with a zone it is moved to the meter's
+ * current UTC offset (read from its clock, 0.0.1.0.0.255).
+ */
+export async function activationLocalMs(client: DlmsClient, text: string): Promise<number> {
+  const f = dateTimeFromText(text);
+  const local = Date.UTC((f[0] << 8) | f[1], f[2] - 1, f[3], f[5], f[6], f[7]);
+  const deviation = (f[9] << 8) | f[10];
+  if (deviation === 0x8000) return local;
+  const utc = local + (deviation << 16 >> 16) * 60_000;
+  const clock = await client.get(8, "0.0.1.0.0.255", 2);
+  const b = clock.kind === "octet-string" ? clock.bytes : [];
+  const meterDeviation = b.length === 12 ? ((b[9] << 8) | b[10]) << 16 >> 16 : 0;
+  return utc - (meterDeviation === -32768 ? 0 : meterDeviation) * 60_000;
+}
+
+/** `npm run client -- --client 1 image FILE [--activate now|TIME]`: transfer with a progress bar, verify, activate. */
+export async function imageCommand(client: DlmsClient, file: string, activate: string | undefined, out: (line: string) => void, bar: ProgressStream = process.stderr): Promise<boolean> {
+  const image = new Uint8Array(readFileSync(file));
+  const when = activate === undefined ? undefined : activate === "now" ? "now" : await activationLocalMs(client, activate);
+  let progress: SingleBar | null = null;
+  let lastTenth = -1;
+  try {
+    const report = await transferImage(client, image, {
+      activate: when,
+      utcOffsetMinutesAt: () => 0,
+      onProgress: (done, total) => {
+        if (bar.isTTY) {
+          if (!progress) {
+            progress = new SingleBar({ format: "image [{bar}] {percentage}% | block {value}/{total}", stream: bar as NodeJS.WritableStream }, Presets.shades_classic);
+            progress.start(total, done);
+          }
+          progress.update(done);
+        } else if (Math.floor((10 * done) / total) !== lastTenth) {
+          lastTenth = Math.floor((10 * done) / total);
+          out(`blocks ${done}/${total}`);
+        }
+      },
+    });
+    (progress as SingleBar | null)?.stop();
+    out(`image ${report.identifier}: ${report.blocks} blocks of which ${report.sent} sent, ${IMAGE_STATUS_NAMES[report.status]}` + (typeof when === "number" ? `; activation scheduled at ${new Date(when).toISOString().slice(0, 19)} meter time` : ""));
+    return true;
+  } catch (e) {
+    (progress as SingleBar | null)?.stop();
+    if (!(e instanceof ImageTransferError)) throw e;
+    out(`failed: ${e.message}`);
+    const reason = await client.get(1, "0.0.44.128.1.255", 2).catch(() => null);
+    if (reason && reason.kind === "enum" && reason.value > 0) out(`verification result: ${VERIFY_REASONS[reason.value] ?? reason.value}`);
+    return false;
+  }
+}
+
+/** 0.0.44.128.1.255 values. */
+export const VERIFY_REASONS = ["verified", "a block is missing", "length does not match the header (truncated?)", "payload hash differs", "signature does not verify with the meter's key", "built for another target", "older than the running firmware"];
