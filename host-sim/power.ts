@@ -192,7 +192,7 @@ export function losePower(sim: Simulation, signal: boolean): void {
 }
 
 /** Ends the firmware's life (used by losePower and by an injected cut inside a flash operation). */
-export function killFirmware(sim: Simulation): void {
+export function killFirmware(sim: Simulation, restart = false): void {
   const supply = sim.power;
   if (!supply.on) return;
   supply.on = false;
@@ -205,8 +205,11 @@ export function killFirmware(sim: Simulation): void {
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
-  supply.flash.powerOff();
-  supply.ota?.chip.powerOff();
+  // A restart keeps the flash chips powered (an armed cut stays armed).
+  if (!restart) {
+    supply.flash.powerOff();
+    supply.ota?.chip.powerOff();
+  }
   // The IC loses its supply too: registers back to defaults, it answers again long before the MCU boots.
   sim.chip.injectReset();
 }
@@ -231,6 +234,6 @@ export function scheduledPowerCut(sim: Simulation, atMs: number, durationMs: num
 
 /** The MCU restarts (firmware update activation or rollback): the firmware dies and boots again at once, the supply stays. */
 export function restartFirmware(sim: Simulation): Meter {
-  killFirmware(sim);
+  killFirmware(sim, true);
   return restorePower(sim);
 }

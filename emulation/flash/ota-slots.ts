@@ -10,6 +10,8 @@ const BLANK_SEQ = 0xffffffff;
 
 interface OtaEntry {
   seq: number;
+  /** Copies of one selection: a state change writes the next copy into the other sector. */
+  gen: number;
   state: number;
   length: number;
   sum: number;
@@ -26,8 +28,10 @@ function fnv(bytes: Uint8Array, start: number, end: number, h = 0x811c9dc5): num
  * loader modelled on ESP-IDF's with rollback enabled: `selectStaged` writes a new otadata entry
  * (state new) for the other slot; the boot loader starts a new entry once in trial (pending
  * verify); a start that finds the trial still unconfirmed gives it up (aborted) and starts the
- * previous slot. Entries alternate between the two otadata sectors and carry a check word, so a
- * torn entry is ignored and the older one wins: one slot or the other always starts.
+ * previous slot. Every write (a new selection or a state change) goes into the sector that does
+ * not hold the newest entry, and entries carry a check word, so a torn write is ignored and the
+ * entry before it wins: one slot or the other always starts, and a slot is only started through
+ * an entry whose image checks out.
  *
  * Power cuts and torn writes come from the chip (`chip.armPowerCut...`). "Restart" is the
  * simulator's (`onRestart`). Pure TypeScript; also runs in XS.
@@ -65,12 +69,12 @@ export class EmulatedOtaSlots {
       const { index, entry } = active;
       const slot = (entry.seq - 1) % 2;
       if (entry.state === OTA_STATE.new && this.imageIntact(slot, entry)) {
-        this.writeEntry(index, { ...entry, state: OTA_STATE.pendingVerify });
+        this.writeEntry(1 - index, { ...entry, gen: entry.gen + 1, state: OTA_STATE.pendingVerify });
         this.running = slot;
         this.bootState = "trial";
       } else if (entry.state === OTA_STATE.new || entry.state === OTA_STATE.pendingVerify) {
         // A trial that restarted before it confirmed itself, or an image the boot loader rejects.
-        this.writeEntry(index, { ...entry, state: OTA_STATE.aborted });
+        this.writeEntry(1 - index, { ...entry, gen: entry.gen + 1, state: OTA_STATE.aborted });
         this.running = 1 - slot;
         this.bootState = "rolled-back";
       } else if (entry.state === OTA_STATE.invalid || entry.state === OTA_STATE.aborted) {
@@ -102,7 +106,7 @@ export class EmulatedOtaSlots {
     let best: { index: number; entry: OtaEntry } | null = null;
     for (let i = 0; i < 2; i++) {
       const e = this.readEntry(i);
-      if (e && (!best || e.seq > best.entry.seq)) best = { index: i, entry: e };
+      if (e && (!best || e.seq > best.entry.seq || (e.seq === best.entry.seq && e.gen > best.entry.gen))) best = { index: i, entry: e };
     }
     return best;
   }
@@ -115,13 +119,13 @@ export class EmulatedOtaSlots {
     let seq = active ? active.entry.seq + 1 : 1;
     if ((seq - 1) % 2 !== slot) seq++;
     const sum = this.checksum(slot, length);
-    this.writeEntry(active ? 1 - active.index : 0, { seq, state: OTA_STATE.new, length, sum });
+    this.writeEntry(active ? 1 - active.index : 0, { seq, gen: 0, state: OTA_STATE.new, length, sum });
   }
 
   private setRunningState(state: number): void {
     const active = this.activeEntry();
     if (!active || (active.entry.seq - 1) % 2 !== this.running) return;
-    this.writeEntry(active.index, { ...active.entry, state });
+    this.writeEntry(1 - active.index, { ...active.entry, gen: active.entry.gen + 1, state });
   }
 
   private imageIntact(slot: number, entry: OtaEntry): boolean {
@@ -147,7 +151,7 @@ export class EmulatedOtaSlots {
     const seq = v.getUint32(0, true);
     if (seq === BLANK_SEQ || seq === 0) return null;
     if (v.getUint32(16, true) !== fnv(b, 0, 16)) return null;
-    return { seq, state: b[4], length: v.getUint32(8, true), sum: v.getUint32(12, true) };
+    return { seq, gen: v.getUint16(5, true), state: b[4], length: v.getUint32(8, true), sum: v.getUint32(12, true) };
   }
 
   private writeEntry(index: number, e: OtaEntry): void {
@@ -155,7 +159,8 @@ export class EmulatedOtaSlots {
     const v = new DataView(b.buffer);
     v.setUint32(0, e.seq, true);
     b[4] = e.state;
-    b[5] = b[6] = b[7] = 0xff;
+    v.setUint16(5, e.gen & 0xffff, true);
+    b[7] = 0xff;
     v.setUint32(8, e.length, true);
     v.setUint32(12, e.sum, true);
     v.setUint32(16, fnv(b, 0, 16), true);

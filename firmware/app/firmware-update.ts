@@ -89,6 +89,8 @@ export class FirmwareUpdate implements ImageActivation {
       runningVersion: () => this.record.run.number,
     });
     this.transfer.onVerified = (failure) => this.verified(failure);
+    // While the running image is on trial the other slot holds the way back: no new transfer into it.
+    this.transfer.canBegin = () => !this.record.trial;
     const handle = meter.persistence.register<UpdateRecord>({
       id: "fw",
       essential: false,

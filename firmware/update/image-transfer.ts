@@ -52,6 +52,8 @@ export class ImageTransfer {
   lastFailure: VerifyFailure | null = null;
   /** Header and signature of the verified image (attribute 7; activation). */
   verifiedImage: VerifiedImage | null = null;
+  /** False while a new transfer must not start (the owner's rule: a running image on trial). */
+  canBegin: () => boolean = () => true;
   /** Called when a verification ends (success: failure null). */
   onVerified: ((failure: VerifyFailure | null) => void) | null = null;
   private readonly whole = new Sha256();
@@ -83,6 +85,7 @@ export class ImageTransfer {
    * anything else starts a new one. Null, or why the image is refused.
    */
   initiate(identifier: Uint8Array, size: number): string | null {
+    if (!this.canBegin()) return "the running firmware is on trial: it must confirm itself first";
     this.stopVerify();
     const s = this.staged;
     // A failed image is not resumed: the same identifier then starts over (another build of it).

@@ -32,6 +32,8 @@ describe("firmware update over DLMS (IC 18)", () => {
     expect(ota.bootState).toBe("trial");
     client = await connect(sim);
     expect(text(await client.get(1, "1.0.0.2.0.255", 2) as never)).toBe("DLMSLITE-0.2.0");
+    // On trial the other slot is the way back: no new transfer may start there.
+    expect((await client.action(18, IMAGE_TRANSFER, 1, struct(octets(Buffer.from("X")), int(6, 1000)))).result).toBe(2);
     const signature = img.subarray(img.length - 64);
     expect(text(await client.get(1, "1.0.0.2.8.255", 2) as never)).toBe(Buffer.from(signature).toString("latin1"));
     expect(await client.get(18, IMAGE_TRANSFER, 6)).toEqual({ kind: "enum", value: 6 });

@@ -95,6 +95,7 @@ export function imageTransferObject(obis: string, transfer: ImageTransfer, activ
           if (refused()) return refused();
           const items = structureItems(p, 2);
           if (!items || items[0].type !== DataType.octetString || items[1].type !== DataType.doubleLongUnsigned) return RESULT.typeUnmatched;
+          if (!transfer.canBegin()) return RESULT.temporaryFailure;
           return transfer.initiate(items[0].bytes, items[1].value) ? RESULT.otherReason : RESULT.success;
         },
       },
