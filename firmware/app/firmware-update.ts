@@ -164,6 +164,8 @@ export class FirmwareUpdate implements ImageActivation {
   activate(): number {
     const t = this.transfer;
     if (t.status === IMAGE_STATUS.activationInitiated) return RESULT.temporaryFailure;
+    // A failed image stays failed until image_verify is asked again (or new blocks come).
+    if (t.status === IMAGE_STATUS.verificationFailed) return verifyResult(t, t.status);
     if (t.status !== IMAGE_STATUS.verificationSuccessful) {
       const status = t.verify();
       if (status === IMAGE_STATUS.verificationInitiated) {

@@ -10,6 +10,9 @@ import { verifyP256 } from "../comms/crypto/p256";
 import { IMAGE_FLAG_ALLOW_OLDER, IMAGE_HEADER_LENGTH, IMAGE_OVERHEAD, IMAGE_SIGNATURE_LENGTH, type ImageHeader, type ImageTarget, parseImageHeader } from "./image-format";
 import { StagedImage } from "./staged-image";
 
+/** Period of the verification steps: the meter's own timers (the tick) run in between. */
+const VERIFY_STEP_MS = 50;
+
 /** image_transfer_status (attribute 6). */
 export const IMAGE_STATUS = Object.freeze({
   notInitiated: 0,
@@ -140,7 +143,7 @@ export class ImageTransfer {
     this.whole.update(header);
     this.verifyPos = IMAGE_HEADER_LENGTH;
     this.step();
-    if (this.status === IMAGE_STATUS.verificationInitiated) this.timer = this.clock.repeat(() => this.step(), 20);
+    if (this.status === IMAGE_STATUS.verificationInitiated) this.timer = this.clock.repeat(() => this.step(), VERIFY_STEP_MS);
     return this.status;
   }
 

@@ -41,7 +41,7 @@ export async function bench(): Promise<string[]> {
       `  flash per block: ${t.flashBytesPerBlock.toFixed(1)} bytes written in ${t.writeOps.toFixed(2)} program operations (the block, its bitmap byte, a sector mark when a sector is first touched); ${t.erases} sector erases for the whole image`,
       `XS computrons, image_verify of that image: ${v.total} (hash of ${image.length} bytes and the signature); ECDSA P-256 verify alone ${v.ecdsa}`,
       `  ESP32 time (estimate, ${f0(rate)} computrons/ms: the host's xsnap rate / ${ESP32_SLOWDOWN} as in the performance section): ECDSA ${f0(v.ecdsa / rate)} ms, image_verify ${f0(v.total / rate)} ms, ` +
-        `a 1 MiB image's hash ~${f0(((hash / 200) * 1048576) / rate)} ms (run in 4 KiB steps on a 20 ms timer)`,
+        `a 1 MiB image's hash ~${f0(((hash / 200) * 1048576) / rate)} ms (run in 1 KiB steps on a 50 ms timer)`,
     ];
   } finally {
     worker.close();

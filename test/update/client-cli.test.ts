@@ -31,7 +31,8 @@ describe("image tools and the client's image command", () => {
     expect(signImageCli(["--key", join(__dirname, "../../host-sim/keys/dev-image-key.pem"), "--version", "2", "--in", join(dir, "app.bin"), "--out", join(dir, "x.bin")], (l) => lines.push(l))).toBe(1);
     expect(lines.at(-1)).toMatch(/MAJOR.MINOR.PATCH/);
     expect(keygenCli(["--out", join(dir, "k.pem")], (l) => lines.push(l))).toBe(0);
-    expect(lines.at(-1)).toMatch(/^public key \(0\.0\.44\.128\.0\.255\): 04[0-9a-f]{128}$/);
+    expect(lines.at(-2)).toMatch(/^public key \(0\.0\.44\.128\.0\.255\): 04[0-9a-f]{128}$/);
+    expect(lines.at(-1)).toMatch(/octet-string 0x04[0-9a-f]{128}$/);
     expect(keygenCli(["--out", join(dir, "k.pem")], (l) => lines.push(l))).toBe(1);
   });
 

@@ -3,12 +3,12 @@
  * section 1): transfer, verification, activation, restart into the new image, rollback.
  */
 import { createHash } from "node:crypto";
-import { transferImage, IMAGE_TRANSFER, IMAGE_ACTIVATION_SCHEDULE } from "../../host-sim/client/image";
+import { IMAGE_TRANSFER, IMAGE_ACTIVATION_SCHEDULE } from "../../host-sim/client/image";
 import { int, octets, struct } from "../../host-sim/client/codec";
 import { generateImageKey, publicKeyBytes } from "../../host-sim/image-tools";
 import { UPDATE_EVENT } from "../../firmware/app/firmware-update";
 import { OTA_STATE } from "../../emulation/flash/ota-slots";
-import { connect, DEV_KEY_PEM, image, standardCodes, updateOf, updateSim } from "./rig";
+import { connect, DEV_KEY_PEM, image, standardCodes, transfer, updateOf, updateSim } from "./rig";
 
 const text = (d: { kind: string; bytes?: number[] }) => Buffer.from(d.bytes ?? []).toString("latin1");
 
@@ -19,7 +19,7 @@ describe("firmware update over DLMS (IC 18)", () => {
     let client = await connect(sim);
     expect(text(await client.get(1, "1.0.0.2.0.255", 2) as never)).toBe("DLMSLITE-0.1.0");
     const progress: number[] = [];
-    const report = await transferImage(client, img, { activate: "now", onProgress: (sent) => progress.push(sent) });
+    const report = await transfer(sim, client, img, { activate: "now", onProgress: (sent) => progress.push(sent) });
     expect(report.blocks).toBe(Math.ceil(img.length / 200));
     expect(report.sent).toBe(report.blocks);
     expect(progress.at(-1)).toBe(report.blocks);
@@ -61,7 +61,7 @@ describe("firmware update over DLMS (IC 18)", () => {
     const sim = updateSim();
     const img = image("0.3.0", 2450);
     const client = await connect(sim);
-    const report = await transferImage(client, img, { order: (m) => [...m.reverse(), m[0], m[3], m[5]] });
+    const report = await transfer(sim, client, img, { order: (m) => [...m.reverse(), m[0], m[3], m[5]] });
     expect(report.status).toBe(3);
     expect(await client.get(18, IMAGE_TRANSFER, 4)).toEqual(int(6, report.blocks));
     // image_to_activate_info: size, identifier, signature.
@@ -89,7 +89,7 @@ describe("firmware update over DLMS (IC 18)", () => {
     expect(await client.get(18, IMAGE_TRANSFER, 6)).toEqual({ kind: "enum", value: 1 });
     expect(await client.get(18, IMAGE_TRANSFER, 4)).toEqual(int(6, 7));
     const progress: number[] = [];
-    const report = await transferImage(client, img, { onProgress: (s) => progress.push(s) });
+    const report = await transfer(sim, client, img, { onProgress: (s) => progress.push(s) });
     expect(progress[0]).toBe(7);
     expect(report.sent).toBe(report.blocks - 7);
     expect(report.status).toBe(3);
@@ -100,7 +100,7 @@ describe("firmware update over DLMS (IC 18)", () => {
     const img = image("0.4.0", 1000);
     const client = await connect(sim);
     const at = sim.clock.wallClockMs() + 10 * 60_000;
-    await transferImage(client, img, { activate: at, utcOffsetMinutesAt: () => 60 });
+    await transfer(sim, client, img, { activate: at, utcOffsetMinutesAt: () => 60 });
     const schedule = await client.get(22, IMAGE_ACTIVATION_SCHEDULE, 4);
     expect(schedule.kind).toBe("array");
     expect(updateOf(sim).scheduledUtcMs).toBe(Math.floor(at / 1000) * 1000);
@@ -111,12 +111,25 @@ describe("firmware update over DLMS (IC 18)", () => {
     expect(updateOf(sim).runningId).toBe("DLMSLITE-0.4.0");
   });
 
+  it("image_activate on an image not verified yet: temporary-failure, the check runs in steps, then the switch", async () => {
+    const sim = updateSim();
+    const img = image("0.6.0", 5000);
+    const client = await connect(sim);
+    await client.action(18, IMAGE_TRANSFER, 1, struct(octets(Buffer.from("DLMSLITE-0.6.0")), int(6, img.length)));
+    for (let n = 0; n * 200 < img.length; n++) await client.action(18, IMAGE_TRANSFER, 2, struct(int(6, n), octets(img.subarray(n * 200, n * 200 + 200))));
+    expect((await client.action(18, IMAGE_TRANSFER, 4, int(15, 0))).result).toBe(2);
+    expect(await client.get(18, IMAGE_TRANSFER, 6)).toEqual({ kind: "enum", value: 2 });
+    sim.runFor(10_000);
+    expect(sim.power.ota!.running).toBe(1);
+    expect(updateOf(sim).runningId).toBe("DLMSLITE-0.6.0");
+  });
+
   it("a new image that does not confirm itself is rolled back (event 255)", async () => {
     const sim = updateSim((c) => {
       c.update.rollbackAfterMs = 120_000;
     });
     const client = await connect(sim);
-    await transferImage(client, image("0.5.0", 1500), { activate: "now" });
+    await transfer(sim, client, image("0.5.0", 1500), { activate: "now" });
     sim.runFor(2_000);
     expect(updateOf(sim).runningId).toBe("DLMSLITE-0.5.0");
     // The metering IC stops answering: the new firmware cannot show that it meters.
@@ -153,7 +166,7 @@ describe("refused images: a defined status, nothing changed", () => {
       const sim = updateSim();
       const client = await connect(sim);
       const img = make();
-      await expect(transferImage(client, img, { activate: "now" })).rejects.toMatchObject({ result });
+      await expect(transfer(sim, client, img, { activate: "now" })).rejects.toMatchObject({ result });
       expect(await client.get(18, IMAGE_TRANSFER, 6)).toEqual({ kind: "enum", value: 4 });
       expect(await client.get(1, "0.0.44.128.1.255", 2)).toEqual({ kind: "enum", value: reason });
       expect(standardCodes(sim)).toContain(event);
@@ -170,7 +183,7 @@ describe("refused images: a defined status, nothing changed", () => {
   it("an older version with the signed override is accepted", async () => {
     const sim = updateSim();
     const client = await connect(sim);
-    const report = await transferImage(client, image("0.0.9", 3000, { allowOlder: true }));
+    const report = await transfer(sim, client, image("0.0.9", 3000, { allowOlder: true }));
     expect(report.status).toBe(3);
   });
 
@@ -200,8 +213,8 @@ describe("refused images: a defined status, nothing changed", () => {
     const fresh = generateImageKey();
     expect(await client.set(1, "0.0.44.128.0.255", 2, octets(fresh.publicKey))).toBe(0);
     expect(await client.set(1, "0.0.44.128.0.255", 2, octets(new Uint8Array(65)))).toBe(250);
-    await expect(transferImage(client, image("0.2.0"))).rejects.toMatchObject({ result: 250 });
-    const report = await transferImage(client, image("0.2.0", 3000, { keyPem: fresh.privatePem }));
+    await expect(transfer(sim, client, image("0.2.0"))).rejects.toMatchObject({ result: 250 });
+    const report = await transfer(sim, client, image("0.2.0", 3000, { keyPem: fresh.privatePem }));
     expect(report.status).toBe(3);
     expect(Buffer.from(publicKeyBytes(DEV_KEY_PEM)).equals(Buffer.from(updateOf(sim).publicKey))).toBe(false);
   });

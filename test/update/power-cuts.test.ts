@@ -5,11 +5,11 @@
  */
 import fc from "fast-check";
 import { int, octets, struct } from "../../host-sim/client/codec";
-import { IMAGE_TRANSFER, transferImage } from "../../host-sim/client/image";
+import { IMAGE_TRANSFER } from "../../host-sim/client/image";
 import { killFirmware, restorePower } from "../../host-sim/power";
 import type { NorFlashEmulator } from "../../emulation/flash/emulator";
 import type { Simulation } from "../../host-sim/simulation";
-import { connect, image, updateOf, updateSim } from "./rig";
+import { connect, image, transfer, updateOf, updateSim } from "./rig";
 
 const NAMES = ["DLMSLITE-0.1.0", "DLMSLITE-0.2.0"];
 
@@ -33,7 +33,7 @@ describe("power cut mid-activation: old or new image, never neither", () => {
     it(`cut after ${budget} bytes of OTA-flash work`, async () => {
       const sim = updateSim();
       const client = await connect(sim);
-      await transferImage(client, image("0.2.0", 2000));
+      await transfer(sim, client, image("0.2.0", 2000));
       const cuts: string[] = [];
       const ota = sim.power.ota!;
       dieOnCut(sim, ota.chip, sim.power.flash, cuts);
@@ -64,7 +64,7 @@ describe("power cut mid-activation: old or new image, never neither", () => {
     for (let skip = 0; skip < 6; skip++) {
       const sim = updateSim();
       const client = await connect(sim);
-      await transferImage(client, image("0.2.0", 2000));
+      await transfer(sim, client, image("0.2.0", 2000));
       const cuts: string[] = [];
       const journal = sim.power.flash;
       dieOnCut(sim, journal, sim.power.ota!.chip, cuts);
@@ -113,7 +113,7 @@ describe("fuzzed image_block_transfer parameters", () => {
     // Random bytes stored as blocks make a different image: it fails verification (a defined status) ...
     expect((await client.action(18, IMAGE_TRANSFER, 3, int(15, 0))).result).not.toBe(0);
     // ... and the real image, initiated anew, transfers and verifies.
-    const report = await transferImage(client, img);
+    const report = await transfer(sim, client, img);
     expect(report.status).toBe(3);
     expect(sim.power.ota!.running).toBe(0);
   });

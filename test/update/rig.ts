@@ -7,6 +7,7 @@ import { SecureDlmsClient, SIMULATOR_KEYS, parseHexKey } from "../../host-sim/cl
 import { DlmsClient, StreamTransport } from "../../host-sim/client/session";
 import { parseScenario } from "../../host-sim/event-types";
 import { signImage, type SignOptions } from "../../host-sim/image-tools";
+import { transferImage, type TransferOptions, type TransferReport } from "../../host-sim/client/image";
 import { Simulation } from "../../host-sim/simulation";
 import { FakeSocket } from "../dlms/helpers";
 
@@ -72,4 +73,9 @@ export function image(version: string, length = 3000, more: Partial<SignOptions>
 export function standardCodes(sim: Simulation): number[] {
   const log = sim.meter.events.standard;
   return Array.from({ length: log.count }, (_, i) => log.codeAt(i));
+}
+
+/** transferImage with the meter's virtual time moving while it polls a verification in progress. */
+export function transfer(sim: Simulation, client: DlmsClient, img: Uint8Array, options: TransferOptions = {}): Promise<TransferReport> {
+  return transferImage(client, img, { wait: async () => sim.runFor(100), ...options });
 }
