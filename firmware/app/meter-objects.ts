@@ -117,6 +117,8 @@ export interface ObjectModelOptions {
   logicalDeviceName?: string;
   /** The meter's security and push: adds the security setup, the frame counter and the push setup. */
   security?: { contribute(model: ObjectModel): void };
+  /** The firmware update: the image transfer, its schedule and the running firmware's identity. */
+  firmwareUpdate?: { contribute(model: ObjectModel): void };
 }
 
 export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions = {}): ObjectModel {
@@ -193,6 +195,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (pf?.log) model.add(profileObject("1.0.99.97.0.255", "Power failure event log", "log", { buffer: pf.log, time: profileTime }));
 
   options.security?.contribute(model);
+  options.firmwareUpdate?.contribute(model);
   // Consumer interface switches (manufacturer-specific, management writes them).
   if (meter.mqtt) for (const o of mqttObjects(meter.mqtt)) model.add(o);
   return model;
