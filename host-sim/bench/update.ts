@@ -12,7 +12,7 @@ import { DEFAULT_SCENARIO } from "../cli";
 import { bundleForXs } from "../xs/bundle";
 import { XsWorker } from "../xs/worker";
 import { publicKeyBytes, signImage } from "../image-tools";
-import { ESP32_SLOWDOWN, hostRate } from "./performance";
+import { ESP32_COMPUTRONS_PER_MS } from "../esp32-rate";
 
 const KEY = readFileSync(join(__dirname, "..", "keys", "dev-image-key.pem"), "utf8");
 const PAYLOAD_BYTES = 20_000;
@@ -34,13 +34,13 @@ export async function bench(): Promise<string[]> {
     type V = { total: number; status: number; ecdsa: number; ecdsaOk: boolean };
     const v = (await worker.call<V>(`updateBench.verify("${toHex(publicKeyBytes(KEY))}", "${digest}", "${toHex(signature)}")`)).value;
     if (v.status !== 0 || !v.ecdsaOk) throw new Error(`image_verify answered ${v.status}`);
-    const rate = (await hostRate(readFileSync(DEFAULT_SCENARIO, "utf8"))) / ESP32_SLOWDOWN;
+    const rate = ESP32_COMPUTRONS_PER_MS;
     const f0 = (x: number) => x.toFixed(0);
     return [
       `XS computrons per 200-byte block: image_block_transfer ${f0(t.mean)} mean, ${t.max} max (${t.blocks} blocks of a ${image.length}-byte image) + the block's share of image_verify's two SHA-256 (payload; header ‖ payload) ${f0(hash)} = ${f0(t.mean + hash)} (budget 20,000)`,
       `  flash per block: ${t.flashBytesPerBlock.toFixed(1)} bytes written in ${t.writeOps.toFixed(2)} program operations (the block, its bitmap byte, a sector mark when a sector is first touched); ${t.erases} sector erases for the whole image`,
       `XS computrons, image_verify of that image: ${v.total} (hash of ${image.length} bytes and the signature); ECDSA P-256 verify alone ${v.ecdsa}`,
-      `  ESP32 time (estimate, ${f0(rate)} computrons/ms: the host's xsnap rate / ${ESP32_SLOWDOWN} as in the performance section): ECDSA ${f0(v.ecdsa / rate)} ms, image_verify ${f0(v.total / rate)} ms, ` +
+      `  ESP32 time (estimate at the fixed ${f0(rate)} computrons/ms of every bench section): ECDSA ${f0(v.ecdsa / rate)} ms, image_verify ${f0(v.total / rate)} ms, ` +
         `a 1 MiB image's hashes ~${f0(((hash / 200) * 1048576) / rate / 1000)} s (run in 1 KiB steps on a 50 ms timer)`,
     ];
   } finally {
