@@ -235,13 +235,13 @@ declare function trace(...values: unknown[]): void;
 /** Stand-in for the SDK's typings/web/worker.d.ts (the parts the lin board uses). */
 declare module "worker" {
   interface MessagePort {
-    onmessage(message: any): void;
-    postMessage(message: any): void;
+    onmessage(message: unknown): void;
+    postMessage(message: unknown): void;
   }
   class Worker implements MessagePort {
     constructor(module: string, options?: object);
-    onmessage(message: any): void;
-    postMessage(message: any): void;
+    onmessage(message: unknown): void;
+    postMessage(message: unknown): void;
     terminate(): void;
   }
   export interface Self extends MessagePort {
