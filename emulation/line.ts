@@ -27,4 +27,10 @@ export interface SpiSlave {
   select(): void;
   exchange(mosi: number): number;
   deselect(): void;
+  /**
+   * Optional: `exchange` of every byte of `buffer` in turn, in place (what the chip sends back
+   * replaces what was sent). Exactly the same bytes and state as the byte loop, in one call: the
+   * simulator's hot path (21 register reads a tick).
+   */
+  transferFrame?(buffer: Uint8Array): void;
 }

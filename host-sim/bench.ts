@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { parseScenario } from "./event-types";
 import { Simulation } from "./simulation";
 import { DEFAULT_SCENARIO } from "./cli";
 import { runScenarioInXs } from "./xs/run";
+import { ESP32_RATE_NOTE } from "./esp32-rate";
 
 /**
  * `npm run bench`: the foundation figures, then every feature's bench module in host-sim/bench/
@@ -27,17 +29,58 @@ async function foundation(): Promise<string[]> {
   ];
 }
 
-async function main(): Promise<void> {
-  const only = process.argv[2];
-  const sections: [string, () => Promise<string[]>][] = [["foundation", foundation]];
-  const dir = join(__dirname, "bench");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(join(dir, file)) as { bench?: () => Promise<string[]> };
-    if (typeof mod.bench === "function") sections.push([file.replace(/\.ts$/, ""), mod.bench]);
+/** The bench sections: foundation, then every module in host-sim/bench/ by file name (each exports `bench()`). */
+export function benchSectionNames(dir = join(__dirname, "bench")): string[] {
+  return ["foundation", ...readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => f.replace(/\.ts$/, ""))];
+}
+
+/**
+ * `npm run bench -- [SECTION]`: nothing but an optional section name (or --help). Anything else is
+ * an Error with one line, which main() prints and exits 2 on, before any figure is measured.
+ */
+export function parseBenchArgs(argv: string[], sections: string[]): { only: string | null; help: boolean } {
+  const usage = `usage: npm run bench -- [SECTION], SECTION one of ${sections.join(", ")}`;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+  } catch (e) {
+    throw new Error(`${(e as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "")} (${usage})`);
   }
+  const { positionals, values } = parsed;
+  if (positionals.length > 1) throw new Error(`one section at most, got ${positionals.join(" ")} (${usage})`);
+  const only = positionals[0] ?? null;
+  if (only !== null && !sections.includes(only)) throw new Error(`unknown section "${only}" (${usage})`);
+  return { only, help: values.help === true };
+}
+
+async function main(): Promise<void> {
+  const dir = join(__dirname, "bench");
+  const names = benchSectionNames(dir);
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2), names);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(`usage: npm run bench -- [SECTION], SECTION one of ${names.join(", ")}\n`);
+    return;
+  }
+  const sections: [string, () => Promise<string[]>][] = [];
+  for (const name of names) {
+    if (args.only !== null && args.only !== name) continue;
+    if (name === "foundation") {
+      sections.push([name, foundation]);
+      continue;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(join(dir, `${name}.ts`)) as { bench?: () => Promise<string[]> };
+    if (typeof mod.bench !== "function") throw new Error(`host-sim/bench/${name}.ts exports no bench()`);
+    sections.push([name, mod.bench]);
+  }
+  process.stdout.write(`${ESP32_RATE_NOTE}\n`);
   for (const [name, run] of sections) {
-    if (only && only !== name) continue;
     process.stdout.write(`== ${name}\n`);
     try {
       for (const line of await run()) process.stdout.write(`${line}\n`);
@@ -48,4 +91,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();

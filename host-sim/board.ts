@@ -11,6 +11,10 @@ export class SimSpi implements Spi {
   transfer(buffer: Uint8Array): void {
     this.begin();
     const slave = this.slave;
+    if (slave.transferFrame !== undefined) {
+      slave.transferFrame(buffer);
+      return;
+    }
     const n = buffer.length;
     for (let i = 0; i < n; i++) buffer[i] = slave.exchange(buffer[i]);
   }

@@ -10,7 +10,7 @@ import { checkPortFree, parseCli, type CliOptions } from "./options";
 import { advance, runBatch } from "./run-loop";
 import { createProgress } from "./progress";
 import { summaryLines } from "./report-summary";
-import { statusLine, type PanelState } from "./panel/model";
+import { MqttWatch, statusLine, type PanelState } from "./panel/model";
 import { openTerminalPanel, type TerminalPanel } from "./panel/terminal";
 
 export { DEFAULT_SCENARIO, parseCli, type CliOptions } from "./options";
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<void> {
     fail(e);
   }
 
-  const state: PanelState = { speed: options.speed, showHelp: false, message: "", dlms: () => `DLMS 127.0.0.1:${options.dlmsPort}`, quit: false };
+  const state: PanelState = { speed: options.speed, showHelp: false, message: "", dlms: () => `DLMS 127.0.0.1:${options.dlmsPort}`, quit: false, mqtt: new MqttWatch() };
   let panel: TerminalPanel | null = null;
   const stop = () => {
     clearInterval(timer);
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
     panel = opened;
     panel.draw();
   } else {
-    plainOut(statusLine(sim));
+    plainOut(statusLine(sim, state.mqtt));
   }
   let lastReal = performance.now();
   let lastDraw = lastReal;
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<void> {
       panel.draw();
     } else if (!panel && now - lastDraw >= 1000) {
       lastDraw = now;
-      plainOut(statusLine(sim));
+      plainOut(statusLine(sim, state.mqtt));
     }
     if (options.untilMs !== undefined && sim.elapsedMs >= options.untilMs) stop();
   }, 50);

@@ -140,7 +140,7 @@ export function parseHeadEndArgs(argv: string[]): { port: number; address: strin
   try {
     ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { port: { type: "string" }, address: { type: "string" }, help: { type: "boolean", short: "h" } } }));
   } catch (e) {
-    throw new Error(`${(e as Error).message.split("\n")[0]}\n${HEADEND_USAGE}`);
+    throw new Error(`${(e as Error).message.split("\n")[0]} (${HEADEND_USAGE})`);
   }
   const text = values.port ?? "4060";
   const port = Number(text);

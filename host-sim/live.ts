@@ -48,7 +48,8 @@ export function liveSimulationOptions(options: CliOptions, config: MeterConfig, 
   const mqtt = options.mqtt ? { mqtt: options.mqtt.config } : {};
   // --mqtt: the ESP32-like bounded send buffer and TLS (mqtt-sim.ts); either way a power cut closes the sockets.
   const network = options.mqtt ? simulatorNetwork(options.mqtt.ca) : new PoweredNetwork(new NodeNetwork());
-  return { config: { ...changes, ...mqtt, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network, dlms };
+  // OTA slots of 64 x 4 KiB: the live meter takes firmware updates (npm run client -- --client 1 image FILE).
+  return { config: { ...changes, ...mqtt, security, dlms }, firmware: (board, config) => new MeterApp(board, config), network, dlms, power: { otaSlotSectors: 64 } };
 }
 
 /** The banner lines once the port is bound (or why it is not). */

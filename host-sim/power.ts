@@ -4,6 +4,7 @@ import type { Meter } from "../firmware/app/meter";
 import { SimInput, SimOutput } from "./board";
 import { NorFlashEmulator } from "../emulation/flash/emulator";
 import { FlashPartition } from "../emulation/flash/partition";
+import { EmulatedOtaSlots } from "../emulation/flash/ota-slots";
 import type { Simulation } from "./simulation";
 import type { VirtualClock } from "../emulation/virtual-clock";
 
@@ -97,6 +98,8 @@ export interface PowerSupply {
   signalledCuts: number;
   /** Virtual ms of the last power loss (NaN before any). */
   lastCutMs: number;
+  /** The OTA application slots and their boot loader (firmware update), when configured. */
+  readonly ota: EmulatedOtaSlots | null;
   /** The firmware's network (closed with the power), when the board has one. */
   readonly network: PoweredNetwork | null;
   /** Flash writes or erases a meter tried after it lost power (refused): must stay 0. */
@@ -113,6 +116,8 @@ export interface PowerOptions {
   /** Sectors of the profiles' partition (default 64); 0: no such partition, profiles go in the journal's. */
   profileSectors?: number;
   flashSectorSize?: number;
+  /** Sectors of each OTA application slot (default 0: no OTA slots, the meter cannot update itself). */
+  otaSlotSectors?: number;
 }
 
 /**
@@ -135,6 +140,7 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
     signalledCuts: 0,
     lastCutMs: NaN,
     network: network ?? null,
+    ota: options.otaSlotSectors ? new EmulatedOtaSlots(options.otaSlotSectors, options.flashSectorSize ?? SIM_FLASH_SECTOR_SIZE) : null,
     writesAfterDeath: 0,
     closeFlash() {
       for (const h of handles) h.close();
@@ -152,6 +158,14 @@ export function attachPowerSupply(board: Board, clock: VirtualClock, options: Po
         const profiles = openFlashHandle(supply.profiles, refused);
         handles.push(profiles);
         board.profileFlash = profiles;
+      }
+      const ota = supply.ota;
+      if (ota) {
+        // The boot loader picks the slot; the firmware gets the other one to stage an image in.
+        ota.bootLoader();
+        const staging = openFlashHandle(ota.slots[ota.stagingSlot], refused);
+        handles.push(staging);
+        board.firmwareSlots = ota.port(staging);
       }
     },
   };
@@ -178,7 +192,7 @@ export function losePower(sim: Simulation, signal: boolean): void {
 }
 
 /** Ends the firmware's life (used by losePower and by an injected cut inside a flash operation). */
-export function killFirmware(sim: Simulation): void {
+export function killFirmware(sim: Simulation, restart = false): void {
   const supply = sim.power;
   if (!supply.on) return;
   supply.on = false;
@@ -191,7 +205,11 @@ export function killFirmware(sim: Simulation): void {
   for (const value of Object.values(sim.board)) if (value instanceof SimInput) value.onChange(null);
   // The MCU's pins float low: a monostable relay drops out, coils and LCD lines go idle.
   for (const value of Object.values(sim.board)) if (value instanceof SimOutput) value.write(0);
-  supply.flash.powerOff();
+  // A restart keeps the flash chips powered (an armed cut stays armed).
+  if (!restart) {
+    supply.flash.powerOff();
+    supply.ota?.chip.powerOff();
+  }
   // The IC loses its supply too: registers back to defaults, it answers again long before the MCU boots.
   sim.chip.injectReset();
 }
@@ -201,6 +219,7 @@ export function restorePower(sim: Simulation): Meter {
   const supply = sim.power;
   if (supply.on) return sim.meter;
   supply.flash.powerOn();
+  supply.ota?.chip.powerOn();
   supply.powerFail.set(1);
   supply.on = true;
   return sim.boot().meter;
@@ -211,4 +230,10 @@ export function scheduledPowerCut(sim: Simulation, atMs: number, durationMs: num
   sim.line.addOutage(atMs, atMs + durationMs);
   losePower(sim, signal);
   sim.clock.schedule(() => restorePower(sim), durationMs);
+}
+
+/** The MCU restarts (firmware update activation or rollback): the firmware dies and boots again at once, the supply stays. */
+export function restartFirmware(sim: Simulation): Meter {
+  killFirmware(sim, true);
+  return restorePower(sim);
 }

@@ -103,7 +103,12 @@ class PoweredSocket implements TcpSocket {
     this.closeHandler = handler;
   }
   onConnect(handler: () => void): void {
-    this.raw.onConnect?.(() => {
+    // A socket that gives no connect signal is connected already: the caller writes at once.
+    if (!this.raw.onConnect) {
+      handler();
+      return;
+    }
+    this.raw.onConnect(() => {
       if (this.alive) handler();
     });
   }

@@ -17,7 +17,7 @@ import type { Scenario } from "../emulation/scenario/scenario";
 import type { CommandRecord } from "./scenario-events/disconnector-display";
 import { SIM_EVENT_TYPES } from "./event-types";
 import { VirtualClock } from "../emulation/virtual-clock";
-import { attachPowerSupply, type PowerOptions, type PowerSupply } from "./power";
+import { attachPowerSupply, restartFirmware, type PowerOptions, type PowerSupply } from "./power";
 
 export interface SimulationOptions {
   /** Changes to the default meter configuration. */
@@ -120,6 +120,8 @@ export class Simulation {
     this.board = createSimBoard(this.clock, this.chip as SpiSlave, this.log, this.inputs);
     wireMeteringIrq(this.board, this.chip);
     this.power = attachPowerSupply(this.board, this.clock, options.power, options.network);
+    // A restart asked by the firmware happens after the timer or request that asked for it.
+    if (this.power.ota) this.power.ota.onRestart = () => void this.clock.schedule(() => restartFirmware(this), 0);
     this.firmware = options.firmware ?? ((board, config) => new MeteringFirmware(board, config));
     this.dlmsConfig = options.dlms;
     this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);

@@ -63,7 +63,8 @@ function wearOf(part: FlashPartition, start: readonly number[], days: number, cy
  * minutes): the meter's own persistence does what its timers would do, on the meter's real
  * registered states and profiles: a periodic save every saveIntervalMs with the registers, the
  * demand period and the maxima moving as a household's would, a load-profile row every capture
- * period, a daily row, an end of billing period every 30 days, gas pulses, a few events a day.
+ * period, a daily row, an end of billing period every 30 days, gas pulses, a few events a day,
+ * and the alive tally's byte every 5 s (docs/readme/faults.md).
  */
 export function simulateWear(scenario: Scenario, days: number, cyclesPerSector = 100_000): WearResult {
   const sim = new Simulation(scenario);
@@ -97,6 +98,15 @@ export function simulateWear(scenario: Scenario, days: number, cyclesPerSector =
       demand.tick(utc, units, 0, 1 + (minute % 4));
       if (minute % 97 === 0) m.gas.pulses++;
       p.savePeriodic();
+      // The alive tally's marks of the minute (its timer: one byte per aliveIntervalMs; a full
+      // sector starts the next one and writes a stamp, as markAlive does).
+      const tally = p.tally;
+      if (tally) {
+        for (let k = 0; k < minuteMs / p.config.aliveIntervalMs; k++) {
+          if (tally.full) p.markAlive();
+          else tally.mark();
+        }
+      }
       if (minute % Math.round(savesPerDay / loadPerDay) === 0) {
         loadRow[0] = utc;
         loadRow[1] = 0;

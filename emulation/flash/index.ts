@@ -1,2 +1,3 @@
 export { FlashViolation, NorFlashEmulator, type PowerCutRecord } from "./emulator";
 export { FlashPartition } from "./partition";
+export { EmulatedOtaSlots, OTA_STATE } from "./ota-slots";

@@ -11,6 +11,7 @@ import { defaultPersistenceConfig, type PersistenceConfig } from "../storage/per
 import { defaultDlmsConfig, type DlmsConfig } from "../comms/dlms/dlms-config";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
 import { defaultMqttConfig, type MqttConfig } from "../comms/mqtt/config";
+import { defaultFirmwareUpdateConfig, type FirmwareUpdateConfig } from "../update/update-config";
 
 /** Everything that differs between meters without a code change. */
 export interface MeterConfig {
@@ -44,6 +45,8 @@ export interface MeterConfig {
   security: SecurityPushConfig;
   /** Consumer interface: MQTT telemetry with Home Assistant discovery (issue 18, docs/readme/mqtt.md). */
   mqtt: MqttConfig;
+  /** Signed firmware update over DLMS: signing key, target, block size, confirmation and rollback (issue 16). */
+  update: FirmwareUpdateConfig;
 }
 
 export function defaultMeterConfig(): MeterConfig {
@@ -67,5 +70,6 @@ export function defaultMeterConfig(): MeterConfig {
     dlms: defaultDlmsConfig(),
     security: defaultSecurityPushConfig(),
     mqtt: defaultMqttConfig(),
+    update: defaultFirmwareUpdateConfig(),
   };
 }

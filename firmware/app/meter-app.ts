@@ -12,22 +12,28 @@ import type { MeterConfig } from "./config";
 import { Meter } from "./meter";
 import { openMeterDlms, type MeterDlmsOptions } from "./meter-server";
 import { SecurityAndPush } from "./security-push";
+import { FirmwareUpdate } from "./firmware-update";
 
 export class MeterApp {
   readonly meter: Meter;
   /** Management association, ciphering, key transfer, authentication back-off and push (issue 8). */
   readonly security: SecurityAndPush;
+  /** Signed firmware update over DLMS (issue 16), when the board has OTA slots. */
+  readonly firmwareUpdate: FirmwareUpdate | null;
   /** The DLMS server once `openDlms` opened the port. */
   dlms: DlmsServer | null = null;
 
   constructor(readonly board: Board, readonly config: MeterConfig) {
-    this.meter = new Meter(board, config);
+    // A copy: the running firmware's identifier comes from the update record (the caller's config stays as built).
+    this.meter = new Meter(board, { ...config });
     this.security = new SecurityAndPush(this.meter);
+    this.firmwareUpdate = board.firmwareSlots ? new FirmwareUpdate(this.meter, board.firmwareSlots) : null;
   }
 
-  /** Power up: state back from flash, the IC initialised, the tick running. */
+  /** Power up: state back from flash, the IC initialised, the tick running; a new firmware confirms itself. */
   start(): void {
     this.meter.start();
+    this.firmwareUpdate?.start();
   }
 
   /**
@@ -36,7 +42,7 @@ export class MeterApp {
    */
   openDlms(network: Network, config: DlmsConfig = this.config.dlms, options: Omit<MeterDlmsOptions, "security"> = {}): DlmsServer | null {
     this.dlms?.close();
-    this.dlms = openMeterDlms(this.meter, network, config, { ...options, security: this.security });
+    this.dlms = openMeterDlms(this.meter, network, config, { ...options, security: this.security, firmwareUpdate: this.firmwareUpdate ?? undefined });
     return this.dlms;
   }
 
@@ -45,6 +51,7 @@ export class MeterApp {
     this.dlms?.close();
     this.dlms = null;
     this.security.stop();
+    this.firmwareUpdate?.stop();
     this.meter.stop();
   }
 }

@@ -67,15 +67,24 @@ function clockSourceOf(meter: Meter): ClockSource {
   };
 }
 
-/** An event log seen as a profile buffer: columns clock and the log's event code object. */
+/**
+ * The communication log's third column: how many identical events an entry stands for (failed
+ * pushes fold, records/event-log.ts). An event counter object (0.0.96.15.x); read alone it is the
+ * newest entry's count.
+ */
+const COMMUNICATION_REPEATS_OBIS = "0.0.96.15.5.255";
+
+/** An event log seen as a profile buffer: columns clock, the log's event code object and, when given, the repeat count. */
 export class EventLogBuffer implements ProfileBuffer {
   readonly columns: readonly CaptureColumn[];
   readonly capturePeriodS = 0;
-  constructor(private readonly log: EventLog, readonly obis: string, codeObis: string) {
-    this.columns = [
+  constructor(private readonly log: EventLog, readonly obis: string, codeObis: string, countObis?: string) {
+    const columns: CaptureColumn[] = [
       { classId: 8, obis: CLOCK_OBIS, attribute: 2, dataIndex: 0 },
       { classId: 1, obis: codeObis, attribute: 2, dataIndex: 0 },
     ];
+    if (countObis) columns.push({ classId: 1, obis: countObis, attribute: 2, dataIndex: 0 });
+    this.columns = columns;
   }
   get capacity(): number {
     return this.log.capacity;
@@ -83,9 +92,13 @@ export class EventLogBuffer implements ProfileBuffer {
   entriesInUse(): number {
     return this.log.count;
   }
+  rowsAppended(): number {
+    return this.log.total;
+  }
   readEntry(index: number, out: Float64Array): void {
     out[0] = this.log.timeAt(index);
     out[1] = this.log.codeAt(index);
+    if (this.columns.length > 2) out[2] = this.log.countAt(index);
   }
   firstIndexAtOrAfter(utcMs: number): number {
     for (let i = 0; i < this.log.count; i++) if (this.log.timeAt(i) >= utcMs) return i;
@@ -104,6 +117,8 @@ export interface ObjectModelOptions {
   logicalDeviceName?: string;
   /** The meter's security and push: adds the security setup, the frame counter and the push setup. */
   security?: { contribute(model: ObjectModel): void };
+  /** The firmware update: the image transfer, its schedule and the running firmware's identity. */
+  firmwareUpdate?: { contribute(model: ObjectModel): void };
 }
 
 export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions = {}): ObjectModel {
@@ -171,12 +186,16 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   }
   for (const log of meter.events.all()) {
     const o = EVENT_LOG_OBIS[log.name];
-    model.add(profileObject(o.log, `${log.name} event log`, "log", { buffer: new EventLogBuffer(log, o.log, o.lastCode), time: profileTime, reset: () => log.clear() }));
+    const countObis = log === meter.events.communication ? COMMUNICATION_REPEATS_OBIS : undefined;
+    model.add(profileObject(o.log, `${log.name} event log`, "log", { buffer: new EventLogBuffer(log, o.log, o.lastCode, countObis), time: profileTime, reset: () => log.clear() }));
   }
+  const communication = meter.events.communication;
+  model.add(numericDataObject(COMMUNICATION_REPEATS_OBIS, "Communication log: events its newest entry stands for", "log", DataType.longUnsigned, () => (communication.count > 0 ? communication.countAt(communication.count - 1) : 0)));
   const pf = m.powerFailures as Meter["powerFailures"] | undefined;
   if (pf?.log) model.add(profileObject("1.0.99.97.0.255", "Power failure event log", "log", { buffer: pf.log, time: profileTime }));
 
   options.security?.contribute(model);
+  options.firmwareUpdate?.contribute(model);
   // Consumer interface switches (manufacturer-specific, management writes them).
   if (meter.mqtt) for (const o of mqttObjects(meter.mqtt)) model.add(o);
   return model;
@@ -219,9 +238,10 @@ function specialRegister(meter: Meter, r: RegisterDescriptor, type: DataTypeTag,
   return null;
 }
 
+/** A pulse counter's capture time; 0 (no pulse counted yet) is NaN, which reads as the "not specified" date-time. */
 function captureOf(counter: unknown): number {
   const t = (counter as { captureUtcMs?: number }).captureUtcMs;
-  return typeof t === "number" ? t : NaN;
+  return typeof t === "number" && t > 0 ? t : NaN;
 }
 
 /** Writable values (management association only, through the owners' setters). */

@@ -80,6 +80,144 @@ export function unflattenBilling(f: readonly number[]): BillingRecord {
 /** Format version of the records whose owner's snapshot carries none (wrapped as { v, s }). */
 const FORMAT = 1;
 
+/**
+ * A record written numbers-only (number-record.ts) when the snapshot flattens to integers, else
+ * (and for records of older firmware) by the value codec. Periodic states are encoded every save
+ * interval: the generic codec's walk of keys and tags was most of the periodic save's cost
+ * (docs/readme/performance.md). `unflatten` rebuilds the owner's snapshot; the owner's restore checks it.
+ */
+function numbersOr<T>(
+  magic: number, flatten: (s: T) => number[], unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = (s) => s,
+): { encode(s: T): Uint8Array; decode(b: Uint8Array): T } {
+  // The last values encoded and their bytes: a periodic save of an unchanged state compares a
+  // few numbers and hands back the same bytes (the registry then skips the write).
+  let lastValues: number[] | null = null;
+  let lastBytes: Uint8Array | null = null;
+  return {
+    encode: (s) => {
+      const values = flatten(s);
+      if (lastBytes && lastValues && sameValues(values, lastValues)) return lastBytes;
+      // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
+      const bytes = encodeNumberRecord(magic, FORMAT, values) ?? encodeValue(versioned ? { v: FORMAT, s: plain(s) } : plain(s));
+      lastValues = values;
+      lastBytes = bytes;
+      return bytes;
+    },
+    decode: (b) => {
+      if (isNumberRecord(b, magic)) {
+        const values = decodeNumberRecord(b, magic, FORMAT, id);
+        const s = unflatten(values);
+        // The record's values and bytes: the save at power up finds an unchanged state unchanged.
+        lastValues = values;
+        lastBytes = b;
+        return s;
+      }
+      const v = decodeValue(b);
+      return versioned ? unwrap(v as Versioned<T>, id) : (v as T);
+    },
+  };
+}
+
+/** Same numbers (Object.is: -0 and NaN as the record would tell them apart). */
+function sameValues(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** Takes `n` values from `f` at `at` (throws when the record is shorter: a layout this firmware did not write). */
+function take(f: readonly number[], at: number, n: number, id: string): number[] {
+  if (at + n > f.length) throw new RangeError(`${id}: ${f.length} values do not make a version-${FORMAT} layout`);
+  return f.slice(at, at + n);
+}
+
+function exactly(f: readonly number[], n: number, id: string): void {
+  if (f.length !== n) throw new RangeError(`${id}: ${f.length} values do not make a version-${FORMAT} layout`);
+}
+
+const PQ_SERIES = Object.freeze(["counts", "lastDurationMs", "totalDurationMs", "lastMagnitudeMilliV"] as const);
+const PQ_FREQUENCY = Object.freeze(["frequencyCount", "frequencyLastDurationMs", "frequencyTotalDurationMs", "frequencyLastExtremeMilliHz"] as const);
+const TAMPER_FIELDS = Object.freeze(["tamperFlag", "tamperEvents", "terminalCoverOpen", "meterCoverOpen", "magnetPresent", "reverseActive", "mismatchActive", "meteringLine"] as const);
+const FAILURE_FIELDS = Object.freeze(["count", "longCount", "lastDurationMs", "totalDurationMs", "longThresholdS"] as const);
+
+/** Power quality: [n, 4 series of n, 4 frequency values, 6 thresholds]. */
+export function pqRecord(): ReturnType<typeof numbersOr<{ c: PowerQualityState; t: number[] }>> {
+  return numbersOr<{ c: PowerQualityState; t: number[] }>(
+  0x9c,
+  ({ c, t }) => {
+    const n = c.counts.length;
+    const out = [n];
+    for (let i = 0; i < n; i++) out.push(c.counts[i]);
+    for (let i = 0; i < n; i++) out.push(c.lastDurationMs[i]);
+    for (let i = 0; i < n; i++) out.push(c.totalDurationMs[i]);
+    for (let i = 0; i < n; i++) out.push(c.lastMagnitudeMilliV[i]);
+    out.push(c.frequencyCount, c.frequencyLastDurationMs, c.frequencyTotalDurationMs, c.frequencyLastExtremeMilliHz);
+    for (let i = 0; i < t.length; i++) out.push(t[i]);
+    return out;
+  },
+  (f) => {
+    const n = f.length > 0 ? f[0] : 0;
+    exactly(f, 1 + 4 * n + 4 + 6, "powerQuality");
+    const c = {} as Record<string, unknown>;
+    PQ_SERIES.forEach((k, j) => (c[k] = Float64Array.from(take(f, 1 + j * n, n, "powerQuality"))));
+    PQ_FREQUENCY.forEach((k, j) => (c[k] = f[1 + 4 * n + j]));
+    return { c: c as unknown as PowerQualityState, t: take(f, 1 + 4 * n + 4, 6, "powerQuality") };
+  },
+  "powerQuality",
+  true,
+  // The save hands the live counters (no copy); the value codec gets a plain snapshot.
+  (s) => {
+    const live = s.c as unknown as { snapshot?(): PowerQualityState };
+    return { c: typeof live.snapshot === "function" ? live.snapshot() : s.c, t: s.t };
+  },
+);
+}
+
+/** Tamper: the fields in TAMPER_FIELDS order, booleans as 0/1. */
+export function tamperRecord(): ReturnType<typeof numbersOr<TamperState>> {
+  return numbersOr<TamperState>(
+  0x7a,
+  (s) => TAMPER_FIELDS.map((k) => Number(s[k])),
+  (f) => {
+    exactly(f, TAMPER_FIELDS.length, "tamper");
+    const s = {} as Record<string, unknown>;
+    TAMPER_FIELDS.forEach((k, i) => (s[k] = k === "tamperEvents" || k === "meteringLine" ? f[i] : f[i] === 1));
+    return s as unknown as TamperState;
+  },
+  "tamper",
+);
+}
+
+export function failuresRecord(): ReturnType<typeof numbersOr<PowerFailureState>> {
+  return numbersOr<PowerFailureState>(
+  0xf1,
+  (s) => FAILURE_FIELDS.map((k) => s[k]),
+  (f) => {
+    exactly(f, FAILURE_FIELDS.length, "powerFailures");
+    const s = {} as Record<string, number>;
+    FAILURE_FIELDS.forEach((k, i) => (s[k] = f[i]));
+    return s as unknown as PowerFailureState;
+  },
+  "powerFailures",
+);
+}
+
+/** Profiles' schedule: load and daily [pending, last, next], then the wall offset. */
+export function profilesRecord(): ReturnType<typeof numbersOr<ProfilesState>> {
+  return numbersOr<ProfilesState>(
+  0xf2,
+  (s) => [s.load.pending, s.load.lastCaptureUtcMs, s.load.nextCaptureUtcMs, s.daily.pending, s.daily.lastCaptureUtcMs, s.daily.nextCaptureUtcMs, s.wallOffsetMs],
+  (f) => {
+    exactly(f, 7, "profiles");
+    return { load: { pending: f[0], lastCaptureUtcMs: f[1], nextCaptureUtcMs: f[2] }, daily: { pending: f[3], lastCaptureUtcMs: f[4], nextCaptureUtcMs: f[5] }, wallOffsetMs: f[6] };
+  },
+  "profiles",
+);
+}
+
+/** Flat number lists (alarms, gas, water) as they are. */
+const flat = (magic: number, id: string): ReturnType<typeof numbersOr<number[]>> => numbersOr<number[]>(magic, (s) => s, (f) => f, id, false);
+
 interface Versioned<T> {
   v: number;
   s: T;
@@ -160,16 +298,56 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
     demand.restoreMax(s.m);
     billing.restore(s.b);
   };
+  let billingValues: number[] | null = null;
+  let billingBytes: Uint8Array | null = null;
+  // What the billing record depends on that can change without billing.onChange (which saves at
+  // once): the maximum demands and their times, and the billing profile's rows (a DLMS reset).
+  const maxima = new Float64Array(2 * demand.maxImport.length + 3);
+  const readMaxima = (out: Float64Array): boolean => {
+    let same = true;
+    let k = 0;
+    const put = (v: number): void => {
+      if (!Object.is(out[k], v)) {
+        out[k] = v;
+        same = false;
+      }
+      k++;
+    };
+    for (let i = 0; i < demand.maxImport.length; i++) put(demand.maxImport[i]);
+    for (let i = 0; i < demand.maxImportTime.length; i++) put(demand.maxImportTime[i]);
+    put(demand.maxExport);
+    put(demand.maxExportTime);
+    put(billing.profile.entriesInUse());
+    return same;
+  };
   const billingHandle = p.register({
     id: "billing",
     essential: true,
     save: "periodic",
+    // Bytes of the last encode, unchanged maxima and rows, no billing.onChange since: the same record.
+    unchanged: (stored) => stored === billingBytes && readMaxima(maxima),
     encode: () => {
+      readMaxima(maxima);
       const b = billing.snapshot();
       const m = demand.snapshotMax();
-      return encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, flattenBilling(b, m)) ?? encodeValue({ b, m });
+      const values = flattenBilling(b, m);
+      // Unchanged (most saves: maxima move at demand period ends): the same bytes, no encoding.
+      if (billingBytes && billingValues && sameValues(values, billingValues)) return billingBytes;
+      billingValues = values;
+      billingBytes = encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, values) ?? encodeValue({ b, m });
+      return billingBytes;
     },
-    decode: (bytes) => restoreBilling(isNumberRecord(bytes, BILLING_RECORD_MAGIC) ? unflattenBilling(decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing")) : (decodeValue(bytes) as BillingRecord)),
+    decode: (bytes) => {
+      if (!isNumberRecord(bytes, BILLING_RECORD_MAGIC)) return restoreBilling(decodeValue(bytes) as BillingRecord);
+      const values = decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing");
+      restoreBilling(unflattenBilling(values));
+      // The stored values (not the state after the restore, which may have billed the outage):
+      // the save at power up writes the record again only if they differ.
+      billingValues = values;
+      billingBytes = bytes;
+      readMaxima(maxima);
+      maxima[0] = NaN;
+    },
   });
   // The demand period in progress: a sub-period that ended during the outage is closed at its end.
   const restoreDemand = (s: number[]): void => demand.restorePeriod(s, clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
@@ -186,6 +364,7 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
   const saveBilling = saver(billingHandle);
   const saveDemand = saver(demandHandle);
   billing.onChange = () => {
+    billingBytes = null;
     saveDemand();
     saveBilling();
   };
@@ -221,14 +400,16 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
 
   // Alarm register and filter: the union with alarms raised during this power up.
   const events = meter.events;
-  const alarms = p.register<number[]>({
+  const alarmsRecord = flat(0xa1, "alarms");
+  const alarms = p.register({
     id: "alarms",
     essential: false,
     save: "periodic",
     // Saved at once on every change; periodic only to merge what the restore raised.
     emergency: false,
-    snapshot: () => [FORMAT, events.alarmRegister, events.alarmFilter],
-    restore: (s) => {
+    encode: () => alarmsRecord.encode([FORMAT, events.alarmRegister, events.alarmFilter]),
+    decode: (b) => {
+      const s = alarmsRecord.decode(b);
       if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError("alarms: not a version-1 record");
       events.restoreAlarms(s[1], s[2]);
     },
@@ -237,26 +418,29 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
 
   // Tamper: the latched flag at once, the rest with the periodic save.
   const tamper = meter.tamper;
-  const tamperHandle = p.register<Versioned<TamperState>>({
+  const tamperCodec = tamperRecord();
+  const tamperHandle = p.register({
     id: "tamper",
     essential: false,
     save: "periodic",
     emergency: false,
-    snapshot: () => ({ v: FORMAT, s: tamper.snapshot() }),
-    restore: (x) => tamper.restore(unwrap(x, "tamper"), board.clock.wallClockMs()),
+    encode: () => tamperCodec.encode(tamper.snapshot()),
+    decode: (b) => tamper.restore(tamperCodec.decode(b), board.clock.wallClockMs()),
   });
   tamper.onFlagChange = saver(tamperHandle);
 
   // Power quality counters and thresholds (a threshold change is saved at once).
   const pq = meter.powerQuality;
-  const pqHandle = p.register<Versioned<{ c: PowerQualityState; t: number[] }>>({
+  const pqCodec = pqRecord();
+  const pqHandle = p.register({
     id: "powerQuality",
     essential: false,
     save: "periodic",
     emergency: false,
-    snapshot: () => ({ v: FORMAT, s: { c: pq.snapshot(), t: pq.thresholds() } }),
-    restore: (x) => {
-      const s = unwrap(x, "powerQuality");
+    // The live counters, not a copy (pq.snapshot() slices them): the record is encoded at once.
+    encode: () => pqCodec.encode({ c: pq as unknown as PowerQualityState, t: pq.thresholds() }),
+    decode: (b) => {
+      const s = pqCodec.decode(b);
       pq.restoreThresholds(s.t);
       pq.restore(s.c);
     },
@@ -266,40 +450,57 @@ export function registerMeterState(meter: MeterStateParts): IcCalibration {
   // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
   for (const counter of [meter.gas, meter.water]) {
     const id = counter === meter.gas ? "gas" : "water";
-    p.register<number[]>({
+    const record = flat(0x61, id);
+    let bytes: Uint8Array | null = null;
+    let pulses = NaN;
+    let capture = NaN;
+    p.register({
       id,
       essential: false,
       save: "periodic",
-      snapshot: () => [FORMAT, counter.pulses, counter.captureUtcMs],
-      restore: (s) => {
+      unchanged: (stored) => stored === bytes && counter.pulses === pulses && counter.captureUtcMs === capture,
+      encode: () => {
+        pulses = counter.pulses;
+        capture = counter.captureUtcMs;
+        bytes = record.encode([FORMAT, pulses, capture]);
+        return bytes;
+      },
+      decode: (b) => {
+        const s = record.decode(b);
         if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${id}: not a version-1 record`);
         counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
+        // As stored: the save at power up skips an unchanged counter.
+        bytes = b;
+        pulses = s[1];
+        capture = s[2];
       },
     });
   }
 
   // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
-  const failuresHandle = p.register<Versioned<PowerFailureState>>({
+  const failuresCodec = failuresRecord();
+  const failuresHandle = p.register({
     id: "powerFailures",
     essential: false,
     save: "periodic",
     // Changes at power up (saved then) and on a threshold write (saved at once).
     emergency: false,
-    snapshot: () => ({ v: FORMAT, s: failures.snapshot() }),
-    restore: (x) => failures.restore(unwrap(x, "powerFailures")),
+    encode: () => failuresCodec.encode(failures.snapshot()),
+    decode: (b) => failures.restore(failuresCodec.decode(b)),
   });
   failures.onSettingsChange = saver(failuresHandle);
 
   // Profiles' schedule: the status bits collected in the interval running at the cut.
   const profiles = meter.profiles;
-  p.register<Versioned<ProfilesState>>({
+  const profilesCodec = profilesRecord();
+  p.register({
     id: "profiles",
     essential: false,
     save: "periodic",
     emergency: false,
-    snapshot: () => ({ v: FORMAT, s: profiles.snapshot() }),
-    restore: (x) => {
-      const s = unwrap(x, "profiles");
+    encode: () => profilesCodec.encode(profiles.snapshot()),
+    decode: (b) => {
+      const s = profilesCodec.decode(b);
       checkSchedule(s.load, "load");
       checkSchedule(s.daily, "daily");
       profiles.restore(s);

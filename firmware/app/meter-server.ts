@@ -8,6 +8,7 @@ import type { Meter } from "./meter";
 import { asciiToBytes } from "../comms/dlms/axdr";
 import { buildMeterObjectModel } from "./meter-objects";
 import type { SecurityAndPush } from "./security-push";
+import type { FirmwareUpdate } from "./firmware-update";
 import { type AssociationPolicy, type ObjectModel, publicPolicy, readerPolicy } from "../comms/dlms/object-model";
 import { DlmsServer, type DlmsServerOptions } from "../comms/dlms/server";
 import { DEFAULT_READER_PASSWORD, type DlmsConfig } from "../comms/dlms/dlms-config";
@@ -19,12 +20,14 @@ export { DEFAULT_READER_PASSWORD, defaultDlmsConfig, type DlmsConfig } from "../
 export const DLMS_EVENT = { associationOpened: EVENT.communication.associationOpened, associationRejected: EVENT.communication.associationRejected } as const;
 
 /** Names of the secrets that still have their default value. */
-export function defaultSecretsInUse(meter: Meter, config: DlmsConfig, security?: SecurityAndPush): string[] {
+export function defaultSecretsInUse(meter: Meter, config: DlmsConfig, security?: SecurityAndPush, firmwareUpdate?: FirmwareUpdate): string[] {
   void meter;
   const out: string[] = [];
   if (config.readerPassword === DEFAULT_READER_PASSWORD) out.push("reader password");
   const keys = security?.defaultSecret();
   if (keys) out.push(keys);
+  const signing = firmwareUpdate?.defaultSecret();
+  if (signing) out.push(signing);
   return out;
 }
 
@@ -36,6 +39,8 @@ export interface MeterDlmsOptions {
    * Without it the server offers the public and reader associations only.
    */
   security?: SecurityAndPush;
+  /** The firmware update (issue 16): its objects and the development-key check. */
+  firmwareUpdate?: FirmwareUpdate;
   /** More associations besides public, reader and management. */
   policies?: AssociationPolicy[];
   onAssociation?: DlmsServerOptions["onAssociation"];
@@ -53,7 +58,7 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
   return new DlmsServer({
     clock: meter.board.clock,
     log: meter.board.log,
-    model: options.model ?? buildMeterObjectModel(meter, { security }),
+    model: options.model ?? buildMeterObjectModel(meter, { security, firmwareUpdate: options.firmwareUpdate }),
     policies,
     serverMaxReceivePdu: config.serverMaxReceivePdu,
     maxSendPdu: config.maxSendPdu,
@@ -75,7 +80,7 @@ export function createMeterDlmsServer(meter: Meter, config: DlmsConfig, options:
  */
 export function openMeterDlms(meter: Meter, network: Network, config: DlmsConfig, options: MeterDlmsOptions = {}): DlmsServer | null {
   if (config.refuseDefaultSecrets) {
-    const defaults = defaultSecretsInUse(meter, config, options.security);
+    const defaults = defaultSecretsInUse(meter, config, options.security, options.firmwareUpdate);
     if (defaults.length > 0) {
       meter.board.log.error(`DLMS port not opened: default secrets in use (${defaults.join(", ")}); set them first`);
       return null;

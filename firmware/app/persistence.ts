@@ -29,6 +29,7 @@ export class Persistence extends PersistentStore {
   private failing = false;
   private nvErrorLogged = false;
   private timer: TimerId | undefined;
+  private aliveTimer: TimerId | undefined;
 
   /** `drain`: runs before the emergency save (one extra IC tick, so the chip's pending energy is saved). */
   constructor(board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: () => void = () => {}) {
@@ -73,6 +74,11 @@ export class Persistence extends PersistentStore {
   start(): void {
     if (!this.journal) return;
     this.timer = this.board.clock.repeat(() => this.savePeriodic(), this.config.saveIntervalMs);
+    if (this.tally) {
+      this.aliveTimer = this.board.clock.repeat(() => {
+        if (!this.failing) this.markAlive();
+      }, this.config.aliveIntervalMs);
+    }
     this.board.powerFail?.onChange((level) => {
       if (level === 0) this.powerFailing();
       else this.failing = false;
@@ -82,6 +88,8 @@ export class Persistence extends PersistentStore {
   stop(): void {
     if (this.timer !== undefined) this.board.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.aliveTimer !== undefined) this.board.clock.clearTimer(this.aliveTimer);
+    this.aliveTimer = undefined;
     this.board.powerFail?.onChange(null);
   }
 
@@ -112,9 +120,11 @@ export class Persistence extends PersistentStore {
   private logOutage(report: RestoreReport): RestoreReport["outage"] {
     const stamp = this.powerStamp();
     if (!stamp) return null;
-    report.lastAliveUtcMs = stamp.t;
+    // A stamp that was not the final save: the tally tells how long the meter lived after it.
+    const alive = this.lastAliveUtc(stamp);
+    report.lastAliveUtcMs = alive;
     const now = this.board.clock.wallClockMs();
-    const start = Math.min(stamp.t, now);
+    const start = Math.min(alive, now);
     const durationMs = now - start;
     const finalSave = stamp.f === 1;
     // Through recordAt, so event listeners (the MQTT event topic) hear of them.

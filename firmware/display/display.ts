@@ -7,7 +7,7 @@ import type { MeteringSample } from "../kernel/metering-ic";
 import type { IcStatus } from "../kernel/metering-ic";
 import type { EventLogs } from "../records/event-log";
 import { formatFixed, formatText, shortCode, digitGlyph } from "./format";
-import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, UNIT_SEGMENTS } from "./glass";
+import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, GLYPH_NIBBLES, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, UNIT_SEGMENTS } from "./glass";
 
 /** Display codes that are not registers (IEC 62056-21 style C.D.E: 0.9.1 time, 0.9.2 date). */
 export const DISPLAY_TIME = "1.0.0.9.1.255";
@@ -79,6 +79,8 @@ interface Item {
   /** The unit segments as annunciator bits (see annunciatorBit). */
   unitBits: number;
   code: Uint8Array;
+  /** The code digits as the glass RAM holds them (addresses CODE_DIGIT_BASE.., two per digit). */
+  codeNibbles: Uint8Array;
 }
 
 /** Annunciator segments (addresses 24..29) packed into one integer: bit (address - 24) * 4 + COM. */
@@ -95,12 +97,12 @@ const BIT_TAMPER = annunciatorBit("tamper");
 const BIT_CLOCK_INVALID = annunciatorBit("clockInvalid");
 const BIT_COMMUNICATION = annunciatorBit("communication");
 const BIT_ANTENNA = annunciatorBit("antenna");
-const BIT_BARS = [annunciatorBit("bar1"), annunciatorBit("bar1") | annunciatorBit("bar2"), annunciatorBit("bar1") | annunciatorBit("bar2") | annunciatorBit("bar3")];
+const BIT_BARS: readonly number[] = Object.freeze([annunciatorBit("bar1"), annunciatorBit("bar1") | annunciatorBit("bar2"), annunciatorBit("bar1") | annunciatorBit("bar2") | annunciatorBit("bar3")]);
 const BIT_COLONS = annunciatorBit("colon1") | annunciatorBit("colon2");
 
 /** The register that holds the active tariff (class 1, 0.0.96.14.0.255) when the TOU feature provides it. */
 const ACTIVE_TARIFF = "0.0.96.14.0.255";
-const TARIFF_BITS = [annunciatorBit("T1"), annunciatorBit("T2"), annunciatorBit("T3"), annunciatorBit("T4")];
+const TARIFF_BITS: readonly number[] = Object.freeze([annunciatorBit("T1"), annunciatorBit("T2"), annunciatorBit("T3"), annunciatorBit("T4")]);
 const DP_BIT = 1 << SEG.dp;
 
 /**
@@ -126,7 +128,8 @@ export class Display {
   private readonly cells = new Uint8Array(MAIN_DIGITS);
   /** Scratch cells: a new value formatted to compare with what is shown. */
   private readonly nextCells = new Uint8Array(MAIN_DIGITS);
-  private readonly codeCells = new Uint8Array(CODE_DIGITS);
+  /** Code digit RAM of a screen without a code (error screens). */
+  private readonly blankCode = new Uint8Array(2 * CODE_DIGITS);
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
   private firmwareCells = new Uint8Array(MAIN_DIGITS);
@@ -254,15 +257,19 @@ export class Display {
     const ram = this.ram;
     const cells = this.cells;
     cells.fill(0);
-    this.codeCells.fill(0);
     let bits = this.stateBits;
     if (error >= 0) this.errorScreen(error);
     else if (item) bits |= this.itemScreen(item, value);
-    for (let i = 0; i < MAIN_DIGITS; i++) putGlyph(ram, MAIN_DIGIT_BASE, i, cells[i]);
-    for (let i = 0; i < CODE_DIGITS; i++) putGlyph(ram, CODE_DIGIT_BASE, i, this.codeCells[i]);
-    for (let a = 2 * (MAIN_DIGITS + CODE_DIGITS); a < ANNUNCIATOR_BASE; a++) ram[a] = 0;
+    // Glyphs through the frozen nibble table, two stores a digit (putGlyph inlined).
+    const nibbles = GLYPH_NIBBLES;
+    for (let i = 0, a = MAIN_DIGIT_BASE; i < MAIN_DIGITS; i++, a += 2) {
+      const g = (cells[i] & 0xff) << 1;
+      ram[a] = nibbles[g];
+      ram[a + 1] = nibbles[g + 1];
+    }
+    ram.set(item !== undefined && error < 0 ? item.codeNibbles : this.blankCode, CODE_DIGIT_BASE);
     for (let k = 0; k < ANNUNCIATOR_ADDRESSES; k++) ram[ANNUNCIATOR_BASE + k] = (bits >> (4 * k)) & 0x0f;
-    for (let a = ANNUNCIATOR_BASE + ANNUNCIATOR_ADDRESSES; a < LCD_RAM_NIBBLES; a++) ram[a] = 0;
+    // The addresses wired to nothing (30, 31) stay 0 from construction.
     this.shownError = error;
     this.shownItem = item;
     this.shownValue = value;
@@ -276,7 +283,6 @@ export class Display {
 
   /** Fills the cells for an item; returns the item's own annunciator bits (unit, colons). */
   private itemScreen(item: Item, value: number): number {
-    this.codeCells.set(item.code);
     switch (item.kind) {
       case KIND_TIME:
       case KIND_DATE: {
@@ -361,7 +367,9 @@ export class Display {
   private item(spec: DisplayItemConfig): Item | undefined {
     const code = new Uint8Array(CODE_DIGITS);
     formatText(code, shortCode(spec.obis, CODE_DIGITS));
-    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], unitBits: 0, code };
+    const codeNibbles = new Uint8Array(2 * CODE_DIGITS);
+    for (let i = 0; i < CODE_DIGITS; i++) putGlyph(codeNibbles, 0, i, code[i]);
+    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], unitBits: 0, code, codeNibbles };
     if (spec.obis === DISPLAY_TIME) return { ...base, kind: KIND_TIME };
     if (spec.obis === DISPLAY_DATE) return { ...base, kind: KIND_DATE };
     if (spec.obis === DISPLAY_FIRMWARE) return { ...base, kind: KIND_FIRMWARE };
@@ -377,7 +385,7 @@ export class Display {
 }
 
 /** How each register unit is shown: power of ten to the glass unit, the glass unit, default decimals. */
-const SHOWN_UNIT: Partial<Record<Unit, { exponent: number; unit: string; decimals: number }>> = {
+const SHOWN_UNIT: Readonly<Partial<Record<Unit, Readonly<{ exponent: number; unit: string; decimals: number }>>>> = Object.freeze({
   Wh: { exponent: 3, unit: "kWh", decimals: 2 },
   varh: { exponent: 3, unit: "", decimals: 2 },
   VAh: { exponent: 3, unit: "", decimals: 2 },
@@ -390,7 +398,7 @@ const SHOWN_UNIT: Partial<Record<Unit, { exponent: number; unit: string; decimal
   m3: { exponent: 0, unit: "m3", decimals: 3 },
   s: { exponent: 0, unit: "", decimals: 0 },
   "": { exponent: 0, unit: "", decimals: 0 },
-};
+});
 
 function sameCells(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -8,11 +8,18 @@ const CHAR_MINUS = FONT["-".charCodeAt(0)];
 const DP = 1 << SEG.dp;
 
 /** 10^n for n = 0..15 (exact in doubles). */
-const POW10 = new Float64Array(16);
-for (let i = 0, p = 1; i < 16; i++, p *= 10) POW10[i] = p;
+const POW10: readonly number[] = Object.freeze(powersOfTen(16));
+/** Glyphs of the digits 0..9 (the formatting loop indexes it instead of calling digitGlyph). */
+const DIGIT_GLYPHS: readonly number[] = Object.freeze(Array.from({ length: 10 }, (_, d) => FONT[48 + d]));
+
+function powersOfTen(count: number): number[] {
+  const out: number[] = [];
+  for (let i = 0, p = 1; i < count; i++, p *= 10) out.push(p);
+  return out;
+}
 
 export function digitGlyph(d: number): number {
-  return FONT[48 + d];
+  return DIGIT_GLYPHS[d];
 }
 
 /**
@@ -45,10 +52,12 @@ export function formatFixed(cells: Uint8Array, raw: number, exponent: number, de
   let i = n - 1;
   let count = 0;
   magnitude = shown;
+  const glyphs = DIGIT_GLYPHS;
   // The d decimals, then at least one integer digit.
   do {
-    cells[i--] = digitGlyph(magnitude % 10);
-    magnitude = (magnitude - (magnitude % 10)) / 10;
+    const digit = magnitude % 10;
+    cells[i--] = glyphs[digit];
+    magnitude = (magnitude - digit) / 10;
     count++;
   } while (i >= 0 && (magnitude > 0 || count <= d));
   if (d > 0) cells[n - 1 - d] |= DP;

@@ -19,10 +19,10 @@ export const MAIN_DIGIT_BASE = 0;
 export const CODE_DIGIT_BASE = 16;
 
 /** Seven-segment bit numbers within a glyph: a=0 b=1 c=2 d=3 e=4 f=5 g=6, dp=7. */
-export const SEG = { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6, dp: 7 } as const;
+export const SEG = Object.freeze({ a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6, dp: 7 } as const);
 
 /** Where each glyph bit (a..g, dp) of a digit cell lives: [address offset 0/1, COM bit]. */
-export const DIGIT_CELL: readonly (readonly [number, number])[] = [
+export const DIGIT_CELL: readonly (readonly [number, number])[] = Object.freeze([
   [0, 0], // a
   [1, 0], // b
   [1, 2], // c
@@ -31,7 +31,7 @@ export const DIGIT_CELL: readonly (readonly [number, number])[] = [
   [0, 1], // f
   [1, 1], // g
   [1, 3], // dp
-];
+] as const);
 
 export type Annunciator =
   | "T1" | "T2" | "T3" | "T4"
@@ -42,33 +42,34 @@ export type Annunciator =
   | "A" | "m3";
 
 /** Annunciator segments: [address, COM bit]. */
-export const ANNUNCIATORS: Record<Annunciator, readonly [number, number]> = {
+export const ANNUNCIATORS: Readonly<Record<Annunciator, readonly [number, number]>> = Object.freeze({
   T1: [24, 0], T2: [24, 1], T3: [24, 2], T4: [24, 3],
   import: [25, 0], export: [25, 1], relayOpen: [25, 2], tamper: [25, 3],
   communication: [26, 0], clockInvalid: [26, 1], antenna: [26, 2], bar1: [26, 3],
   bar2: [27, 0], bar3: [27, 1], colon1: [27, 2], colon2: [27, 3],
   k: [28, 0], W: [28, 1], h: [28, 2], V: [28, 3],
   A: [29, 0], m3: [29, 1],
-};
+});
 
 /** Annunciator names in display order (the text rendering lists them in this order). */
-export const ANNUNCIATOR_ORDER: readonly Annunciator[] = [
+export const ANNUNCIATOR_ORDER: readonly Annunciator[] = Object.freeze([
   "T1", "T2", "T3", "T4", "import", "export", "relayOpen", "tamper", "communication", "clockInvalid",
   "antenna", "bar1", "bar2", "bar3", "colon1", "colon2", "k", "W", "h", "V", "A", "m3",
-];
+] as const);
 
 /** Unit words the glass can show, as sets of unit segments. */
-export const UNIT_SEGMENTS: Record<string, readonly Annunciator[]> = {
-  kWh: ["k", "W", "h"],
-  kW: ["k", "W"],
-  V: ["V"],
-  A: ["A"],
-  m3: ["m3"],
-};
+export const UNIT_SEGMENTS: Readonly<Record<string, readonly Annunciator[]>> = Object.freeze({
+  kWh: Object.freeze(["k", "W", "h"] as const),
+  kW: Object.freeze(["k", "W"] as const),
+  V: Object.freeze(["V"] as const),
+  A: Object.freeze(["A"] as const),
+  m3: Object.freeze(["m3"] as const),
+});
 
-/** Seven-segment glyphs (bits a..g) for the characters the display uses; 0 = blank. */
-export const FONT = new Uint8Array(128);
-(function buildFont(): void {
+/** Seven-segment glyphs (bits a..g) for the characters the display uses, by character code (0..127); 0 = blank. */
+export const FONT: readonly number[] = Object.freeze(buildFont());
+function buildFont(): number[] {
+  const font: number[] = new Array<number>(128).fill(0);
   const glyphs: Record<string, string> = {
     "0": "abcdef", "1": "bc", "2": "abdeg", "3": "abcdg", "4": "bcfg", "5": "acdfg", "6": "acdefg", "7": "abc", "8": "abcdefg", "9": "abcdfg",
     A: "abcefg", b: "cdefg", C: "adef", c: "deg", d: "bcdeg", E: "adefg", F: "aefg", H: "bcefg", h: "cefg",
@@ -77,9 +78,10 @@ export const FONT = new Uint8Array(128);
   for (const ch of Object.keys(glyphs)) {
     let bits = 0;
     for (const s of glyphs[ch]) bits |= 1 << SEG[s as keyof typeof SEG];
-    FONT[ch.charCodeAt(0)] = bits;
+    font[ch.charCodeAt(0)] = bits;
   }
-})();
+  return font;
+}
 
 /** Character for a glyph (a..g bits), or "?" for a pattern the font does not have. */
 export function glyphChar(bits: number): string {
@@ -103,19 +105,22 @@ export function getSegment(ram: Uint8Array, address: number, com: number): boole
 }
 
 /**
- * The two nibbles of a digit cell for each glyph (a..g, dp bits): every COM bit of both
- * addresses belongs to the digit, so a glyph is two stores (built once from DIGIT_CELL).
+ * The two nibbles of a digit cell for each glyph (a..g, dp bits) at 2 x glyph and 2 x glyph + 1:
+ * every COM bit of both addresses belongs to the digit, so a glyph is two stores (built once
+ * from DIGIT_CELL, frozen).
  */
-const GLYPH_NIBBLES = new Uint8Array(512);
-(function buildGlyphNibbles(): void {
+export const GLYPH_NIBBLES: readonly number[] = Object.freeze(buildGlyphNibbles());
+function buildGlyphNibbles(): number[] {
+  const nibbles: number[] = new Array<number>(512).fill(0);
   for (let glyph = 0; glyph < 256; glyph++) {
     for (let bit = 0; bit < 8; bit++) {
       if (((glyph >> bit) & 1) === 0) continue;
       const cell = DIGIT_CELL[bit];
-      GLYPH_NIBBLES[2 * glyph + cell[0]] |= 1 << cell[1];
+      nibbles[2 * glyph + cell[0]] |= 1 << cell[1];
     }
   }
-})();
+  return nibbles;
+}
 
 /** Writes a glyph (a..g, dp bits) into digit cell `base + 2 * index` (both of its addresses). */
 export function putGlyph(ram: Uint8Array, base: number, index: number, glyph: number): void {

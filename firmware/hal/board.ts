@@ -2,6 +2,7 @@ import type { Clock } from "./clock";
 import type { Crypto } from "./crypto";
 import type { DigitalIn, DigitalOut } from "./digital";
 import type { Flash } from "./flash";
+import type { FirmwareSlots } from "./firmware-slots";
 import type { Log } from "./log";
 import type { Random } from "./random";
 import type { Spi } from "./spi";
@@ -26,6 +27,8 @@ export interface Board {
   /** The profiles' partition (load, daily, billing profiles, power failure log); absent: they share `flash`. */
   profileFlash?: Flash;
   network?: Network;
+  /** The OTA application slots (firmware update, issue 16); absent: the meter cannot update itself. */
+  firmwareSlots?: FirmwareSlots;
   /** Supply comparator: 0 when the mains supply is failing. */
   powerFail?: DigitalIn;
   relaySetCoil?: DigitalOut;

@@ -3,6 +3,7 @@ export type { Clock, TimerId } from "./clock";
 export type { Crypto } from "./crypto";
 export type { DigitalIn, DigitalOut } from "./digital";
 export type { Flash } from "./flash";
+export type { BootState, FirmwareSlots } from "./firmware-slots";
 export type { Log } from "./log";
 export type { Random } from "./random";
 export type { Spi } from "./spi";

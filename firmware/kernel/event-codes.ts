@@ -19,12 +19,25 @@ export const EVENT = {
     nvMemoryError: 14,
     watchdog: 15,
     measurementSystemError: 16,
+    /** Firmware update (docs/readme/firmware-update.md): image verified, ready for activation / new image started. */
+    firmwareReadyForActivation: 17,
+    firmwareActivated: 18,
     passiveTouProgrammed: 19,
     parametersChanged: 47,
     keysChanged: 48,
     missingNeutral: 89,
     /** Manufacturer-specific: the power went without a final save (sudden reset). */
     powerDownWithoutSave: 250,
+    /** Manufacturer-specific: image verification failed: a block missing or the length wrong (truncated). */
+    imageIncomplete: 251,
+    /** Manufacturer-specific: image verification failed: payload hash differs from the header's. */
+    imageHashMismatch: 252,
+    /** Manufacturer-specific: image verification failed: signature wrong (or made with another key). */
+    imageSignatureInvalid: 253,
+    /** Manufacturer-specific: image refused: another target, or older than the running firmware without the signed override. */
+    imageRefused: 254,
+    /** Manufacturer-specific: the new firmware did not start or confirm itself: the previous one runs again. */
+    firmwareRolledBack: 255,
     /** Manufacturer-specific: phase or neutral current above Imax (outside the measuring range) / back below. */
     currentAboveImax: 238,
     currentBelowImax: 239,

@@ -29,6 +29,11 @@ export interface ProfileBuffer {
   readEntry(index: number, out: Float64Array): void;
   /** Index of the first entry with capture time >= utcMs (entriesInUse() if none). */
   firstIndexAtOrAfter(utcMs: number): number;
+  /**
+   * Rows ever appended (cleared or dropped ones included): a reader holding an index across
+   * captures sees how many of the oldest rows went (appended more minus entries more).
+   */
+  rowsAppended?(): number;
   append(row: ArrayLike<number>): void;
   clear(): void;
 }

@@ -2,11 +2,17 @@
  * IDIS event logs: each a circular buffer of (UTC ms, code) kept in preallocated arrays.
  * One instance per log; the meter owns them all in `EventLogs`.
  *
+ * Folding: a log built with `foldedCodes` keeps a run of identical events with one of those codes
+ * as one entry (the time of the first) with a count (`countAt`), so a head end that stays
+ * unreachable cannot push the other events out of the 100 entries (docs/readme/profiles-events.md).
+ * A repeat changes only the count in RAM: it writes nothing to flash (no wear per failed attempt);
+ * after a power cut the entry comes back with count 1.
+ *
  * Flash: once the persistence layer has restored the logs it attaches itself as the logs' store
  * (`attachStore`), and from then on every `append` (so every `record`/`recordAt`) also writes the
  * event to the flash journal before it returns. `load` puts back a stored entry without writing.
  */
-import type { EventLogName } from "../kernel/event-codes";
+import { EVENT, type EventLogName } from "../kernel/event-codes";
 
 export type { EventLogName } from "../kernel/event-codes";
 export { EVENT_LOG_OBIS } from "../kernel/obis";
@@ -14,6 +20,8 @@ export { EVENT_LOG_OBIS } from "../kernel/obis";
 export interface EventLogState {
   times: Float64Array;
   codes: Uint16Array;
+  /** Events each entry stands for (absent in older snapshots: 1 each). */
+  counts?: Uint16Array;
   head: number;
   count: number;
   total: number;
@@ -25,9 +33,13 @@ export interface EventStore {
   eventAppended(log: EventLog, utcMs: number, code: number): void;
 }
 
+const NOT_FOLDED: readonly number[] = Object.freeze([]);
+const FOLDED_COMMUNICATION_CODES: readonly number[] = Object.freeze([EVENT.communication.pushFailed]);
+
 export class EventLog {
   private readonly times: Float64Array;
   private readonly codes: Uint16Array;
+  private readonly counts: Uint16Array;
   private head = 0;
   /** Entries currently held (<= capacity). */
   count = 0;
@@ -37,13 +49,24 @@ export class EventLog {
   /** The flash store every append goes to (absent: RAM only, before the restore or without flash). */
   private declare store: EventStore | null | undefined;
 
-  constructor(readonly name: EventLogName, readonly capacity = 100) {
+  constructor(readonly name: EventLogName, readonly capacity = 100, private readonly foldedCodes: readonly number[] = NOT_FOLDED) {
     this.times = new Float64Array(capacity);
     this.codes = new Uint16Array(capacity);
+    this.counts = new Uint16Array(capacity);
   }
 
-  /** Adds an event; with a store attached it is also written to flash (see the module comment). */
+  /**
+   * Adds an event; with a store attached it is also written to flash (see the module comment).
+   * An event repeating the newest entry's folded code only counts on that entry.
+   */
   append(utcMs: number, code: number): void {
+    if (this.count > 0 && this.foldedCodes.includes(code)) {
+      const newest = this.slot(this.count - 1);
+      if (this.codes[newest] === code) {
+        if (this.counts[newest] < 0xffff) this.counts[newest]++;
+        return;
+      }
+    }
     this.load(utcMs, code);
     this.store?.eventAppended(this, utcMs, code);
   }
@@ -52,6 +75,7 @@ export class EventLog {
   load(utcMs: number, code: number): void {
     this.times[this.head] = utcMs;
     this.codes[this.head] = code;
+    this.counts[this.head] = 1;
     this.head = (this.head + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
     this.total++;
@@ -72,6 +96,11 @@ export class EventLog {
     return this.codes[this.slot(index)];
   }
 
+  /** How many identical events entry `index` stands for (1 unless its code is folded). */
+  countAt(index: number): number {
+    return this.counts[this.slot(index)];
+  }
+
   clear(): void {
     this.head = 0;
     this.count = 0;
@@ -86,13 +115,15 @@ export class EventLog {
 
   /** Plain copy of the state for persistence (typed arrays and numbers only). */
   snapshot(): EventLogState {
-    return { times: this.times.slice(), codes: this.codes.slice(), head: this.head, count: this.count, total: this.total, lastCode: this.lastCode };
+    return { times: this.times.slice(), codes: this.codes.slice(), counts: this.counts.slice(), head: this.head, count: this.count, total: this.total, lastCode: this.lastCode };
   }
 
   restore(state: EventLogState): void {
     if (state.times.length !== this.capacity || state.codes.length !== this.capacity) throw new RangeError(`event log ${this.name}: snapshot capacity ${state.times.length} != ${this.capacity}`);
     this.times.set(state.times);
     this.codes.set(state.codes);
+    if (state.counts && state.counts.length === this.capacity) this.counts.set(state.counts);
+    else this.counts.fill(1);
     this.head = state.head;
     this.count = state.count;
     this.total = state.total;
@@ -111,7 +142,8 @@ export class EventLogs {
   readonly fraud = new EventLog("fraud");
   readonly disconnector = new EventLog("disconnector");
   readonly powerQuality = new EventLog("powerQuality");
-  readonly communication = new EventLog("communication");
+  /** Failed push attempts (247) fold: a head end that stays down is one entry with a count. */
+  readonly communication = new EventLog("communication", 100, FOLDED_COMMUNICATION_CODES);
   /** Alarm register 1 (bit set = alarm active until the head end clears it). */
   alarmRegister = 0;
   private filter = 0xffffffff;

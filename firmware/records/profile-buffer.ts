@@ -7,6 +7,7 @@ export class CircularProfile implements ProfileBuffer {
   private readonly rows: Float64Array;
   private head = 0;
   private count = 0;
+  private appended = 0;
 
   constructor(readonly obis: string, readonly columns: readonly CaptureColumn[], readonly capturePeriodS: number, readonly capacity: number) {
     this.rows = new Float64Array(capacity * columns.length);
@@ -14,6 +15,10 @@ export class CircularProfile implements ProfileBuffer {
 
   entriesInUse(): number {
     return this.count;
+  }
+
+  rowsAppended(): number {
+    return this.appended;
   }
 
   readEntry(index: number, out: Float64Array): void {
@@ -40,6 +45,7 @@ export class CircularProfile implements ProfileBuffer {
     for (let c = 0; c < width; c++) this.rows[base + c] = row[c] ?? 0;
     this.head = (this.head + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
+    this.appended++;
   }
 
   clear(): void {

@@ -35,18 +35,29 @@ export function readEntries(buffer: ProfileBuffer, range: EntryRange, row: Float
 }
 
 /**
+ * Index of the first row at or after `start` whose capture time lies in [fromUtcMs, toUtcMs],
+ * read into `row`; entriesInUse() when there is none. Capture times are compared at
+ * `resolutionMs` (DLMS date-times carry hundredths: 10), the finer part dropped. No order is
+ * assumed: after a large backward clock set capture times repeat, so every row is looked at.
+ */
+export function nextInRange(buffer: ProfileBuffer, start: number, fromUtcMs: number, toUtcMs: number, row: Float64Array, resolutionMs = 1): number {
+  const n = buffer.entriesInUse();
+  for (let i = start; i < n; i++) {
+    buffer.readEntry(i, row);
+    const t = resolutionMs > 1 ? row[0] - (row[0] % resolutionMs) : row[0];
+    if (t >= fromUtcMs && t <= toUtcMs) return i;
+  }
+  return n;
+}
+
+/**
  * range_descriptor on the capture time (column 0): visits every row with
- * fromUtcMs <= time <= toUtcMs, in buffer order, and returns how many. Starts at the buffer's
- * first row at or after `fromUtcMs`; it does not assume the rest is ordered (after a large
- * backward clock set it may not be), so every later row is checked.
+ * fromUtcMs <= time <= toUtcMs, in buffer order, and returns how many. It does not assume the
+ * buffer is ordered (after a large backward clock set it is not), so every row is checked.
  */
 export function readRange(buffer: ProfileBuffer, fromUtcMs: number, toUtcMs: number, row: Float64Array, visit: (index: number, row: Float64Array) => void): number {
-  const n = buffer.entriesInUse();
   let visited = 0;
-  for (let i = buffer.firstIndexAtOrAfter(fromUtcMs); i < n; i++) {
-    buffer.readEntry(i, row);
-    const t = row[0];
-    if (t < fromUtcMs || t > toUtcMs) continue;
+  for (let i = nextInRange(buffer, 0, fromUtcMs, toUtcMs, row); i < buffer.entriesInUse(); i = nextInRange(buffer, i + 1, fromUtcMs, toUtcMs, row)) {
     visit(i, row);
     visited++;
   }

@@ -6,6 +6,8 @@ export interface CompactionPolicy {
   isLive(ref: RecordRef): boolean;
   /** The record now also lives at (sector, offset); the old place is about to be erased. */
   moved(ref: RecordRef, sector: number, offset: number): void;
+  /** A new head sector was started and the reclamation it needed is done (the state journal writes its index then). */
+  rotated?(): void;
 }
 
 /**
@@ -36,6 +38,30 @@ export class CompactingChain {
       const end = this.journal.scanSector(this.sectors[i], head, visit);
       if (head) this.headOffset = end;
     }
+  }
+
+  /**
+   * Scans only the head sector (its damaged tail sealed as in `mount`); the owner knows the older
+   * sectors from an index record (the state journal's, written at each rotation).
+   */
+  mountHead(visit: (ref: RecordRef) => void): void {
+    this.sectors = this.journal.sectorsOf(this.owner);
+    this.headOffset = this.journal.sectorSize;
+    if (this.sectors.length > 0) this.headOffset = this.journal.scanSector(this.headSector, true, visit);
+  }
+
+  /**
+   * As mountHead, by walking the head's headers without CRCs (journal.walkSector); false when the
+   * walk found anything unusual (then call mountHead, which scans with CRCs and seals a torn tail).
+   */
+  walkHead(visit: (ref: RecordRef) => number): boolean {
+    this.sectors = this.journal.sectorsOf(this.owner);
+    this.headOffset = this.journal.sectorSize;
+    if (this.sectors.length === 0) return true;
+    const end = this.journal.walkSector(this.headSector, visit);
+    if (end < 0) return false;
+    this.headOffset = end;
+    return true;
   }
 
   get headSector(): number {
@@ -86,6 +112,7 @@ export class CompactingChain {
     this.compacting = true;
     try {
       while (this.sectors.length > this.maxSectors) this.reclaimOldest();
+      this.policy.rotated?.();
     } finally {
       this.compacting = false;
     }
@@ -95,9 +122,29 @@ export class CompactingChain {
     const j = this.journal;
     const victim = this.sectors[0];
     const live: number[] = [];
-    j.scanSector(victim, false, (ref) => {
+    const keep = (ref: RecordRef): number => {
       if (this.policy.isLive(ref)) live.push(ref.offset, ref.length, ref.type, ref.seq);
-    });
+      return -1;
+    };
+    // Most of a reclaimed sector is superseded: walk its headers and check the CRC of the live
+    // records only (a damaged one is not copied: it was read as lost anyway). A sector that is not
+    // a clean sequence of records is scanned with CRCs, as before.
+    if (j.walkSector(victim, keep) >= 0) {
+      let n = 0;
+      for (let i = 0; i < live.length; i += 4) {
+        if (j.verifyInBuffer(live[i])) {
+          for (let k = 0; k < 4; k++) live[n + k] = live[i + k];
+          n += 4;
+        } else {
+          j.stats.corruptRecords++;
+          j.corruptTypes.add(live[i + 2]);
+        }
+      }
+      live.length = n;
+    } else {
+      live.length = 0;
+      j.scanSector(victim, false, (ref) => void keep(ref));
+    }
     // The scan buffer still holds the victim: copy straight from it.
     const moved: RecordRef = { sector: victim, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
     for (let i = 0; i < live.length; i += 4) {

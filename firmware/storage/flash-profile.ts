@@ -2,6 +2,8 @@ import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;
+/** Weight of a varint's ninth byte: a tenth is malformed. */
+const MAX_VARINT_SCALE = 2 ** 56;
 
 /**
  * A profile generic's buffer kept in flash: each captured row is one record appended when it is
@@ -27,7 +29,12 @@ export class FlashProfile implements ProfileBuffer {
   private cursorSector = -1;
   private cursorOffset = 0;
   private cursorRow = -1;
+  /** Flash size of the record at the cursor: a sequential read starts right after it. */
+  private cursorSize = 0;
   private readonly timeRow: Float64Array;
+  /** The newest row as appended (row index lastIndex, -1: none cached): read back without flash (billing asks every save). */
+  private readonly lastRow: Float64Array;
+  private lastIndex = -1;
   /** Rows that found no flash at all (partition exhausted); 0 in a sized configuration. */
   droppedRows = 0;
 
@@ -35,6 +42,7 @@ export class FlashProfile implements ProfileBuffer {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`profile ${obis}: capacity must be a positive integer, got ${capacity}`);
     this.payload = new Uint8Array(FlashProfile.maxRowBytes(columns.length));
     this.timeRow = new Float64Array(columns.length);
+    this.lastRow = new Float64Array(columns.length);
     this.mount();
   }
 
@@ -68,14 +76,31 @@ export class FlashProfile implements ProfileBuffer {
     if (this.sectors.length === 0) return;
     const head = this.sectors[this.sectors.length - 1];
     let last = -1;
-    this.headOffset = j.scanSector(head, true, (ref) => {
-      if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+    // Rows are appended in order, their indexes one after the other: a walk of the headers finds
+    // the newest (its CRC is checked when it is read); anything unusual, a scan with CRCs.
+    const end = j.walkSector(head, (ref) => {
+      if (ref.type !== this.owner) return -2;
+      last = ref.seq;
+      return ref.seq + 1;
     });
+    if (end >= 0 && (last >= 0 || end === SECTOR_HEADER_BYTES)) {
+      this.headOffset = end;
+    } else {
+      last = -1;
+      this.headOffset = j.scanSector(head, true, (ref) => {
+        if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+      });
+    }
     this.nextRow = Math.max(last + 1, j.firstSeq[head]);
   }
 
   entriesInUse(): number {
     return this.nextRow - this.oldestRow();
+  }
+
+  /** Rows ever appended to this buffer (the next row's sequence number). */
+  rowsAppended(): number {
+    return this.nextRow;
   }
 
   private oldestRow(): number {
@@ -107,14 +132,22 @@ export class FlashProfile implements ProfileBuffer {
     }
     j.writeRecord(this.sectors[this.sectors.length - 1], this.headOffset, this.owner, this.nextRow, this.payload, length);
     this.headOffset += size;
+    // Stored exactly (integers as varints, anything else as its float64), so the copy reads the same.
+    for (let c = 0; c < this.columns.length; c++) this.lastRow[c] = row[c] ?? 0;
+    this.lastIndex = this.nextRow;
     this.nextRow++;
   }
 
   /** Copies entry `index` (0 = oldest held) into `out`; a row lost to flash damage reads as NaN. */
   readEntry(index: number, out: Float64Array): void {
-    const count = this.entriesInUse();
+    const oldest = this.oldestRow();
+    const count = this.nextRow - oldest;
     if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
-    const row = this.oldestRow() + index;
+    const row = oldest + index;
+    if (row === this.lastIndex) {
+      out.set(this.lastRow);
+      return;
+    }
     if (!this.find(row) || !this.decode(this.ref.length, out)) {
       for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
     }
@@ -139,22 +172,28 @@ export class FlashProfile implements ProfileBuffer {
     while (this.sectors.length > 0) j.retire(this.sectors.shift()!);
     this.clearedBelow = this.nextRow;
     this.cursorSector = -1;
+    this.lastIndex = -1;
   }
 
   /** Locates row `row` in flash into this.ref and this.payload. */
   private find(row: number): boolean {
     const j = this.journal;
-    let k = this.sectors.length - 1;
-    while (k > 0 && j.firstSeq[this.sectors[k]] > row) k--;
-    const sector = this.sectors[k];
-    const end = k === this.sectors.length - 1 ? this.headOffset : j.sectorSize;
-    let off = this.cursorSector === sector && this.cursorRow >= 0 && this.cursorRow <= row ? this.cursorOffset : SECTOR_HEADER_BYTES;
+    const sectors = this.sectors;
+    let k = sectors.length - 1;
+    while (k > 0 && j.firstSeq[sectors[k]] > row) k--;
+    const sector = sectors[k];
+    const end = k === sectors.length - 1 ? this.headOffset : j.sectorSize;
+    // The cursor is on a record of this sector's current rows (not a retired and reused sector's).
+    const cursorHere = this.cursorSector === sector && this.cursorRow >= j.firstSeq[sector];
+    // Sequential reads start right after the record read last: one record read per row.
+    let off = cursorHere && this.cursorRow < row ? this.cursorOffset + this.cursorSize : cursorHere && this.cursorRow === row ? this.cursorOffset : SECTOR_HEADER_BYTES;
     while (off + RECORD_HEADER_BYTES < end) {
       if (j.readRecord(sector, off, this.payload, this.ref) && this.ref.type === this.owner) {
         if (this.ref.seq === row) {
           this.cursorSector = sector;
           this.cursorOffset = off;
           this.cursorRow = row;
+          this.cursorSize = this.ref.size;
           return true;
         }
         if (this.ref.seq > row) return false;
@@ -192,23 +231,40 @@ export class FlashProfile implements ProfileBuffer {
     let n = 0;
     for (let c = 0; c < this.columns.length; c++) {
       if (n >= length) return false;
-      let z = 0;
-      let scale = 1;
-      for (;;) {
-        if (n >= length || scale > 2 ** 56) return false;
-        const b = p[n++];
-        z += (b & 0x7f) * scale;
-        if (b < 0x80) break;
-        scale *= 0x80;
+      // Unsigned varint: the first four bytes (28 bits) in int32 arithmetic, any further in
+      // doubles. Bytes past `length` are still inside the payload buffer; such a row fails below.
+      let b = p[n++];
+      let z = b & 0x7f;
+      if (b >= 0x80) {
+        b = p[n++];
+        z |= (b & 0x7f) << 7;
+        if (b >= 0x80) {
+          b = p[n++];
+          z |= (b & 0x7f) << 14;
+          if (b >= 0x80) {
+            b = p[n++];
+            z |= (b & 0x7f) << 21;
+            if (b >= 0x80) {
+              let scale = 0x10000000;
+              do {
+                if (n >= length || scale > MAX_VARINT_SCALE) return false;
+                b = p[n++];
+                z += (b & 0x7f) * scale;
+                scale *= 0x80;
+              } while (b >= 0x80);
+            }
+          }
+        }
       }
+      if (n > length) return false;
       if (z === 1) {
         if (n + 8 > length) return false;
         for (let i = 0; i < 8; i++) this.f64.setUint8(i, p[n++]);
         out[c] = this.f64.getFloat64(0, true);
       } else {
+        // z is the zigzag value times two: 4v for v >= 0, -4v - 2 for v < 0.
         if (z % 2 !== 0) return false;
-        const zz = z / 2;
-        out[c] = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+        out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
       }
     }
     return n === length;

@@ -6,5 +6,6 @@ export {
   defaultPersistenceConfig, type EmergencySaveCost, type PersistenceConfig, type PersistentBytes, type PersistentHandle,
   type PersistentState, type RestoreReport,
 } from "./persistence-types";
-export { PersistentStore, type PowerStamp } from "./persistent-store";
+export { decodeStamp, OutageTally, type PowerStamp } from "./outage-tally";
+export { PersistentStore } from "./persistent-store";
 export { decodeValue, encodeValue, ValueCodecError } from "./value-codec";

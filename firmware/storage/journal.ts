@@ -1,6 +1,9 @@
 import type { Flash } from "../hal";
 import { readU32LE, writeU32LE } from "../kernel/bytes";
-import { CRC32_INIT, crc32, crc32Final, crc32Update } from "./crc32";
+import { CRC32_INIT, crc32, crc32Final, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
+
+/** Payloads up to this size are CRC-ed from an aligned scratch copy (word reads); larger ones byte by byte. */
+const SCRATCH_BYTES = 512;
 
 /**
  * On-flash layout of the journal (all little endian).
@@ -96,10 +99,16 @@ export class FlashJournal {
   private nextSectorSeq = 1;
   private allocCursor = 0;
   private readonly header = new Uint8Array(SECTOR_HEADER_BYTES);
+  /** The header as six words: a blank (erased) header is six -1 words, checked without a byte loop. */
+  private readonly headerWords = new Int32Array(this.header.buffer);
   private readonly recordHeader = new Uint8Array(RECORD_HEADER_BYTES);
   private readonly commit = new Uint8Array(1);
   private readonly zeros = new Uint8Array(4);
   private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
+  /** Word views for the CRC (null on a big-endian CPU: byte path). */
+  private readonly bufWords: Int32Array | null;
+  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  private readonly scratchWords: Int32Array | null;
 
   /** `scanBuffer`: a sector-sized buffer to share with another journal on the same chip (scans never interleave). */
   constructor(readonly flash: Flash, scanBuffer?: Uint8Array) {
@@ -112,11 +121,14 @@ export class FlashJournal {
     this.eraseCount = new Uint32Array(this.sectorCount);
     this.firstSeq = new Float64Array(this.sectorCount);
     this.buf = scanBuffer && scanBuffer.length === this.sectorSize ? scanBuffer : new Uint8Array(this.sectorSize);
+    const words = littleEndian();
+    this.bufWords = words && (this.buf.byteOffset & 3) === 0 ? new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 2) : null;
+    this.scratchWords = words ? new Int32Array(this.scratch.buffer) : null;
   }
 
   /** Bytes of the scan buffer and tables (the journal's fixed RAM, besides the chains' own). */
   get ramBytes(): number {
-    return this.buf.length + this.sectorCount * (2 + 4 + 4 + 8) + SECTOR_HEADER_BYTES + RECORD_HEADER_BYTES + 5;
+    return this.buf.length + SCRATCH_BYTES + this.sectorCount * (2 + 4 + 4 + 8) + SECTOR_HEADER_BYTES + RECORD_HEADER_BYTES + 5;
   }
 
   /** Reads every sector header; chains then scan their own sectors. */
@@ -130,6 +142,13 @@ export class FlashJournal {
     this.blank = true;
     for (let s = 0; s < this.sectorCount; s++) {
       this.flash.read(s * this.sectorSize, h);
+      this.owner[s] = FREE;
+      // Never used (or erased and cut before its header): most of a new partition. No CRC to compute.
+      const w = this.headerWords;
+      if ((w[0] & w[1] & w[2] & w[3] & w[4] & w[5]) === -1) {
+        blank.push(s);
+        continue;
+      }
       const crcOk = h[6] === FORMAT_VERSION && crc32(h, 4, 20) === readU32LE(h, 20);
       const magicOk = h[0] === MAGIC[0] && h[1] === MAGIC[1] && h[2] === MAGIC[2] && h[3] === MAGIC[3];
       this.owner[s] = FREE;
@@ -237,11 +256,23 @@ export class FlashJournal {
     h[3] = length & 0xff;
     h[4] = length >> 8;
     writeU32LE(h, 5, seq);
-    const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
-    writeU32LE(h, 9, crc);
     const base = sector * this.sectorSize + offset;
-    this.flash.write(base, h);
-    if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
+    const sw = this.scratchWords;
+    if (sw && length <= SCRATCH_BYTES - RECORD_HEADER_BYTES) {
+      // The record as it goes to flash, header and payload in one aligned buffer: the CRC reads
+      // words, and one program operation writes both (the commit byte still goes last, alone).
+      const sc = this.scratch;
+      for (let i = 0; i < 9; i++) sc[i] = h[i];
+      sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
+      const crc = crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, sc, sw, 1, 9), sc, sw, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
+      writeU32LE(sc, 9, crc);
+      this.flash.write(base, sc.subarray(0, RECORD_HEADER_BYTES + length));
+    } else {
+      const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
+      writeU32LE(h, 9, crc);
+      this.flash.write(base, h);
+      if (length > 0) this.flash.write(base + RECORD_HEADER_BYTES, length === payload.length ? payload : payload.subarray(0, length));
+    }
     this.commit[0] = 0;
     this.flash.write(base + RECORD_HEADER_BYTES + length, this.commit);
     this.stats.bytesWritten += RECORD_HEADER_BYTES + length + 1;
@@ -288,7 +319,10 @@ export class FlashJournal {
         const length = b[off + 3] | (b[off + 4] << 8);
         const total = recordSize(length);
         if (off + total <= size) {
-          const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
+          const words = this.bufWords;
+          const crc = words
+            ? crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, b, words, off + 1, off + 9), b, words, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length))
+            : crc32Final(crc32Update(crc32Update(CRC32_INIT, b, off + 1, off + 9), b, off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + length));
           if (crc === readU32LE(b, off + 9)) {
             if (badStart >= 0) {
               // Damage followed by good data: not the tail a power cut leaves.
@@ -332,6 +366,55 @@ export class FlashJournal {
       if (isHead) this.seal(sector, badStart, end);
     }
     return Math.max(end, SECTOR_HEADER_BYTES);
+  }
+
+  /**
+   * Walks a head sector's records by their headers alone (no CRC): magic, length, commit byte,
+   * unwritten padding, and sequence numbers that follow each other where `consecutiveFrom` says
+   * (the visitor returns the next expected sequence number, -1 for none, -2 to give up). Returns the append
+   * offset, or -1 when anything is not as a clean append-only sector leaves it (a torn tail,
+   * padding, damage): the caller then scans with CRCs (`scanSector`). What the caller takes from
+   * a walk it verifies when it reads it (readRecord checks the CRC).
+   */
+  walkSector(sector: number, visit: (ref: RecordRef) => number): number {
+    const b = this.buf;
+    const size = this.sectorSize;
+    this.flash.read(sector * size, b);
+    const ref = this.ref;
+    let off = SECTOR_HEADER_BYTES;
+    let expect = -1;
+    while (off + RECORD_HEADER_BYTES + 1 <= size && b[off] === RECORD_MAGIC) {
+      const length = b[off + 3] | (b[off + 4] << 8);
+      const total = recordSize(length);
+      const commit = off + RECORD_HEADER_BYTES + length;
+      if (off + total > size || b[commit] !== 0) return -1;
+      for (let i = commit + 1; i < off + total; i++) if (b[i] !== 0xff) return -1;
+      const seq = readU32LE(b, off + 5);
+      if (expect >= 0 && seq !== expect) return -1;
+      ref.sector = sector;
+      ref.offset = off;
+      ref.type = b[off + 1] | (b[off + 2] << 8);
+      ref.length = length;
+      ref.seq = seq;
+      ref.size = total;
+      expect = visit(ref);
+      if (expect < -1) return -1;
+      off += total;
+    }
+    // The end: erased from here (a few bytes checked: appends program in order).
+    for (let i = off; i < size && i < off + 16; i++) if (b[i] !== 0xff) return -1;
+    return off;
+  }
+
+  /** True when the record at `offset` of the scan buffer (a walked sector) passes its CRC. */
+  verifyInBuffer(offset: number): boolean {
+    const b = this.buf;
+    const length = b[offset + 3] | (b[offset + 4] << 8);
+    const words = this.bufWords;
+    const crc = words
+      ? crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, b, words, offset + 1, offset + 9), b, words, offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length))
+      : crc32Final(crc32Update(crc32Update(CRC32_INIT, b, offset + 1, offset + 9), b, offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length));
+    return crc === readU32LE(b, offset + 9);
   }
 
   /** Reads one record's header at a known place; returns false if it is not a valid record. */

@@ -4,10 +4,15 @@ export interface PersistenceConfig {
   saveIntervalMs: number;
   /** Sectors the state journal may hold at once (it rotates through the whole partition). */
   stateSectors: number;
+  /**
+   * Interval of the alive tally (ms, at most 65,535; 0: none): a sudden outage is logged at most
+   * this much longer than it was (outage-tally.ts). Needs the profiles' partition.
+   */
+  aliveIntervalMs: number;
 }
 
 export function defaultPersistenceConfig(): PersistenceConfig {
-  return { saveIntervalMs: 60_000, stateSectors: 8 };
+  return { saveIntervalMs: 60_000, stateSectors: 8, aliveIntervalMs: 5_000 };
 }
 
 interface CommonSpec {
@@ -29,6 +34,11 @@ interface CommonSpec {
   emergency?: boolean;
   /** Puts safe defaults in place when nothing valid is stored (else the constructor's state stays). */
   defaults?(): void;
+  /**
+   * Periodic states: true when encoding now would surely give `stored` (the last record written)
+   * again, by a check cheaper than encoding; the periodic and emergency saves then skip the state.
+   */
+  unchanged?(stored: Uint8Array): boolean;
 }
 
 /** State handed over as a plain value (numbers, strings, arrays, plain objects, typed arrays). */

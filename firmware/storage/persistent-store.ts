@@ -6,6 +6,8 @@ import { crc32 } from "./crc32";
 import { readU32LE } from "../kernel/bytes";
 import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
+import { StateIndex } from "./state-index";
+import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
 import { decodeValue, encodeValue, KeyCache } from "./value-codec";
 import {
   defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type RestoreReport, type RestoreSource,
@@ -22,18 +24,11 @@ interface Entry {
   encode(): Uint8Array;
   decode(bytes: Uint8Array): void;
   defaults?(): void;
+  unchanged?(stored: Uint8Array): boolean;
   restoredFrom: RestoreSource;
   lastSize: number;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
   last: Uint8Array | null;
-}
-
-/** The two newest valid generations of one record type: sequence numbers and places. */
-interface Generations {
-  seq0: number;
-  loc0: number;
-  seq1: number;
-  loc1: number;
 }
 
 const EVENT_LOG_TYPES: Record<EventLogName, number> = { standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 };
@@ -41,12 +36,9 @@ const EVENT_PAYLOAD_BYTES = 10;
 /** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
 const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
+const INDEX_ID = "store.index";
 
-/** The newest power stamp: the last sign of life (UTC ms) and whether it was the final save. */
-export interface PowerStamp {
-  t: number;
-  f: number;
-}
+export type { PowerStamp };
 
 /**
  * The persistence mechanism: one registry every feature plugs its state into, over the flash
@@ -67,8 +59,14 @@ export class PersistentStore implements EventStore {
   readonly stateChain: CompactingChain | null = null;
   readonly eventChain: CompactingChain | null = null;
   lastRestore: RestoreReport | null = null;
+  /**
+   * The alive tally (outage-tally.ts) on the profiles' partition, when the configuration asks
+   * for one and the partition has room: a sudden outage is then logged within its interval.
+   */
+  readonly tally: OutageTally | null = null;
   private readonly entries: Entry[] = [];
-  private readonly index = new Map<number, Generations>();
+  /** Places of the two newest generations of every state record (state-index.ts). */
+  readonly index: StateIndex | null = null;
   private readonly profileOwners = new Map<number, string>();
   private readonly storedEvents = new Map<number, number[]>();
   private readonly logs: readonly EventLog[];
@@ -79,10 +77,14 @@ export class PersistentStore implements EventStore {
   private readonly powerType: number;
   /** Object keys of the snapshots, encoded once (they repeat on every save). */
   private readonly keys = new KeyCache();
-  private nextSeq = 1;
   private restored = false;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
+  private readonly stampBytes = new Uint8Array(STAMP_BYTES);
+  private readonly stampView = new DataView(this.stampBytes.buffer);
+  /** Wall time of the last stamp written and the tally marks programmed since (the alive timer checks its pace). */
+  private stampUtc = NaN;
+  private marksSinceStamp = 0;
 
   /**
    * `logs`: the event logs kept in the journal.
@@ -111,6 +113,14 @@ export class PersistentStore implements EventStore {
       profiles.mount();
       this.profileJournal = profiles;
       this.profileJournalSectorsLeft = profiles.sectorCount;
+      if (this.config.aliveIntervalMs > 0 && profiles.sectorCount >= 2 * TALLY_SECTORS) {
+        // The tally's sectors come out of the profiles' share; one free sector stays for its rotation.
+        this.profileJournalSectorsLeft -= TALLY_SECTORS;
+        profiles.hotReserve = () => 1;
+        const tally = new OutageTally(profiles);
+        tally.mount();
+        this.tally = tally;
+      }
     }
     const usable = journal.sectorSize - SECTOR_HEADER_BYTES;
     let liveEventBytes = 0;
@@ -120,10 +130,14 @@ export class PersistentStore implements EventStore {
     // Each compacting chain briefly holds one sector more; one more stays free for rotation.
     this.profileSectorsLeft = journal.sectorCount - (stateSectors + 1) - (eventSectors + 1) - 1;
     if (this.profileSectorsLeft < 0) throw new RangeError(`flash partition of ${journal.sectorCount} sectors is too small: the state and event journals need ${stateSectors + eventSectors + 3}`);
-    this.stateChain = new CompactingChain(journal, OWNER_STATE, stateSectors, {
-      isLive: (ref) => this.isLiveState(ref),
-      moved: (ref, sector, offset) => this.movedState(ref, sector * journal.sectorSize + offset),
+    const index = new StateIndex(journal, typeOf(INDEX_ID));
+    this.index = index;
+    const stateChain: CompactingChain = new CompactingChain(journal, OWNER_STATE, stateSectors, {
+      isLive: (ref) => index.isLive(ref),
+      moved: (ref, sector, offset) => index.moved(ref, sector * journal.sectorSize + offset),
+      rotated: () => index.write(stateChain),
     });
+    this.stateChain = stateChain;
     this.eventChain = new CompactingChain(journal, OWNER_EVENTS, eventSectors, {
       isLive: (ref) => {
         const log = this.logByType.get(ref.type);
@@ -131,13 +145,9 @@ export class PersistentStore implements EventStore {
       },
       moved: () => {},
     });
-    const stateChain = this.stateChain;
     const eventChain = this.eventChain;
     journal.hotReserve = () => Math.max(0, stateChain.maxSectors + 1 - stateChain.sectors.length) + Math.max(0, eventChain.maxSectors + 1 - eventChain.sectors.length) + 1;
-    this.stateChain.mount((ref) => {
-      this.noteGeneration(ref.type, ref.seq, ref.sector * journal.sectorSize + ref.offset);
-      if (ref.seq >= this.nextSeq) this.nextSeq = ref.seq + 1;
-    });
+    index.mount(stateChain);
     this.eventChain.mount((ref) => {
       if (ref.length !== EVENT_PAYLOAD_BYTES) return;
       const b = journal.buf;
@@ -154,7 +164,7 @@ export class PersistentStore implements EventStore {
     if (this.entries.some((e) => e.id === spec.id)) throw new Error(`persistent state "${spec.id}" is registered twice`);
     const type = typeOf(spec.id);
     const clash = this.entries.find((e) => e.type === type);
-    if (clash || type === this.powerType) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
+    if (clash || type === this.powerType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
     const entry: Entry = {
       id: spec.id,
       type,
@@ -164,6 +174,7 @@ export class PersistentStore implements EventStore {
       encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot(), this.keys),
       decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
       defaults: spec.defaults ? () => spec.defaults!() : undefined,
+      unchanged: spec.unchanged ? (stored) => spec.unchanged!(stored) : undefined,
       restoredFrom: "pending",
       lastSize: 0,
       last: null,
@@ -189,9 +200,7 @@ export class PersistentStore implements EventStore {
     const load = (): void => {
       if (loaded) return;
       loaded = true;
-      const g = this.index.get(typeOf(id));
-      if (!g) return;
-      current = (g.loc0 >= 0 ? this.readAt(g.loc0) : null) ?? (g.loc1 >= 0 ? this.readAt(g.loc1) : null);
+      current = this.readGeneration(typeOf(id), 0) ?? this.readGeneration(typeOf(id), 1);
     };
     const handle = this.register({
       id,
@@ -221,7 +230,7 @@ export class PersistentStore implements EventStore {
     const journal = this.profileJournal ?? this.journal;
     if (!journal) return new CircularProfile(obis, columns, capturePeriodS, capacity);
     let owner = typeOf(`profile:${obis}`);
-    if (owner === OWNER_STATE || owner === OWNER_EVENTS) owner ^= 0x100;
+    if (owner === OWNER_STATE || owner === OWNER_EVENTS || owner === OWNER_TALLY) owner ^= 0x100;
     if (this.profileOwners.has(owner)) throw new Error(`profile ${obis} is already in flash (or hashes like ${this.profileOwners.get(owner)})`);
     const left = own ? this.profileJournalSectorsLeft : this.profileSectorsLeft;
     let rows = capacity;
@@ -266,6 +275,9 @@ export class PersistentStore implements EventStore {
     }
     this.restored = true;
     if (journal) {
+      // A fall back to the full scan (a place the index record named did not verify) counted more.
+      report.corruptRecords = journal.stats.corruptRecords + (profiles ? profiles.stats.corruptRecords : 0);
+      report.tornRecords = journal.stats.tornRecords + (profiles ? profiles.stats.tornRecords : 0);
       const unreadable = journal.stats.unreadableSectors + (profiles ? profiles.stats.unreadableSectors : 0);
       if (report.corruptRecords > 0 || unreadable > 0 || report.lost.length > 0) this.reportNvError(report.lost.length > 0);
     }
@@ -289,7 +301,8 @@ export class PersistentStore implements EventStore {
   saveStates(): void {
     if (!this.journal) return;
     for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
-    this.writePowerStamp(false);
+    // With the tally, the stamp of the power up (or of the last tally sector) still holds.
+    if (!this.tally) this.writePowerStamp(false);
     this.reserve();
     this.levelEventWear();
   }
@@ -306,18 +319,50 @@ export class PersistentStore implements EventStore {
 
   /** The newest readable power stamp (the last sign of life before this power up), or null. */
   powerStamp(): PowerStamp | null {
-    const g = this.index.get(this.powerType);
-    for (const loc of g ? [g.loc0, g.loc1] : []) {
-      const bytes = loc >= 0 ? this.readAt(loc) : null;
+    for (let gen = 0; gen < 2; gen++) {
+      const bytes = this.readGeneration(this.powerType, gen);
       if (!bytes) continue;
       try {
-        const v = decodeValue(bytes) as PowerStamp;
+        // Older firmware wrote { t, f } with the value codec.
+        const v = decodeStamp(bytes) ?? ({ s: 0, o: 0, i: 0, ...(decodeValue(bytes) as { t: number; f: number }) } as PowerStamp);
         if (typeof v.t === "number" && Number.isFinite(v.t)) return v;
       } catch {
         // try the older stamp
       }
     }
     return null;
+  }
+
+  /**
+   * The last sign of life a stamp proves: its time, plus the tally marks programmed after it times
+   * the interval (the meter lived at least that long after a stamp that was not the final save).
+   */
+  lastAliveUtc(stamp: PowerStamp): number {
+    if (stamp.f === 1 || !this.tally || stamp.i <= 0 || stamp.s === 0) return stamp.t;
+    const marks = this.tally.countSince(stamp.s, stamp.o);
+    return marks > 0 ? stamp.t + marks * stamp.i : stamp.t;
+  }
+
+  /**
+   * One tick of the alive timer (every `aliveIntervalMs`): one more tally mark, or a new stamp
+   * when the marks would not tell the time any more (the wall clock was set, the timer ran late
+   * by a second or more, or the tally sector is full: a new one is started first).
+   */
+  markAlive(): void {
+    const tally = this.tally;
+    if (!tally || !this.stateChain) return;
+    const interval = this.config.aliveIntervalMs;
+    const expected = this.stampUtc + (this.marksSinceStamp + 1) * interval;
+    const late = Math.abs(this.board.clock.wallClockMs() - expected);
+    if (tally.full) {
+      tally.startSector();
+      this.writePowerStamp(false);
+      tally.release();
+    } else if (!(late < 1000)) {
+      this.writePowerStamp(false);
+    } else if (tally.mark()) {
+      this.marksSinceStamp++;
+    }
   }
 
   /** Registered ids with where each was restored from. */
@@ -333,7 +378,7 @@ export class PersistentStore implements EventStore {
     const profileTables = profiles ? profiles.ramBytes - (profiles.buf === this.journal.buf ? profiles.buf.length : 0) : 0;
     let lastCopies = 0;
     for (const e of this.entries) if (e.periodic && e.last) lastCopies += e.last.length;
-    return this.journal.ramBytes + profileTables + 4096 /* CRC tables (slicing-by-4) */ + this.index.size * 40 + this.entries.length * 64 + lastCopies;
+    return this.journal.ramBytes + profileTables + 4096 /* CRC tables (slicing-by-4) */ + (this.index ? this.index.size : 0) * 40 + this.entries.length * 64 + lastCopies;
   }
 
   // --- internals ---
@@ -346,12 +391,13 @@ export class PersistentStore implements EventStore {
   private saveEntry(entry: Entry, reserve: boolean, force: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
+    if (!force && entry.last !== null && entry.unchanged !== undefined && entry.unchanged(entry.last)) return;
     const bytes = entry.encode();
     if (!force && sameBytes(entry.last, bytes)) return;
     entry.last = bytes;
-    const seq = this.nextSeq++;
-    const loc = chain.append(entry.type, seq, bytes);
-    this.noteGeneration(entry.type, seq, loc);
+    const index = this.index!;
+    const seq = index.nextSeq++;
+    index.note(entry.type, seq, chain.append(entry.type, seq, bytes));
     entry.lastSize = recordSize(bytes.length);
     if (reserve) this.reserve();
   }
@@ -359,9 +405,14 @@ export class PersistentStore implements EventStore {
   private writePowerStamp(finalSave: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
-    const bytes = encodeValue({ t: this.board.clock.wallClockMs(), f: finalSave ? 1 : 0 }, this.keys);
-    const seq = this.nextSeq++;
-    this.noteGeneration(this.powerType, seq, chain.append(this.powerType, seq, bytes));
+    const tally = this.tally;
+    const now = this.board.clock.wallClockMs();
+    const bytes = encodeStamp(this.stampBytes, this.stampView, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    this.stampUtc = now;
+    this.marksSinceStamp = 0;
+    const index = this.index!;
+    const seq = index.nextSeq++;
+    index.note(this.powerType, seq, chain.append(this.powerType, seq, bytes));
   }
 
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
@@ -371,33 +422,23 @@ export class PersistentStore implements EventStore {
     this.stateChain?.ensureRoom(need);
   }
 
-  private noteGeneration(type: number, seq: number, loc: number): void {
-    let g = this.index.get(type);
-    if (!g) this.index.set(type, (g = { seq0: -1, loc0: -1, seq1: -1, loc1: -1 }));
-    if (seq === g.seq0 || seq === g.seq1) return; // a copy made by reclamation
-    if (seq > g.seq0) {
-      g.seq1 = g.seq0;
-      g.loc1 = g.loc0;
-      g.seq0 = seq;
-      g.loc0 = loc;
-    } else if (seq > g.seq1) {
-      g.seq1 = seq;
-      g.loc1 = loc;
+  /**
+   * The payload of generation `gen` (0 newest, 1 the one before) of a type, null when there is none
+   * or it is not valid. A place the index record named that does not verify makes the index scan
+   * every sector first (then the answer is what a full mount gives).
+   */
+  private readGeneration(type: number, gen: number): Uint8Array | null {
+    const index = this.index;
+    const g = index?.get(type);
+    if (!index || !g) return null;
+    const loc = gen === 0 ? g.loc0 : g.loc1;
+    if (loc < 0) return null;
+    const bytes = this.readAt(loc);
+    if (!bytes && index.fromIndexRecord) {
+      index.remount(this.stateChain!);
+      return this.readGeneration(type, gen);
     }
-  }
-
-  private isLiveState(ref: RecordRef): boolean {
-    const g = this.index.get(ref.type);
-    const loc = ref.sector * this.journal!.sectorSize + ref.offset;
-    return g !== undefined && (g.loc0 === loc || g.loc1 === loc);
-  }
-
-  private movedState(ref: RecordRef, loc: number): void {
-    const g = this.index.get(ref.type);
-    const from = ref.sector * this.journal!.sectorSize + ref.offset;
-    if (!g) return;
-    if (g.loc0 === from) g.loc0 = loc;
-    else if (g.loc1 === from) g.loc1 = loc;
+    return bytes;
   }
 
   /** Payload of the valid record at an absolute place, or null. */
@@ -416,11 +457,8 @@ export class PersistentStore implements EventStore {
 
   /** Restores one entry; returns true when it was essential and nothing valid remained. */
   private restoreEntry(entry: Entry): boolean {
-    const g = this.index.get(entry.type);
-    const places = g ? [g.loc0, g.loc1] : [];
-    for (let gen = 0; gen < places.length; gen++) {
-      if (places[gen] < 0) continue;
-      const bytes = this.readAt(places[gen]);
+    for (let gen = 0; gen < 2; gen++) {
+      const bytes = this.readGeneration(entry.type, gen);
       if (!bytes) continue;
       try {
         entry.decode(bytes);
@@ -440,7 +478,7 @@ export class PersistentStore implements EventStore {
     // Nothing stored at all, with no damaged record that may have been this one, is a first start
     // (or a feature new in this firmware); a damaged record of unreadable type may have been anything.
     const j = this.journal;
-    const damaged = g !== undefined || (j !== null && (j.corruptTypes.has(entry.type) || j.corruptTypes.has(-1)));
+    const damaged = this.index?.get(entry.type) !== undefined || (j !== null && (j.corruptTypes.has(entry.type) || j.corruptTypes.has(-1)));
     if (entry.essential && damaged) {
       this.board.log.error(`no valid copy of ${entry.id}: safe defaults in place`);
       return true;
@@ -508,6 +546,7 @@ export class PersistentStore implements EventStore {
 }
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a === null || a.length !== b.length) return false;
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -4,9 +4,9 @@
  *   mean and max, raw and with the calibrated cost of the harness's port wrappers taken out), the
  *   foundation share (driver sample + energy accumulation) and a per-component breakdown;
  * - the emergency save at power fail: computrons by part, flash bytes, records, and an estimate of
- *   its ESP32 time (assumptions stated with the figures);
+ *   its ESP32 time at the fixed rate of esp32-rate.ts;
  * - Node wall time per simulated day, per chip.
- * XS figures are deterministic instruction counts; Node and ESP32 times are estimates.
+ * XS figures are deterministic instruction counts; ESP32 times are computrons at a fixed rate; Node times are wall-clock.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { Simulation } from "../simulation";
 import { bundleForXs } from "../xs/bundle";
 import type { ProfileFigures, TickFigures } from "../xs/entry";
 import { XsWorker } from "../xs/worker";
+import { ESP32_COMPUTRONS_PER_MS, ESP32_RATE_NOTE, esp32Ms } from "../esp32-rate";
 
 const CHIPS: MeteringChip[] = ["ade7953", "atm90e26"];
 /** Ticks of the unprofiled run (covers four load-profile captures). */
@@ -25,17 +26,9 @@ const TICKS = 3600;
 const PROFILE_SECONDS = 900;
 
 /**
- * ESP32 time per computron: an estimate. xsnap's rate on the bench host is measured (all
- * computrons of a run over its wall time); the ESP32 (Xtensa LX6 at 240 MHz, XS bytecode and
- * firmware in cached SPI flash) is assumed ESP32_SLOWDOWN times slower per XS instruction than
- * one core of the host. No ESP32 measurement backs the factor: it is a judgement (CPU clock and
- * issue width 15-30x, cache misses to SPI flash on top), chosen on the pessimistic side.
- */
-export const ESP32_SLOWDOWN = 50;
-/**
  * NOR program time of a W25Q32-class SPI flash (datasheet typical): first byte of a program
- * operation 30 us, each further byte 2.5 us. Each journal record is three program operations
- * (header, payload, commit byte).
+ * operation 30 us, each further byte 2.5 us. Each journal record is two program operations
+ * (header with payload, then the commit byte).
  */
 const FLASH_FIRST_BYTE_US = 30;
 const FLASH_NEXT_BYTE_US = 2.5;
@@ -47,8 +40,6 @@ export interface ChipFigures {
   ticks: TickFigures;
   profile: ProfileFigures;
   spiTransactionsPerTick: number;
-  /** Host rate of xsnap while running this scenario (computrons per ms of wall time). */
-  hostComputronsPerMs: number;
 }
 
 /** Whole-tick and per-component computrons of one chip on the default scenario. */
@@ -61,28 +52,7 @@ export async function chipFigures(chip: MeteringChip, ticks = TICKS, profileSeco
     const run = await worker.call<TickFigures>(`xsHarness.run(${ticks})`);
     const spi = await worker.call<number>(`(function () { const ic = xsHarness.sim.meter.ic; const t0 = ic.spiTransactions; xsHarness.run(60); return (ic.spiTransactions - t0) / 60; })()`);
     const profile = await worker.call<ProfileFigures>(`xsHarness.profileRun(${profileSeconds})`);
-    return { chip, ticks: run.value, profile: profile.value, spiTransactionsPerTick: spi.value, hostComputronsPerMs: await hostRate(json) };
-  } finally {
-    worker.close();
-  }
-}
-
-/**
- * xsnap's rate on this host: computrons per ms of wall time over ten simulated minutes of the
- * scenario (firmware and emulators alike, no meter resets), best of three.
- */
-export async function hostRate(scenarioJson: string): Promise<number> {
-  const worker = new XsWorker();
-  try {
-    await worker.evaluate(bundleForXs());
-    await worker.call(`(xsHarness.bootPlain(${JSON.stringify(scenarioJson)}), null)`);
-    let best = 0;
-    for (let i = 0; i < 3; i++) {
-      const started = performance.now();
-      const r = await worker.call<null>("(xsHarness.sim.runFor(600000), null)");
-      best = Math.max(best, r.meter.compute / (performance.now() - started));
-    }
-    return best;
+    return { chip, ticks: run.value, profile: profile.value, spiTransactionsPerTick: spi.value };
   } finally {
     worker.close();
   }
@@ -129,29 +99,44 @@ export async function emergencyFigures(): Promise<EmergencyFigures> {
   }
 }
 
-/** Node wall time of one simulated day at 1 s ticks (default scenario). */
-export function nodeMsPerDay(chip: MeteringChip, days = 2): number {
+/**
+ * Node time of one simulated day at 1 s ticks (default scenario), after a JIT warm-up: CPU ms of
+ * this process (what the machine's other work does not change much) and wall ms.
+ */
+export function nodeMsPerDay(chip: MeteringChip, days = 2): { cpuMs: number; wallMs: number } {
   const sim = new Simulation(parseScenario({ ...JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8")), chip }));
   sim.runFor(3_600_000); // warm-up (JIT)
+  const cpu = process.cpuUsage();
   const started = performance.now();
   sim.runFor(days * 86_400_000);
-  return (performance.now() - started) / days;
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000 / days, wallMs: (performance.now() - started) / days };
 }
 
 const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 
+/** Issue 19's targets for the tick and the display (XS computrons, default scenario). */
+export const TICK_TARGETS = Object.freeze({ tickMean: 3000, tickMax: 4500, displayRefreshMax: 4000 });
+
+/** "<figure> (target <= N: met|NOT met)". */
+function vsTarget(value: number, target: number): string {
+  return `${f0(value)} (target <= ${f0(target)}: ${value <= target ? "met" : "NOT met"})`;
+}
+
 export async function bench(): Promise<string[]> {
   const lines: string[] = [];
-  let hostRate = 0;
+  let ade7953Transactions = 0;
   for (const chip of CHIPS) {
     const f = await chipFigures(chip);
-    hostRate = Math.max(hostRate, f.hostComputronsPerMs);
+    if (chip === "ade7953") ade7953Transactions = f.spiTransactionsPerTick;
     const t = f.ticks;
     const byName = new Map(f.profile.components.map((c) => [c.name.trim(), c]));
     const driver = byName.get("driver sample()")?.perTick ?? 0;
     const energy = byName.get("energy registers addTick")?.perTick ?? 0;
     const tariffs = byName.get("tariffs (clock, TOU, energy, demand, billing)")?.perTick ?? 0;
+    const display = byName.get("display refresh (own timer)");
     lines.push(
+      `${chip}: metering tick (issue 19): mean ${vsTarget(t.meanComputrons, TICK_TARGETS.tickMean)}, max ${vsTarget(t.maxComputrons, TICK_TARGETS.tickMax)}; display refresh max ${vsTarget(display?.max ?? 0, TICK_TARGETS.displayRefreshMax)} (mean ${f0(display?.perCall ?? 0)})`,
       `${chip}: whole metrology tick, every detector on (${t.ticks} ticks of the default scenario): mean ${f0(t.meanComputrons)}, max ${f0(t.maxComputrons)} computrons (budget 8,000)`,
       `  raw (harness wrappers included): mean ${f0(t.rawMeanComputrons)}, max ${f0(t.rawMaxComputrons)}; ${t.meanExcludedCalls.toFixed(0)} wrapped port calls a tick at ${t.wrapperOverhead.toFixed(0)} computrons each (calibrated in xsnap)`,
       `  foundation share (driver sample + energy accumulation): ${f0(driver + energy)} (budget 5,000); with the whole tariff chain (clock, TOU, demand, billing): ${f0(driver + tariffs)}`,
@@ -164,20 +149,21 @@ export async function bench(): Promise<string[]> {
   }
   const e = await emergencyFigures();
   const encodeTotal = e.encodes.reduce((s, x) => s + x.computrons, 0);
-  const cpuMs = e.computrons / (hostRate / ESP32_SLOWDOWN);
-  const programOps = 3 * e.records;
+  const cpuMs = esp32Ms(e.computrons);
+  const programOps = 2 * e.records;
   const flashMs = (programOps * FLASH_FIRST_BYTE_US + Math.max(0, e.flashBytes - programOps) * FLASH_NEXT_BYTE_US) / 1000;
-  const spiMs = (21 * SPI_TRANSACTION_US.ade7953) / 1000;
+  const spiMs = (ade7953Transactions * SPI_TRANSACTION_US.ade7953) / 1000;
   lines.push(
-    `emergency save (power-fail edge: drain tick + the emergency states + power stamp): ${f0(e.computrons)} computrons (raw ${f0(e.rawComputrons)}), ${e.flashBytes} flash bytes in ${e.records} records, ${e.erases} erases`,
+    `emergency save (power-fail edge: drain tick + the emergency states + power stamp): ${f0(e.computrons)} computrons (target <= 12,000: ${e.computrons <= 12_000 ? "met" : "NOT met"}; issue 19: 26,683) (raw ${f0(e.rawComputrons)}), ${e.flashBytes} flash bytes in ${e.records} records, ${e.erases} erases`,
     `  drain tick ${f0(e.drainTick)}; encoding the emergency states ${f0(encodeTotal)} (${e.encodes.map((x) => `${x.id} ${f0(x.computrons)}/${x.bytes} B`).join(", ")}); journal (headers, CRC-32, power stamp, bookkeeping) ${f0(e.computrons - e.drainTick - encodeTotal)}`,
-    `  periodic save: ${f0(e.periodic.computrons)} computrons, ${e.periodic.flashBytes.toFixed(0)} flash bytes, ${e.periodic.records.toFixed(1)} records (unchanged states skipped)`,
-    `  ESP32 time (estimate): xsnap here ${f0(hostRate)} computrons/ms, assumed ${ESP32_SLOWDOWN}x slower on the ESP32 = ${f0(hostRate / ESP32_SLOWDOWN)} computrons/ms -> CPU ${cpuMs.toFixed(1)} ms;` +
-      ` flash programming ${flashMs.toFixed(1)} ms (${programOps} program operations, W25Q32-class typical 30 us + 2.5 us/byte); ADE7953 drain SPI ${spiMs.toFixed(1)} ms; total ~${(cpuMs + flashMs + spiMs).toFixed(1)} ms (budget 10 ms)`,
+    `  periodic save: ${f0(e.periodic.computrons)} computrons (mean of 10 here; target <= 20,000, the 240-save mean is in the store section), ${e.periodic.flashBytes.toFixed(0)} flash bytes, ${e.periodic.records.toFixed(1)} records (unchanged states skipped)`,
+    `  ESP32 time (estimate): CPU ${cpuMs.toFixed(1)} ms at the fixed ${f0(ESP32_COMPUTRONS_PER_MS)} computrons/ms;` +
+      ` flash programming ${flashMs.toFixed(1)} ms (${programOps} program operations, W25Q32-class typical 30 us + 2.5 us/byte); ADE7953 drain SPI ${spiMs.toFixed(1)} ms (${ade7953Transactions.toFixed(0)} transactions); total ~${(cpuMs + flashMs + spiMs).toFixed(1)} ms (budget 10 ms)`,
   );
+  lines.push(`  ${ESP32_RATE_NOTE}`);
   for (const chip of CHIPS) {
-    const ms = nodeMsPerDay(chip);
-    lines.push(`Node wall time per simulated day (${chip}, 1 s ticks, default scenario): ${f0(ms)} ms; a simulated year ~${((ms * 365) / 60_000).toFixed(1)} min`);
+    const day = nodeMsPerDay(chip);
+    lines.push(`Node per simulated day (${chip}, 1 s ticks, default scenario): CPU ${f0(day.cpuMs)} ms (wall ${f0(day.wallMs)} ms); a simulated year ~${((day.cpuMs * 365) / 1000).toFixed(0)} s of CPU (target <= 60 s for the default scenario)`);
   }
   return lines;
 }

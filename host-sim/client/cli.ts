@@ -17,6 +17,7 @@ import { eventLogOfObis, eventName } from "../event-names";
 import { secureClientFor } from "./secure";
 import { connectTcp, DATA_ACCESS_RESULT, DataAccessError, DlmsClient, type ObjectListEntry, type Transport } from "./session";
 import { connectHdlc, type HdlcTransport } from "./hdlc";
+import { imageCommand } from "./image";
 
 const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--client 16|17|1] [--password PW] [--max-pdu N]
     [--key HEX] [--auth-key HEX] [--system-title HEX] [--general-glo]
@@ -33,6 +34,8 @@ const USAGE = `usage: npm run client -- [--host 127.0.0.1] [--port 4059] [--clie
                                   profile rows in a time range (TIME: 2026-11-24T16:00[Z|+01:00]); --plot draws
                                   the energy per period in the terminal, --svg writes it as a picture
   calendar FILE [--activate TIME|now]  load a passive activity calendar from JSON (the scenario's calendar format)
+  image FILE [--activate TIME|now]     firmware update (--client 1): send a signed image (npm run sign-image), verify it,
+                                  activate it now or at TIME (meter time unless a zone is given); resumes a cut transfer
   --json, --csv                   rows with named columns instead of text`;
 
 /** A mistake on the command line (exit code 2), as opposed to a failed result (exit code 1). */
@@ -260,6 +263,11 @@ export async function runClient(argv: string[], out: (line: string) => void = (l
         ok = await loadCalendar(client, find(ACTIVITY_CALENDAR), args[0], v.activate, format, out);
         break;
       }
+      case "image": {
+        find("0.0.44.0.0.255");
+        ok = await imageCommand(client, args[0], v.activate, out);
+        break;
+      }
       default:
         throw new ProtocolError(`unknown command "${command}"\n${USAGE}`);
     }
@@ -345,13 +353,25 @@ function resultText(format: OutputFormat, r: { obis: string; attribute?: number;
   return r.result === 0 ? `success${r.data ? `: ${formatData(r.data)}` : ""}` : `failed: ${name} (${r.result})`;
 }
 
+/** --activate is "now" or a time. */
+function checkActivate(v: Record<string, string | boolean | undefined>): void {
+  const text = v.activate;
+  if (typeof text !== "string" || text === "now") return;
+  try {
+    dateTimeFromText(text);
+  } catch (e) {
+    throw new UsageError(`--activate: ${(e as Error).message}`);
+  }
+}
+
 /** Checks a command's own arguments before connecting. */
 function checkCommand(command: string, args: string[], v: Record<string, string | boolean | undefined>): void {
-  const known = ["list", "get", "set", "action", "profile", "calendar"];
+  const known = ["list", "get", "set", "action", "profile", "calendar", "image"];
   if (!known.includes(command)) throw new UsageError(`unknown command "${command}" (one of: ${known.join(", ")})`);
   if (command === "list") return;
-  if (command === "calendar") {
-    if (!args[0]) throw new UsageError("calendar needs a JSON file");
+  if (command === "calendar" || command === "image") {
+    if (!args[0]) throw new UsageError(command === "calendar" ? "calendar needs a JSON file" : "image needs an image file (npm run sign-image)");
+    checkActivate(v);
     return;
   }
   checkObis(args[0], command);
@@ -366,8 +386,8 @@ function checkCommand(command: string, args: string[], v: Record<string, string 
     if (args[2]) commandValue(args[2], args[3]);
   }
   if ((v.plot || v.svg) && command !== "profile") throw new UsageError("--plot and --svg are for the profile command");
-  if (v.activate !== undefined && command !== "calendar") throw new UsageError("--activate is for the calendar command");
-  for (const option of ["activate", "from", "to"]) {
+  if (v.activate !== undefined) throw new UsageError("--activate is for the calendar and image commands");
+  for (const option of ["from", "to"]) {
     const text = v[option];
     if (typeof text !== "string" || text === "now") continue;
     try {

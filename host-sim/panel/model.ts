@@ -7,6 +7,7 @@ import type { Simulation } from "../simulation";
 import { scheduledPowerCut } from "../power";
 import { eventName } from "../event-names";
 import { ALARM } from "../../firmware/kernel/event-codes";
+import type { MqttCounters } from "../../firmware/comms/mqtt/client";
 
 export interface PanelState {
   /** Real-time factor (simulated seconds per real second). */
@@ -17,6 +18,46 @@ export interface PanelState {
   /** One line about the DLMS server (port and open sessions), from the CLI. */
   dlms: () => string;
   quit: boolean;
+  /** The consumer interface's status (--mqtt); made on the first frame that needs it. */
+  mqtt?: MqttWatch;
+}
+
+/**
+ * The MQTT status line (--mqtt): connection state, broker, messages published and when the last
+ * one went out. The firmware's client counts its publishes; the time of the last one is the
+ * simulated time at which this watch first saw the count move (frames come every 250 ms of real
+ * time, status lines every second).
+ */
+export class MqttWatch {
+  private counters: MqttCounters | null = null;
+  private published = 0;
+  private lastPublishUtcMs = NaN;
+
+  /** One line, or null when the meter has no consumer interface (no --mqtt). */
+  line(sim: Simulation): string | null {
+    const telemetry = sim.meter.mqtt;
+    if (!telemetry) return null;
+    const client = telemetry.client;
+    const c = client.counters;
+    if (c !== this.counters) {
+      // A new meter after a power cut: its own counters, from zero.
+      this.counters = c;
+      this.published = c.published;
+    } else if (c.published !== this.published) {
+      this.published = c.published;
+      this.lastPublishUtcMs = sim.clock.wallClockMs();
+    }
+    const config = telemetry.config;
+    const broker = `${config.tls ? "mqtts" : "mqtt"}://${config.host}:${config.port}`;
+    let status: string;
+    if (!telemetry.enabled) status = "off (switched off over DLMS)";
+    else if (!sim.power.on) status = "disconnected (meter off)";
+    else if (client.state === "connected") status = "connected";
+    else if (client.state === "connecting") status = "connecting";
+    else status = `disconnected${client.lastError ? ` (${client.lastError})` : ""}`;
+    const last = Number.isNaN(this.lastPublishUtcMs) ? "none yet" : `${new Date(this.lastPublishUtcMs).toISOString().slice(11, 19)}Z`;
+    return `MQTT ${status}, broker ${broker}, last publish ${last}, ${c.published} published, ${c.droppedQos0 + c.droppedQos1} dropped`;
+  }
 }
 
 export const PANEL_KEYS: [string, string][] = [
@@ -138,6 +179,12 @@ function pushStatus(sim: Simulation): string {
   return `delivered ${counts[246]}, failed ${counts[247]}, dropped ${counts[248]}`;
 }
 
+function mqttLines(sim: Simulation, state: PanelState): string[] {
+  state.mqtt ??= new MqttWatch();
+  const line = state.mqtt.line(sim);
+  return line === null ? [] : [line];
+}
+
 /** One frame of the panel as text lines (the terminal adapter draws them as they are). */
 export function panelLines(sim: Simulation, state: PanelState): string[] {
   const m = sim.meter;
@@ -159,6 +206,7 @@ export function panelLines(sim: Simulation, state: PanelState): string[] {
     `relay ${relay}, control state ${m.disconnector.controlState}, mode ${m.disconnector.controlMode}   limiter threshold ${Number.isFinite(limiter) ? limiter : "none"}`,
     `alarms ${alarms.length ? alarms.join(", ") : "none"}`,
     `${state.dlms()}   pushes ${pushStatus(sim)}`,
+    ...mqttLines(sim, state),
     "",
     "last events:",
     ...lastEvents(sim, 6).map((e) => `  ${e}`),
@@ -170,9 +218,11 @@ export function panelLines(sim: Simulation, state: PanelState): string[] {
   return lines;
 }
 
-/** The one-line status for plain output (stdout not a terminal, or --plain). */
-export function statusLine(sim: Simulation): string {
+/** The one-line status for plain output (stdout not a terminal, or --plain); with --mqtt, its status after "|". */
+export function statusLine(sim: Simulation, mqtt?: MqttWatch): string {
   const t = new Date(sim.clock.wallClockMs()).toISOString().replace("T", " ").slice(0, 19);
+  const mqttStatus = mqtt?.line(sim);
   return `${t} UTC  LCD [ ${sim.panel.lcdText()} ]  A+ ${kwh(sim, "1.0.1.8.0.255")} kWh  A- ${kwh(sim, "1.0.2.8.0.255")} kWh  ` +
-    `${fixed(sim, "1.0.32.7.0.255", 1)} V  ${fixed(sim, "1.0.31.7.0.255", 2)} A  ${fixed(sim, "1.0.1.7.0.255", 0)} W  relay ${sim.panel.relay.closed ? "closed" : "OPEN"}`;
+    `${fixed(sim, "1.0.32.7.0.255", 1)} V  ${fixed(sim, "1.0.31.7.0.255", 2)} A  ${fixed(sim, "1.0.1.7.0.255", 0)} W  relay ${sim.panel.relay.closed ? "closed" : "OPEN"}` +
+    (mqttStatus ? `  | ${mqttStatus}` : "");
 }

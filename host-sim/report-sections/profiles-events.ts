@@ -1,7 +1,9 @@
 /**
  * Report sections for profiles, alarms, power quality, power failures, tamper and sub-meters.
- * Profile rows: { "time": ISO UTC, "status": profile status word, "<OBIS>": value in its unit }
- * (Wh, varh, m3, s: the stored integer times 10^scaler).
+ * Profile rows: { "time": ISO UTC, "status": profile status word, "<OBIS>": the stored integer },
+ * in the registers' own integer units (mWh, mvarh, mL, s); report.profileColumns[<profile OBIS>]
+ * gives each value column's scaler and unit (value x 10^scaler is in the unit), as the meter's
+ * capture objects do over DLMS.
  */
 import { ALARM } from "../../firmware/kernel/event-codes";
 import type { ProfileBuffer } from "../../firmware/kernel/profile";
@@ -22,28 +24,46 @@ export function profileRows(buffer: ProfileBuffer): ProfileRow[] {
     for (let c = 1; c < cols.length; c++) {
       const col = cols[c];
       const key = col.obis === "0.0.96.10.1.255" ? "status" : col.obis;
-      out[key] = col.scaler ? scaled(row[c], col.scaler) : row[c];
+      out[key] = row[c];
     }
     rows.push(out);
   });
   return rows;
 }
 
-function scaled(value: number, scaler: number): number {
-  return scaler < 0 ? value / 10 ** -scaler : value * 10 ** scaler;
+/** Scaler and unit of each value column of a profile (capture-time columns have none). */
+export type ProfileColumns = Record<string, { scaler: number; unit: string }>;
+
+/** The scaler and unit of a buffer's value columns, keyed like its rows. */
+export function profileColumns(buffer: ProfileBuffer): ProfileColumns {
+  const out: ProfileColumns = {};
+  for (let c = 1; c < buffer.columns.length; c++) {
+    const col = buffer.columns[c];
+    if (col.attribute === 5) continue; // a capture time, an ISO string in the rows
+    out[col.obis === "0.0.96.10.1.255" ? "status" : col.obis] = { scaler: col.scaler ?? 0, unit: col.unit ?? "" };
+  }
+  return out;
+}
+
+/** Adds a profile's rows and its column scalers/units to the report. */
+export function addProfile(report: Report, obis: string, rows: unknown[], columns: ProfileColumns): void {
+  const profiles = (report.profiles ?? {}) as Record<string, unknown[]>;
+  const all = (report.profileColumns ?? {}) as Record<string, ProfileColumns>;
+  profiles[obis] = rows;
+  all[obis] = columns;
+  report.profiles = profiles;
+  report.profileColumns = all;
 }
 
 const ALARM_NAMES = Object.entries(ALARM);
 
 export function profilesEventsSection(sim: Simulation, report: Report): void {
   const m = sim.meter;
-  const profiles = (report.profiles ?? {}) as Record<string, ProfileRow[]>;
   for (const buffer of [m.profiles.load.buffer, m.profiles.daily.buffer, m.powerFailures.log]) {
     const rows = profileRows(buffer);
     if (buffer === m.powerFailures.log) for (const r of rows) { r.start = r.time; delete r.time; }
-    profiles[buffer.obis] = rows;
+    addProfile(report, buffer.obis, rows, profileColumns(buffer));
   }
-  report.profiles = profiles;
   report.alarms = {
     register: m.events.alarmRegister,
     filter: m.events.alarmFilter,

@@ -3,13 +3,15 @@
  *   report.clock    local time, status byte and its bits, deviation, time zone, DST rule
  *   report.tariffs  active tariff, calendars, special days, current and maximum demands with
  *                   capture times (W, ISO UTC), billing counter and next scheduled billing
- *   report.profiles["0.0.98.1.0.255"]  billing rows: { "time", "<OBIS>": value in its unit,
- *                   "<OBIS>:captureTime": ISO UTC or null } (max demand columns in W)
+ *   report.profiles["0.0.98.1.0.255"]  billing rows: { "time", "<OBIS>": the stored integer,
+ *                   "<OBIS>:captureTime": ISO UTC or null }, in the registers' integer units
+ *                   (mWh, mW); report.profileColumns gives each column's scaler and unit
  */
 import { CLOCK_STATUS } from "../../firmware/time/dlms-datetime";
 import { RATE_COUNT } from "../../firmware/metrology/energy-registers";
 import type { ProfileBuffer } from "../../firmware/kernel/profile";
 import type { Report } from "../report";
+import { addProfile, profileColumns } from "./profiles-events";
 import type { Simulation } from "../simulation";
 
 const iso = (utcMs: number): string | null => (Number.isFinite(utcMs) && utcMs > 0 ? new Date(utcMs).toISOString() : null);
@@ -24,7 +26,7 @@ export function billingRows(buffer: ProfileBuffer): Record<string, string | numb
     for (let c = 1; c < buffer.columns.length; c++) {
       const col = buffer.columns[c];
       if (col.attribute === 5) out[`${col.obis}:captureTime`] = iso(row[c]);
-      else out[col.obis] = col.scaler ? row[c] * 10 ** col.scaler : row[c];
+      else out[col.obis] = row[c];
     }
     rows.push(out);
   }
@@ -65,7 +67,5 @@ export function tariffsBillingSection(sim: Simulation, report: Report): void {
     maxDemand,
     billing: { count: t.billing.count, nextExecution: iso(t.billing.nextExecutionUtc) },
   };
-  const profiles = (report.profiles ?? {}) as Record<string, unknown>;
-  profiles[t.billing.profile.obis] = billingRows(t.billing.profile);
-  report.profiles = profiles;
+  addProfile(report, t.billing.profile.obis, billingRows(t.billing.profile), profileColumns(t.billing.profile));
 }

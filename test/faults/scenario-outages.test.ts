@@ -1,11 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ScenarioError } from "../../emulation/scenario/duration";
 import { parseScenario } from "../../host-sim/event-types";
+import { runNode } from "../node-run";
 
-const root = join(__dirname, "..", "..");
 const load = [{ at: 0, current: 5 }];
 const cut = { at: "10m", type: "power-cut", duration: "2m" };
 
@@ -63,8 +62,7 @@ describe("scenario semantics around outages (issue 14 finding 7)", () => {
     const dir = mkdtempSync(join(tmpdir(), "outage-"));
     const file = join(dir, "s.json");
     writeFileSync(file, JSON.stringify({ load, events: [cut, { at: "11m", type: "remote-disconnect" }] }));
-    const tsNode = join(root, "node_modules", ".bin", "ts-node");
-    const result = spawnSync(tsNode, ["--transpile-only", join(root, "host-sim", "cli.ts"), "--scenario", file, "--speed", "max"], { encoding: "utf8", cwd: root, timeout: 120_000 });
+    const result = runNode("host-sim/cli.ts", ["--scenario", file, "--speed", "max"]);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("events[1] (remote-disconnect at 11m) falls in the outage of events[0] (power-cut at 10m)");

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,12 +6,11 @@ import { expectedActiveEnergyWh, ScenarioLine } from "../../emulation/scenario/l
 import { parseScenario } from "../../host-sim/event-types";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
 import { VirtualClock } from "../../emulation/virtual-clock";
+import { runNode } from "../node-run";
 
-const root = join(__dirname, "..", "..");
-const tsNode = join(root, "node_modules", ".bin", "ts-node");
-
+/** The CLI as `npm start` runs it: bundled with esbuild, in plain Node (test/node-run.ts). */
 function runCli(args: string[]) {
-  return spawnSync(tsNode, ["--transpile-only", join(root, "host-sim", "cli.ts"), ...args], { encoding: "utf8", cwd: root, timeout: 120_000 });
+  return runNode("host-sim/cli.ts", args);
 }
 
 describe("durations and scenario parsing", () => {

@@ -2,24 +2,16 @@
  * The simulator CLI bundled once with esbuild (as `npm start` does) and run with node: a run
  * starts in well under a second, so each error case can be its own process.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { buildSync } from "esbuild";
-import { join } from "node:path";
-
-const root = join(__dirname, "..", "..");
-let bundle: string | null = null;
+import { spawn, type ChildProcess } from "node:child_process";
+import { nodeBundle, ROOT as root, runNode } from "../node-run";
 
 /** Builds build/test-cli-<pid>.js (in build/ so that its __dirname paths resolve like host-sim/'s). */
 export function cliBundle(): string {
-  if (bundle) return bundle;
-  const out = join(root, "build", `test-cli-${process.pid}.js`);
-  buildSync({ entryPoints: [join(root, "host-sim", "cli.ts")], bundle: true, platform: "node", packages: "external", outfile: out, logLevel: "warning" });
-  bundle = out;
-  return out;
+  return nodeBundle("host-sim/cli.ts");
 }
 
 export function runCli(args: string[], timeout = 60_000) {
-  return spawnSync(process.execPath, [cliBundle(), ...args], { encoding: "utf8", cwd: root, timeout });
+  return runNode("host-sim/cli.ts", args, timeout);
 }
 
 const children: ChildProcess[] = [];

@@ -28,7 +28,7 @@ describe("head-end output", () => {
   });
 
   it("rejects unknown options and bad ports", () => {
-    expect(() => parseHeadEndArgs(["--colour", "red"])).toThrow("Unknown option '--colour'");
+    expect(() => parseHeadEndArgs(["--colour", "red"])).toThrow("Unknown option '--colour' (usage: npm run headend -- [--port 4060] [--address 127.0.0.1])");
     expect(() => parseHeadEndArgs(["--port", "0"])).toThrow('--port needs a TCP port 1..65535, got "0"');
     expect(parseHeadEndArgs(["--port", "4061"])).toEqual({ port: 4061, address: "127.0.0.1", help: false });
   });

@@ -1,5 +1,9 @@
 import { constantLoad, simulate } from "../foundation/helpers";
-import { handleKey, lastEvents, panelLines, PANEL_KEYS, type PanelState } from "../../host-sim/panel/model";
+import { handleKey, lastEvents, MqttWatch, panelLines, PANEL_KEYS, statusLine, type PanelState } from "../../host-sim/panel/model";
+import { PoweredNetwork } from "../../host-sim/powered-network";
+import { defaultMqttConfig } from "../../firmware/comms/mqtt/config";
+import type { Network, TcpSocket } from "../../firmware/hal/tcp";
+import type { VirtualClock } from "../../emulation/virtual-clock";
 import { createProgress } from "../../host-sim/progress";
 
 function panelState(): PanelState {
@@ -118,5 +122,128 @@ describe("progress bar on a terminal", () => {
     progress.update(43_200_000, Date.UTC(2026, 2, 2, 11, 0));
     progress.stop();
     expect(text).toMatch(/50% \| 2026-03-02 11:00 \| 21600 sim-s\/s \| ETA /);
+  });
+});
+
+/**
+ * A broker on the simulation's virtual time: CONNACK to CONNECT, PUBACK to QoS 1, PINGRESP; it
+ * counts PUBLISH packets; `drop()` closes the connection as a broker that went away would.
+ */
+class VirtualBroker implements Network {
+  clock: VirtualClock | null = null;
+  publishes = 0;
+  refuse = false;
+  private readonly sockets: { closed: boolean; close: (() => void) | null }[] = [];
+  private readonly waiting: (() => void)[] = [];
+  listen(): never {
+    throw new Error("not used");
+  }
+  attach(clock: VirtualClock): void {
+    this.clock = clock;
+    for (const w of this.waiting.splice(0)) clock.schedule(w, 5);
+  }
+  drop(): void {
+    this.refuse = true;
+    for (const s of this.sockets) {
+      if (s.closed) continue;
+      s.closed = true;
+      s.close?.();
+    }
+  }
+  connect(): TcpSocket {
+    const entry = { closed: false, close: null as (() => void) | null };
+    this.sockets.push(entry);
+    let onData: ((d: Uint8Array) => void) | null = null;
+    const reply = (bytes: number[]) => {
+      const send = () => !entry.closed && onData?.(Uint8Array.from(bytes));
+      if (this.clock) this.clock.schedule(send, 5);
+      else this.waiting.push(send);
+    };
+    if (this.refuse) {
+      const fail = () => {
+        entry.closed = true;
+        entry.close?.();
+      };
+      if (this.clock) this.clock.schedule(fail, 5);
+      else this.waiting.push(fail);
+    }
+    return {
+      remoteAddress: "127.0.0.1",
+      remotePort: 1883,
+      write: (d: Uint8Array) => {
+        if (entry.closed) return 0;
+        // The client writes whole packets here (no back-pressure): the first byte is the type.
+        const type = d[0] >> 4;
+        if (type === 1) reply([0x20, 2, 0, 0]);
+        if (type === 3) {
+          this.publishes++;
+          if ((d[0] & 6) === 2) {
+            let i = 1;
+            while (d[i] & 0x80) i++;
+            const at = i + 3 + ((d[i + 1] << 8) | d[i + 2]);
+            reply([0x40, 2, d[at], d[at + 1]]);
+          }
+        }
+        if (type === 12) reply([0xd0, 0]);
+        return d.length;
+      },
+      onData: (h) => (onData = h),
+      onClose: (h) => (entry.close = h),
+      close: () => (entry.closed = true),
+    };
+  }
+}
+
+describe("live panel and plain status: MQTT (--mqtt)", () => {
+  function mqttSim() {
+    const broker = new VirtualBroker();
+    const mqtt = { ...defaultMqttConfig(), enabled: true, host: "127.0.0.1", port: 1883, refuseDefaultSecrets: false, intervalS: 10 };
+    const sim = simulate(constantLoad(LOAD), { config: { mqtt }, network: new PoweredNetwork(broker) });
+    broker.attach(sim.clock);
+    return { sim, broker };
+  }
+
+  it("shows connected, the broker, the last publish and the count; disconnected when the broker goes", () => {
+    const { sim, broker } = mqttSim();
+    const state = panelState();
+    expect(panelLines(sim, state).find((l) => l.startsWith("MQTT"))).toMatch(/^MQTT (connecting|disconnected.*), broker mqtt:\/\/127\.0\.0\.1:1883, last publish none yet, 0 published, 0 dropped$/);
+    sim.runFor(1_000);
+    panelLines(sim, state);
+    sim.runFor(30_000); // 2026-03-01 23:00:31 UTC
+    const line = panelLines(sim, state).find((l) => l.startsWith("MQTT"))!;
+    const published = sim.meter.mqtt!.client.counters.published;
+    expect(published).toBe(broker.publishes);
+    expect(published).toBeGreaterThanOrEqual(4); // discovery configs, availability, states every 10 s
+    expect(line).toBe(`MQTT connected, broker mqtt://127.0.0.1:1883, last publish 23:00:31Z, ${published} published, 0 dropped`);
+    broker.drop();
+    sim.runFor(10);
+    const after = panelLines(sim, state).find((l) => l.startsWith("MQTT"))!;
+    expect(after).toBe(`MQTT disconnected (connection closed by the broker), broker mqtt://127.0.0.1:1883, last publish 23:00:31Z, ${published} published, 0 dropped`);
+  });
+
+  it("the plain status line carries the same status after '|'; without --mqtt neither shows MQTT", () => {
+    const { sim } = mqttSim();
+    const watch = new MqttWatch();
+    sim.runFor(15_000);
+    watch.line(sim);
+    sim.runFor(10_000);
+    expect(statusLine(sim, watch)).toMatch(/relay closed {2}\| MQTT connected, broker mqtt:\/\/127\.0\.0\.1:1883, last publish 23:00:25Z, \d+ published, 0 dropped$/);
+    const plain = simulate(constantLoad(LOAD));
+    plain.runFor(5_000);
+    expect(statusLine(plain, new MqttWatch())).not.toContain("MQTT");
+    expect(panelLines(plain, panelState()).some((l) => l.startsWith("MQTT"))).toBe(false);
+  });
+
+  it("a power cut: disconnected (meter off), then a new meter's counters", () => {
+    const { sim } = mqttSim();
+    const state = panelState();
+    sim.runFor(20_000);
+    panelLines(sim, state);
+    handleKey("p", sim, state);
+    sim.runFor(5_000);
+    expect(panelLines(sim, state).find((l) => l.startsWith("MQTT"))).toMatch(/^MQTT disconnected \(meter off\), /);
+    sim.runFor(60_000);
+    expect(sim.power.on).toBe(true);
+    expect(panelLines(sim, state).find((l) => l.startsWith("MQTT"))).toMatch(/^MQTT connected, /);
   });
 });

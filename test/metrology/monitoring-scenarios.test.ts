@@ -126,13 +126,19 @@ describe("profiles and sub-meters in the report", () => {
     const profiles = report.profiles as Record<string, Record<string, number | string>[]>;
     const load = profiles["1.0.99.1.0.255"];
     expect(load.map((r) => r.time)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((k) => new Date(midnight - HOUR + k * 900_000).toISOString()));
-    // 690 W: A+ grows 172.5 Wh per 15 min; the last row holds the register at its boundary.
-    for (let k = 1; k < load.length; k++) expect((load[k]["1.0.1.8.0.255"] as number) - (load[k - 1]["1.0.1.8.0.255"] as number)).toBeCloseTo(172.5, 1);
-    expect(load[7]["1.0.1.8.0.255"]).toBe(reg(sim, "1.0.1.8.0.255") / 1000);
+    // 690 W: A+ grows 172.5 Wh (172,500 mWh) per 15 min; the last row holds the register at its boundary.
+    for (let k = 1; k < load.length; k++) expect(Math.abs((load[k]["1.0.1.8.0.255"] as number) - (load[k - 1]["1.0.1.8.0.255"] as number) - 172_500)).toBeLessThan(50);
+    expect(load[7]["1.0.1.8.0.255"]).toBe(reg(sim, "1.0.1.8.0.255"));
+    // Rows are the registers' integers (mWh, mL); the columns say how to scale them.
+    for (const row of load) expect(Number.isInteger(row["1.0.1.8.0.255"])).toBe(true);
+    const columns = report.profileColumns as Record<string, Record<string, { scaler: number; unit: string }>>;
+    expect(columns["1.0.99.1.0.255"]["1.0.1.8.0.255"]).toEqual({ scaler: -3, unit: "Wh" });
+    expect(columns["1.0.99.1.0.255"].status).toEqual({ scaler: 0, unit: "" });
+    expect(columns["1.0.99.2.0.255"]["7.0.3.0.0.255"]).toEqual({ scaler: -6, unit: "m3" });
     const daily = profiles["1.0.99.2.0.255"];
     expect(daily.map((r) => r.time)).toEqual([new Date(midnight).toISOString()]);
-    expect(daily[0]["7.0.3.0.0.255"]).toBe(6);
-    expect(daily[0]["8.0.1.0.0.255"]).toBe(0.25);
+    expect(daily[0]["7.0.3.0.0.255"]).toBe(6_000_000);
+    expect(daily[0]["8.0.1.0.0.255"]).toBe(250_000);
     expect(daily[0].status).toBe(0);
     expect(daily[0]["1.0.1.8.0.255"]).toBe(load[3]["1.0.1.8.0.255"]);
     expect(report.subMeters).toEqual({

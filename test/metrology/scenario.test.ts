@@ -41,18 +41,24 @@ describe("tariff, clock and billing scenario events through the emulated chip", 
     expect(codes).toEqual([19, 9, 4, 5, 4, 5]);
     const billing = (report.profiles as Record<string, Record<string, unknown>[]>)["0.0.98.1.0.255"];
     expect(billing).toHaveLength(1);
+    // Rows hold the registers' integers; value x 10^scaler is in the column's unit.
+    const columns = (report.profileColumns as Record<string, Record<string, { scaler: number; unit: string }>>)["0.0.98.1.0.255"];
+    expect(columns["1.0.1.6.0.255"]).toEqual({ scaler: -3, unit: "W" });
+    expect(columns["1.0.1.8.0.255"]).toEqual({ scaler: -3, unit: "Wh" });
+    expect(Number.isInteger(billing[0]["1.0.1.6.0.255"])).toBe(true);
+    const inUnit = (obis: string): number => (billing[0][obis] as number) * 10 ** columns[obis].scaler;
     expect(billing[0].time).toBe("2026-03-02T23:05:00.000Z");
     // Max demand: the full period 07:00-07:15 at constant load, captured at its end (06:15 UTC).
-    expect(Math.abs((billing[0]["1.0.1.6.0.255"] as number) - watts)).toBeLessThan(watts * 0.002);
+    expect(Math.abs(inUnit("1.0.1.6.0.255") - watts)).toBeLessThan(watts * 0.002);
     expect(billing[0]["1.0.1.6.0.255:captureTime"]).toBe("2026-03-02T06:15:00.000Z");
     // The maximum goes to the rate in force at the period end: THREE's T3 since 07:10.
     expect(billing[0]["1.0.1.6.3.255:captureTime"]).toBe("2026-03-02T06:15:00.000Z");
     expect(billing[0]["1.0.1.6.1.255:captureTime"]).toBeNull();
     // 06:45-07:00 (T2) held only 10 minutes of load: two thirds of the power over the nominal period.
-    expect(Math.abs((billing[0]["1.0.1.6.2.255"] as number) - (watts * 2) / 3)).toBeLessThan(watts * 0.002);
+    expect(Math.abs(inUnit("1.0.1.6.2.255") - (watts * 2) / 3)).toBeLessThan(watts * 0.002);
     expect(billing[0]["1.0.1.6.2.255:captureTime"]).toBe("2026-03-02T06:00:00.000Z");
     expect(billing[0]["1.0.2.6.0.255:captureTime"]).toBeNull();
-    expect(Math.abs((billing[0]["1.0.1.8.0.255"] as number) - (watts * 50) / 60)).toBeLessThan(watts * 0.002); // A+ at 50 min
+    expect(Math.abs(inUnit("1.0.1.8.0.255") - (watts * 50) / 60)).toBeLessThan(watts * 0.002); // A+ at 50 min
     const tariffs = report.tariffs as { activeCalendar: string; maxDemand: Record<string, { valueW: number; captureTime: string | null }> };
     expect(tariffs.activeCalendar).toBe("THREE");
     expect(tariffs.maxDemand["1.0.1.6.0.255"]).toEqual({ valueW: 0, captureTime: null }); // reset at billing, no full period since

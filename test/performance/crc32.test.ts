@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { crc32, crc32Final, crc32Update, CRC32_INIT } from "../../firmware/storage/crc32";
+import { crc32, crc32Final, crc32Update, crc32UpdateWords, CRC32_INIT, littleEndian } from "../../firmware/storage/crc32";
 
 /** Bit-at-a-time reference (no table). */
 function reference(bytes: Uint8Array): number {
@@ -28,6 +28,23 @@ describe("CRC-32 (slicing-by-4)", () => {
         const expected = reference(bytes.subarray(from, to));
         expect(crc32(bytes, from, to)).toBe(expected);
         expect(crc32Final(crc32Update(crc32Update(CRC32_INIT, bytes, from, split), bytes, split, to))).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("the word path (Int32Array over the same aligned memory) equals the reference for any range and split (property)", () => {
+    expect(littleEndian()).toBe(true);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(), fc.nat(), fc.nat(), (data, a, b, s) => {
+        const bytes = new Uint8Array(new ArrayBuffer((data.length + 3) & ~3));
+        bytes.set(data);
+        const words = new Int32Array(bytes.buffer);
+        const from = data.length ? a % (data.length + 1) : 0;
+        const to = from + (b % (data.length - from + 1));
+        const split = from + (s % (to - from + 1));
+        const expected = reference(bytes.subarray(from, to));
+        expect(crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, bytes, words, from, split), bytes, words, split, to))).toBe(expected);
       }),
       { numRuns: 500 },
     );

@@ -6,13 +6,14 @@
  * an order of magnitude slower); campaign.test.ts starts it and asserts on its JSON summary.
  *
  * Usage: node -r ts-node/register/transpile-only test/store/campaign-runner.ts [cuts] [days] [seed]
+ * (campaign.test.ts runs it bundled with esbuild, test/node-run.ts).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { STORE_EVENT } from "../../firmware/app/persistence";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import type { Meter } from "../../firmware/app/meter";
 import { parseScenario } from "../../host-sim/event-types";
+import { DEFAULT_SCENARIO } from "../../host-sim/options";
 import { killFirmware, losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
 import { prng } from "./helpers";
@@ -30,8 +31,9 @@ function registers(m: Meter): number[] {
 }
 
 const started = Date.now();
-const json = JSON.parse(readFileSync(join(__dirname, "../../emulation/scenario/scenarios/household-day.json"), "utf8"));
-const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8 } } });
+// The household day (emulation/scenario/scenarios/household-day.json).
+const json = JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8"));
+const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8, aliveIntervalMs: 5_000 } } });
 const rand = prng(seed);
 const horizon = days * 86_400_000;
 // The largest power of the scenario (W): bounds what one save interval can hold.

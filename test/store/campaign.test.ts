@@ -1,5 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { runNodeJson } from "../node-run";
 
 /**
  * The randomized power-cut campaign (campaign-runner.ts): a month of the household scenario
@@ -25,14 +24,7 @@ interface Summary {
 }
 
 test("a month of the household scenario with 10,000 random power cuts loses nothing it must keep", () => {
-  const root = join(__dirname, "../..");
-  const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "campaign-runner.ts"), "10000", "30", "2026"], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    maxBuffer: 1 << 20,
-  });
-  const s = JSON.parse(out.trim().split("\n").pop()!) as Summary;
+  const s = runNodeJson<Summary>("test/store/campaign-runner.ts", ["10000", "30", "2026"]);
   expect(s.violations).toEqual([]);
   expect(s.cuts).toBeGreaterThanOrEqual(9_900);
   expect(s.virtualDays).toBe(30);

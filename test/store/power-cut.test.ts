@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { STORE_EVENT } from "../../firmware/app/persistence";
+import { defaultPersistenceConfig, STORE_EVENT } from "../../firmware/app/persistence";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import { parseScenario } from "../../host-sim/event-types";
 import { Simulation } from "../../host-sim/simulation";
@@ -7,10 +7,10 @@ import { Simulation } from "../../host-sim/simulation";
 const HOUR = 3_600_000;
 
 /** The household day with power cuts; 10 s ticks keep jest fast (the chip integrates exactly either way). */
-function household(events: unknown[]): Simulation {
+function household(events: unknown[], aliveIntervalMs = defaultPersistenceConfig().aliveIntervalMs): Simulation {
   const json = JSON.parse(readFileSync("emulation/scenario/scenarios/household-day.json", "utf8"));
   json.events = events;
-  return new Simulation(parseScenario(json), { config: { tickMs: 10_000 } });
+  return new Simulation(parseScenario(json), { config: { tickMs: 10_000, persistence: { ...defaultPersistenceConfig(), aliveIntervalMs } } });
 }
 
 function standardCodes(sim: Simulation): { time: number; code: number }[] {
@@ -49,7 +49,9 @@ describe("power-cut scenario event: the meter really loses power", () => {
   });
 
   test('with "signal": false it is a sudden reset: energy since the last periodic save is lost, log says so', () => {
-    const sim = household([{ at: "18h00m35s", type: "power-cut", duration: "5m", signal: false }]);
+    // Without the alive tally (aliveIntervalMs 0): the periodic save's stamp dates the cut. With
+    // it, the cut is dated within 5 s (test/store/outage-stamp.test.ts).
+    const sim = household([{ at: "18h00m35s", type: "power-cut", duration: "5m", signal: false }], 0);
     let savedImport = -1;
     sim.meter.persistence.addSavedListener(() => (savedImport = sim.meter.energy.activeImport));
     sim.runUntil(18 * HOUR + 34_999);

@@ -1,4 +1,4 @@
-import { Persistence, STORE_EVENT } from "../../firmware/app/persistence";
+import { defaultPersistenceConfig, Persistence, STORE_EVENT } from "../../firmware/app/persistence";
 import { DemandMeter } from "../../firmware/metrology/demand";
 import { ALARM } from "../../firmware/kernel/event-codes";
 import { EventLogs } from "../../firmware/records/event-log";
@@ -207,7 +207,9 @@ describe("flash partitions and the unchanged-state check", () => {
   });
 
   test("a periodic save writes only the states that changed (and the power stamp)", () => {
-    const sim = new Simulation(parseScenario({ start: "2026-03-02T00:00:00", load: [{ at: "0s", voltage: 0, current: 0, angle: 0 }] }), { config: { tickMs: 10_000 } });
+    // Without the alive tally the periodic save writes the stamp (with it, see the next test).
+    const persistence = { ...defaultPersistenceConfig(), aliveIntervalMs: 0 };
+    const sim = new Simulation(parseScenario({ start: "2026-03-02T00:00:00", load: [{ at: "0s", voltage: 0, current: 0, angle: 0 }] }), { config: { tickMs: 10_000, persistence } });
     sim.runFor(5 * MIN);
     const p = sim.meter.persistence;
     const stats = p.journal!.stats;
@@ -219,5 +221,19 @@ describe("flash partitions and the unchanged-state check", () => {
     records = stats.recordsWritten;
     p.savePeriodic();
     expect(stats.recordsWritten - records).toBe(2);
+  });
+
+  test("with the alive tally a periodic save of unchanged states writes nothing (the tally dates the life)", () => {
+    const sim = new Simulation(parseScenario({ start: "2026-03-02T00:00:00", load: [{ at: "0s", voltage: 0, current: 0, angle: 0 }] }), { config: { tickMs: 10_000 } });
+    sim.runFor(5 * MIN);
+    const p = sim.meter.persistence;
+    const stats = p.journal!.stats;
+    let records = stats.recordsWritten;
+    p.savePeriodic();
+    expect(stats.recordsWritten - records).toBe(0);
+    sim.meter.gas.pulses += 3;
+    records = stats.recordsWritten;
+    p.savePeriodic();
+    expect(stats.recordsWritten - records).toBe(1);
   });
 });

@@ -1,14 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import type { WearResult } from "../../host-sim/store-wear";
+import { runNodeJson } from "../node-run";
 
 test("a year at default settings: the 64 KiB journal spreads erases evenly and lasts >= 20 years; the profiles' partition holds 42 days", () => {
-  const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "wear-runner.ts"), "365"], {
-    cwd: join(__dirname, "../.."),
-    encoding: "utf8",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-  });
-  const w = JSON.parse(out.trim().split("\n").pop()!) as WearResult;
+  const w = runNodeJson<WearResult>("test/store/wear-runner.ts", ["365"], 170_000);
   expect(w.days).toBe(365);
   // The journal partition is issue 6's default 64 KiB; every sector took part in the rotation
   // (the event chain's sectors too: static wear levelling), none saw much more than another.

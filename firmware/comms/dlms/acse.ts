@@ -180,20 +180,81 @@ export interface AareFields {
   userInformation?: Uint8Array;
 }
 
-/** AARE without protocol-version (dlms-cosem rejects one that carries it). */
-export function encodeAare(f: AareFields): Uint8Array {
-  const body: number[] = [];
-  tlv(body, 0xa1, encodeTlv(0x06, applicationContextOid(f.applicationContext)));
-  tlv(body, 0xa2, [0x02, 0x01, f.result]);
-  tlv(body, 0xa3, encodeTlv(0xa1, [0x02, 0x01, f.diagnostic]));
-  if (f.respondingApTitle) tlv(body, 0xa4, encodeTlv(0x04, f.respondingApTitle));
-  if (f.mechanism !== undefined && f.mechanism !== MECHANISM_NONE) {
-    tlv(body, 0x88, [0x07, 0x80]);
-    tlv(body, 0x89, mechanismOid(f.mechanism));
-    if (f.respondingAuthenticationValue) tlv(body, 0xaa, encodeTlv(0x80, f.respondingAuthenticationValue));
+/** Bytes of a BER TLV with `n` content bytes (short, 0x81 or 0x82 length form). */
+function tlvSize(n: number): number {
+  return (n < 0x80 ? 2 : n < 0x100 ? 3 : 4) + n;
+}
+
+/** Writes a BER tag and length at `at`; returns where the content starts. */
+function putHeader(out: Uint8Array, at: number, tag: number, n: number): number {
+  out[at++] = tag;
+  if (n < 0x80) {
+    out[at++] = n;
+  } else if (n < 0x100) {
+    out[at++] = 0x81;
+    out[at++] = n;
+  } else {
+    out[at++] = 0x82;
+    out[at++] = n >> 8;
+    out[at++] = n & 0xff;
   }
-  if (f.userInformation) tlv(body, 0xbe, encodeTlv(0x04, f.userInformation));
-  return new Uint8Array(encodeTlv(ACSE_TAG.aare, body));
+  return at;
+}
+
+/** Writes `tag { 2.16.756.5.8.<kind>.<id> }` (a DLMS OID, 7 bytes); returns the end. */
+function putOid(out: Uint8Array, at: number, tag: number, kind: number, id: number): number {
+  at = putHeader(out, at, tag, OID_PREFIX.length + 2);
+  for (let i = 0; i < OID_PREFIX.length; i++) out[at++] = OID_PREFIX[i];
+  out[at++] = kind;
+  out[at++] = id;
+  return at;
+}
+
+/** Writes `outer { inner { content } }`; returns the end. */
+function putNested(out: Uint8Array, at: number, outerTag: number, innerTag: number, content: ArrayLike<number>): number {
+  at = putHeader(out, at, outerTag, tlvSize(content.length));
+  at = putHeader(out, at, innerTag, content.length);
+  for (let i = 0; i < content.length; i++) out[at++] = content[i];
+  return at;
+}
+
+/**
+ * AARE without protocol-version (dlms-cosem rejects one that carries it). Written in one pass
+ * into one array, its size computed first: the server builds one per association.
+ */
+export function encodeAare(f: AareFields): Uint8Array {
+  const oid = OID_PREFIX.length + 2;
+  const mechanism = f.mechanism !== undefined && f.mechanism !== MECHANISM_NONE;
+  let body = tlvSize(tlvSize(oid)) + tlvSize(3) + tlvSize(tlvSize(3));
+  if (f.respondingApTitle) body += tlvSize(tlvSize(f.respondingApTitle.length));
+  if (mechanism) {
+    body += tlvSize(2) + tlvSize(oid);
+    if (f.respondingAuthenticationValue) body += tlvSize(tlvSize(f.respondingAuthenticationValue.length));
+  }
+  if (f.userInformation) body += tlvSize(tlvSize(f.userInformation.length));
+  const out = new Uint8Array(tlvSize(body));
+  let at = putHeader(out, 0, ACSE_TAG.aare, body);
+  at = putHeader(out, at, 0xa1, tlvSize(oid));
+  at = putOid(out, at, 0x06, 0x01, f.applicationContext);
+  at = putHeader(out, at, 0xa2, 3);
+  out[at++] = 0x02;
+  out[at++] = 0x01;
+  out[at++] = f.result;
+  at = putHeader(out, at, 0xa3, 5);
+  at = putHeader(out, at, 0xa1, 3);
+  out[at++] = 0x02;
+  out[at++] = 0x01;
+  out[at++] = f.diagnostic;
+  if (f.respondingApTitle) at = putNested(out, at, 0xa4, 0x04, f.respondingApTitle);
+  if (mechanism) {
+    at = putHeader(out, at, 0x88, 2);
+    out[at++] = 0x07;
+    out[at++] = 0x80;
+    at = putOid(out, at, 0x89, 0x02, f.mechanism!);
+    if (f.respondingAuthenticationValue) at = putNested(out, at, 0xaa, 0x80, f.respondingAuthenticationValue);
+  }
+  if (f.userInformation) putNested(out, at, 0xbe, 0x04, f.userInformation);
+  return out;
 }
 
 export interface DecodedAare {

@@ -75,8 +75,17 @@ export class AxdrWriter {
   }
 
   u8(v: number): void {
-    this.ensure(1);
+    if (this.length >= this.bytes.length) this.ensure(1);
     this.bytes[this.length++] = v & 0xff;
+  }
+
+  /** A tag and a one-byte content (or a count below 0x80): the object_list's and a row's small items. */
+  tagged(tag: number, v: number): void {
+    if (this.length + 2 > this.bytes.length) this.ensure(2);
+    const b = this.bytes;
+    b[this.length] = tag;
+    b[this.length + 1] = v & 0xff;
+    this.length += 2;
   }
 
   u16(v: number): void {
@@ -122,36 +131,44 @@ export class AxdrWriter {
     this.u8(DataType.null);
   }
   array(count: number): void {
-    this.u8(DataType.array);
-    this.lengthField(count);
+    if (count < 0x80) this.tagged(DataType.array, count);
+    else {
+      this.u8(DataType.array);
+      this.lengthField(count);
+    }
   }
   structure(count: number): void {
-    this.u8(DataType.structure);
-    this.lengthField(count);
+    if (count < 0x80) this.tagged(DataType.structure, count);
+    else {
+      this.u8(DataType.structure);
+      this.lengthField(count);
+    }
   }
   boolean(v: boolean): void {
     this.u8(DataType.boolean);
     this.u8(v ? 1 : 0);
   }
   integer(v: number): void {
-    this.u8(DataType.integer);
-    this.u8(v);
+    this.tagged(DataType.integer, v);
   }
   long(v: number): void {
     this.u8(DataType.long);
     this.u16(v);
   }
   unsigned(v: number): void {
-    this.u8(DataType.unsigned);
-    this.u8(v);
+    this.tagged(DataType.unsigned, v);
   }
   longUnsigned(v: number): void {
-    this.u8(DataType.longUnsigned);
-    this.u16(v);
+    if (this.length + 3 > this.bytes.length) this.ensure(3);
+    const b = this.bytes;
+    const at = this.length;
+    b[at] = DataType.longUnsigned;
+    b[at + 1] = (v >>> 8) & 0xff;
+    b[at + 2] = v & 0xff;
+    this.length = at + 3;
   }
   enumValue(v: number): void {
-    this.u8(DataType.enum);
-    this.u8(v);
+    this.tagged(DataType.enum, v);
   }
   doubleLong(v: number): void {
     this.u8(DataType.doubleLong);
@@ -166,6 +183,17 @@ export class AxdrWriter {
     this.int64(v);
   }
   long64Unsigned(v: number | bigint): void {
+    if (typeof v === "number" && v >= 0) {
+      // A non-negative safe integer (the energy registers): tag and 8 bytes in one go.
+      if (this.length + 9 > this.bytes.length) this.ensure(9);
+      const hi = Math.floor(v / TWO_32);
+      const at = this.length;
+      this.bytes[at] = DataType.long64Unsigned;
+      this.view.setUint32(at + 1, hi);
+      this.view.setUint32(at + 5, v - hi * TWO_32);
+      this.length = at + 9;
+      return;
+    }
     this.u8(DataType.long64Unsigned);
     this.int64(v);
   }
@@ -197,10 +225,13 @@ export class AxdrWriter {
   }
   /** octet-string(6) holding an OBIS code. */
   obis(code: Uint8Array): void {
-    this.ensure(8);
-    this.bytes[this.length++] = DataType.octetString;
-    this.bytes[this.length++] = 6;
-    for (let i = 0; i < 6; i++) this.bytes[this.length++] = code[i];
+    if (this.length + 8 > this.bytes.length) this.ensure(8);
+    const b = this.bytes;
+    const at = this.length;
+    b[at] = DataType.octetString;
+    b[at + 1] = 6;
+    b.set(code.length === 6 ? code : code.subarray(0, 6), at + 2);
+    this.length = at + 8;
   }
   bitString(bitLength: number, src: Uint8Array): void {
     this.u8(DataType.bitString);

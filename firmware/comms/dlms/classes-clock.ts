@@ -4,7 +4,7 @@
  */
 import { type AxdrWriter, DataType } from "./axdr";
 import type { MethodDef, ObjectDef } from "./object-model";
-import { numberOf, numericSetter, readOnly, writeNumber } from "./values";
+import { numberOf, numberWriter, numericSetter, readOnly } from "./values";
 import { RESULT } from "./xdlms";
 import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
 import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
@@ -29,15 +29,21 @@ export function cachedTimeRules(rules: TimeRules): TimeRules {
   let deviation = 0;
   let status = 0;
   const refresh = (utcMs: number): void => {
-    if (utcMs >= from && utcMs < until) return;
     from = utcMs;
     until = next(utcMs);
     deviation = rules.deviationAt(utcMs);
     status = rules.statusAt(utcMs);
   };
+  // The window check inline: a profile read asks twice per row, the refresh is rare.
   return {
-    deviationAt: (utcMs) => (refresh(utcMs), deviation),
-    statusAt: (utcMs) => (refresh(utcMs), status),
+    deviationAt: (utcMs) => {
+      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
+      return deviation;
+    },
+    statusAt: (utcMs) => {
+      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
+      return status;
+    },
   };
 }
 
@@ -50,11 +56,12 @@ export class DateTimeWriter {
   /** The civil date of the last day encoded: profile rows come in runs of the same day. */
   private days = NaN;
   private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
+  private weekday = 0;
 
   /** date-time of `utcMs` in local time (NaN: every field "not specified", deviation unspecified). */
   write(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
-    const b = this.bytes;
     if (!Number.isFinite(utcMs)) {
+      const b = this.bytes;
       b.fill(WILDCARD);
       b[9] = 0x80;
       b[10] = 0x00;
@@ -64,26 +71,34 @@ export class DateTimeWriter {
     const deviation = rules.deviationAt(utcMs);
     const local = utcMs - deviation * MS_PER_MINUTE;
     const days = Math.floor(local / MS_PER_DAY);
-    const msOfDay = local - days * MS_PER_DAY;
     if (days !== this.days) {
       civilFromDays(days, this.date);
       this.days = days;
+      this.weekday = weekdayOfDays(days);
     }
+    // Whole seconds of the day and hundredths, in int32 arithmetic from here on.
+    const msOfDay = local - days * MS_PER_DAY;
+    const seconds = (msOfDay / 1000) | 0;
     const date = this.date;
-    b[0] = (date.year >> 8) & 0xff;
-    b[1] = date.year & 0xff;
-    b[2] = date.month;
-    b[3] = date.day;
-    b[4] = weekdayOfDays(days);
-    b[5] = Math.floor(msOfDay / 3_600_000);
-    b[6] = Math.floor(msOfDay / 60_000) % 60;
-    b[7] = Math.floor(msOfDay / 1000) % 60;
-    b[8] = Math.floor(msOfDay / 10) % 100;
-    const dev = deviation & 0xffff;
-    b[9] = dev >> 8;
-    b[10] = dev & 0xff;
-    b[11] = rules.statusAt(utcMs) & 0xff;
-    w.octetString(b);
+    // Straight into the writer: tag, length 12, the fields (no scratch copy, one bounds check).
+    w.ensure(14);
+    const b = w.bytes;
+    const at = w.length;
+    b[at] = DataType.octetString;
+    b[at + 1] = DATE_TIME_LENGTH;
+    b[at + 2] = (date.year >> 8) & 0xff;
+    b[at + 3] = date.year & 0xff;
+    b[at + 4] = date.month;
+    b[at + 5] = date.day;
+    b[at + 6] = this.weekday;
+    b[at + 7] = (seconds / 3600) | 0;
+    b[at + 8] = ((seconds / 60) | 0) % 60;
+    b[at + 9] = seconds % 60;
+    b[at + 10] = ((msOfDay - seconds * 1000) / 10) | 0;
+    b[at + 11] = (deviation >> 8) & 0xff;
+    b[at + 12] = deviation & 0xff;
+    b[at + 13] = rules.statusAt(utcMs) & 0xff;
+    w.length = at + 14;
   }
 
   /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */
@@ -198,6 +213,6 @@ export function clockObject(obis: string, clock: ClockSource): ObjectDef {
       readOnly((_c, w) => (w.enumValue(1), 0)), // clock_base: internal crystal
     ],
     methods,
-    encodeCaptured: (a, v, w) => (a === 2 ? dt.write(w, v, clock) : writeNumber(w, DataType.long64, v)),
+    capturedWriter: (a) => (a === 2 ? (w, v) => dt.write(w, v, clock) : numberWriter(DataType.long64)),
   };
 }

@@ -39,7 +39,7 @@ export function disconnectControlObject(obis: string, d: Disconnector): ObjectDe
       },
     ],
     methods: [method(() => d.remoteDisconnect()), method(() => d.remoteReconnect())],
-    encodeCaptured: (a, v, w) => (a === 2 ? w.boolean(v !== 0) : w.enumValue(v)),
+    capturedWriter: (a) => (a === 2 ? (w, v) => w.boolean(v !== 0) : (w, v) => w.enumValue(v)),
   };
 }
 

@@ -4,11 +4,12 @@
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
 import { type ClockSource, DateTimeWriter, cachedTimeRules, dateTimeBytesToUtc } from "./classes-clock";
-import type { AccessGroup, AttributeDef, MethodDef, ObjectDef, RequestContext } from "./object-model";
+import type { AccessGroup, AttributeDef, CapturedWriter, MethodDef, ObjectDef, RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { numberOf, readOnly, writeNumber } from "./values";
+import { numberOf, numberWriter, readOnly } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
+import { nextInRange } from "../../records/profile-read";
 
 export interface ProfileSource {
   buffer: ProfileBuffer;
@@ -18,24 +19,20 @@ export interface ProfileSource {
   capture?(): void;
 }
 
-/** How to encode each column: found through the captured object in the model, cached. */
-type ColumnEncoder = (v: number, w: AxdrWriter) => void;
+/** How to encode each column: found through the captured object in the model, once per read. */
+type ColumnEncoder = CapturedWriter;
 
 function columnEncoders(src: ProfileSource, ctx: RequestContext): ColumnEncoder[] {
   return src.buffer.columns.map((col) => {
     if (col.classId === 8 && col.attribute === 2) {
       const rules = cachedTimeRules(src.time);
       const dt = new DateTimeWriter();
-      return (v: number, w: AxdrWriter) => dt.write(w, v, rules);
+      return (w: AxdrWriter, v: number) => dt.write(w, v, rules);
     }
     const ln = parseObis(col.obis);
     const obj = ctx.model.findAt(ln, 0);
-    if (obj && obj.classId === col.classId && obj.encodeCaptured) {
-      const enc = obj.encodeCaptured;
-      const attr = col.attribute;
-      return (v: number, w: AxdrWriter) => enc(attr, v, w);
-    }
-    return (v: number, w: AxdrWriter) => writeNumber(w, DataType.long64, v);
+    if (obj && obj.classId === col.classId && obj.capturedWriter) return obj.capturedWriter(col.attribute);
+    return numberWriter(DataType.long64);
   });
 }
 
@@ -47,52 +44,112 @@ function writeCaptureObject(w: AxdrWriter, col: CaptureColumn): void {
   w.longUnsigned(col.dataIndex);
 }
 
-/** Rows `first..first+count-1` of a buffer, selected columns, encoded one row per piece. */
+/** Date-times on the wire carry hundredths: capture times are compared as they are reported. */
+const WIRE_RESOLUTION_MS = 10;
+
+/**
+ * Rows of a buffer, selected columns, encoded one row per piece. Entry selection: `rows` rows
+ * from index `first`. Range selection (`from`/`to` given): every row whose reported capture time
+ * lies in [from, to], in buffer order; the buffer is not assumed to be ordered by time (a clock
+ * set back makes capture times repeat), so the rows are counted by one pass over the buffer
+ * before the answer's array length goes out, and found again one at a time as pieces are pulled.
+ */
 class ProfileRowsSource extends PieceSource {
   private readonly row: Float64Array;
-  private readonly prev: Float64Array;
+  /** Index of the next row to look at. */
+  private next: number;
+  /** Rows the answer announced. */
+  private readonly rows: number;
+  /** The buffer's entries and appended rows when `next` was last set (to follow a ring that drops rows). */
+  private seenEntries: number;
+  private seenAppended: number;
   private lastTime = NaN;
+  /** Per selected column: its index in a row and its encoder. */
+  private readonly columns: Int32Array;
+  private readonly encoders: ColumnEncoder[];
+
   constructor(
     private readonly buffer: ProfileBuffer,
-    private first: number,
-    private readonly rows: number,
-    private readonly columns: readonly number[],
-    private readonly encoders: ColumnEncoder[],
+    first: number,
+    rows: number,
+    columns: readonly number[],
+    encoders: readonly ColumnEncoder[],
+    private readonly from = NaN,
+    private readonly to = NaN,
   ) {
     super();
     this.row = new Float64Array(buffer.columns.length);
-    this.prev = new Float64Array(buffer.columns.length);
+    this.columns = Int32Array.from(columns);
+    this.encoders = columns.map((c) => encoders[c]);
+    this.next = first;
+    this.seenEntries = buffer.entriesInUse();
+    this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
+    this.ranged = from === from;
+    if (this.ranged) {
+      // Count the rows in range, and start at the first of them.
+      const n = this.seenEntries;
+      this.next = nextInRange(buffer, 0, from, to, this.row, WIRE_RESOLUTION_MS);
+      rows = 0;
+      for (let i = this.next; i < n; i = nextInRange(buffer, i + 1, from, to, this.row, WIRE_RESOLUTION_MS)) rows++;
+    }
+    this.rows = rows;
   }
+  /** Range selection (else entry selection). */
+  private readonly ranged: boolean;
   protected get count(): number {
     return this.rows;
   }
   protected begin(w: AxdrWriter): void {
     w.array(this.rows);
   }
-  protected piece(i: number, w: AxdrWriter): ByteSource | null {
+  protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const buffer = this.buffer;
-    let index = this.first + i;
-    // A full ring drops its oldest row on each capture: follow the rows already sent.
-    if (i > 0 && buffer.entriesInUse() >= buffer.capacity && index - 1 < buffer.entriesInUse()) {
-      const prev = this.prev;
-      buffer.readEntry(index - 1, prev);
-      let guard = 0;
-      while (prev[0] !== this.lastTime && index - 1 > 0 && guard++ < 64) {
-        this.first--;
-        index--;
-        buffer.readEntry(index - 1, prev);
-      }
-    }
-    const n = buffer.entriesInUse();
-    if (index >= n) index = n - 1;
     const row = this.row;
-    if (index >= 0) buffer.readEntry(index, row);
-    else row.fill(NaN);
+    const n = this.followDroppedRows();
+    let index = this.ranged ? nextInRange(buffer, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
+    if (index >= n) {
+      // The ring overran the read (or was cleared): the announced count still has to be met.
+      index = n - 1;
+      if (index >= 0) buffer.readEntry(index, row);
+      else row.fill(NaN);
+    } else if (!this.ranged) {
+      buffer.readEntry(index, row);
+    }
+    this.next = index + 1;
     this.lastTime = row[0];
     const cols = this.columns;
+    const encoders = this.encoders;
     w.structure(cols.length);
-    for (let c = 0; c < cols.length; c++) this.encoders[cols[c]](row[cols[c]], w);
+    for (let c = 0; c < cols.length; c++) encoders[c](w, row[cols[c]]);
     return null;
+  }
+
+  /**
+   * A full ring drops its oldest rows as captures arrive during a long read: keeps `next` on the
+   * same row. Returns the buffer's entries now.
+   */
+  private followDroppedRows(): number {
+    const buffer = this.buffer;
+    const n = buffer.entriesInUse();
+    if (buffer.rowsAppended) {
+      const appended = buffer.rowsAppended();
+      if (appended === this.seenAppended && n === this.seenEntries) return n;
+      const dropped = appended - this.seenAppended - (n - this.seenEntries);
+      this.seenAppended = appended;
+      this.seenEntries = n;
+      if (dropped > 0) this.next = Math.max(0, this.next - dropped);
+      return n;
+    }
+    // Without a count of appended rows: find the row sent last by its time (full rings only).
+    if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return n;
+    const prev = this.row;
+    buffer.readEntry(this.next - 1, prev);
+    let guard = 0;
+    while (prev[0] !== this.lastTime && this.next - 1 > 0 && guard++ < 64) {
+      this.next--;
+      buffer.readEntry(this.next - 1, prev);
+    }
+    return n;
   }
 }
 
@@ -103,6 +160,8 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
     const width = buffer.columns.length;
     let first = 0;
     let last = n - 1;
+    let fromMs = NaN;
+    let toMs = NaN;
     let columns: number[] = [];
     for (let c = 0; c < width; c++) columns.push(c);
     const p = ctx.parameters;
@@ -115,11 +174,9 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       if (rc[0].type !== 18 || rc[1].type !== 9 || rc[1].bytes.length !== 6) return RESULT.typeUnmatched;
       const col0 = buffer.columns[0];
       if (rc[0].value !== col0.classId || formatObis(rc[1].bytes) !== col0.obis || numberOf(rc[2]) !== col0.attribute) return RESULT.otherReason;
-      const fromMs = dateTimeBytesToUtc(from.bytes, src.time);
-      const toMs = dateTimeBytesToUtc(to.bytes, src.time);
+      fromMs = dateTimeBytesToUtc(from.bytes, src.time);
+      toMs = dateTimeBytesToUtc(to.bytes, src.time);
       if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return RESULT.otherReason;
-      first = buffer.firstIndexAtOrAfter(fromMs);
-      last = buffer.firstIndexAtOrAfter(toMs + 1) - 1;
       if (selected.items.length > 0) {
         columns = [];
         for (const s of selected.items) {
@@ -141,7 +198,7 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       columns = columns.slice(c0, c1 + 1);
     }
     const rows = last >= first ? last - first + 1 : 0;
-    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(src, ctx));
+    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(src, ctx), fromMs, toMs);
   };
 }
 

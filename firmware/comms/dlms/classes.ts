@@ -9,10 +9,10 @@ import { type AxdrWriter, DataType, type DataTypeTag } from "./axdr";
 import { applicationContextOid, mechanismOid } from "./acse";
 import { DateTimeWriter, type TimeRules } from "./classes-clock";
 import {
-  type AccessGroup, attributeAccessMode, type AttributeDef, attributeCount, type CosemObject, type MethodDef, type ObjectDef, type RequestContext,
+  type AccessGroup, attributeAccessMode, MAX_SELECTORS, type AttributeDef, attributeCount, type CosemObject, type MethodDef, type ObjectDef, type RequestContext,
 } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { readOnly, writeNumber, writeScalerUnit } from "./values";
+import { numberWriter, readOnly, writeNumber, writeScalerUnit } from "./values";
 import { parseObis, RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
 
@@ -22,13 +22,14 @@ export * from "./classes-profile";
 
 // ---- IC 1 Data ----
 
-export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, encodeCaptured?: ObjectDef["encodeCaptured"]): ObjectDef {
-  return { classId: 1, version: 0, obis, name, group, attributes: [value], encodeCaptured };
+export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
+  return { classId: 1, version: 0, obis, name, group, attributes: [value], capturedWriter };
 }
 
 /** IC 1 holding a number of a fixed A-XDR type. */
 export function numericDataObject(obis: string, name: string, group: AccessGroup, type: DataTypeTag, read: () => number, set?: AttributeDef["set"]): ObjectDef {
-  return dataObject(obis, name, group, { get: (_c, w) => (writeNumber(w, type, read()), 0), set }, (_a, v, w) => writeNumber(w, type, v));
+  const write = numberWriter(type);
+  return dataObject(obis, name, group, { get: (_c, w) => (write(w, read()), 0), set }, () => write);
 }
 
 // ---- IC 3 Register, IC 4 Extended register, IC 5 Demand register ----
@@ -41,7 +42,7 @@ export interface RegisterSource {
 }
 
 export function registerObject(obis: string, name: string, group: AccessGroup, src: RegisterSource): ObjectDef {
-  const { type } = src;
+  const write = numberWriter(src.type);
   return {
     classId: 3,
     version: 0,
@@ -49,10 +50,10 @@ export function registerObject(obis: string, name: string, group: AccessGroup, s
     name,
     group,
     attributes: [
-      { get: (_c, w) => (writeNumber(w, type, src.read()), 0) },
+      { get: (_c, w) => (write(w, src.read()), 0) },
       readOnly((_c, w) => (writeScalerUnit(w, src.scaler, src.unit), 0)),
     ],
-    encodeCaptured: (_a, v, w) => writeNumber(w, type, v),
+    capturedWriter: () => write,
   };
 }
 
@@ -77,7 +78,7 @@ export function extendedRegisterObject(obis: string, name: string, group: Access
       readOnly((_c, w) => (w.unsigned(src.status() & 0xff), 0)),
       readOnly((_c, w) => (dt.write(w, src.captureTimeMs(), time), 0)),
     ],
-    encodeCaptured: (a, v, w) => (a === 5 ? dt.write(w, v, time) : writeNumber(w, type, v)),
+    capturedWriter: (a) => (a === 5 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
   };
 }
 
@@ -113,7 +114,7 @@ export function demandRegisterObject(obis: string, name: string, group: AccessGr
       readOnly((_c, w) => (w.doubleLongUnsigned(src.periodS()), 0)),
       readOnly((_c, w) => (w.longUnsigned(src.numberOfPeriods()), 0)),
     ],
-    encodeCaptured: (a, v, w) => (a === 6 || a === 7 ? dt.write(w, v, time) : writeNumber(w, type, v)),
+    capturedWriter: (a) => (a === 6 || a === 7 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
   };
 }
 
@@ -139,34 +140,69 @@ class ObjectListSource extends PieceSource {
   }
 }
 
+const NO_METHODS: readonly (MethodDef | null)[] = Object.freeze([]);
+
+/**
+ * One object_list element {class_id, version, logical_name, {attribute access, method access}}.
+ * Written byte by byte after one bounds check: the object_list is the largest answer a client
+ * reads at every association, and per-item writer calls were most of its cost (issue 19).
+ */
 export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
   const policy = ctx.association.policy;
-  w.structure(4);
-  w.longUnsigned(obj.classId);
-  w.unsigned(obj.version);
-  w.obis(obj.ln);
-  w.structure(2);
+  const attributes = obj.attributes;
   const n = attributeCount(obj);
-  w.array(n);
+  const methods = obj.methods ?? NO_METHODS;
+  const m = methods.length;
+  // Upper bound: header 18, per attribute 7 + 2 + 2 per selector (at most MAX_SELECTORS), 2 + 6 per method.
+  w.ensure(20 + n * (9 + 2 * MAX_SELECTORS) + m * 6);
+  const b = w.bytes;
+  let p = w.length;
+  b[p++] = DataType.structure;
+  b[p++] = 4;
+  b[p++] = DataType.longUnsigned;
+  b[p++] = (obj.classId >> 8) & 0xff;
+  b[p++] = obj.classId & 0xff;
+  b[p++] = DataType.unsigned;
+  b[p++] = obj.version;
+  b[p++] = DataType.octetString;
+  b[p++] = 6;
+  b.set(obj.ln, p);
+  p += 6;
+  b[p++] = DataType.structure;
+  b[p++] = 2;
+  b[p++] = DataType.array;
+  b[p++] = n;
   for (let attr = 1; attr <= n; attr++) {
-    w.structure(3);
-    w.integer(attr);
-    w.enumValue(attributeAccessMode(policy, obj, attr));
-    const def = attr >= 2 ? obj.attributes[attr - 2] : null;
-    if (def?.selectors && (attributeAccessMode(policy, obj, attr) & 1)) {
-      w.array(def.selectors.length);
-      for (const s of def.selectors) w.integer(s);
+    const mode = attr === 1 ? 1 : attributeAccessMode(policy, obj, attr);
+    b[p++] = DataType.structure;
+    b[p++] = 3;
+    b[p++] = DataType.integer;
+    b[p++] = attr;
+    b[p++] = DataType.enum;
+    b[p++] = mode;
+    const selectors = attr === 1 ? undefined : attributes[attr - 2]?.selectors;
+    if (selectors && mode & 1) {
+      b[p++] = DataType.array;
+      b[p++] = selectors.length;
+      for (let i = 0; i < selectors.length; i++) {
+        b[p++] = DataType.integer;
+        b[p++] = selectors[i];
+      }
     } else {
-      w.nullData();
+      b[p++] = DataType.null;
     }
   }
-  const methods = obj.methods ?? [];
-  w.array(methods.length);
-  for (let m = 1; m <= methods.length; m++) {
-    w.structure(2);
-    w.integer(m);
-    w.enumValue(methods[m - 1] && policy.canInvoke(obj, m) ? 1 : 0);
+  b[p++] = DataType.array;
+  b[p++] = m;
+  for (let k = 1; k <= m; k++) {
+    b[p++] = DataType.structure;
+    b[p++] = 2;
+    b[p++] = DataType.integer;
+    b[p++] = k;
+    b[p++] = DataType.enum;
+    b[p++] = methods[k - 1] && policy.canInvoke(obj, k) ? 1 : 0;
   }
+  w.length = p;
 }
 
 export function associationObject(obis: string): ObjectDef {

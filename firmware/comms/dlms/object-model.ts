@@ -60,9 +60,15 @@ export interface ObjectDef {
   attributes: readonly (AttributeDef | null)[];
   /** Methods 1..n. Index 0 = method 1. */
   methods?: readonly (MethodDef | null)[];
-  /** For objects profiles capture: encodes a captured number of attribute `attribute` as this object would. */
-  encodeCaptured?(attribute: number, value: number, w: AxdrWriter): void;
+  /**
+   * For objects profiles capture: the writer of a captured number of attribute `attribute`,
+   * encoded as this object would encode the attribute (a profile read resolves it once per column).
+   */
+  capturedWriter?(attribute: number): CapturedWriter;
 }
+
+/** Writes one captured number (a profile row's column). */
+export type CapturedWriter = (w: AxdrWriter, value: number) => void;
 
 export interface CosemObject extends ObjectDef {
   readonly ln: Uint8Array;
@@ -78,6 +84,7 @@ export class ObjectModel {
     const ln = parseObis(def.obis);
     const key = obisKeyAt(ln, 0);
     if (this.byKey.has(key)) throw new Error(`COSEM object ${def.obis} defined twice`);
+    checkSelectors(def);
     const obj: CosemObject = { ...def, ln, key };
     this.objects.push(obj);
     this.byKey.set(key, obj);
@@ -89,6 +96,7 @@ export class ObjectModel {
     const key = obisKeyAt(parseObis(def.obis), 0);
     const old = this.byKey.get(key);
     if (!old) return this.add(def);
+    checkSelectors(def);
     const obj: CosemObject = { ...def, ln: old.ln, key };
     this.objects[this.objects.indexOf(old)] = obj;
     this.byKey.set(key, obj);
@@ -114,6 +122,15 @@ export class ObjectModel {
 }
 
 /** Number of attributes including logical_name. */
+/** Selective-access selectors an attribute may list (the object_list writer reserves room for that many). */
+export const MAX_SELECTORS = 8;
+
+function checkSelectors(def: ObjectDef): void {
+  for (const a of def.attributes) {
+    if (a?.selectors && a.selectors.length > MAX_SELECTORS) throw new RangeError(`COSEM object ${def.obis}: more than ${MAX_SELECTORS} selectors`);
+  }
+}
+
 export function attributeCount(obj: ObjectDef): number {
   return obj.attributes.length + 1;
 }
@@ -175,8 +192,8 @@ export interface AssociationPolicy {
 
 /** access_mode of an attribute for object_list: 0 none, 1 read, 2 write, 3 read-write. */
 export function attributeAccessMode(policy: AssociationPolicy, obj: CosemObject, attribute: number): number {
-  if (attribute === 1) return 1;
-  const def = attributeDef(obj, attribute);
+  if (attribute < 2) return attribute === 1 ? 1 : 0;
+  const def = obj.attributes[attribute - 2];
   if (!def) return 0;
   const read = !def.secret && def.get !== undefined && policy.canRead(obj, attribute);
   const write = def.set !== undefined && policy.canWrite(obj, attribute);

@@ -50,12 +50,16 @@ export abstract class PieceSource implements ByteSource {
   }
 
   read(out: Uint8Array, offset: number, max: number): number {
+    const scratch = this.scratch;
+    const count = this.count;
     let written = 0;
     while (written < max) {
-      if (this.scratchPos < this.scratch.length) {
-        const n = Math.min(max - written, this.scratch.length - this.scratchPos);
-        out.set(this.scratch.bytes.subarray(this.scratchPos, this.scratchPos + n), offset + written);
-        this.scratchPos += n;
+      const pending = scratch.length - this.scratchPos;
+      if (pending > 0) {
+        const n = pending < max - written ? pending : max - written;
+        const from = this.scratchPos;
+        out.set(scratch.bytes.subarray(from, from + n), offset + written);
+        this.scratchPos = from + n;
         written += n;
         continue;
       }
@@ -65,12 +69,13 @@ export abstract class PieceSource implements ByteSource {
         this.nested = null;
         continue;
       }
-      if (this.index >= this.count) break;
-      this.scratch.reset();
+      const index = this.index;
+      if (index >= count) break;
+      scratch.length = 0;
       this.scratchPos = 0;
-      if (this.index < 0) this.begin(this.scratch);
-      else this.nested = this.piece(this.index, this.scratch);
-      this.index++;
+      if (index < 0) this.begin(scratch);
+      else this.nested = this.piece(index, scratch);
+      this.index = index + 1;
     }
     return written;
   }

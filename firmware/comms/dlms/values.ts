@@ -27,46 +27,76 @@ function outOfRange(value: number, type: DataTypeTag): ValueRangeError {
  * or rounded number that would look like a measurement.
  */
 export function writeNumber(w: AxdrWriter, type: DataTypeTag, value: number): void {
+  numberWriter(type)(w, value);
+}
+
+/**
+ * The writer of `type` as a function (what `writeNumber` does, with the type resolved once): a
+ * profile read looks it up per column, not per value.
+ */
+export function numberWriter(type: DataTypeTag): (w: AxdrWriter, value: number) => void {
   switch (type) {
     case DataType.doubleLongUnsigned:
-      if (!(value >= 0 && value <= 0xffffffff) || value % 1 !== 0) throw outOfRange(value, type);
-      w.doubleLongUnsigned(value);
-      return;
+      return writeDoubleLongUnsigned;
     case DataType.doubleLong:
-      if (!(value >= -0x80000000 && value <= 0x7fffffff) || value % 1 !== 0) throw outOfRange(value, type);
-      w.doubleLong(value);
-      return;
+      return writeDoubleLong;
     case DataType.long64Unsigned:
-      if (!(value >= 0 && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, type);
-      w.long64Unsigned(value);
-      return;
+      return writeLong64Unsigned;
     case DataType.unsigned:
-      if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, type);
-      w.unsigned(value);
-      return;
+      return writeUnsigned;
     case DataType.integer:
-      if (!(value >= -128 && value <= 127) || value % 1 !== 0) throw outOfRange(value, type);
-      w.integer(value);
-      return;
+      return writeInteger;
     case DataType.longUnsigned:
-      if (!(value >= 0 && value <= 0xffff) || value % 1 !== 0) throw outOfRange(value, type);
-      w.longUnsigned(value);
-      return;
+      return writeLongUnsigned;
     case DataType.long:
-      if (!(value >= -0x8000 && value <= 0x7fff) || value % 1 !== 0) throw outOfRange(value, type);
-      w.long(value);
-      return;
+      return writeLong;
     case DataType.enum:
-      if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, type);
-      w.enumValue(value);
-      return;
+      return writeEnum;
     case DataType.boolean:
-      w.boolean(value !== 0);
-      return;
+      return writeBoolean;
     default:
-      if (!(value >= -MAX_EXACT && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, type);
-      w.long64(value);
+      return writeLong64;
   }
+}
+
+function writeDoubleLongUnsigned(w: AxdrWriter, value: number): void {
+  if (!(value >= 0 && value <= 0xffffffff) || value % 1 !== 0) throw outOfRange(value, DataType.doubleLongUnsigned);
+  w.doubleLongUnsigned(value);
+}
+function writeDoubleLong(w: AxdrWriter, value: number): void {
+  if (!(value >= -0x80000000 && value <= 0x7fffffff) || value % 1 !== 0) throw outOfRange(value, DataType.doubleLong);
+  w.doubleLong(value);
+}
+function writeLong64Unsigned(w: AxdrWriter, value: number): void {
+  if (!(value >= 0 && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, DataType.long64Unsigned);
+  w.long64Unsigned(value);
+}
+function writeUnsigned(w: AxdrWriter, value: number): void {
+  if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, DataType.unsigned);
+  w.unsigned(value);
+}
+function writeInteger(w: AxdrWriter, value: number): void {
+  if (!(value >= -128 && value <= 127) || value % 1 !== 0) throw outOfRange(value, DataType.integer);
+  w.integer(value);
+}
+function writeLongUnsigned(w: AxdrWriter, value: number): void {
+  if (!(value >= 0 && value <= 0xffff) || value % 1 !== 0) throw outOfRange(value, DataType.longUnsigned);
+  w.longUnsigned(value);
+}
+function writeLong(w: AxdrWriter, value: number): void {
+  if (!(value >= -0x8000 && value <= 0x7fff) || value % 1 !== 0) throw outOfRange(value, DataType.long);
+  w.long(value);
+}
+function writeEnum(w: AxdrWriter, value: number): void {
+  if (!(value >= 0 && value <= 255) || value % 1 !== 0) throw outOfRange(value, DataType.enum);
+  w.enumValue(value);
+}
+function writeBoolean(w: AxdrWriter, value: number): void {
+  w.boolean(value !== 0);
+}
+function writeLong64(w: AxdrWriter, value: number): void {
+  if (!(value >= -MAX_EXACT && value <= MAX_EXACT) || value % 1 !== 0) throw outOfRange(value, DataType.long64);
+  w.long64(value);
 }
 
 /** scaler_unit structure {integer scaler, enum unit}. */

@@ -3,18 +3,19 @@ import { readU32BE } from "../../kernel/bytes";
 import type { Rational } from "../../kernel/rational";
 import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../../kernel/calibration";
 import {
-  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
-  SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
+  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
 import { EnergyReadBound, type MonotonicClock } from "../energy-bound";
 import {
-  credit, decode, ENERGY_MODULUS_LSB, ENERGY_RANGE_LSB, FRAME_ACCMODE, FRAME_AENERGYA, FRAME_AENERGYB, FRAME_APENERGYA, FRAME_AVA,
-  FRAME_AVAR, FRAME_AWATT, FRAME_IRMSA, FRAME_IRMSB, FRAME_LAST_ADD, FRAME_LAST_RWDATA24, FRAME_PERIOD, FRAME_PFA, FRAME_RENERGYA,
-  FRAME_VRMS, IX_AENERGYA, IX_AENERGYB, IX_APENERGYA, IX_RENERGYA, READ, tickIndex,
+  AT_AVA, AT_AVAR, AT_AWATT, AT_IRMSA, AT_IRMSB, AT_PERIOD, AT_VRMS, credit, decode, ENERGY_GROUP_BYTES, ENERGY_GROUP_READS, ENERGY_MODULUS_LSB,
+  ENERGY_RANGE_LSB, FIRST_INSTANT_READ, INSTANT_READS16, IX_AENERGYA, IX_APENERGYA, IX_RENERGYA, READ, TICK_READS,
+  tickFrameTemplate, tickFrameViews, tickIndex, ALL_ENERGY_REGISTERS, ADE7953_TICK_ENERGY_REGISTERS,
 } from "./frames";
+export { ADE7953_TICK_ENERGY_REGISTERS } from "./frames";
+import { PowerStatus } from "./power-status";
 import { Ade7953CalibrationAccess, type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
 import {
-  ACCMODE_ACTNLOAD_A, ACCMODE_APSIGN_A, ACCMODE_VARSIGN_A, ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,
+  ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,
   CONFIG_CRC_ENABLE, CONFIG_HPFEN, DISNOLOAD_ACTIVE, DISNOLOAD_APPARENT, DISNOLOAD_REACTIVE, IRQ_APSIGN, IRQ_CRC,
   IRQ_RESERVED_MASK, IRQ_RESET, IRQ_SAG, LAST_OP_READ, LAST_OP_WRITE, LCYCMODE_RSTREAD, noLoadRegister,
   PERIOD_CLOCK_HZ, POWER_FULL_SCALE, RMS_FULL_SCALE, SETUP_120_VALUE, UNLOCK_120_KEY,
@@ -48,35 +49,14 @@ const PEAK_PER_RMS = 6_500_000 / RMS_FULL_SCALE;
 /** Without an IRQ pin, an all-zero verification record is given up after this many ticks. */
 const ZERO_RECORD_GIVE_UP_TICKS = 10;
 
-/**
- * Energy registers read every tick: the ones the metrology uses. Channel A's active, reactive and
- * apparent energy feed the registers; channel B's active energy feeds the tamper rule (bill the
- * larger of phase and neutral). Channel B's reactive and apparent energy have no consumer, so
- * they are not read (their sample fields stay 0): six verified reads a tick saved. They keep
- * accumulating (and wrapping) in the chip, harmlessly: their overflow interrupts are not enabled.
- */
-export const ADE7953_TICK_ENERGY_REGISTERS: readonly Ade7953Register[] = [ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB];
-/** Every read-with-reset energy register (all six are drained at init so none starts full). */
-const ALL_ENERGY_REGISTERS: readonly Ade7953Register[] = [
-  ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB, ADE7953.RENERGYB, ADE7953.APENERGYB,
-];
-
-const AENERGYA = ADE7953.AENERGYA;
-const RENERGYA = ADE7953.RENERGYA;
-const APENERGYA = ADE7953.APENERGYA;
-const AENERGYB = ADE7953.AENERGYB;
+const TICK_READ_COUNT = TICK_READS.length;
+const TICK_ENERGY_GROUPS = ADE7953_TICK_ENERGY_REGISTERS.length;
+const TICK_ENERGY_ADDRESSES: readonly number[] = Object.freeze(ADE7953_TICK_ENERGY_REGISTERS.map((r) => r.address));
 /** Math.round without a global lookup per use (XS resolves `Math` through the global object). */
 const round = Math.round;
 
-const enum Verified {
-  Ok,
-  Deferred,
-}
-
-const enum Pending {
-  Resolved,
-  Wait,
-}
+const enum Verified { Ok, Deferred }
+const enum Pending { Resolved, Wait }
 
 /**
  * ADE7953 over SPI: frame `[addr hi][addr lo][0x80 read | 0x00 write][data MSB first]`, data width
@@ -119,13 +99,21 @@ export class Ade7953Driver implements MeteringIc {
   private readonly frame16 = new Uint8Array(5);
   private readonly frame24 = new Uint8Array(6);
   private readonly frame32 = new Uint8Array(7);
-  /** Working frames of the hot path (filled from the prebuilt read frames). */
-  private readonly hot16 = new Uint8Array(5);
-  private readonly hot24 = new Uint8Array(6);
+  /**
+   * The tick's frames back to back (frames.ts TICK_READS), refilled from the template at the
+   * start of a tick by one `set` of 32-bit words (XS copies per element: 30 words, not 120
+   * bytes); `views` are their transfer windows, made once.
+   */
+  private readonly tickTemplate = new Uint32Array(tickFrameTemplate().buffer);
+  private readonly tickWords = new Uint32Array(this.tickTemplate.length);
+  private readonly tickFrames = new Uint8Array(this.tickWords.buffer);
+  private readonly views = tickFrameViews(this.tickFrames);
   private readonly cal: Ade7953Calibration;
   private readonly irq: DigitalIn | undefined;
   private readonly rating: MeterRating;
   private irqEdge = false;
+  /** PF and the direction / no-load flags from the power registers. */
+  private readonly powerStatus = new PowerStatus();
   /** The chip holds our configuration (false after a reset until re-init succeeds). */
   private configured = false;
   private configValue = 0;
@@ -281,19 +269,46 @@ export class Ade7953Driver implements MeteringIc {
       return "verify-failed";
     }
     const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
-    // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on
-    // a typical board); counting it is closer to the truth than dropping it. Unrolled: each
-    // verified raw value (recData) is sign-extended from 24 bits with two shifts.
-    // Each value is booked only if it cannot have wrapped (bounded(): elapsed time x maximum power).
+    // Energy first: after a reset it accumulated with the chip's defaults (within about 1 % on a
+    // typical board); counting it is closer to the truth than dropping it. Each value is booked
+    // only if it cannot have wrapped (bounded(): elapsed time x maximum power). Group g:
+    // TICK_READS[3g..3g+2] = energy register g (drainedAt index g), LAST_ADD, LAST_RWDATA24.
     if (!fast && this.uniform) this.splitDrainTimes();
-    if (this.readClearVerified(AENERGYA, FRAME_AENERGYA) === Verified.Deferred) return this.deferred(s, now);
-    if (fast || this.bounded(IX_AENERGYA, now, 0, s)) s.activeEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(RENERGYA, FRAME_RENERGYA) === Verified.Deferred) return this.deferred(s, now);
-    if (fast || this.bounded(IX_RENERGYA, now, 0, s)) s.reactiveEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(APENERGYA, FRAME_APENERGYA) === Verified.Deferred) return this.deferred(s, now);
-    if (fast || this.bounded(IX_APENERGYA, now, 0, s)) s.apparentEnergyLsb += (this.recData << 8) >> 8;
-    if (this.readClearVerified(AENERGYB, FRAME_AENERGYB) === Verified.Deferred) return this.deferred(s, now);
-    if (fast || this.bounded(IX_AENERGYB, now, 0, s)) s.neutralActiveEnergyLsb += (this.recData << 8) >> 8;
+    this.tickWords.set(this.tickTemplate);
+    const spi = this.spi;
+    const views = this.views;
+    const f = this.tickFrames;
+    for (let g = 0; g < TICK_ENERGY_GROUPS; g++) {
+      const first = g * ENERGY_GROUP_READS;
+      spi.transfer(views[first]);
+      spi.flush(true);
+      spi.transfer(views[first + 1]);
+      spi.flush(true);
+      spi.transfer(views[first + 2]);
+      spi.flush(true);
+      const o = g * ENERGY_GROUP_BYTES;
+      let value = (f[o + 3] << 16) | (f[o + 4] << 8) | f[o + 5];
+      const data = (f[o + 14] << 16) | (f[o + 15] << 8) | f[o + 16];
+      this.recData = data;
+      if (data !== value || ((f[o + 9] << 8) | f[o + 10]) !== TICK_ENERGY_ADDRESSES[g]) {
+        if (this.notVerified(ADE7953_TICK_ENERGY_REGISTERS[g]) === Verified.Deferred) {
+          // Groups 0..g were read (each 2 x 24-bit + 1 x 16-bit; counted after the loop otherwise).
+          this.reads24 += 2 * (g + 1);
+          this.reads16 += g + 1;
+          return this.deferred(s, now);
+        }
+        value = this.recData;
+      }
+      if (!fast && !this.bounded(g, now, 0, s)) continue;
+      // Sign extension of the 24-bit value with two shifts.
+      value = (value << 8) >> 8;
+      if (g === IX_AENERGYA) s.activeEnergyLsb += value;
+      else if (g === IX_RENERGYA) s.reactiveEnergyLsb += value;
+      else if (g === IX_APENERGYA) s.apparentEnergyLsb += value;
+      else s.neutralActiveEnergyLsb += value;
+    }
+    this.reads24 += 2 * TICK_ENERGY_GROUPS;
+    this.reads16 += TICK_ENERGY_GROUPS;
     this.uniform = true;
     this.drainedAllMs = now;
     let status: IcStatus = "ok";
@@ -370,48 +385,35 @@ export class Ade7953Driver implements MeteringIc {
   }
 
   /**
-   * RMS, powers, PF, period and the ACCMODE status bits. Channel B's power (BWATT) is not read:
-   * nothing uses it (neutralActivePowerMilliW stays 0); the neutral current is (tamper).
-   * Two's complement registers are sign-extended with two shifts (24-bit: << 8 >> 8).
-   */
+   * RMS, powers and period. BWATT is not read (no consumer: neutralActivePowerMilliW stays 0),
+   * nor are PFA and ACCMODE: PF and the flags follow from AWATT, AVAR, AVA (power-status.ts). */
   private readInstantaneous(s: MeteringSample): void {
+    const spi = this.spi;
+    const views = this.views;
+    for (let i = FIRST_INSTANT_READ; i < TICK_READ_COUNT; i++) {
+      spi.transfer(views[i]);
+      spi.flush(true);
+    }
+    this.reads16 += INSTANT_READS16;
+    this.reads24 += TICK_READ_COUNT - FIRST_INSTANT_READ - INSTANT_READS16;
+    const f = this.tickFrames;
     const c = this.cal;
     const perKw = c.powerLsbPerKw;
-    s.voltageMilliV = round((this.read24(FRAME_VRMS) * 1000) / c.voltageLsbPerVolt);
-    s.currentMilliA = round((this.read24(FRAME_IRMSA) * 1000) / c.currentLsbPerAmp);
-    s.neutralCurrentMilliA = round((this.read24(FRAME_IRMSB) * 1000) / c.neutralCurrentLsbPerAmp);
-    s.activePowerMilliW = round((((this.read24(FRAME_AWATT) << 8) >> 8) * 1_000_000) / perKw);
-    s.reactivePowerMilliVar = round((((this.read24(FRAME_AVAR) << 8) >> 8) * 1_000_000) / perKw);
-    s.apparentPowerMilliVA = round((((this.read24(FRAME_AVA) << 8) >> 8) * 1_000_000) / perKw);
-    s.powerFactorMilli = round((((this.read16(FRAME_PFA) << 16) >> 16) * 1000) / 0x8000);
-    const period = this.read16(FRAME_PERIOD);
+    s.voltageMilliV = round((((f[AT_VRMS] << 16) | (f[AT_VRMS + 1] << 8) | f[AT_VRMS + 2]) * 1000) / c.voltageLsbPerVolt);
+    s.currentMilliA = round((((f[AT_IRMSA] << 16) | (f[AT_IRMSA + 1] << 8) | f[AT_IRMSA + 2]) * 1000) / c.currentLsbPerAmp);
+    s.neutralCurrentMilliA = round((((f[AT_IRMSB] << 16) | (f[AT_IRMSB + 1] << 8) | f[AT_IRMSB + 2]) * 1000) / c.neutralCurrentLsbPerAmp);
+    // Signed 24-bit: the top byte shifted to bit 31 and back (<< 24 >> 8) sign-extends it.
+    s.activePowerMilliW = round(((((f[AT_AWATT] << 24) >> 8) | (f[AT_AWATT + 1] << 8) | f[AT_AWATT + 2]) * 1_000_000) / perKw);
+    s.reactivePowerMilliVar = round(((((f[AT_AVAR] << 24) >> 8) | (f[AT_AVAR + 1] << 8) | f[AT_AVAR + 2]) * 1_000_000) / perKw);
+    const p = ((f[AT_AWATT] << 24) >> 8) | (f[AT_AWATT + 1] << 8) | f[AT_AWATT + 2];
+    const q = ((f[AT_AVAR] << 24) >> 8) | (f[AT_AVAR + 1] << 8) | f[AT_AVAR + 2];
+    const va = ((f[AT_AVA] << 24) >> 8) | (f[AT_AVA + 1] << 8) | f[AT_AVA + 2];
+    s.activePowerMilliW = round((p * 1_000_000) / perKw);
+    s.reactivePowerMilliVar = round((q * 1_000_000) / perKw);
+    s.apparentPowerMilliVA = round((va * 1_000_000) / perKw);
+    const period = (f[AT_PERIOD] << 8) | f[AT_PERIOD + 1];
     s.frequencyMilliHz = period === 0 ? 0 : round((PERIOD_CLOCK_HZ * 1000) / (period + 1));
-    const accmode = this.read24(FRAME_ACCMODE);
-    if (accmode & ACCMODE_APSIGN_A) s.flags |= SAMPLE_FLAG_ACTIVE_REVERSE;
-    if (accmode & ACCMODE_VARSIGN_A) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
-    if (accmode & ACCMODE_ACTNLOAD_A) s.flags |= SAMPLE_FLAG_ACTIVE_NO_LOAD;
-  }
-
-  /** Hot-path 24-bit read: one native copy of the prebuilt frame, one transfer, no table lookups. */
-  private read24(template: Uint8Array): number {
-    const f = this.hot24;
-    f.set(template);
-    const spi = this.spi;
-    spi.transfer(f);
-    spi.flush(true);
-    this.reads24++;
-    return (f[3] << 16) | (f[4] << 8) | f[5];
-  }
-
-  /** Hot-path 16-bit read (LAST_ADD, PFA, PERIOD). */
-  private read16(template: Uint8Array): number {
-    const f = this.hot16;
-    f.set(template);
-    const spi = this.spi;
-    spi.transfer(f);
-    spi.flush(true);
-    this.reads16++;
-    return (f[3] << 8) | f[4];
+    this.powerStatus.apply(s, p, q, va);
   }
 
   /**
@@ -452,17 +454,12 @@ export class Ade7953Driver implements MeteringIc {
   }
 
   /**
-   * Read-with-reset of a 24-bit register; on Ok the verified raw value is in recData. The fast
-   * path checks LAST_ADD and LAST_RWDATA: the registers read this way are read-only, so a
-   * successful access recorded at their address is our read (LAST_OP is read on any doubt).
+   * A read-with-reset of `register` whose check failed (the tick's check is LAST_ADD and
+   * LAST_RWDATA: the registers read this way are read-only, so a successful access recorded at
+   * their address is our read; LAST_OP is read on any doubt). On Ok the verified raw value is in
+   * recData.
    */
-  private readClearVerified(register: Ade7953Register, frame: Uint8Array): Verified {
-    const value = this.read24(frame);
-    const add = this.read16(FRAME_LAST_ADD);
-    const data = this.read24(FRAME_LAST_RWDATA24);
-    this.recAdd = add;
-    this.recData = data;
-    if (add === register.address && data === value) return Verified.Ok;
+  private notVerified(register: Ade7953Register): Verified {
     this.verifyFailures++;
     if (this.readRecordTwice()) {
       if (this.recOp === LAST_OP_READ && this.recAdd === register.address) {
@@ -523,7 +520,9 @@ export class Ade7953Driver implements MeteringIc {
     const c = this.cal;
     const rating = this.rating;
     const powerLsbPerW = c.powerLsbPerKw / 1000;
-    const noLoad = noLoadRegister(POWER_FULL_SCALE / (noLoadThresholdW(rating) * powerLsbPerW));
+    const noLoadLsb = noLoadThresholdW(rating) * powerLsbPerW;
+    this.powerStatus.noLoadLsb = noLoadLsb;
+    const noLoad = noLoadRegister(POWER_FULL_SCALE / noLoadLsb);
     const sagLevel = Math.round((0.8 * rating.unMilliV * c.voltageLsbPerVolt * PEAK_PER_RMS) / 1000);
     // Clearing COMM_LOCK locks the interface to SPI so the chip stops driving MISO when deselected.
     const locked = ((config & ~CONFIG_COMM_LOCK & ~CONFIG_CRC_ENABLE) | CONFIG_HPFEN) & 0xffff;

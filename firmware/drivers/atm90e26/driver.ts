@@ -53,6 +53,37 @@ const POWER_F = ATM90E26.PowerF.address;
 const FREQ = ATM90E26.Freq.address;
 /** Math.round without a global lookup per use. */
 const round = Math.round;
+/**
+ * The reads of an ordinary tick, in order: the probe (CalStart, FuncEn), EnStatus, each energy
+ * register with its LastData check, then the instantaneous registers. Their 3-byte frames lie
+ * back to back in one buffer, refilled word-wise at the start of a tick (XS copies per element).
+ */
+const TICK_ADDRESSES: readonly number[] = Object.freeze([
+  CAL_START, FUNC_EN, EN_STATUS,
+  ENERGY_ADDRESSES[0], LAST_DATA, ENERGY_ADDRESSES[1], LAST_DATA, ENERGY_ADDRESSES[2], LAST_DATA, ENERGY_ADDRESSES[3], LAST_DATA,
+  URMS, IRMS, IRMS2, PMEAN, LSB, QMEAN, SMEAN, PMEAN2, POWER_F, FREQ,
+]);
+const TICK_EN_STATUS = 2;
+const TICK_FIRST_ENERGY = 3;
+const TICK_FIRST_INSTANT = 11;
+/** Data offset (frame index x 3 + 1) of each instantaneous register in the tick buffer. */
+const AT_URMS = 3 * TICK_FIRST_INSTANT + 1;
+const AT_IRMS = AT_URMS + 3;
+const AT_IRMS2 = AT_IRMS + 3;
+const AT_PMEAN = AT_IRMS2 + 3;
+const AT_LSB = AT_PMEAN + 3;
+const AT_QMEAN = AT_LSB + 3;
+const AT_SMEAN = AT_QMEAN + 3;
+const AT_PMEAN2 = AT_SMEAN + 3;
+const AT_POWER_F = AT_PMEAN2 + 3;
+const AT_FREQ = AT_POWER_F + 3;
+
+/** The tick's read frames back to back, padded to whole 32-bit words. */
+function tickTemplate(): Uint32Array {
+  const bytes = new Uint8Array((3 * TICK_ADDRESSES.length + 3) & ~3);
+  for (let i = 0; i < TICK_ADDRESSES.length; i++) bytes[3 * i] = READ | TICK_ADDRESSES[i];
+  return new Uint32Array(bytes.buffer);
+}
 const AP = 0;
 const AN = 1;
 /** The energy registers are 16-bit unsigned counts of 0.1 CF pulses: they wrap at 2^16. */
@@ -86,6 +117,11 @@ export class Atm90e26Driver implements MeteringIc {
   readonly counters = { verifyRetries: 0, deferredTicks: 0, recovered: 0, lost: 0, reinits: 0 };
 
   private readonly frame = new Uint8Array(3);
+  private readonly tickTemplate = tickTemplate();
+  private readonly tickWords = new Uint32Array(this.tickTemplate.length);
+  private readonly tickFrames = new Uint8Array(this.tickWords.buffer);
+  /** One 3-byte transfer window per tick read (TICK_ADDRESSES order), made once. */
+  private readonly views = Array.from(TICK_ADDRESSES, (_, i) => this.tickFrames.subarray(3 * i, 3 * i + 3));
   private readonly deltas = new Int32Array(4);
   /** Energy register whose read-with-reset value is only in the chip's LastData (-1: none). */
   private pendingIndex = -1;
@@ -186,7 +222,11 @@ export class Atm90e26Driver implements MeteringIc {
   private readVerifiedAt(address: number): number {
     const value = this.readAt(address);
     const last = this.readAt(LAST_DATA);
-    if (value === last) return value;
+    return value === last ? value : this.confirm(value, last);
+  }
+
+  /** A read whose LastData disagreed: LastData once more, two agreeing answers of three win (-1: none). */
+  private confirm(value: number, last: number): number {
     this.counters.verifyRetries++;
     const again = this.readAt(LAST_DATA);
     if (again === last || again === value) return again;
@@ -275,6 +315,7 @@ export class Atm90e26Driver implements MeteringIc {
       if (a === b) recovered = a;
     }
 
+    this.tickWords.set(this.tickTemplate);
     const probe = this.probe();
     if (probe !== PROBE_OK) {
       if (this.pendingIndex >= 0) this.givePendingUp(s);
@@ -303,12 +344,28 @@ export class Atm90e26Driver implements MeteringIc {
         chipStopped = (status & (SYS_CAL_ERR | SYS_ADJ_ERR)) !== 0;
       }
     }
-    const en = this.readAt(EN_STATUS);
+    const spi = this.spi;
+    const views = this.views;
+    const f = this.tickFrames;
+    spi.transfer(views[TICK_EN_STATUS]);
+    spi.flush(true);
+    this.spiTransactions++;
+    const en = (f[3 * TICK_EN_STATUS + 1] << 8) | f[3 * TICK_EN_STATUS + 2];
 
     const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
     if (!fast && this.uniform) this.splitDrainTimes();
     for (let i = 0; i < ENERGY_ADDRESSES.length; i++) {
-      const v = this.readVerifiedAt(ENERGY_ADDRESSES[i]);
+      // The register and its LastData check from the tick buffer (frames TICK_FIRST_ENERGY + 2i, + 1).
+      const at = TICK_FIRST_ENERGY + 2 * i;
+      spi.transfer(views[at]);
+      spi.flush(true);
+      spi.transfer(views[at + 1]);
+      spi.flush(true);
+      this.spiTransactions += 2;
+      const o = 3 * at + 1;
+      const value = (f[o] << 8) | f[o + 1];
+      const last = (f[o + 3] << 8) | f[o + 4];
+      const v = value === last ? value : this.confirm(value, last);
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
         this.pendingIndex = i;
@@ -392,14 +449,23 @@ export class Atm90e26Driver implements MeteringIc {
    */
   private probe(): number {
     const funcEn = this.calibration.current.funcEn;
-    let cal = this.readAt(CAL_START);
+    // The first reads from the tick buffer (frames 0 and 1); retries through readAt.
+    const spi = this.spi;
+    const f = this.tickFrames;
+    spi.transfer(this.views[0]);
+    spi.flush(true);
+    this.spiTransactions++;
+    let cal = (f[1] << 8) | f[2];
     if (cal !== START_CHECKED) {
       // One bad read is retried: the expected value, or the same value twice, decides.
       const again = this.readAt(CAL_START);
       if (again !== cal && again !== START_CHECKED) return PROBE_BUS;
       cal = again;
     }
-    let fe = this.readAt(FUNC_EN);
+    spi.transfer(this.views[1]);
+    spi.flush(true);
+    this.spiTransactions++;
+    let fe = (f[4] << 8) | f[5];
     if (fe !== funcEn) {
       const again = this.readAt(FUNC_EN);
       if (again !== fe && again !== funcEn) return PROBE_BUS;
@@ -439,21 +505,30 @@ export class Atm90e26Driver implements MeteringIc {
 
   /** Two's complement 16-bit registers are sign-extended with two shifts (<< 16 >> 16). */
   private readInstantaneous(s: MeteringSample): void {
-    s.voltageMilliV = this.readAt(URMS) * 10;
-    s.currentMilliA = this.readAt(IRMS);
-    s.neutralCurrentMilliA = this.readAt(IRMS2);
+    const spi = this.spi;
+    const views = this.views;
+    for (let i = TICK_FIRST_INSTANT; i < TICK_ADDRESSES.length; i++) {
+      spi.transfer(views[i]);
+      spi.flush(true);
+    }
+    this.spiTransactions += TICK_ADDRESSES.length - TICK_FIRST_INSTANT;
+    // Signed 16-bit values: the high byte shifted to bit 31 and back (<< 24 >> 16) sign-extends.
+    const f = this.tickFrames;
+    s.voltageMilliV = ((f[AT_URMS] << 8) | f[AT_URMS + 1]) * 10;
+    s.currentMilliA = (f[AT_IRMS] << 8) | f[AT_IRMS + 1];
+    s.neutralCurrentMilliA = (f[AT_IRMS2] << 8) | f[AT_IRMS2 + 1];
     // Pmean is 1 W/LSB; LSB holds 16 more fraction bits of the same reading.
-    const pmean = (this.readAt(PMEAN) << 16) >> 16;
-    const lsb = this.readAt(LSB);
+    const pmean = ((f[AT_PMEAN] << 24) >> 16) | f[AT_PMEAN + 1];
+    const lsb = (f[AT_LSB] << 8) | f[AT_LSB + 1];
     s.activePowerMilliW = round(((pmean * 65536 + lsb) * 1000) / 65536);
-    s.reactivePowerMilliVar = ((this.readAt(QMEAN) << 16) >> 16) * 1000;
-    s.apparentPowerMilliVA = this.readAt(SMEAN) * 1000;
-    s.neutralActivePowerMilliW = ((this.readAt(PMEAN2) << 16) >> 16) * 1000;
+    s.reactivePowerMilliVar = (((f[AT_QMEAN] << 24) >> 16) | f[AT_QMEAN + 1]) * 1000;
+    s.apparentPowerMilliVA = ((f[AT_SMEAN] << 8) | f[AT_SMEAN + 1]) * 1000;
+    s.neutralActivePowerMilliW = (((f[AT_PMEAN2] << 24) >> 16) | f[AT_PMEAN2 + 1]) * 1000;
     // PowerF is sign-magnitude with the sign of active power; the interface wants the sign of
     // reactive power (negative = capacitive): only its magnitude is used.
-    const magnitude = this.readAt(POWER_F) & 0x7fff;
+    const magnitude = ((f[AT_POWER_F] << 8) | f[AT_POWER_F + 1]) & 0x7fff;
     s.powerFactorMilli = s.reactivePowerMilliVar < 0 ? -magnitude : magnitude;
-    s.frequencyMilliHz = this.readAt(FREQ) * 10;
+    s.frequencyMilliHz = ((f[AT_FREQ] << 8) | f[AT_FREQ + 1]) * 10;
   }
 }
 

@@ -19,6 +19,8 @@ export class Ht1621 {
   /** What the chip RAM holds (low nibble per address). */
   private readonly sent = new Uint8Array(HT1621_RAM_ADDRESSES);
   private synced = false;
+  /** The level last written to DATA: a bit equal to it needs no DATA write (only the WR pulse). */
+  private dataLevel = 0;
   /** Bits clocked out since construction (for the bench and tests). */
   bitsSent = 0;
   framesSent = 0;
@@ -51,35 +53,61 @@ export class Ht1621 {
     this.end();
   }
 
-  /** Writes nibbles `ram[from..to]` in one write-mode frame (address auto-increments). */
+  /**
+   * Writes nibbles `ram[from..to]` in one write-mode frame (address auto-increments): the 9
+   * header bits (101, then A5..A0, MSB first), then 4 data bits per address, D0 (COM0) first.
+   * Inlined with the pins in locals; DATA is written only when its level changes (the chip
+   * latches it at WR's rising edge, so it may be set before WR falls).
+   */
   writeRun(ram: Uint8Array, from: number, to: number): void {
-    this.begin();
-    this.bits(HT1621_MODE.write, 3);
-    this.bits(from, 6);
-    // The data bits inlined (WR low, DATA, WR high per bit, as in bit()): the pins in locals.
-    const wr = this.pins.wr;
-    const data = this.pins.data;
+    const pins = this.pins;
+    const wr = pins.wr;
+    const data = pins.data;
     const sent = this.sent;
+    let level = this.dataLevel;
+    pins.cs.write(0);
+    const header = (HT1621_MODE.write << 6) | from;
+    for (let i = 8; i >= 0; i--) {
+      const bit = (header >> i) & 1;
+      if (bit !== level) data.write((level = bit));
+      wr.write(0);
+      wr.write(1);
+    }
+    // The nibble's bits unrolled: a loop over them costs XS about as much again as the pulses.
     for (let a = from; a <= to; a++) {
       const nibble = ram[a] & 0x0f;
-      // D0 first: COM0 goes out first.
-      for (let bit = 0; bit < 4; bit++) {
-        wr.write(0);
-        data.write((nibble >> bit) & 1);
-        wr.write(1);
-      }
+      let bit = nibble & 1;
+      if (bit !== level) data.write((level = bit));
+      wr.write(0);
+      wr.write(1);
+      bit = (nibble >> 1) & 1;
+      if (bit !== level) data.write((level = bit));
+      wr.write(0);
+      wr.write(1);
+      bit = (nibble >> 2) & 1;
+      if (bit !== level) data.write((level = bit));
+      wr.write(0);
+      wr.write(1);
+      bit = nibble >> 3;
+      if (bit !== level) data.write((level = bit));
+      wr.write(0);
+      wr.write(1);
       sent[a] = nibble;
     }
-    this.bitsSent += 4 * (to - from + 1);
-    this.end();
+    pins.cs.write(1);
+    this.dataLevel = level;
+    this.framesSent++;
+    this.bitsSent += 9 + 4 * (to - from + 1);
   }
 
   /** Brings the chip's RAM to `ram` (32 nibbles), sending only what changed. Returns the frames sent. */
   update(ram: Uint8Array): number {
+    const sent = this.sent;
+    const synced = this.synced;
     let frames = 0;
     let a = 0;
     while (a < HT1621_RAM_ADDRESSES) {
-      if (this.synced && (ram[a] & 0x0f) === this.sent[a]) {
+      if (synced && (ram[a] & 0x0f) === sent[a]) {
         a++;
         continue;
       }
@@ -87,7 +115,7 @@ export class Ht1621 {
       let probe = a + 1;
       // Extend the run over gaps of up to two unchanged addresses.
       while (probe < HT1621_RAM_ADDRESSES && probe - end <= 3) {
-        if (!this.synced || (ram[probe] & 0x0f) !== this.sent[probe]) end = probe;
+        if (!synced || (ram[probe] & 0x0f) !== sent[probe]) end = probe;
         probe++;
       }
       this.writeRun(ram, a, end);
@@ -115,6 +143,7 @@ export class Ht1621 {
   private bit(level: number): void {
     this.pins.wr.write(0);
     this.pins.data.write(level);
+    this.dataLevel = level;
     this.pins.wr.write(1);
     this.bitsSent++;
   }

@@ -2,13 +2,18 @@
  * Bundled into xsnap by host-sim/bench/dlms.ts: the meter's DLMS server fed WRAPPER frames
  * through a fake socket. Only the server's handling of a frame (parse, object lookup, reading the
  * meter, encoding, writing the reply) is metered; building frames and reading replies is not.
+ * As in the tick figures (host-sim/xs/entry.ts), the flash port's work is set aside: on the ESP32
+ * that is the SDK's SPI flash driver and the NOR chip, here the emulated flash in JavaScript; so
+ * is the TCP port's write (the network stack there, the harness copying the reply here). The
+ * firmware's own flash work (finding records, CRC checks, decoding rows) stays in the figure; the
+ * calibrated cost of each wrapped port call is subtracted.
  */
 import { asciiToBytes, DlmsServer, publicPolicy, readerPolicy } from "../../../firmware/comms/dlms";
 import { buildMeterObjectModel } from "../../../firmware/app/meter-objects";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
-import { swapMeter } from "../../xs/metering";
+import { type AnyFunction, PortExclusion, swapMeter } from "../../xs/metering";
 
 function frame(source: number, apdu: number[]): Uint8Array {
   return Uint8Array.from([0, 1, 0, source, 0, 1, apdu.length >> 8, apdu.length & 0xff, ...apdu]);
@@ -24,6 +29,8 @@ function aarqReader(password: string, pdu: number): Uint8Array {
 export class DlmsXsBench {
   sim!: Simulation;
   socket = new BenchSocket();
+  /** The flash ports set aside, and the calibrated cost of a wrapped call. */
+  readonly ports = new PortExclusion();
 
   boot(scenarioJson: string, loadProfileRows: number, pdu: number): void {
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)), { config: { tickMs: 10_000 } });
@@ -42,15 +49,33 @@ export class DlmsXsBench {
     }
     const server = new DlmsServer({ clock: this.sim.clock, log: this.sim.log, model: buildMeterObjectModel(this.sim.meter), policies: [publicPolicy(), readerPolicy(asciiToBytes("12345678"))] });
     server.attach(this.socket);
+    this.ports.calibrate();
+    const board = this.sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
+    for (const partition of ["flash", "profileFlash"]) {
+      const port = board[partition];
+      if (port) for (const name of ["read", "write", "eraseSector"]) this.ports.exclude(port, name);
+    }
+    // The TCP port's write is the network stack's work (lwIP on the ESP32), here the harness copying
+    // the reply (about 2 computrons a byte): set aside like the flash.
+    this.ports.exclude(this.socket as unknown as Record<string, AnyFunction>, "write");
     this.socket.handler!(aarqReader("12345678", pdu));
   }
 
-  /** Computrons of the server handling one frame. */
+  /** Computrons of the server handling one frame (flash port work and its wrappers taken out). */
   private feed(bytes: Uint8Array): number {
+    const calls = this.ports.calls;
+    const cost = this.ports.cost;
     swapMeter(0);
     this.socket.handler!(bytes);
-    return swapMeter(0);
+    const raw = swapMeter(0);
+    this.portCalls += this.ports.calls - calls;
+    this.portCost += this.ports.cost - cost;
+    return raw - (this.ports.calls - calls) * this.ports.overhead;
   }
+
+  /** Port calls set aside (flash, socket write) and the computrons in them since the last longGet started. */
+  portCalls = 0;
+  portCost = 0;
 
   /** Mean computrons per GET of 1.0.1.8.0.255 attribute 2 over `n` requests. */
   registerGet(n: number): { mean: number; max: number; reply: number[] } {
@@ -66,7 +91,10 @@ export class DlmsXsBench {
   }
 
   /** Total computrons for a whole GET with its block transfer; returns blocks and bytes too. */
-  longGet(classId: number, obis: number[], attribute: number): { computrons: number; blocks: number; bytes: number } {
+  longGet(classId: number, obis: number[], attribute: number): { computrons: number; blocks: number; bytes: number; rows: number; portCalls: number; portCost: number } {
+    this.portCalls = 0;
+    this.portCost = 0;
+    const rows = classId === 7 ? this.rowsOf(obis) : 0;
     let computrons = this.feed(frame(17, [0xc0, 0x01, 0xc1, 0x00, classId, ...obis, attribute, 0]));
     let blocks = 0;
     let bytes = 0;
@@ -79,7 +107,47 @@ export class DlmsXsBench {
       const n = blocks;
       computrons += this.feed(frame(17, [0xc0, 0x02, 0xc1, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]));
     }
-    return { computrons, blocks, bytes };
+    return { computrons: Math.round(computrons), blocks, bytes, rows, portCalls: this.portCalls, portCost: this.portCost };
+  }
+
+  /**
+   * Where a load-profile row's computrons go on the storage side: reading every row of the flash
+   * store in order (readEntry: find the record, check its CRC, decode the varints), and of that
+   * the journal's record read with its CRC-32. Per row, flash port work and wrappers taken out.
+   */
+  profileStorageBreakdown(): { readEntry: number; recordCheck: number; rows: number } {
+    const buffer = this.sim.meter.profiles.load.buffer;
+    const journal = (buffer as unknown as { journal?: Record<string, AnyFunction> }).journal;
+    const rows = buffer.entriesInUse();
+    const row = new Float64Array(buffer.columns.length);
+    const pass = (): number => {
+      swapMeter(0);
+      for (let i = 0; i < rows; i++) buffer.readEntry(i, row);
+      return swapMeter(0);
+    };
+    const calls = this.ports.calls;
+    const readEntry = (pass() - (this.ports.calls - calls) * this.ports.overhead) / rows;
+    if (!journal) return { readEntry, recordCheck: 0, rows };
+    // Again with the record reads set aside (the flash calls inside them go with them).
+    const bound = journal.readRecord.bind(journal);
+    let recordCalls = 0;
+    journal.readRecord = (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+      const outer = swapMeter(0);
+      const result = (bound as (...args: unknown[]) => unknown)(a, b, c, d);
+      swapMeter(outer);
+      recordCalls++;
+      return result;
+    };
+    const withoutRecords = (pass() - recordCalls * this.ports.overhead) / rows;
+    delete journal.readRecord;
+    return { readEntry, recordCheck: readEntry - withoutRecords, rows };
+  }
+
+  private rowsOf(obis: number[]): number {
+    const key = obis.join(".");
+    const p = this.sim.meter.profiles;
+    const buffer = key === "1.0.99.1.0.255" ? p.load.buffer : key === "1.0.99.2.0.255" ? p.daily.buffer : null;
+    return buffer ? buffer.entriesInUse() : 0;
   }
 }
 
