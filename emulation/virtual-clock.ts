@@ -1,5 +1,7 @@
 import type { Clock, TimerId } from "../firmware/hal";
 
+const NOTHING = (): void => {};
+
 interface Timer {
   id: number;
   due: number;
@@ -46,6 +48,11 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(id: TimerId): void {
+    const timer = this.live.get(id);
+    if (!timer) return;
+    // The entry stays in the heap until it comes to the top: drop what it holds now, so a cleared
+    // timer due in a month does not keep its owner (a stopped meter) alive until then.
+    timer.callback = NOTHING;
     this.live.delete(id);
   }
 
@@ -94,7 +101,9 @@ export class VirtualClock implements Clock {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(h[i], h[parent])) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
+      const t = h[i];
+      h[i] = h[parent];
+      h[parent] = t;
       i = parent;
     }
   }
@@ -113,7 +122,9 @@ export class VirtualClock implements Clock {
         if (l < h.length && this.less(h[l], h[m])) m = l;
         if (r < h.length && this.less(h[r], h[m])) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
+        const t = h[i];
+        h[i] = h[m];
+        h[m] = t;
         i = m;
       }
     }
