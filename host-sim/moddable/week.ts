@@ -97,6 +97,8 @@ if (require.main === module) {
     let hour = 0;
     let peakChunk = 0;
     let peakSlot = 0;
+    /** Lowest "Slot used" sample within the current hour: about the live set after a collection. */
+    let floorSlot = Infinity;
     const sim = await startMcsim(sdk, build, {
       onLog: (t) => {
         if (!t.startsWith("LCD")) process.stdout.write(t);
@@ -104,6 +106,7 @@ if (require.main === module) {
       onSample: (v) => {
         peakChunk = Math.max(peakChunk, v["Chunk used"] ?? 0);
         peakSlot = Math.max(peakSlot, v["Slot used"] ?? 0);
+        floorSlot = Math.min(floorSlot, v["Slot used"] ?? Infinity);
         const n = v["Garbage collections"] ?? 0;
         gcs += n;
         if (hour >= 1) gcsAfterFirstHour += n;
@@ -120,7 +123,8 @@ if (require.main === module) {
         if (!status.startsWith("t=")) throw new SdkError(`control port: ${status}`);
         last = await readHour();
         if (hour % 24 === 0) profileRows = await readProfile();
-        if (hour % 6 === 0) process.stderr.write(`hour ${hour}: ${status}; A+ ${last.aPlusWh.toFixed(1)} Wh; ${Math.round((Date.now() - started) / 1000)} s real; peak chunk ${peakChunk} B, peak slot ${peakSlot} B, ${gcs} GCs\n`);
+        process.stderr.write(`hour ${hour}: ${status}; A+ ${last.aPlusWh.toFixed(1)} Wh; ${Math.round((Date.now() - started) / 1000)} s real; peak chunk ${peakChunk} B, peak slot ${peakSlot} B, lowest slot sample this hour ${floorSlot} B, ${gcs} GCs\n`);
+        floorSlot = Infinity;
         if (sim.child.exitCode !== null) throw new SdkError(`mcsim exited with ${sim.child.exitCode}`);
       }
       const problems = traceProblems(sim.trace);
