@@ -84,6 +84,9 @@ describe("ECMA-419 adapters", () => {
     accepted[0].onClose(() => closed++);
     conn.fail();
     expect(closed).toBe(1);
+    // The SDK keeps a socket (and every callback it holds) until it is closed: an error closes it.
+    // Without this each client that hung up kept its session, and in mcsim a whole stopped meter.
+    expect(conn.closed).toBe(true);
     expect(accepted[0].write(new Uint8Array(3))).toBe(0);
   });
 

@@ -40,7 +40,8 @@ export class Ecma419Socket implements TcpSocket {
         self.pump();
       },
       onError() {
-        self.finish();
+        // The SDK holds a socket, and the callbacks in it, until it is closed.
+        self.close();
       },
     });
   }
