@@ -121,8 +121,11 @@ if (require.main === module) {
       for (hour = 1; hour <= hours; hour++) {
         const status = await control("run 3600");
         if (!status.startsWith("t=")) throw new SdkError(`control port: ${status}`);
-        last = await readHour();
-        if (hour % 24 === 0) profileRows = await readProfile();
+        // During an outage the meter is off: nothing answers, as on a real meter.
+        if (status.includes("powered=1")) {
+          last = await readHour();
+          if (hour % 24 === 0) profileRows = await readProfile();
+        }
         process.stderr.write(`hour ${hour}: ${status}; A+ ${last.aPlusWh.toFixed(1)} Wh; ${Math.round((Date.now() - started) / 1000)} s real; peak chunk ${peakChunk} B, peak slot ${peakSlot} B, lowest slot sample this hour ${floorSlot} B, ${gcs} GCs\n`);
         floorSlot = Infinity;
         if (sim.child.exitCode !== null) throw new SdkError(`mcsim exited with ${sim.child.exitCode}`);
