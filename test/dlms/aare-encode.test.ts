@@ -1,24 +1,9 @@
 /**
  * encodeAare writes the AARE in one pass into one array. Oracle: the earlier encoder, which built
- * it from nested number arrays (BER TLVs appended one after the other), kept here as it was.
+ * it from nested number arrays with the BER TLV helpers the AARQ encoder still uses.
  */
 import fc from "fast-check";
-import { applicationContextOid, decodeAare, encodeAare, mechanismOid, MECHANISM_NONE, type AareFields } from "../../firmware/comms/dlms/acse";
-
-function tlv(out: number[], tag: number, content: ArrayLike<number>): void {
-  out.push(tag);
-  const n = content.length;
-  if (n < 0x80) out.push(n);
-  else if (n < 0x100) out.push(0x81, n);
-  else out.push(0x82, n >> 8, n & 0xff);
-  for (let i = 0; i < n; i++) out.push(content[i]);
-}
-
-function encodeTlv(tag: number, content: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  tlv(out, tag, content);
-  return out;
-}
+import { applicationContextOid, decodeAare, encodeAare, encodeTlv, mechanismOid, MECHANISM_NONE, tlv, type AareFields } from "../../firmware/comms/dlms/acse";
 
 function oracle(f: AareFields): Uint8Array {
   const body: number[] = [];

@@ -130,7 +130,7 @@ export function decodeAarq(bytes: Uint8Array, start = 0, end = bytes.length): Aa
 }
 
 /** Appends a BER TLV. */
-function tlv(out: number[], tag: number, content: ArrayLike<number>): void {
+export function tlv(out: number[], tag: number, content: ArrayLike<number>): void {
   out.push(tag);
   const n = content.length;
   if (n < 0x80) out.push(n);
@@ -139,7 +139,7 @@ function tlv(out: number[], tag: number, content: ArrayLike<number>): void {
   for (let i = 0; i < n; i++) out.push(content[i]);
 }
 
-function encodeTlv(tag: number, content: ArrayLike<number>): number[] {
+export function encodeTlv(tag: number, content: ArrayLike<number>): number[] {
   const out: number[] = [];
   tlv(out, tag, content);
   return out;

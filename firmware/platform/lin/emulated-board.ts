@@ -41,10 +41,6 @@ export interface EmulatedBoardOptions {
   outages?: readonly (readonly [number, number])[];
 }
 
-/** Partition numbers on the link (names stay on the firmware side). */
-export const JOURNAL_PARTITION = 0;
-export const PROFILE_PARTITION = 1;
-
 /** SPI transfer modes on the link. */
 export const SPI_TRANSFER = 0;
 export const SPI_WRITE = 1;
@@ -87,6 +83,7 @@ export class EmulatedBoard {
     const journalSectors = options.flashSectors ?? 16;
     const profileSectors = options.profileSectors ?? 64;
     this.flash = new NorFlashEmulator(4096, journalSectors + profileSectors, undefined, options.flashBytes);
+    // Partition numbers on the link: 0 the journal's, 1 the profiles' (names stay on the firmware side).
     this.partitions = [new FlashPartition(this.flash, "meterdata", 0, journalSectors), new FlashPartition(this.flash, "meterprof", journalSectors, profileSectors)];
 
     this.chip.onIrqChange = (level) => this.drive(this.pins.meterIrq, level);

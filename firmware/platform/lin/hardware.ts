@@ -21,7 +21,7 @@ import { VirtualClock } from "../../../emulation/virtual-clock";
 import type { Bytes, TimeModule, TimerModule } from "../moddable/ecma419";
 import type { TimerId } from "../../hal/clock";
 import { type PinMap, REFERENCE_PINS } from "../moddable/settings";
-import { EmulatedBoard, JOURNAL_PARTITION, PROFILE_PARTITION, SPI_READ, SPI_TRANSFER, SPI_WRITE } from "./emulated-board";
+import { EmulatedBoard, SPI_READ, SPI_TRANSFER, SPI_WRITE } from "./emulated-board";
 import { type BoardLink, DirectBoardLink } from "./link";
 import { serveControl } from "./control";
 import type { Network } from "../../hal/tcp";
@@ -59,8 +59,6 @@ function view(b: Bytes): Uint8Array {
 class Wire {
   level: number;
   owner: object | null = null;
-  /** The line is one the firmware drives (its writes go to the board). */
-  output = false;
   /** The owning Digital instance's edge callback. */
   edge: ((rising: boolean) => void) | null = null;
   constructor(level: number) {
@@ -212,7 +210,6 @@ export function createLinHardware(options: LinHardwareOptions) {
       this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
       this.pin = o.pin;
       this.wire = claim(o.pin, this);
-      this.wire.output = this.output;
       const onReadable = o.onReadable;
       const edges = o.edge ?? 0;
       if (onReadable && !this.output) {
@@ -240,9 +237,10 @@ export function createLinHardware(options: LinHardwareOptions) {
 
   const flashStorage = {
     open(o: { path: string; mode?: "r" | "r+" }) {
+      // The board numbers its partitions in this order: 0 the journal's, 1 the profiles'.
       const partition = partitionNames.indexOf(o.path);
       if (partition < 0) throw new Error("can't find partition");
-      const geometry = link.flashGeometry(partition === 0 ? JOURNAL_PARTITION : PROFILE_PARTITION);
+      const geometry = link.flashGeometry(partition);
       const readOnly = o.mode !== "r+";
       return {
         read(buffer: Bytes, byteOffset: number): number {

@@ -118,8 +118,6 @@ export class SharedBoardLink implements BoardLink {
   private readonly words: Int32Array;
   private readonly floats: Float64Array;
   private readonly data: Uint8Array;
-  /** Round trips so far (the bench and the week run report them). */
-  requests = 0;
 
   constructor(channel: SharedArrayBuffer) {
     this.words = new Int32Array(channel);
@@ -212,7 +210,6 @@ export class SharedBoardLink implements BoardLink {
     this.floats[TIME] = timeMs;
     Atomics.store(w, STATE, 1);
     Atomics.notify(w, STATE);
-    this.requests++;
     while (Atomics.load(w, STATE) !== 2) {
       // The worker thread serves the request (XS: the main thread may not Atomics.wait).
     }
