@@ -1,5 +1,5 @@
-import { type CipherGCMTypes, createCipheriv, createDecipheriv } from "node:crypto";
-import type { Crypto } from "../firmware/hal/crypto";
+import { type CipherGCMTypes, createCipheriv, createDecipheriv, createHash, type Hash } from "node:crypto";
+import type { Crypto, Sha256Hash } from "../firmware/hal/crypto";
 
 /** The crypto port on Node's OpenSSL: the host simulator's fast path and the tests' reference. */
 export class NodeCrypto implements Crypto {
@@ -29,6 +29,10 @@ export class NodeCrypto implements Crypto {
     return new Uint8Array(body);
   }
 
+  createSha256(): Sha256Hash {
+    return new NodeSha256();
+  }
+
   aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
     const cipher = createCipheriv(ecbName(key), key, null);
     cipher.setAutoPadding(false);
@@ -48,4 +52,25 @@ function gcmName(key: Uint8Array): CipherGCMTypes {
 
 function ecbName(key: Uint8Array): string {
   return `aes-${key.length * 8}-ecb`;
+}
+
+/** SHA-256 on OpenSSL behind the crypto port's streaming shape. */
+export class NodeSha256 implements Sha256Hash {
+  private hash: Hash = createHash("sha256");
+
+  reset(): this {
+    this.hash = createHash("sha256");
+    return this;
+  }
+
+  update(data: Uint8Array, start = 0, end = data.length): this {
+    this.hash.update(data.subarray(start, end));
+    return this;
+  }
+
+  digest(out: Uint8Array, offset = 0): Uint8Array {
+    out.set(this.hash.digest(), offset);
+    this.reset();
+    return out;
+  }
 }

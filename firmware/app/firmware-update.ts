@@ -87,6 +87,7 @@ export class FirmwareUpdate implements ImageActivation {
       verifyChunkBytes: config.verifyChunkBytes,
       publicKey: () => this.record.key,
       runningVersion: () => this.record.run.number,
+      createSha256: board.crypto?.createSha256 ? () => board.crypto!.createSha256!() : undefined,
     });
     this.transfer.onVerified = (failure) => this.verified(failure);
     // While the running image is on trial the other slot holds the way back: no new transfer into it.

@@ -21,4 +21,19 @@ export interface Crypto {
   aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
   /** AES inverse cipher on one 16-byte block (ECB). */
   aesDecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
+  /**
+   * A streaming SHA-256 (FIPS 180-4) for the firmware image check. Optional: without it the
+   * portable TypeScript hash is used. The Moddable port hands it to the SDK's native Digest.
+   */
+  createSha256?(): Sha256Hash;
+}
+
+/** A streaming SHA-256: `update` any number of times, then `digest` (which also resets). */
+export interface Sha256Hash {
+  /** Starts over. */
+  reset(): unknown;
+  /** Hashes `data[start..end)`. */
+  update(data: Uint8Array, start?: number, end?: number): unknown;
+  /** Writes the 32-byte digest into `out` at `offset`, and starts over. */
+  digest(out: Uint8Array, offset?: number): Uint8Array;
 }

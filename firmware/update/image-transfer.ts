@@ -4,6 +4,7 @@
  * The image is checked as it is read back from the slot, a chunk at a time: never whole in RAM.
  */
 import type { Clock, TimerId } from "../hal/clock";
+import type { Sha256Hash } from "../hal/crypto";
 import type { Flash } from "../hal/flash";
 import { Sha256 } from "../comms/crypto/sha256";
 import { verifyP256 } from "../comms/crypto/p256";
@@ -37,6 +38,8 @@ export interface ImageTransferOptions {
   publicKey(): Uint8Array;
   /** Version number of the running firmware (anti-rollback). */
   runningVersion(): number;
+  /** The SHA-256 to check images with (the crypto port's, native on the device); default the portable one. */
+  createSha256?: () => Sha256Hash;
   /** Image bytes checked per call of the verification step (the rest follows on a timer). */
   verifyChunkBytes: number;
 }
@@ -59,8 +62,8 @@ export class ImageTransfer {
   canBegin: () => boolean = () => true;
   /** Called when a verification ends (success: failure null). */
   onVerified: ((failure: VerifyFailure | null) => void) | null = null;
-  private readonly whole = new Sha256();
-  private readonly payload = new Sha256();
+  private readonly whole: Sha256Hash;
+  private readonly payload: Sha256Hash;
   private readonly chunk: Uint8Array;
   private readonly digest = new Uint8Array(32);
   private verifyPos = 0;
@@ -69,6 +72,9 @@ export class ImageTransfer {
 
   constructor(slot: Flash, private readonly clock: Clock, readonly options: ImageTransferOptions) {
     this.staged = new StagedImage(slot);
+    const create = options.createSha256 ?? (() => new Sha256());
+    this.whole = create();
+    this.payload = create();
     this.chunk = new Uint8Array(Math.min(4096, Math.max(256, options.verifyChunkBytes)));
   }
 

@@ -8,6 +8,7 @@ import { int, octets, struct } from "../../host-sim/client/codec";
 import { generateImageKey, publicKeyBytes } from "../../host-sim/image-tools";
 import { UPDATE_EVENT } from "../../firmware/app/firmware-update";
 import { OTA_STATE } from "../../emulation/flash/ota-slots";
+import { NodeCrypto } from "../../host-sim/node-crypto";
 import { connect, DEV_KEY_PEM, image, standardCodes, transfer, updateOf, updateSim } from "./rig";
 
 const text = (d: { kind: string; bytes?: number[] }) => Buffer.from(d.bytes ?? []).toString("latin1");
@@ -138,6 +139,49 @@ describe("firmware update over DLMS (IC 18)", () => {
     expect(sim.power.ota!.running).toBe(0);
     expect(updateOf(sim).runningId).toBe("DLMSLITE-0.1.0");
     expect(standardCodes(sim)).toContain(UPDATE_EVENT.rolledBack);
+  });
+});
+
+describe("the image hash through the board's crypto port (the SDK's native Digest on a device)", () => {
+  /** NodeCrypto whose SHA-256 counts the bytes it hashed, or (broken) answers a wrong digest. */
+  function countingCrypto(broken = false) {
+    const node = new NodeCrypto();
+    const seen = { hashes: 0, bytes: 0 };
+    const crypto = Object.assign(Object.create(node) as NodeCrypto, {
+      createSha256: () => {
+        seen.hashes++;
+        const h = node.createSha256();
+        return {
+          reset: () => h.reset(),
+          update: (d: Uint8Array, start = 0, end = d.length) => {
+            seen.bytes += end - start;
+            return h.update(d, start, end);
+          },
+          digest: (out: Uint8Array, offset = 0) => (broken ? out.fill(0, offset, offset + 32) : h.digest(out, offset)),
+        };
+      },
+    });
+    return { crypto, seen };
+  }
+
+  it("the port's hash checks the image: header + payload for the signature, the payload for its hash", async () => {
+    const { crypto, seen } = countingCrypto();
+    const sim = updateSim(undefined, crypto);
+    const client = await connect(sim);
+    const img = image("0.2.0", 3000);
+    expect((await transfer(sim, client, img)).status).toBe(3);
+    expect(seen.hashes).toBe(2);
+    // 112-byte header + 3,000-byte payload into one hash, the payload alone into the other.
+    expect(seen.bytes).toBe(112 + 3000 + 3000);
+  });
+
+  it("a port hash that disagrees fails the check with the hash event, and nothing is activated", async () => {
+    const { crypto } = countingCrypto(true);
+    const sim = updateSim(undefined, crypto);
+    const client = await connect(sim);
+    await expect(transfer(sim, client, image("0.2.0"), { activate: "now" })).rejects.toMatchObject({ result: 250 });
+    expect(standardCodes(sim)).toContain(UPDATE_EVENT.hashMismatch);
+    expect(updateOf(sim).runningId).toBe("DLMSLITE-0.1.0");
   });
 });
 

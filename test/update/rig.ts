@@ -10,17 +10,21 @@ import { signImage, type SignOptions } from "../../host-sim/image-tools";
 import { transferImage, type TransferOptions, type TransferReport } from "../../host-sim/client/image";
 import { Simulation } from "../../host-sim/simulation";
 import { FakeSocket } from "../dlms/helpers";
+import type { Crypto } from "../../firmware/hal/crypto";
 
 export const DEV_KEY_PEM = readFileSync(`${__dirname}/../../host-sim/keys/dev-image-key.pem`, "utf8");
 
-/** A meter with OTA slots of 16 x 4 KiB at a constant 10 A load, the whole app, DLMS secrets allowed. */
-export function updateSim(change: (c: MeterConfig) => void = () => {}): Simulation {
+/** A meter with OTA slots of 16 x 4 KiB at a constant 10 A load, the whole app, DLMS secrets allowed; `crypto` as the board's crypto port. */
+export function updateSim(change: (c: MeterConfig) => void = () => {}, crypto?: Crypto): Simulation {
   const scenario = { start: "2026-03-02T10:00:00", utcOffsetMinutes: 60, dst: "eu", chip: "ade7953", load: [{ at: "0s", voltage: 230, current: 10, angle: 0, frequency: 50 }] };
   const config = defaultMeterConfig();
   config.dlms = { ...defaultDlmsConfig(), refuseDefaultSecrets: false };
   config.tickMs = 10_000;
   change(config);
-  const sim = new Simulation(parseScenario(scenario), { config, firmware: (board, c) => new MeterApp(board, c), power: { otaSlotSectors: 16 } });
+  const sim = new Simulation(parseScenario(scenario), { config, firmware: (board, c) => {
+      if (crypto) board.crypto = crypto;
+      return new MeterApp(board, c);
+    }, power: { otaSlotSectors: 16 } });
   sim.runFor(60_000);
   return sim;
 }

@@ -1,6 +1,7 @@
-import { BlockCipher } from "crypt";
+import { BlockCipher, Digest } from "crypt";
 import GCM from "gcm";
-import type { Crypto } from "../../hal/crypto";
+import type { Crypto, Sha256Hash } from "../../hal/crypto";
+import { DigestSha256 } from "./digest-sha256";
 
 /**
  * The crypto port on the Moddable SDK: native AES (`crypt` BlockCipher, mbedTLS/ESP32 hardware
@@ -43,6 +44,10 @@ export class ModdableCrypto implements Crypto {
 
   aesDecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
     return toBytes(this.cipher(key).decrypt(copyOut(block)));
+  }
+
+  createSha256(): Sha256Hash {
+    return new DigestSha256(new Digest("SHA256"));
   }
 
   private cipher(key: Uint8Array): BlockCipher {

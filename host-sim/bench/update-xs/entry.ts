@@ -10,6 +10,7 @@ import { IMAGE_TRANSFER_OBIS } from "../../../firmware/app/firmware-update";
 import { defaultFirmwareUpdateConfig } from "../../../firmware/update/update-config";
 import { Sha256 } from "../../../firmware/comms/crypto/sha256";
 import { verifyP256 } from "../../../firmware/comms/crypto/p256";
+import { DigestSha256, type DigestObject } from "../../../firmware/platform/moddable/digest-sha256";
 import type { ObjectModel, RequestContext } from "../../../firmware/comms/dlms/object-model";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
@@ -98,6 +99,39 @@ export class UpdateXsBench {
     payload.digest();
     whole.digest();
     return swapMeter(0) / n;
+  }
+
+  /**
+   * The XS share of the same two hashes through the Moddable port's DigestSha256: the native
+   * Digest (C on the device) is played by the portable hash with the meter set aside, as flash is.
+   */
+  digestPortPerBlock(n: number): { perBlock: number; digest: Uint8Array } {
+    const native = (): DigestObject => {
+      const h = new Sha256();
+      const outside = <T>(f: () => T): T => {
+        const firmware = swapMeter(0);
+        const r = f();
+        swapMeter(firmware);
+        return r;
+      };
+      return {
+        write: (b) => outside(() => void h.update(new Uint8Array(b))),
+        close: () => outside(() => h.digest().buffer as ArrayBuffer),
+        reset: () => outside(() => void h.reset()),
+      };
+    };
+    const payload = new DigestSha256(native());
+    const whole = new DigestSha256(native());
+    const data = new Uint8Array(200 * n).map((_, i) => i & 0xff);
+    const out = new Uint8Array(32);
+    swapMeter(0);
+    for (let i = 0; i < n; i++) {
+      payload.update(data, i * 200, i * 200 + 200);
+      whole.update(data, i * 200, i * 200 + 200);
+    }
+    payload.digest(out);
+    whole.digest(out);
+    return { perBlock: swapMeter(0) / n, digest: out };
   }
 
   /** image_verify on the transferred image: total computrons and the status; the ECDSA check alone. */
