@@ -74,11 +74,17 @@ export class NodeTcpSocket implements TcpSocket {
     return n;
   }
 
+  /** The data handler; a later call replaces it (as on the device's sockets). */
   onData(handler: (data: Uint8Array) => void): void {
-    this.socket.on("data", (chunk: Buffer) => {
-      if (this.live()) handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-    });
+    if (!this.dataHandler) {
+      this.socket.on("data", (chunk: Buffer) => {
+        if (this.live()) this.dataHandler?.(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      });
+    }
+    this.dataHandler = handler;
   }
+
+  private dataHandler: ((data: Uint8Array) => void) | null = null;
 
   onClose(handler: () => void): void {
     this.closeHandler = handler;

@@ -152,9 +152,10 @@ describe("a legitimate client under abuse (loopback)", () => {
     const r = await measure(rig.port, 100);
     await Promise.all(attackers);
     expect(cycles).toBeGreaterThanOrEqual(2000);
-    // Each churned connection can close the legitimate one in the ms between its connect and its
-    // AARQ (the oldest-unauthenticated rule): measured 96-98 % here, below the 99 % goal.
-    record("2,000-cycle churn", r, 0.9);
+    // A churned connect used to close the legitimate client in the ms between its connect and its
+    // AARQ (96-98 %); now a silent newcomer is held instead (server.ts). The tries still lost here
+    // (0-3 in 100 with load 7 on 2 cores) were all TCP connects not completed within 1 s: the floor stays 97 %.
+    record("2,000-cycle churn", r, 0.97);
   });
 
   it("64 KiB of garbage on 8 sockets, repeated", async () => {

@@ -110,10 +110,48 @@ describe("connection policy", () => {
     for (const s of sockets) server.attach(s);
     sockets[0].feed(aarq(16)); // public: associated, not authenticated
     sockets[3].feed(aarq(17, "12345678")); // authenticated
+    sim.runFor(1_000); // past the newcomers' grace
     server.attach(new FakeSocket());
     expect(sockets.map((s) => s.closed)).toEqual([false, true, false, false]);
     server.attach(new FakeSocket());
     expect(sockets.map((s) => s.closed)).toEqual([false, true, true, false]);
+  });
+
+  it("a connection in its first second keeps its slot against a silent newcomer: the newcomer is held until it speaks, then served", () => {
+    const sim = meterSim(0);
+    const server = makeServer(sim);
+    const sockets = [0, 1, 2, 3].map(() => new FakeSocket());
+    for (const s of sockets) server.attach(s);
+    // A churning attacker's connect: nobody is closed, the newcomer gets no session yet.
+    const churn = new FakeSocket();
+    expect(server.attach(churn)).toBeNull();
+    expect([...sockets, churn].map((s) => s.closed)).toEqual([false, false, false, false, false]);
+    expect(server.connections.size).toBe(4);
+    // The first connection's AARQ arrives: it is served (public association).
+    sockets[0].feed(aarq(16));
+    expect(aareOutcome(sockets[0].take())).toEqual({ result: 0, diagnostic: 0 });
+    // A held newcomer that speaks takes the slot of the oldest connection that never associated.
+    const late = new FakeSocket();
+    server.attach(late);
+    late.feed(aarq(16));
+    expect(sockets.map((s) => s.closed)).toEqual([false, true, false, false]);
+    expect(aareOutcome(late.take())).toEqual({ result: 0, diagnostic: 0 });
+    // A slot that frees goes to the oldest held newcomer; one that never speaks is closed at the AARQ deadline.
+    sockets[3].hangUp();
+    expect(server.connections.size).toBe(4);
+    sim.runFor(6_000);
+    expect(churn.closed).toBe(true);
+    expect(server.closedBy.aarqTimeout).toBeGreaterThanOrEqual(1);
+  });
+
+  it("at most 8 newcomers are held: a ninth closes the oldest held one", () => {
+    const sim = meterSim(0);
+    const server = makeServer(sim);
+    for (let i = 0; i < 4; i++) server.attach(new FakeSocket());
+    const held = Array.from({ length: 9 }, () => new FakeSocket());
+    for (const s of held) server.attach(s);
+    expect(held.map((s) => s.closed)).toEqual([true, false, false, false, false, false, false, false, false]);
+    expect(server.closedBy.evicted).toBe(1);
   });
 
   it("a client that does not take its replies is closed at the first reply its socket refuses", () => {

@@ -5,7 +5,10 @@
  * - at most `maxConnections` sessions (4 on the device and the simulator); when all are taken a
  *   newcomer closes the oldest connection that has not authenticated (first those that have
  *   not associated at all, then public ones); only when every slot holds an authenticated
- *   association is the newcomer refused;
+ *   association is the newcomer refused. When the one to close has not associated and is in its
+ *   first NEWCOMER_GRACE_MS (its AARQ is probably on its way), the newcomer is held instead, with
+ *   no session, until it sends its first bytes (then it takes a slot the same way) or a slot
+ *   frees; at most MAX_HELD are held (the oldest is closed) and for at most `aarqTimeoutMs`;
  * - a complete AARQ within `aarqTimeoutMs` (5 s) of connect, a started frame complete within
  *   `frameTimeoutMs` (2 s), and some traffic every `idleTimeoutMs` (120 s), else the socket is
  *   closed (checked every 500 ms, so a deadline may run up to 0.5 s longer);
@@ -59,6 +62,24 @@ export interface DlmsServerOptions {
   onAssociation?(clientSap: number, accepted: boolean, diagnostic: number): void;
 }
 
+/**
+ * A connection this young that has not associated is not closed for a newcomer that has sent
+ * nothing yet: its AARQ is normally on its way (one round trip). The newcomer is held instead.
+ */
+export const NEWCOMER_GRACE_MS = 1_000;
+/** Newcomers held at most (each is a socket and a small record, no session). */
+export const MAX_HELD = 8;
+
+/** A newcomer held while all slots are taken: no session until it sends something or a slot frees. */
+class HeldSocket {
+  readonly sinceMs: number;
+  constructor(private readonly server: DlmsServer, readonly socket: TcpSocket) {
+    this.sinceMs = server.clock.nowMs();
+    socket.onData((data) => server.promote(this, data));
+    socket.onClose(() => server.unhold(this));
+  }
+}
+
 export class DlmsServer implements SessionSettings {
   // XS looks properties up in declaration order: the per-frame ones come first.
   readonly clock: Clock;
@@ -76,6 +97,8 @@ export class DlmsServer implements SessionSettings {
   readonly throttle: AuthThrottle;
   readonly unauthenticatedEventIntervalMs: number;
   readonly connections = new Set<Connection>();
+  /** Newcomers waiting for a slot (see attach). */
+  private readonly held: HeldSocket[] = [];
   listener: TcpListener | null = null;
   /** Outcomes of unauthenticated traffic counted instead of journalled, since the last summary. */
   suppressedEvents = 0;
@@ -112,20 +135,63 @@ export class DlmsServer implements SessionSettings {
   attach(socket: TcpSocket): Connection | null {
     if (this.connections.size >= this.maxConnections) {
       const victim = this.evictionCandidate();
-      if (!victim) {
-        this.closedBy.refused++;
-        this.log.warn(`DLMS: ${this.maxConnections} authenticated sessions open, refusing ${socket.remoteAddress}:${socket.remotePort}`);
-        safeClose(socket);
+      if (!victim) return this.refuse(socket);
+      if (victim.association === null && this.clock.nowMs() - victim.connectedMs < NEWCOMER_GRACE_MS) {
+        this.hold(socket);
         return null;
       }
-      this.closedBy.evicted++;
-      this.log.info(`DLMS: all ${this.maxConnections} sessions taken; closing unauthenticated ${victim.socket.remoteAddress}:${victim.socket.remotePort}`);
-      victim.close();
+      this.evict(victim);
     }
+    return this.admit(socket);
+  }
+
+  /** @internal A held newcomer sent its first bytes: it takes a slot (closing one if it must) and they are served. */
+  promote(held: HeldSocket, data: Uint8Array): void {
+    if (!this.unhold(held)) return;
+    if (this.connections.size >= this.maxConnections) {
+      const victim = this.evictionCandidate();
+      if (!victim) return void this.refuse(held.socket);
+      this.evict(victim);
+    }
+    this.admit(held.socket).receive(data);
+  }
+
+  /** @internal A held newcomer went away (or was promoted): true when it was held. */
+  unhold(held: HeldSocket): boolean {
+    const i = this.held.indexOf(held);
+    if (i < 0) return false;
+    this.held.splice(i, 1);
+    return true;
+  }
+
+  private admit(socket: TcpSocket): Connection {
     const connection = new Connection(this, socket);
     this.connections.add(connection);
     this.armPolicyTimer();
     return connection;
+  }
+
+  private refuse(socket: TcpSocket): null {
+    this.closedBy.refused++;
+    this.log.warn(`DLMS: ${this.maxConnections} authenticated sessions open, refusing ${socket.remoteAddress}:${socket.remotePort}`);
+    safeClose(socket);
+    return null;
+  }
+
+  private evict(victim: Connection): void {
+    this.closedBy.evicted++;
+    this.log.info(`DLMS: all ${this.maxConnections} sessions taken; closing unauthenticated ${victim.socket.remoteAddress}:${victim.socket.remotePort}`);
+    victim.close();
+  }
+
+  private hold(socket: TcpSocket): void {
+    this.held.push(new HeldSocket(this, socket));
+    if (this.held.length > MAX_HELD) this.dropHeld(this.held.shift()!, "evicted");
+  }
+
+  private dropHeld(held: HeldSocket, reason: "evicted" | "aarqTimeout"): void {
+    this.closedBy[reason]++;
+    safeClose(held.socket);
   }
 
   /**
@@ -141,18 +207,23 @@ export class DlmsServer implements SessionSettings {
     this.listener?.close();
     this.listener = null;
     for (const c of [...this.connections]) c.close();
+    for (const h of this.held.splice(0)) safeClose(h.socket);
     this.disarmPolicyTimer();
   }
 
   /** @internal */
   forget(connection: Connection): void {
     this.connections.delete(connection);
+    // A freed slot goes to the oldest held newcomer.
+    const next = this.held.shift();
+    if (next) this.admit(next.socket);
     if (this.connections.size === 0) this.disarmPolicyTimer();
   }
 
   /** Closes connections past a deadline; runs on the Clock port while any is open. */
   checkIdle(): void {
     const now = this.clock.nowMs();
+    while (this.held.length > 0 && now - this.held[0].sinceMs >= this.aarqTimeoutMs) this.dropHeld(this.held.shift()!, "aarqTimeout");
     for (const c of [...this.connections]) {
       let reason: keyof DlmsServer["closedBy"] | null = null;
       if (now - c.lastActivityMs >= this.idleTimeoutMs) reason = "idle";
