@@ -13,6 +13,7 @@ import SPI from "embedded:io/spi";
 import Digital from "embedded:io/digital";
 import Listener from "embedded:io/socket/listener";
 import TCP from "embedded:io/socket/tcp";
+import TLSSocket from "embedded:io/socket/tcp/tls";
 import UDP from "embedded:io/socket/udp";
 import FlashStorage from "embedded:storage/flash";
 import Serial from "embedded:io/serial";
@@ -61,6 +62,7 @@ export default function main(): void {
     randomBytes: (n) => RNG.get(n),
     trace: (text) => trace(text),
     crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
+    TLSSocket: TLSSocket as unknown as TcpClass,
   };
   const optical = settings.optical;
   const boot = () =>

@@ -45,7 +45,7 @@ export class Mosquitto {
   readonly dir: string;
   port = 0;
   tlsPort = 0;
-  /** The test CA (the self-signed server certificate), PEM. */
+  /** The test CA that signed the server certificate, PEM. */
   caPem = "";
   private child: ChildProcess | null = null;
 
@@ -63,11 +63,17 @@ export class Mosquitto {
     let conf = `user ${userInfo().username}\nper_listener_settings false\nallow_anonymous false\npassword_file ${passwd}\npersistence false\nlog_dest stderr\nlog_type error\nlistener ${b.port} 127.0.0.1\n`;
     if (options.tls) {
       b.tlsPort = await freePort();
-      const key = join(b.dir, "server.key");
-      const cert = join(b.dir, "server.pem");
-      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
-      b.caPem = readFileSync(cert, "utf8");
-      conf += `listener ${b.tlsPort} 127.0.0.1\ncertfile ${cert}\nkeyfile ${key}\n`;
+      // A test CA and a server certificate it signs (subjectAltName 127.0.0.1); the broker sends
+      // the chain (leaf, CA), which the SDK's TLS needs to match the name against the leaf.
+      const file = (name: string) => join(b.dir, name);
+      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+      execFileSync("openssl", ["req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2", "-subj", "/CN=meter test CA"], { stdio: "ignore" });
+      execFileSync("openssl", ["req", ...ec, "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1"], { stdio: "ignore" });
+      writeFileSync(file("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+      execFileSync("openssl", ["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-out", file("server.pem"), "-days", "2", "-extfile", file("san.cnf")], { stdio: "ignore" });
+      b.caPem = readFileSync(file("ca.pem"), "utf8");
+      writeFileSync(file("chain.pem"), readFileSync(file("server.pem"), "utf8") + b.caPem);
+      conf += `listener ${b.tlsPort} 127.0.0.1\ncertfile ${file("chain.pem")}\nkeyfile ${file("server.key")}\n`;
     }
     writeFileSync(join(b.dir, "mosquitto.conf"), conf);
     await b.launch();

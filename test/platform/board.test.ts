@@ -10,6 +10,9 @@ import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
 import { VirtualClock } from "../../emulation/virtual-clock";
 import { FakeListener, FakeSpi, FakeTcp, fakeTimerModule, makeFakeDigital } from "./fakes";
 
+/** A test CA certificate (P-256, self-signed, DER in base64) made with openssl for these tests. */
+const TEST_CA = "MIIBhDCCASugAwIBAgIUKybHJ42Ju1BB+ki2xoUrCvTpYTwwCgYIKoZIzj0EAwIwGDEWMBQGA1UEAwwNbWV0ZXIgdGVzdCBDQTAeFw0yNjEyMDMyMjU3MzZaFw0zNjExMzAyMjU3MzZaMBgxFjAUBgNVBAMMDW1ldGVyIHRlc3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATuPmxg9omdWC9wAbnXE2+fQc8SAfX7QRRZab2mcQejgT8ZbEZERZ8Ble69F/3lTSdSu+TbcNLqPjowWezKiHwYo1MwUTAdBgNVHQ4EFgQUz29Xe9Jvr7nIM2bOpfR/9M9FJpswHwYDVR0jBBgwFoAUz29Xe9Jvr7nIM2bOpfR/9M9FJpswDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBxBEfvMA8ljOAvYo7D5qu4iR27OXcGTsCMXJNw9KTylQIgMshasWKAZhicucItZn7sjXTZHMffDu3ceGDd7Fdbkf0=";
+
 /** A fake `embedded:io/spi` class: records the options, talks to an emulated ADE7953. */
 function fakeSpiClass(chip: Ade7953Emulator) {
   return class {
@@ -116,13 +119,69 @@ describe("createModdableBoard on fake ECMA-419 IO", () => {
 
   it("reads the MQTT consumer interface from the mqtt* keys into the meter's configuration: off without a host", () => {
     expect(meterConfigFor(readSettings({})).mqtt.enabled).toBe(false);
-    const s = readSettings({ mqttHost: "192.0.2.7", mqttPort: "8883", mqttTls: "true", mqttUser: "house", mqttPassword: "s3cret-pass", mqttInterval: "30", serialNumber: "00000042" });
+    const s = readSettings({ mqttHost: "192.0.2.7", mqttPort: "8883", mqttTls: "true", mqttCa: TEST_CA, mqttUser: "house", mqttPassword: "s3cret-pass", mqttInterval: "30", serialNumber: "00000042" });
     const mqtt = meterConfigFor(s).mqtt;
     expect({ enabled: mqtt.enabled, host: mqtt.host, port: mqtt.port, tls: mqtt.tls, username: mqtt.username, intervalS: mqtt.intervalS, refuse: mqtt.refuseDefaultSecrets }).toEqual({
       enabled: true, host: "192.0.2.7", port: 8883, tls: true, username: "house", intervalS: 30, refuse: true,
     });
     expect(() => readSettings({ mqttHost: "192.0.2.7", mqttInterval: "ten" })).toThrow(SettingsError);
     expect(() => readSettings({ mqttHost: "192.0.2.7", mqttInterval: "ten" })).toThrow('config mqttInterval must be an integer, got "ten"');
+  });
+
+  it("TLS: mqttCa is the broker's CA (base64 DER), required with mqttTls; connectTls opens the SDK's TLSSocket over TCP with it", () => {
+    expect(() => readSettings({ mqttHost: "192.0.2.7", mqttTls: "true" })).toThrow("mqttTls needs mqttCa");
+    expect(() => readSettings({ mqttCa: "not base64!" })).toThrow('mqttCa must be base64 of a DER certificate (bad character "!")');
+    expect(() => readSettings({ mqttCa: Buffer.from("a PEM header is not DER, nor is any text of this length at all").toString("base64") })).toThrow("mqttCa is not a DER certificate");
+    const der = Buffer.from(TEST_CA, "base64");
+    const settings = readSettings({ mqttHost: "192.0.2.7", mqttTls: "1", mqttCa: TEST_CA.replace(/(.{64})/g, "$1\n") });
+    expect(Buffer.from(settings.tlsCertificate!)).toEqual(der);
+    // A fake of the SDK's TLSSocket: it calls the callbacks with its own `this` (a callbacks object), as tlssocket.js does.
+    const made: Record<string, unknown>[] = [];
+    class FakeTls {
+      private readonly callbacks: { onReadable(n: number): void; onWritable(n: number): void };
+      private pending = new Uint8Array(0);
+      readonly written: Uint8Array[] = [];
+      constructor(readonly options: Record<string, unknown>) {
+        made.push(options);
+        const o = options as unknown as { onReadable(n: number): void; onWritable(n: number): void };
+        this.callbacks = { onReadable: o.onReadable, onWritable: o.onWritable };
+      }
+      handshakeDone(room: number) {
+        this.callbacks.onWritable(room);
+      }
+      arrive(bytes: number[]) {
+        this.pending = Uint8Array.from(bytes);
+        this.callbacks.onReadable(bytes.length);
+      }
+      read(n: number) {
+        const out = this.pending.slice(0, n);
+        this.pending = this.pending.subarray(n);
+        return out.buffer;
+      }
+      write(b: Uint8Array) {
+        this.written.push(Uint8Array.from(b));
+      }
+      close() {}
+    }
+    const { built, io } = rig({ TLSSocket: FakeTls as unknown as TcpClass }, { mqttHost: "192.0.2.7", mqttTls: "1", mqttCa: TEST_CA });
+    const network = built.board.network!;
+    expect(() => network.connectTls!("broker.example", 8883, "broker.example")).toThrow('TCP needs a numeric IPv4 address, got "broker.example"');
+    const socket = network.connectTls!("192.0.2.7", 8883, "192.0.2.7");
+    const options = made[0] as { address: string; port: number; host: string; TCP: { io: unknown }; secure: { certificate: ArrayBuffer } };
+    expect({ address: options.address, port: options.port, host: options.host, io: options.TCP.io }).toEqual({ address: "192.0.2.7", port: 8883, host: "192.0.2.7", io: io.TCP });
+    expect(Buffer.from(options.secure.certificate)).toEqual(der);
+    const events: string[] = [];
+    socket.onConnect!(() => events.push("connected"));
+    socket.onData((d) => events.push(`data ${Array.from(d).join(",")}`));
+    expect(socket.write(Uint8Array.of(0x10, 0x00))).toBe(2);
+    const tls = (socket as unknown as { io: FakeTls }).io;
+    expect(tls.written).toEqual([]);
+    tls.handshakeDone(1000);
+    tls.arrive([0x20, 0x02, 0x00, 0x00]);
+    expect(events).toEqual(["connected", "data 32,2,0,0"]);
+    expect(tls.written).toEqual([Uint8Array.of(0x10, 0x00)]);
+    // Without the SDK's TLS socket there is no connectTls (the MQTT client then refuses TLS).
+    expect(rig().built.board.network!.connectTls).toBeUndefined();
   });
 
   it("parses command-line strings, rejects flash pins, outputs on input-only pins, bad numbers and host names", () => {

@@ -22,7 +22,9 @@ const MODULE_EXTENSIONS = [".ts", ".js"];
 /** name -> source file (repo relative), as mcconfig expands the `modules` of the base and one platform section. */
 function moduleMap(platform: string): Map<string, string> {
   const map = new Map<string, string>();
-  const sections = [manifest.modules, manifest.platforms[platform]?.modules ?? {}];
+  // The project's own included manifests (manifest_tls.json) map modules too.
+  const local = (manifest.include as string[]).filter((i) => i.startsWith("./")).map((i) => JSON.parse(readFileSync(join(root, i), "utf8")).modules ?? {});
+  const sections = [manifest.modules, ...local, manifest.platforms[platform]?.modules ?? {}];
   for (const modules of sections) {
     for (const [name, value] of Object.entries(modules as Record<string, string | string[]>)) {
       if (name === "~") continue;

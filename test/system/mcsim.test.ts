@@ -8,6 +8,8 @@ import { findSdk } from "../../host-sim/moddable/sdk";
 import { connectTcp, DlmsClient } from "../../host-sim/client/session";
 import type { Data } from "../../host-sim/client/codec";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
+import mqtt from "mqtt";
+import { Mosquitto } from "../mqtt/broker";
 
 /**
  * Simulated seconds per real second. The lin board advances virtual time in 100 ms steps, so a
@@ -40,13 +42,20 @@ const haveSdk = Boolean(process.env.MODDABLE);
 
 (haveSdk ? describe : describe.skip)("mcsim (lin build by the real Moddable SDK)", () => {
   let run: McsimRun | null = null;
+  let broker: Mosquitto | null = null;
   afterAll(async () => {
     await run?.stop();
+    await broker?.stop();
   });
 
   it("boots, answers DLMS, and A+ matches the embedded scenario within 0.5 %", async () => {
     const sdk = findSdk();
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true });
+    // A real Mosquitto with a TLS listener whose certificate a CA made here signed: the build trusts
+    // that CA (mqttCa) and publishes through the SDK's TLS socket (checked in the next test).
+    broker = await Mosquitto.start({ users: { meter: "meter-pass-1", watcher: "watch-pw" }, tls: true });
+    const caDer = broker.caPem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
+    const mqttConfig = { mqttHost: "127.0.0.1", mqttPort: broker.tlsPort, mqttTls: 1, mqttCa: caDer, mqttUser: "meter", mqttPassword: "meter-pass-1", mqttInterval: 5 };
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT, ...mqttConfig }, quiet: true });
     run = await startMcsim(sdk, build);
     const connect = async () => {
       for (let i = 0; i < 120; i++) {
@@ -78,6 +87,21 @@ const haveSdk = Boolean(process.env.MODDABLE);
     expect(wh).toBeLessThanOrEqual(expectedImportWh(t2) * 1.005 + 0.5);
     expect(traceProblems(run.trace)).toEqual([]);
   }, 40 * 60_000);
+
+  it("publishes its state to Mosquitto over TLS (the SDK's TLSSocket, the broker's CA from mqttCa)", async () => {
+    expect(run).not.toBeNull();
+    const watcher = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.tlsPort}`, { username: "watcher", password: "watch-pw", ca: broker!.caPem, connectTimeout: 5000 });
+    const got = new Map<string, string>();
+    watcher.on("message", (topic, payload) => got.set(topic, payload.toString()));
+    await watcher.subscribeAsync(["dlmslite/00000001/state", "dlmslite/00000001/availability"]);
+    for (let i = 0; i < 60 && !got.has("dlmslite/00000001/state"); i++) await new Promise((r) => setTimeout(r, 500));
+    await watcher.endAsync();
+    expect(got.get("dlmslite/00000001/availability")).toBe("online");
+    const state = JSON.parse(got.get("dlmslite/00000001/state") ?? "{}") as { voltage?: number; relay?: string };
+    expect(state.voltage).toBeCloseTo(230, 0);
+    expect(state.relay).toBe("connected");
+    expect(run!.trace.join("")).toMatch(/MQTT connected to 127\.0\.0\.1:\d+ \(TLS\)/);
+  }, 120_000);
 });
 
 if (!haveSdk) {

@@ -41,6 +41,8 @@ export interface ModdableIo {
   randomBytes(count: number): ArrayBuffer;
   trace(text: string): void;
   crypto?: Crypto;
+  /** The SDK's TLSSocket (`embedded:io/socket/tcp/tls`), when the build has TLS. */
+  TLSSocket?: TcpClass;
 }
 
 export interface ModdableBoard {
@@ -78,7 +80,7 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
     log,
     random: new RngRandom(io.randomBytes),
     meteringSpi: new Ecma419Spi(spi),
-    network: new Ecma419Network(io.Listener, io.TCP),
+    network: new Ecma419Network(io.Listener, io.TCP, io.TLSSocket ? { TLSSocket: io.TLSSocket, certificate: settings.tlsCertificate ? copyBuffer(settings.tlsCertificate) : null } : undefined),
   };
   if (io.crypto) board.crypto = io.crypto;
   const input = (name: keyof PinMap): DigitalIn | undefined => (pins[name] === -1 ? undefined : new Ecma419DigitalIn(io.Digital, pins[name], !isInputOnlyPin(pins[name])));
@@ -123,4 +125,11 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
 
 function assign<K extends keyof Board>(board: Board, key: K, value: Board[K] | undefined): void {
   if (value !== undefined) board[key] = value;
+}
+
+/** The bytes in an ArrayBuffer of their own (the SDK's TLS takes a whole buffer). */
+function copyBuffer(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.length);
+  new Uint8Array(out).set(bytes);
+  return out;
 }

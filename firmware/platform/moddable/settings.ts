@@ -77,6 +77,8 @@ export interface BoardSettings extends StartSettings {
   pins: PinMap;
   /** The consumer interface (MQTT, issue 18) from the mqtt* config keys; off without mqttHost. */
   mqtt: MqttConfig;
+  /** The certificate TLS connections trust (mqttCa: base64 of its DER), or null for the SDK's root certificates. */
+  tlsCertificate: Uint8Array | null;
   /** SPI clock for the metering IC (ADE7953 up to 2 MHz, ATM90E26 up to 160 kHz). */
   spiHz: number;
   /** ESP-IDF SPI host number: 1 = SPI2_HOST (HSPI), 2 = SPI3_HOST (VSPI). */
@@ -125,6 +127,9 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
   } catch (e) {
     throw new SettingsError((e as Error).message);
   }
+  const tlsCertificate = config.mqttCa === undefined || config.mqttCa === "" ? null : certificate(String(config.mqttCa), "mqttCa");
+  // The build carries no bundle of root certificates (about 1 MB in the SDK): the broker's CA is given.
+  if (mqtt.enabled && mqtt.tls && !tlsCertificate) throw new SettingsError("mqttTls needs mqttCa: base64 of the DER certificate that signed the broker's (this build has no root certificate bundle)");
   const pins = { ...REFERENCE_PINS };
   for (const name of PIN_NAMES) {
     const value = config[name + "Pin"];
@@ -157,12 +162,38 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
     masterKey: key(config.masterKey, "masterKey"),
     allowDefaultSecrets,
     mqtt,
+    tlsCertificate,
     crypto: cryptoChoice(config.crypto),
     utcOffsetMinutes: config.utcOffsetMinutes === undefined ? undefined : integer(config.utcOffsetMinutes, "utcOffsetMinutes", -840, 840),
     dst,
     serialNumber: config.serialNumber === undefined ? undefined : String(config.serialNumber),
     optical: opticalSettings(config, pins),
   };
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** A DER certificate from base64 (RFC 4648; whitespace ignored): one SettingsError when it is not one. */
+export function certificate(text: string, name: string): Uint8Array {
+  const clean = text.replace(/\s+/g, "").replace(/=+$/, "");
+  if (clean.length === 0 || clean.length % 4 === 1) throw new SettingsError(`${name} must be base64 of a DER certificate`);
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let n = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const v = BASE64.indexOf(clean[i]);
+    if (v < 0) throw new SettingsError(`${name} must be base64 of a DER certificate (bad character "${clean[i]}")`);
+    value = (value << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (value >> bits) & 0xff;
+    }
+  }
+  // A certificate is a DER SEQUENCE (0x30) whose long-form length covers the rest.
+  if (out[0] !== 0x30 || out.length < 64) throw new SettingsError(`${name} is not a DER certificate (it must start with a SEQUENCE)`);
+  return out;
 }
 
 /** opticalPort (UART 0..2, -1 = none), opticalTxPin, opticalRxPin, opticalPhysicalAddress (HDLC, 1..0x3FFF). */

@@ -26,11 +26,12 @@ export class Ecma419Socket implements TcpSocket {
     this.io = new TCP({
       ...options,
       format: "buffer",
-      onReadable(this: TcpIo, count: number) {
-        const bytes = this.read(count) as ArrayBuffer;
+      // Through `self.io`, not `this`: the SDK's TLSSocket calls these with another `this`.
+      onReadable(count: number) {
+        const bytes = self.io.read(count) as ArrayBuffer;
         if (bytes && bytes.byteLength > 0) self.dataHandler?.(new Uint8Array(bytes));
       },
-      onWritable(this: TcpIo, count: number) {
+      onWritable(count: number) {
         self.writable = count;
         if (!self.connected) {
           // The first onWritable of an outgoing socket means the connection is up.
@@ -142,16 +143,40 @@ class Ecma419Listener implements TcpListener {
   }
 }
 
+/**
+ * TLS for outgoing connections: the SDK's ECMA-419 TLSSocket (`embedded:io/socket/tcp/tls`, its
+ * TLS 1.2 stack in modules/crypt/ssl) and the certificate to trust (DER; without one the SDK's
+ * own root certificates, resources of modules/crypt/data).
+ */
+export interface TlsOptions {
+  TLSSocket: TcpClass;
+  certificate: ArrayBuffer | null;
+}
+
 /** The Network port: listeners and outgoing connections. Moddable's TCP takes numeric addresses only. */
 export class Ecma419Network implements Network {
-  constructor(private readonly Listener: ListenerClass, private readonly TCP: TcpClass) {}
+  readonly connectTls?: (host: string, port: number, serverName: string) => TcpSocket;
+
+  constructor(private readonly Listener: ListenerClass, private readonly TCP: TcpClass, tls?: TlsOptions) {
+    if (tls) this.connectTls = (host, port, serverName) => this.openTls(tls, host, port, serverName);
+  }
 
   listen(port: number, address?: string): TcpListener {
     return new Ecma419Listener(this.Listener, this.TCP, port, address);
   }
 
   connect(host: string, port: number): TcpSocket {
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) throw new Error(`TCP needs a numeric IPv4 address, got "${host}"`);
+    checkNumericHost(host);
     return new Ecma419Socket(this.TCP, { address: host, port });
   }
+
+  /** The server's certificate is checked for `serverName` (a DNS name or the IPv4 address in its subjectAltName). */
+  private openTls(tls: TlsOptions, host: string, port: number, serverName: string): TcpSocket {
+    checkNumericHost(host);
+    return new Ecma419Socket(tls.TLSSocket, { address: host, port, host: serverName, TCP: { io: this.TCP }, secure: tls.certificate ? { certificate: tls.certificate } : {} });
+  }
+}
+
+function checkNumericHost(host: string): void {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) throw new Error(`TCP needs a numeric IPv4 address, got "${host}"`);
 }
