@@ -123,7 +123,7 @@ export class Meter {
     // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
     this.profiles = new Profiles({
-      rules: { offsetMs: (u) => clock.offsetMinutesAt(u) * 60_000, isDst: (u) => clock.isDst(u), localToUtc: (l) => clock.localToUtc(l) },
+      rules: clock,
       lookup: (obis) => this.register(obis),
       loadPeriodS: mc.loadProfilePeriodS,
       loadEntries: mc.loadProfileEntries,

@@ -50,7 +50,8 @@ export class DemandMeter {
   maxExport = 0;
   maxExportTime = NaN;
 
-  constructor(settings: DemandSettings, private readonly alignOffsetMinutes: () => number) {
+  /** `zone`: whose standard offset aligns the periods to local time (the meter clock; read at each start). */
+  constructor(settings: DemandSettings, private readonly zone: { readonly standardOffsetMinutes: number }) {
     const { periodS, subperiods } = settings;
     if (!Number.isInteger(subperiods) || subperiods < 1 || subperiods > 60) throw new RangeError(`demand sub-periods must be 1..60, got ${subperiods}`);
     if (!Number.isInteger(periodS) || periodS < 60 || periodS > 86_400 || periodS % subperiods !== 0 || 86_400 % (periodS / subperiods) !== 0) {
@@ -70,7 +71,7 @@ export class DemandMeter {
 
   /** Starts (or restarts) the aligned sub-period containing `utcMs`. */
   start(utcMs: number): void {
-    const align = this.alignOffsetMinutes() * MS_PER_MINUTE;
+    const align = this.zone.standardOffsetMinutes * MS_PER_MINUTE;
     this.subEndUtc = (floor((utcMs + align) / this.subMs) + 1) * this.subMs - align;
   }
 

@@ -29,7 +29,7 @@ export class TariffMetering {
 
   constructor(readonly clock: MeterClock, readonly energy: EnergyRegisters, events: EventLogs, options: TariffMeteringOptions = {}) {
     this.tou = new TariffCalendar(clock, events, options.calendar);
-    this.demand = new DemandMeter(options.demand ?? DEFAULT_DEMAND, () => clock.standardOffsetMinutes);
+    this.demand = new DemandMeter(options.demand ?? DEFAULT_DEMAND, clock);
     this.billing = new Billing(clock, energy, this.demand, options.billingSchedule, undefined, options.createBuffer);
     this.prevUtc = clock.nowUtcMs();
     this.demand.start(this.prevUtc);

@@ -1,6 +1,37 @@
 import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
+import type { Unit } from "../kernel/register-table";
+import { PROFILE_OBIS } from "../kernel/obis";
 
 export type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
+
+/**
+ * Columns every profile shares, frozen at module level: preloaded into flash on the device, so a
+ * profile's column list costs RAM only for its array and the value columns it adds.
+ */
+export const CLOCK_COLUMN: CaptureColumn = Object.freeze({ classId: 8, obis: PROFILE_OBIS.clock, attribute: 2, dataIndex: 0 });
+export const STATUS_COLUMN: CaptureColumn = Object.freeze({ classId: 1, obis: PROFILE_OBIS.statusWord, attribute: 2, dataIndex: 0 });
+
+/**
+ * The value (attribute 2) of a register as a capture column: class 3 (Register), or 4 (Extended
+ * register) for the gas and water sub-meters (media 7 and 8). One small instance (three fields;
+ * the rest on the prototype) instead of an object of six properties.
+ */
+export class ValueColumn implements CaptureColumn {
+  constructor(readonly obis: string, readonly scaler: number, readonly unit: Unit) {}
+
+  get classId(): number {
+    const medium = this.obis.charCodeAt(0);
+    return (medium === 0x37 || medium === 0x38) && this.obis.charCodeAt(1) === 0x2e ? 4 : 3;
+  }
+
+  get attribute(): number {
+    return 2;
+  }
+
+  get dataIndex(): number {
+    return 0;
+  }
+}
 
 /** A profile kept in a preallocated RAM ring. */
 export class CircularProfile implements ProfileBuffer {

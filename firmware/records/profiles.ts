@@ -1,5 +1,5 @@
 import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
-import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
+import { CircularProfile, CLOCK_COLUMN, STATUS_COLUMN, ValueColumn, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
 import type { RegisterDescriptor } from "../kernel/register-table";
 
 import { PROFILE_OBIS } from "../kernel/obis";
@@ -92,7 +92,6 @@ export class ScheduledProfile {
   /** A captured row whose append was deferred (see ProfilesOptions.defer). */
   private readonly waitingRow: Float64Array;
   private waiting = false;
-  private readonly appendWaiting = (): void => this.flush();
 
   constructor(
     readonly buffer: ProfileBuffer,
@@ -147,19 +146,19 @@ export class ScheduledProfile {
 
   /**
    * Appends a row stamped `rowUtcMs` with `status`; returns false if it would not be newer than
-   * the last. With `defer` the values are taken now and the append runs in the deferred task.
+   * the last. With `deferAppend` the values are taken now and the row waits for `flush` (the
+   * deferred task).
    */
-  capture(rowUtcMs: number, status: number, defer?: (task: () => void) => void): boolean {
+  capture(rowUtcMs: number, status: number, deferAppend = false): boolean {
     if (rowUtcMs <= this.lastCaptureUtcMs && this.lastCaptureUtcMs - rowUtcMs <= this.holdLimitMs) return false;
     this.flush();
     const row = this.row;
     row[0] = rowUtcMs;
     row[1] = status;
     for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
-    if (defer) {
+    if (deferAppend) {
       this.waitingRow.set(row);
       this.waiting = true;
-      defer(this.appendWaiting);
     } else {
       this.buffer.append(row);
     }
@@ -203,19 +202,19 @@ export class Profiles {
   private readonly clockInvalid: () => boolean;
   private readonly rules: LocalTimeRules;
   private readonly defer: ((task: () => void) => void) | undefined;
+  /** The deferred append of both profiles (one task; a profile with no waiting row does nothing). */
+  private readonly flushTask: () => void;
 
   constructor(options: ProfilesOptions) {
     this.rules = options.rules;
     this.defer = options.defer;
+    this.flushTask = () => this.flush();
     this.clockInvalid = options.clockInvalid ?? (() => false);
     const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
     const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
       const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
-      const columns: CaptureColumn[] = [
-        { classId: 8, obis: PROFILE_OBIS.clock, attribute: 2, dataIndex: 0 },
-        { classId: 1, obis: PROFILE_OBIS.statusWord, attribute: 2, dataIndex: 0 },
-        ...sources.map((r) => ({ classId: r.obis.startsWith("7.") || r.obis.startsWith("8.") ? 4 : 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit })),
-      ];
+      const columns: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
+      for (const r of sources) columns.push(new ValueColumn(r.obis, r.scaler, r.unit));
       return new ScheduledProfile(create(obis, columns, periodS, capacity), sources, periodS * 1000, holdLimitMs, options.rules);
     };
     this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_VALUES, options.loadPeriodS, options.loadEntries, DAY_MS);
@@ -335,7 +334,7 @@ export class Profiles {
 
   private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
     const rowTime = profile.boundaryAtOrBefore(utcMs);
-    profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer);
+    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer !== undefined)) this.defer?.(this.flushTask);
     profile.schedule(utcMs);
   }
 

@@ -172,6 +172,11 @@ export class MeterClock {
     return this.standardOffset + (this.isDst(utcMs) ? this.dstSettings.deviationMinutes : 0);
   }
 
+  /** Local time minus UTC at `utcMs`, ms (the profiles' capture schedule takes the clock as its local-time rules). */
+  offsetMs(utcMs: number): number {
+    return this.offsetMinutesAt(utcMs) * MS_PER_MINUTE;
+  }
+
   /** Local wall-clock time of `utcMs` as ms "as if UTC" (for calendar arithmetic). */
   localMs(utcMs: number): number {
     return utcMs + this.offsetMinutesAt(utcMs) * MS_PER_MINUTE;
