@@ -135,7 +135,7 @@ export class Meter {
         board.clock.schedule(task, 0);
       },
     });
-    this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
+    this.clock.onTimeChange(this.profiles);
     // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters)
     // and the power-up bookkeeping (power failure log, clock validity): meter-persistence.ts.
     this.calibration = registerMeterState(this);

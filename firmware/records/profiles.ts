@@ -1,5 +1,5 @@
 import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
-import { CircularProfile, CLOCK_COLUMN, STATUS_COLUMN, ValueColumn, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
+import { CircularProfile, CLOCK_COLUMN, RegisterColumn, STATUS_COLUMN, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
 import type { RegisterDescriptor } from "../kernel/register-table";
 
 import { PROFILE_OBIS } from "../kernel/obis";
@@ -214,7 +214,7 @@ export class Profiles {
     const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
       const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
       const columns: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
-      for (const r of sources) columns.push(new ValueColumn(r.obis, r.scaler, r.unit));
+      for (const r of sources) columns.push(new RegisterColumn(r));
       return new ScheduledProfile(create(obis, columns, periodS, capacity), sources, periodS * 1000, holdLimitMs, options.rules);
     };
     this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_VALUES, options.loadPeriodS, options.loadEntries, DAY_MS);
@@ -295,6 +295,11 @@ export class Profiles {
   noteClockAdjusted(): void {
     this.load.pending |= PROFILE_STATUS.clockAdjusted;
     this.daily.pending |= PROFILE_STATUS.clockAdjusted;
+  }
+
+  /** As the clock's time-change listener: a set or shift is a clock adjustment. */
+  timeChanged(): void {
+    this.noteClockAdjusted();
   }
 
   /** Profile status word 0.0.96.10.1.255: the load profile's status for the interval now running. */
