@@ -88,9 +88,12 @@ export class ScheduledProfile {
   lastCaptureUtcMs = -1;
   /** The next boundary (NaN until the first update). */
   nextCaptureUtcMs = NaN;
-  readonly row: Float64Array;
-  /** A captured row whose append was deferred (see ProfilesOptions.defer). */
-  private readonly waitingRow: Float64Array;
+  /**
+   * The row being captured, and a captured row whose append was deferred while `waiting` (see
+   * ProfilesOptions.defer); scratch for reading the newest row otherwise. One array: a capture
+   * and a read first append the waiting row (flush).
+   */
+  private readonly row: Float64Array;
   private waiting = false;
 
   constructor(
@@ -103,7 +106,6 @@ export class ScheduledProfile {
     private readonly rules: LocalTimeRules,
   ) {
     this.row = new Float64Array(buffer.columns.length);
-    this.waitingRow = new Float64Array(buffer.columns.length);
     this.syncFromBuffer();
   }
 
@@ -111,7 +113,7 @@ export class ScheduledProfile {
   flush(): void {
     if (!this.waiting) return;
     this.waiting = false;
-    this.buffer.append(this.waitingRow);
+    this.buffer.append(this.row);
   }
 
   /** Takes the newest row's time from the buffer (a flash-backed buffer may be restored after construction). */
@@ -157,7 +159,6 @@ export class ScheduledProfile {
     row[1] = status;
     for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
     if (deferAppend) {
-      this.waitingRow.set(row);
       this.waiting = true;
     } else {
       this.buffer.append(row);
