@@ -89,7 +89,7 @@ export class Meter {
     const { ic, energyScale } = createMeteringIc(board, config);
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
-    this.events = new EventLogs(() => board.clock.wallClockMs());
+    this.events = new EventLogs(board.clock);
     // The emergency save at power fail drains the IC through one extra tick first.
     // A profile row captured by that tick is appended at once (its append is otherwise deferred).
     this.persistence = new Persistence(board, this.events, config.persistence, () => {
@@ -128,7 +128,6 @@ export class Meter {
       loadPeriodS: mc.loadProfilePeriodS,
       loadEntries: mc.loadProfileEntries,
       dailyEntries: mc.dailyProfileEntries,
-      clockInvalid: () => clock.invalid,
       createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
       // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
       defer: (task) => {

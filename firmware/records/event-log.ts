@@ -180,7 +180,11 @@ export class EventLogs {
   private readonly alarmListeners: ((bit: number) => void)[] = [];
   private readonly listeners: ((log: EventLogName, code: number, utcMs: number) => void)[] = [];
 
-  constructor(private readonly nowUtcMs: () => number) {
+  /**
+   * `now`: the UTC time events are stamped with, as a function or as the board's clock (read
+   * through its `wallClockMs` method: no closure kept for it).
+   */
+  constructor(private readonly now: (() => number) | { wallClockMs(): number }) {
     const entries = entryArrays(5 * LOG_ENTRIES);
     this.standard = new EventLog("standard", LOG_ENTRIES, NOT_FOLDED, entries, 0);
     this.fraud = new EventLog("fraud", LOG_ENTRIES, NOT_FOLDED, entries, LOG_ENTRIES);
@@ -206,7 +210,8 @@ export class EventLogs {
   }
 
   record(log: EventLogName, code: number): void {
-    this.recordAt(log, this.nowUtcMs(), code);
+    const now = this.now;
+    this.recordAt(log, typeof now === "function" ? now() : now.wallClockMs(), code);
   }
 
   /** Records with an explicit time (an event detected after the fact, e.g. a debounced edge). */

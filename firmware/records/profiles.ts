@@ -30,6 +30,8 @@ export interface LocalTimeRules {
   isDst(utcMs: number): boolean;
   /** UTC ms of a local wall time given as `Date.UTC` of its fields. */
   localToUtc(localAsUtcMs: number): number;
+  /** Whether the clock is invalid now (CIV bit), when the rules are the meter's clock. */
+  readonly invalid?: boolean;
 }
 
 export function fixedLocalTimeRules(standardOffsetMinutes: number, dst: DstRule): LocalTimeRules {
@@ -49,7 +51,7 @@ export interface ProfilesOptions {
   loadPeriodS: number;
   loadEntries: number;
   dailyEntries: number;
-  /** Whether the clock is invalid now (CIV bit). */
+  /** Whether the clock is invalid now (CIV bit); default: the rules' `invalid` (false if they have none). */
   clockInvalid?: () => boolean;
   /** Supplies the buffers (the flash-backed store); default: RAM rings. */
   createBuffer?: ProfileBufferFactory;
@@ -200,17 +202,17 @@ export class Profiles {
   private wallOffsetMs = NaN;
   /** Start of the outage noted at this power up (-1: none or unknown). */
   private powerDownUtcMs = -1;
-  private readonly clockInvalid: () => boolean;
+  private readonly clockInvalid: (() => boolean) | undefined;
   private readonly rules: LocalTimeRules;
   private readonly defer: ((task: () => void) => void) | undefined;
   /** The deferred append of both profiles (one task; a profile with no waiting row does nothing). */
-  private readonly flushTask: () => void;
+  private readonly flushTask: (() => void) | null;
 
   constructor(options: ProfilesOptions) {
     this.rules = options.rules;
     this.defer = options.defer;
-    this.flushTask = () => this.flush();
-    this.clockInvalid = options.clockInvalid ?? (() => false);
+    this.flushTask = options.defer ? () => this.flush() : null;
+    this.clockInvalid = options.clockInvalid;
     const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
     const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
       const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
@@ -340,11 +342,12 @@ export class Profiles {
 
   private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
     const rowTime = profile.boundaryAtOrBefore(utcMs);
-    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer !== undefined)) this.defer?.(this.flushTask);
+    const flushTask = this.flushTask;
+    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), flushTask !== null) && flushTask) this.defer?.(flushTask);
     profile.schedule(utcMs);
   }
 
   private timeStatus(utcMs: number): number {
-    return (this.rules.isDst(utcMs) ? PROFILE_STATUS.daylightSaving : 0) | (this.clockInvalid() ? PROFILE_STATUS.clockInvalid : 0);
+    return (this.rules.isDst(utcMs) ? PROFILE_STATUS.daylightSaving : 0) | ((this.clockInvalid ? this.clockInvalid() : this.rules.invalid === true) ? PROFILE_STATUS.clockInvalid : 0);
   }
 }
