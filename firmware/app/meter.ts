@@ -89,7 +89,7 @@ export class Meter {
     const { ic, energyScale } = createMeteringIc(board, config);
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
-    this.events = new EventLogs(() => board.clock.wallClockMs());
+    this.events = new EventLogs(board.clock);
     // The emergency save at power fail drains the IC through one extra tick first.
     // A profile row captured by that tick is appended at once (its append is otherwise deferred).
     this.persistence = new Persistence(board, this.events, config.persistence, () => {
@@ -123,19 +123,18 @@ export class Meter {
     // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
     this.profiles = new Profiles({
-      rules: { offsetMs: (u) => clock.offsetMinutesAt(u) * 60_000, isDst: (u) => clock.isDst(u), localToUtc: (l) => clock.localToUtc(l) },
+      rules: clock,
       lookup: (obis) => this.register(obis),
       loadPeriodS: mc.loadProfilePeriodS,
       loadEntries: mc.loadProfileEntries,
       dailyEntries: mc.dailyProfileEntries,
-      clockInvalid: () => clock.invalid,
       createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
       // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
       defer: (task) => {
         board.clock.schedule(task, 0);
       },
     });
-    this.clock.onTimeChange(() => this.profiles.noteClockAdjusted());
+    this.clock.onTimeChange(this.profiles);
     // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters)
     // and the power-up bookkeeping (power failure log, clock validity): meter-persistence.ts.
     this.calibration = registerMeterState(this);

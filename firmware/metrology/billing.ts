@@ -3,7 +3,7 @@ import type { MeterClock } from "../time/clock";
 import type { DemandMeter } from "./demand";
 import { dateMatches, WILDCARD, WILDCARD_YEAR } from "../time/dlms-datetime";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
-import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
+import { type CaptureColumn, CircularProfile, CLOCK_COLUMN, type ProfileBuffer, ValueColumn } from "../records/profile-buffer";
 import type { ProfileBufferFactory } from "../records/profiles";
 
 /** One class-22 execution_time entry: a local time of day on dates matching a wildcard pattern. */
@@ -43,6 +43,18 @@ export interface BillingState {
 
 const BILLING_FORMAT = 1;
 
+/** Maximum demand A+ (total and per rate) and A-, each value (W, scaler -3) then its capture time (attribute 5). */
+function demandColumns(): readonly CaptureColumn[] {
+  const out: CaptureColumn[] = [];
+  const add = (obis: string) => out.push(Object.freeze({ classId: 4, obis, attribute: 2, dataIndex: 0, scaler: -3, unit: "W" as const }), Object.freeze({ classId: 4, obis, attribute: 5, dataIndex: 0 }));
+  for (let rate = 0; rate <= RATE_COUNT; rate++) add(`1.0.1.6.${rate}.255`);
+  add("1.0.2.6.0.255");
+  return Object.freeze(out);
+}
+
+/** The billing profile's demand columns: constant, so frozen at module level (flash on the device). */
+const DEMAND_COLUMNS = demandColumns();
+
 /** A backward clock set shorter than this does not repeat a billing already done. */
 const REPEAT_GUARD_MS = MS_PER_DAY;
 /** How far ahead the schedule is searched (covers 29 February patterns). */
@@ -80,27 +92,25 @@ export class Billing {
   /** Scheduled time of the last scheduled execution (to not repeat it after a small backward set). */
   private lastScheduledUtc = -Infinity;
   private readonly row: Float64Array;
-  private readonly energyReaders: (() => number)[];
+  /** Energy register columns (after the clock), in `energy.descriptors()` order. */
+  private readonly energyColumns: number;
 
   constructor(
     private readonly clock: MeterClock,
-    energy: EnergyRegisters,
+    private readonly energy: EnergyRegisters,
     private readonly demand: DemandMeter,
     schedule: ExecutionTime[] = defaultBillingSchedule(),
     capacity = BILLING_PROFILE_ENTRIES,
     createBuffer?: ProfileBufferFactory,
   ) {
-    const energyRegisters = energy.descriptors();
-    const columns: CaptureColumn[] = [{ classId: 8, obis: "0.0.1.0.0.255", attribute: 2, dataIndex: 0 }];
-    for (const r of energyRegisters) columns.push({ classId: 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit });
-    for (let rate = 0; rate <= RATE_COUNT; rate++) {
-      const obis = `1.0.1.6.${rate}.255`;
-      columns.push({ classId: 4, obis, attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis, attribute: 5, dataIndex: 0 });
-    }
-    columns.push({ classId: 4, obis: "1.0.2.6.0.255", attribute: 2, dataIndex: 0, scaler: -3, unit: "W" }, { classId: 4, obis: "1.0.2.6.0.255", attribute: 5, dataIndex: 0 });
+    // The energy registers' descriptors give the columns here and are dropped: no reader is kept
+    // per column (see capture).
+    const columns: CaptureColumn[] = [CLOCK_COLUMN];
+    for (const r of energy.descriptors()) columns.push(new ValueColumn(r.obis, r.scaler, r.unit));
+    this.energyColumns = columns.length - 1;
+    for (let i = 0; i < DEMAND_COLUMNS.length; i++) columns.push(DEMAND_COLUMNS[i]);
     this.profile = createBuffer ? createBuffer(BILLING_PROFILE_OBIS, columns, 0, capacity) : new CircularProfile(BILLING_PROFILE_OBIS, columns, 0, capacity);
     this.row = new Float64Array(columns.length);
-    this.energyReaders = energyRegisters.map((r) => r.read);
     this.schedule = validateSchedule(schedule);
     this.nextUtc = this.nextExecutionAfter(clock.nowUtcMs());
   }
@@ -192,7 +202,10 @@ export class Billing {
     const d = this.demand;
     let c = 0;
     row[c++] = atUtc;
-    for (let i = 0; i < this.energyReaders.length; i++) row[c++] = this.energyReaders[i]();
+    // The descriptors are made for this capture and dropped (a billing period end is rare; the
+    // registers' readers are not kept resident for it).
+    const energy = this.energy.descriptors();
+    for (let i = 0; i < this.energyColumns; i++) row[c++] = energy[i].read();
     for (let rate = 0; rate <= RATE_COUNT; rate++) {
       row[c++] = d.maxImport[rate];
       row[c++] = d.maxImportTime[rate];

@@ -26,8 +26,8 @@ export class DemandMeter {
   readonly periodS: number;
   readonly subperiods: number;
   private readonly subMs: number;
-  private readonly importRing: Float64Array;
-  private readonly exportRing: Float64Array;
+  /** Closed sub-periods of the sliding window: A+ at [0, subperiods), A- at [subperiods, 2 x subperiods). One array. */
+  private readonly ring: Float64Array;
   private importRingSum = 0;
   private exportRingSum = 0;
   private head = 0;
@@ -50,7 +50,8 @@ export class DemandMeter {
   maxExport = 0;
   maxExportTime = NaN;
 
-  constructor(settings: DemandSettings, private readonly alignOffsetMinutes: () => number) {
+  /** `zone`: whose standard offset aligns the periods to local time (the meter clock; read at each start). */
+  constructor(settings: DemandSettings, private readonly zone: { readonly standardOffsetMinutes: number }) {
     const { periodS, subperiods } = settings;
     if (!Number.isInteger(subperiods) || subperiods < 1 || subperiods > 60) throw new RangeError(`demand sub-periods must be 1..60, got ${subperiods}`);
     if (!Number.isInteger(periodS) || periodS < 60 || periodS > 86_400 || periodS % subperiods !== 0 || 86_400 % (periodS / subperiods) !== 0) {
@@ -59,8 +60,7 @@ export class DemandMeter {
     this.periodS = periodS;
     this.subperiods = subperiods;
     this.subMs = (periodS / subperiods) * 1000;
-    this.importRing = new Float64Array(subperiods);
-    this.exportRing = new Float64Array(subperiods);
+    this.ring = new Float64Array(2 * subperiods);
   }
 
   /** End of the sub-period in progress (UTC ms). */
@@ -70,7 +70,7 @@ export class DemandMeter {
 
   /** Starts (or restarts) the aligned sub-period containing `utcMs`. */
   start(utcMs: number): void {
-    const align = this.alignOffsetMinutes() * MS_PER_MINUTE;
+    const align = this.zone.standardOffsetMinutes * MS_PER_MINUTE;
     this.subEndUtc = (floor((utcMs + align) / this.subMs) + 1) * this.subMs - align;
   }
 
@@ -85,8 +85,8 @@ export class DemandMeter {
       this.subEndUtc += this.subMs;
       if (this.subEndUtc <= nowUtc) this.start(nowUtc);
     }
-    this.currentAverageImport = floor(((this.importRingSum - this.importRing[this.head] + this.currentImport) * 3600) / this.periodS);
-    this.currentAverageExport = floor(((this.exportRingSum - this.exportRing[this.head] + this.currentExport) * 3600) / this.periodS);
+    this.currentAverageImport = floor(((this.importRingSum - this.ring[this.head] + this.currentImport) * 3600) / this.periodS);
+    this.currentAverageExport = floor(((this.exportRingSum - this.ring[this.subperiods + this.head] + this.currentExport) * 3600) / this.periodS);
   }
 
   /**
@@ -142,8 +142,8 @@ export class DemandMeter {
    */
   snapshotPeriod(): number[] {
     const out = [DEMAND_FORMAT, this.periodS, this.subperiods, timeOrNone(this.subEndUtc), this.currentImport, this.currentExport, this.head];
-    for (let i = 0; i < this.subperiods; i++) out.push(this.importRing[i]);
-    for (let i = 0; i < this.subperiods; i++) out.push(this.exportRing[i]);
+    for (let i = 0; i < this.subperiods; i++) out.push(this.ring[i]);
+    for (let i = 0; i < this.subperiods; i++) out.push(this.ring[this.subperiods + i]);
     return out;
   }
 
@@ -169,10 +169,10 @@ export class DemandMeter {
     this.importRingSum = 0;
     this.exportRingSum = 0;
     for (let i = 0; i < sub; i++) {
-      this.importRing[i] = s[7 + i];
-      this.exportRing[i] = s[7 + sub + i];
-      this.importRingSum += this.importRing[i];
-      this.exportRingSum += this.exportRing[i];
+      this.ring[i] = s[7 + i];
+      this.ring[this.subperiods + i] = s[7 + sub + i];
+      this.importRingSum += this.ring[i];
+      this.exportRingSum += this.ring[this.subperiods + i];
     }
     const end = s[3];
     if (end < 0 || !Number.isFinite(nowUtc)) {
@@ -205,8 +205,7 @@ export class DemandMeter {
 
   /** Forgets the sliding window (the sub-periods and their sums), not the maxima. */
   private clearWindow(): void {
-    this.importRing.fill(0);
-    this.exportRing.fill(0);
+    this.ring.fill(0);
     this.importRingSum = 0;
     this.exportRingSum = 0;
     this.currentImport = 0;
@@ -215,10 +214,10 @@ export class DemandMeter {
 
   private closeSubperiod(atUtc: number, rate: number, countMax = true): void {
     const h = this.head;
-    this.importRingSum += this.currentImport - this.importRing[h];
-    this.exportRingSum += this.currentExport - this.exportRing[h];
-    this.importRing[h] = this.currentImport;
-    this.exportRing[h] = this.currentExport;
+    this.importRingSum += this.currentImport - this.ring[h];
+    this.exportRingSum += this.currentExport - this.ring[this.subperiods + h];
+    this.ring[h] = this.currentImport;
+    this.ring[this.subperiods + h] = this.currentExport;
     this.head = h + 1 === this.subperiods ? 0 : h + 1;
     this.currentImport = 0;
     this.currentExport = 0;

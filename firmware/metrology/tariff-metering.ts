@@ -29,11 +29,11 @@ export class TariffMetering {
 
   constructor(readonly clock: MeterClock, readonly energy: EnergyRegisters, events: EventLogs, options: TariffMeteringOptions = {}) {
     this.tou = new TariffCalendar(clock, events, options.calendar);
-    this.demand = new DemandMeter(options.demand ?? DEFAULT_DEMAND, () => clock.standardOffsetMinutes);
+    this.demand = new DemandMeter(options.demand ?? DEFAULT_DEMAND, clock);
     this.billing = new Billing(clock, energy, this.demand, options.billingSchedule, undefined, options.createBuffer);
     this.prevUtc = clock.nowUtcMs();
     this.demand.start(this.prevUtc);
-    clock.onTimeChange((oldUtc, newUtc) => this.onTimeChange(oldUtc, newUtc));
+    clock.onTimeChange(this);
   }
 
   /**
@@ -62,7 +62,8 @@ export class TariffMetering {
     return this.tou.rate;
   }
 
-  private onTimeChange(oldUtc: number, newUtc: number): void {
+  /** The clock was set or shifted (the clock's time-change listener). */
+  timeChanged(oldUtc: number, newUtc: number): void {
     // The interval since the last tick continues in the new time scale; its energy goes to the
     // tariff in force at the new time.
     this.prevUtc += newUtc - oldUtc;

@@ -161,63 +161,124 @@ export function validateSpecialDay(s: SpecialDay): SpecialDay {
   return { index: s.index, year: s.year, month: s.month, day: s.day, dayOfWeek: s.dayOfWeek, dayId: s.dayId };
 }
 
-/** A calendar flattened into index arrays so evaluation allocates nothing. */
-class CompiledCalendar {
-  readonly seasonYear: Int32Array;
-  readonly seasonMonth: Int32Array;
-  readonly seasonDay: Int32Array;
-  readonly seasonSecond: Int32Array;
-  readonly seasonWeek: Int32Array;
-  /** week * 7 + (weekday - 1) -> day profile index. */
-  readonly weekDay: Int32Array;
-  /** day profile index -> first action; actions of day i are [dayFirst[i], dayFirst[i + 1]). */
-  readonly dayFirst: Int32Array;
-  readonly actionStartMs: Float64Array;
-  readonly actionTariff: Int32Array;
-  readonly dayIds: Int32Array;
+/** Numbers per season in a packed calendar: start year, month, day, second, week index. */
+const SEASON_FIELDS = 5;
+/** Numbers per special day in the packed table: index, year, month, day, day of week, day_id. */
+const SPECIAL_FIELDS = 6;
 
-  constructor(readonly definition: CalendarDefinition) {
-    const c = definition;
-    const n = c.seasons.length;
-    this.seasonYear = new Int32Array(n);
-    this.seasonMonth = new Int32Array(n);
-    this.seasonDay = new Int32Array(n);
-    this.seasonSecond = new Int32Array(n);
-    this.seasonWeek = new Int32Array(n);
-    c.seasons.forEach((s, i) => {
-      this.seasonYear[i] = s.start.year;
-      this.seasonMonth[i] = s.start.month;
-      this.seasonDay[i] = s.start.day;
-      this.seasonSecond[i] = s.start.second;
-      this.seasonWeek[i] = c.weeks.findIndex((w) => w.name === s.week);
-    });
-    this.dayIds = Int32Array.from(c.days.map((d) => d.id));
-    this.weekDay = new Int32Array(c.weeks.length * 7);
-    c.weeks.forEach((w, wi) => w.days.forEach((id, d) => (this.weekDay[wi * 7 + d] = c.days.findIndex((dp) => dp.id === id))));
-    this.dayFirst = new Int32Array(c.days.length + 1);
-    const total = c.days.reduce((s, d) => s + d.actions.length, 0);
-    this.actionStartMs = new Float64Array(total);
-    this.actionTariff = new Int32Array(total);
+/**
+ * A validated calendar packed into one Int32Array so evaluation allocates nothing and a calendar
+ * at rest costs one array header and its names, not an object per season, week, day and action.
+ * Layout: seasons (SEASON_FIELDS each), week days (7 per week: day profile index, Monday first),
+ * day firsts (days + 1: actions of day i are [first(i), first(i + 1))), day ids, action starts
+ * (local ms of day), action tariffs. The CalendarDefinition is rebuilt on demand (a DLMS read, a
+ * save), equal to the validated one it was packed from.
+ */
+class CompiledCalendar {
+  readonly seasons: number;
+  readonly weeks: number;
+  readonly days: number;
+  readonly actions: number;
+  private readonly data: Int32Array;
+  /** The calendar's name, then the week names, then the season names. */
+  private readonly names: readonly string[];
+
+  constructor(c: CalendarDefinition) {
+    this.seasons = c.seasons.length;
+    this.weeks = c.weeks.length;
+    this.days = c.days.length;
+    let actions = 0;
+    for (const d of c.days) actions += d.actions.length;
+    this.actions = actions;
+    const data = new Int32Array(SEASON_FIELDS * this.seasons + 7 * this.weeks + 2 * this.days + 1 + 2 * actions);
+    const names = [c.name];
+    for (const w of c.weeks) names.push(w.name);
+    let at = 0;
+    for (const s of c.seasons) {
+      names.push(s.name);
+      data[at++] = s.start.year;
+      data[at++] = s.start.month;
+      data[at++] = s.start.day;
+      data[at++] = s.start.second;
+      data[at++] = c.weeks.findIndex((w) => w.name === s.week);
+    }
+    for (const w of c.weeks) for (const id of w.days) data[at++] = c.days.findIndex((dp) => dp.id === id);
     let k = 0;
-    c.days.forEach((d, i) => {
-      this.dayFirst[i] = k;
-      for (const a of d.actions) {
-        this.actionStartMs[k] = a.startSecond * 1000;
-        this.actionTariff[k] = a.tariff;
-        k++;
-      }
-    });
-    this.dayFirst[c.days.length] = k;
+    for (const d of c.days) {
+      data[at++] = k;
+      k += d.actions.length;
+    }
+    data[at++] = k;
+    for (const d of c.days) data[at++] = d.id;
+    for (const d of c.days) for (const a of d.actions) data[at++] = a.startSecond * 1000;
+    for (const d of c.days) for (const a of d.actions) data[at++] = a.tariff;
+    this.data = data;
+    this.names = names;
+  }
+
+  seasonYear(i: number): number {
+    return this.data[i * SEASON_FIELDS];
+  }
+
+  seasonWeek(i: number): number {
+    return this.data[i * SEASON_FIELDS + 4];
+  }
+
+  /** Day profile index of week `week` on `weekday` (1 = Monday .. 7). */
+  weekDay(week: number, weekday: number): number {
+    return this.data[SEASON_FIELDS * this.seasons + week * 7 + weekday - 1];
+  }
+
+  /** First action of day profile `i` (`i` = days: one past the last action). */
+  dayFirst(i: number): number {
+    return this.data[SEASON_FIELDS * this.seasons + 7 * this.weeks + i];
+  }
+
+  private dayId(i: number): number {
+    return this.data[SEASON_FIELDS * this.seasons + 7 * this.weeks + this.days + 1 + i];
+  }
+
+  actionStartMs(k: number): number {
+    return this.data[SEASON_FIELDS * this.seasons + 7 * this.weeks + 2 * this.days + 1 + k];
+  }
+
+  actionTariff(k: number): number {
+    return this.data[SEASON_FIELDS * this.seasons + 7 * this.weeks + 2 * this.days + 1 + this.actions + k];
   }
 
   dayIndexOfId(id: number): number {
-    for (let i = 0; i < this.dayIds.length; i++) if (this.dayIds[i] === id) return i;
+    for (let i = 0; i < this.days; i++) if (this.dayId(i) === id) return i;
     return -1;
   }
 
   /** Local ms of season `i`'s start in `year`. */
   seasonStartIn(i: number, year: number): number {
-    return daysFromCivil(year, this.seasonMonth[i], this.seasonDay[i]) * MS_PER_DAY + this.seasonSecond[i] * 1000;
+    const d = this.data;
+    const at = i * SEASON_FIELDS;
+    return daysFromCivil(year, d[at + 1], d[at + 2]) * MS_PER_DAY + d[at + 3] * 1000;
+  }
+
+  /** The calendar as objects (a new copy each call). */
+  definition(): CalendarDefinition {
+    const d = this.data;
+    const weeks: WeekProfile[] = [];
+    for (let w = 0; w < this.weeks; w++) {
+      const days: number[] = [];
+      for (let wd = 1; wd <= 7; wd++) days.push(this.dayId(this.weekDay(w, wd)));
+      weeks.push({ name: this.names[1 + w], days });
+    }
+    const seasons: SeasonProfile[] = [];
+    for (let i = 0; i < this.seasons; i++) {
+      const at = i * SEASON_FIELDS;
+      seasons.push({ name: this.names[1 + this.weeks + i], start: { year: d[at], month: d[at + 1], day: d[at + 2], second: d[at + 3] }, week: this.names[1 + d[at + 4]] });
+    }
+    const days: DayProfile[] = [];
+    for (let i = 0; i < this.days; i++) {
+      const actions: DayAction[] = [];
+      for (let k = this.dayFirst(i); k < this.dayFirst(i + 1); k++) actions.push({ startSecond: this.actionStartMs(k) / 1000, tariff: this.actionTariff(k) });
+      days.push({ id: this.dayId(i), actions });
+    }
+    return { name: this.names[0], seasons, weeks, days };
   }
 }
 
@@ -228,15 +289,12 @@ class CompiledCalendar {
  */
 export class TariffCalendar {
   private active: CompiledCalendar;
-  private passiveDefinition: CalendarDefinition;
+  /** Packed like the active one (the same object when both are the same calendar). */
+  private passive: CompiledCalendar;
   /** UTC ms of the scheduled activation of the passive calendar, or null. */
   private activationUtc: number | null = null;
-  private special: SpecialDay[] = [];
-  private specialYear = new Int32Array(0);
-  private specialMonth = new Int32Array(0);
-  private specialDay = new Int32Array(0);
-  private specialWeekday = new Int32Array(0);
-  private specialDayId = new Int32Array(0);
+  /** The special days table, SPECIAL_FIELDS numbers per entry, by index. */
+  private special = new Int32Array(0);
 
   /** The tariff in force (currently active tariff, 0.0.96.14.0.255). */
   rate = 1;
@@ -252,15 +310,17 @@ export class TariffCalendar {
 
   constructor(private readonly clock: MeterClock, private readonly events: EventLogs, calendar: CalendarDefinition = defaultCalendar()) {
     this.active = new CompiledCalendar(validateCalendar(calendar));
-    this.passiveDefinition = validateCalendar(calendar);
+    this.passive = this.active;
   }
 
+  /** The active calendar (a new copy each read). */
   get activeCalendar(): CalendarDefinition {
-    return this.active.definition;
+    return this.active.definition();
   }
 
+  /** The passive calendar (a new copy each read). */
   get passiveCalendar(): CalendarDefinition {
-    return this.passiveDefinition;
+    return this.passive.definition();
   }
 
   /** activate_passive_calendar_time as UTC ms (null = not scheduled). */
@@ -268,8 +328,12 @@ export class TariffCalendar {
     return this.activationUtc;
   }
 
+  /** The special days table by index (new objects each read). */
   get specialDays(): readonly SpecialDay[] {
-    return this.special;
+    const t = this.special;
+    const out: SpecialDay[] = [];
+    for (let at = 0; at < t.length; at += SPECIAL_FIELDS) out.push({ index: t[at], year: t[at + 1], month: t[at + 2], day: t[at + 3], dayOfWeek: t[at + 4], dayId: t[at + 5] });
+    return out;
   }
 
   /**
@@ -278,7 +342,7 @@ export class TariffCalendar {
    */
   programPassive(calendar: CalendarDefinition, activationUtc: number | null): void {
     if (activationUtc !== null && !Number.isFinite(activationUtc)) throw new RangeError("activation time must be a finite UTC ms or null");
-    this.passiveDefinition = validateCalendar(calendar);
+    this.passive = new CompiledCalendar(validateCalendar(calendar));
     this.activationUtc = activationUtc;
     this.events.record("standard", TOU_EVENT.passiveProgrammed);
     this.invalidate(this.clock.nowUtcMs());
@@ -287,7 +351,7 @@ export class TariffCalendar {
 
   /** Class 20 method activate_passive_calendar: the passive calendar becomes active (event 9). */
   activatePassive(): void {
-    this.active = new CompiledCalendar(this.passiveDefinition);
+    this.active = this.passive;
     this.activationUtc = null;
     this.events.record("standard", TOU_EVENT.activated);
     this.invalidate(this.clock.nowUtcMs());
@@ -302,7 +366,7 @@ export class TariffCalendar {
 
   restorePassive(calendar: CalendarDefinition, activationUtc: number | null): void {
     if (activationUtc !== null && !Number.isFinite(activationUtc)) throw new RangeError("activation time must be a finite UTC ms or null");
-    this.passiveDefinition = validateCalendar(calendar);
+    this.passive = new CompiledCalendar(validateCalendar(calendar));
     this.activationUtc = activationUtc;
     this.nextCheckUtc = -Infinity;
   }
@@ -311,8 +375,7 @@ export class TariffCalendar {
     if (entries.length > MAX_SPECIAL_DAYS) throw new RangeError(`special days table holds at most ${MAX_SPECIAL_DAYS} entries`);
     const list = entries.map(validateSpecialDay).sort((a, b) => a.index - b.index);
     for (let i = 1; i < list.length; i++) if (list[i].index === list[i - 1].index) throw new RangeError(`special day index ${list[i].index} twice`);
-    this.special = list;
-    this.compileSpecialDays();
+    this.setSpecialDays(list);
   }
 
   /** The active calendar changed: saved first, then the passive one (its activation time is spent). */
@@ -324,18 +387,16 @@ export class TariffCalendar {
   /** Class 11 insert: replaces an entry with the same index. */
   insertSpecialDay(entry: SpecialDay): void {
     const e = validateSpecialDay(entry);
-    const others = this.special.filter((s) => s.index !== e.index);
+    const others = this.specialDays.filter((s) => s.index !== e.index);
     if (others.length >= MAX_SPECIAL_DAYS) throw new RangeError(`special days table is full (${MAX_SPECIAL_DAYS} entries)`);
-    this.special = others.concat(e).sort((a, b) => a.index - b.index);
-    this.compileSpecialDays();
+    this.setSpecialDays(others.concat(e).sort((a, b) => a.index - b.index));
     this.onChange?.("special");
   }
 
   /** Class 11 delete; returns false when no entry had that index. */
   deleteSpecialDay(index: number): boolean {
     const before = this.special.length;
-    this.special = this.special.filter((s) => s.index !== index);
-    this.compileSpecialDays();
+    this.setSpecialDays(this.specialDays.filter((s) => s.index !== index));
     const deleted = this.special.length !== before;
     if (deleted) this.onChange?.("special");
     return deleted;
@@ -396,7 +457,7 @@ export class TariffCalendar {
   /** Sets `rate` and `nextCheckUtc` for time `utcMs`, activating a due passive calendar first. */
   private evaluate(utcMs: number): void {
     if (this.activationUtc !== null && utcMs >= this.activationUtc) {
-      this.active = new CompiledCalendar(this.passiveDefinition);
+      this.active = this.passive;
       this.activationUtc = null;
       this.events.record("standard", TOU_EVENT.activated);
       this.activated();
@@ -412,17 +473,17 @@ export class TariffCalendar {
     let nextLocal = (days + 1) * MS_PER_DAY;
     const profile = this.dayProfileOf(cal, days, local);
     if (profile >= 0) {
-      for (let k = cal.dayFirst[profile]; k < cal.dayFirst[profile + 1]; k++) {
-        if (cal.actionStartMs[k] > inDay) {
-          nextLocal = days * MS_PER_DAY + cal.actionStartMs[k];
+      for (let k = cal.dayFirst(profile); k < cal.dayFirst(profile + 1); k++) {
+        if (cal.actionStartMs(k) > inDay) {
+          nextLocal = days * MS_PER_DAY + cal.actionStartMs(k);
           break;
         }
       }
     }
     const year = yearOfDays(days);
-    for (let i = 0; i < cal.seasonYear.length; i++) {
-      let start = cal.seasonYear[i] === WILDCARD_YEAR ? cal.seasonStartIn(i, year) : cal.seasonStartIn(i, cal.seasonYear[i]);
-      if (start <= local && cal.seasonYear[i] === WILDCARD_YEAR) start = cal.seasonStartIn(i, year + 1);
+    for (let i = 0; i < cal.seasons; i++) {
+      let start = cal.seasonYear(i) === WILDCARD_YEAR ? cal.seasonStartIn(i, year) : cal.seasonStartIn(i, cal.seasonYear(i));
+      if (start <= local && cal.seasonYear(i) === WILDCARD_YEAR) start = cal.seasonStartIn(i, year + 1);
       if (start > local && start < nextLocal) nextLocal = start;
     }
     let next = utcMs + (nextLocal - local);
@@ -437,25 +498,26 @@ export class TariffCalendar {
     const inDay = msOfDay(local);
     let profile = this.dayProfileOf(cal, days, local);
     if (profile >= 0) {
-      for (let k = cal.dayFirst[profile + 1] - 1; k >= cal.dayFirst[profile]; k--) if (cal.actionStartMs[k] <= inDay) return cal.actionTariff[k];
+      for (let k = cal.dayFirst(profile + 1) - 1; k >= cal.dayFirst(profile); k--) if (cal.actionStartMs(k) <= inDay) return cal.actionTariff(k);
     }
     // Before the first switching time of the day the last tariff of the previous day continues.
     profile = this.dayProfileOf(cal, days - 1, local - inDay - 1);
-    if (profile >= 0 && cal.dayFirst[profile + 1] > cal.dayFirst[profile]) return cal.actionTariff[cal.dayFirst[profile + 1] - 1];
+    if (profile >= 0 && cal.dayFirst(profile + 1) > cal.dayFirst(profile)) return cal.actionTariff(cal.dayFirst(profile + 1) - 1);
     return 1;
   }
 
   /** Day profile index for local day `days` (special day first, else the season's week). */
   private dayProfileOf(cal: CompiledCalendar, days: number, local: number): number {
-    for (let i = 0; i < this.specialYear.length; i++) {
-      if (dateMatches(days, this.specialYear[i], this.specialMonth[i], this.specialDay[i], this.specialWeekday[i])) {
-        const index = cal.dayIndexOfId(this.specialDayId[i]);
+    const t = this.special;
+    for (let at = 0; at < t.length; at += SPECIAL_FIELDS) {
+      if (dateMatches(days, t[at + 1], t[at + 2], t[at + 3], t[at + 4])) {
+        const index = cal.dayIndexOfId(t[at + 5]);
         if (index >= 0) return index;
       }
     }
     const season = this.seasonAt(cal, local);
     if (season < 0) return -1;
-    return cal.weekDay[cal.seasonWeek[season] * 7 + weekdayOfDays(days) - 1];
+    return cal.weekDay(cal.seasonWeek(season), weekdayOfDays(days));
   }
 
   /** Season in force at local time `local`: the latest start at or before it (wrapping years). */
@@ -463,13 +525,13 @@ export class TariffCalendar {
     const year = yearOfDays(dayNumber(local));
     let best = -1;
     let bestStart = -Infinity;
-    for (let i = 0; i < cal.seasonYear.length; i++) {
+    for (let i = 0; i < cal.seasons; i++) {
       let start: number;
-      if (cal.seasonYear[i] === WILDCARD_YEAR) {
+      if (cal.seasonYear(i) === WILDCARD_YEAR) {
         start = cal.seasonStartIn(i, year);
         if (start > local) start = cal.seasonStartIn(i, year - 1);
       } else {
-        start = cal.seasonStartIn(i, cal.seasonYear[i]);
+        start = cal.seasonStartIn(i, cal.seasonYear(i));
         if (start > local) continue;
       }
       if (start > bestStart) {
@@ -478,15 +540,22 @@ export class TariffCalendar {
       }
     }
     // Before every fixed-year season start the first season applies.
-    return best < 0 ? (cal.seasonYear.length > 0 ? 0 : -1) : best;
+    return best < 0 ? (cal.seasons > 0 ? 0 : -1) : best;
   }
 
-  private compileSpecialDays(): void {
-    this.specialYear = Int32Array.from(this.special, (s) => s.year);
-    this.specialMonth = Int32Array.from(this.special, (s) => s.month);
-    this.specialDay = Int32Array.from(this.special, (s) => s.day);
-    this.specialWeekday = Int32Array.from(this.special, (s) => s.dayOfWeek);
-    this.specialDayId = Int32Array.from(this.special, (s) => s.dayId);
+  /** Packs `list` (validated, sorted by index) as the special days table. */
+  private setSpecialDays(list: readonly SpecialDay[]): void {
+    const t = new Int32Array(list.length * SPECIAL_FIELDS);
+    let at = 0;
+    for (const e of list) {
+      t[at++] = e.index;
+      t[at++] = e.year;
+      t[at++] = e.month;
+      t[at++] = e.day;
+      t[at++] = e.dayOfWeek;
+      t[at++] = e.dayId;
+    }
+    this.special = t;
     this.invalidate(this.clock.nowUtcMs());
   }
 }

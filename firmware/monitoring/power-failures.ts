@@ -1,12 +1,12 @@
-import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "../records/profile-buffer";
+import { CircularProfile, CLOCK_COLUMN, type CaptureColumn, type ProfileBuffer } from "../records/profile-buffer";
 import { POWER_FAILURE_OBIS } from "../kernel/obis";
 export { POWER_FAILURE_OBIS } from "../kernel/obis";
 
 /** Power failure event log columns: start time (UTC ms) and duration (ms, i.e. s with scaler -3). */
-export const POWER_FAILURE_LOG_COLUMNS: readonly CaptureColumn[] = [
-  { classId: 8, obis: "0.0.1.0.0.255", attribute: 2, dataIndex: 0 },
-  { classId: 3, obis: POWER_FAILURE_OBIS.duration, attribute: 2, dataIndex: 0, scaler: -3, unit: "s" },
-];
+export const POWER_FAILURE_LOG_COLUMNS: readonly CaptureColumn[] = Object.freeze([
+  CLOCK_COLUMN,
+  Object.freeze({ classId: 3, obis: POWER_FAILURE_OBIS.duration, attribute: 2, dataIndex: 0, scaler: -3, unit: "s" as const }),
+]);
 
 export interface PowerFailureState {
   count: number;

@@ -35,11 +35,27 @@ export interface EventStore {
 
 const NOT_FOLDED: readonly number[] = Object.freeze([]);
 const FOLDED_COMMUNICATION_CODES: readonly number[] = Object.freeze([EVENT.communication.pushFailed]);
+/** Entries each of the meter's logs holds. */
+const LOG_ENTRIES = 100;
+
+/**
+ * Where event log entries live: three typed arrays that several logs share, each log owning
+ * `capacity` entries from its base (EventLogs puts all its logs in one: three array headers for
+ * the five logs instead of fifteen).
+ */
+export interface EventEntryArrays {
+  readonly times: Float64Array;
+  readonly codes: Uint16Array;
+  /** Events each entry stands for. */
+  readonly counts: Uint16Array;
+}
+
+function entryArrays(size: number): EventEntryArrays {
+  return { times: new Float64Array(size), codes: new Uint16Array(size), counts: new Uint16Array(size) };
+}
 
 export class EventLog {
-  private readonly times: Float64Array;
-  private readonly codes: Uint16Array;
-  private readonly counts: Uint16Array;
+  private readonly entries: EventEntryArrays;
   private head = 0;
   /** Entries currently held (<= capacity). */
   count = 0;
@@ -49,10 +65,13 @@ export class EventLog {
   /** The flash store every append goes to (absent: RAM only, before the restore or without flash). */
   private declare store: EventStore | null | undefined;
 
-  constructor(readonly name: EventLogName, readonly capacity = 100, private readonly foldedCodes: readonly number[] = NOT_FOLDED) {
-    this.times = new Float64Array(capacity);
-    this.codes = new Uint16Array(capacity);
-    this.counts = new Uint16Array(capacity);
+  /**
+   * `entries`/`base`: the shared arrays and this log's first index in them (default: arrays of
+   * its own).
+   */
+  constructor(readonly name: EventLogName, readonly capacity = 100, private readonly foldedCodes: readonly number[] = NOT_FOLDED, entries?: EventEntryArrays, private readonly base = 0) {
+    if (entries && base + capacity > entries.times.length) throw new RangeError(`event log ${name}: entries ${base}..${base + capacity - 1} outside the shared arrays`);
+    this.entries = entries ?? entryArrays(capacity);
   }
 
   /**
@@ -62,8 +81,9 @@ export class EventLog {
   append(utcMs: number, code: number): void {
     if (this.count > 0 && this.foldedCodes.includes(code)) {
       const newest = this.slot(this.count - 1);
-      if (this.codes[newest] === code) {
-        if (this.counts[newest] < 0xffff) this.counts[newest]++;
+      const e = this.entries;
+      if (e.codes[newest] === code) {
+        if (e.counts[newest] < 0xffff) e.counts[newest]++;
         return;
       }
     }
@@ -73,9 +93,11 @@ export class EventLog {
 
   /** Puts an entry in the ring without writing it anywhere (the restore of stored events). */
   load(utcMs: number, code: number): void {
-    this.times[this.head] = utcMs;
-    this.codes[this.head] = code;
-    this.counts[this.head] = 1;
+    const e = this.entries;
+    const at = this.base + this.head;
+    e.times[at] = utcMs;
+    e.codes[at] = code;
+    e.counts[at] = 1;
     this.head = (this.head + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
     this.total++;
@@ -89,16 +111,16 @@ export class EventLog {
 
   /** Entry `index` in age order: 0 = oldest held. */
   timeAt(index: number): number {
-    return this.times[this.slot(index)];
+    return this.entries.times[this.slot(index)];
   }
 
   codeAt(index: number): number {
-    return this.codes[this.slot(index)];
+    return this.entries.codes[this.slot(index)];
   }
 
   /** How many identical events entry `index` stands for (1 unless its code is folded). */
   countAt(index: number): number {
-    return this.counts[this.slot(index)];
+    return this.entries.counts[this.slot(index)];
   }
 
   clear(): void {
@@ -115,35 +137,40 @@ export class EventLog {
 
   /** Plain copy of the state for persistence (typed arrays and numbers only). */
   snapshot(): EventLogState {
-    return { times: this.times.slice(), codes: this.codes.slice(), counts: this.counts.slice(), head: this.head, count: this.count, total: this.total, lastCode: this.lastCode };
+    const e = this.entries;
+    const from = this.base;
+    const to = from + this.capacity;
+    return { times: e.times.slice(from, to), codes: e.codes.slice(from, to), counts: e.counts.slice(from, to), head: this.head, count: this.count, total: this.total, lastCode: this.lastCode };
   }
 
   restore(state: EventLogState): void {
     if (state.times.length !== this.capacity || state.codes.length !== this.capacity) throw new RangeError(`event log ${this.name}: snapshot capacity ${state.times.length} != ${this.capacity}`);
-    this.times.set(state.times);
-    this.codes.set(state.codes);
-    if (state.counts && state.counts.length === this.capacity) this.counts.set(state.counts);
-    else this.counts.fill(1);
+    const e = this.entries;
+    e.times.set(state.times, this.base);
+    e.codes.set(state.codes, this.base);
+    if (state.counts && state.counts.length === this.capacity) e.counts.set(state.counts, this.base);
+    else e.counts.fill(1, this.base, this.base + this.capacity);
     this.head = state.head;
     this.count = state.count;
     this.total = state.total;
     this.lastCode = state.lastCode;
   }
 
+  /** Index in the shared arrays of entry `index` (0 = oldest held). */
   private slot(index: number): number {
     if (index < 0 || index >= this.count) throw new RangeError(`event index ${index} outside 0..${this.count - 1}`);
-    return (this.head - this.count + index + this.capacity) % this.capacity;
+    return this.base + ((this.head - this.count + index + this.capacity) % this.capacity);
   }
 }
 
 /** All event logs plus the alarm register; every feature records through this one owner. */
 export class EventLogs {
-  readonly standard = new EventLog("standard");
-  readonly fraud = new EventLog("fraud");
-  readonly disconnector = new EventLog("disconnector");
-  readonly powerQuality = new EventLog("powerQuality");
+  readonly standard: EventLog;
+  readonly fraud: EventLog;
+  readonly disconnector: EventLog;
+  readonly powerQuality: EventLog;
   /** Failed push attempts (247) fold: a head end that stays down is one entry with a count. */
-  readonly communication = new EventLog("communication", 100, FOLDED_COMMUNICATION_CODES);
+  readonly communication: EventLog;
   /** Alarm register 1 (bit set = alarm active until the head end clears it). */
   alarmRegister = 0;
   private filter = 0xffffffff;
@@ -153,7 +180,18 @@ export class EventLogs {
   private readonly alarmListeners: ((bit: number) => void)[] = [];
   private readonly listeners: ((log: EventLogName, code: number, utcMs: number) => void)[] = [];
 
-  constructor(private readonly nowUtcMs: () => number) {}
+  /**
+   * `now`: the UTC time events are stamped with, as a function or as the board's clock (read
+   * through its `wallClockMs` method: no closure kept for it).
+   */
+  constructor(private readonly now: (() => number) | { wallClockMs(): number }) {
+    const entries = entryArrays(5 * LOG_ENTRIES);
+    this.standard = new EventLog("standard", LOG_ENTRIES, NOT_FOLDED, entries, 0);
+    this.fraud = new EventLog("fraud", LOG_ENTRIES, NOT_FOLDED, entries, LOG_ENTRIES);
+    this.disconnector = new EventLog("disconnector", LOG_ENTRIES, NOT_FOLDED, entries, 2 * LOG_ENTRIES);
+    this.powerQuality = new EventLog("powerQuality", LOG_ENTRIES, NOT_FOLDED, entries, 3 * LOG_ENTRIES);
+    this.communication = new EventLog("communication", LOG_ENTRIES, FOLDED_COMMUNICATION_CODES, entries, 4 * LOG_ENTRIES);
+  }
 
   /** Adds a listener for alarms that pass the filter (kept for the meter's life). */
   addAlarmListener(listener: (bit: number) => void): void {
@@ -172,7 +210,8 @@ export class EventLogs {
   }
 
   record(log: EventLogName, code: number): void {
-    this.recordAt(log, this.nowUtcMs(), code);
+    const now = this.now;
+    this.recordAt(log, typeof now === "function" ? now() : now.wallClockMs(), code);
   }
 
   /** Records with an explicit time (an event detected after the fact, e.g. a debounced edge). */

@@ -1,5 +1,5 @@
 import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
-import { CircularProfile, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
+import { CircularProfile, CLOCK_COLUMN, RegisterColumn, STATUS_COLUMN, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
 import type { RegisterDescriptor } from "../kernel/register-table";
 
 import { PROFILE_OBIS } from "../kernel/obis";
@@ -30,6 +30,8 @@ export interface LocalTimeRules {
   isDst(utcMs: number): boolean;
   /** UTC ms of a local wall time given as `Date.UTC` of its fields. */
   localToUtc(localAsUtcMs: number): number;
+  /** Whether the clock is invalid now (CIV bit), when the rules are the meter's clock. */
+  readonly invalid?: boolean;
 }
 
 export function fixedLocalTimeRules(standardOffsetMinutes: number, dst: DstRule): LocalTimeRules {
@@ -49,7 +51,7 @@ export interface ProfilesOptions {
   loadPeriodS: number;
   loadEntries: number;
   dailyEntries: number;
-  /** Whether the clock is invalid now (CIV bit). */
+  /** Whether the clock is invalid now (CIV bit); default: the rules' `invalid` (false if they have none). */
   clockInvalid?: () => boolean;
   /** Supplies the buffers (the flash-backed store); default: RAM rings. */
   createBuffer?: ProfileBufferFactory;
@@ -88,11 +90,13 @@ export class ScheduledProfile {
   lastCaptureUtcMs = -1;
   /** The next boundary (NaN until the first update). */
   nextCaptureUtcMs = NaN;
-  readonly row: Float64Array;
-  /** A captured row whose append was deferred (see ProfilesOptions.defer). */
-  private readonly waitingRow: Float64Array;
+  /**
+   * The row being captured, and a captured row whose append was deferred while `waiting` (see
+   * ProfilesOptions.defer); scratch for reading the newest row otherwise. One array: a capture
+   * and a read first append the waiting row (flush).
+   */
+  private readonly row: Float64Array;
   private waiting = false;
-  private readonly appendWaiting = (): void => this.flush();
 
   constructor(
     readonly buffer: ProfileBuffer,
@@ -104,7 +108,6 @@ export class ScheduledProfile {
     private readonly rules: LocalTimeRules,
   ) {
     this.row = new Float64Array(buffer.columns.length);
-    this.waitingRow = new Float64Array(buffer.columns.length);
     this.syncFromBuffer();
   }
 
@@ -112,7 +115,7 @@ export class ScheduledProfile {
   flush(): void {
     if (!this.waiting) return;
     this.waiting = false;
-    this.buffer.append(this.waitingRow);
+    this.buffer.append(this.row);
   }
 
   /** Takes the newest row's time from the buffer (a flash-backed buffer may be restored after construction). */
@@ -147,19 +150,18 @@ export class ScheduledProfile {
 
   /**
    * Appends a row stamped `rowUtcMs` with `status`; returns false if it would not be newer than
-   * the last. With `defer` the values are taken now and the append runs in the deferred task.
+   * the last. With `deferAppend` the values are taken now and the row waits for `flush` (the
+   * deferred task).
    */
-  capture(rowUtcMs: number, status: number, defer?: (task: () => void) => void): boolean {
+  capture(rowUtcMs: number, status: number, deferAppend = false): boolean {
     if (rowUtcMs <= this.lastCaptureUtcMs && this.lastCaptureUtcMs - rowUtcMs <= this.holdLimitMs) return false;
     this.flush();
     const row = this.row;
     row[0] = rowUtcMs;
     row[1] = status;
     for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
-    if (defer) {
-      this.waitingRow.set(row);
+    if (deferAppend) {
       this.waiting = true;
-      defer(this.appendWaiting);
     } else {
       this.buffer.append(row);
     }
@@ -200,22 +202,22 @@ export class Profiles {
   private wallOffsetMs = NaN;
   /** Start of the outage noted at this power up (-1: none or unknown). */
   private powerDownUtcMs = -1;
-  private readonly clockInvalid: () => boolean;
+  private readonly clockInvalid: (() => boolean) | undefined;
   private readonly rules: LocalTimeRules;
   private readonly defer: ((task: () => void) => void) | undefined;
+  /** The deferred append of both profiles (one task; a profile with no waiting row does nothing). */
+  private readonly flushTask: (() => void) | null;
 
   constructor(options: ProfilesOptions) {
     this.rules = options.rules;
     this.defer = options.defer;
-    this.clockInvalid = options.clockInvalid ?? (() => false);
+    this.flushTask = options.defer ? () => this.flush() : null;
+    this.clockInvalid = options.clockInvalid;
     const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
     const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
       const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
-      const columns: CaptureColumn[] = [
-        { classId: 8, obis: PROFILE_OBIS.clock, attribute: 2, dataIndex: 0 },
-        { classId: 1, obis: PROFILE_OBIS.statusWord, attribute: 2, dataIndex: 0 },
-        ...sources.map((r) => ({ classId: r.obis.startsWith("7.") || r.obis.startsWith("8.") ? 4 : 3, obis: r.obis, attribute: 2, dataIndex: 0, scaler: r.scaler, unit: r.unit })),
-      ];
+      const columns: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
+      for (const r of sources) columns.push(new RegisterColumn(r));
       return new ScheduledProfile(create(obis, columns, periodS, capacity), sources, periodS * 1000, holdLimitMs, options.rules);
     };
     this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_VALUES, options.loadPeriodS, options.loadEntries, DAY_MS);
@@ -298,6 +300,11 @@ export class Profiles {
     this.daily.pending |= PROFILE_STATUS.clockAdjusted;
   }
 
+  /** As the clock's time-change listener: a set or shift is a clock adjustment. */
+  timeChanged(): void {
+    this.noteClockAdjusted();
+  }
+
   /** Profile status word 0.0.96.10.1.255: the load profile's status for the interval now running. */
   statusWord(utcMs: number): number {
     return this.load.pending | this.timeStatus(utcMs);
@@ -335,11 +342,12 @@ export class Profiles {
 
   private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
     const rowTime = profile.boundaryAtOrBefore(utcMs);
-    profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), this.defer);
+    const flushTask = this.flushTask;
+    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), flushTask !== null) && flushTask) this.defer?.(flushTask);
     profile.schedule(utcMs);
   }
 
   private timeStatus(utcMs: number): number {
-    return (this.rules.isDst(utcMs) ? PROFILE_STATUS.daylightSaving : 0) | (this.clockInvalid() ? PROFILE_STATUS.clockInvalid : 0);
+    return (this.rules.isDst(utcMs) ? PROFILE_STATUS.daylightSaving : 0) | ((this.clockInvalid ? this.clockInvalid() : this.rules.invalid === true) ? PROFILE_STATUS.clockInvalid : 0);
   }
 }

@@ -52,8 +52,12 @@ export function noDstSettings(): DstSettings {
   return { ...euDstSettings(0), enabled: false };
 }
 
-/** Called after the wall clock was set or shifted (old and new UTC ms of the same instant). */
-export type TimeChangeListener = (oldUtcMs: number, newUtcMs: number) => void;
+/**
+ * Told after the wall clock was set or shifted (old and new UTC ms of the same instant): a
+ * function, or an object whose `timeChanged` method is called (the meter's parts listen with
+ * their own prototype method, not a closure each).
+ */
+export type TimeChangeListener = ((oldUtcMs: number, newUtcMs: number) => void) | { timeChanged(oldUtcMs: number, newUtcMs: number): void };
 
 /**
  * The meter's DLMS clock (class 8) over the Clock port: local time with time zone and DST rules,
@@ -172,6 +176,11 @@ export class MeterClock {
     return this.standardOffset + (this.isDst(utcMs) ? this.dstSettings.deviationMinutes : 0);
   }
 
+  /** Local time minus UTC at `utcMs`, ms (the profiles' capture schedule takes the clock as its local-time rules). */
+  offsetMs(utcMs: number): number {
+    return this.offsetMinutesAt(utcMs) * MS_PER_MINUTE;
+  }
+
   /** Local wall-clock time of `utcMs` as ms "as if UTC" (for calendar arithmetic). */
   localMs(utcMs: number): number {
     return utcMs + this.offsetMinutesAt(utcMs) * MS_PER_MINUTE;
@@ -228,7 +237,11 @@ export class MeterClock {
     const status = this.statusBits;
     this.statusBits &= ~(CLOCK_STATUS.invalid | CLOCK_STATUS.doubtful);
     this.lastDst = this.isDst(utcMs);
-    for (let i = 0; i < this.listeners.length; i++) this.listeners[i](old, utcMs);
+    for (let i = 0; i < this.listeners.length; i++) {
+      const listener = this.listeners[i];
+      if (typeof listener === "function") listener(old, utcMs);
+      else listener.timeChanged(old, utcMs);
+    }
     if (status !== this.statusBits) this.onSettingsChange?.();
   }
 

@@ -66,7 +66,7 @@ describe("demand period across an outage", () => {
   const T0 = Date.UTC(2026, 2, 2);
   const SUB = 5 * MIN;
   function meter(): DemandMeter {
-    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0);
+    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 });
     d.start(T0);
     // 3 Wh in each of the first two sub-periods (closed at 5 and 10 min), 1 Wh so far in the third.
     d.tick(T0 + SUB, 3000, 0, 1);
@@ -77,7 +77,7 @@ describe("demand period across an outage", () => {
 
   test("back inside the same sub-period: it continues with its energy", () => {
     const stored = meter().snapshotPeriod();
-    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0);
+    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 });
     d.restorePeriod(stored, T0 + 2 * SUB + 2 * MIN, () => 1);
     d.tick(T0 + 3 * SUB, 2000, 0, 1);
     // Window of 15 min: 3 + 3 + (1 + 2) Wh = 9 Wh -> 36 W.
@@ -88,7 +88,7 @@ describe("demand period across an outage", () => {
 
   test("the sub-period in progress is closed at its end; the outage's sub-periods count as empty; a long outage empties the window", () => {
     const stored = meter().snapshotPeriod();
-    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0);
+    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 });
     // Power back at 22 min: the sub-period ending at 15 min closes with 1 Wh (3 + 3 + 1 = 7 Wh -> 28 W),
     // the one ending at 20 min is empty (3 + 1 + 0 -> 16 W); a new one starts at 20 min.
     d.restorePeriod(stored, T0 + 22 * MIN, () => 2);
@@ -97,7 +97,7 @@ describe("demand period across an outage", () => {
     expect(d.maxImport[2]).toBe(28_000);
     expect(d.lastAverageImport).toBe(16_000);
     expect(d.periodEndUtc).toBe(T0 + 25 * MIN);
-    const long = new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0);
+    const long = new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 });
     long.restorePeriod(stored, T0 + 3 * 60 * MIN, () => 1);
     long.tick(T0 + 3 * 60 * MIN + SUB, 0, 0, 1);
     expect(long.lastAverageImport).toBe(0);
@@ -105,9 +105,9 @@ describe("demand period across an outage", () => {
 
   test("a record for other demand settings is refused; a sub-period billed before the reset gives no new maximum", () => {
     const stored = meter().snapshotPeriod();
-    expect(() => new DemandMeter({ periodS: 900, subperiods: 1 }, () => 0).restorePeriod(stored, T0, () => 1)).toThrow(/sub-periods|record/);
-    expect(() => new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0).restorePeriod([...stored.slice(0, 4), -5, ...stored.slice(5)], T0, () => 1)).toThrow(RangeError);
-    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, () => 0);
+    expect(() => new DemandMeter({ periodS: 900, subperiods: 1 }, { standardOffsetMinutes: 0 }).restorePeriod(stored, T0, () => 1)).toThrow(/sub-periods|record/);
+    expect(() => new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 }).restorePeriod([...stored.slice(0, 4), -5, ...stored.slice(5)], T0, () => 1)).toThrow(RangeError);
+    const d = new DemandMeter({ periodS: 900, subperiods: 3 }, { standardOffsetMinutes: 0 });
     d.noteMaxReset(T0 + 15 * MIN);
     d.restorePeriod(stored, T0 + 22 * MIN, () => 1);
     // Not the 28 W of the sub-period that ended at 15 min (billed), only the window closing after the reset.
