@@ -60,7 +60,7 @@ export function formatRam(f: RamFigures): string {
   const c = f.census;
   return [
     `meter at rest after boot: ${f.bootSlots.toLocaleString("en")} heap slots kept alive (ESP32 budget ${ESP32_SLOTS.toLocaleString("en")}; 16 B a slot on the ESP32 = ${Math.round((f.bootSlots * 16) / 1024)} KiB)`,
-    `census of the graph from the running meter (closure environments are not visible to it): ${c.slots.toLocaleString("en")} slots in ${c.objects.toLocaleString("en")} objects, ${c.functions} of them functions`,
+    `census of the graph from the running meter (closure environments are not visible to it): ${c.slots.toLocaleString("en")} slots in ${c.objects.toLocaleString("en")} objects, ${c.functions} of them functions; ${c.frozen} frozen objects (module tables) left out`,
     rows("by constructor", c.byKind),
     rows("by path", c.byPath),
     rows("functions by path", c.functionsByPath),

@@ -31,6 +31,8 @@ export interface Census {
   slots: number;
   objects: number;
   functions: number;
+  /** Frozen objects reached (module tables), left out. */
+  frozen: number;
   byKind: CensusRow[];
   byPath: CensusRow[];
   functionsByPath: CensusRow[];
@@ -158,6 +160,7 @@ function census(depth: number, top: number): Census {
   let slots = 0;
   let objects = 0;
   let functions = 0;
+  let frozen = 0;
   const stack: [object, string[]][] = [[state.running as object, ["running"]]];
   while (stack.length > 0) {
     const [o, path] = stack.pop()!;
@@ -165,6 +168,12 @@ function census(depth: number, top: number): Census {
     seen.add(o);
     // Prototypes are module code: preloaded, so in flash on a device.
     for (let p = Object.getPrototypeOf(o); p && !seen.has(p); p = Object.getPrototypeOf(p)) exclude(p, seen);
+    // A frozen object reached from the meter is a module-level constant table (preloaded into flash
+    // on a device, and made before the boot): not counted, its contents not walked.
+    if (Object.isFrozen(o) && typeof o !== "function" && !ArrayBuffer.isView(o)) {
+      frozen++;
+      continue;
+    }
     const size = slotsOf(o);
     const key = path.slice(0, depth + 1).join(".");
     slots += size.slots;
@@ -187,7 +196,7 @@ function census(depth: number, top: number): Census {
     if (isMap(o)) for (const [k, v] of o) for (const x of [k, v]) if (isReference(x)) stack.push([x, [...path, "<map>"]]);
     if (isSet(o)) for (const v of o) if (isReference(v)) stack.push([v, [...path, "<set>"]]);
   }
-  return { slots, objects, functions, byKind: table(byKind, top), byPath: table(byPath, top), functionsByPath: table(functionsByPath, top) };
+  return { slots, objects, functions, frozen, byKind: table(byKind, top), byPath: table(byPath, top), functionsByPath: table(functionsByPath, top) };
 }
 
 /** Measured slot costs of XS constructs, each as 1,000 of them kept alive after gc(). */
