@@ -199,8 +199,8 @@ describe("manifest.json", () => {
       expect(existsSync(path + ".d.ts") || existsSync(join(path, "index.d.ts"))).toBe(true);
     }
     const gaps = readFileSync(join(root, types[0], "index.d.ts"), "utf8");
-    // Only what the SDK leaves untyped: a second declaration of an SDK module would clash with its typings.
-    expect(gaps).not.toMatch(/declare module "(embedded:|timer"|time"|mc\/config")/);
+    // Only what the SDK leaves untyped: a second declaration of an SDK module would clash with its typings. The TLS socket is typed by the SDK (typings/embedded_io/socket/tls.d.ts) but that file is not among the typings the build loads.
+    expect(gaps).not.toMatch(/declare module "(embedded:(?!io\/socket\/tcp\/tls")|timer"|time"|mc\/config")/);
     expect(gaps).toContain(`declare module "rng"`);
   });
 
