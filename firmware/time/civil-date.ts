@@ -28,35 +28,60 @@ export interface CivilDate {
   day: number;
 }
 
-/** Inverse of daysFromCivil (Hinnant's civil_from_days) into `out`; allocation-free. */
-export function civilFromDays(days: number, out: CivilDate): CivilDate {
+/**
+ * Inverse of daysFromCivil (Hinnant's civil_from_days) as one number: year * 512 + month * 32 +
+ * day (month 1..12, day 1..31), so callers need no object (nor a module-level scratch one).
+ */
+export function civilPacked(days: number): number {
   const z = days + 719468;
   const era = floor(z / 146097);
   const doe = z - era * 146097;
   const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
   const mp = floor((5 * doy + 2) / 153);
-  out.day = doy - floor((153 * mp + 2) / 5) + 1;
-  out.month = mp < 10 ? mp + 3 : mp - 9;
-  out.year = yoe + era * 400 + (out.month <= 2 ? 1 : 0);
+  const day = doy - floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 512 + month * 32 + day;
+}
+
+/** Year of a packed civil date (civilPacked). */
+export function packedYear(packed: number): number {
+  return floor(packed / 512);
+}
+
+/** Month (1..12) of a packed civil date. */
+export function packedMonth(packed: number): number {
+  return (packed >> 5) & 15;
+}
+
+/** Day of month (1..31) of a packed civil date. */
+export function packedDay(packed: number): number {
+  return packed & 31;
+}
+
+/** Inverse of daysFromCivil into `out`; allocation-free. */
+export function civilFromDays(days: number, out: CivilDate): CivilDate {
+  const p = civilPacked(days);
+  out.year = packedYear(p);
+  out.month = packedMonth(p);
+  out.day = packedDay(p);
   return out;
 }
 
-const scratch: CivilDate = { year: 0, month: 0, day: 0 };
-
 /** Year of a day number. */
 export function yearOfDays(days: number): number {
-  return civilFromDays(days, scratch).year;
+  return packedYear(civilPacked(days));
 }
 
 /** Month (1..12) of a day number. */
 export function monthOfDays(days: number): number {
-  return civilFromDays(days, scratch).month;
+  return packedMonth(civilPacked(days));
 }
 
 /** Day of month (1..31) of a day number. */
 export function dayOfMonthOfDays(days: number): number {
-  return civilFromDays(days, scratch).day;
+  return packedDay(civilPacked(days));
 }
 
 /** ISO day of week, 1 = Monday .. 7 = Sunday (1970-01-01 was a Thursday). */

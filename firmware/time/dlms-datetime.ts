@@ -1,4 +1,4 @@
-import { type CivilDate, civilFromDays, dayNumber, daysFromCivil, daysInMonth, MS_PER_DAY, MS_PER_MINUTE, msOfDay, weekdayOfDays } from "./civil-date";
+import { civilPacked, dayNumber, daysFromCivil, daysInMonth, MS_PER_DAY, MS_PER_MINUTE, msOfDay, packedDay, packedMonth, packedYear, weekdayOfDays } from "./civil-date";
 
 /**
  * DLMS date-time (docs/dlms-profile.md section 4): a 12-byte octet-string
@@ -123,16 +123,14 @@ export function utcToDateTime(utcMs: number, deviation: number, status: number, 
   return out;
 }
 
-const civil: CivilDate = { year: 0, month: 0, day: 0 };
-
 /** Fills the date and time fields of `out` from local ms "as if UTC". */
 export function setLocalFields(localMs: number, out: DateTimeFields): void {
   const days = dayNumber(localMs);
   const inDay = msOfDay(localMs);
-  civilFromDays(days, civil);
-  out.year = civil.year;
-  out.month = civil.month;
-  out.day = civil.day;
+  const civil = civilPacked(days);
+  out.year = packedYear(civil);
+  out.month = packedMonth(civil);
+  out.day = packedDay(civil);
   out.dayOfWeek = weekdayOfDays(days);
   out.hour = Math.floor(inDay / 3_600_000);
   out.minute = Math.floor(inDay / 60_000) % 60;
@@ -146,10 +144,10 @@ export function setLocalFields(localMs: number, out: DateTimeFields): void {
  * second-last such weekday of the month. Month 0xFD/0xFE (DST end/begin) never match here.
  */
 export function dateMatches(days: number, year: number, month: number, day: number, dayOfWeek: number): boolean {
-  civilFromDays(days, civil);
-  const y = civil.year;
-  const m = civil.month;
-  const d = civil.day;
+  const civil = civilPacked(days);
+  const y = packedYear(civil);
+  const m = packedMonth(civil);
+  const d = packedDay(civil);
   const wd = weekdayOfDays(days);
   if (year !== WILDCARD_YEAR && year !== y) return false;
   if (month !== WILDCARD && month !== m) return false;
