@@ -136,7 +136,9 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   model.add(clockObject(CLOCK_OBIS, clock));
 
   // Registers of the register table: class 1 for plain numbers, 3 with a unit; 4/5 where the owner has capture times.
-  for (const r of meter.registers()) {
+  for (const reg of meter.registers()) {
+    // The meter's descriptors read through their prototype: the attributes get a bound reader.
+    const r: RegisterDescriptor = { obis: reg.obis, name: reg.name, unit: reg.unit, scaler: reg.scaler, read: reg.read.bind(reg) };
     const type = registerValueType(r);
     const group = registerGroup(r.obis);
     const special = specialRegister(meter, r, type, clock);

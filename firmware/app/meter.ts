@@ -15,7 +15,8 @@ import { MeterClock, euDstSettings, noDstSettings } from "../time/clock";
 import { EnergyRegisters, type EnergySnapshot } from "../metrology/energy-registers";
 import { EventLogs } from "../records/event-log";
 import { checkMonitoringConfig } from "../monitoring/monitoring-config";
-import { monitoringRegisters, SUB_METER_OBIS } from "../monitoring/monitoring-registers";
+import { SUB_METER_OBIS } from "../monitoring/monitoring-registers";
+import { METER_REGISTERS, meterRegister, meterRegisterIndex, readMeterRegister } from "./meter-registers";
 import { PowerFailures } from "../monitoring/power-failures";
 import { PowerQuality } from "../monitoring/power-quality";
 import { Profiles } from "../records/profiles";
@@ -83,7 +84,6 @@ export class Meter {
   /** MQTT telemetry and Home Assistant discovery (issue 18); null when not configured. */
   readonly mqtt: MqttTelemetry | null;
   private tickTimer: TimerId | undefined;
-  private readonly registerTable: RegisterDescriptor[];
 
   constructor(readonly board: Board, readonly config: MeterConfig) {
     const { ic, energyScale } = createMeteringIc(board, config);
@@ -119,8 +119,6 @@ export class Meter {
     this.gas = new PulseCounter(SUB_METER_OBIS.gas, board.gasPulse, board.clock, mc.pulseDebounceMs, mc.gasMilliLitresPerPulse);
     this.water = new PulseCounter(SUB_METER_OBIS.water, board.waterPulse, board.clock, mc.pulseDebounceMs, mc.waterMilliLitresPerPulse);
     this.powerFailures = new PowerFailures(mc.longPowerFailureS, 100, this.persistence.profile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, 100));
-    this.registerTable = this.buildRegisterTable();
-    // Built after the register table: the profiles capture registers found in it.
     const clock = this.clock;
     this.profiles = new Profiles({
       rules: clock,
@@ -195,35 +193,31 @@ export class Meter {
     this.ticks++;
   }
 
-  /** Every register the meter exposes, by OBIS code. */
+  /**
+   * Every register the meter exposes (METER_REGISTERS less those the chip does not measure), as
+   * descriptors made for this call: keep only those you need.
+   */
   registers(): readonly RegisterDescriptor[] {
-    return this.registerTable;
+    const out: RegisterDescriptor[] = [];
+    for (let i = 0; i < METER_REGISTERS.length; i++) if (!this.ic.unmeasured.includes(METER_REGISTERS[i].obis)) out.push(meterRegister(this, i));
+    return out;
   }
 
+  /** The register with this OBIS code (a descriptor made for this call), undefined if the meter has none. */
   register(obis: string): RegisterDescriptor | undefined {
-    return this.registerTable.find((r) => r.obis === obis);
+    const i = this.registerIndex(obis);
+    return i < 0 ? undefined : meterRegister(this, i);
   }
 
-  private buildRegisterTable(): RegisterDescriptor[] {
-    const e = this.energy;
-    const s = this.instant;
-    const unmeasured = this.ic.unmeasured;
-    const table: RegisterDescriptor[] = [
-      ...e.descriptors(),
-      ...this.tariffs.registers(),
-      { obis: "1.0.32.7.0.255", name: "Voltage", unit: "V", scaler: -3, read: () => s.voltageMilliV },
-      { obis: "1.0.31.7.0.255", name: "Current", unit: "A", scaler: -3, read: () => s.currentMilliA },
-      { obis: "1.0.91.7.0.255", name: "Neutral current", unit: "A", scaler: -3, read: () => s.neutralCurrentMilliA },
-      { obis: "1.0.1.7.0.255", name: "Active power import (P+)", unit: "W", scaler: -3, read: () => Math.max(0, s.activePowerMilliW) },
-      { obis: "1.0.2.7.0.255", name: "Active power export (P-)", unit: "W", scaler: -3, read: () => Math.max(0, -s.activePowerMilliW) },
-      { obis: "1.0.14.7.0.255", name: "Frequency", unit: "Hz", scaler: -3, read: () => s.frequencyMilliHz },
-      { obis: "1.0.3.7.0.255", name: "Reactive power import (Q+)", unit: "var", scaler: -3, read: () => Math.max(0, s.reactivePowerMilliVar) },
-      { obis: "1.0.4.7.0.255", name: "Reactive power export (Q-)", unit: "var", scaler: -3, read: () => Math.max(0, -s.reactivePowerMilliVar) },
-      { obis: "1.0.9.7.0.255", name: "Apparent power (S)", unit: "VA", scaler: -3, read: () => s.apparentPowerMilliVA },
-      { obis: "1.0.13.7.0.255", name: "Power factor", unit: "", scaler: -3, read: () => s.powerFactorMilli },
-      ...monitoringRegisters(this, this.board.clock),
-    ];
-    return table.filter((r) => !unmeasured.includes(r.obis));
+  /** Row of `obis` in METER_REGISTERS, -1 if the meter has no such register (or does not measure it). */
+  registerIndex(obis: string): number {
+    const i = meterRegisterIndex(obis);
+    return i >= 0 && !this.ic.unmeasured.includes(obis) ? i : -1;
+  }
+
+  /** The value of METER_REGISTERS[index] now (see registerIndex). No allocation. */
+  readRegister(index: number): number {
+    return readMeterRegister(this, index);
   }
 }
 

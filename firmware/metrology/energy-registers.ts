@@ -1,5 +1,5 @@
 import { CarryingConverter, type Rational } from "../kernel/rational";
-import type { RegisterDescriptor } from "../kernel/register-table";
+import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type Unit } from "../kernel/register-table";
 
 /** Tariff rates 1..RATE_COUNT; arrays indexed by rate keep slot 0 unused. */
 export const RATE_COUNT = 4;
@@ -221,26 +221,45 @@ export class EnergyRegisters {
     this.apparentConverter.carried = remainders[4];
   }
 
-  /** Register descriptors (OBIS per docs/dlms-profile.md section 5), in billing-profile column order. */
-  descriptors(): RegisterDescriptor[] {
-    const out: RegisterDescriptor[] = [
-      { obis: "1.0.1.8.0.255", name: "Active energy import (A+)", unit: "Wh", scaler: -3, read: () => this.activeImport },
-    ];
-    for (let r = 1; r <= RATE_COUNT; r++) out.push({ obis: `1.0.1.8.${r}.255`, name: `Active energy import (A+) rate ${r}`, unit: "Wh", scaler: -3, read: () => this.activeImportRates[r] });
-    out.push({ obis: "1.0.2.8.0.255", name: "Active energy export (A-)", unit: "Wh", scaler: -3, read: () => this.activeExport });
-    for (let r = 1; r <= RATE_COUNT; r++) out.push({ obis: `1.0.2.8.${r}.255`, name: `Active energy export (A-) rate ${r}`, unit: "Wh", scaler: -3, read: () => this.activeExportRates[r] });
-    out.push(
-      { obis: "1.0.3.8.0.255", name: "Reactive energy import (R+)", unit: "varh", scaler: -3, read: () => this.reactiveImport },
-      { obis: "1.0.4.8.0.255", name: "Reactive energy export (R-)", unit: "varh", scaler: -3, read: () => this.reactiveExport },
-    );
-    for (let q = 1; q <= 4; q++) out.push({ obis: `1.0.${4 + q}.8.0.255`, name: `Reactive energy Q${q}`, unit: "varh", scaler: -3, read: () => this.quadrants[q] });
-    out.push(
-      { obis: "1.0.9.8.0.255", name: "Apparent energy", unit: "VAh", scaler: -3, read: () => this.apparent },
-      { obis: "1.0.15.8.0.255", name: "Active energy absolute (|A+|+|A-|)", unit: "Wh", scaler: -3, read: () => this.absolute },
-      { obis: "1.0.16.8.0.255", name: "Active energy net (A+ - A-)", unit: "Wh", scaler: -3, read: () => this.net },
-    );
-    return out;
+  /** The value of ENERGY_REGISTERS[index] (mWh, mvarh, mVAh), without allocation. */
+  valueAt(index: number): number {
+    const row = ENERGY_REGISTERS[index];
+    const v = (this as unknown as Record<string, number | Float64Array>)[row.field];
+    return row.at < 0 ? (v as number) : (v as Float64Array)[row.at];
   }
+
+  /**
+   * Register descriptors (ENERGY_REGISTERS with a reader each), built on demand: callers that
+   * keep them (the billing profile) keep only those.
+   */
+  descriptors(): RegisterDescriptor[] {
+    return ENERGY_REGISTERS.map((r, i) => ({ obis: r.obis, name: r.name, unit: r.unit, scaler: r.scaler, read: () => this.valueAt(i) }));
+  }
+}
+
+/**
+ * The energy registers (OBIS per docs/dlms-profile.md section 5), in billing-profile column order:
+ * A+ and its rates, A- and its rates, R+, R-, Q1..Q4, apparent, |A+|+|A-|, A+ - A-. Each names
+ * the EnergyRegisters property that holds it. A frozen module table: preloaded into flash with
+ * the module, it costs no RAM on the device.
+ */
+export const ENERGY_REGISTERS: readonly SourcedRow[] = frozenRows(energyRows());
+
+function energyRows(): SourcedRow[] {
+  const energy = REGISTER_SOURCE.energy;
+  const row = (obis: string, name: string, unit: Unit, field: string, at = -1): SourcedRow => ({ obis, name, unit, scaler: -3, source: energy, field, at });
+  const rows: SourcedRow[] = [row("1.0.1.8.0.255", "Active energy import (A+)", "Wh", "activeImport")];
+  for (let r = 1; r <= RATE_COUNT; r++) rows.push(row(`1.0.1.8.${r}.255`, `Active energy import (A+) rate ${r}`, "Wh", "activeImportRates", r));
+  rows.push(row("1.0.2.8.0.255", "Active energy export (A-)", "Wh", "activeExport"));
+  for (let r = 1; r <= RATE_COUNT; r++) rows.push(row(`1.0.2.8.${r}.255`, `Active energy export (A-) rate ${r}`, "Wh", "activeExportRates", r));
+  rows.push(row("1.0.3.8.0.255", "Reactive energy import (R+)", "varh", "reactiveImport"), row("1.0.4.8.0.255", "Reactive energy export (R-)", "varh", "reactiveExport"));
+  for (let q = 1; q <= 4; q++) rows.push(row(`1.0.${4 + q}.8.0.255`, `Reactive energy Q${q}`, "varh", "quadrants", q));
+  rows.push(
+    row("1.0.9.8.0.255", "Apparent energy", "VAh", "apparent"),
+    row("1.0.15.8.0.255", "Active energy absolute (|A+|+|A-|)", "Wh", "absolute"),
+    row("1.0.16.8.0.255", "Active energy net (A+ - A-)", "Wh", "net"),
+  );
+  return rows;
 }
 
 /** First byte of an energy record (not a type tag of the generic value codec, which are 0..9). */

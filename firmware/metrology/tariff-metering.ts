@@ -4,7 +4,7 @@ import { DEFAULT_DEMAND, DemandMeter, type DemandSettings } from "./demand";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
 import type { EventLogs } from "../records/event-log";
 import type { ProfileBufferFactory } from "../records/profiles";
-import type { RegisterDescriptor } from "../kernel/register-table";
+import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type Unit } from "../kernel/register-table";
 import { type CalendarDefinition, TariffCalendar } from "./tou";
 
 export interface TariffMeteringOptions {
@@ -72,17 +72,31 @@ export class TariffMetering {
     this.billing.onTimeChange(oldUtc, newUtc);
   }
 
-  /** Tariff and demand registers (OBIS per docs/dlms-profile.md section 5). */
+  /** Tariff and demand registers (TARIFF_REGISTERS with a reader each), built on demand. */
   registers(): RegisterDescriptor[] {
-    const d = this.demand;
-    const out: RegisterDescriptor[] = [
-      { obis: "0.0.96.14.0.255", name: "Currently active tariff", unit: "", scaler: 0, read: () => this.tou.rate },
-      { obis: "1.0.1.4.0.255", name: "Current average demand A+", unit: "W", scaler: -3, read: () => d.currentAverageImport },
-      { obis: "1.0.2.4.0.255", name: "Current average demand A-", unit: "W", scaler: -3, read: () => d.currentAverageExport },
-    ];
-    for (let r = 0; r <= RATE_COUNT; r++) out.push({ obis: `1.0.1.6.${r}.255`, name: r === 0 ? "Maximum demand A+" : `Maximum demand A+ rate ${r}`, unit: "W", scaler: -3, read: () => d.maxImport[r] });
-    out.push({ obis: "1.0.2.6.0.255", name: "Maximum demand A-", unit: "W", scaler: -3, read: () => d.maxExport });
-    out.push({ obis: "0.0.0.1.0.255", name: "Billing period counter", unit: "", scaler: 0, read: () => this.billing.count });
-    return out;
+    return TARIFF_REGISTERS.map((r) => {
+      const owner = (r.source === REGISTER_SOURCE.tou ? this.tou : r.source === REGISTER_SOURCE.demand ? this.demand : this.billing) as unknown as Record<string, number | Float64Array>;
+      return { obis: r.obis, name: r.name, unit: r.unit, scaler: r.scaler, read: () => (r.at < 0 ? (owner[r.field] as number) : (owner[r.field] as Float64Array)[r.at]) };
+    });
   }
+}
+
+/**
+ * Tariff and demand registers (OBIS per docs/dlms-profile.md section 5), each naming the part
+ * (calendar, demand, billing) and property it is read from. Frozen: preloaded into flash.
+ */
+export const TARIFF_REGISTERS: readonly SourcedRow[] = frozenRows(tariffRows());
+
+function tariffRows(): SourcedRow[] {
+  const S = REGISTER_SOURCE;
+  const row = (obis: string, name: string, unit: Unit, scaler: number, source: number, field: string, at = -1): SourcedRow => ({ obis, name, unit, scaler, source, field, at });
+  const rows = [
+    row("0.0.96.14.0.255", "Currently active tariff", "", 0, S.tou, "rate"),
+    row("1.0.1.4.0.255", "Current average demand A+", "W", -3, S.demand, "currentAverageImport"),
+    row("1.0.2.4.0.255", "Current average demand A-", "W", -3, S.demand, "currentAverageExport"),
+  ];
+  for (let r = 0; r <= RATE_COUNT; r++) rows.push(row(`1.0.1.6.${r}.255`, r === 0 ? "Maximum demand A+" : `Maximum demand A+ rate ${r}`, "W", -3, S.demand, "maxImport", r));
+  rows.push(row("1.0.2.6.0.255", "Maximum demand A-", "W", -3, S.demand, "maxExport"));
+  rows.push(row("0.0.0.1.0.255", "Billing period counter", "", 0, S.billing, "count"));
+  return rows;
 }

@@ -1,10 +1,9 @@
-import type { Clock } from "../hal";
 import type { EventLogs } from "../records/event-log";
 import type { PowerFailures } from "./power-failures";
 import { VOLTAGE_BAND, type PowerQuality } from "./power-quality";
 import type { Profiles } from "../records/profiles";
 import type { PulseCounter } from "./pulse-counter";
-import type { RegisterDescriptor } from "../kernel/register-table";
+import { DERIVED_REGISTER, frozenRows, REGISTER_SOURCE, type SourcedRow, type Unit } from "../kernel/register-table";
 import { ALARM_OBIS, EVENT_LOG_OBIS, POWER_FAILURE_OBIS, PQ_OBIS, PROFILE_OBIS, SUB_METER_OBIS } from "../kernel/obis";
 
 export { ALARM_OBIS, PQ_OBIS, SUB_METER_OBIS } from "../kernel/obis";
@@ -20,39 +19,45 @@ export interface MonitoringParts {
 }
 
 /**
- * The class 1/3/4 values of profiles, events, power quality and sub-meters for the register table.
+ * The class 1/3/4 values of profiles, events, power quality and sub-meters for the register table,
+ * each naming the owner and property it is read from. Frozen: preloaded into flash.
  * Writable ones (thresholds, alarm filter) are changed through their owners' setters:
  * `powerQuality.setLevels / setTimeThresholds`, `powerFailures.setLongThreshold`,
  * `events.alarmFilter`, `events.clearAlarms`. Class 4 capture times: `gas.captureUtcMs`, `water.captureUtcMs`.
  */
-export function monitoringRegisters(m: MonitoringParts, clock: Clock): RegisterDescriptor[] {
-  const pq = m.powerQuality;
-  const pf = m.powerFailures;
-  const list: RegisterDescriptor[] = [
-    { obis: ALARM_OBIS.register, name: "Alarm register 1", unit: "", scaler: 0, read: () => m.events.alarmRegister },
-    { obis: ALARM_OBIS.filter, name: "Alarm filter 1", unit: "", scaler: 0, read: () => m.events.alarmFilter },
-    { obis: PROFILE_OBIS.statusWord, name: "Profile status word", unit: "", scaler: 0, read: () => m.profiles.statusWord(clock.wallClockMs()) },
-    { obis: POWER_FAILURE_OBIS.count, name: "Number of power failures", unit: "", scaler: 0, read: () => pf.count },
-    { obis: POWER_FAILURE_OBIS.longCount, name: "Number of long power failures", unit: "", scaler: 0, read: () => pf.longCount },
-    { obis: POWER_FAILURE_OBIS.longThreshold, name: "Long power failure time threshold", unit: "s", scaler: 0, read: () => pf.longThresholdS },
-    { obis: POWER_FAILURE_OBIS.duration, name: "Duration of the last power failure", unit: "s", scaler: -3, read: () => pf.lastDurationMs },
-    { obis: PQ_OBIS.sagCount, name: "Number of voltage sags", unit: "", scaler: 0, read: () => pq.counts[VOLTAGE_BAND.sag] },
-    { obis: PQ_OBIS.sagDuration, name: "Duration of the last voltage sag", unit: "s", scaler: -3, read: () => pq.lastDurationMs[VOLTAGE_BAND.sag] },
-    { obis: PQ_OBIS.sagMagnitude, name: "Magnitude of the last voltage sag", unit: "V", scaler: -3, read: () => pq.lastMagnitudeMilliV[VOLTAGE_BAND.sag] },
-    { obis: PQ_OBIS.swellCount, name: "Number of voltage swells", unit: "", scaler: 0, read: () => pq.counts[VOLTAGE_BAND.swell] },
-    { obis: PQ_OBIS.swellDuration, name: "Duration of the last voltage swell", unit: "s", scaler: -3, read: () => pq.lastDurationMs[VOLTAGE_BAND.swell] },
-    { obis: PQ_OBIS.swellMagnitude, name: "Magnitude of the last voltage swell", unit: "V", scaler: -3, read: () => pq.lastMagnitudeMilliV[VOLTAGE_BAND.swell] },
-    { obis: PQ_OBIS.sagLevel, name: "Threshold for voltage sag", unit: "V", scaler: -3, read: () => pq.sagLevelMilliV },
-    { obis: PQ_OBIS.swellLevel, name: "Threshold for voltage swell", unit: "V", scaler: -3, read: () => pq.swellLevelMilliV },
-    { obis: PQ_OBIS.missingLevel, name: "Threshold for missing voltage", unit: "V", scaler: -3, read: () => pq.missingLevelMilliV },
-    { obis: PQ_OBIS.sagTime, name: "Time threshold for voltage sag", unit: "s", scaler: -3, read: () => pq.timeThresholdMs[VOLTAGE_BAND.sag] },
-    { obis: PQ_OBIS.swellTime, name: "Time threshold for voltage swell", unit: "s", scaler: -3, read: () => pq.timeThresholdMs[VOLTAGE_BAND.swell] },
-    { obis: PQ_OBIS.missingTime, name: "Time threshold for missing voltage", unit: "s", scaler: -3, read: () => pq.timeThresholdMs[VOLTAGE_BAND.missing] },
-    { obis: SUB_METER_OBIS.gas, name: "Gas volume", unit: "m3", scaler: -6, read: () => m.gas.volumeMilliLitres },
-    { obis: SUB_METER_OBIS.water, name: "Water volume", unit: "m3", scaler: -6, read: () => m.water.volumeMilliLitres },
+export const MONITORING_REGISTERS: readonly SourcedRow[] = frozenRows(monitoringRows());
+
+function monitoringRows(): SourcedRow[] {
+  const S = REGISTER_SOURCE;
+  const row = (obis: string, name: string, unit: Unit, scaler: number, source: number, field: string, at = -1): SourcedRow => ({ obis, name, unit, scaler, source, field, at });
+  const { sag, swell, missing } = VOLTAGE_BAND;
+  return [
+    row(ALARM_OBIS.register, "Alarm register 1", "", 0, S.events, "alarmRegister"),
+    row(ALARM_OBIS.filter, "Alarm filter 1", "", 0, S.events, "alarmFilter"),
+    row(PROFILE_OBIS.statusWord, "Profile status word", "", 0, S.derived, "", DERIVED_REGISTER.profileStatusWord),
+    row(POWER_FAILURE_OBIS.count, "Number of power failures", "", 0, S.powerFailures, "count"),
+    row(POWER_FAILURE_OBIS.longCount, "Number of long power failures", "", 0, S.powerFailures, "longCount"),
+    row(POWER_FAILURE_OBIS.longThreshold, "Long power failure time threshold", "s", 0, S.powerFailures, "longThresholdS"),
+    row(POWER_FAILURE_OBIS.duration, "Duration of the last power failure", "s", -3, S.powerFailures, "lastDurationMs"),
+    row(PQ_OBIS.sagCount, "Number of voltage sags", "", 0, S.powerQuality, "counts", sag),
+    row(PQ_OBIS.sagDuration, "Duration of the last voltage sag", "s", -3, S.powerQuality, "lastDurationMs", sag),
+    row(PQ_OBIS.sagMagnitude, "Magnitude of the last voltage sag", "V", -3, S.powerQuality, "lastMagnitudeMilliV", sag),
+    row(PQ_OBIS.swellCount, "Number of voltage swells", "", 0, S.powerQuality, "counts", swell),
+    row(PQ_OBIS.swellDuration, "Duration of the last voltage swell", "s", -3, S.powerQuality, "lastDurationMs", swell),
+    row(PQ_OBIS.swellMagnitude, "Magnitude of the last voltage swell", "V", -3, S.powerQuality, "lastMagnitudeMilliV", swell),
+    row(PQ_OBIS.sagLevel, "Threshold for voltage sag", "V", -3, S.powerQuality, "sagLevelMilliV"),
+    row(PQ_OBIS.swellLevel, "Threshold for voltage swell", "V", -3, S.powerQuality, "swellLevelMilliV"),
+    row(PQ_OBIS.missingLevel, "Threshold for missing voltage", "V", -3, S.powerQuality, "missingLevelMilliV"),
+    row(PQ_OBIS.sagTime, "Time threshold for voltage sag", "s", -3, S.powerQuality, "timeThresholdMs", sag),
+    row(PQ_OBIS.swellTime, "Time threshold for voltage swell", "s", -3, S.powerQuality, "timeThresholdMs", swell),
+    row(PQ_OBIS.missingTime, "Time threshold for missing voltage", "s", -3, S.powerQuality, "timeThresholdMs", missing),
+    row(SUB_METER_OBIS.gas, "Gas volume", "m3", -6, S.gas, "volumeMilliLitres"),
+    row(SUB_METER_OBIS.water, "Water volume", "m3", -6, S.water, "volumeMilliLitres"),
+    // The event logs' last codes, in EventLogs.all() order.
+    row(EVENT_LOG_OBIS.standard.lastCode, "Last standard event code", "", 0, S.standardLog, "lastCode"),
+    row(EVENT_LOG_OBIS.fraud.lastCode, "Last fraud event code", "", 0, S.fraudLog, "lastCode"),
+    row(EVENT_LOG_OBIS.disconnector.lastCode, "Last disconnector event code", "", 0, S.disconnectorLog, "lastCode"),
+    row(EVENT_LOG_OBIS.powerQuality.lastCode, "Last powerQuality event code", "", 0, S.powerQualityLog, "lastCode"),
+    row(EVENT_LOG_OBIS.communication.lastCode, "Last communication event code", "", 0, S.communicationLog, "lastCode"),
   ];
-  for (const log of m.events.all()) {
-    list.push({ obis: EVENT_LOG_OBIS[log.name].lastCode, name: `Last ${log.name} event code`, unit: "", scaler: 0, read: () => log.lastCode });
-  }
-  return list;
 }
