@@ -68,19 +68,35 @@ const KIND_TIME = 1;
 const KIND_DATE = 2;
 const KIND_FIRMWARE = 3;
 
-interface Item {
-  obis: string;
-  kind: number;
-  register: RegisterDescriptor | undefined;
-  decimals: number;
-  /** Power of ten from the register's unit to the shown unit (3 for Wh -> kWh). */
-  unitExponent: number;
-  unitSegments: readonly Annunciator[];
-  /** The unit segments as annunciator bits (see annunciatorBit). */
-  unitBits: number;
-  code: Uint8Array;
-  /** The code digits as the glass RAM holds them (addresses CODE_DIGIT_BASE.., two per digit). */
-  codeNibbles: Uint8Array;
+/**
+ * Item facts packed into one integer (ItemList.meta[2i]): kind, decimals, and the power of ten of
+ * the shown value (register scaler - unit exponent, e.g. -3 - 3 for Wh shown as kWh; stored + 32).
+ */
+const DECIMALS_SHIFT = 4;
+const EXPONENT_SHIFT = 8;
+const EXPONENT_BIAS = 32;
+const EXPONENT_MASK = 0x3f;
+const NIBBLE_MASK = 0x0f;
+/** Code digit RAM bytes per item (two addresses per code digit): two 32-bit words. */
+const CODE_NIBBLES = 2 * CODE_DIGITS;
+const CODE_WORDS = CODE_NIBBLES / 4;
+
+/**
+ * One resolved list (auto or manual) as a struct of arrays: item i is `obis[i]`, its register
+ * `registers[i]` (null for time, date, firmware; one descriptor per OBIS for both lists), its
+ * packed facts `meta[2i]` (kind | decimals << 4 | (shown exponent + 32) << 8) and unit segments
+ * as annunciator bits `meta[2i + 1]`, its code digits as the glass RAM holds them (8 bytes) in
+ * `codeWords[2i], codeWords[2i + 1]` (two stores draw them). A handful of objects per list instead
+ * of a few per item.
+ */
+class ItemList {
+  obis: readonly string[] = [];
+  registers: readonly (RegisterDescriptor | null)[] = [];
+  meta = new Int32Array(0);
+  codeWords = new Uint32Array(0);
+  get length(): number {
+    return this.obis.length;
+  }
 }
 
 /** Annunciator segments (addresses 24..29) packed into one integer: bit (address - 24) * 4 + COM. */
@@ -114,6 +130,8 @@ const DP_BIT = 1 << SEG.dp;
 export class Display {
   /** The image of the glass (32 nibbles) as last rendered. */
   readonly ram = new Uint8Array(LCD_RAM_NIBBLES);
+  /** The code digit addresses of `ram` as two 32-bit words (an item's code is two stores). */
+  private readonly codeRam = new Uint32Array(this.ram.buffer, CODE_DIGIT_BASE, CODE_WORDS);
   /** Set by comms: an association or push is in progress. */
   communicationActive = false;
   /** Set by the network supervision: -1 no network (no antenna), 0..3 bars. */
@@ -123,13 +141,11 @@ export class Display {
   index = 0;
   /** Screens drawn (a refresh that would change nothing on the glass is skipped and not counted). */
   redraws = 0;
-  private autoItems: Item[] = [];
-  private manualItems: Item[] = [];
+  private readonly autoItems = new ItemList();
+  private readonly manualItems = new ItemList();
   private readonly cells = new Uint8Array(MAIN_DIGITS);
   /** Scratch cells: a new value formatted to compare with what is shown. */
   private readonly nextCells = new Uint8Array(MAIN_DIGITS);
-  /** Code digit RAM of a screen without a code (error screens). */
-  private readonly blankCode = new Uint8Array(2 * CODE_DIGITS);
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
   private firmwareCells = new Uint8Array(MAIN_DIGITS);
@@ -138,8 +154,12 @@ export class Display {
   private timer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
   private readonly tick = (): void => this.refresh();
-  /** What the glass shows now (a refresh that would draw the same screen sends nothing and renders nothing). */
-  private shownItem: Item | undefined = undefined;
+  /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
+  private shownList: ItemList | undefined = undefined;
+  private shownIndex = -1;
+  /** Whose code digits the glass RAM holds (list, item; item -1 = blank, -2 = unknown): drawn only when that changes. */
+  private codeList: ItemList | undefined = undefined;
+  private codeIndex = -2;
   private shownError = -1;
   /** The value on the glass (register raw value); NaN = must render. */
   private shownValue = NaN;
@@ -171,8 +191,11 @@ export class Display {
   /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
   configure(changes: Partial<DisplayConfig>): void {
     this.config = { ...this.config, ...changes };
-    this.autoItems = this.resolve(this.config.autoList);
-    this.manualItems = this.resolve(this.config.manualList);
+    const registers: RegisterDescriptor[] = [];
+    this.resolve(this.autoItems, this.config.autoList, registers);
+    this.resolve(this.manualItems, this.config.manualList, registers);
+    this.shownList = undefined;
+    this.codeIndex = -2;
     this.tariff = this.source.register(ACTIVE_TARIFF);
     formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
     this.index = 0;
@@ -185,14 +208,14 @@ export class Display {
 
   /** OBIS codes shown by the auto and manual lists (after skipping unknown ones). */
   lists(): { auto: string[]; manual: string[] } {
-    return { auto: this.autoItems.map((i) => i.obis), manual: this.manualItems.map((i) => i.obis) };
+    return { auto: [...this.autoItems.obis], manual: [...this.manualItems.obis] };
   }
 
   /** OBIS of the item on the glass, or "Err <code>" for an error screen. */
   get current(): string {
     if (this.mode === "auto" && this.index < this.errorCount) return `Err ${this.errors[this.index]}`;
-    const item = this.currentItem();
-    return item ? item.obis : "";
+    const index = this.currentIndex();
+    return index >= 0 ? this.currentList().obis[index] : "";
   }
 
   /** A short press: the next item of the manual list (the first press switches to it). */
@@ -217,30 +240,41 @@ export class Display {
       this.index = 0;
       this.itemSinceMs = now;
     } else if (this.mode === "auto" && now - this.itemSinceMs >= this.config.scrollMs) {
-      const length = this.errorCount + this.autoItems.length;
+      const length = this.errorCount + this.autoItems.obis.length;
       this.index = length > 0 ? (this.index + 1) % length : 0;
       this.itemSinceMs = now;
     }
     // The same screen with the same value and annunciators as on the glass: nothing to draw (the
     // chip would be sent nothing either). Time and date items change every second: always drawn.
-    const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
-    const item = error < 0 ? this.currentItem() : undefined;
-    const value = item !== undefined && item.kind === KIND_REGISTER ? item.register!.read() : 0;
+    const manual = this.mode === "manual";
+    const error = !manual && this.index < this.errorCount ? this.errors[this.index] : -1;
+    // currentList() and currentIndex(), inlined (this runs every refresh).
+    const list = manual ? this.manualItems : this.autoItems;
+    let item = -1;
+    if (error < 0) {
+      const i = manual ? this.index : this.index - this.errorCount;
+      if (i >= 0 && i < list.obis.length) item = i;
+    }
+    const register = item >= 0 ? list.registers[item] : null;
+    const value = register !== null ? register.read() : 0;
     this.stateBits = this.annunciatorBits();
-    if (error === this.shownError && item === this.shownItem && this.stateBits === this.shownAnnunciators) {
-      if (item === undefined || item.kind === KIND_FIRMWARE) return;
-      if (item.kind === KIND_REGISTER) {
+    if (error === this.shownError && (item < 0 ? this.shownIndex < 0 : list === this.shownList && item === this.shownIndex) && this.stateBits === this.shownAnnunciators) {
+      if (item < 0) return;
+      if (register === null) {
+        if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return;
+      } else {
         if (value === this.shownValue) return;
         // Most changes of the raw value do not reach the shown digits: compare the formatted cells.
         const next = this.nextCells;
-        formatFixed(next, value, item.register!.scaler - item.unitExponent, item.decimals);
+        const meta = list.meta[2 * item];
+        formatFixed(next, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
         if (sameCells(next, this.cells)) {
           this.shownValue = value;
           return;
         }
       }
     }
-    this.draw(error, item, value);
+    this.draw(error, list, item, value);
     this.lcd?.update(this.ram);
     this.redraws++;
   }
@@ -248,18 +282,21 @@ export class Display {
   /** Builds the RAM image for the current screen. */
   render(): void {
     const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
-    const item = error < 0 ? this.currentItem() : undefined;
+    const list = this.currentList();
+    const item = error < 0 ? this.currentIndex() : -1;
+    const register = item >= 0 ? list.registers[item] : null;
     this.stateBits = this.annunciatorBits();
-    this.draw(error, item, item !== undefined && item.kind === KIND_REGISTER ? item.register!.read() : 0);
+    this.draw(error, list, item, register !== null ? register.read() : 0);
   }
 
-  private draw(error: number, item: Item | undefined, value: number): void {
+  /** Draws item `item` of `list` (-1: none) or the error screen `error` (-1: none). */
+  private draw(error: number, list: ItemList, item: number, value: number): void {
     const ram = this.ram;
     const cells = this.cells;
     cells.fill(0);
     let bits = this.stateBits;
     if (error >= 0) this.errorScreen(error);
-    else if (item) bits |= this.itemScreen(item, value);
+    else if (item >= 0) bits |= this.itemScreen(list, item, value);
     // Glyphs through the frozen nibble table, two stores a digit (putGlyph inlined).
     const nibbles = GLYPH_NIBBLES;
     for (let i = 0, a = MAIN_DIGIT_BASE; i < MAIN_DIGITS; i++, a += 2) {
@@ -267,28 +304,45 @@ export class Display {
       ram[a] = nibbles[g];
       ram[a + 1] = nibbles[g + 1];
     }
-    ram.set(item !== undefined && error < 0 ? item.codeNibbles : this.blankCode, CODE_DIGIT_BASE);
+    const codeItem = error < 0 ? item : -1;
+    if (codeItem !== this.codeIndex || list !== this.codeList) {
+      const words = list.codeWords;
+      const at = CODE_WORDS * codeItem;
+      this.codeRam[0] = codeItem >= 0 ? words[at] : 0;
+      this.codeRam[1] = codeItem >= 0 ? words[at + 1] : 0;
+      this.codeList = list;
+      this.codeIndex = codeItem;
+    }
     for (let k = 0; k < ANNUNCIATOR_ADDRESSES; k++) ram[ANNUNCIATOR_BASE + k] = (bits >> (4 * k)) & 0x0f;
     // The addresses wired to nothing (30, 31) stay 0 from construction.
     this.shownError = error;
-    this.shownItem = item;
+    this.shownList = list;
+    this.shownIndex = item;
     this.shownValue = value;
     this.shownAnnunciators = this.stateBits;
   }
 
-  private currentItem(): Item | undefined {
-    if (this.mode === "manual") return this.manualItems[this.index];
-    return this.autoItems[this.index - this.errorCount];
+  private currentList(): ItemList {
+    return this.mode === "manual" ? this.manualItems : this.autoItems;
   }
 
-  /** Fills the cells for an item; returns the item's own annunciator bits (unit, colons). */
-  private itemScreen(item: Item, value: number): number {
-    switch (item.kind) {
+  /** Index of the shown item in the current list, -1 if none (an error screen, an empty list). */
+  private currentIndex(): number {
+    if (this.mode === "manual") return this.index < this.manualItems.obis.length ? this.index : -1;
+    const i = this.index - this.errorCount;
+    return i >= 0 && i < this.autoItems.obis.length ? i : -1;
+  }
+
+  /** Fills the cells for item `item` of `list`; returns the item's own annunciator bits (unit, colons). */
+  private itemScreen(list: ItemList, item: number, value: number): number {
+    const meta = list.meta[2 * item];
+    const kind = meta & NIBBLE_MASK;
+    switch (kind) {
       case KIND_TIME:
       case KIND_DATE: {
         const utc = this.clock.wallClockMs();
         const local = new Date(this.source.clock.localMs(utc));
-        const time = item.kind === KIND_TIME;
+        const time = kind === KIND_TIME;
         this.twoDigits(2, time ? local.getUTCHours() : local.getUTCDate());
         this.twoDigits(4, time ? local.getUTCMinutes() : local.getUTCMonth() + 1);
         this.twoDigits(6, time ? local.getUTCSeconds() : local.getUTCFullYear() % 100);
@@ -301,8 +355,8 @@ export class Display {
         this.cells.set(this.firmwareCells);
         return 0;
       default: {
-        formatFixed(this.cells, value, item.register!.scaler - item.unitExponent, item.decimals);
-        return item.unitBits;
+        formatFixed(this.cells, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
+        return list.meta[2 * item + 1];
       }
     }
   }
@@ -354,51 +408,71 @@ export class Display {
     this.errorCount = n;
   }
 
-  private resolve(list: (string | DisplayItemConfig)[]): Item[] {
-    const items: Item[] = [];
+  /**
+   * Fills `into` with the entries of a configured list the meter has (OBIS codes it lacks are
+   * skipped); `registers` collects one descriptor per OBIS across the lists.
+   */
+  private resolve(into: ItemList, list: readonly (string | DisplayItemConfig)[], registers: RegisterDescriptor[]): void {
+    const obis: string[] = [];
+    const itemRegisters: (RegisterDescriptor | null)[] = [];
+    const meta: number[] = [];
+    const codes: number[] = [];
+    const code = new Uint8Array(CODE_DIGITS);
+    const nibbles = new Uint8Array(CODE_NIBBLES);
+    // The words in the byte order of `codeRam` (the same platform order: both are views).
+    const words = new Uint32Array(nibbles.buffer);
     for (const entry of list) {
       const spec = typeof entry === "string" ? { obis: entry } : entry;
-      const item = this.item(spec);
-      if (item) items.push(item);
+      const kind = spec.obis === DISPLAY_TIME ? KIND_TIME : spec.obis === DISPLAY_DATE ? KIND_DATE : spec.obis === DISPLAY_FIRMWARE ? KIND_FIRMWARE : KIND_REGISTER;
+      let register: RegisterDescriptor | null = null;
+      if (kind === KIND_REGISTER) {
+        register = registers.find((r) => r.obis === spec.obis) ?? null;
+        if (register === null) {
+          register = this.source.register(spec.obis) ?? null;
+          if (register === null) continue;
+          registers.push(register);
+        }
+      }
+      obis.push(spec.obis);
+      itemRegisters.push(register);
+      if (register === null) {
+        meta.push(kind, 0);
+      } else {
+        const shown = SHOWN_UNIT[register.unit] ?? NO_SHOWN_UNIT;
+        const decimals = spec.decimals !== undefined && Number.isInteger(spec.decimals) && spec.decimals >= 0 && spec.decimals < MAIN_DIGITS ? spec.decimals : shown.decimals;
+        const exponent = (register.scaler - shown.exponent + EXPONENT_BIAS) & EXPONENT_MASK;
+        let unitBits = 0;
+        for (const a of UNIT_SEGMENTS[shown.unit] ?? []) unitBits |= annunciatorBit(a);
+        meta.push(KIND_REGISTER | (decimals << DECIMALS_SHIFT) | (exponent << EXPONENT_SHIFT), unitBits);
+      }
+      formatText(code, shortCode(spec.obis, CODE_DIGITS));
+      for (let i = 0; i < CODE_DIGITS; i++) putGlyph(nibbles, 0, i, code[i]);
+      for (let k = 0; k < CODE_WORDS; k++) codes.push(words[k]);
     }
-    return items;
-  }
-
-  private item(spec: DisplayItemConfig): Item | undefined {
-    const code = new Uint8Array(CODE_DIGITS);
-    formatText(code, shortCode(spec.obis, CODE_DIGITS));
-    const codeNibbles = new Uint8Array(2 * CODE_DIGITS);
-    for (let i = 0; i < CODE_DIGITS; i++) putGlyph(codeNibbles, 0, i, code[i]);
-    const base = { obis: spec.obis, register: undefined, decimals: 0, unitExponent: 0, unitSegments: [] as readonly Annunciator[], unitBits: 0, code, codeNibbles };
-    if (spec.obis === DISPLAY_TIME) return { ...base, kind: KIND_TIME };
-    if (spec.obis === DISPLAY_DATE) return { ...base, kind: KIND_DATE };
-    if (spec.obis === DISPLAY_FIRMWARE) return { ...base, kind: KIND_FIRMWARE };
-    const register = this.source.register(spec.obis);
-    if (!register) return undefined;
-    const shown = SHOWN_UNIT[register.unit] ?? { exponent: 0, unit: "", decimals: 0 };
-    const decimals = spec.decimals !== undefined && Number.isInteger(spec.decimals) && spec.decimals >= 0 && spec.decimals < MAIN_DIGITS ? spec.decimals : shown.decimals;
-    const unitSegments = UNIT_SEGMENTS[shown.unit] ?? [];
-    let unitBits = 0;
-    for (const a of unitSegments) unitBits |= annunciatorBit(a);
-    return { ...base, kind: KIND_REGISTER, register, decimals, unitExponent: shown.exponent, unitSegments, unitBits };
+    into.obis = obis;
+    into.registers = itemRegisters;
+    into.meta = Int32Array.from(meta);
+    into.codeWords = Uint32Array.from(codes);
   }
 }
 
 /** How each register unit is shown: power of ten to the glass unit, the glass unit, default decimals. */
 const SHOWN_UNIT: Readonly<Partial<Record<Unit, Readonly<{ exponent: number; unit: string; decimals: number }>>>> = Object.freeze({
-  Wh: { exponent: 3, unit: "kWh", decimals: 2 },
-  varh: { exponent: 3, unit: "", decimals: 2 },
-  VAh: { exponent: 3, unit: "", decimals: 2 },
-  W: { exponent: 3, unit: "kW", decimals: 3 },
-  var: { exponent: 3, unit: "", decimals: 3 },
-  VA: { exponent: 3, unit: "", decimals: 3 },
-  V: { exponent: 0, unit: "V", decimals: 1 },
-  A: { exponent: 0, unit: "A", decimals: 2 },
-  Hz: { exponent: 0, unit: "", decimals: 2 },
-  m3: { exponent: 0, unit: "m3", decimals: 3 },
-  s: { exponent: 0, unit: "", decimals: 0 },
-  "": { exponent: 0, unit: "", decimals: 0 },
+  Wh: Object.freeze({ exponent: 3, unit: "kWh", decimals: 2 }),
+  varh: Object.freeze({ exponent: 3, unit: "", decimals: 2 }),
+  VAh: Object.freeze({ exponent: 3, unit: "", decimals: 2 }),
+  W: Object.freeze({ exponent: 3, unit: "kW", decimals: 3 }),
+  var: Object.freeze({ exponent: 3, unit: "", decimals: 3 }),
+  VA: Object.freeze({ exponent: 3, unit: "", decimals: 3 }),
+  V: Object.freeze({ exponent: 0, unit: "V", decimals: 1 }),
+  A: Object.freeze({ exponent: 0, unit: "A", decimals: 2 }),
+  Hz: Object.freeze({ exponent: 0, unit: "", decimals: 2 }),
+  m3: Object.freeze({ exponent: 0, unit: "m3", decimals: 3 }),
+  s: Object.freeze({ exponent: 0, unit: "", decimals: 0 }),
+  "": Object.freeze({ exponent: 0, unit: "", decimals: 0 }),
 });
+
+const NO_SHOWN_UNIT = Object.freeze({ exponent: 0, unit: "", decimals: 0 });
 
 function sameCells(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
