@@ -73,3 +73,32 @@ export function defaultMeterConfig(): MeterConfig {
     update: defaultFirmwareUpdateConfig(),
   };
 }
+
+/**
+ * The defaults that are plain data, deep-frozen once at module level: the XS linker preloads them
+ * into flash, so the booted meter's configuration shares them instead of holding copies in RAM.
+ * The parts with byte arrays (security keys, the update signing key) are not in it.
+ */
+const SHARED_DEFAULTS: Readonly<Omit<MeterConfig, "security" | "update">> = deepFreeze(sharedDefaults());
+
+function sharedDefaults(): Omit<MeterConfig, "security" | "update"> {
+  const { security: _security, update: _update, ...plain } = defaultMeterConfig();
+  return plain;
+}
+
+/**
+ * The default configuration as the boot uses it: a new top-level object sharing the frozen
+ * default parts (change a part by replacing it, `config.dlms = { ...config.dlms, port }`), with its
+ * own security, update and MQTT parts (the MQTT part is written at run time).
+ */
+export function bootMeterConfig(): MeterConfig {
+  return { ...SHARED_DEFAULTS, mqtt: { ...SHARED_DEFAULTS.mqtt }, security: defaultSecurityPushConfig(), update: defaultFirmwareUpdateConfig() } as MeterConfig;
+}
+
+/** Freezes a plain-data tree (objects and arrays; typed arrays are not expected here and refused). */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (ArrayBuffer.isView(value)) throw new TypeError("configuration defaults: a byte array cannot be frozen");
+  for (const v of Object.values(value as object)) deepFreeze(v);
+  return Object.freeze(value);
+}

@@ -10,7 +10,7 @@ import type { WifiPort } from "../hal/wifi";
 import type { DlmsServer } from "../comms/dlms/server";
 import { TimeSync, type SntpTransport } from "../comms/net/time-sync";
 import { WifiSupervisor } from "../comms/net/wifi-supervisor";
-import { defaultMeterConfig, type MeterConfig } from "./config";
+import { bootMeterConfig, type MeterConfig } from "./config";
 import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
 import { MeterApp } from "./meter-app";
@@ -76,7 +76,7 @@ export interface RunningMeter {
 
 /** The meter configuration the settings select (chip, DLMS, provisioned keys, time zone). */
 export function meterConfigFor(settings: StartSettings): MeterConfig {
-  const config = defaultMeterConfig();
+  const config = bootMeterConfig();
   config.chip = settings.chip;
   if (settings.utcOffsetMinutes !== undefined) config.utcOffsetMinutes = settings.utcOffsetMinutes;
   if (settings.dst !== undefined) config.dst = settings.dst;

@@ -190,7 +190,8 @@ export class Display {
 
   /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
   configure(changes: Partial<DisplayConfig>): void {
-    this.config = { ...this.config, ...changes };
+    // The configured lists are used as given (start() passes no changes: no copy of the config).
+    if (Object.keys(changes).length > 0) this.config = { ...this.config, ...changes };
     const registers: RegisterDescriptor[] = [];
     this.resolve(this.autoItems, this.config.autoList, registers);
     this.resolve(this.manualItems, this.config.manualList, registers);
