@@ -15,20 +15,48 @@ import {
 
 export * from "./persistence-types";
 
-interface Entry {
-  id: string;
-  type: number;
-  essential: boolean;
-  periodic: boolean;
-  emergency: boolean;
-  encode(): Uint8Array;
-  decode(bytes: Uint8Array): void;
-  defaults?(): void;
-  unchanged?(stored: Uint8Array): boolean;
-  restoredFrom: RestoreSource;
-  lastSize: number;
+/**
+ * A registered state, and its handle: calls the owner's spec directly (no wrapper closures per
+ * state; the behaviour is on the prototype).
+ */
+class Entry implements PersistentHandle {
+  readonly essential: boolean;
+  readonly periodic: boolean;
+  readonly emergency: boolean;
+  restoredFrom: RestoreSource = "pending";
+  lastSize = 0;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
-  last: Uint8Array | null;
+  last: Uint8Array | null = null;
+
+  constructor(private readonly store: PersistentStore, private readonly spec: PersistentState<unknown>, readonly id: string, readonly type: number) {
+    this.essential = spec.essential;
+    this.periodic = spec.save === "periodic";
+    this.emergency = spec.save === "periodic" && spec.emergency !== false;
+  }
+
+  encode(): Uint8Array {
+    const spec = this.spec;
+    return "encode" in spec ? spec.encode() : encodeValue(spec.snapshot(), this.store.snapshotKeys);
+  }
+
+  decode(bytes: Uint8Array): void {
+    const spec = this.spec;
+    if ("decode" in spec) spec.decode(bytes);
+    else spec.restore(decodeValue(bytes));
+  }
+
+  defaults(): void {
+    this.spec.defaults?.();
+  }
+
+  /** True when the owner says its state still equals `stored` (false when it cannot tell). */
+  unchanged(stored: Uint8Array): boolean {
+    return this.spec.unchanged !== undefined && this.spec.unchanged(stored);
+  }
+
+  save(): void {
+    this.store.saveRegistered(this);
+  }
 }
 
 const EVENT_LOG_TYPES: Record<EventLogName, number> = { standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 };
@@ -76,7 +104,7 @@ export class PersistentStore implements EventStore {
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
   /** Object keys of the snapshots, encoded once (they repeat on every save). */
-  private readonly keys = new KeyCache();
+  readonly snapshotKeys = new KeyCache();
   private restored = false;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
@@ -165,32 +193,18 @@ export class PersistentStore implements EventStore {
     const type = typeOf(spec.id);
     const clash = this.entries.find((e) => e.type === type);
     if (clash || type === this.powerType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
-    const entry: Entry = {
-      id: spec.id,
-      type,
-      essential: spec.essential,
-      periodic: spec.save === "periodic",
-      emergency: spec.save === "periodic" && spec.emergency !== false,
-      encode: "encode" in spec ? () => spec.encode() : () => encodeValue(spec.snapshot(), this.keys),
-      decode: "decode" in spec ? (b) => spec.decode(b) : (b) => spec.restore(decodeValue(b) as T),
-      defaults: spec.defaults ? () => spec.defaults!() : undefined,
-      unchanged: spec.unchanged ? (stored) => spec.unchanged!(stored) : undefined,
-      restoredFrom: "pending",
-      lastSize: 0,
-      last: null,
-    };
+    const entry = new Entry(this, spec as PersistentState<unknown>, spec.id, type);
     this.entries.push(entry);
     if (this.restored) {
       const lost = this.restoreEntry(entry);
       if (lost) this.reportNvError(true);
     }
-    return {
-      id: entry.id,
-      save: () => this.saveEntry(entry, true, true),
-      get restoredFrom() {
-        return entry.restoredFrom;
-      },
-    };
+    return entry;
+  }
+
+  /** A registered state's `save()` (its handle): now, forced. */
+  saveRegistered(entry: Entry): void {
+    this.saveEntry(entry, true, true);
   }
 
   /** A raw byte record saved on every write (what the DLMS security layer asks for). */
@@ -391,7 +405,7 @@ export class PersistentStore implements EventStore {
   private saveEntry(entry: Entry, reserve: boolean, force: boolean): void {
     const chain = this.stateChain;
     if (!chain) return;
-    if (!force && entry.last !== null && entry.unchanged !== undefined && entry.unchanged(entry.last)) return;
+    if (!force && entry.last !== null && entry.unchanged(entry.last)) return;
     const bytes = entry.encode();
     if (!force && sameBytes(entry.last, bytes)) return;
     entry.last = bytes;
@@ -473,7 +487,7 @@ export class PersistentStore implements EventStore {
         this.reportNvError(false);
       }
     }
-    entry.defaults?.();
+    entry.defaults();
     entry.restoredFrom = "defaults";
     // Nothing stored at all, with no damaged record that may have been this one, is a first start
     // (or a feature new in this firmware); a damaged record of unreadable type may have been anything.
