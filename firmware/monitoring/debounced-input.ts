@@ -5,7 +5,9 @@ import type { Clock, DigitalIn, TimerId } from "../hal";
  * restarts a one-shot timer; when it fires, the level read then is the new stable level if it
  * differs from the last one. Bounces shorter than the debounce time never reach `onStable`.
  * Works from edge interrupts and timers alone, so it keeps working when the metrology tick does
- * not run (cover switches on reserve power). Callbacks are created once here, not per edge.
+ * not run (cover switches on reserve power). Callbacks are created once here, not per edge: two
+ * bound methods for the ports; the new level goes to the owner's `inputSettled(id, ...)` method
+ * (an owner with several inputs tells them apart by `id`), not to a closure per input.
  */
 export class DebouncedInput {
   /** The accepted (debounced) level. */
@@ -22,23 +24,28 @@ export class DebouncedInput {
     private readonly input: DigitalIn,
     private readonly clock: Clock,
     readonly debounceMs: number,
-    private readonly onStable: (level: number, sinceUtcMs: number) => void,
+    private readonly owner: StableLevelListener,
+    private readonly id = 0,
   ) {
     this.level = input.read();
-    this.handleEdge = () => {
-      this.edges++;
-      this.edgeUtcMs = this.clock.wallClockMs();
-      if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-      this.timer = this.clock.schedule(this.settle, this.debounceMs);
-    };
-    this.settle = () => {
-      this.timer = undefined;
-      const level = this.input.read();
-      if (level === this.level) return;
-      this.level = level;
-      this.onStable(level, this.edgeUtcMs);
-    };
+    this.handleEdge = this.edge.bind(this);
+    this.settle = this.settled.bind(this);
     input.onChange(this.handleEdge);
+  }
+
+  private edge(): void {
+    this.edges++;
+    this.edgeUtcMs = this.clock.wallClockMs();
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = this.clock.schedule(this.settle, this.debounceMs);
+  }
+
+  private settled(): void {
+    this.timer = undefined;
+    const level = this.input.read();
+    if (level === this.level) return;
+    this.level = level;
+    this.owner.inputSettled(this.id, level, this.edgeUtcMs);
   }
 
   close(): void {
@@ -46,4 +53,9 @@ export class DebouncedInput {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The owner of debounced inputs: told each accepted level, with the input's id and the time the level began. */
+export interface StableLevelListener {
+  inputSettled(id: number, level: number, sinceUtcMs: number): void;
 }

@@ -22,11 +22,14 @@ export class PulseCounter {
   /** Without an input (not wired on this board) the volume stays 0. */
   constructor(readonly obis: string, input: DigitalIn | undefined, clock: Clock, debounceMs: number, readonly milliLitresPerPulse: number) {
     if (!Number.isInteger(milliLitresPerPulse) || milliLitresPerPulse <= 0) throw new RangeError(`${obis}: millilitres per pulse must be a positive integer, got ${milliLitresPerPulse}`);
-    this.debounced = input && new DebouncedInput(input, clock, debounceMs, (level, sinceUtcMs) => {
-      if (level !== 0) return;
-      this.pulses++;
-      this.captureUtcMs = sinceUtcMs;
-    });
+    this.debounced = input && new DebouncedInput(input, clock, debounceMs, this);
+  }
+
+  /** A debounced level of the input: a pulse is the high-to-low transition. */
+  inputSettled(_id: number, level: number, sinceUtcMs: number): void {
+    if (level !== 0) return;
+    this.pulses++;
+    this.captureUtcMs = sinceUtcMs;
   }
 
   /** Volume in millilitres (= 10^-6 m3). */

@@ -7,6 +7,11 @@ import { type EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
 
+/** Ids of the tamper detector's debounced inputs (DebouncedInput `id`). */
+const INPUT_TERMINAL_COVER = 0;
+const INPUT_METER_COVER = 1;
+const INPUT_MAGNET = 2;
+
 /** Board inputs the tamper detector watches; any may be absent. */
 export interface TamperInputs {
   /** 1 = cover closed, 0 = cover removed (the switch opens the pull-down when lifted). */
@@ -83,30 +88,36 @@ export class TamperDetector {
     this.mismatchPerMille = config.mismatchPerMille;
     this.mismatchMilliA = config.mismatchMilliA;
     this.mismatchTimeMs = config.mismatchTimeS * 1000;
-    const f = EVENT.fraud;
     if (inputs.terminalCover) {
-      const d = new DebouncedInput(inputs.terminalCover, clock, config.coverDebounceMs, (level, at) => {
-        this.terminalCoverOpen = level === 0;
-        this.edge(this.terminalCoverOpen, at, f.terminalCoverRemoved, f.terminalCoverClosed);
-      });
+      const d = new DebouncedInput(inputs.terminalCover, clock, config.coverDebounceMs, this, INPUT_TERMINAL_COVER);
       this.terminalCoverOpen = d.level === 0;
       this.inputs.push(d);
     }
     if (inputs.meterCover) {
-      const d = new DebouncedInput(inputs.meterCover, clock, config.coverDebounceMs, (level, at) => {
-        this.meterCoverOpen = level === 0;
-        this.edge(this.meterCoverOpen, at, f.meterCoverRemoved, f.meterCoverClosed);
-      });
+      const d = new DebouncedInput(inputs.meterCover, clock, config.coverDebounceMs, this, INPUT_METER_COVER);
       this.meterCoverOpen = d.level === 0;
       this.inputs.push(d);
     }
     if (inputs.magnet) {
-      const d = new DebouncedInput(inputs.magnet, clock, config.magnetDebounceMs, (level, at) => {
-        this.magnetPresent = level === 0;
-        this.edge(this.magnetPresent, at, f.magneticFieldDetected, f.magneticFieldGone);
-      });
+      const d = new DebouncedInput(inputs.magnet, clock, config.magnetDebounceMs, this, INPUT_MAGNET);
       this.magnetPresent = d.level === 0;
       this.inputs.push(d);
+    }
+  }
+
+  /** A debounced cover or magnet level (active low), from its DebouncedInput. */
+  inputSettled(id: number, level: number, at: number): void {
+    const f = EVENT.fraud;
+    const active = level === 0;
+    if (id === INPUT_TERMINAL_COVER) {
+      this.terminalCoverOpen = active;
+      this.edge(active, at, f.terminalCoverRemoved, f.terminalCoverClosed);
+    } else if (id === INPUT_METER_COVER) {
+      this.meterCoverOpen = active;
+      this.edge(active, at, f.meterCoverRemoved, f.meterCoverClosed);
+    } else if (id === INPUT_MAGNET) {
+      this.magnetPresent = active;
+      this.edge(active, at, f.magneticFieldDetected, f.magneticFieldGone);
     }
   }
 
