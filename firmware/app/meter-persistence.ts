@@ -84,38 +84,51 @@ const FORMAT = 1;
  * A record written numbers-only (number-record.ts) when the snapshot flattens to integers, else
  * (and for records of older firmware) by the value codec. Periodic states are encoded every save
  * interval: the generic codec's walk of keys and tags was most of the periodic save's cost
- * (docs/readme/performance.md). `unflatten` rebuilds the owner's snapshot; the owner's restore checks it.
+ * (docs/readme/performance.md). `unflatten` rebuilds the owner's snapshot; the owner's restore
+ * checks it. The flatten and unflatten functions are module functions (preloaded), so a codec is
+ * one small object.
  */
-function numbersOr<T>(
-  magic: number, flatten: (s: T) => number[], unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = (s) => s,
-): { encode(s: T): Uint8Array; decode(b: Uint8Array): T } {
+export class NumbersCodec<T> {
   // The last values encoded and their bytes: a periodic save of an unchanged state compares a
   // few numbers and hands back the same bytes (the registry then skips the write).
-  let lastValues: number[] | null = null;
-  let lastBytes: Uint8Array | null = null;
-  return {
-    encode: (s) => {
-      const values = flatten(s);
-      if (lastBytes && lastValues && sameValues(values, lastValues)) return lastBytes;
-      // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
-      const bytes = encodeNumberRecord(magic, FORMAT, values) ?? encodeValue(versioned ? { v: FORMAT, s: plain(s) } : plain(s));
-      lastValues = values;
-      lastBytes = bytes;
-      return bytes;
-    },
-    decode: (b) => {
-      if (isNumberRecord(b, magic)) {
-        const values = decodeNumberRecord(b, magic, FORMAT, id);
-        const s = unflatten(values);
-        // The record's values and bytes: the save at power up finds an unchanged state unchanged.
-        lastValues = values;
-        lastBytes = b;
-        return s;
-      }
-      const v = decodeValue(b);
-      return versioned ? unwrap(v as Versioned<T>, id) : (v as T);
-    },
-  };
+  private lastValues: number[] | null = null;
+  private lastBytes: Uint8Array | null = null;
+
+  constructor(
+    private readonly magic: number,
+    private readonly flatten: (s: T) => number[],
+    private readonly unflatten: (f: number[]) => T,
+    private readonly id: string,
+    private readonly versioned = true,
+    private readonly plain: (s: T) => T = itself,
+  ) {}
+
+  encode(s: T): Uint8Array {
+    const values = this.flatten(s);
+    if (this.lastBytes && this.lastValues && sameValues(values, this.lastValues)) return this.lastBytes;
+    // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
+    const bytes = encodeNumberRecord(this.magic, FORMAT, values) ?? encodeValue(this.versioned ? { v: FORMAT, s: this.plain(s) } : this.plain(s));
+    this.lastValues = values;
+    this.lastBytes = bytes;
+    return bytes;
+  }
+
+  decode(b: Uint8Array): T {
+    if (isNumberRecord(b, this.magic)) {
+      const values = decodeNumberRecord(b, this.magic, FORMAT, this.id);
+      const s = this.unflatten(values);
+      // The record's values and bytes: the save at power up finds an unchanged state unchanged.
+      this.lastValues = values;
+      this.lastBytes = b;
+      return s;
+    }
+    const v = decodeValue(b);
+    return this.versioned ? unwrap(v as Versioned<T>, this.id) : (v as T);
+  }
+}
+
+function itself<T>(s: T): T {
+  return s;
 }
 
 /** Same numbers (Object.is: -0 and NaN as the record would tell them apart). */
@@ -141,82 +154,91 @@ const TAMPER_FIELDS = Object.freeze(["tamperFlag", "tamperEvents", "terminalCove
 const FAILURE_FIELDS = Object.freeze(["count", "longCount", "lastDurationMs", "totalDurationMs", "longThresholdS"] as const);
 
 /** Power quality: [n, 4 series of n, 4 frequency values, 6 thresholds]. */
-export function pqRecord(): ReturnType<typeof numbersOr<{ c: PowerQualityState; t: number[] }>> {
-  return numbersOr<{ c: PowerQualityState; t: number[] }>(
-  0x9c,
-  ({ c, t }) => {
-    const n = c.counts.length;
-    const out = [n];
-    for (let i = 0; i < n; i++) out.push(c.counts[i]);
-    for (let i = 0; i < n; i++) out.push(c.lastDurationMs[i]);
-    for (let i = 0; i < n; i++) out.push(c.totalDurationMs[i]);
-    for (let i = 0; i < n; i++) out.push(c.lastMagnitudeMilliV[i]);
-    out.push(c.frequencyCount, c.frequencyLastDurationMs, c.frequencyTotalDurationMs, c.frequencyLastExtremeMilliHz);
-    for (let i = 0; i < t.length; i++) out.push(t[i]);
-    return out;
-  },
-  (f) => {
-    const n = f.length > 0 ? f[0] : 0;
-    exactly(f, 1 + 4 * n + 4 + 6, "powerQuality");
-    const c = {} as Record<string, unknown>;
-    PQ_SERIES.forEach((k, j) => (c[k] = Float64Array.from(take(f, 1 + j * n, n, "powerQuality"))));
-    PQ_FREQUENCY.forEach((k, j) => (c[k] = f[1 + 4 * n + j]));
-    return { c: c as unknown as PowerQualityState, t: take(f, 1 + 4 * n + 4, 6, "powerQuality") };
-  },
-  "powerQuality",
-  true,
-  // The save hands the live counters (no copy); the value codec gets a plain snapshot.
-  (s) => {
-    const live = s.c as unknown as { snapshot?(): PowerQualityState };
-    return { c: typeof live.snapshot === "function" ? live.snapshot() : s.c, t: s.t };
-  },
-);
+export function pqRecord(): NumbersCodec<PqRecord> {
+  return new NumbersCodec<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+}
+
+interface PqRecord {
+  c: PowerQualityState;
+  t: number[];
+}
+
+function flattenPq({ c, t }: PqRecord): number[] {
+  const n = c.counts.length;
+  const out = [n];
+  for (let i = 0; i < n; i++) out.push(c.counts[i]);
+  for (let i = 0; i < n; i++) out.push(c.lastDurationMs[i]);
+  for (let i = 0; i < n; i++) out.push(c.totalDurationMs[i]);
+  for (let i = 0; i < n; i++) out.push(c.lastMagnitudeMilliV[i]);
+  out.push(c.frequencyCount, c.frequencyLastDurationMs, c.frequencyTotalDurationMs, c.frequencyLastExtremeMilliHz);
+  for (let i = 0; i < t.length; i++) out.push(t[i]);
+  return out;
+}
+
+function unflattenPq(f: number[]): PqRecord {
+  const n = f.length > 0 ? f[0] : 0;
+  exactly(f, 1 + 4 * n + 4 + 6, "powerQuality");
+  const c = {} as Record<string, unknown>;
+  PQ_SERIES.forEach((k, j) => (c[k] = Float64Array.from(take(f, 1 + j * n, n, "powerQuality"))));
+  PQ_FREQUENCY.forEach((k, j) => (c[k] = f[1 + 4 * n + j]));
+  return { c: c as unknown as PowerQualityState, t: take(f, 1 + 4 * n + 4, 6, "powerQuality") };
+}
+
+/** The save hands the live counters (no copy); the value codec gets a plain snapshot. */
+function plainPq(s: PqRecord): PqRecord {
+  const live = s.c as unknown as { snapshot?(): PowerQualityState };
+  return { c: typeof live.snapshot === "function" ? live.snapshot() : s.c, t: s.t };
 }
 
 /** Tamper: the fields in TAMPER_FIELDS order, booleans as 0/1. */
-export function tamperRecord(): ReturnType<typeof numbersOr<TamperState>> {
-  return numbersOr<TamperState>(
-  0x7a,
-  (s) => TAMPER_FIELDS.map((k) => Number(s[k])),
-  (f) => {
-    exactly(f, TAMPER_FIELDS.length, "tamper");
-    const s = {} as Record<string, unknown>;
-    TAMPER_FIELDS.forEach((k, i) => (s[k] = k === "tamperEvents" || k === "meteringLine" ? f[i] : f[i] === 1));
-    return s as unknown as TamperState;
-  },
-  "tamper",
-);
+export function tamperRecord(): NumbersCodec<TamperState> {
+  return new NumbersCodec<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
 }
 
-export function failuresRecord(): ReturnType<typeof numbersOr<PowerFailureState>> {
-  return numbersOr<PowerFailureState>(
-  0xf1,
-  (s) => FAILURE_FIELDS.map((k) => s[k]),
-  (f) => {
-    exactly(f, FAILURE_FIELDS.length, "powerFailures");
-    const s = {} as Record<string, number>;
-    FAILURE_FIELDS.forEach((k, i) => (s[k] = f[i]));
-    return s as unknown as PowerFailureState;
-  },
-  "powerFailures",
-);
+function flattenTamper(s: TamperState): number[] {
+  return TAMPER_FIELDS.map((k) => Number(s[k]));
+}
+
+function unflattenTamper(f: number[]): TamperState {
+  exactly(f, TAMPER_FIELDS.length, "tamper");
+  const s = {} as Record<string, unknown>;
+  TAMPER_FIELDS.forEach((k, i) => (s[k] = k === "tamperEvents" || k === "meteringLine" ? f[i] : f[i] === 1));
+  return s as unknown as TamperState;
+}
+
+export function failuresRecord(): NumbersCodec<PowerFailureState> {
+  return new NumbersCodec<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
+}
+
+function flattenFailures(s: PowerFailureState): number[] {
+  return FAILURE_FIELDS.map((k) => s[k]);
+}
+
+function unflattenFailures(f: number[]): PowerFailureState {
+  exactly(f, FAILURE_FIELDS.length, "powerFailures");
+  const s = {} as Record<string, number>;
+  FAILURE_FIELDS.forEach((k, i) => (s[k] = f[i]));
+  return s as unknown as PowerFailureState;
 }
 
 /** Profiles' schedule: load and daily [pending, last, next], then the wall offset. */
-export function profilesRecord(): ReturnType<typeof numbersOr<ProfilesState>> {
-  return numbersOr<ProfilesState>(
-  0xf2,
-  (s) => [s.load.pending, s.load.lastCaptureUtcMs, s.load.nextCaptureUtcMs, s.daily.pending, s.daily.lastCaptureUtcMs, s.daily.nextCaptureUtcMs, s.wallOffsetMs],
-  (f) => {
-    exactly(f, 7, "profiles");
-    return { load: { pending: f[0], lastCaptureUtcMs: f[1], nextCaptureUtcMs: f[2] }, daily: { pending: f[3], lastCaptureUtcMs: f[4], nextCaptureUtcMs: f[5] }, wallOffsetMs: f[6] };
-  },
-  "profiles",
-);
+export function profilesRecord(): NumbersCodec<ProfilesState> {
+  return new NumbersCodec<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
+}
+
+function flattenProfiles(s: ProfilesState): number[] {
+  return [s.load.pending, s.load.lastCaptureUtcMs, s.load.nextCaptureUtcMs, s.daily.pending, s.daily.lastCaptureUtcMs, s.daily.nextCaptureUtcMs, s.wallOffsetMs];
+}
+
+function unflattenProfiles(f: number[]): ProfilesState {
+  exactly(f, 7, "profiles");
+  return { load: { pending: f[0], lastCaptureUtcMs: f[1], nextCaptureUtcMs: f[2] }, daily: { pending: f[3], lastCaptureUtcMs: f[4], nextCaptureUtcMs: f[5] }, wallOffsetMs: f[6] };
 }
 
 /** Flat number lists (alarms, gas, water) as they are. */
-const flat = (magic: number, id: string): ReturnType<typeof numbersOr<number[]>> => numbersOr<number[]>(magic, (s) => s, (f) => f, id, false);
+function flat(magic: number, id: string): NumbersCodec<number[]> {
+  return new NumbersCodec<number[]>(magic, itself, itself, id, false);
+}
 
 interface Versioned<T> {
   v: number;
