@@ -1,0 +1,218 @@
+/**
+ * The byte records of the meter's persisted states (app/meter-persistence.ts registers them):
+ * numbers-only records with the generic value codec as the fallback older firmware wrote.
+ */
+import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../storage/number-record";
+import { decodeValue, encodeValue } from "../storage/value-codec";
+import type { BillingState } from "../metrology/billing";
+import type { PowerFailureState } from "../monitoring/power-failures";
+import type { PowerQualityState } from "../monitoring/power-quality";
+import type { ProfilesState } from "../records/profiles";
+import type { TamperState } from "../monitoring/tamper";
+
+/** The billing record (billing state and the maximum demands) as the value codec stored it. */
+export interface BillingRecord {
+  b: BillingState;
+  m: number[];
+}
+
+/** Numbers-only billing record: first byte (not a value-codec type tag) and layout version. */
+export const BILLING_RECORD_MAGIC = 0xb1;
+export const BILLING_RECORD_VERSION = 1;
+/** Numbers-only demand period record. */
+export const DEMAND_RECORD_MAGIC = 0xd1;
+export const DEMAND_RECORD_VERSION = 1;
+
+/**
+ * Billing record layout (version 1): billing format, count, next, last scheduled and newest row
+ * times (-1 none), number of execution times n, n x [second, year, month, day, day of week], then
+ * the maximum demands exactly as DemandMeter.snapshotMax gives them (their own format first).
+ */
+export function flattenBilling(b: BillingState, m: readonly number[]): number[] {
+  const out = [b.v, b.count, b.nextUtc, b.lastScheduledUtc, b.lastRowUtc, b.schedule.length];
+  for (const e of b.schedule) for (let i = 0; i < 5; i++) out.push(e[i]);
+  for (let i = 0; i < m.length; i++) out.push(m[i]);
+  return out;
+}
+
+/** Inverse of flattenBilling; the owners' restore checks every value. Throws RangeError on a bad layout. */
+export function unflattenBilling(f: readonly number[]): BillingRecord {
+  const n = f.length >= 6 ? f[5] : -1;
+  if (n < 0 || n > 12 || f.length < 7 + 5 * n) throw new RangeError(`billing: ${f.length} values do not make a version-${BILLING_RECORD_VERSION} layout`);
+  const schedule: number[][] = [];
+  for (let i = 0; i < n; i++) schedule.push(f.slice(6 + 5 * i, 11 + 5 * i));
+  return { b: { v: f[0], count: f[1], nextUtc: f[2], lastScheduledUtc: f[3], lastRowUtc: f[4], schedule }, m: f.slice(6 + 5 * n) };
+}
+
+/** Format version of the records whose owner's snapshot carries none (wrapped as { v, s }). */
+export const FORMAT = 1;
+
+/**
+ * A record written numbers-only (number-record.ts) when the snapshot flattens to integers, else
+ * (and for records of older firmware) by the value codec. Periodic states are encoded every save
+ * interval: the generic codec's walk of keys and tags was most of the periodic save's cost
+ * (docs/readme/performance.md). `unflatten` rebuilds the owner's snapshot; the owner's restore
+ * checks it. The flatten and unflatten functions are module functions (preloaded), so a codec is
+ * one small object.
+ */
+export class NumbersCodec<T> {
+  // The last values encoded and their bytes: a periodic save of an unchanged state compares a
+  // few numbers and hands back the same bytes (the registry then skips the write).
+  private lastValues: number[] | null = null;
+  private lastBytes: Uint8Array | null = null;
+
+  constructor(
+    private readonly magic: number,
+    private readonly flatten: (s: T) => number[],
+    private readonly unflatten: (f: number[]) => T,
+    private readonly id: string,
+    private readonly versioned = true,
+    private readonly plain: (s: T) => T = itself,
+  ) {}
+
+  encode(s: T): Uint8Array {
+    const values = this.flatten(s);
+    if (this.lastBytes && this.lastValues && sameValues(values, this.lastValues)) return this.lastBytes;
+    // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
+    const bytes = encodeNumberRecord(this.magic, FORMAT, values) ?? encodeValue(this.versioned ? { v: FORMAT, s: this.plain(s) } : this.plain(s));
+    this.lastValues = values;
+    this.lastBytes = bytes;
+    return bytes;
+  }
+
+  decode(b: Uint8Array): T {
+    if (isNumberRecord(b, this.magic)) {
+      const values = decodeNumberRecord(b, this.magic, FORMAT, this.id);
+      const s = this.unflatten(values);
+      // The record's values and bytes: the save at power up finds an unchanged state unchanged.
+      this.lastValues = values;
+      this.lastBytes = b;
+      return s;
+    }
+    const v = decodeValue(b);
+    return this.versioned ? unwrap(v as Versioned<T>, this.id) : (v as T);
+  }
+}
+
+function itself<T>(s: T): T {
+  return s;
+}
+
+/** Same numbers (Object.is: -0 and NaN as the record would tell them apart). */
+export function sameValues(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** Takes `n` values from `f` at `at` (throws when the record is shorter: a layout this firmware did not write). */
+function take(f: readonly number[], at: number, n: number, id: string): number[] {
+  if (at + n > f.length) throw new RangeError(`${id}: ${f.length} values do not make a version-${FORMAT} layout`);
+  return f.slice(at, at + n);
+}
+
+function exactly(f: readonly number[], n: number, id: string): void {
+  if (f.length !== n) throw new RangeError(`${id}: ${f.length} values do not make a version-${FORMAT} layout`);
+}
+
+const PQ_SERIES = Object.freeze(["counts", "lastDurationMs", "totalDurationMs", "lastMagnitudeMilliV"] as const);
+const PQ_FREQUENCY = Object.freeze(["frequencyCount", "frequencyLastDurationMs", "frequencyTotalDurationMs", "frequencyLastExtremeMilliHz"] as const);
+const TAMPER_FIELDS = Object.freeze(["tamperFlag", "tamperEvents", "terminalCoverOpen", "meterCoverOpen", "magnetPresent", "reverseActive", "mismatchActive", "meteringLine"] as const);
+const FAILURE_FIELDS = Object.freeze(["count", "longCount", "lastDurationMs", "totalDurationMs", "longThresholdS"] as const);
+
+/** Power quality: [n, 4 series of n, 4 frequency values, 6 thresholds]. */
+export function pqRecord(): NumbersCodec<PqRecord> {
+  return new NumbersCodec<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+}
+
+interface PqRecord {
+  c: PowerQualityState;
+  t: number[];
+}
+
+function flattenPq({ c, t }: PqRecord): number[] {
+  const n = c.counts.length;
+  const out = [n];
+  for (let i = 0; i < n; i++) out.push(c.counts[i]);
+  for (let i = 0; i < n; i++) out.push(c.lastDurationMs[i]);
+  for (let i = 0; i < n; i++) out.push(c.totalDurationMs[i]);
+  for (let i = 0; i < n; i++) out.push(c.lastMagnitudeMilliV[i]);
+  out.push(c.frequencyCount, c.frequencyLastDurationMs, c.frequencyTotalDurationMs, c.frequencyLastExtremeMilliHz);
+  for (let i = 0; i < t.length; i++) out.push(t[i]);
+  return out;
+}
+
+function unflattenPq(f: number[]): PqRecord {
+  const n = f.length > 0 ? f[0] : 0;
+  exactly(f, 1 + 4 * n + 4 + 6, "powerQuality");
+  const c = {} as Record<string, unknown>;
+  PQ_SERIES.forEach((k, j) => (c[k] = Float64Array.from(take(f, 1 + j * n, n, "powerQuality"))));
+  PQ_FREQUENCY.forEach((k, j) => (c[k] = f[1 + 4 * n + j]));
+  return { c: c as unknown as PowerQualityState, t: take(f, 1 + 4 * n + 4, 6, "powerQuality") };
+}
+
+/** The save hands the live counters (no copy); the value codec gets a plain snapshot. */
+function plainPq(s: PqRecord): PqRecord {
+  const live = s.c as unknown as { snapshot?(): PowerQualityState };
+  return { c: typeof live.snapshot === "function" ? live.snapshot() : s.c, t: s.t };
+}
+
+/** Tamper: the fields in TAMPER_FIELDS order, booleans as 0/1. */
+export function tamperRecord(): NumbersCodec<TamperState> {
+  return new NumbersCodec<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
+}
+
+function flattenTamper(s: TamperState): number[] {
+  return TAMPER_FIELDS.map((k) => Number(s[k]));
+}
+
+function unflattenTamper(f: number[]): TamperState {
+  exactly(f, TAMPER_FIELDS.length, "tamper");
+  const s = {} as Record<string, unknown>;
+  TAMPER_FIELDS.forEach((k, i) => (s[k] = k === "tamperEvents" || k === "meteringLine" ? f[i] : f[i] === 1));
+  return s as unknown as TamperState;
+}
+
+export function failuresRecord(): NumbersCodec<PowerFailureState> {
+  return new NumbersCodec<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
+}
+
+function flattenFailures(s: PowerFailureState): number[] {
+  return FAILURE_FIELDS.map((k) => s[k]);
+}
+
+function unflattenFailures(f: number[]): PowerFailureState {
+  exactly(f, FAILURE_FIELDS.length, "powerFailures");
+  const s = {} as Record<string, number>;
+  FAILURE_FIELDS.forEach((k, i) => (s[k] = f[i]));
+  return s as unknown as PowerFailureState;
+}
+
+/** Profiles' schedule: load and daily [pending, last, next], then the wall offset. */
+export function profilesRecord(): NumbersCodec<ProfilesState> {
+  return new NumbersCodec<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
+}
+
+function flattenProfiles(s: ProfilesState): number[] {
+  return [s.load.pending, s.load.lastCaptureUtcMs, s.load.nextCaptureUtcMs, s.daily.pending, s.daily.lastCaptureUtcMs, s.daily.nextCaptureUtcMs, s.wallOffsetMs];
+}
+
+function unflattenProfiles(f: number[]): ProfilesState {
+  exactly(f, 7, "profiles");
+  return { load: { pending: f[0], lastCaptureUtcMs: f[1], nextCaptureUtcMs: f[2] }, daily: { pending: f[3], lastCaptureUtcMs: f[4], nextCaptureUtcMs: f[5] }, wallOffsetMs: f[6] };
+}
+
+/** Flat number lists (alarms, gas, water) as they are. */
+export function flat(magic: number, id: string): NumbersCodec<number[]> {
+  return new NumbersCodec<number[]>(magic, itself, itself, id, false);
+}
+
+export interface Versioned<T> {
+  v: number;
+  s: T;
+}
+
+export function unwrap<T>(x: Versioned<T>, id: string): T {
+  if (typeof x !== "object" || x === null || x.v !== FORMAT || x.s === undefined) throw new RangeError(`${id}: not a version-${FORMAT} record`);
+  return x.s;
+}
