@@ -5,6 +5,7 @@ import { decodeValue, encodeValue } from "../storage/value-codec";
 import type { IcCalibration, IcCorrections } from "../kernel/calibration";
 import type { BytesState, RestoreReport, SnapshotState } from "../storage/persistence-types";
 import type { CalendarPart } from "../metrology/tou";
+import type { EnergyRegisters, EnergySnapshot } from "../metrology/energy-registers";
 import type { MeteringIc } from "../kernel/metering-ic";
 import type { MeterClock } from "../time/clock";
 import type { TariffMetering } from "../metrology/tariff-metering";
@@ -28,6 +29,7 @@ export interface MeterStateParts {
   readonly board: Board;
   readonly config: { readonly chip: string };
   readonly persistence: Persistence;
+  readonly energy: EnergyRegisters;
   readonly ic: MeteringIc;
   readonly clock: MeterClock;
   readonly tariffs: TariffMetering;
@@ -42,9 +44,14 @@ export interface MeterStateParts {
   readonly profiles: Profiles;
 }
 
-import { type BillingRecord, flat, FORMAT, sameValues, unwrap, type Versioned, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, failuresRecord, flattenBilling, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
+import { type BillingRecord, flat, type NumbersCodec, FORMAT, sameValues, unwrap, type Versioned, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, failuresRecord, flattenBilling, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
 
 export { BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, failuresRecord, flattenBilling, NumbersCodec, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
+
+/** An energy record of the generic value codec (older firmware). */
+function decodeLegacyEnergy(bytes: Uint8Array): EnergySnapshot {
+  return decodeValue(bytes) as EnergySnapshot;
+}
 
 /** The meter's persisted states, in registration (and so restore) order; MeterStates dispatches on them. */
 const S_CLOCK = 0;
@@ -63,6 +70,7 @@ const S_GAS = 12;
 const S_WATER = 13;
 const S_FAILURES = 14;
 const S_PROFILES = 15;
+const S_ENERGY = 16;
 
 /** A state the registry saves as bytes: the meter's MeterStates encodes and decodes it, by kind. */
 class BytesRecord implements BytesState {
@@ -80,8 +88,160 @@ class BytesRecord implements BytesState {
   decode(bytes: Uint8Array): void {
     this.states.decode(this.kind, bytes);
   }
+}
+
+/** The energy registers' record (energy-registers.ts, numbers only): the emergency save's largest. */
+class EnergyRecord implements BytesState {
+  readonly id = "energy";
+  readonly essential = true;
+  readonly save = "periodic";
+  constructor(private readonly energy: EnergyRegisters) {}
+  encode(): Uint8Array {
+    return this.energy.encode();
+  }
+  decode(bytes: Uint8Array): void {
+    // Older value-codec records still restore.
+    this.energy.decode(bytes, decodeLegacyEnergy);
+  }
+}
+
+/** The demand period in progress: a sub-period that ended during the outage is closed at its end. */
+class DemandRecord implements BytesState {
+  readonly id = "demand";
+  readonly essential = false;
+  readonly save = "periodic";
+  constructor(private readonly tariffs: TariffMetering, private readonly clock: MeterClock) {}
+  encode(): Uint8Array {
+    const s = this.tariffs.demand.snapshotPeriod();
+    return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
+  }
+  decode(b: Uint8Array): void {
+    const s = isNumberRecord(b, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(b, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(b) as number[]);
+    const tou = this.tariffs.tou;
+    this.tariffs.demand.restorePeriod(s, this.clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
+  }
+}
+
+/**
+ * Billing state and the maximum demands in one record (numbers only; records of the generic value
+ * codec, older firmware, still restore).
+ */
+class BillingStateRecord implements BytesState {
+  readonly id = "billing";
+  readonly essential = true;
+  readonly save = "periodic";
+  /** The record's last values and bytes (null: encode again). */
+  private values: number[] | null = null;
+  private bytes: Uint8Array | null = null;
+  /**
+   * What the billing record depends on that can change without billing.onChange (which saves at
+   * once): the maximum demands and their times, and the billing profile's rows (a DLMS reset).
+   */
+  private readonly maxima: Float64Array;
+
+  constructor(private readonly tariffs: TariffMetering) {
+    this.maxima = new Float64Array(2 * tariffs.demand.maxImport.length + 3);
+  }
+
+  /** Bytes of the last encode, unchanged maxima and rows, no billing.onChange since: the same record. */
   unchanged(stored: Uint8Array): boolean {
-    return this.states.unchanged(this.kind, stored);
+    return stored === this.bytes && this.readMaxima();
+  }
+
+  /** After billing.onChange: the next save encodes again. */
+  forget(): void {
+    this.bytes = null;
+  }
+
+  /** Reads the maxima into `maxima`; true when none changed. */
+  private readMaxima(): boolean {
+    const out = this.maxima;
+    const { demand, billing } = this.tariffs;
+    let same = true;
+    let k = 0;
+    const put = (v: number): void => {
+      if (!Object.is(out[k], v)) {
+        out[k] = v;
+        same = false;
+      }
+      k++;
+    };
+    for (let i = 0; i < demand.maxImport.length; i++) put(demand.maxImport[i]);
+    for (let i = 0; i < demand.maxImportTime.length; i++) put(demand.maxImportTime[i]);
+    put(demand.maxExport);
+    put(demand.maxExportTime);
+    put(billing.profile.entriesInUse());
+    return same;
+  }
+
+  encode(): Uint8Array {
+    const { demand, billing } = this.tariffs;
+    this.readMaxima();
+    const b = billing.snapshot();
+    const mx = demand.snapshotMax();
+    const values = flattenBilling(b, mx);
+    // Unchanged (most saves: maxima move at demand period ends): the same bytes, no encoding.
+    if (this.bytes && this.values && sameValues(values, this.values)) return this.bytes;
+    this.values = values;
+    this.bytes = encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, values) ?? encodeValue({ b, m: mx });
+    return this.bytes;
+  }
+
+  decode(bytes: Uint8Array): void {
+    if (!isNumberRecord(bytes, BILLING_RECORD_MAGIC)) {
+      this.restoreBilling(decodeValue(bytes) as BillingRecord);
+      return;
+    }
+    const values = decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing");
+    this.restoreBilling(unflattenBilling(values));
+    // The stored values (not the state after the restore, which may have billed the outage):
+    // the save at power up writes the record again only if they differ.
+    this.values = values;
+    this.bytes = bytes;
+    this.readMaxima();
+    this.maxima[0] = NaN;
+  }
+
+  private restoreBilling(s: BillingRecord): void {
+    if (typeof s !== "object" || s === null) throw new RangeError("billing: not a record");
+    this.tariffs.demand.restoreMax(s.m);
+    this.tariffs.billing.restore(s.b);
+  }
+}
+
+/** A gas or water counter's record, [version, pulses, capture time] (in the emergency save: a sub-meter's pulses are billed too). */
+class CounterRecord implements BytesState {
+  readonly essential = false;
+  readonly save = "periodic";
+  private readonly codec: NumbersCodec<number[]>;
+  /** The last record written or restored, and the pulses and capture time in it. */
+  private bytes: Uint8Array | null = null;
+  private pulses = NaN;
+  private capture = NaN;
+
+  constructor(private readonly counter: PulseCounter, readonly id: string) {
+    this.codec = flat(0x61, id);
+  }
+
+  unchanged(stored: Uint8Array): boolean {
+    return stored === this.bytes && this.counter.pulses === this.pulses && this.counter.captureUtcMs === this.capture;
+  }
+
+  encode(): Uint8Array {
+    this.pulses = this.counter.pulses;
+    this.capture = this.counter.captureUtcMs;
+    this.bytes = this.codec.encode([FORMAT, this.pulses, this.capture]);
+    return this.bytes;
+  }
+
+  decode(b: Uint8Array): void {
+    const s = this.codec.decode(b);
+    if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${this.id}: not a version-1 record`);
+    this.counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
+    // As stored: the save at power up skips an unchanged counter.
+    this.bytes = b;
+    this.pulses = s[1];
+    this.capture = s[2];
   }
 }
 
@@ -115,31 +275,21 @@ class MeterStates {
   private readonly pqCodec = pqRecord();
   private readonly failuresCodec = failuresRecord();
   private readonly profilesCodec = profilesRecord();
-  private readonly gasCodec = flat(0x61, "gas");
-  private readonly waterCodec = flat(0x61, "water");
-  /** The billing record's last values and bytes (null: encode again). */
-  private billingValues: number[] | null = null;
-  private billingBytes: Uint8Array | null = null;
-  /**
-   * What the billing record depends on that can change without billing.onChange (which saves at
-   * once): the maximum demands and their times, and the billing profile's rows (a DLMS reset).
-   */
-  private readonly maxima: Float64Array;
-  /** The counters' last record and the pulses and capture time in it, per counter [gas, water]. */
-  private readonly counterBytes: (Uint8Array | null)[] = [null, null];
-  private readonly counterValues = new Float64Array([NaN, NaN, NaN, NaN]);
+  private readonly billing: BillingStateRecord;
 
   constructor(private readonly m: MeterStateParts) {
-    this.maxima = new Float64Array(2 * m.tariffs.demand.maxImport.length + 3);
+    this.billing = new BillingStateRecord(m.tariffs);
   }
 
   /** Registers every state (in restore order) and hooks the owners' change notifications. */
   register(p: Persistence): void {
     const m = this.m;
-    const add = (kind: number, spec: BytesRecord | SnapshotRecord): void => {
+    const add = (kind: number, spec: BytesState | SnapshotRecord): void => {
       this.handles[kind] = p.register(spec);
     };
     const saver = (kind: number): (() => void) => this.saveIfRestored.bind(this, kind);
+    // Energy: numbers-only record (energy-registers.ts), first: the emergency save's largest.
+    add(S_ENERGY, new EnergyRecord(m.energy));
     // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
     add(S_CLOCK, new SnapshotRecord(this, S_CLOCK, "clock", false));
     m.clock.onSettingsChange = saver(S_CLOCK);
@@ -156,9 +306,9 @@ class MeterStates {
     // schedule change, and periodically when a maximum moved.
     // Both are numbers-only records (number-record.ts, docs/readme/performance.md): they are in the
     // emergency save. Records of the generic value codec (older firmware) still restore.
-    add(S_BILLING, new BytesRecord(this, S_BILLING, "billing", true, "periodic"));
+    add(S_BILLING, this.billing);
     // The demand period in progress: a sub-period that ended during the outage is closed at its end.
-    add(S_DEMAND, new BytesRecord(this, S_DEMAND, "demand", false, "periodic"));
+    add(S_DEMAND, new DemandRecord(m.tariffs, m.clock));
     m.tariffs.billing.onChange = this.billingChanged.bind(this);
     // Relay state and control mode: immediate on every transition; at power up the relay is driven
     // to the stored state (Meter.start calls disconnector.powerUp after the restore).
@@ -178,8 +328,8 @@ class MeterStates {
     add(S_POWER_QUALITY, new BytesRecord(this, S_POWER_QUALITY, "powerQuality", false, "periodic", false));
     m.powerQuality.onSettingsChange = saver(S_POWER_QUALITY);
     // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
-    add(S_GAS, new BytesRecord(this, S_GAS, "gas", false, "periodic"));
-    add(S_WATER, new BytesRecord(this, S_WATER, "water", false, "periodic"));
+    this.handles[S_GAS] = p.register(new CounterRecord(m.gas, "gas"));
+    this.handles[S_WATER] = p.register(new CounterRecord(m.water, "water"));
     // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
     // Changes at power up (saved then) and on a threshold write (saved at once).
     add(S_FAILURES, new BytesRecord(this, S_FAILURES, "powerFailures", false, "periodic", false));
@@ -213,7 +363,7 @@ class MeterStates {
   }
 
   private billingChanged(): void {
-    this.billingBytes = null;
+    this.billing.forget();
     this.saveIfRestored(S_DEMAND);
     this.saveIfRestored(S_BILLING);
   }
@@ -260,20 +410,8 @@ class MeterStates {
 
   encode(kind: number): Uint8Array {
     const m = this.m;
-    const tou = m.tariffs.tou;
+    // The periodic states first (a switch compares in order; every periodic save encodes them).
     switch (kind) {
-      case S_TOU_ACTIVE:
-        return encodeCalendar(tou.activeCalendar);
-      case S_TOU_PASSIVE:
-        return encodePassive(tou.passiveCalendar, tou.passiveActivationUtc);
-      case S_TOU_SPECIAL:
-        return encodeSpecialDays(tou.specialDays);
-      case S_BILLING:
-        return this.encodeBilling();
-      case S_DEMAND: {
-        const s = m.tariffs.demand.snapshotPeriod();
-        return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
-      }
       case S_ALARMS:
         return this.alarmsCodec.encode([FORMAT, m.events.alarmRegister, m.events.alarmFilter]);
       case S_TAMPER:
@@ -281,13 +419,16 @@ class MeterStates {
       case S_POWER_QUALITY:
         // The live counters, not a copy (pq.snapshot() slices them): the record is encoded at once.
         return this.pqCodec.encode({ c: m.powerQuality as unknown as PowerQualityState, t: m.powerQuality.thresholds() });
-      case S_GAS:
-      case S_WATER:
-        return this.encodeCounter(kind - S_GAS);
       case S_FAILURES:
         return this.failuresCodec.encode(m.powerFailures.snapshot());
       case S_PROFILES:
         return this.profilesCodec.encode(m.profiles.snapshot());
+      case S_TOU_ACTIVE:
+        return encodeCalendar(m.tariffs.tou.activeCalendar);
+      case S_TOU_PASSIVE:
+        return encodePassive(m.tariffs.tou.passiveCalendar, m.tariffs.tou.passiveActivationUtc);
+      case S_TOU_SPECIAL:
+        return encodeSpecialDays(m.tariffs.tou.specialDays);
       default:
         throw new RangeError(`state ${kind} has no byte record`);
     }
@@ -308,14 +449,6 @@ class MeterStates {
       case S_TOU_SPECIAL:
         tou.restoreSpecialDays(decodeSpecialDays(b));
         return;
-      case S_BILLING:
-        this.decodeBilling(b);
-        return;
-      case S_DEMAND: {
-        const s = isNumberRecord(b, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(b, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(b) as number[]);
-        m.tariffs.demand.restorePeriod(s, m.clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
-        return;
-      }
       case S_ALARMS: {
         const s = this.alarmsCodec.decode(b);
         if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError("alarms: not a version-1 record");
@@ -331,10 +464,6 @@ class MeterStates {
         m.powerQuality.restore(s.c);
         return;
       }
-      case S_GAS:
-      case S_WATER:
-        this.decodeCounter(kind - S_GAS, b);
-        return;
       case S_FAILURES:
         m.powerFailures.restore(this.failuresCodec.decode(b));
         return;
@@ -348,102 +477,6 @@ class MeterStates {
       default:
         throw new RangeError(`state ${kind} has no byte record`);
     }
-  }
-
-  /** True when encoding now would surely give `stored` again (billing, gas, water); false when it cannot tell. */
-  unchanged(kind: number, stored: Uint8Array): boolean {
-    switch (kind) {
-      case S_BILLING:
-        // Bytes of the last encode, unchanged maxima and rows, no billing.onChange since: the same record.
-        return stored === this.billingBytes && this.readMaxima();
-      case S_GAS:
-      case S_WATER: {
-        const i = kind - S_GAS;
-        const counter = i === 0 ? this.m.gas : this.m.water;
-        return stored === this.counterBytes[i] && counter.pulses === this.counterValues[2 * i] && counter.captureUtcMs === this.counterValues[2 * i + 1];
-      }
-      default:
-        return false;
-    }
-  }
-
-  /** Reads the maxima into `maxima`; true when none changed. */
-  private readMaxima(): boolean {
-    const out = this.maxima;
-    const { demand, billing } = this.m.tariffs;
-    let same = true;
-    let k = 0;
-    const put = (v: number): void => {
-      if (!Object.is(out[k], v)) {
-        out[k] = v;
-        same = false;
-      }
-      k++;
-    };
-    for (let i = 0; i < demand.maxImport.length; i++) put(demand.maxImport[i]);
-    for (let i = 0; i < demand.maxImportTime.length; i++) put(demand.maxImportTime[i]);
-    put(demand.maxExport);
-    put(demand.maxExportTime);
-    put(billing.profile.entriesInUse());
-    return same;
-  }
-
-  private encodeBilling(): Uint8Array {
-    const { demand, billing } = this.m.tariffs;
-    this.readMaxima();
-    const b = billing.snapshot();
-    const mx = demand.snapshotMax();
-    const values = flattenBilling(b, mx);
-    // Unchanged (most saves: maxima move at demand period ends): the same bytes, no encoding.
-    if (this.billingBytes && this.billingValues && sameValues(values, this.billingValues)) return this.billingBytes;
-    this.billingValues = values;
-    this.billingBytes = encodeNumberRecord(BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, values) ?? encodeValue({ b, m: mx });
-    return this.billingBytes;
-  }
-
-  private decodeBilling(bytes: Uint8Array): void {
-    if (!isNumberRecord(bytes, BILLING_RECORD_MAGIC)) {
-      this.restoreBilling(decodeValue(bytes) as BillingRecord);
-      return;
-    }
-    const values = decodeNumberRecord(bytes, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, "billing");
-    this.restoreBilling(unflattenBilling(values));
-    // The stored values (not the state after the restore, which may have billed the outage):
-    // the save at power up writes the record again only if they differ.
-    this.billingValues = values;
-    this.billingBytes = bytes;
-    this.readMaxima();
-    this.maxima[0] = NaN;
-  }
-
-  private restoreBilling(s: BillingRecord): void {
-    if (typeof s !== "object" || s === null) throw new RangeError("billing: not a record");
-    this.m.tariffs.demand.restoreMax(s.m);
-    this.m.tariffs.billing.restore(s.b);
-  }
-
-  /** Counter `i` (0 gas, 1 water) as [version, pulses, capture time]. */
-  private encodeCounter(i: number): Uint8Array {
-    const counter = i === 0 ? this.m.gas : this.m.water;
-    const pulses = counter.pulses;
-    const capture = counter.captureUtcMs;
-    this.counterValues[2 * i] = pulses;
-    this.counterValues[2 * i + 1] = capture;
-    const bytes = (i === 0 ? this.gasCodec : this.waterCodec).encode([FORMAT, pulses, capture]);
-    this.counterBytes[i] = bytes;
-    return bytes;
-  }
-
-  private decodeCounter(i: number, b: Uint8Array): void {
-    const id = i === 0 ? "gas" : "water";
-    const counter = i === 0 ? this.m.gas : this.m.water;
-    const s = (i === 0 ? this.gasCodec : this.waterCodec).decode(b);
-    if (!Array.isArray(s) || s.length !== 3 || s[0] !== FORMAT) throw new RangeError(`${id}: not a version-1 record`);
-    counter.restore({ pulses: s[1], captureUtcMs: s[2] } as PulseCounterState);
-    // As stored: the save at power up skips an unchanged counter.
-    this.counterBytes[i] = b;
-    this.counterValues[2 * i] = s[1];
-    this.counterValues[2 * i + 1] = s[2];
   }
 
   private restoreCalibration(x: { v: number; chip: string; values: Record<string, unknown> }): void {

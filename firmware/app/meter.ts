@@ -4,7 +4,7 @@ import { Ade7953Driver } from "../drivers/ade7953/driver";
 import { Atm90e26Driver } from "../drivers/atm90e26/driver";
 import { IcSupervisor } from "../metrology/ic-supervisor";
 import { OverRange } from "../monitoring/over-range";
-import { Button } from "../drivers/button/button";
+import { Button, type ButtonActions } from "../drivers/button/button";
 import { Ht1621 } from "../drivers/ht1621/driver";
 import { createRelayDriver } from "../drivers/relay/index";
 import { Display } from "../display/display";
@@ -12,7 +12,7 @@ import { Disconnector } from "../control/disconnector";
 import { Limiter } from "../control/limiter";
 import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "../kernel/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "../time/clock";
-import { EnergyRegisters, type EnergySnapshot } from "../metrology/energy-registers";
+import { EnergyRegisters } from "../metrology/energy-registers";
 import { EventLogs } from "../records/event-log";
 import { checkMonitoringConfig } from "../monitoring/monitoring-config";
 import { SUB_METER_OBIS } from "../monitoring/monitoring-registers";
@@ -26,7 +26,6 @@ import type { Rational } from "../kernel/rational";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { TariffMetering } from "../metrology/tariff-metering";
 import { Persistence } from "./persistence";
-import { decodeValue } from "../storage/value-codec";
 import { POWER_FAILURE_LOG_COLUMNS, POWER_FAILURE_OBIS } from "../monitoring/power-failures";
 import { registerMeterState } from "./meter-persistence";
 import type { IcCalibration } from "../kernel/calibration";
@@ -90,25 +89,18 @@ export class Meter {
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(board.clock);
-    // The emergency save at power fail drains the IC through one extra tick first.
-    // A profile row captured by that tick is appended at once (its append is otherwise deferred).
-    this.persistence = new Persistence(board, this.events, config.persistence, () => {
-      this.tick();
-      this.icSupervisor.powerFailing(this.lastIcStatus, this.ic, this.instant, board.clock.nowMs());
-      this.profiles.flush();
-    });
-    const energy = this.energy;
-    // Numbers-only record (energy-registers.ts): the emergency save's largest; older value-codec records still restore.
-    this.persistence.register({ id: "energy", essential: true, save: "periodic", encode: () => energy.encode(), decode: (b) => energy.decode(b, (x) => decodeValue(x) as EnergySnapshot) });
+    this.persistence = new Persistence(board, this.events, config.persistence, this.drainForPowerFail.bind(this));
+    const createBuffer = this.persistence.profile.bind(this.persistence);
+    const lookup = this.register.bind(this);
     this.icSupervisor = new IcSupervisor(this.events, board.log, energyScale);
     this.clock = new MeterClock(board.clock, this.events, config.utcOffsetMinutes, config.dst === "eu" ? euDstSettings(config.utcOffsetMinutes) : noDstSettings());
-    this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity) });
+    this.tariffs = new TariffMetering(this.clock, this.energy, this.events, { createBuffer });
     this.disconnector = new Disconnector(createRelayDriver(board, config.relay), this.events, config.disconnector);
-    this.limiter = new Limiter((obis) => this.register(obis), this.disconnector, this.events, board.clock, config.limiter);
+    this.limiter = new Limiter(lookup, this.disconnector, this.events, board.clock, config.limiter);
     const lcd = board.lcdCs && board.lcdWr && board.lcdData ? new Ht1621({ cs: board.lcdCs, wr: board.lcdWr, data: board.lcdData }) : null;
     this.display = new Display(this, board.clock, lcd, config.display);
     this.button = board.button
-      ? new Button(board.button, board.clock, config.button, { shortPress: () => this.display.step(), longPress: () => this.disconnector.manualReconnect() })
+      ? new Button(board.button, board.clock, config.button, new MeterButtonActions(this.display, this.disconnector))
       : null;
     this.disconnector.addTransitionListener(() => this.display.refresh());
     const mc = config.monitoring;
@@ -122,18 +114,18 @@ export class Meter {
     const clock = this.clock;
     this.profiles = new Profiles({
       rules: clock,
-      lookup: (obis) => this.register(obis),
+      lookup,
       loadPeriodS: mc.loadProfilePeriodS,
       loadEntries: mc.loadProfileEntries,
       dailyEntries: mc.dailyProfileEntries,
-      createBuffer: (obis, columns, periodS, capacity) => this.persistence.profile(obis, columns, periodS, capacity),
+      createBuffer,
       // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
       defer: (task) => {
         board.clock.schedule(task, 0);
       },
     });
     this.clock.onTimeChange(this.profiles);
-    // Every other state (clock, calendars, billing, demand, relay, limiter, calibration, counters)
+    // Every state (energy first: the emergency save's largest; clock, calendars, billing, demand, relay, limiter, calibration, counters)
     // and the power-up bookkeeping (power failure log, clock validity): meter-persistence.ts.
     this.calibration = registerMeterState(this);
     this.mqtt = createMeterMqtt(this);
@@ -150,6 +142,7 @@ export class Meter {
     this.profiles.prepare(this.board.clock.wallClockMs(), this.board.clock.nowMs());
     this.lastIcStatus = this.ic.init();
     if (this.lastIcStatus !== "ok") this.board.log.error(`metering IC init: ${this.lastIcStatus}`);
+    // An arrow, not a bound method: the tick is looked up at each call (the bench wraps it).
     this.tickTimer = this.board.clock.repeat(() => this.tick(), this.config.tickMs);
     this.disconnector.powerUp();
     this.display.start();
@@ -167,6 +160,16 @@ export class Meter {
     this.display.stop();
     this.button?.stop();
     this.mqtt?.stop();
+  }
+
+  /**
+   * The emergency save at power fail drains the IC through one extra tick first. A profile row
+   * captured by that tick is appended at once (its append is otherwise deferred).
+   */
+  private drainForPowerFail(): void {
+    this.tick();
+    this.icSupervisor.powerFailing(this.lastIcStatus, this.ic, this.instant, this.board.clock.nowMs());
+    this.profiles.flush();
   }
 
   /** One metrology step: read the IC, accumulate. No allocation. */
@@ -218,6 +221,17 @@ export class Meter {
   /** The value of METER_REGISTERS[index] now (see registerIndex). No allocation. */
   readRegister(index: number): number {
     return readMeterRegister(this, index);
+  }
+}
+
+/** The button's actions: a short press steps the display, a long press reconnects (when allowed). */
+class MeterButtonActions implements ButtonActions {
+  constructor(private readonly display: Display, private readonly disconnector: Disconnector) {}
+  shortPress(): void {
+    this.display.step();
+  }
+  longPress(): void {
+    this.disconnector.manualReconnect();
   }
 }
 

@@ -10,7 +10,7 @@ import { StateIndex } from "./state-index";
 import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
 import { decodeValue, encodeValue, KeyCache } from "./value-codec";
 import {
-  defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type RestoreReport, type RestoreSource,
+  defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type BytesState, type SnapshotState, type RestoreReport, type RestoreSource,
 } from "./persistence-types";
 
 export * from "./persistence-types";
@@ -23,6 +23,8 @@ class Entry implements PersistentHandle {
   readonly essential: boolean;
   readonly periodic: boolean;
   readonly emergency: boolean;
+  /** The spec hands bytes (encode/decode), not a snapshot for the value codec. */
+  private readonly bytes: boolean;
   restoredFrom: RestoreSource = "pending";
   lastSize = 0;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
@@ -32,17 +34,18 @@ class Entry implements PersistentHandle {
     this.essential = spec.essential;
     this.periodic = spec.save === "periodic";
     this.emergency = spec.save === "periodic" && spec.emergency !== false;
+    this.bytes = "encode" in spec;
   }
 
   encode(): Uint8Array {
     const spec = this.spec;
-    return "encode" in spec ? spec.encode() : encodeValue(spec.snapshot(), this.store.snapshotKeys);
+    return this.bytes ? (spec as BytesState).encode() : encodeValue((spec as SnapshotState<unknown>).snapshot(), this.store.snapshotKeys);
   }
 
   decode(bytes: Uint8Array): void {
     const spec = this.spec;
-    if ("decode" in spec) spec.decode(bytes);
-    else spec.restore(decodeValue(bytes));
+    if (this.bytes) (spec as BytesState).decode(bytes);
+    else (spec as SnapshotState<unknown>).restore(decodeValue(bytes));
   }
 
   defaults(): void {
