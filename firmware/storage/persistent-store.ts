@@ -411,7 +411,8 @@ export class PersistentStore implements EventStore {
     if (!force && entry.last !== null && entry.unchanged(entry.last)) return;
     const bytes = entry.encode();
     if (!force && sameBytes(entry.last, bytes)) return;
-    entry.last = bytes;
+    // Only a periodic save compares with the last record (an immediate save always writes): other states keep no copy.
+    entry.last = entry.periodic ? bytes : null;
     const index = this.index!;
     const seq = index.nextSeq++;
     index.note(entry.type, seq, chain.append(entry.type, seq, bytes));
@@ -481,7 +482,7 @@ export class PersistentStore implements EventStore {
         entry.decode(bytes);
         entry.restoredFrom = gen === 0 ? "newest" : "older";
         // The newest generation is on flash as restored: an unchanged periodic state needs no rewrite.
-        if (gen === 0) entry.last = bytes;
+        if (gen === 0 && entry.periodic) entry.last = bytes;
         return false;
       } catch (e) {
         // A record that is whole but not acceptable (damaged meaning, another firmware's format):
