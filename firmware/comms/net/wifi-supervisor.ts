@@ -23,7 +23,7 @@ export class WifiSupervisor {
   private retryTimer: TimerId | undefined;
 
   constructor(private readonly wifi: WifiPort, private readonly clock: Clock, private readonly events: EventLogs, private readonly ssid: string, private readonly password: string) {
-    wifi.onChanged(() => this.changed());
+    wifi.onChanged(this.changed.bind(this));
   }
 
   start(): void {

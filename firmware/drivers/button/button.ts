@@ -31,9 +31,10 @@ export class Button {
   private longFired = false;
   private debounceTimer: TimerId | undefined;
   private longTimer: TimerId | undefined;
-  private readonly edge = (): void => this.restartDebounce();
-  private readonly settled = (): void => this.debounced();
-  private readonly held = (): void => this.longPress();
+  // Bound methods for the port and the timers (8 slots each in XS, an arrow capturing `this` 13).
+  private readonly edge: () => void = this.restartDebounce.bind(this);
+  private readonly settled: () => void = this.debounced.bind(this);
+  private readonly held: () => void = this.longPress.bind(this);
 
   constructor(private readonly input: DigitalIn, private readonly clock: Clock, private readonly options: ButtonOptions = DEFAULT_BUTTON_OPTIONS, private readonly actions: ButtonActions = {}) {}
 

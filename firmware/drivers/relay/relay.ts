@@ -35,8 +35,9 @@ export abstract class RelayBase implements RelayDriver {
   protected timer: TimerId | undefined;
   /** The position the running pulse or output change heads for. */
   protected moving = -1;
-  private readonly pulseEnd = (): void => this.endPulse();
-  private readonly settleEnd = (): void => this.endSettle();
+  // Bound methods for the timers (8 slots each in XS, an arrow capturing `this` 13).
+  private readonly pulseEnd: () => void = this.endPulse.bind(this);
+  private readonly settleEnd: () => void = this.endSettle.bind(this);
 
   constructor(protected readonly clock: Clock, protected readonly contact: DigitalIn | undefined, protected readonly options: RelayOptions) {}
 
