@@ -141,6 +141,20 @@ class PositivePartRegister extends MeterRegister {
   }
 }
 
+/**
+ * P+ (the limiter's default register, read every tick): the positive part of the active power
+ * without the computed property look-up of PositivePartRegister.
+ */
+class ActivePowerImportRegister extends MeterRegister {
+  constructor(index: number, private readonly sample: MeteringSample) {
+    super(index);
+  }
+  read(): number {
+    const v = this.sample.activePowerMilliW;
+    return v > 0 ? v : 0;
+  }
+}
+
 /** The magnitude of the negative part of a signed property (P-, Q-). */
 class NegativePartRegister extends MeterRegister {
   constructor(index: number, private readonly target: Fields, private readonly field: string) {
@@ -178,7 +192,7 @@ export function meterRegister(m: RegisterOwner, index: number): MeterRegister {
   const o = sourceObject(m, row.source);
   if (o === undefined) return new DerivedRegister(index, m, row.at);
   if (row.at >= 0) return new ElementRegister(index, o[row.field] as Float64Array, row.at);
-  if (row.source === REGISTER_SOURCE.instantPositive) return new PositivePartRegister(index, o, row.field);
+  if (row.source === REGISTER_SOURCE.instantPositive) return row.field === "activePowerMilliW" ? new ActivePowerImportRegister(index, m.instant) : new PositivePartRegister(index, o, row.field);
   if (row.source === REGISTER_SOURCE.instantNegative) return new NegativePartRegister(index, o, row.field);
   return new FieldRegister(index, o, row.field);
 }
