@@ -161,9 +161,10 @@ function census(depth: number, top: number): Census {
   let objects = 0;
   let functions = 0;
   let frozen = 0;
+  // Breadth first: an object is counted under the shortest path that reaches it.
   const stack: [object, string[]][] = [[state.running as object, ["running"]]];
-  while (stack.length > 0) {
-    const [o, path] = stack.pop()!;
+  for (let next = 0; next < stack.length; next++) {
+    const [o, path] = stack[next];
     if (seen.has(o)) continue;
     seen.add(o);
     // Prototypes are module code: preloaded, so in flash on a device.
