@@ -59,8 +59,9 @@ function view(b: Bytes): Uint8Array {
 class Wire {
   level: number;
   owner: object | null = null;
-  /** The owning Digital instance's edge callback. */
-  edge: ((rising: boolean) => void) | null = null;
+  /** The owning Digital input's onReadable (called with the input as `this`) and its edges (1 rising, 2 falling). */
+  onReadable: ((this: object) => void) | null = null;
+  edges = 0;
   constructor(level: number) {
     this.level = level;
   }
@@ -69,7 +70,7 @@ class Wire {
     level = level ? 1 : 0;
     if (level === this.level) return;
     this.level = level;
-    this.edge?.(level === 1);
+    if (this.onReadable && this.edges & (level ? 1 : 2)) this.onReadable.call(this.owner!);
   }
 }
 
@@ -137,7 +138,7 @@ export function createLinHardware(options: LinHardwareOptions) {
     firmwareTimers.clear();
     for (const w of wires.values()) {
       w.owner = null;
-      w.edge = null;
+      w.onReadable = null;
     }
     trace("power down: the firmware stopped\n");
   };
@@ -210,12 +211,9 @@ export function createLinHardware(options: LinHardwareOptions) {
       this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
       this.pin = o.pin;
       this.wire = claim(o.pin, this);
-      const onReadable = o.onReadable;
-      const edges = o.edge ?? 0;
-      if (onReadable && !this.output) {
-        this.wire.edge = (rising) => {
-          if (edges & (rising ? Digital.Rising : Digital.Falling)) onReadable.call(this);
-        };
+      if (o.onReadable && !this.output) {
+        this.wire.onReadable = o.onReadable as (this: object) => void;
+        this.wire.edges = o.edge ?? 0;
       }
     }
     read(): 0 | 1 {
@@ -230,9 +228,35 @@ export function createLinHardware(options: LinHardwareOptions) {
       link.pinWrite(virtual.nowMs(), this.pin, level);
     }
     close(): void {
-      this.wire.edge = null;
+      this.wire.onReadable = null;
       this.wire.owner = null;
     }
+  }
+
+  /** One flash partition opened by the firmware (`embedded:storage/flash`). */
+  class LinFlash {
+    private readonly geometry: { size: number; sectorSize: number; sectorCount: number };
+    constructor(private readonly partition: number, private readonly readOnly: boolean) {
+      this.geometry = link.flashGeometry(partition);
+    }
+    read(buffer: Bytes, byteOffset: number): number {
+      const b = view(buffer);
+      if (powered) link.flashRead(virtual.nowMs(), this.partition, byteOffset, b);
+      return b.length;
+    }
+    write(buffer: Bytes, byteOffset: number): void {
+      if (this.readOnly) throw new Error("read-only");
+      if (powered) link.flashWrite(virtual.nowMs(), this.partition, byteOffset, view(buffer));
+    }
+    eraseBlock(start: number, end = start + 1): void {
+      if (this.readOnly) throw new Error("read-only");
+      for (let s = start; s < end && powered; s++) link.flashErase(virtual.nowMs(), this.partition, s);
+    }
+    status() {
+      const g = this.geometry;
+      return { size: g.size, blockLength: g.sectorSize, blocks: g.sectorCount };
+    }
+    close(): void {}
   }
 
   const flashStorage = {
@@ -240,25 +264,7 @@ export function createLinHardware(options: LinHardwareOptions) {
       // The board numbers its partitions in this order: 0 the journal's, 1 the profiles'.
       const partition = partitionNames.indexOf(o.path);
       if (partition < 0) throw new Error("can't find partition");
-      const geometry = link.flashGeometry(partition);
-      const readOnly = o.mode !== "r+";
-      return {
-        read(buffer: Bytes, byteOffset: number): number {
-          const b = view(buffer);
-          if (powered) link.flashRead(virtual.nowMs(), partition, byteOffset, b);
-          return b.length;
-        },
-        write(buffer: Bytes, byteOffset: number): void {
-          if (readOnly) throw new Error("read-only");
-          if (powered) link.flashWrite(virtual.nowMs(), partition, byteOffset, view(buffer));
-        },
-        eraseBlock(start: number, end = start + 1): void {
-          if (readOnly) throw new Error("read-only");
-          for (let s = start; s < end && powered; s++) link.flashErase(virtual.nowMs(), partition, s);
-        },
-        status: () => ({ size: geometry.size, blockLength: geometry.sectorSize, blocks: geometry.sectorCount }),
-        close(): void {},
-      };
+      return new LinFlash(partition, o.mode !== "r+");
     },
   };
 
