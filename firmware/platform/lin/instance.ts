@@ -27,7 +27,12 @@ const speed = requested === "max" ? Infinity : Number(requested ?? 1);
 
 const channel = new SharedArrayBuffer(CHANNEL_BYTES);
 const flash = new SharedArrayBuffer(FLASH_BYTES);
-const worker = new Worker("firmware/platform/lin/emulator-worker");
+/**
+ * The emulated board's machine gets a creation of its own, fixed and larger than the firmware's
+ * (the emulators are not on the ESP32): the firmware's machine keeps the manifest's lin creation.
+ */
+const WORKER_CREATION = { static: 0, chunk: { initial: 393_216, incremental: 0 }, heap: { initial: 32_768, incremental: 0 }, stack: 512 };
+const worker = new Worker("firmware/platform/lin/emulator-worker", WORKER_CREATION);
 worker.postMessage({ channel, flash });
 
 export const hardware = createLinHardware({
