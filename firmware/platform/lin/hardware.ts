@@ -82,362 +82,468 @@ export interface PowerHooks {
 
 export type LinHardware = ReturnType<typeof createLinHardware>;
 
-export function createLinHardware(options: LinHardwareOptions) {
-  const scenario = options.scenario;
-  const pins = options.pins ?? REFERENCE_PINS;
-  const trace = options.trace;
-  const local = options.link ? null : new EmulatedBoard({ scenario, pins, trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages });
-  const link: BoardLink = options.link ?? new DirectBoardLink(local!);
-  const virtual = new VirtualClock(scenario.startUtcMs);
-  const partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof"];
-  const holdUpMs = options.holdUpMs ?? 50;
+/**
+ * The firmware side of one simulated board: pins, power, virtual time and the pump, in one object
+ * whose behaviour is on its prototype (the module is preloaded on lin, so the code is not in the
+ * firmware's heap: only this object's fields are). The ECMA-419 classes below find it through a
+ * static field of the small subclasses createLinHardware makes.
+ */
+export class LinMachine {
+  readonly virtual: VirtualClock;
+  readonly pins: PinMap;
+  readonly partitionNames: string[];
+  readonly wires = new Map<number, Wire>();
+  /** Every firmware timer alive (a dying CPU stops them all). */
+  readonly firmwareTimers = new Set<TimerId>();
+  /** The firmware runs while `powered`; hooks from main.ts stop and boot it. */
+  powered = true;
+  hooks: PowerHooks | null = null;
+  speed: number;
+  private readonly events: number[] = [];
+  private readonly holdUpMs: number;
+  private readonly stepMs: number;
+  private runTarget = Infinity;
+  private runDone: ((nowMs: number) => void) | null = null;
+  private pump: unknown = null;
+  private readonly stepBound: () => void;
+  private readonly powerDownBound: () => void;
+  private readonly powerUpBound: () => void;
 
-  const wires = new Map<number, Wire>();
-  const wire = (pin: number): Wire => {
-    let w = wires.get(pin);
-    if (!w) wires.set(pin, (w = new Wire(link.level(pin))));
+  constructor(readonly link: BoardLink, readonly options: LinHardwareOptions) {
+    this.virtual = new VirtualClock(options.scenario.startUtcMs);
+    this.pins = options.pins ?? REFERENCE_PINS;
+    this.partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof"];
+    this.holdUpMs = options.holdUpMs ?? 50;
+    this.speed = options.speed ?? 1;
+    this.stepMs = options.stepMs ?? 100;
+    this.stepBound = this.step.bind(this);
+    this.powerDownBound = this.powerDown.bind(this);
+    this.powerUpBound = this.powerUp.bind(this);
+  }
+
+  wire(pin: number): Wire {
+    let w = this.wires.get(pin);
+    if (!w) this.wires.set(pin, (w = new Wire(this.link.level(pin))));
     return w;
-  };
-  const claim = (pin: number, owner: object): Wire => {
-    const w = wire(pin);
+  }
+
+  claim(pin: number, owner: object): Wire {
+    const w = this.wire(pin);
     if (w.owner) throw new Error(`pin ${pin} in use`);
     w.owner = owner;
     return w;
-  };
+  }
 
-  // Power: the firmware runs while `powered`; hooks from main.ts stop and boot it.
-  let powered = true;
-  let hooks: PowerHooks | null = null;
-  /** Every firmware timer alive (a dying CPU stops them all). */
-  const firmwareTimers = new Set<TimerId>();
-  const events: number[] = [];
-  const deliver = (): void => {
-    link.takeEvents(events);
+  nowMs(): number {
+    return this.virtual.nowMs();
+  }
+
+  wallClockMs(): number {
+    return this.virtual.wallClockMs();
+  }
+
+  /** The board's pin changes since the last call reach the firmware (and the power-fail input the supply). */
+  deliver(): void {
+    const events = this.events;
+    this.link.takeEvents(events);
     for (let i = 0; i < events.length; i += 2) {
       const pin = events[i];
       const level = events[i + 1];
-      if (pin === pins.powerFail) supplyChanged(level);
-      if (powered) wire(pin).drive(level);
-      else wire(pin).level = level;
+      if (pin === this.pins.powerFail) this.supplyChanged(level);
+      if (this.powered) this.wire(pin).drive(level);
+      else this.wire(pin).level = level;
     }
     events.length = 0;
-  };
-  const supplyChanged = (level: number): void => {
-    if (level === 0 && powered) {
+  }
+
+  private supplyChanged(level: number): void {
+    if (level === 0 && this.powered) {
       // The CPU runs on the hold-up capacitor for a moment after the power-fail edge.
-      virtual.schedule(powerDown, holdUpMs);
-    } else if (level === 1 && !powered) {
-      virtual.schedule(powerUp, 0);
+      this.virtual.schedule(this.powerDownBound, this.holdUpMs);
+    } else if (level === 1 && !this.powered) {
+      this.virtual.schedule(this.powerUpBound, 0);
     }
-  };
-  const powerDown = (): void => {
-    if (!powered) return;
-    hooks?.down();
-    powered = false;
-    for (const id of firmwareTimers) virtual.clearTimer(id);
-    firmwareTimers.clear();
-    for (const w of wires.values()) {
+  }
+
+  private powerDown(): void {
+    if (!this.powered) return;
+    this.hooks?.down();
+    this.powered = false;
+    for (const id of this.firmwareTimers) this.virtual.clearTimer(id);
+    this.firmwareTimers.clear();
+    for (const w of this.wires.values()) {
       w.owner = null;
       w.onReadable = null;
     }
-    trace("power down: the firmware stopped\n");
-  };
-  const powerUp = (): void => {
-    if (powered || wire(pins.powerFail).level === 0) return;
-    powered = true;
-    trace("power up: booting\n");
-    hooks?.up();
-  };
-
-  class SPI {
-    private selected = false;
-    private readonly claimed: number[];
-    constructor(o: { clock: number; in?: number; out?: number; select?: number; hz: number; mode?: number }) {
-      if (!(o.hz >= 1 && o.hz <= 40e6)) throw new RangeError("invalid hz");
-      if (o.select !== pins.meterCs) throw new Error(`no SPI device on select pin ${o.select} (the metering IC is on ${pins.meterCs})`);
-      this.claimed = [o.clock, o.in, o.out, o.select].filter((p): p is number => p !== undefined);
-      const done: number[] = [];
-      try {
-        for (const p of this.claimed) {
-          claim(p, this);
-          done.push(p);
-        }
-      } catch (e) {
-        for (const p of done) wire(p).owner = null;
-        throw e;
-      }
-    }
-    transfer(buffer: Bytes): void {
-      this.exchange(buffer, SPI_TRANSFER);
-    }
-    write(buffer: Bytes): void {
-      this.exchange(buffer, SPI_WRITE);
-    }
-    read(buffer: Bytes): void {
-      this.exchange(buffer, SPI_READ);
-    }
-    flush(deselect?: boolean): void {
-      if (deselect && this.selected) {
-        this.selected = false;
-        if (powered) link.deselect(virtual.nowMs());
-        deliver();
-      }
-    }
-    close(): void {
-      this.flush(true);
-      for (const p of this.claimed) wire(p).owner = null;
-    }
-    private exchange(buffer: Bytes, mode: number): void {
-      if (!powered) return;
-      this.selected = true;
-      link.spi(virtual.nowMs(), view(buffer), mode);
-      deliver();
-    }
+    this.options.trace("power down: the firmware stopped\n");
   }
 
-  class Digital {
-    static readonly Input = MODE.Input;
-    static readonly InputPullUp = MODE.InputPullUp;
-    static readonly InputPullDown = MODE.InputPullDown;
-    static readonly InputPullUpDown = MODE.InputPullUpDown;
-    static readonly Output = MODE.Output;
-    static readonly OutputOpenDrain = MODE.OutputOpenDrain;
-    static readonly Rising = 1;
-    static readonly Falling = 2;
-    private readonly wire: Wire;
-    private readonly output: boolean;
-    private readonly pin: number;
-    constructor(o: { pin: number; mode: number; edge?: number; onReadable?: (this: Digital) => void }) {
-      this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
-      this.pin = o.pin;
-      this.wire = claim(o.pin, this);
-      if (o.onReadable && !this.output) {
-        this.wire.onReadable = o.onReadable as (this: object) => void;
-        this.wire.edges = o.edge ?? 0;
-      }
-    }
-    read(): 0 | 1 {
-      if (this.output) throw new Error("can't read output");
-      return this.wire.level ? 1 : 0;
-    }
-    write(value: 0 | 1): void {
-      if (!this.output) throw new Error("can't write input");
-      const level = value ? 1 : 0;
-      if (level === this.wire.level || !powered) return;
-      this.wire.level = level;
-      link.pinWrite(virtual.nowMs(), this.pin, level);
-    }
-    close(): void {
-      this.wire.onReadable = null;
-      this.wire.owner = null;
-    }
+  private powerUp(): void {
+    if (this.powered || this.wire(this.pins.powerFail).level === 0) return;
+    this.powered = true;
+    this.options.trace("power up: booting\n");
+    this.hooks?.up();
   }
 
-  /** One flash partition opened by the firmware (`embedded:storage/flash`). */
-  class LinFlash {
-    private readonly geometry: { size: number; sectorSize: number; sectorCount: number };
-    constructor(private readonly partition: number, private readonly readOnly: boolean) {
-      this.geometry = link.flashGeometry(partition);
-    }
-    read(buffer: Bytes, byteOffset: number): number {
-      const b = view(buffer);
-      if (powered) link.flashRead(virtual.nowMs(), this.partition, byteOffset, b);
-      return b.length;
-    }
-    write(buffer: Bytes, byteOffset: number): void {
-      if (this.readOnly) throw new Error("read-only");
-      if (powered) link.flashWrite(virtual.nowMs(), this.partition, byteOffset, view(buffer));
-    }
-    eraseBlock(start: number, end = start + 1): void {
-      if (this.readOnly) throw new Error("read-only");
-      for (let s = start; s < end && powered; s++) link.flashErase(virtual.nowMs(), this.partition, s);
-    }
-    status() {
-      const g = this.geometry;
-      return { size: g.size, blockLength: g.sectorSize, blocks: g.sectorCount };
-    }
-    close(): void {}
-  }
-
-  const flashStorage = {
-    open(o: { path: string; mode?: "r" | "r+" }) {
-      // The board numbers its partitions in this order: 0 the journal's, 1 the profiles'.
-      const partition = partitionNames.indexOf(o.path);
-      if (partition < 0) throw new Error("can't find partition");
-      return new LinFlash(partition, o.mode !== "r+");
-    },
-  };
-
-  /** Station Wi-Fi of the simulator: the host's network, up 300 ms after connect, -58 dBm. */
-  class WiFi {
-    connection = 200;
-    address: string | undefined = undefined;
-    RSSI: number | undefined = undefined;
-    private readonly onChanged?: () => void;
-    constructor(o: { onChanged?: () => void }) {
-      this.onChanged = o.onChanged;
-    }
-    connect(_o: { SSID: string; password?: string }): void {
-      this.connection = 300;
-      const id = virtual.schedule(() => {
-        firmwareTimers.delete(id);
-        this.connection = 500;
-        this.address = "127.0.0.1";
-        this.RSSI = -58;
-        this.onChanged?.();
-      }, 300);
-      firmwareTimers.add(id);
-    }
-    disconnect(): void {
-      this.connection = 200;
-      this.address = undefined;
-      this.RSSI = undefined;
-    }
-    close(): void {}
-  }
-
-  // Moddable's Timer and Time over the virtual clock. Like the SDK's, a timer is an opaque object.
-  class LinTimer {
-    current: TimerId | undefined;
-  }
-  const track = (id: TimerId): TimerId => {
-    firmwareTimers.add(id);
+  track(id: TimerId): TimerId {
+    this.firmwareTimers.add(id);
     return id;
-  };
-  const Timer: TimerModule = {
-    set(callback, interval = 0, repeat = 0) {
-      const timer = new LinTimer();
-      timer.current = track(
-        virtual.schedule(() => {
-          firmwareTimers.delete(timer.current!);
-          timer.current = repeat > 0 ? track(virtual.repeat(callback, repeat)) : undefined;
-          callback();
-        }, interval),
-      );
-      return timer;
-    },
-    repeat(callback, interval) {
-      const timer = new LinTimer();
-      timer.current = track(virtual.repeat(callback, Math.max(1, interval)));
-      return timer;
-    },
-    clear(timer) {
-      if (!(timer instanceof LinTimer)) return;
-      if (timer.current !== undefined) {
-        virtual.clearTimer(timer.current);
-        firmwareTimers.delete(timer.current);
-      }
-      timer.current = undefined;
-    },
-  };
-  const Time: TimeModule = {
-    get ticks() {
-      return virtual.nowMs();
-    },
-    set(seconds: number) {
-      virtual.setWallClockMs(seconds * 1000);
-    },
-  };
+  }
 
   /**
    * Runs the firmware's timers and the board's own events in time order up to `timeMs`: the
    * firmware's clock stops at each board event, the board catches up, and its pin changes reach
    * the firmware at that time.
    */
-  const runUntil = (timeMs: number): void => {
+  runUntil(timeMs: number): void {
+    const link = this.link;
+    const virtual = this.virtual;
     for (;;) {
       const next = link.nextEventAt();
       if (next > timeMs) break;
       if (next > virtual.nowMs()) virtual.runUntil(next);
       if (link.nextEventAt() <= virtual.nowMs()) {
         link.sync(virtual.nowMs());
-        deliver();
+        this.deliver();
       }
     }
     virtual.runUntil(timeMs);
-  };
+  }
 
   // The pump: `speed` virtual ms per real ms in steps of stepMs real ms; speed Infinity runs
-  // `burstMs` of virtual time per step, as fast as the firmware keeps up.
-  let speed = options.speed ?? 1;
-  const stepMs = options.stepMs ?? 100;
-  const burstMs = 2_000;
-  let runTarget = Infinity;
-  let runDone: ((nowMs: number) => void) | null = null;
-  let pump: unknown = null;
-  const step = (): void => {
-    pump = null;
-    const fast = runDone !== null || speed === Infinity;
-    const advance = fast ? burstMs : stepMs * speed;
-    const target = Math.min(virtual.nowMs() + advance, runTarget);
-    if (advance > 0) runUntil(target);
-    if (runDone && virtual.nowMs() >= runTarget) {
-      const done = runDone;
-      runDone = null;
-      runTarget = Infinity;
-      done(virtual.nowMs());
+  // BURST_MS of virtual time per step, as fast as the firmware keeps up.
+  private step(): void {
+    this.pump = null;
+    const fast = this.runDone !== null || this.speed === Infinity;
+    const advance = fast ? BURST_MS : this.stepMs * this.speed;
+    const target = Math.min(this.virtual.nowMs() + advance, this.runTarget);
+    if (advance > 0) this.runUntil(target);
+    if (this.runDone && this.virtual.nowMs() >= this.runTarget) {
+      const done = this.runDone;
+      this.runDone = null;
+      this.runTarget = Infinity;
+      done(this.virtual.nowMs());
     }
-    schedulePump();
-  };
-  const schedulePump = (): void => {
-    if (pump !== null) return;
-    const fast = runDone !== null || speed === Infinity;
-    if (!fast && speed <= 0) return;
-    pump = options.timer.set(step, fast ? 0 : stepMs);
-  };
-  schedulePump();
+    this.schedulePump();
+  }
 
-  const simulation = {
-    /** Virtual ms per real ms from now on (0 pauses, Infinity runs flat out). */
-    setSpeed(value: number): void {
-      speed = value;
-      if (pump !== null) options.timer.clear(pump as never);
-      pump = null;
-      schedulePump();
-    },
-    get speed(): number {
-      return speed;
-    },
-    /** Runs `ms` of virtual time as fast as the firmware keeps up, then calls `done` (the free-running speed resumes). */
-    run(ms: number, done: (nowMs: number) => void): void {
-      if (runDone) runDone(virtual.nowMs());
-      runTarget = virtual.nowMs() + Math.max(0, ms);
-      runDone = done;
-      if (pump !== null) options.timer.clear(pump as never);
-      pump = null;
-      schedulePump();
-    },
-    get powered(): boolean {
-      return powered;
-    },
-  };
+  schedulePump(): void {
+    if (this.pump !== null) return;
+    const fast = this.runDone !== null || this.speed === Infinity;
+    if (!fast && this.speed <= 0) return;
+    this.pump = this.options.timer.set(this.stepBound, fast ? 0 : this.stepMs);
+  }
 
-  const device = {
-    io: { SPI, Digital },
-    pin: { ...pins },
-    /** Not in the ESP32 provider: main.ts uses it when present (virtual time). */
-    clock: { Timer, Time, wallClockMs: () => virtual.wallClockMs() },
-    /** Not in the ESP32 provider: main.ts stops and boots the meter across a simulated power cut. */
-    power: {
-      attach(h: PowerHooks): void {
-        hooks = h;
-      },
-    },
-    /** Not in the ESP32 provider: the simulator's control port (control.ts). */
-    serveControl(network: Network, port: number): void {
-      serveControl(network, port, simulation, () => virtual.nowMs(), trace);
-    },
-  };
+  private stopPump(): void {
+    if (this.pump !== null) this.options.timer.clear(this.pump as never);
+    this.pump = null;
+  }
+
+  /** Virtual ms per real ms from now on (0 pauses, Infinity runs flat out). */
+  setSpeed(value: number): void {
+    this.speed = value;
+    this.stopPump();
+    this.schedulePump();
+  }
+
+  /** Runs `ms` of virtual time as fast as the firmware keeps up, then calls `done` (the free-running speed resumes). */
+  run(ms: number, done: (nowMs: number) => void): void {
+    if (this.runDone) this.runDone(this.virtual.nowMs());
+    this.runTarget = this.virtual.nowMs() + Math.max(0, ms);
+    this.runDone = done;
+    this.stopPump();
+    this.schedulePump();
+  }
+
+  stop(): void {
+    this.stopPump();
+    this.speed = 0;
+  }
+
+  /** Not in the ESP32 provider: main.ts stops and boots the meter across a simulated power cut. */
+  attach(h: PowerHooks): void {
+    this.hooks = h;
+  }
+}
+
+const BURST_MS = 2_000;
+
+/** Base of the IO classes: each createLinHardware makes subclasses whose `machine` is its board. */
+class OnMachine {
+  static machine: LinMachine;
+  protected readonly machine: LinMachine;
+  constructor() {
+    this.machine = (new.target as unknown as typeof OnMachine).machine;
+  }
+}
+
+class LinSpi extends OnMachine {
+  private selected = false;
+  private readonly claimed: number[];
+  constructor(o: { clock: number; in?: number; out?: number; select?: number; hz: number; mode?: number }) {
+    super();
+    const m = this.machine;
+    if (!(o.hz >= 1 && o.hz <= 40e6)) throw new RangeError("invalid hz");
+    if (o.select !== m.pins.meterCs) throw new Error(`no SPI device on select pin ${o.select} (the metering IC is on ${m.pins.meterCs})`);
+    this.claimed = [o.clock, o.in, o.out, o.select].filter((p): p is number => p !== undefined);
+    const done: number[] = [];
+    try {
+      for (const p of this.claimed) {
+        m.claim(p, this);
+        done.push(p);
+      }
+    } catch (e) {
+      for (const p of done) m.wire(p).owner = null;
+      throw e;
+    }
+  }
+  transfer(buffer: Bytes): void {
+    this.exchange(buffer, SPI_TRANSFER);
+  }
+  write(buffer: Bytes): void {
+    this.exchange(buffer, SPI_WRITE);
+  }
+  read(buffer: Bytes): void {
+    this.exchange(buffer, SPI_READ);
+  }
+  flush(deselect?: boolean): void {
+    if (deselect && this.selected) {
+      const m = this.machine;
+      this.selected = false;
+      if (m.powered) m.link.deselect(m.nowMs());
+      m.deliver();
+    }
+  }
+  close(): void {
+    this.flush(true);
+    for (const p of this.claimed) this.machine.wire(p).owner = null;
+  }
+  private exchange(buffer: Bytes, mode: number): void {
+    const m = this.machine;
+    if (!m.powered) return;
+    this.selected = true;
+    m.link.spi(m.nowMs(), view(buffer), mode);
+    m.deliver();
+  }
+}
+
+class LinDigital extends OnMachine {
+  static readonly Input = MODE.Input;
+  static readonly InputPullUp = MODE.InputPullUp;
+  static readonly InputPullDown = MODE.InputPullDown;
+  static readonly InputPullUpDown = MODE.InputPullUpDown;
+  static readonly Output = MODE.Output;
+  static readonly OutputOpenDrain = MODE.OutputOpenDrain;
+  static readonly Rising = 1;
+  static readonly Falling = 2;
+  private readonly wire: Wire;
+  private readonly output: boolean;
+  private readonly pin: number;
+  constructor(o: { pin: number; mode: number; edge?: number; onReadable?: (this: LinDigital) => void }) {
+    super();
+    this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
+    this.pin = o.pin;
+    this.wire = this.machine.claim(o.pin, this);
+    if (o.onReadable && !this.output) {
+      this.wire.onReadable = o.onReadable as (this: object) => void;
+      this.wire.edges = o.edge ?? 0;
+    }
+  }
+  read(): 0 | 1 {
+    if (this.output) throw new Error("can't read output");
+    return this.wire.level ? 1 : 0;
+  }
+  write(value: 0 | 1): void {
+    if (!this.output) throw new Error("can't write input");
+    const level = value ? 1 : 0;
+    const m = this.machine;
+    if (level === this.wire.level || !m.powered) return;
+    this.wire.level = level;
+    m.link.pinWrite(m.nowMs(), this.pin, level);
+  }
+  close(): void {
+    this.wire.onReadable = null;
+    this.wire.owner = null;
+  }
+}
+
+/** One flash partition opened by the firmware (`embedded:storage/flash`). */
+class LinFlash {
+  private readonly geometry: { size: number; sectorSize: number; sectorCount: number };
+  constructor(private readonly machine: LinMachine, private readonly partition: number, private readonly readOnly: boolean) {
+    this.geometry = machine.link.flashGeometry(partition);
+  }
+  read(buffer: Bytes, byteOffset: number): number {
+    const b = view(buffer);
+    const m = this.machine;
+    if (m.powered) m.link.flashRead(m.nowMs(), this.partition, byteOffset, b);
+    return b.length;
+  }
+  write(buffer: Bytes, byteOffset: number): void {
+    if (this.readOnly) throw new Error("read-only");
+    const m = this.machine;
+    if (m.powered) m.link.flashWrite(m.nowMs(), this.partition, byteOffset, view(buffer));
+  }
+  eraseBlock(start: number, end = start + 1): void {
+    if (this.readOnly) throw new Error("read-only");
+    const m = this.machine;
+    for (let s = start; s < end && m.powered; s++) m.link.flashErase(m.nowMs(), this.partition, s);
+  }
+  status() {
+    const g = this.geometry;
+    return { size: g.size, blockLength: g.sectorSize, blocks: g.sectorCount };
+  }
+  close(): void {}
+}
+
+/** `embedded:storage/flash` of the simulated board. */
+class LinFlashStorage {
+  constructor(private readonly machine: LinMachine) {}
+  open(o: { path: string; mode?: "r" | "r+" }): LinFlash {
+    // The board numbers its partitions in this order: 0 the journal's, 1 the profiles'.
+    const partition = this.machine.partitionNames.indexOf(o.path);
+    if (partition < 0) throw new Error("can't find partition");
+    return new LinFlash(this.machine, partition, o.mode !== "r+");
+  }
+}
+
+/** Station Wi-Fi of the simulator: the host's network, up 300 ms after connect, -58 dBm. */
+class LinWifi extends OnMachine {
+  connection = 200;
+  address: string | undefined = undefined;
+  RSSI: number | undefined = undefined;
+  private readonly onChanged?: () => void;
+  private pending: TimerId | undefined;
+  constructor(o: { onChanged?: () => void }) {
+    super();
+    this.onChanged = o.onChanged;
+  }
+  connect(_o: { SSID: string; password?: string }): void {
+    this.connection = 300;
+    this.pending = this.machine.track(this.machine.virtual.schedule(this.connected.bind(this), 300));
+  }
+  private connected(): void {
+    if (this.pending !== undefined) this.machine.firmwareTimers.delete(this.pending);
+    this.pending = undefined;
+    this.connection = 500;
+    this.address = "127.0.0.1";
+    this.RSSI = -58;
+    this.onChanged?.();
+  }
+  disconnect(): void {
+    this.connection = 200;
+    this.address = undefined;
+    this.RSSI = undefined;
+  }
+  close(): void {}
+}
+
+/** A Moddable timer over the virtual clock: like the SDK's, an opaque object. */
+class LinTimer {
+  current: TimerId | undefined;
+  constructor(private readonly machine: LinMachine, private readonly callback: () => void, private readonly period: number) {}
+  /** The first expiry of `set`: then the repeat, if any. */
+  fire(): void {
+    const m = this.machine;
+    m.firmwareTimers.delete(this.current!);
+    this.current = this.period > 0 ? m.track(m.virtual.repeat(this.callback, this.period)) : undefined;
+    this.callback();
+  }
+}
+
+/** Moddable's `timer` module over the virtual clock. */
+class LinTimerModule implements TimerModule {
+  constructor(private readonly machine: LinMachine) {}
+  set(callback: () => void, interval = 0, repeat = 0): object {
+    const m = this.machine;
+    const timer = new LinTimer(m, callback, repeat);
+    timer.current = m.track(m.virtual.schedule(timer.fire.bind(timer), interval));
+    return timer;
+  }
+  repeat(callback: () => void, interval: number): object {
+    const m = this.machine;
+    const timer = new LinTimer(m, callback, 0);
+    timer.current = m.track(m.virtual.repeat(callback, Math.max(1, interval)));
+    return timer;
+  }
+  clear(timer: object | undefined): void {
+    if (!(timer instanceof LinTimer)) return;
+    if (timer.current !== undefined) {
+      this.machine.virtual.clearTimer(timer.current);
+      this.machine.firmwareTimers.delete(timer.current);
+    }
+    timer.current = undefined;
+  }
+}
+
+/** Moddable's `time` module over the virtual clock. */
+class LinTime implements TimeModule {
+  constructor(private readonly machine: LinMachine) {}
+  get ticks(): number {
+    return this.machine.nowMs();
+  }
+  set(seconds: number): void {
+    this.machine.virtual.setWallClockMs(seconds * 1000);
+  }
+}
+
+/** `device.clock` of the lin provider (not in the ESP32's): main.ts runs the meter on virtual time with it. */
+class LinClock {
+  readonly Timer: LinTimerModule;
+  readonly Time: LinTime;
+  constructor(private readonly machine: LinMachine) {
+    this.Timer = new LinTimerModule(machine);
+    this.Time = new LinTime(machine);
+  }
+  wallClockMs(): number {
+    return this.machine.wallClockMs();
+  }
+}
+
+/** The lin provider (`embedded:provider/builtin`): the ESP32 provider's shape plus virtual time, power and the control port. */
+class LinDevice {
+  readonly io: { SPI: typeof LinSpi; Digital: typeof LinDigital };
+  readonly pin: PinMap;
+  readonly clock: LinClock;
+  constructor(private readonly machine: LinMachine, SPI: typeof LinSpi, Digital: typeof LinDigital) {
+    this.io = { SPI, Digital };
+    this.pin = { ...machine.pins };
+    this.clock = new LinClock(machine);
+  }
+  /** Not in the ESP32 provider: main.ts stops and boots the meter across a simulated power cut. */
+  get power(): LinMachine {
+    return this.machine;
+  }
+  /** Not in the ESP32 provider: the simulator's control port (control.ts). */
+  serveControl(network: Network, port: number): void {
+    const m = this.machine;
+    serveControl(network, port, m, m.nowMs.bind(m), m.options.trace);
+  }
+}
+
+export function createLinHardware(options: LinHardwareOptions) {
+  const local = options.link
+    ? null
+    : new EmulatedBoard({ scenario: options.scenario, pins: options.pins ?? REFERENCE_PINS, trace: options.trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages });
+  const machine = new LinMachine(options.link ?? new DirectBoardLink(local!), options);
+  // The IO classes of this board: subclasses that only carry the machine.
+  class SPI extends LinSpi {}
+  SPI.machine = machine;
+  class Digital extends LinDigital {}
+  Digital.machine = machine;
+  class WiFi extends LinWifi {}
+  WiFi.machine = machine;
+  machine.schedulePump();
   return {
-    device,
+    device: new LinDevice(machine, SPI, Digital),
     SPI,
     Digital,
-    flashStorage,
+    flashStorage: new LinFlashStorage(machine),
     WiFi,
-    virtual,
-    runUntil,
-    link,
-    simulation,
+    virtual: machine.virtual,
+    runUntil: (timeMs: number) => machine.runUntil(timeMs),
+    link: machine.link,
+    simulation: machine,
     board: local,
     get relay() {
       return local!.relay;
@@ -446,10 +552,6 @@ export function createLinHardware(options: LinHardwareOptions) {
       return local!.flash;
     },
     lcdText: () => local!.lcdText(),
-    stop: () => {
-      if (pump !== null) options.timer.clear(pump as never);
-      pump = null;
-      speed = 0;
-    },
+    stop: () => machine.stop(),
   };
 }
