@@ -68,6 +68,11 @@ export interface JournalStats {
   recordsWritten: number;
 }
 
+/** Computes the free sectors a journal keeps for its hot chains (the persistent store). */
+export interface HotReserve {
+  hotReserve(): number;
+}
+
 /**
  * The sector pool and the record format over a raw NOR partition. Chains (state journal, event
  * log journal, profile streams) take sectors from the pool and give them back; the pool spreads
@@ -95,7 +100,9 @@ export class FlashJournal {
    * Free sectors the hot chains (state, events) may still need; a cold allocation that would
    * dip into them fails instead (the profile then gives up its oldest sector).
    */
-  hotReserve: () => number = () => 1;
+  reserveSectors = 1;
+  /** When set, it computes the reserve instead (the state journal: what its chains may still need). */
+  reserveOf: HotReserve | null = null;
   private nextSectorSeq = 1;
   private allocCursor = 0;
   private readonly header = new Uint8Array(SECTOR_HEADER_BYTES);
@@ -208,7 +215,7 @@ export class FlashJournal {
    * sizing bug); a cold one returns -1 when only the hot reserve is left.
    */
   allocate(owner: number, firstSeq: number, cold: boolean): number {
-    if (cold && this.freeSectors() <= this.hotReserve()) return -1;
+    if (cold && this.freeSectors() <= (this.reserveOf ? this.reserveOf.hotReserve() : this.reserveSectors)) return -1;
     let best = -1;
     for (let i = 0; i < this.sectorCount; i++) {
       const s = (this.allocCursor + i) % this.sectorCount;

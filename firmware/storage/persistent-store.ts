@@ -1,10 +1,10 @@
 import type { Board } from "../hal";
 import type { EventLog, EventLogName, EventStore } from "../records/event-log";
 import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../records/profile-buffer";
-import { CompactingChain } from "./compacting-chain";
+import { CompactingChain, type CompactionPolicy } from "./compacting-chain";
 import { crc32 } from "./crc32";
 import { readU32LE } from "../kernel/bytes";
-import { FlashJournal, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+import { FlashJournal, type HotReserve, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
 import { StateIndex } from "./state-index";
 import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
@@ -15,26 +15,47 @@ import {
 
 export * from "./persistence-types";
 
+const F_ESSENTIAL = 1;
+const F_PERIODIC = 2;
+const F_EMERGENCY = 4;
+const F_BYTES = 8;
+
 /**
  * A registered state, and its handle: calls the owner's spec directly (no wrapper closures per
  * state; the behaviour is on the prototype).
  */
 class Entry implements PersistentHandle {
-  readonly essential: boolean;
-  readonly periodic: boolean;
-  readonly emergency: boolean;
-  /** The spec hands bytes (encode/decode), not a snapshot for the value codec. */
-  private readonly bytes: boolean;
+  /** F_* bits (one field instead of four: an entry is 8 slots, not 12). */
+  private readonly flags: number;
   restoredFrom: RestoreSource = "pending";
   lastSize = 0;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
   last: Uint8Array | null = null;
 
-  constructor(private readonly store: PersistentStore, private readonly spec: PersistentState<unknown>, readonly id: string, readonly type: number) {
-    this.essential = spec.essential;
-    this.periodic = spec.save === "periodic";
-    this.emergency = spec.save === "periodic" && spec.emergency !== false;
-    this.bytes = "encode" in spec;
+  constructor(private readonly store: PersistentStore, private readonly spec: PersistentState<unknown>, readonly type: number) {
+    const periodic = spec.save === "periodic";
+    this.flags = (spec.essential ? F_ESSENTIAL : 0) | (periodic ? F_PERIODIC : 0) | (periodic && spec.emergency !== false ? F_EMERGENCY : 0) | ("encode" in spec ? F_BYTES : 0);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get essential(): boolean {
+    return (this.flags & F_ESSENTIAL) !== 0;
+  }
+
+  get periodic(): boolean {
+    return (this.flags & F_PERIODIC) !== 0;
+  }
+
+  get emergency(): boolean {
+    return (this.flags & F_EMERGENCY) !== 0;
+  }
+
+  /** The spec hands bytes (encode/decode), not a snapshot for the value codec. */
+  private get bytes(): boolean {
+    return (this.flags & F_BYTES) !== 0;
   }
 
   encode(): Uint8Array {
@@ -62,6 +83,63 @@ class Entry implements PersistentHandle {
   }
 }
 
+/**
+ * A raw byte record (`PersistentStore.bytes`): its own spec and the owner's interface in one
+ * object (no closures per record). Read before the restore, it loads the stored bytes itself.
+ */
+class ByteRecord implements BytesState, PersistentBytes {
+  readonly save = "immediate";
+  handle: PersistentHandle | null = null;
+  private current: Uint8Array | null = null;
+  private loaded = false;
+
+  constructor(private readonly store: PersistentStore, readonly id: string, readonly essential: boolean) {}
+
+  encode(): Uint8Array {
+    return this.current ?? new Uint8Array(0);
+  }
+
+  decode(b: Uint8Array): void {
+    this.current = b.slice();
+    this.loaded = true;
+  }
+
+  read(): Uint8Array | null {
+    if (!this.loaded) {
+      this.loaded = true;
+      this.current = this.store.readStored(this.id);
+    }
+    return this.current ? this.current.slice() : null;
+  }
+
+  write(data: Uint8Array): void {
+    this.current = data.slice();
+    this.loaded = true;
+    if (this.handle) this.handle.save();
+  }
+}
+
+/**
+ * The compaction policy of the store's chains (one object per chain, behaviour on the prototype):
+ * the state chain keeps the two newest generations the index names and rewrites the index on
+ * rotation; the event chain keeps what the logs still hold.
+ */
+class ChainPolicy implements CompactionPolicy {
+  constructor(private readonly store: PersistentStore, private readonly events: boolean) {}
+
+  isLive(ref: RecordRef): boolean {
+    return this.events ? this.store.eventLive(ref) : this.store.index!.isLive(ref);
+  }
+
+  moved(ref: RecordRef, sector: number, offset: number): void {
+    if (!this.events) this.store.index!.moved(ref, sector * this.store.journal!.sectorSize + offset);
+  }
+
+  rotated(): void {
+    if (!this.events) this.store.index!.write(this.store.stateChain!);
+  }
+}
+
 const EVENT_LOG_TYPES: Record<EventLogName, number> = { standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 };
 const EVENT_PAYLOAD_BYTES = 10;
 /** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
@@ -79,7 +157,7 @@ export type { PowerStamp };
  * Without a flash partition it degrades to RAM only (saves are no-ops, profiles are RAM rings).
  * Damaged or lost records are reported through `reportNvError` (the meter logs event 14 / alarm 10).
  */
-export class PersistentStore implements EventStore {
+export class PersistentStore implements EventStore, HotReserve {
   readonly config: PersistenceConfig;
   readonly journal: FlashJournal | null;
   /**
@@ -101,8 +179,8 @@ export class PersistentStore implements EventStore {
   private readonly profileOwners = new Map<number, string>();
   private readonly storedEvents = new Map<number, number[]>();
   private readonly logs: readonly EventLog[];
-  private readonly logTypes = new Map<EventLog, number>();
-  private readonly logByType = new Map<number, EventLog>();
+  /** Record type of each log's events (same order as `logs`). */
+  private readonly logTypes: number[] = [];
   private readonly eventPayload = new Uint8Array(EVENT_PAYLOAD_BYTES);
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
@@ -125,8 +203,7 @@ export class PersistentStore implements EventStore {
     this.logs = logs;
     for (const log of this.logs) {
       const type = EVENT_LOG_TYPES[log.name] ?? 16 + (crc32(asciiBytes(log.name)) % 200);
-      this.logTypes.set(log, type);
-      this.logByType.set(type, log);
+      this.logTypes.push(type);
     }
     this.powerType = typeOf(POWER_ID);
     const flash = board.flash;
@@ -140,14 +217,14 @@ export class PersistentStore implements EventStore {
     if (board.profileFlash) {
       // Same chip, same sector size: the scan buffer is shared (scans never interleave).
       const profiles = new FlashJournal(board.profileFlash, board.profileFlash.sectorSize === journal.sectorSize ? journal.buf : undefined);
-      profiles.hotReserve = () => 0;
+      profiles.reserveSectors = 0;
       profiles.mount();
       this.profileJournal = profiles;
       this.profileJournalSectorsLeft = profiles.sectorCount;
       if (this.config.aliveIntervalMs > 0 && profiles.sectorCount >= 2 * TALLY_SECTORS) {
         // The tally's sectors come out of the profiles' share; one free sector stays for its rotation.
         this.profileJournalSectorsLeft -= TALLY_SECTORS;
-        profiles.hotReserve = () => 1;
+        profiles.reserveSectors = 1;
         const tally = new OutageTally(profiles);
         tally.mount();
         this.tally = tally;
@@ -163,21 +240,10 @@ export class PersistentStore implements EventStore {
     if (this.profileSectorsLeft < 0) throw new RangeError(`flash partition of ${journal.sectorCount} sectors is too small: the state and event journals need ${stateSectors + eventSectors + 3}`);
     const index = new StateIndex(journal, typeOf(INDEX_ID));
     this.index = index;
-    const stateChain: CompactingChain = new CompactingChain(journal, OWNER_STATE, stateSectors, {
-      isLive: (ref) => index.isLive(ref),
-      moved: (ref, sector, offset) => index.moved(ref, sector * journal.sectorSize + offset),
-      rotated: () => index.write(stateChain),
-    });
+    const stateChain = new CompactingChain(journal, OWNER_STATE, stateSectors, new ChainPolicy(this, false));
     this.stateChain = stateChain;
-    this.eventChain = new CompactingChain(journal, OWNER_EVENTS, eventSectors, {
-      isLive: (ref) => {
-        const log = this.logByType.get(ref.type);
-        return log !== undefined && ref.seq >= log.total - log.capacity;
-      },
-      moved: () => {},
-    });
-    const eventChain = this.eventChain;
-    journal.hotReserve = () => Math.max(0, stateChain.maxSectors + 1 - stateChain.sectors.length) + Math.max(0, eventChain.maxSectors + 1 - eventChain.sectors.length) + 1;
+    this.eventChain = new CompactingChain(journal, OWNER_EVENTS, eventSectors, new ChainPolicy(this, true));
+    journal.reserveOf = this;
     index.mount(stateChain);
     this.eventChain.mount((ref) => {
       if (ref.length !== EVENT_PAYLOAD_BYTES) return;
@@ -196,13 +262,30 @@ export class PersistentStore implements EventStore {
     const type = typeOf(spec.id);
     const clash = this.entries.find((e) => e.type === type);
     if (clash || type === this.powerType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
-    const entry = new Entry(this, spec as PersistentState<unknown>, spec.id, type);
+    const entry = new Entry(this, spec as PersistentState<unknown>, type);
     this.entries.push(entry);
     if (this.restored) {
       const lost = this.restoreEntry(entry);
       if (lost) this.reportNvError(true);
     }
     return entry;
+  }
+
+  /** HotReserve: free sectors the state and event chains may still need (each briefly holds one more), and one for rotation. */
+  hotReserve(): number {
+    const s = this.stateChain!;
+    const e = this.eventChain!;
+    return Math.max(0, s.maxSectors + 1 - s.sectors.length) + Math.max(0, e.maxSectors + 1 - e.sectors.length) + 1;
+  }
+
+  /** The event chain's compaction: an event is live while its log still holds it. */
+  eventLive(ref: RecordRef): boolean {
+    for (let i = 0; i < this.logTypes.length; i++) {
+      if (this.logTypes[i] !== ref.type) continue;
+      const log = this.logs[i];
+      return ref.seq >= log.total - log.capacity;
+    }
+    return false;
   }
 
   /** A registered state's `save()` (its handle): now, forced. */
@@ -212,33 +295,14 @@ export class PersistentStore implements EventStore {
 
   /** A raw byte record saved on every write (what the DLMS security layer asks for). */
   bytes(id: string, essential = true): PersistentBytes {
-    let current: Uint8Array | null = null;
-    let loaded = false;
-    const load = (): void => {
-      if (loaded) return;
-      loaded = true;
-      current = this.readGeneration(typeOf(id), 0) ?? this.readGeneration(typeOf(id), 1);
-    };
-    const handle = this.register({
-      id,
-      essential,
-      encode: () => current ?? new Uint8Array(0),
-      decode: (b) => {
-        current = b.slice();
-        loaded = true;
-      },
-    });
-    return {
-      read: () => {
-        load();
-        return current ? current.slice() : null;
-      },
-      write: (data) => {
-        current = data.slice();
-        loaded = true;
-        handle.save();
-      },
-    };
+    const record = new ByteRecord(this, id, essential);
+    record.handle = this.register(record);
+    return record;
+  }
+
+  /** The newest valid generation of a state record (a ByteRecord's first read before the restore). */
+  readStored(id: string): Uint8Array | null {
+    return this.readGeneration(typeOf(id), 0) ?? this.readGeneration(typeOf(id), 1);
   }
 
   /** A profile buffer in flash (RAM ring without a partition). Capacity is cut to what the partition holds. */
@@ -531,7 +595,7 @@ export class PersistentStore implements EventStore {
   /** Puts the stored events back in front of anything logged before restore, then attaches the store to every log. */
   private restoreEventLogs(): void {
     for (const log of this.logs) {
-      const type = this.logTypes.get(log)!;
+      const type = this.logTypes[this.logs.indexOf(log)];
       const early: number[] = [];
       for (let i = 0; i < log.count; i++) early.push(log.timeAt(i), log.codeAt(i));
       const stored = this.storedEvents.get(type) ?? [];
@@ -555,8 +619,9 @@ export class PersistentStore implements EventStore {
 
   /** EventStore: an event appended to a restored log goes to the event journal at once. */
   eventAppended(log: EventLog, utcMs: number, code: number): void {
-    const type = this.logTypes.get(log);
-    if (type === undefined || !this.eventChain) return;
+    const at = this.logs.indexOf(log);
+    if (at < 0 || !this.eventChain) return;
+    const type = this.logTypes[at];
     this.eventView.setFloat64(0, utcMs, true);
     this.eventView.setUint16(8, code, true);
     this.eventChain!.append(type, log.total - 1, this.eventPayload);
