@@ -1,5 +1,7 @@
 import type { Rational } from "../../kernel/rational";
-import type { IcCalibration, IcCorrections } from "../../kernel/calibration";
+import type { IcCalibration, IcCorrections, MeterRating } from "../../kernel/calibration";
+import type { DigitalIn } from "../../hal";
+import type { MonotonicClock } from "../energy-bound";
 import { PHCAL_MAX, PHCAL_SECONDS_PER_LSB, POWER_OFFSET_SCALE, RMSOS_SCALE, UNITY_GAIN } from "./registers";
 
 /**
@@ -106,13 +108,35 @@ function addOffset(offset: number, delta: number): number {
   return Math.max(-OFFSET_LIMIT, Math.min(OFFSET_LIMIT, offset + Math.round(delta)));
 }
 
+/** Driver options (driver.ts). */
+export interface Ade7953Options {
+  /** The chip's IRQ output (active low), when wired: the status register is read only when it asks. */
+  irq?: DigitalIn;
+  /** Meter rating: the no-load threshold, the sag level and the energy-read bound follow from it. */
+  rating?: MeterRating;
+  /**
+   * Monotonic time: with it, an energy read that could have wrapped (the time since the register
+   * was last cleared, at the meter's maximum power, reaches 2^23 LSB) is refused and reported
+   * as lost instead of booked (energy-bound.ts). Without it, reads are not bounded.
+   */
+  clock?: MonotonicClock;
+}
+
+/** The driver, as its calibration facet sees it (methods, not closures: no RAM per driver). */
+export interface CalibrationOwner {
+  /** Nominal line frequency (Hz) of the meter's rating. */
+  nominalHz(): number;
+  /** The calibration changed: the chip must be configured again. */
+  calibrationChanged(): void;
+}
+
 /**
  * The chip-agnostic calibration facet of the ADE7953 driver. Corrections are on readings; the
  * ADE7953 applies AVGAIN and AIGAIN to powers as well as RMS, so the power gain registers get
  * only what voltage and current gains leave over.
  */
 export class Ade7953CalibrationAccess implements IcCalibration {
-  constructor(private readonly cal: Ade7953Calibration, private readonly nominalHz: () => number, private readonly changed: () => void) {}
+  constructor(private readonly cal: Ade7953Calibration, private readonly owner: CalibrationOwner) {}
 
   values(): Record<string, unknown> {
     return { ...this.cal, energyMilliWhPerLsb: { ...this.cal.energyMilliWhPerLsb } };
@@ -144,7 +168,7 @@ export class Ade7953CalibrationAccess implements IcCalibration {
       own.num = scale.num;
       own.den = scale.den;
     }
-    this.changed();
+    this.owner.calibrationChanged();
   }
 
   reset(): void {
@@ -153,7 +177,7 @@ export class Ade7953CalibrationAccess implements IcCalibration {
     c.biGain = c.bwGain = c.bvarGain = c.bvaGain = UNITY_GAIN;
     c.vrmsOs = c.airmsOs = c.birmsOs = c.awattOs = c.avarOs = c.avaOs = c.bwattOs = c.bvarOs = c.bvaOs = 0;
     c.phcalA = c.phcalB = 0;
-    this.changed();
+    this.owner.calibrationChanged();
   }
 
   apply(k: IcCorrections): void {
@@ -172,7 +196,7 @@ export class Ade7953CalibrationAccess implements IcCalibration {
     c.bwGain = scaleGain(c.bwGain, powerB);
     c.bvarGain = scaleGain(c.bvarGain, powerB);
     c.bvaGain = scaleGain(c.bvaGain, powerB);
-    const degPerLsb = PHCAL_SECONDS_PER_LSB * 360 * this.nominalHz();
+    const degPerLsb = PHCAL_SECONDS_PER_LSB * 360 * this.owner.nominalHz();
     if (k.phaseLagDeg !== undefined) c.phcalA = signedToPhcal(phcalToSigned(c.phcalA) + k.phaseLagDeg / degPerLsb);
     if (k.neutralPhaseLagDeg !== undefined) c.phcalB = signedToPhcal(phcalToSigned(c.phcalB) + k.neutralPhaseLagDeg / degPerLsb);
     const powerLsbPerW = c.powerLsbPerKw / 1000;
@@ -183,6 +207,6 @@ export class Ade7953CalibrationAccess implements IcCalibration {
     if (k.neutralCurrentOffsetA2 !== undefined) {
       c.birmsOs = addOffset(c.birmsOs, (-k.neutralCurrentOffsetA2 * c.neutralCurrentLsbPerAmp * c.neutralCurrentLsbPerAmp) / RMSOS_SCALE);
     }
-    this.changed();
+    this.owner.calibrationChanged();
   }
 }

@@ -13,7 +13,7 @@ import {
 } from "./frames";
 export { ADE7953_TICK_ENERGY_REGISTERS } from "./frames";
 import { PowerStatus } from "./power-status";
-import { Ade7953CalibrationAccess, type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
+import { Ade7953CalibrationAccess, type Ade7953Calibration, type Ade7953Options, type CalibrationOwner, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
 import {
   ADE7953, type Ade7953Register, CONFIG_COMM_LOCK,
   CONFIG_CRC_ENABLE, CONFIG_HPFEN, DISNOLOAD_ACTIVE, DISNOLOAD_APPARENT, DISNOLOAD_REACTIVE, IRQ_APSIGN, IRQ_CRC,
@@ -22,20 +22,7 @@ import {
 } from "./registers";
 
 export { decode } from "./frames";
-export { type Ade7953Calibration, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
-
-export interface Ade7953Options {
-  /** The chip's IRQ output (active low), when wired: the status register is read only when it asks. */
-  irq?: DigitalIn;
-  /** Meter rating: the no-load threshold, the sag level and the energy-read bound follow from it. */
-  rating?: MeterRating;
-  /**
-   * Monotonic time: with it, an energy read that could have wrapped (the time since the register
-   * was last cleared, at the meter's maximum power, reaches 2^23 LSB) is refused and reported
-   * as lost instead of booked (energy-bound.ts). Without it, reads are not bounded.
-   */
-  clock?: MonotonicClock;
-}
+export { type Ade7953Calibration, type Ade7953Options, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
 
 const WRITE = 0x00;
 /** CONFIG right after a reset (COMM_LOCK set = interface not locked, HPF on). */
@@ -78,7 +65,7 @@ const enum Pending { Resolved, Wait }
  *   IRQ pin cannot rule out a reset is the pending value given up: at most one tick's energy of
  *   one register, reported as energyMayBeLost (event 16).
  */
-export class Ade7953Driver implements MeteringIc {
+export class Ade7953Driver implements CalibrationOwner, MeteringIc {
   readonly chip = "ade7953" as const;
   readonly unmeasured: readonly string[] = [];
   /** Transactions and bytes of the general access path (init, writes, recovery). */
@@ -154,13 +141,22 @@ export class Ade7953Driver implements MeteringIc {
     this.clock = options.clock;
     this.bound = new EnergyReadBound(this.rating, this.cal.energyMilliWhPerLsb, ENERGY_RANGE_LSB, ENERGY_MODULUS_LSB);
     this.safeMs = this.clock === undefined ? Infinity : this.bound.safeMs;
-    this.calibration = new Ade7953CalibrationAccess(this.cal, () => this.rating.fnMilliHz / 1000, () => {
-      this.configured = false;
-    });
+    this.calibration = new Ade7953CalibrationAccess(this.cal, this);
     // Edge callback: set a flag only; the tick reads the status (no SPI from interrupt context).
-    this.irq?.onChange((level) => {
-      if (level === 0) this.irqEdge = true;
-    });
+    this.irq?.onChange(this.irqChanged.bind(this));
+  }
+
+  private irqChanged(level: number): void {
+    if (level === 0) this.irqEdge = true;
+  }
+
+  /** CalibrationOwner. */
+  nominalHz(): number {
+    return this.rating.fnMilliHz / 1000;
+  }
+
+  calibrationChanged(): void {
+    this.configured = false;
   }
 
   get spiTransactions(): number {
