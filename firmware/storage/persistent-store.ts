@@ -511,9 +511,8 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   private readGeneration(type: number, gen: number): Uint8Array | null {
     const index = this.index;
-    const g = index?.get(type);
-    if (!index || !g) return null;
-    const loc = gen === 0 ? g.loc0 : g.loc1;
+    if (!index) return null;
+    const loc = index.loc(type, gen);
     if (loc < 0) return null;
     const bytes = this.readAt(loc);
     if (!bytes && index.fromIndexRecord) {
@@ -560,7 +559,7 @@ export class PersistentStore implements EventStore, HotReserve {
     // Nothing stored at all, with no damaged record that may have been this one, is a first start
     // (or a feature new in this firmware); a damaged record of unreadable type may have been anything.
     const j = this.journal;
-    const damaged = this.index?.get(entry.type) !== undefined || (j !== null && (j.corruptTypes.has(entry.type) || j.corruptTypes.has(-1)));
+    const damaged = this.index?.has(entry.type) === true || (j !== null && (j.corruptTypes.has(entry.type) || j.corruptTypes.has(-1)));
     if (entry.essential && damaged) {
       this.board.log.error(`no valid copy of ${entry.id}: safe defaults in place`);
       return true;

@@ -1,13 +1,16 @@
 import type { CompactingChain } from "./compacting-chain";
 import { type FlashJournal, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, SECTOR_HEADER_BYTES } from "./journal";
 
-/** The two newest valid generations of one record type: sequence numbers and places (-1: none). */
-export interface Generations {
-  seq0: number;
-  loc0: number;
-  seq1: number;
-  loc1: number;
-}
+/**
+ * The two newest valid generations of one record type, 4 numbers from `GEN * slot` in `gens`:
+ * sequence number and place of the newest, then of the one before (-1: none). A table of
+ * numbers, not an object per type.
+ */
+const SEQ0 = 0;
+const LOC0 = 1;
+const SEQ1 = 2;
+const LOC1 = 3;
+const GEN = 4;
 
 const INDEX_VERSION = 1;
 const INDEX_HEAD_BYTES = 8;
@@ -30,7 +33,9 @@ const NONE = 0xffffffff;
  * when their sector is reclaimed (its records are copied only if their CRC holds).
  */
 export class StateIndex {
-  private readonly map = new Map<number, Generations>();
+  /** Record type to its slot in `gens` (insertion order: the index record's order). */
+  private readonly map = new Map<number, number>();
+  private readonly gens: number[] = [];
   /** Sequence number of the next fresh record. */
   nextSeq = 1;
   /** True while the index came from an index record (older sectors not scanned yet). */
@@ -42,8 +47,31 @@ export class StateIndex {
 
   constructor(private readonly journal: FlashJournal, readonly indexType: number) {}
 
-  get(type: number): Generations | undefined {
-    return this.map.get(type);
+  /** True when some generation of the type was seen. */
+  has(type: number): boolean {
+    return this.map.has(type);
+  }
+
+  /** Place of generation `gen` (0 newest, 1 the one before) of a type, -1 when there is none. */
+  loc(type: number, gen: number): number {
+    const slot = this.map.get(type);
+    return slot === undefined ? -1 : this.gens[GEN * slot + (gen === 0 ? LOC0 : LOC1)];
+  }
+
+  private clear(): void {
+    this.map.clear();
+    this.gens.length = 0;
+  }
+
+  /** The slot of a type, made (no generation yet) when it has none. */
+  private slotOf(type: number): number {
+    let slot = this.map.get(type);
+    if (slot === undefined) {
+      slot = this.map.size;
+      this.map.set(type, slot);
+      this.gens.push(-1, -1, -1, -1);
+    }
+    return GEN * slot;
   }
 
   get size(): number {
@@ -52,32 +80,36 @@ export class StateIndex {
 
   note(type: number, seq: number, loc: number): void {
     if (type === this.indexType) return;
-    let g = this.map.get(type);
-    if (!g) this.map.set(type, (g = { seq0: -1, loc0: -1, seq1: -1, loc1: -1 }));
-    if (seq === g.seq0 || seq === g.seq1) return; // a copy made by reclamation
-    if (seq > g.seq0) {
-      g.seq1 = g.seq0;
-      g.loc1 = g.loc0;
-      g.seq0 = seq;
-      g.loc0 = loc;
-    } else if (seq > g.seq1) {
-      g.seq1 = seq;
-      g.loc1 = loc;
+    const g = this.gens;
+    const at = this.slotOf(type);
+    if (seq === g[at + SEQ0] || seq === g[at + SEQ1]) return; // a copy made by reclamation
+    if (seq > g[at + SEQ0]) {
+      g[at + SEQ1] = g[at + SEQ0];
+      g[at + LOC1] = g[at + LOC0];
+      g[at + SEQ0] = seq;
+      g[at + LOC0] = loc;
+    } else if (seq > g[at + SEQ1]) {
+      g[at + SEQ1] = seq;
+      g[at + LOC1] = loc;
     }
   }
 
   isLive(ref: RecordRef): boolean {
-    const g = this.map.get(ref.type);
+    const slot = this.map.get(ref.type);
+    if (slot === undefined) return false;
     const loc = ref.sector * this.journal.sectorSize + ref.offset;
-    return g !== undefined && (g.loc0 === loc || g.loc1 === loc);
+    const at = GEN * slot;
+    return this.gens[at + LOC0] === loc || this.gens[at + LOC1] === loc;
   }
 
   moved(ref: RecordRef, loc: number): void {
-    const g = this.map.get(ref.type);
+    const slot = this.map.get(ref.type);
     const from = ref.sector * this.journal.sectorSize + ref.offset;
-    if (!g) return;
-    if (g.loc0 === from) g.loc0 = loc;
-    else if (g.loc1 === from) g.loc1 = loc;
+    if (slot === undefined) return;
+    const g = this.gens;
+    const at = GEN * slot;
+    if (g[at + LOC0] === from) g[at + LOC0] = loc;
+    else if (g[at + LOC1] === from) g[at + LOC1] = loc;
   }
 
   /** Power up: the head sector and its index record, or every sector when that cannot be trusted. */
@@ -136,7 +168,7 @@ export class StateIndex {
 
   private scanAll(chain: CompactingChain): void {
     const j = this.journal;
-    this.map.clear();
+    this.clear();
     this.fromIndexRecord = false;
     chain.mount((ref) => {
       this.note(ref.type, ref.seq, ref.sector * j.sectorSize + ref.offset);
@@ -159,15 +191,17 @@ export class StateIndex {
     };
     for (let k = 0, at = INDEX_HEAD_BYTES; k < count; k++, at += INDEX_ENTRY_BYTES) {
       if (!held(view.getUint32(at + 6, true)) || !held(view.getUint32(at + 14, true))) {
-        this.map.clear();
+        this.clear();
         return false;
       }
       const seq0 = view.getUint32(at + 2, true);
       const seq1 = view.getUint32(at + 10, true);
-      this.map.set(view.getUint16(at, true), {
-        seq0: seq0 === NONE ? -1 : seq0, loc0: seq0 === NONE ? -1 : view.getUint32(at + 6, true),
-        seq1: seq1 === NONE ? -1 : seq1, loc1: seq1 === NONE ? -1 : view.getUint32(at + 14, true),
-      });
+      const g = this.gens;
+      const slot = this.slotOf(view.getUint16(at, true));
+      g[slot + SEQ0] = seq0 === NONE ? -1 : seq0;
+      g[slot + LOC0] = seq0 === NONE ? -1 : view.getUint32(at + 6, true);
+      g[slot + SEQ1] = seq1 === NONE ? -1 : seq1;
+      g[slot + LOC1] = seq1 === NONE ? -1 : view.getUint32(at + 14, true);
     }
     const next = view.getUint32(4, true);
     if (next > this.nextSeq) this.nextSeq = next;
@@ -186,12 +220,14 @@ export class StateIndex {
     // The index names records up to this one; anything newer is found in the head at mount.
     view.setUint32(4, this.nextSeq, true);
     let at = INDEX_HEAD_BYTES;
-    for (const [type, g] of this.map) {
+    const g = this.gens;
+    for (const [type, slot] of this.map) {
+      const s = GEN * slot;
       view.setUint16(at, type, true);
-      view.setUint32(at + 2, g.seq0 < 0 ? NONE : g.seq0, true);
-      view.setUint32(at + 6, g.seq0 < 0 ? NONE : g.loc0, true);
-      view.setUint32(at + 10, g.seq1 < 0 ? NONE : g.seq1, true);
-      view.setUint32(at + 14, g.seq1 < 0 ? NONE : g.loc1, true);
+      view.setUint32(at + 2, g[s + SEQ0] < 0 ? NONE : g[s + SEQ0], true);
+      view.setUint32(at + 6, g[s + SEQ0] < 0 ? NONE : g[s + LOC0], true);
+      view.setUint32(at + 10, g[s + SEQ1] < 0 ? NONE : g[s + SEQ1], true);
+      view.setUint32(at + 14, g[s + SEQ1] < 0 ? NONE : g[s + LOC1], true);
       at += INDEX_ENTRY_BYTES;
     }
     chain.append(this.indexType, seq, b);
