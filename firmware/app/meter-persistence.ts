@@ -294,7 +294,7 @@ class MeterStates {
     add(S_CLOCK, new SnapshotRecord(this, S_CLOCK, "clock", false));
     m.clock.onSettingsChange = saver(S_CLOCK);
     // At power up, after the outage is logged: see powerUp().
-    p.addPowerUpListener(this.powerUp.bind(this));
+    p.addPowerUpListener(this);
     add(S_CALIBRATION, new SnapshotRecord(this, S_CALIBRATION, "calibration", true));
     // Tariff programme: each calendar its own record (a large one fills most of a sector).
     add(S_TOU_ACTIVE, new BytesRecord(this, S_TOU_ACTIVE, "tou.active", true, "immediate"));
@@ -349,7 +349,7 @@ class MeterStates {
    * mark their running interval "power down"), then the clock: a wall clock behind the last sign
    * of life lost its time (no RTC, or a dead backup cell). Invalid until set (event 6, alarm bit 0).
    */
-  private powerUp(report: RestoreReport): void {
+  powerUp(report: RestoreReport): void {
     const m = this.m;
     if (report.outage) {
       m.powerFailures.recordPowerFailure(report.outage.startUtcMs, report.outage.durationMs);

@@ -89,7 +89,7 @@ export class Meter {
     this.ic = ic;
     this.energy = new EnergyRegisters(energyScale);
     this.events = new EventLogs(board.clock);
-    this.persistence = new Persistence(board, this.events, config.persistence, this.drainForPowerFail.bind(this));
+    this.persistence = new Persistence(board, this.events, config.persistence, this);
     const createBuffer = this.persistence.profile.bind(this.persistence);
     const lookup = this.register.bind(this);
     this.icSupervisor = new IcSupervisor(this.events, board.log, energyScale);
@@ -166,7 +166,8 @@ export class Meter {
    * The emergency save at power fail drains the IC through one extra tick first. A profile row
    * captured by that tick is appended at once (its append is otherwise deferred).
    */
-  private drainForPowerFail(): void {
+  /** PowerFailDrain (persistence.ts). */
+  drainForPowerFail(): void {
     this.tick();
     this.icSupervisor.powerFailing(this.lastIcStatus, this.ic, this.instant, this.board.clock.nowMs());
     this.profiles.flush();

@@ -20,19 +20,29 @@ export const STORE_EVENT = {
   powerDownWithoutSave: EVENT.standard.powerDownWithoutSave,
 } as const;
 
+/** What drains the IC before the emergency save (the meter): a method, not a closure. */
+export interface PowerFailDrain {
+  drainForPowerFail(): void;
+}
+
+/** Told at power up, once every state is back and the outage is logged. */
+export interface PowerUpListener {
+  powerUp(report: RestoreReport): void;
+}
+
 export class Persistence extends PersistentStore {
   lastEmergencySave: EmergencySaveCost | null = null;
   /** Count of periodic saves done (tests, bench). */
   periodicSaves = 0;
   private readonly savedListeners: (() => void)[] = [];
-  private readonly powerUpListeners: ((report: RestoreReport) => void)[] = [];
+  private readonly powerUpListeners: PowerUpListener[] = [];
   private failing = false;
   private nvErrorLogged = false;
   private timer: TimerId | undefined;
   private aliveTimer: TimerId | undefined;
 
   /** `drain`: runs before the emergency save (one extra IC tick, so the chip's pending energy is saved). */
-  constructor(board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: () => void = () => {}) {
+  constructor(board: Board, private readonly events: EventLogs, config: Partial<PersistenceConfig> = {}, private readonly drain: PowerFailDrain | null = null) {
     super(board, events.all(), config);
   }
 
@@ -46,7 +56,7 @@ export class Persistence extends PersistentStore {
   }
 
   /** Called at power up, in order of adding, once every state is back and the outage is logged. */
-  addPowerUpListener(listener: (report: RestoreReport) => void): void {
+  addPowerUpListener(listener: PowerUpListener): void {
     this.powerUpListeners.push(listener);
   }
 
@@ -64,7 +74,7 @@ export class Persistence extends PersistentStore {
     const report = this.restoreStates();
     if (this.journal) {
       report.outage = this.logOutage(report);
-      for (const listener of this.powerUpListeners) listener(report);
+      for (const listener of this.powerUpListeners) listener.powerUp(report);
       this.commitPowerUp();
     }
     return report;
@@ -111,7 +121,7 @@ export class Persistence extends PersistentStore {
     const bytes = journal.stats.bytesWritten;
     const records = journal.stats.recordsWritten;
     const erases = journal.stats.erases;
-    this.drain();
+    if (this.drain) this.drain.drainForPowerFail();
     this.saveEmergency();
     this.failing = true;
     this.lastEmergencySave = { flashBytes: journal.stats.bytesWritten - bytes, records: journal.stats.recordsWritten - records, erases: journal.stats.erases - erases };

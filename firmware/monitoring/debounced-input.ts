@@ -17,7 +17,6 @@ export class DebouncedInput {
   private timer: TimerId | undefined;
   /** Wall-clock time of the latest edge: the time the accepted level began. */
   private edgeUtcMs = 0;
-  private readonly handleEdge: (level: number) => void;
   private readonly settle: () => void;
 
   constructor(
@@ -28,9 +27,8 @@ export class DebouncedInput {
     private readonly id = 0,
   ) {
     this.level = input.read();
-    this.handleEdge = this.edge.bind(this);
     this.settle = this.settled.bind(this);
-    input.onChange(this.handleEdge);
+    input.onChange(this.edge.bind(this));
   }
 
   private edge(): void {

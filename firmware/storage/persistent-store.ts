@@ -19,15 +19,18 @@ const F_ESSENTIAL = 1;
 const F_PERIODIC = 2;
 const F_EMERGENCY = 4;
 const F_BYTES = 8;
+const F_MASK = 15;
+const F_SOURCE_SHIFT = 4;
+/** Index 0 is where an entry starts. */
+const RESTORE_SOURCES: readonly RestoreSource[] = Object.freeze(["pending", "newest", "older", "defaults"] as const);
 
 /**
  * A registered state, and its handle: calls the owner's spec directly (no wrapper closures per
  * state; the behaviour is on the prototype).
  */
 class Entry implements PersistentHandle {
-  /** F_* bits (one field instead of four: an entry is 8 slots, not 12). */
-  private readonly flags: number;
-  restoredFrom: RestoreSource = "pending";
+  /** F_* bits and, above them, the restore source's index in RESTORE_SOURCES (one field instead of five). */
+  private flags: number;
   lastSize = 0;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
   last: Uint8Array | null = null;
@@ -35,6 +38,14 @@ class Entry implements PersistentHandle {
   constructor(private readonly store: PersistentStore, private readonly spec: PersistentState<unknown>, readonly type: number) {
     const periodic = spec.save === "periodic";
     this.flags = (spec.essential ? F_ESSENTIAL : 0) | (periodic ? F_PERIODIC : 0) | (periodic && spec.emergency !== false ? F_EMERGENCY : 0) | ("encode" in spec ? F_BYTES : 0);
+  }
+
+  get restoredFrom(): RestoreSource {
+    return RESTORE_SOURCES[this.flags >> F_SOURCE_SHIFT];
+  }
+
+  set restoredFrom(source: RestoreSource) {
+    this.flags = (this.flags & F_MASK) | (RESTORE_SOURCES.indexOf(source) << F_SOURCE_SHIFT);
   }
 
   get id(): string {

@@ -82,9 +82,11 @@ describe("persistence over the flash journal", () => {
     let { p } = boot(r);
     const energy = { value: 5, remainder: 0 };
     let drained = 0;
-    p = new (p.constructor as typeof import("../../firmware/app/persistence").Persistence)(r.board, boot(r).events, {}, () => {
-      drained++;
-      energy.value += 3; // the IC's pending energy
+    p = new (p.constructor as typeof import("../../firmware/app/persistence").Persistence)(r.board, boot(r).events, {}, {
+      drainForPowerFail: () => {
+        drained++;
+        energy.value += 3; // the IC's pending energy
+      },
     });
     registerAll(p, energy, { state: 1 });
     p.restore();
