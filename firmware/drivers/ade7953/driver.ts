@@ -82,10 +82,11 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
   resetsDetected = 0;
   readonly calibration: IcCalibration;
 
-  private readonly frame8 = new Uint8Array(4);
-  private readonly frame16 = new Uint8Array(5);
-  private readonly frame24 = new Uint8Array(6);
-  private readonly frame32 = new Uint8Array(7);
+  // One frame per width, windows of one buffer (a typed array of its own costs a buffer too).
+  private readonly frame8 = new Uint8Array(new ArrayBuffer(22), 0, 4);
+  private readonly frame16 = new Uint8Array(this.frame8.buffer, 4, 5);
+  private readonly frame24 = new Uint8Array(this.frame8.buffer, 9, 6);
+  private readonly frame32 = new Uint8Array(this.frame8.buffer, 15, 7);
   /**
    * The tick's frames back to back (frames.ts TICK_READS), refilled from the template at the
    * start of a tick by one `set` of 32-bit words (XS copies per element: 30 words, not 120
@@ -113,7 +114,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
   private readonly clock: MonotonicClock | undefined;
   private readonly bound: EnergyReadBound;
   /** Per tick energy register: monotonic ms of its last clear (a verified read-with-reset, or init). */
-  private readonly drainedAt = new Float64Array(4);
+  private readonly drainedAt = new Float64Array(new ArrayBuffer(56), 0, 4);
   /** Monotonic ms of the read that left `pending` (the chip cleared the register then, if it did the read). */
   private pendingAtMs = 0;
   /**
@@ -128,8 +129,8 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
    * Active energy refused this tick (raw LSB) and the time it covered: slot 0 for the tick's own
    * read, slot 1 for a pending value recovered from the record; refusedSlots = bit per slot used.
    */
-  private readonly refusedRaw = new Int32Array(2);
-  private readonly refusedElapsedMs = new Float64Array(2);
+  private readonly refusedElapsedMs = new Float64Array(this.drainedAt.buffer, 32, 2);
+  private readonly refusedRaw = new Int32Array(this.drainedAt.buffer, 48, 2);
   private refusedSlots = 0;
   /** Reads refused because they could have wrapped (diagnostics, tests). */
   refusedReads = 0;
