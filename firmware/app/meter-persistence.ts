@@ -72,16 +72,51 @@ const S_FAILURES = 14;
 const S_PROFILES = 15;
 const S_ENERGY = 16;
 
+/** Id and save policy of the states MeterStates encodes by kind (a frozen table: in flash, not per meter). */
+interface RecordSpec {
+  readonly id: string;
+  readonly essential: boolean;
+  readonly save: "periodic" | "immediate";
+  readonly emergency: boolean;
+}
+
+function spec(id: string, essential: boolean, save: "periodic" | "immediate", emergency: boolean): RecordSpec {
+  return Object.freeze({ id, essential, save, emergency });
+}
+
+const RECORD_SPECS: Readonly<Record<number, RecordSpec>> = Object.freeze({
+  [S_CLOCK]: spec("clock", false, "immediate", true),
+  [S_CALIBRATION]: spec("calibration", true, "immediate", true),
+  [S_TOU_ACTIVE]: spec("tou.active", true, "immediate", true),
+  [S_TOU_PASSIVE]: spec("tou.passive", true, "immediate", true),
+  [S_TOU_SPECIAL]: spec("tou.special", true, "immediate", true),
+  [S_DISCONNECTOR]: spec("disconnector", true, "immediate", true),
+  [S_LIMITER]: spec("limiter", true, "immediate", true),
+  [S_ALARMS]: spec("alarms", false, "periodic", false),
+  [S_TAMPER]: spec("tamper", false, "periodic", false),
+  [S_POWER_QUALITY]: spec("powerQuality", false, "periodic", false),
+  [S_FAILURES]: spec("powerFailures", false, "periodic", false),
+  [S_PROFILES]: spec("profiles", false, "periodic", false),
+});
+
 /** A state the registry saves as bytes: the meter's MeterStates encodes and decodes it, by kind. */
 class BytesRecord implements BytesState {
   constructor(
     private readonly states: MeterStates,
     private readonly kind: number,
-    readonly id: string,
-    readonly essential: boolean,
-    readonly save: "periodic" | "immediate",
-    readonly emergency = true,
   ) {}
+  get id(): string {
+    return RECORD_SPECS[this.kind].id;
+  }
+  get essential(): boolean {
+    return RECORD_SPECS[this.kind].essential;
+  }
+  get save(): "periodic" | "immediate" {
+    return RECORD_SPECS[this.kind].save;
+  }
+  get emergency(): boolean {
+    return RECORD_SPECS[this.kind].emergency;
+  }
   encode(): Uint8Array {
     return this.states.encode(this.kind);
   }
@@ -247,13 +282,19 @@ class CounterRecord implements BytesState {
 
 /** A state the registry saves as a plain value (immediate): MeterStates snapshots and restores it, by kind. */
 class SnapshotRecord implements SnapshotState<unknown> {
-  readonly save = "immediate";
   constructor(
     private readonly states: MeterStates,
     private readonly kind: number,
-    readonly id: string,
-    readonly essential: boolean,
   ) {}
+  get id(): string {
+    return RECORD_SPECS[this.kind].id;
+  }
+  get essential(): boolean {
+    return RECORD_SPECS[this.kind].essential;
+  }
+  get save(): "immediate" {
+    return "immediate";
+  }
   snapshot(): unknown {
     return this.states.snapshot(this.kind);
   }
@@ -291,15 +332,15 @@ class MeterStates {
     // Energy: numbers-only record (energy-registers.ts), first: the emergency save's largest.
     add(S_ENERGY, new EnergyRecord(m.energy));
     // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
-    add(S_CLOCK, new SnapshotRecord(this, S_CLOCK, "clock", false));
+    add(S_CLOCK, new SnapshotRecord(this, S_CLOCK));
     m.clock.onSettingsChange = saver(S_CLOCK);
     // At power up, after the outage is logged: see powerUp().
     p.addPowerUpListener(this);
-    add(S_CALIBRATION, new SnapshotRecord(this, S_CALIBRATION, "calibration", true));
+    add(S_CALIBRATION, new SnapshotRecord(this, S_CALIBRATION));
     // Tariff programme: each calendar its own record (a large one fills most of a sector).
-    add(S_TOU_ACTIVE, new BytesRecord(this, S_TOU_ACTIVE, "tou.active", true, "immediate"));
-    add(S_TOU_PASSIVE, new BytesRecord(this, S_TOU_PASSIVE, "tou.passive", true, "immediate"));
-    add(S_TOU_SPECIAL, new BytesRecord(this, S_TOU_SPECIAL, "tou.special", true, "immediate"));
+    add(S_TOU_ACTIVE, new BytesRecord(this, S_TOU_ACTIVE));
+    add(S_TOU_PASSIVE, new BytesRecord(this, S_TOU_PASSIVE));
+    add(S_TOU_SPECIAL, new BytesRecord(this, S_TOU_SPECIAL));
     m.tariffs.tou.onChange = this.calendarChanged.bind(this);
     // Billing state and the maximum demands in one record: an end of billing period resets the
     // maxima, and the two must never be found half done. Saved at each end of billing period and
@@ -312,30 +353,30 @@ class MeterStates {
     m.tariffs.billing.onChange = this.billingChanged.bind(this);
     // Relay state and control mode: immediate on every transition; at power up the relay is driven
     // to the stored state (Meter.start calls disconnector.powerUp after the restore).
-    add(S_DISCONNECTOR, new SnapshotRecord(this, S_DISCONNECTOR, "disconnector", true));
+    add(S_DISCONNECTOR, new SnapshotRecord(this, S_DISCONNECTOR));
     m.disconnector.onPersistentChange = saver(S_DISCONNECTOR);
     // Limiter settings (DLMS class 71 writes) and its tripped condition.
-    add(S_LIMITER, new SnapshotRecord(this, S_LIMITER, "limiter", true));
+    add(S_LIMITER, new SnapshotRecord(this, S_LIMITER));
     m.limiter.onChange = saver(S_LIMITER);
     // Alarm register and filter: the union with alarms raised during this power up. Saved at once
     // on every change; periodic only to merge what the restore raised.
-    add(S_ALARMS, new BytesRecord(this, S_ALARMS, "alarms", false, "periodic", false));
+    add(S_ALARMS, new BytesRecord(this, S_ALARMS));
     m.events.onAlarmStateChange = saver(S_ALARMS);
     // Tamper: the latched flag at once, the rest with the periodic save.
-    add(S_TAMPER, new BytesRecord(this, S_TAMPER, "tamper", false, "periodic", false));
+    add(S_TAMPER, new BytesRecord(this, S_TAMPER));
     m.tamper.onFlagChange = saver(S_TAMPER);
     // Power quality counters and thresholds (a threshold change is saved at once).
-    add(S_POWER_QUALITY, new BytesRecord(this, S_POWER_QUALITY, "powerQuality", false, "periodic", false));
+    add(S_POWER_QUALITY, new BytesRecord(this, S_POWER_QUALITY));
     m.powerQuality.onSettingsChange = saver(S_POWER_QUALITY);
     // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
     this.handles[S_GAS] = p.register(new CounterRecord(m.gas, "gas"));
     this.handles[S_WATER] = p.register(new CounterRecord(m.water, "water"));
     // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
     // Changes at power up (saved then) and on a threshold write (saved at once).
-    add(S_FAILURES, new BytesRecord(this, S_FAILURES, "powerFailures", false, "periodic", false));
+    add(S_FAILURES, new BytesRecord(this, S_FAILURES));
     m.powerFailures.onSettingsChange = saver(S_FAILURES);
     // Profiles' schedule: the status bits collected in the interval running at the cut.
-    add(S_PROFILES, new BytesRecord(this, S_PROFILES, "profiles", false, "periodic", false));
+    add(S_PROFILES, new BytesRecord(this, S_PROFILES));
   }
 
   /** A save that waits for the restore: a change made while the state is not back yet would overwrite the stored one. */

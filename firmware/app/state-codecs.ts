@@ -52,45 +52,55 @@ export const FORMAT = 1;
  * (and for records of older firmware) by the value codec. Periodic states are encoded every save
  * interval: the generic codec's walk of keys and tags was most of the periodic save's cost
  * (docs/readme/performance.md). `unflatten` rebuilds the owner's snapshot; the owner's restore
- * checks it. The flatten and unflatten functions are module functions (preloaded), so a codec is
- * one small object.
+ * checks it. What does not change (magic, functions, id) is a frozen module-level definition
+ * (preloaded, in flash): a codec is its definition and the last values, 3 fields.
  */
+export interface CodecDef<T> {
+  readonly magic: number;
+  readonly flatten: (s: T) => number[];
+  readonly unflatten: (f: number[]) => T;
+  readonly id: string;
+  /** The value codec's form wraps the snapshot as { v, s }. */
+  readonly versioned: boolean;
+  /** The snapshot as the value codec takes it. */
+  readonly plain: (s: T) => T;
+}
+
+function codecDef<T>(magic: number, flatten: (s: T) => number[], unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = itself): CodecDef<T> {
+  return Object.freeze({ magic, flatten, unflatten, id, versioned, plain });
+}
+
 export class NumbersCodec<T> {
   // The last values encoded and their bytes: a periodic save of an unchanged state compares a
   // few numbers and hands back the same bytes (the registry then skips the write).
   private lastValues: number[] | null = null;
   private lastBytes: Uint8Array | null = null;
 
-  constructor(
-    private readonly magic: number,
-    private readonly flatten: (s: T) => number[],
-    private readonly unflatten: (f: number[]) => T,
-    private readonly id: string,
-    private readonly versioned = true,
-    private readonly plain: (s: T) => T = itself,
-  ) {}
+  constructor(private readonly def: CodecDef<T>) {}
 
   encode(s: T): Uint8Array {
-    const values = this.flatten(s);
+    const d = this.def;
+    const values = d.flatten(s);
     if (this.lastBytes && this.lastValues && sameValues(values, this.lastValues)) return this.lastBytes;
     // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
-    const bytes = encodeNumberRecord(this.magic, FORMAT, values) ?? encodeValue(this.versioned ? { v: FORMAT, s: this.plain(s) } : this.plain(s));
+    const bytes = encodeNumberRecord(d.magic, FORMAT, values) ?? encodeValue(d.versioned ? { v: FORMAT, s: d.plain(s) } : d.plain(s));
     this.lastValues = values;
     this.lastBytes = bytes;
     return bytes;
   }
 
   decode(b: Uint8Array): T {
-    if (isNumberRecord(b, this.magic)) {
-      const values = decodeNumberRecord(b, this.magic, FORMAT, this.id);
-      const s = this.unflatten(values);
+    const d = this.def;
+    if (isNumberRecord(b, d.magic)) {
+      const values = decodeNumberRecord(b, d.magic, FORMAT, d.id);
+      const s = d.unflatten(values);
       // The record's values and bytes: the save at power up finds an unchanged state unchanged.
       this.lastValues = values;
       this.lastBytes = b;
       return s;
     }
     const v = decodeValue(b);
-    return this.versioned ? unwrap(v as Versioned<T>, this.id) : (v as T);
+    return d.versioned ? unwrap(v as Versioned<T>, d.id) : (v as T);
   }
 }
 
@@ -122,7 +132,7 @@ const FAILURE_FIELDS = Object.freeze(["count", "longCount", "lastDurationMs", "t
 
 /** Power quality: [n, 4 series of n, 4 frequency values, 6 thresholds]. */
 export function pqRecord(): NumbersCodec<PqRecord> {
-  return new NumbersCodec<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+  return new NumbersCodec(PQ_DEF);
 }
 
 interface PqRecord {
@@ -159,7 +169,7 @@ function plainPq(s: PqRecord): PqRecord {
 
 /** Tamper: the fields in TAMPER_FIELDS order, booleans as 0/1. */
 export function tamperRecord(): NumbersCodec<TamperState> {
-  return new NumbersCodec<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
+  return new NumbersCodec(TAMPER_DEF);
 }
 
 function flattenTamper(s: TamperState): number[] {
@@ -174,7 +184,7 @@ function unflattenTamper(f: number[]): TamperState {
 }
 
 export function failuresRecord(): NumbersCodec<PowerFailureState> {
-  return new NumbersCodec<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
+  return new NumbersCodec(FAILURES_DEF);
 }
 
 function flattenFailures(s: PowerFailureState): number[] {
@@ -190,7 +200,7 @@ function unflattenFailures(f: number[]): PowerFailureState {
 
 /** Profiles' schedule: load and daily [pending, last, next], then the wall offset. */
 export function profilesRecord(): NumbersCodec<ProfilesState> {
-  return new NumbersCodec<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
+  return new NumbersCodec(PROFILES_DEF);
 }
 
 function flattenProfiles(s: ProfilesState): number[] {
@@ -202,10 +212,21 @@ function unflattenProfiles(f: number[]): ProfilesState {
   return { load: { pending: f[0], lastCaptureUtcMs: f[1], nextCaptureUtcMs: f[2] }, daily: { pending: f[3], lastCaptureUtcMs: f[4], nextCaptureUtcMs: f[5] }, wallOffsetMs: f[6] };
 }
 
-/** Flat number lists (alarms, gas, water) as they are. */
+/** Flat number lists (alarms, gas, water) as they are: the meter's own lists have their definitions made once. */
 export function flat(magic: number, id: string): NumbersCodec<number[]> {
-  return new NumbersCodec<number[]>(magic, itself, itself, id, false);
+  const known = FLAT_DEFS.find((d) => d.magic === magic && d.id === id);
+  return new NumbersCodec<number[]>(known ?? flatDef(magic, id));
 }
+
+function flatDef(magic: number, id: string): CodecDef<number[]> {
+  return codecDef<number[]>(magic, itself, itself, id, false);
+}
+
+const PQ_DEF = codecDef<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+const TAMPER_DEF = codecDef<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
+const FAILURES_DEF = codecDef<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
+const PROFILES_DEF = codecDef<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
+const FLAT_DEFS: readonly CodecDef<number[]>[] = Object.freeze([flatDef(0xa1, "alarms"), flatDef(0x61, "gas"), flatDef(0x61, "water")]);
 
 export interface Versioned<T> {
   v: number;
