@@ -120,7 +120,7 @@ export class Disconnector {
     config: DisconnectorConfig = defaultDisconnectorConfig(),
   ) {
     this.controlMode = config.defaultControlMode;
-    if (relay) relay.onTransitionDone = (closed, contact) => this.checkContact(closed, contact);
+    if (relay) relay.onTransitionDone = this.checkContact.bind(this);
   }
 
   /** Adds a listener called after each transition (kept for the meter's life). */
