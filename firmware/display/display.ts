@@ -52,10 +52,6 @@ export function defaultDisplayConfig(): DisplayConfig {
 /** What the display reads from the meter (the Meter satisfies it). */
 export interface DisplaySource {
   register(obis: string): RegisterDescriptor | undefined;
-  /** Row of a register (-1: the meter has none): the display keeps rows, not descriptors. */
-  registerIndex(obis: string): number;
-  /** The value of the register in row `index` now (no allocation). */
-  readRegister(index: number): number;
   readonly instant: MeteringSample;
   readonly events: EventLogs;
   readonly lastIcStatus: IcStatus;
@@ -86,8 +82,8 @@ const CODE_NIBBLES = 2 * CODE_DIGITS;
 const CODE_WORDS = CODE_NIBBLES / 4;
 
 /**
- * One resolved list (auto or manual) as a struct of arrays: item i is `obis[i]`, its register's
- * row `registers[i]` (DisplaySource.registerIndex; -1 for time, date, firmware), its
+ * One resolved list (auto or manual) as a struct of arrays: item i is `obis[i]`, its register
+ * `registers[i]` (null for time, date, firmware; one descriptor per OBIS for both lists), its
  * packed facts `meta[2i]` (kind | decimals << 4 | (shown exponent + 32) << 8) and unit segments
  * as annunciator bits `meta[2i + 1]`, its code digits as the glass RAM holds them (8 bytes) in
  * `codeWords[2i], codeWords[2i + 1]` (two stores draw them). A handful of objects per list instead
@@ -95,7 +91,7 @@ const CODE_WORDS = CODE_NIBBLES / 4;
  */
 class ItemList {
   obis: readonly string[] = [];
-  registers: readonly number[] = [];
+  registers: readonly (RegisterDescriptor | null)[] = [];
   meta = new Int32Array(0);
   codeWords = new Uint32Array(0);
   get length(): number {
@@ -156,8 +152,7 @@ export class Display {
   private itemSinceMs = 0;
   private lastPressMs = 0;
   private timer: TimerId | undefined;
-  /** Row of the active tariff register, -1 when the meter has none. */
-  private tariff = -1;
+  private tariff: RegisterDescriptor | undefined;
   private readonly tick = (): void => this.refresh();
   /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
   private shownList: ItemList | undefined = undefined;
@@ -197,11 +192,12 @@ export class Display {
   configure(changes: Partial<DisplayConfig>): void {
     // The configured lists are used as given (start() passes no changes: no copy of the config).
     if (Object.keys(changes).length > 0) this.config = { ...this.config, ...changes };
-    this.resolve(this.autoItems, this.config.autoList);
-    this.resolve(this.manualItems, this.config.manualList);
+    const registers: RegisterDescriptor[] = [];
+    this.resolve(this.autoItems, this.config.autoList, registers);
+    this.resolve(this.manualItems, this.config.manualList, registers);
     this.shownList = undefined;
     this.codeIndex = -2;
-    this.tariff = this.source.registerIndex(ACTIVE_TARIFF);
+    this.tariff = this.source.register(ACTIVE_TARIFF);
     formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
     this.index = 0;
     this.shownValue = NaN;
@@ -260,12 +256,12 @@ export class Display {
       const i = manual ? this.index : this.index - this.errorCount;
       if (i >= 0 && i < list.obis.length) item = i;
     }
-    const register = item >= 0 ? list.registers[item] : -1;
-    const value = register >= 0 ? this.source.readRegister(register) : 0;
+    const register = item >= 0 ? list.registers[item] : null;
+    const value = register !== null ? register.read() : 0;
     this.stateBits = this.annunciatorBits();
     if (error === this.shownError && (item < 0 ? this.shownIndex < 0 : list === this.shownList && item === this.shownIndex) && this.stateBits === this.shownAnnunciators) {
       if (item < 0) return;
-      if (register < 0) {
+      if (register === null) {
         if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return;
       } else {
         if (value === this.shownValue) return;
@@ -289,9 +285,9 @@ export class Display {
     const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
     const list = this.currentList();
     const item = error < 0 ? this.currentIndex() : -1;
-    const register = item >= 0 ? list.registers[item] : -1;
+    const register = item >= 0 ? list.registers[item] : null;
     this.stateBits = this.annunciatorBits();
-    this.draw(error, list, item, register >= 0 ? this.source.readRegister(register) : 0);
+    this.draw(error, list, item, register !== null ? register.read() : 0);
   }
 
   /** Draws item `item` of `list` (-1: none) or the error screen `error` (-1: none). */
@@ -382,8 +378,8 @@ export class Display {
   private annunciatorBits(): number {
     const s = this.source;
     let bits = 0;
-    if (this.tariff >= 0) {
-      const rate = this.source.readRegister(this.tariff);
+    if (this.tariff) {
+      const rate = this.tariff.read();
       if (rate >= 1 && rate <= 4) bits |= TARIFF_BITS[rate - 1];
     }
     const p = s.instant.activePowerMilliW;
@@ -415,11 +411,11 @@ export class Display {
 
   /**
    * Fills `into` with the entries of a configured list the meter has (OBIS codes it lacks are
-   * skipped). A register's descriptor is asked for its unit and scaler here, then dropped.
+   * skipped); `registers` collects one descriptor per OBIS across the lists.
    */
-  private resolve(into: ItemList, list: readonly (string | DisplayItemConfig)[]): void {
+  private resolve(into: ItemList, list: readonly (string | DisplayItemConfig)[], registers: RegisterDescriptor[]): void {
     const obis: string[] = [];
-    const itemRegisters: number[] = [];
+    const itemRegisters: (RegisterDescriptor | null)[] = [];
     const meta: number[] = [];
     const codes: number[] = [];
     const code = new Uint8Array(CODE_DIGITS);
@@ -430,14 +426,16 @@ export class Display {
       const spec = typeof entry === "string" ? { obis: entry } : entry;
       const kind = spec.obis === DISPLAY_TIME ? KIND_TIME : spec.obis === DISPLAY_DATE ? KIND_DATE : spec.obis === DISPLAY_FIRMWARE ? KIND_FIRMWARE : KIND_REGISTER;
       let register: RegisterDescriptor | null = null;
-      let row = -1;
       if (kind === KIND_REGISTER) {
-        row = this.source.registerIndex(spec.obis);
-        register = row < 0 ? null : (this.source.register(spec.obis) ?? null);
-        if (register === null) continue;
+        register = registers.find((r) => r.obis === spec.obis) ?? null;
+        if (register === null) {
+          register = this.source.register(spec.obis) ?? null;
+          if (register === null) continue;
+          registers.push(register);
+        }
       }
       obis.push(spec.obis);
-      itemRegisters.push(row);
+      itemRegisters.push(register);
       if (register === null) {
         meta.push(kind, 0);
       } else {

@@ -62,8 +62,6 @@ export class DisplayRig {
     }
     this.source = {
       register: (obis: string) => this.registers.find((r) => r.obis === obis),
-      registerIndex: (obis: string) => this.registers.findIndex((r) => r.obis === obis),
-      readRegister: (index: number) => this.registers[index].read(),
       instant: newMeteringSample(),
       events: { alarmRegister: 0 },
       lastIcStatus: "ok",
