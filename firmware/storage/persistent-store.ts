@@ -18,6 +18,7 @@ export * from "./persistence-types";
 const F_ESSENTIAL = 1;
 const F_PERIODIC = 2;
 const F_EMERGENCY = 4;
+/** The spec hands bytes (encode/decode), not a snapshot for the value codec. */
 const F_BYTES = 8;
 const F_MASK = 15;
 const F_SOURCE_SHIFT = 4;
@@ -30,7 +31,7 @@ const RESTORE_SOURCES: readonly RestoreSource[] = Object.freeze(["pending", "new
  */
 class Entry implements PersistentHandle {
   /** F_* bits and, above them, the restore source's index in RESTORE_SOURCES (one field instead of five). */
-  private flags: number;
+  flags: number;
   lastSize = 0;
   /** Bytes of the last record written (or restored from the newest generation): a periodic save skips an unchanged state. */
   last: Uint8Array | null = null;
@@ -64,19 +65,14 @@ class Entry implements PersistentHandle {
     return (this.flags & F_EMERGENCY) !== 0;
   }
 
-  /** The spec hands bytes (encode/decode), not a snapshot for the value codec. */
-  private get bytes(): boolean {
-    return (this.flags & F_BYTES) !== 0;
-  }
-
   encode(): Uint8Array {
     const spec = this.spec;
-    return this.bytes ? (spec as BytesState).encode() : encodeValue((spec as SnapshotState<unknown>).snapshot(), this.store.snapshotKeys);
+    return (this.flags & F_BYTES) !== 0 ? (spec as BytesState).encode() : encodeValue((spec as SnapshotState<unknown>).snapshot(), this.store.snapshotKeys);
   }
 
   decode(bytes: Uint8Array): void {
     const spec = this.spec;
-    if (this.bytes) (spec as BytesState).decode(bytes);
+    if ((this.flags & F_BYTES) !== 0) (spec as BytesState).decode(bytes);
     else (spec as SnapshotState<unknown>).restore(decodeValue(bytes));
   }
 
@@ -384,7 +380,7 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   commitPowerUp(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
+    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
     this.writePowerStamp(false);
     this.reserve();
   }
@@ -392,7 +388,7 @@ export class PersistentStore implements EventStore, HotReserve {
   /** Saves every periodic state (registers, demand, clock) and the alive stamp. */
   saveStates(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if (entry.periodic) this.saveEntry(entry, false, false);
+    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
     // With the tally, the stamp of the power up (or of the last tally sector) still holds.
     if (!this.tally) this.writePowerStamp(false);
     this.reserve();
@@ -405,7 +401,7 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   saveEmergency(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if (entry.emergency) this.saveEntry(entry, false, false);
+    for (const entry of this.entries) if ((entry.flags & F_EMERGENCY) !== 0) this.saveEntry(entry, false, false);
     this.writePowerStamp(true);
   }
 
@@ -487,7 +483,7 @@ export class PersistentStore implements EventStore, HotReserve {
     const bytes = entry.encode();
     if (!force && sameBytes(entry.last, bytes)) return;
     // Only a periodic save compares with the last record (an immediate save always writes): other states keep no copy.
-    entry.last = entry.periodic ? bytes : null;
+    entry.last = (entry.flags & F_PERIODIC) !== 0 ? bytes : null;
     const index = this.index!;
     const seq = index.nextSeq++;
     index.note(entry.type, seq, chain.append(entry.type, seq, bytes));
@@ -511,7 +507,7 @@ export class PersistentStore implements EventStore, HotReserve {
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
   private reserve(): void {
     let need = 64;
-    for (const e of this.entries) if (e.emergency) need += e.lastSize + (e.lastSize >> 2);
+    for (const e of this.entries) if ((e.flags & F_EMERGENCY) !== 0) need += e.lastSize + (e.lastSize >> 2);
     this.stateChain?.ensureRoom(need);
   }
 

@@ -81,16 +81,18 @@ export class StateIndex {
   note(type: number, seq: number, loc: number): void {
     if (type === this.indexType) return;
     const g = this.gens;
-    const at = this.slotOf(type);
-    if (seq === g[at + SEQ0] || seq === g[at + SEQ1]) return; // a copy made by reclamation
-    if (seq > g[at + SEQ0]) {
-      g[at + SEQ1] = g[at + SEQ0];
-      g[at + LOC1] = g[at + LOC0];
-      g[at + SEQ0] = seq;
-      g[at + LOC0] = loc;
-    } else if (seq > g[at + SEQ1]) {
-      g[at + SEQ1] = seq;
-      g[at + LOC1] = loc;
+    const slot = this.map.get(type);
+    // Offsets written out (SEQ0 0, LOC0 1, SEQ1 2, LOC1 3): every state save comes here.
+    const at = slot === undefined ? this.slotOf(type) : 4 * slot;
+    if (seq === g[at] || seq === g[at + 2]) return; // a copy made by reclamation
+    if (seq > g[at]) {
+      g[at + 2] = g[at];
+      g[at + 3] = g[at + 1];
+      g[at] = seq;
+      g[at + 1] = loc;
+    } else if (seq > g[at + 2]) {
+      g[at + 2] = seq;
+      g[at + 3] = loc;
     }
   }
 
