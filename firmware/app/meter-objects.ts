@@ -10,16 +10,15 @@ import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { DataType, type DataTypeTag } from "../comms/dlms/axdr";
 import {
-  ASSOCIATION_LN_CLASS, CLOCK_CLASS, DateTimeWriter, DEMAND_REGISTER_CLASS, type DemandRegisterSource, EXTENDED_REGISTER_CLASS, type ExtendedRegisterSource,
-  type LogicalDeviceNameSource, NUMERIC_DATA_CLASS, numericDataClass, numericSetter, profileClass, REGISTER_CLASS, type RegisterSource, registerClass, SAP_ASSIGNMENT_CLASS,
+  ASSOCIATION_LN_CLASS, CLOCK_CLASS, DateTimeWriter, demandRegisterClass, extendedRegisterClass, type LogicalDeviceNameSource, NUMERIC_DATA_CLASS, numberWriter,
+  numericDataClass, numericSetter, profileClass, REGISTER_CLASS, registerClass, SAP_ASSIGNMENT_CLASS,
 } from "../comms/dlms/classes";
 import { ACTIVITY_CALENDAR_CLASS, BILLING_SCHEDULE_CLASS, SPECIAL_DAYS_CLASS } from "../comms/dlms/classes-tariff";
-import { DISCONNECT_CONTROL_CLASS, LIMITER_CLASS, type LimiterSource } from "../comms/dlms/classes-control";
+import { DISCONNECT_CONTROL_CLASS, limiterClass } from "../comms/dlms/classes-control";
 import { mqttObjects } from "../comms/mqtt/mqtt-objects";
-import { type AccessGroup, type AttributeDef, defineClass, type ObjectClass, ObjectModel } from "../comms/dlms/object-model";
+import { type AccessGroup, type AttributeDef, type CosemObject, defineClass, type ObjectClass, ObjectModel } from "../comms/dlms/object-model";
 import type { Billing } from "../metrology/billing";
 import type { TariffCalendar } from "../metrology/tou";
-import type { Limiter } from "../control/limiter";
 
 /** Optional parts of the meter (features that land at different times); probed, never required. */
 type MeterParts = Meter & Partial<Record<string, unknown>>;
@@ -128,20 +127,20 @@ function eventLogBuffer(log: EventLog): EventLogBuffer {
   return new EventLogBuffer(log, o.log, o.lastCode, log.name === "communication" ? COMMUNICATION_REPEATS_OBIS : undefined);
 }
 
-/** A scheduled profile (load, daily) of the meter: reset and capture through the meter's profiles. */
-class ScheduledProfileTarget {
-  constructor(readonly meter: Meter, readonly sp: Meter["profiles"]["load"]) {}
+/** The meter the app's classes read besides an object's target (the model's owner). */
+function meterOf(model: ObjectModel): Meter {
+  return model.owner as Meter;
 }
 
+type ScheduledProfile = Meter["profiles"]["load"];
+
+/** A scheduled profile (load, daily; its target): reset and capture through the meter's profiles. */
 const SCHEDULED_PROFILE_CLASS = profileClass("Profile", "profile", {
-  buffer: (t) => (t as ScheduledProfileTarget).sp.buffer,
-  reset: (t) => {
-    const { meter, sp } = t as ScheduledProfileTarget;
-    meter.profiles.reset(sp);
-  },
-  capture: (t) => {
-    const { meter, sp } = t as ScheduledProfileTarget;
-    void meter.profiles.captureNow(sp, meter.clock.nowUtcMs());
+  buffer: (sp) => (sp as ScheduledProfile).buffer,
+  reset: (sp, ctx) => meterOf(ctx.model).profiles.reset(sp as ScheduledProfile),
+  capture: (sp, ctx) => {
+    const meter = meterOf(ctx.model);
+    void meter.profiles.captureNow(sp as ScheduledProfile, meter.clock.nowUtcMs());
   },
 });
 
@@ -153,32 +152,29 @@ const BILLING_PROFILE_CLASS = profileClass("Billing profile", "profile", {
 /** A profile buffer read as it is, without methods (power failure log). */
 const PLAIN_PROFILE_CLASS = profileClass("Power failure event log", "log", { buffer: (buffer) => buffer as ProfileBuffer });
 
-/** The communication log's newest entry's repeat count, as a number. */
-class CommunicationRepeats {
-  constructor(private readonly log: EventLog) {}
-  read(): number {
-    const log = this.log;
-    return log.count > 0 ? log.countAt(log.count - 1) : 0;
-  }
-}
+const writeLongUnsigned = numberWriter(DataType.longUnsigned);
 
-/** A register whose value a management association may write: the owner of the setting comes along. */
-class WritableRegister implements RegisterSource {
-  constructor(readonly r: RegisterDescriptor, readonly meter: Meter) {}
-  read(): number {
-    return this.r.read();
-  }
-  get scaler(): number {
-    return this.r.scaler;
-  }
-  get unit(): RegisterDescriptor["unit"] {
-    return this.r.unit;
-  }
-}
+/** The communication log's (its target's) newest entry's repeat count. */
+const COMMUNICATION_REPEATS_CLASS = defineClass({
+  classId: 1,
+  version: 0,
+  name: "Communication log: events its newest entry stands for",
+  group: "log",
+  attributes: [
+    {
+      get: (ctx, w) => {
+        const log = ctx.object.target as EventLog;
+        writeLongUnsigned(w, log.count > 0 ? log.countAt(log.count - 1) : 0);
+        return 0;
+      },
+    },
+  ],
+  capturedWriter: () => writeLongUnsigned,
+});
 
-/** Setter that takes a number of one of the given types, range-checked, applied to the object's meter. */
+/** Setter that takes a number of one of the given types, range-checked, applied to the model's meter. */
 function meterSetter(types: readonly number[], min: number, max: number, apply: (meter: Meter, v: number) => void): AttributeDef["set"] {
-  return numericSetter(types, min, max, (v, ctx) => apply((ctx.object.target as WritableRegister).meter, v));
+  return numericSetter(types, min, max, (v, ctx) => apply(meterOf(ctx.model), v));
 }
 
 const U32 = Object.freeze([DataType.doubleLongUnsigned]);
@@ -210,72 +206,48 @@ function canWrite(meter: Meter, obis: string): boolean {
   return obis in REGISTER_SETTERS;
 }
 
-/** A demand register (1.0.1.4 import, 1.0.2.4 export) over the meter's demand. */
-class DemandRegister implements DemandRegisterSource {
-  constructor(private readonly r: RegisterDescriptor, private readonly demand: Demand, private readonly importing: boolean) {}
-  get scaler(): number {
-    return this.r.scaler;
-  }
-  get unit(): RegisterDescriptor["unit"] {
-    return this.r.unit;
-  }
-  currentAverage(): number {
-    return this.r.read();
-  }
-  lastAverage(): number {
-    return this.importing ? this.demand.lastAverageImport : this.demand.lastAverageExport;
-  }
-  status(): number {
-    return 0;
-  }
-  captureTimeMs(): number {
-    const d = this.demand;
-    return d.periodEndUtc - (d.periodS * 1000) / d.subperiods;
-  }
-  startTimeCurrentMs(): number {
-    return this.captureTimeMs();
-  }
-  periodS(): number {
-    return this.demand.periodS / this.demand.subperiods;
-  }
-  numberOfPeriods(): number {
-    return this.demand.subperiods;
-  }
-}
-
 type Demand = NonNullable<Meter["tariffs"]["demand"]>;
 
-/** A register with a capture time (class 4): maximum demand per rate, or a pulse counter. */
-class CapturedRegister implements ExtendedRegisterSource {
-  /** `rate` >= 0: maximum import demand of that rate; -1: maximum export demand; -2: a pulse counter. */
-  constructor(private readonly r: RegisterDescriptor, private readonly owner: Demand | { captureUtcMs?: number }, private readonly rate: number) {}
-  read(): number {
-    return this.r.read();
-  }
-  get scaler(): number {
-    return this.r.scaler;
-  }
-  get unit(): RegisterDescriptor["unit"] {
-    return this.r.unit;
-  }
-  status(): number {
-    return 0;
-  }
-  captureTimeMs(): number {
-    if (this.rate === -2) return captureOf(this.owner);
-    const demand = this.owner as Demand;
-    return this.rate === -1 ? demand.maxExportTime : demand.maxImportTime[this.rate];
-  }
+function demandOf(model: ObjectModel): Demand {
+  return meterOf(model).tariffs.demand!;
 }
 
-/** The limiter and the type of the value it monitors (as the register's object encodes it). */
-class MeterLimiter implements LimiterSource {
-  constructor(readonly limiter: Limiter, private readonly meter: Meter) {}
-  valueType(obis: string): DataTypeTag {
-    const r = this.meter.register(obis);
-    return r ? registerValueType(r) : DataType.doubleLong;
-  }
+function noStatus(): number {
+  return 0;
 }
+
+function demandCaptureTime(_obj: CosemObject, model: ObjectModel): number {
+  const d = demandOf(model);
+  return d.periodEndUtc - (d.periodS * 1000) / d.subperiods;
+}
+
+/** Demand registers 1.0.1.4 (arg 1: import) and 1.0.2.4 (arg 0: export) over the meter's demand; the target is the register (current average). */
+const DEMAND_CLASS = demandRegisterClass({
+  lastAverage: (obj, model) => (obj.arg === 1 ? demandOf(model).lastAverageImport : demandOf(model).lastAverageExport),
+  status: noStatus,
+  captureTimeMs: demandCaptureTime,
+  startTimeCurrentMs: demandCaptureTime,
+  periodS: (_obj, model) => demandOf(model).periodS / demandOf(model).subperiods,
+  numberOfPeriods: (_obj, model) => demandOf(model).subperiods,
+});
+
+/** Maximum demand registers: arg = rate + 1 for import, 0 for export. */
+const MAX_DEMAND_CLASS = extendedRegisterClass({
+  status: noStatus,
+  captureTimeMs: (obj, model) => (obj.arg === 0 ? demandOf(model).maxExportTime : demandOf(model).maxImportTime[obj.arg - 1]),
+});
+
+/** Pulse counters: arg 0 gas, 1 water. */
+const PULSE_COUNTER_CLASS = extendedRegisterClass({
+  status: noStatus,
+  captureTimeMs: (obj, model) => captureOf(obj.arg === 0 ? meterOf(model).gas : meterOf(model).water),
+});
+
+/** The limiter; the monitored value's type as the register's object encodes it. */
+const METER_LIMITER_CLASS = limiterClass((obis, model) => {
+  const r = meterOf(model).register(obis);
+  return r ? registerValueType(r) : DataType.doubleLong;
+});
 
 export interface ObjectModelOptions {
   /** Logical device name (0.0.42.0.0.255); default "DLMSLITE" + serial number. */
@@ -290,6 +262,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   const model = new ObjectModel();
   model.clock = meter.clock;
   model.dateTimes = new DateTimeWriter();
+  model.owner = meter;
   const m = meter as MeterParts;
   const identity = new MeterIdentity(meter.config, options.logicalDeviceName);
 
@@ -306,7 +279,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
     const where = { type: registerValueType(r), group: registerGroup(r.obis) };
     if (placeSpecialRegister(model, meter, r, where.type)) continue;
     const plain = r.unit === "" && r.scaler === 0;
-    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, new WritableRegister(r, meter), where);
+    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, r, where);
     else model.place(plain ? NUMERIC_DATA_CLASS : REGISTER_CLASS, r.obis, r, where);
   }
 
@@ -318,18 +291,18 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
     model.place(BILLING_SCHEDULE_CLASS, "0.0.15.0.0.255", tariffs.billing);
   }
   if (meter.disconnector) model.place(DISCONNECT_CONTROL_CLASS, "0.0.96.3.10.255", meter.disconnector);
-  if (meter.limiter) model.place(LIMITER_CLASS, "0.0.17.0.0.255", new MeterLimiter(meter.limiter, meter));
+  if (meter.limiter) model.place(METER_LIMITER_CLASS, "0.0.17.0.0.255", meter.limiter);
 
   // Profiles and logs.
   const profiles = meter.profiles;
   if (profiles) {
-    model.place(SCHEDULED_PROFILE_CLASS, sp_obis(profiles.load.buffer, "1.0.99.1.0.255"), new ScheduledProfileTarget(meter, profiles.load));
-    model.place(SCHEDULED_PROFILE_CLASS, sp_obis(profiles.daily.buffer, "1.0.99.2.0.255"), new ScheduledProfileTarget(meter, profiles.daily));
+    model.place(SCHEDULED_PROFILE_CLASS, sp_obis(profiles.load.buffer, "1.0.99.1.0.255"), profiles.load);
+    model.place(SCHEDULED_PROFILE_CLASS, sp_obis(profiles.daily.buffer, "1.0.99.2.0.255"), profiles.daily);
   }
   const billing = meter.tariffs?.billing;
   if (billing) model.place(BILLING_PROFILE_CLASS, "0.0.98.1.0.255", billing);
   for (const log of meter.events.all()) model.place(EVENT_LOG_CLASS, EVENT_LOG_OBIS[log.name].log, log);
-  model.place(NUMERIC_DATA_CLASS, COMMUNICATION_REPEATS_OBIS, new CommunicationRepeats(meter.events.communication), { group: "log", type: DataType.longUnsigned });
+  model.place(COMMUNICATION_REPEATS_CLASS, COMMUNICATION_REPEATS_OBIS, meter.events.communication);
   const pf = m.powerFailures as Meter["powerFailures"] | undefined;
   if (pf?.log) model.place(PLAIN_PROFILE_CLASS, "1.0.99.97.0.255", pf.log);
 
@@ -348,24 +321,20 @@ function sp_obis(buffer: ProfileBuffer, fallback: string): string {
 function placeSpecialRegister(model: ObjectModel, meter: Meter, r: RegisterDescriptor, type: DataTypeTag): boolean {
   const demand = meter.tariffs?.demand;
   const o = r.obis;
-  const where = { type, group: "metering" as const };
   if (demand && (o === "1.0.1.4.0.255" || o === "1.0.2.4.0.255")) {
-    model.place(DEMAND_REGISTER_CLASS, o, new DemandRegister(r, demand, o === "1.0.1.4.0.255"), where);
+    model.place(DEMAND_CLASS, o, r, { type, group: "metering", arg: o === "1.0.1.4.0.255" ? 1 : 0 });
     return true;
   }
   const maxDemand = /^1\.0\.([12])\.6\.(\d)\.255$/.exec(o);
   if (demand && maxDemand) {
-    model.place(EXTENDED_REGISTER_CLASS, o, new CapturedRegister(r, demand, maxDemand[1] === "1" ? Number(maxDemand[2]) : -1), where);
+    model.place(MAX_DEMAND_CLASS, o, r, { type, group: "metering", arg: maxDemand[1] === "1" ? Number(maxDemand[2]) + 1 : 0 });
     return true;
   }
   const gas = meter.gas;
   const water = meter.water;
-  if (gas && o === gas.obis) {
-    model.place(EXTENDED_REGISTER_CLASS, o, new CapturedRegister(r, gas, -2), where);
-    return true;
-  }
-  if (water && o === water.obis) {
-    model.place(EXTENDED_REGISTER_CLASS, o, new CapturedRegister(r, water, -2), where);
+  const pulse = gas && o === gas.obis ? 0 : water && o === water.obis ? 1 : -1;
+  if (pulse >= 0) {
+    model.place(PULSE_COUNTER_CLASS, o, r, { type, group: "metering", arg: pulse });
     return true;
   }
   return false;

@@ -80,79 +80,79 @@ export function registerClass(name: string, group: AccessGroup, set?: AttributeD
 export const NUMERIC_DATA_CLASS = numericDataClass("Data", "metering");
 export const REGISTER_CLASS = registerClass("Register", "metering");
 
-export interface ExtendedRegisterSource extends RegisterSource {
-  status(): number;
-  /** UTC ms of the capture (NaN: not specified). */
-  captureTimeMs(): number;
-}
-
 /** A writer of captured date-times in the model's local time (allocates: once per profile read). */
 function capturedDateTime(model: ObjectModel): CapturedWriter {
   const t = modelTime(model);
   return (w, v) => t.dateTimes.write(w, v, t.clock);
 }
 
-/** IC 4 over an ExtendedRegisterSource; the model's clock writes the capture time. Place with `{ type }`. */
-export const EXTENDED_REGISTER_CLASS = defineClass({
-  classId: 4,
-  version: 0,
-  name: "Extended register",
-  group: "metering",
-  attributes: [
-    { get: writeRegisterValue },
-    { get: writeRegisterScalerUnit },
-    { get: (ctx, w) => (w.unsigned((ctx.object.target as ExtendedRegisterSource).status() & 0xff), 0) },
-    {
-      get: (ctx, w) => {
-        const t = modelTime(ctx.model);
-        t.dateTimes.write(w, (ctx.object.target as ExtendedRegisterSource).captureTimeMs(), t.clock);
-        return 0;
-      },
-    },
-  ],
-  capturedWriter: (a, obj, model) => (a === 5 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
-});
-
-export interface DemandRegisterSource {
-  currentAverage(): number;
-  lastAverage(): number;
-  readonly scaler: number;
-  readonly unit: Unit;
-  status(): number;
-  captureTimeMs(): number;
-  startTimeCurrentMs(): number;
-  periodS(): number;
-  numberOfPeriods(): number;
+/**
+ * What an extended register adds to its target's value (a RegisterSource): status and capture
+ * time, read from the object (its target, its `arg`) and the model (its `owner`). One per kind
+ * of register, at module level.
+ */
+export interface ExtendedRegisterKind {
+  status(obj: CosemObject, model: ObjectModel): number;
+  /** UTC ms of the capture (NaN: not specified). */
+  captureTimeMs(obj: CosemObject, model: ObjectModel): number;
 }
 
-function demandSource(ctx: RequestContext): DemandRegisterSource {
-  return ctx.object.target as DemandRegisterSource;
+/** IC 4 over a RegisterSource target and a kind; the model's clock writes the capture time. Place with `{ type }`. */
+export function extendedRegisterClass(kind: ExtendedRegisterKind): ObjectClass {
+  return defineClass({
+    classId: 4,
+    version: 0,
+    name: "Extended register",
+    group: "metering",
+    attributes: [
+      { get: writeRegisterValue },
+      { get: writeRegisterScalerUnit },
+      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+    ],
+    capturedWriter: (a, obj, model) => (a === 5 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
+  });
 }
 
-function writeDemandTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): number {
+/**
+ * What a demand register reads besides its target (a RegisterSource whose value is the current
+ * average): from the object and the model. One per kind of register, at module level.
+ */
+export interface DemandRegisterKind {
+  lastAverage(obj: CosemObject, model: ObjectModel): number;
+  status(obj: CosemObject, model: ObjectModel): number;
+  captureTimeMs(obj: CosemObject, model: ObjectModel): number;
+  startTimeCurrentMs(obj: CosemObject, model: ObjectModel): number;
+  periodS(obj: CosemObject, model: ObjectModel): number;
+  numberOfPeriods(obj: CosemObject, model: ObjectModel): number;
+}
+
+function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): number {
   const t = modelTime(ctx.model);
   t.dateTimes.write(w, utcMs, t.clock);
   return 0;
 }
 
-/** IC 5 over a DemandRegisterSource. Place with `{ type }` (the averages' A-XDR type). */
-export const DEMAND_REGISTER_CLASS = defineClass({
-  classId: 5,
-  version: 0,
-  name: "Demand register",
-  group: "metering",
-  attributes: [
-    { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, demandSource(ctx).currentAverage()), 0) },
-    { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, demandSource(ctx).lastAverage()), 0) },
-    { get: (ctx, w) => (writeScalerUnit(w, demandSource(ctx).scaler, demandSource(ctx).unit), 0) },
-    { get: (ctx, w) => (w.unsigned(demandSource(ctx).status() & 0xff), 0) },
-    { get: (ctx, w) => writeDemandTime(ctx, w, demandSource(ctx).captureTimeMs()) },
-    { get: (ctx, w) => writeDemandTime(ctx, w, demandSource(ctx).startTimeCurrentMs()) },
-    { get: (ctx, w) => (w.doubleLongUnsigned(demandSource(ctx).periodS()), 0) },
-    { get: (ctx, w) => (w.longUnsigned(demandSource(ctx).numberOfPeriods()), 0) },
-  ],
-  capturedWriter: (a, obj, model) => (a === 6 || a === 7 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
-});
+/** IC 5 over a RegisterSource target (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
+export function demandRegisterClass(kind: DemandRegisterKind): ObjectClass {
+  return defineClass({
+    classId: 5,
+    version: 0,
+    name: "Demand register",
+    group: "metering",
+    attributes: [
+      { get: writeRegisterValue },
+      { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, kind.lastAverage(ctx.object, ctx.model)), 0) },
+      { get: writeRegisterScalerUnit },
+      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.startTimeCurrentMs(ctx.object, ctx.model)) },
+      { get: (ctx, w) => (w.doubleLongUnsigned(kind.periodS(ctx.object, ctx.model)), 0) },
+      { get: (ctx, w) => (w.longUnsigned(kind.numberOfPeriods(ctx.object, ctx.model)), 0) },
+    ],
+    capturedWriter: (a, obj, model) => (a === 6 || a === 7 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
+  });
+}
 
 // ---- IC 15 Association LN, IC 17 SAP assignment ----
 

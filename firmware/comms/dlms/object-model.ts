@@ -217,6 +217,8 @@ export class ObjectModel {
    */
   clock: ModelClock | null = null;
   dateTimes: DateTimeWriter | null = null;
+  /** What the classes of the model's owner read besides an object's target (the app: its Meter). */
+  owner: unknown = null;
 
   /** Number of objects. */
   get size(): number {
