@@ -7,7 +7,7 @@ import { defineClass, type ModelClock, type ObjectModel, type RequestContext } f
 import { numberOf, numberWriter, numericSetter } from "./values";
 import { RESULT } from "./xdlms";
 import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
-import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
+import { DATE_TIME_LENGTH, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
 
 /** Deviation and status of local time at an instant (MeterClock provides both). */
 export interface TimeRules {
@@ -103,7 +103,8 @@ export class DateTimeWriter {
 
   /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */
   writePattern(w: AxdrWriter, p: DstPattern, deviation: number): void {
-    const f = this.fields;
+    // Rare (clock attributes 5 and 6): the fields are made here rather than kept.
+    const f = newDateTimeFields();
     f.year = WILDCARD_YEAR;
     f.month = p.month;
     f.day = p.day;
@@ -117,8 +118,6 @@ export class DateTimeWriter {
     encodeDateTime(f, this.bytes, 0);
     w.octetString(this.bytes);
   }
-
-  private readonly fields: DateTimeFields = newDateTimeFields();
 }
 
 /** The model's date-time writer and clock (throws when the model was built without a clock). */

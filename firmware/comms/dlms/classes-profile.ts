@@ -3,7 +3,7 @@
  * memory), selective access by range (1) and entry (2), capture objects and the methods.
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
-import { DateTimeWriter, cachedTimeRules, dateTimeBytesToUtc, modelTime } from "./classes-clock";
+import { cachedTimeRules, dateTimeBytesToUtc, modelTime } from "./classes-clock";
 import { type AccessGroup, type AttributeDef, type CapturedWriter, defineClass, type MethodDef, type ObjectClass, type RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
 import { numberOf, numberWriter } from "./values";
@@ -27,8 +27,10 @@ type ColumnEncoder = CapturedWriter;
 function columnEncoders(buffer: ProfileBuffer, ctx: RequestContext): ColumnEncoder[] {
   return buffer.columns.map((col) => {
     if (col.classId === 8 && col.attribute === 2) {
-      const rules = cachedTimeRules(modelTime(ctx.model).clock);
-      const dt = new DateTimeWriter();
+      // The model's date-time writer (every write is synchronous); the rules cached for this read.
+      const t = modelTime(ctx.model);
+      const rules = cachedTimeRules(t.clock);
+      const dt = t.dateTimes;
       return (w: AxdrWriter, v: number) => dt.write(w, v, rules);
     }
     const ln = parseObis(col.obis);
