@@ -22,3 +22,22 @@ const state: { sim?: Simulation; models: ObjectModel[] } = { models: [] };
     return model.size;
   },
 };
+
+import "../../host-sim/bench/dlms-xs/entry";
+import type { DlmsXsBench } from "../../host-sim/bench/dlms-xs/entry";
+
+/** A reader association (PDU 256) on the bench meter, and the first block of a long GET of `obis` attribute 2. */
+(globalThis as Record<string, unknown>).longGetRam = {
+  boot(scenarioJson: string): void {
+    const bench = (globalThis as unknown as { dlmsBench: DlmsXsBench }).dlmsBench;
+    bench.boot(scenarioJson, 96, 256);
+  },
+  start(classId: number, obis: number[]): number {
+    const bench = (globalThis as unknown as { dlmsBench: DlmsXsBench }).dlmsBench;
+    const apdu = [0xc0, 0x01, 0xc1, 0x00, classId, ...obis, 2, 0];
+    bench.socket.handler!(Uint8Array.from([0, 1, 0, 17, 0, 1, apdu.length >> 8, apdu.length & 0xff, ...apdu]));
+    // WRAPPER header (8), GET-Response-With-Datablock: c4 02, the invoke id, last-block flag 0.
+    const r = bench.socket.last;
+    return r[9] === 2 && r[11] === 0 ? 1 : 0;
+  },
+};

@@ -29,4 +29,38 @@ describe("COSEM object model RAM in XS", () => {
       worker.close();
     }
   });
+
+  it("a reader association with a load-profile read in progress holds under 110 slots, with an object_list read under 60: no per-object copies", async () => {
+    const worker = new XsWorker();
+    try {
+      await worker.evaluate(bundleForXs(join(__dirname, "model-ram-entry.ts")));
+      const scenario = JSON.stringify(readFileSync(DEFAULT_SCENARIO, "utf8"));
+      await worker.call(`longGetRam.boot(${scenario})`);
+      // A register GET (answered at once) ends whatever long GET is open: the baseline.
+      const idle = async (): Promise<number> => {
+        expect((await worker.call<number>("longGetRam.start(3, [1,0,1,8,0,255])")).value).toBe(0);
+        return (await worker.call<null>("(gc(), null)")).meter.currentHeapCount;
+      };
+      const holding = async (classId: number, obis: string): Promise<number> => {
+        const before = await idle();
+        expect((await worker.call<number>(`longGetRam.start(${classId}, [${obis}])`)).value).toBe(1);
+        return (await worker.call<null>("(gc(), null)")).meter.currentHeapCount - before;
+      };
+      // Once each first: what is made once (the session's writer growing, lazily built tables).
+      await holding(7, "1,0,99,1,0,255");
+      await holding(15, "0,0,40,0,0,255");
+      const profile = await holding(7, "1,0,99,1,0,255");
+      const objectList = await holding(15, "0,0,40,0,0,255");
+      // The profile stream: its row, column indexes, one encoder per column, the cached time rules
+      // as one small object (92 slots; 175 with the rules as closures and a date-time writer per read).
+      expect(profile).toBeGreaterThan(20);
+      expect(profile).toBeLessThan(110);
+      // The object_list stream walks the model with one scratch object (44 slots): no list of the
+      // visible objects (before: an array of them, 16 B of chunk per object).
+      expect(objectList).toBeGreaterThan(10);
+      expect(objectList).toBeLessThan(60);
+    } finally {
+      worker.close();
+    }
+  });
 });

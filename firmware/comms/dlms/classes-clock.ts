@@ -22,29 +22,32 @@ export interface TimeRules {
  * profile read (the rules are asked for every row). Without `nextDstSwitchUtc` every row asks.
  */
 export function cachedTimeRules(rules: TimeRules): TimeRules {
-  if (!rules.nextDstSwitchUtc) return rules;
-  const next = rules.nextDstSwitchUtc.bind(rules);
-  let from = NaN;
-  let until = NaN;
-  let deviation = 0;
-  let status = 0;
-  const refresh = (utcMs: number): void => {
-    from = utcMs;
-    until = next(utcMs);
-    deviation = rules.deviationAt(utcMs);
-    status = rules.statusAt(utcMs);
-  };
+  return rules.nextDstSwitchUtc ? new CachedTimeRules(rules) : rules;
+}
+
+/** The cache of `cachedTimeRules`: the stretch [from, until) and its deviation and status. */
+class CachedTimeRules implements TimeRules {
+  private from = NaN;
+  private until = NaN;
+  private deviation = 0;
+  private status = 0;
+  constructor(private readonly rules: TimeRules) {}
   // The window check inline: a profile read asks twice per row, the refresh is rare.
-  return {
-    deviationAt: (utcMs) => {
-      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
-      return deviation;
-    },
-    statusAt: (utcMs) => {
-      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
-      return status;
-    },
-  };
+  deviationAt(utcMs: number): number {
+    if (!(utcMs >= this.from && utcMs < this.until)) this.refresh(utcMs);
+    return this.deviation;
+  }
+  statusAt(utcMs: number): number {
+    if (!(utcMs >= this.from && utcMs < this.until)) this.refresh(utcMs);
+    return this.status;
+  }
+  private refresh(utcMs: number): void {
+    const rules = this.rules;
+    this.from = utcMs;
+    this.until = rules.nextDstSwitchUtc!(utcMs);
+    this.deviation = rules.deviationAt(utcMs);
+    this.status = rules.statusAt(utcMs);
+  }
 }
 
 /**
