@@ -69,9 +69,9 @@ function invokeMethod(s: DlmsSession, a: Association, classId: number, bytes: Ui
   const index = s.settings.model.indexAt(bytes, lnOffset);
   if (index < 0) return RESULT.objectUndefined;
   const obj = s.object(index);
-  if (obj.classId !== classId) return RESULT.objectUndefined;
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   if (!a.policy.canSee(obj)) return RESULT.readWriteDenied;
-  const def = methodDef(obj, method);
+  const def = methodDef(obj.cls, method);
   if (!def) return RESULT.objectUndefined;
   const hlsReply = a.security?.pending === true;
   if (!hlsReply && !a.policy.canInvoke(obj, method)) return RESULT.readWriteDenied;

@@ -186,7 +186,7 @@ export function readAttribute(
   const index = s.settings.model.indexAt(bytes, lnOffset);
   if (index < 0) return RESULT.objectUndefined;
   const obj = s.object(index);
-  if (obj.classId !== classId) return RESULT.objectUndefined;
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   const policy = a.policy;
   if (!policy.canSee(obj)) return RESULT.readWriteDenied;
   if (attribute === 1) {
@@ -194,7 +194,7 @@ export function readAttribute(
     writeLogicalName(w, obj.key);
     return 0;
   }
-  const def = attributeDef(obj, attribute);
+  const def = attributeDef(obj.cls, attribute);
   if (!def) return RESULT.objectUndefined;
   if (def.secret || !def.get || !policy.canRead(obj, attribute)) return RESULT.readWriteDenied;
   if (selector !== 0 && (!def.selectors || !def.selectors.includes(selector))) return RESULT.scopeOfAccessViolated;

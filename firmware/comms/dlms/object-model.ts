@@ -165,12 +165,15 @@ export function obisBytesOfKey(key: number): Uint8Array {
 
 /** Writes the 6 bytes of an OBIS key at `offset`. */
 export function writeObisKey(b: Uint8Array, offset: number, key: number): void {
-  let k = key;
-  for (let i = 5; i >= 0; i--) {
-    const byte = k % 256;
-    b[offset + i] = byte;
-    k = (k - byte) / 256;
-  }
+  // Two 24-bit halves, then int32 shifts (the object_list writes one per object).
+  const high = (key / 0x1000000) | 0; // key < 2^48: the quotient fits an int32
+  const low = key - high * 0x1000000;
+  b[offset] = high >> 16;
+  b[offset + 1] = (high >> 8) & 0xff;
+  b[offset + 2] = high & 0xff;
+  b[offset + 3] = low >> 16;
+  b[offset + 4] = (low >> 8) & 0xff;
+  b[offset + 5] = low & 0xff;
 }
 
 /** Writes an object's logical name as an octet-string(6). */
@@ -211,6 +214,9 @@ export class ObjectModel {
   private readonly classes: ObjectClass[] = [];
   private readonly targets: unknown[] = [];
   private readonly infos: number[] = [];
+  /** The keys in ascending order, and each one's index in the arrays above (binary search). */
+  private readonly sortedKeys: number[] = [];
+  private readonly sortedIndex: number[] = [];
   /**
    * The meter's clock for date-time values (deviation, status, local time), when the model has
    * one; and one date-time writer for the whole model (every write is synchronous).
@@ -242,6 +248,32 @@ export class ObjectModel {
     return into;
   }
 
+  /** Object `i`'s key, class and info into `into`, without its target (what access checks and the object_list read). */
+  loadHeader(i: number, into: CosemObject): CosemObject {
+    into.key = this.keys[i];
+    into.cls = this.classes[i];
+    into.info = this.infos[i];
+    return into;
+  }
+
+  /** Sets `seen[i]` to 1 for each object `policy` sees (through `scratch`); returns how many. */
+  markVisible(policy: AssociationPolicy, scratch: CosemObject, seen: Uint8Array): number {
+    const keys = this.keys;
+    const classes = this.classes;
+    const infos = this.infos;
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) {
+      scratch.key = keys[i];
+      scratch.cls = classes[i];
+      scratch.info = infos[i];
+      if (policy.canSee(scratch)) {
+        seen[i] = 1;
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Adds an object of class `cls` at `obis` reading `target`. */
   place(cls: ObjectClass, obis: string | number, target: unknown = null, where?: Placement): void {
     this.insert(cosemObject(cls, obis, target, where));
@@ -255,6 +287,9 @@ export class ObjectModel {
   /** Adds an object made outside the model (`cosemObject`). */
   insert(obj: CosemObject): void {
     if (this.indexOf(obj.key) >= 0) throw new Error(`COSEM object ${obj.obis} defined twice`);
+    const at = this.sortedPosition(obj.key);
+    this.sortedKeys.splice(at, 0, obj.key);
+    this.sortedIndex.splice(at, 0, this.keys.length);
     this.keys.push(obj.key);
     this.classes.push(obj.cls);
     this.targets.push(obj.target);
@@ -282,6 +317,10 @@ export class ObjectModel {
   remove(obis: string): void {
     const i = this.indexOf(obisKey(obis));
     if (i < 0) return;
+    const at = this.sortedPosition(this.keys[i]);
+    this.sortedKeys.splice(at, 1);
+    this.sortedIndex.splice(at, 1);
+    for (let k = 0; k < this.sortedIndex.length; k++) if (this.sortedIndex[k] > i) this.sortedIndex[k]--;
     this.keys.splice(i, 1);
     this.classes.splice(i, 1);
     this.targets.splice(i, 1);
@@ -305,9 +344,21 @@ export class ObjectModel {
 
   /** Index of the object with OBIS key `key`, or -1. */
   indexOf(key: number): number {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
-    return -1;
+    const at = this.sortedPosition(key);
+    return this.sortedKeys[at] === key ? this.sortedIndex[at] : -1;
+  }
+
+  /** Where `key` is, or would go, in `sortedKeys`. */
+  private sortedPosition(key: number): number {
+    const sorted = this.sortedKeys;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Index of the object at the OBIS in `bytes[offset..offset+6)`, or -1. */
@@ -416,16 +467,26 @@ export interface AssociationPolicy {
   canRead(obj: CosemObject, attribute: number): boolean;
   canWrite(obj: CosemObject, attribute: number): boolean;
   canInvoke(obj: CosemObject, method: number): boolean;
+  /** True when canRead and canWrite do not depend on the attribute (the object_list asks once per object). */
+  readonly perObject?: boolean;
 }
 
 /** access_mode of an attribute for object_list: 0 none, 1 read, 2 write, 3 read-write. */
 export function attributeAccessMode(policy: AssociationPolicy, obj: CosemObject, attribute: number): number {
   if (attribute < 2) return attribute === 1 ? 1 : 0;
-  const def = obj.attributes[attribute - 2];
+  return accessMode(policy, obj, obj.cls.attributes[attribute - 2], attribute);
+}
+
+/** access_mode of attribute `attribute` (>= 2) of `obj` whose definition is `def`. */
+export function accessMode(policy: AssociationPolicy, obj: CosemObject, def: AttributeDef | null | undefined, attribute: number): number {
   if (!def) return 0;
-  const read = !def.secret && def.get !== undefined && policy.canRead(obj, attribute);
-  const write = def.set !== undefined && policy.canWrite(obj, attribute);
-  return (read ? 1 : 0) | (write ? 2 : 0);
+  return modeOf(def, !def.secret && def.get !== undefined && policy.canRead(obj, attribute), def.set !== undefined && policy.canWrite(obj, attribute));
+}
+
+/** access_mode of an attribute the policy may (`read`, `write`) read or write: what `def` allows of it. */
+export function modeOf(def: AttributeDef | null | undefined, read: boolean, write: boolean): number {
+  if (!def) return 0;
+  return (read && !def.secret && def.get !== undefined ? 1 : 0) | (write && def.set !== undefined ? 2 : 0);
 }
 
 const CURRENT_ASSOCIATION_KEY = 0x280000ff; // 0.0.40.0.0.255
@@ -447,7 +508,13 @@ export class AccessPolicy implements AssociationPolicy {
     /** ACCESS_RIGHTS: what the association sees; reader and public can neither write nor invoke. */
     readonly rights: number,
     private readonly password: Uint8Array | null = null,
-  ) {}
+  ) {
+    this.groups = rights === ALL ? ALL_GROUPS : rights === READER ? ALL_GROUPS & ~(1 << SECURITY_GROUP) : (1 << IDENTITY_GROUP) | (1 << CLOCK_GROUP);
+  }
+  /** Bit n set: the association sees (and reads) the objects of access group n (ACCESS_GROUPS). */
+  private readonly groups: number;
+  /** canRead and canWrite do not depend on the attribute (a field: the object_list reads it per object). */
+  readonly perObject = true;
 
   authenticate(aarq: Aarq): number {
     if (this.password === null) return 0;
@@ -456,30 +523,31 @@ export class AccessPolicy implements AssociationPolicy {
     return constantTimeEqual(given, this.password) ? 0 : 13; // authentication-failure
   }
   canSee(obj: CosemObject): boolean {
-    if (this.rights === ACCESS_RIGHTS.all) return true;
-    const group = (obj.info >> 8) & 15;
-    if (this.rights === ACCESS_RIGHTS.reader) return group !== SECURITY_GROUP;
-    return group === IDENTITY_GROUP || group === CLOCK_GROUP || obj.key === CURRENT_ASSOCIATION_KEY;
+    return ((this.groups >> ((obj.info >> 8) & 15)) & 1) === 1 || obj.key === CURRENT_ASSOCIATION_KEY;
   }
+  // The object_list asks this for every attribute of every object: one expression, no calls.
   canRead(obj: CosemObject, attribute: number): boolean {
     void attribute;
-    return this.canSee(obj);
+    return ((this.groups >> ((obj.info >> 8) & 15)) & 1) === 1 || obj.key === CURRENT_ASSOCIATION_KEY;
   }
   canWrite(obj: CosemObject, attribute: number): boolean {
     void obj;
     void attribute;
-    return this.rights === ACCESS_RIGHTS.all;
+    return this.rights === ALL;
   }
   canInvoke(obj: CosemObject, method: number): boolean {
     void obj;
     void method;
-    return this.rights === ACCESS_RIGHTS.all;
+    return this.rights === ALL;
   }
 }
 
+const READER = 1; // ACCESS_RIGHTS.reader
+const ALL = 2; // ACCESS_RIGHTS.all
 const IDENTITY_GROUP = 0;
 const CLOCK_GROUP = 2;
 const SECURITY_GROUP = 8;
+const ALL_GROUPS = 0x3ff;
 
 /** Public client (SAP 16): no authentication; identity objects, clock and its own association. */
 export function publicPolicy(): AssociationPolicy {

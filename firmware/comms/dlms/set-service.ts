@@ -95,10 +95,10 @@ function writeAccess(s: DlmsSession, a: Association, classId: number, ln: Uint8A
   const index = s.settings.model.indexAt(ln, 0);
   if (index < 0) return RESULT.objectUndefined;
   const obj = s.object(index);
-  if (obj.classId !== classId) return RESULT.objectUndefined;
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   if (!a.policy.canSee(obj)) return RESULT.readWriteDenied;
   if (attribute === 1) return RESULT.readWriteDenied;
-  const def = attributeDef(obj, attribute);
+  const def = attributeDef(obj.cls, attribute);
   if (!def) return RESULT.objectUndefined;
   if (!def.set || !a.policy.canWrite(obj, attribute)) return RESULT.readWriteDenied;
   if (selector !== 0) return RESULT.scopeOfAccessViolated;
@@ -109,7 +109,7 @@ function writeAttribute(s: DlmsSession, a: Association, classId: number, ln: Uin
   const check = writeAccess(s, a, classId, ln, attribute, selector);
   if (check !== 0) return check;
   const obj = s.object(s.settings.model.indexAt(ln, 0));
-  const set = attributeDef(obj, attribute)!.set!;
+  const set = attributeDef(obj.cls, attribute)!.set!;
   try {
     return set(value, s.context(a, obj, 0, null));
   } catch (e) {
