@@ -10,14 +10,15 @@ import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { DataType, type DataTypeTag } from "../comms/dlms/axdr";
 import {
-  ASSOCIATION_LN_CLASS, CLOCK_CLASS, DateTimeWriter, demandRegisterClass, extendedRegisterClass, type LogicalDeviceNameSource, NUMERIC_DATA_CLASS, numberWriter,
-  numericDataClass, numericSetter, profileClass, REGISTER_CLASS, registerClass, SAP_ASSIGNMENT_CLASS,
+  ASSOCIATION_LN_CLASS, CLOCK_CLASS, DateTimeWriter, demandRegisterClass, extendedRegisterClass, type LogicalDeviceNameSource, numberWriter,
+  numericDataClass, numericSetter, profileClass, type RegisterReader, registerClass, SAP_ASSIGNMENT_CLASS,
 } from "../comms/dlms/classes";
 import { ACTIVITY_CALENDAR_CLASS, BILLING_SCHEDULE_CLASS, SPECIAL_DAYS_CLASS } from "../comms/dlms/classes-tariff";
 import { DISCONNECT_CONTROL_CLASS, limiterClass } from "../comms/dlms/classes-control";
 import { mqttObjects } from "../comms/mqtt/mqtt-objects";
 import { type AccessGroup, type AttributeDef, type CosemObject, defineClass, type ObjectClass, ObjectModel } from "../comms/dlms/object-model";
 import type { Billing } from "../metrology/billing";
+import { METER_REGISTERS, readMeterRegister } from "./meter-registers";
 import type { TariffCalendar } from "../metrology/tou";
 
 /** Optional parts of the meter (features that land at different times); probed, never required. */
@@ -127,6 +128,30 @@ function eventLogBuffer(log: EventLog): EventLogBuffer {
   return new EventLogBuffer(log, o.log, o.lastCode, log.name === "communication" ? COMMUNICATION_REPEATS_OBIS : undefined);
 }
 
+/**
+ * The meter's registers are rows of its register table: an object's `arg` holds the row in its
+ * low 8 bits (a kind's own number above them), so no descriptor is kept per register.
+ */
+const ROW_BITS = 8;
+
+function rowOf(obj: CosemObject): number {
+  return obj.arg & ((1 << ROW_BITS) - 1);
+}
+
+/** What a register's kind adds to its row (demand direction, maximum demand rate, pulse counter). */
+function extraOf(obj: CosemObject): number {
+  return obj.arg >> ROW_BITS;
+}
+
+const METER_ROW: RegisterReader = Object.freeze({
+  read: (obj: CosemObject, model: ObjectModel) => readMeterRegister(meterOf(model), rowOf(obj)),
+  scaler: (obj: CosemObject) => METER_REGISTERS[rowOf(obj)].scaler,
+  unit: (obj: CosemObject) => METER_REGISTERS[rowOf(obj)].unit,
+});
+
+const NUMERIC_DATA_CLASS = numericDataClass("Data", "metering", undefined, METER_ROW);
+const REGISTER_CLASS = registerClass("Register", "metering", undefined, METER_ROW);
+
 /** The meter the app's classes read besides an object's target (the model's owner). */
 function meterOf(model: ObjectModel): Meter {
   return model.owner as Meter;
@@ -197,7 +222,7 @@ const REGISTER_SETTERS: Readonly<Record<string, AttributeDef["set"]>> = Object.f
 
 /** The writable registers' classes, data (class 1) and register (class 3) for each setter. */
 const WRITABLE_CLASSES: Readonly<Record<string, readonly [ObjectClass, ObjectClass]>> = Object.freeze(
-  Object.fromEntries(Object.entries(REGISTER_SETTERS).map(([obis, set]) => [obis, Object.freeze([numericDataClass("Data", "status", set), registerClass("Register", "status", set)] as const)])),
+  Object.fromEntries(Object.entries(REGISTER_SETTERS).map(([obis, set]) => [obis, Object.freeze([numericDataClass("Data", "status", set, METER_ROW), registerClass("Register", "status", set, METER_ROW)] as const)])),
 );
 
 /** Whether the meter has what the setter at `obis` writes through. */
@@ -223,25 +248,25 @@ function demandCaptureTime(_obj: CosemObject, model: ObjectModel): number {
 
 /** Demand registers 1.0.1.4 (arg 1: import) and 1.0.2.4 (arg 0: export) over the meter's demand; the target is the register (current average). */
 const DEMAND_CLASS = demandRegisterClass({
-  lastAverage: (obj, model) => (obj.arg === 1 ? demandOf(model).lastAverageImport : demandOf(model).lastAverageExport),
+  lastAverage: (obj, model) => (extraOf(obj) === 1 ? demandOf(model).lastAverageImport : demandOf(model).lastAverageExport),
   status: noStatus,
   captureTimeMs: demandCaptureTime,
   startTimeCurrentMs: demandCaptureTime,
   periodS: (_obj, model) => demandOf(model).periodS / demandOf(model).subperiods,
   numberOfPeriods: (_obj, model) => demandOf(model).subperiods,
-});
+}, METER_ROW);
 
 /** Maximum demand registers: arg = rate + 1 for import, 0 for export. */
 const MAX_DEMAND_CLASS = extendedRegisterClass({
   status: noStatus,
-  captureTimeMs: (obj, model) => (obj.arg === 0 ? demandOf(model).maxExportTime : demandOf(model).maxImportTime[obj.arg - 1]),
-});
+  captureTimeMs: (obj, model) => (extraOf(obj) === 0 ? demandOf(model).maxExportTime : demandOf(model).maxImportTime[extraOf(obj) - 1]),
+}, METER_ROW);
 
 /** Pulse counters: arg 0 gas, 1 water. */
 const PULSE_COUNTER_CLASS = extendedRegisterClass({
   status: noStatus,
-  captureTimeMs: (obj, model) => captureOf(obj.arg === 0 ? meterOf(model).gas : meterOf(model).water),
-});
+  captureTimeMs: (obj, model) => captureOf(extraOf(obj) === 0 ? meterOf(model).gas : meterOf(model).water),
+}, METER_ROW);
 
 /** The limiter; the monitored value's type as the register's object encodes it. */
 const METER_LIMITER_CLASS = limiterClass((obis, model) => {
@@ -275,12 +300,15 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   model.place(CLOCK_CLASS, CLOCK_OBIS, meter.clock);
 
   // Registers of the register table: class 1 for plain numbers, 3 with a unit; 4/5 where the owner has capture times.
+  // The objects keep the row of the meter's register table, not the descriptor.
   for (const r of meter.registers()) {
-    const where = { type: registerValueType(r), group: registerGroup(r.obis) };
-    if (placeSpecialRegister(model, meter, r, where.type)) continue;
+    const row = meter.registerIndex(r.obis);
+    if (!(row >= 0 && row < 1 << ROW_BITS)) throw new RangeError(`register ${r.obis} is not a row of the meter's register table`);
+    const where = { type: registerValueType(r), group: registerGroup(r.obis), arg: row };
+    if (placeSpecialRegister(model, meter, r, where.type, row)) continue;
     const plain = r.unit === "" && r.scaler === 0;
-    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, r, where);
-    else model.place(plain ? NUMERIC_DATA_CLASS : REGISTER_CLASS, r.obis, r, where);
+    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, null, where);
+    else model.place(plain ? NUMERIC_DATA_CLASS : REGISTER_CLASS, r.obis, null, where);
   }
 
   // Tariff calendar, billing schedule, disconnector, limiter.
@@ -318,23 +346,23 @@ function sp_obis(buffer: ProfileBuffer, fallback: string): string {
 }
 
 /** Places class 4/5 objects for registers whose owner keeps capture times; false for any other register. */
-function placeSpecialRegister(model: ObjectModel, meter: Meter, r: RegisterDescriptor, type: DataTypeTag): boolean {
+function placeSpecialRegister(model: ObjectModel, meter: Meter, r: RegisterDescriptor, type: DataTypeTag, row: number): boolean {
   const demand = meter.tariffs?.demand;
   const o = r.obis;
   if (demand && (o === "1.0.1.4.0.255" || o === "1.0.2.4.0.255")) {
-    model.place(DEMAND_CLASS, o, r, { type, group: "metering", arg: o === "1.0.1.4.0.255" ? 1 : 0 });
+    model.place(DEMAND_CLASS, o, null, { type, group: "metering", arg: row | ((o === "1.0.1.4.0.255" ? 1 : 0) << ROW_BITS) });
     return true;
   }
   const maxDemand = /^1\.0\.([12])\.6\.(\d)\.255$/.exec(o);
   if (demand && maxDemand) {
-    model.place(MAX_DEMAND_CLASS, o, r, { type, group: "metering", arg: maxDemand[1] === "1" ? Number(maxDemand[2]) + 1 : 0 });
+    model.place(MAX_DEMAND_CLASS, o, null, { type, group: "metering", arg: row | ((maxDemand[1] === "1" ? Number(maxDemand[2]) + 1 : 0) << ROW_BITS) });
     return true;
   }
   const gas = meter.gas;
   const water = meter.water;
   const pulse = gas && o === gas.obis ? 0 : water && o === water.obis ? 1 : -1;
   if (pulse >= 0) {
-    model.place(PULSE_COUNTER_CLASS, o, r, { type, group: "metering", arg: pulse });
+    model.place(PULSE_COUNTER_CLASS, o, null, { type, group: "metering", arg: row | (pulse << ROW_BITS) });
     return true;
   }
   return false;

@@ -43,17 +43,38 @@ export interface RegisterSource {
   readonly unit: Unit;
 }
 
-function writeRegisterValue(ctx: RequestContext, w: AxdrWriter): number {
-  const o = ctx.object;
-  // The value type is the low byte of `info` (read inline: this is every register GET).
-  numberWriter((o.info & 0xff) as DataTypeTag)(w, (o.target as RegisterSource).read());
-  return 0;
+/**
+ * How a register class reads an object's value, scaler and unit. The default reads the object's
+ * target (a RegisterSource); an owner may read a row of its own table instead (no descriptor per
+ * object). One per kind, at module level.
+ */
+export interface RegisterReader {
+  read(obj: CosemObject, model: ObjectModel): number;
+  scaler(obj: CosemObject, model: ObjectModel): number;
+  unit(obj: CosemObject, model: ObjectModel): Unit;
 }
 
-function writeRegisterScalerUnit(ctx: RequestContext, w: AxdrWriter): number {
-  const src = ctx.object.target as RegisterSource;
-  writeScalerUnit(w, src.scaler, src.unit);
-  return 0;
+/** Reads the object's target, a RegisterSource. */
+export const TARGET_REGISTER: RegisterReader = Object.freeze({
+  read: (obj: CosemObject) => (obj.target as RegisterSource).read(),
+  scaler: (obj: CosemObject) => (obj.target as RegisterSource).scaler,
+  unit: (obj: CosemObject) => (obj.target as RegisterSource).unit,
+});
+
+/** The value and scaler_unit getters of a register read by `reader` (made once per class). */
+function registerGetters(reader: RegisterReader): readonly [NonNullable<AttributeDef["get"]>, NonNullable<AttributeDef["get"]>] {
+  return [
+    (ctx, w) => {
+      const o = ctx.object;
+      // The value type is the low byte of `info` (read inline: this is every register GET).
+      numberWriter((o.info & 0xff) as DataTypeTag)(w, reader.read(o, ctx.model));
+      return 0;
+    },
+    (ctx, w) => {
+      writeScalerUnit(w, reader.scaler(ctx.object, ctx.model), reader.unit(ctx.object, ctx.model));
+      return 0;
+    },
+  ];
 }
 
 function valueTypeWriter(attribute: number, obj: CosemObject): CapturedWriter {
@@ -61,19 +82,21 @@ function valueTypeWriter(attribute: number, obj: CosemObject): CapturedWriter {
   return numberWriter(obj.valueType as DataTypeTag);
 }
 
-/** IC 1 over a RegisterSource (a plain number), with an optional setter. Place with `{ type }`. */
-export function numericDataClass(name: string, group: AccessGroup, set?: AttributeDef["set"]): ObjectClass {
-  return defineClass({ classId: 1, version: 0, name, group, attributes: [{ get: writeRegisterValue, set }], capturedWriter: valueTypeWriter });
+/** IC 1 over a register (a plain number) read by `reader`, with an optional setter. Place with `{ type }`. */
+export function numericDataClass(name: string, group: AccessGroup, set?: AttributeDef["set"], reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value] = registerGetters(reader);
+  return defineClass({ classId: 1, version: 0, name, group, attributes: [{ get: value, set }], capturedWriter: valueTypeWriter });
 }
 
-/** IC 3 over a RegisterSource, with an optional setter of the value. Place with `{ type }`. */
-export function registerClass(name: string, group: AccessGroup, set?: AttributeDef["set"]): ObjectClass {
+/** IC 3 over a register read by `reader`, with an optional setter of the value. Place with `{ type }`. */
+export function registerClass(name: string, group: AccessGroup, set?: AttributeDef["set"], reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
   return defineClass({
     classId: 3,
     version: 0,
     name,
     group,
-    attributes: [{ get: writeRegisterValue, set }, { get: writeRegisterScalerUnit }],
+    attributes: [{ get: value, set }, { get: scalerUnit }],
     capturedWriter: valueTypeWriter,
   });
 }
@@ -98,16 +121,17 @@ export interface ExtendedRegisterKind {
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
 }
 
-/** IC 4 over a RegisterSource target and a kind; the model's clock writes the capture time. Place with `{ type }`. */
-export function extendedRegisterClass(kind: ExtendedRegisterKind): ObjectClass {
+/** IC 4 over a register read by `reader` and a kind; the model's clock writes the capture time. Place with `{ type }`. */
+export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
   return defineClass({
     classId: 4,
     version: 0,
     name: "Extended register",
     group: "metering",
     attributes: [
-      { get: writeRegisterValue },
-      { get: writeRegisterScalerUnit },
+      { get: value },
+      { get: scalerUnit },
       { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
       { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
     ],
@@ -134,17 +158,18 @@ function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): numb
   return 0;
 }
 
-/** IC 5 over a RegisterSource target (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
-export function demandRegisterClass(kind: DemandRegisterKind): ObjectClass {
+/** IC 5 over a register read by `reader` (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
+export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
   return defineClass({
     classId: 5,
     version: 0,
     name: "Demand register",
     group: "metering",
     attributes: [
-      { get: writeRegisterValue },
+      { get: value },
       { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, kind.lastAverage(ctx.object, ctx.model)), 0) },
-      { get: writeRegisterScalerUnit },
+      { get: scalerUnit },
       { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
       { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
       { get: (ctx, w) => writeModelTime(ctx, w, kind.startTimeCurrentMs(ctx.object, ctx.model)) },
