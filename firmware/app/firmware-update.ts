@@ -9,10 +9,9 @@ import type { FirmwareSlots } from "../hal/firmware-slots";
 import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
 import { EVENT } from "../kernel/event-codes";
-import { DataType } from "../comms/dlms/axdr";
-import { dataObject } from "../comms/dlms/classes";
-import { imageActivationScheduleObject, imageTransferObject, verifyResult, type ImageActivation } from "../comms/dlms/classes-image";
-import type { ObjectModel } from "../comms/dlms/object-model";
+import { type AxdrWriter, DataType, type DlmsData } from "../comms/dlms/axdr";
+import { IMAGE_ACTIVATION_SCHEDULE_CLASS, IMAGE_TRANSFER_CLASS, verifyResult, type ImageActivation } from "../comms/dlms/classes-image";
+import { defineClass, type ObjectClass, type ObjectModel, type RequestContext } from "../comms/dlms/object-model";
 import { RESULT } from "../comms/dlms/xdlms";
 import { isValidP256PublicKey } from "../comms/crypto/p256";
 import { IMAGE_STATUS, ImageTransfer, sameBytes, type VerifyFailure } from "../update/image-transfer";
@@ -65,6 +64,26 @@ interface UpdateRecord {
   at: number;
   key: Uint8Array;
 }
+
+function updateOf(ctx: RequestContext): FirmwareUpdate {
+  return ctx.object.target as FirmwareUpdate;
+}
+
+/** A class-1 object of the update that reads (and maybe writes) the FirmwareUpdate it targets. */
+function updateDataClass(name: string, group: "identity" | "security" | "config", get: (u: FirmwareUpdate, w: AxdrWriter) => void, set?: (u: FirmwareUpdate, v: DlmsData) => number): ObjectClass {
+  return defineClass({
+    classId: 1,
+    version: 0,
+    name,
+    group,
+    attributes: [{ get: (ctx, w) => (get(updateOf(ctx), w), 0), set: set ? (v, ctx) => set(updateOf(ctx), v) : undefined }],
+  });
+}
+
+const RUNNING_ID_CLASS = updateDataClass("Active firmware identifier", "identity", (u, w) => w.octetStringAscii(u.runningId));
+const RUNNING_SIGNATURE_CLASS = updateDataClass("Active firmware signature", "identity", (u, w) => w.octetString(u.runningSignature));
+const IMAGE_KEY_CLASS = updateDataClass("Image signing public key", "security", (u, w) => w.octetString(u.publicKey), (u, v) => u.setPublicKey(v));
+const VERIFY_RESULT_CLASS = updateDataClass("Image verification result", "config", (u, w) => w.enumValue(u.lastFailureCode));
 
 export class FirmwareUpdate implements ImageActivation {
   readonly transfer: ImageTransfer;
@@ -216,28 +235,27 @@ export class FirmwareUpdate implements ImageActivation {
 
   /** Replaces the firmware identifier and adds the update's objects. */
   contribute(model: ObjectModel): void {
-    model.replace(dataObject("1.0.0.2.0.255", "Active firmware identifier", "identity", { get: (_c, w) => (w.octetStringAscii(this.record.run.id), 0) }));
-    model.replace(dataObject("1.0.0.2.8.255", "Active firmware signature", "identity", { get: (_c, w) => (w.octetString(this.record.run.signature), 0) }));
-    model.replace(imageTransferObject(IMAGE_TRANSFER_OBIS, this.transfer, this));
-    model.replace(imageActivationScheduleObject(IMAGE_ACTIVATION_SCHEDULE_OBIS, this));
-    model.replace(
-      dataObject(IMAGE_KEY_OBIS, "Image signing public key", "security", {
-        get: (_c, w) => (w.octetString(this.record.key), 0),
-        set: (v) => {
-          if (v.type !== DataType.octetString) return RESULT.typeUnmatched;
-          if (!isValidP256PublicKey(v.bytes)) return RESULT.otherReason;
-          this.record = { ...this.record, key: v.bytes.slice() };
-          this.save();
-          this.meter.events.record("standard", EVENT.standard.keysChanged);
-          return RESULT.success;
-        },
-      }),
-    );
-    model.replace(
-      dataObject(IMAGE_VERIFY_RESULT_OBIS, "Image verification result", "config", {
-        get: (_c, w) => (w.enumValue(this.transfer.lastFailure ? FAILURE_CODE[this.transfer.lastFailure] : 0), 0),
-      }),
-    );
+    model.replaceWith(RUNNING_ID_CLASS, "1.0.0.2.0.255", this);
+    model.replaceWith(RUNNING_SIGNATURE_CLASS, "1.0.0.2.8.255", this);
+    model.replaceWith(IMAGE_TRANSFER_CLASS, IMAGE_TRANSFER_OBIS, this);
+    model.replaceWith(IMAGE_ACTIVATION_SCHEDULE_CLASS, IMAGE_ACTIVATION_SCHEDULE_OBIS, this);
+    model.replaceWith(IMAGE_KEY_CLASS, IMAGE_KEY_OBIS, this);
+    model.replaceWith(VERIFY_RESULT_CLASS, IMAGE_VERIFY_RESULT_OBIS, this);
+  }
+
+  /** The image verification result attribute: 0, or the code of the last failure. */
+  get lastFailureCode(): number {
+    return this.transfer.lastFailure ? FAILURE_CODE[this.transfer.lastFailure] : 0;
+  }
+
+  /** A DLMS write of the image-signing public key (management only): a data-access-result. */
+  setPublicKey(v: DlmsData): number {
+    if (v.type !== DataType.octetString) return RESULT.typeUnmatched;
+    if (!isValidP256PublicKey(v.bytes)) return RESULT.otherReason;
+    this.record = { ...this.record, key: v.bytes.slice() };
+    this.save();
+    this.meter.events.record("standard", EVENT.standard.keysChanged);
+    return RESULT.success;
   }
 
   private verified(failure: VerifyFailure | null): void {

@@ -10,22 +10,55 @@ import { PortableCrypto } from "../comms/crypto/portable";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
 import { managementPolicy, type AssociationPolicy, type ObjectModel } from "../comms/dlms/object-model";
 import {
-  MemoryRecord, MeterSecurity, invocationCounterObject, managementSecurity, securityServerHooks, securitySetupObject, serverSystemTitle,
-  type PersistentRecord,
+  INVOCATION_COUNTER_CLASS, INVOCATION_COUNTER_OBIS, ManagementAuthentication, MemoryRecord, MeterSecurity, SECURITY_SETUP_CLASS, SECURITY_SETUP_OBIS, securityServerHooks,
+  serverSystemTitle, type PersistentRecord,
 } from "../comms/dlms/security/index";
 import type { AxdrWriter } from "../comms/dlms/axdr";
-import { PushClient, modelValueReader, pushSetupObject, type PushObjectRef } from "../comms/push/index";
+import { ModelValueReader, PUSH_SETUP_CLASS, PUSH_SETUP_OBIS, PushClient, type PushDeps, type PushObjectRef, type PushSetupTarget } from "../comms/push/index";
 import { type PushSetupRecord, pushSetupRecord, restorePushSetup } from "../comms/push/push-persistence";
 
-export class SecurityAndPush {
+/** What the push client needs of the meter, as one object with its behaviour on the prototype. */
+class MeterPushDeps implements PushDeps {
+  constructor(private readonly owner: SecurityAndPush) {}
+  get clock(): PushDeps["clock"] {
+    return this.owner.meter.board.clock;
+  }
+  get network(): PushDeps["network"] {
+    return this.owner.meter.board.network;
+  }
+  get random(): PushDeps["random"] {
+    return this.owner.meter.board.random;
+  }
+  get log(): PushDeps["log"] {
+    return this.owner.meter.board.log;
+  }
+  get events(): PushDeps["events"] {
+    return this.owner.meter.events;
+  }
+  nowUtcMs(): number {
+    return this.owner.meter.clock.nowUtcMs();
+  }
+  localMs(utcMs: number): number {
+    return this.owner.meter.clock.localMs(utcMs);
+  }
+  dateTime(utcMs: number, out: Uint8Array): void {
+    const clock = this.owner.meter.clock;
+    encodeDateTime(utcToDateTime(utcMs, clock.deviationAt(utcMs), clock.statusAt(utcMs), newDateTimeFields()), out, 0);
+  }
+  readValue(ref: PushObjectRef, w: AxdrWriter): void {
+    this.owner.readPushValue(ref, w);
+  }
+}
+
+export class SecurityAndPush implements PushSetupTarget {
   readonly security: MeterSecurity;
   readonly push: PushClient;
   readonly config: SecurityPushConfig;
   /** The object model the push reads from (set when the DLMS server's model is built). */
   model: ObjectModel | null = null;
-  private readValue: ((ref: PushObjectRef, w: AxdrWriter) => void) | null = null;
-  /** Saves the push setup to flash after a DLMS write (persistence registry, "push"). */
-  private readonly savePush: () => void;
+  private reader: ModelValueReader | null = null;
+  /** The push setup's persistent record (persistence registry, "push"). */
+  private readonly pushRecord: { save(): void; readonly restoredFrom: string };
 
   constructor(readonly meter: Meter) {
     const board = meter.board;
@@ -48,27 +81,9 @@ export class SecurityAndPush {
         authFailures: this.config.authFailures,
       },
     );
-    const fields = newDateTimeFields();
-    const clock = meter.clock;
-    this.push = new PushClient({ ...this.config.push, objectList: this.config.push.objectList.slice(), windows: this.config.push.windows.slice() }, {
-      clock: board.clock,
-      network: board.network,
-      random: board.random,
-      log: board.log,
-      events: meter.events,
-      nowUtcMs: () => clock.nowUtcMs(),
-      localMs: (utc) => clock.localMs(utc),
-      dateTime: (utc, out) => encodeDateTime(utcToDateTime(utc, clock.deviationAt(utc), clock.statusAt(utc), fields), out, 0),
-      readValue: (ref, w) => {
-        if (!this.readValue) {
-          w.nullData();
-          return;
-        }
-        this.readValue(ref, w);
-      },
-    });
+    this.push = new PushClient({ ...this.config.push, objectList: this.config.push.objectList.slice(), windows: this.config.push.windows.slice() }, new MeterPushDeps(this));
     // The push setup a head end wrote survives power cuts (restored at once when the meter already started).
-    const pushRecord = meter.persistence.register<PushSetupRecord>({
+    this.pushRecord = meter.persistence.register<PushSetupRecord>({
       id: "push",
       essential: false,
       save: "immediate",
@@ -78,15 +93,26 @@ export class SecurityAndPush {
         this.push.armInterval();
       },
     });
-    this.savePush = () => {
-      try {
-        if (pushRecord.restoredFrom !== "pending") pushRecord.save();
-      } catch (e) {
-        board.log.error(`push setup not stored: ${(e as Error).message}`);
-      }
-    };
     meter.events.addAlarmListener(() => this.push.trigger("alarm"));
     this.push.start();
+  }
+
+  /** Writes the current value of one push_object_list entry (null-data before the model exists). */
+  readPushValue(ref: PushObjectRef, w: AxdrWriter): void {
+    if (!this.reader) {
+      w.nullData();
+      return;
+    }
+    this.reader.read(ref, w);
+  }
+
+  /** Saves the push setup to flash after a DLMS write. */
+  pushSetupChanged(): void {
+    try {
+      if (this.pushRecord.restoredFrom !== "pending") this.pushRecord.save();
+    } catch (e) {
+      this.meter.board.log.error(`push setup not stored: ${(e as Error).message}`);
+    }
   }
 
   /** The name of a secret that still has its shipped default value, or null. */
@@ -102,15 +128,15 @@ export class SecurityAndPush {
   /** Adds the security setup, the frame counter and the push setup to a DLMS object model. */
   contribute(model: ObjectModel): void {
     this.model = model;
-    this.readValue = modelValueReader(model);
-    model.replace(securitySetupObject(this.security));
-    model.replace(invocationCounterObject(this.security));
-    model.replace(pushSetupObject(this.push, this.savePush));
+    this.reader = new ModelValueReader(model);
+    model.replaceWith(SECURITY_SETUP_CLASS, SECURITY_SETUP_OBIS, this.security);
+    model.replaceWith(INVOCATION_COUNTER_CLASS, INVOCATION_COUNTER_OBIS, this.security);
+    model.replaceWith(PUSH_SETUP_CLASS, PUSH_SETUP_OBIS, this);
   }
 
   /** The management association (client SAP 1), or null when it cannot be offered. */
   managementPolicy(): AssociationPolicy {
-    return managementPolicy(managementSecurity(this.security));
+    return managementPolicy(new ManagementAuthentication(this.security));
   }
 
   /** DlmsServer options of the security layer (the shared authentication throttle). */

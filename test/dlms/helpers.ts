@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { asciiToBytes, DlmsServer, type DlmsServerOptions, type ObjectModel, publicPolicy, readerPolicy, type AssociationPolicy } from "../../firmware/comms/dlms";
+import { AccessPolicy, ACCESS_RIGHTS, asciiToBytes, DlmsServer, type DlmsServerOptions, type ObjectModel, publicPolicy, readerPolicy, type AssociationPolicy } from "../../firmware/comms/dlms";
 import { buildMeterObjectModel } from "../../firmware/app/meter-objects";
 import type { TcpSocket } from "../../firmware/hal/tcp";
 import { DEFAULT_SCENARIO } from "../../host-sim/cli";
@@ -51,8 +51,7 @@ export function growLoadProfile(sim: Simulation, rows: number): void {
  * everything, standing in for the management association (whose HLS layer is issue 8).
  */
 export function writerPolicy(): AssociationPolicy {
-  const base = readerPolicy(asciiToBytes("writer"));
-  return { ...base, clientSap: 48, name: "test-writer", canSee: () => true, canRead: () => true, canWrite: () => true, canInvoke: () => true };
+  return new AccessPolicy(48, "test-writer", [1], 1, ACCESS_RIGHTS.all, asciiToBytes("writer"));
 }
 
 export function makeServer(sim: Simulation, options: Partial<DlmsServerOptions> = {}, model?: ObjectModel): DlmsServer {

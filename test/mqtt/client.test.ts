@@ -322,13 +322,14 @@ describe("MqttTelemetry on a fake broker", () => {
     expect(enabled.obis).toBe(MQTT_OBIS.enabled);
     t.start();
     clock.runUntil(2_000);
-    const ctx = {} as never;
+    // The objects' class reads its target through the request context (the object asked for).
+    const ctx = { object: interval } as never;
     expect(interval.attributes[0]!.set!({ type: DataType.longUnsigned, value: 0 } as DlmsData, ctx)).not.toBe(0);
     expect(interval.attributes[0]!.set!({ type: DataType.longUnsigned, value: 3601 } as DlmsData, ctx)).not.toBe(0);
     expect(interval.attributes[0]!.set!({ type: DataType.doubleLongUnsigned, value: 30 } as DlmsData, ctx)).toBe(12);
     expect(interval.attributes[0]!.set!({ type: DataType.longUnsigned, value: 30 } as DlmsData, ctx)).toBe(0);
     expect(t.config.intervalS).toBe(30);
-    expect(enabled.attributes[0]!.set!({ type: DataType.boolean, value: false } as DlmsData, ctx)).toBe(0);
+    expect(enabled.attributes[0]!.set!({ type: DataType.boolean, value: false } as DlmsData, { object: enabled } as never)).toBe(0);
     const s = broker.socket;
     expect(s.published("dlmslite/00000007/availability")).toEqual(["online", "offline"]);
     expect(s.packets[s.packets.length - 1]).toEqual(Uint8Array.of(0xe0, 0));

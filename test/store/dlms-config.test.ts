@@ -8,9 +8,10 @@ import { Simulation } from "../../host-sim/simulation";
 
 /** A DLMS SET as the server applies it once the association may write (management client). */
 function set(model: ObjectModel, obis: string, attribute: number, value: DlmsData): number {
-  const def = model.find(obis)?.attributes[attribute - 2];
+  const object = model.find(obis);
+  const def = object?.attributes[attribute - 2];
   if (!def?.set) throw new Error(`${obis} attribute ${attribute} is not writable`);
-  return def.set(value, {} as RequestContext);
+  return def.set(value, { model, object } as RequestContext);
 }
 
 function ascii(s: string): Uint8Array {

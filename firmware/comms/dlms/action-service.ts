@@ -66,16 +66,18 @@ export function handleAction(s: DlmsSession, a: Association, bytes: Uint8Array, 
 }
 
 function invokeMethod(s: DlmsSession, a: Association, classId: number, bytes: Uint8Array, lnOffset: number, method: number, parameter: DlmsData | null, w: AxdrWriter): number {
-  const obj = s.settings.model.findAt(bytes, lnOffset);
-  if (!obj || obj.classId !== classId) return RESULT.objectUndefined;
+  const index = s.settings.model.indexAt(bytes, lnOffset);
+  if (index < 0) return RESULT.objectUndefined;
+  const obj = s.object(index);
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   if (!a.policy.canSee(obj)) return RESULT.readWriteDenied;
-  const def = methodDef(obj, method);
+  const def = methodDef(obj.cls, method);
   if (!def) return RESULT.objectUndefined;
   const hlsReply = a.security?.pending === true;
   if (!hlsReply && !a.policy.canInvoke(obj, method)) return RESULT.readWriteDenied;
   const mark = w.length;
   try {
-    const result = def.invoke(parameter, s.context(a, 0, null), w);
+    const result = def.invoke(parameter, s.context(a, obj, 0, null), w);
     if (result !== 0) w.length = mark;
     if (hlsReply && result === 0 && !a.security!.pending) a.status = ASSOCIATION_STATUS.associated;
     return result;

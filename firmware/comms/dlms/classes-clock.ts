@@ -3,11 +3,11 @@
  * instant (encoded by time/dlms-datetime.ts), the DST patterns, and IC 8 Clock.
  */
 import { type AxdrWriter, DataType } from "./axdr";
-import type { MethodDef, ObjectDef } from "./object-model";
-import { numberOf, numberWriter, numericSetter, readOnly } from "./values";
+import { defineClass, type ModelClock, type ObjectModel, type RequestContext } from "./object-model";
+import { numberOf, numberWriter, numericSetter } from "./values";
 import { RESULT } from "./xdlms";
 import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
-import { DATE_TIME_LENGTH, type DateTimeFields, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
+import { DATE_TIME_LENGTH, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
 
 /** Deviation and status of local time at an instant (MeterClock provides both). */
 export interface TimeRules {
@@ -22,29 +22,32 @@ export interface TimeRules {
  * profile read (the rules are asked for every row). Without `nextDstSwitchUtc` every row asks.
  */
 export function cachedTimeRules(rules: TimeRules): TimeRules {
-  if (!rules.nextDstSwitchUtc) return rules;
-  const next = rules.nextDstSwitchUtc.bind(rules);
-  let from = NaN;
-  let until = NaN;
-  let deviation = 0;
-  let status = 0;
-  const refresh = (utcMs: number): void => {
-    from = utcMs;
-    until = next(utcMs);
-    deviation = rules.deviationAt(utcMs);
-    status = rules.statusAt(utcMs);
-  };
+  return rules.nextDstSwitchUtc ? new CachedTimeRules(rules) : rules;
+}
+
+/** The cache of `cachedTimeRules`: the stretch [from, until) and its deviation and status. */
+class CachedTimeRules implements TimeRules {
+  private from = NaN;
+  private until = NaN;
+  private deviation = 0;
+  private status = 0;
+  constructor(private readonly rules: TimeRules) {}
   // The window check inline: a profile read asks twice per row, the refresh is rare.
-  return {
-    deviationAt: (utcMs) => {
-      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
-      return deviation;
-    },
-    statusAt: (utcMs) => {
-      if (!(utcMs >= from && utcMs < until)) refresh(utcMs);
-      return status;
-    },
-  };
+  deviationAt(utcMs: number): number {
+    if (!(utcMs >= this.from && utcMs < this.until)) this.refresh(utcMs);
+    return this.deviation;
+  }
+  statusAt(utcMs: number): number {
+    if (!(utcMs >= this.from && utcMs < this.until)) this.refresh(utcMs);
+    return this.status;
+  }
+  private refresh(utcMs: number): void {
+    const rules = this.rules;
+    this.from = utcMs;
+    this.until = rules.nextDstSwitchUtc!(utcMs);
+    this.deviation = rules.deviationAt(utcMs);
+    this.status = rules.statusAt(utcMs);
+  }
 }
 
 /**
@@ -103,7 +106,8 @@ export class DateTimeWriter {
 
   /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */
   writePattern(w: AxdrWriter, p: DstPattern, deviation: number): void {
-    const f = this.fields;
+    // Rare (clock attributes 5 and 6): the fields are made here rather than kept.
+    const f = newDateTimeFields();
     f.year = WILDCARD_YEAR;
     f.month = p.month;
     f.day = p.day;
@@ -117,28 +121,27 @@ export class DateTimeWriter {
     encodeDateTime(f, this.bytes, 0);
     w.octetString(this.bytes);
   }
-
-  private readonly fields: DateTimeFields = newDateTimeFields();
 }
 
-/** date-time octet-string of `utcMs` in local time (NaN: every field "not specified"). Allocates its scratch: for rare writes. */
-export function writeDateTime(w: AxdrWriter, utcMs: number, rules: TimeRules): void {
-  new DateTimeWriter().write(w, utcMs, rules);
+/** The model's date-time writer and clock (throws when the model was built without a clock). */
+export function modelTime(model: ObjectModel): { readonly dateTimes: DateTimeWriter; readonly clock: ModelClock } {
+  if (!model.clock || !model.dateTimes) throw new Error("the object model has no clock");
+  return model as { readonly dateTimes: DateTimeWriter; readonly clock: ModelClock };
 }
 
 // ---- IC 8 Clock ----
 
+/** What the clock object reads and sets: its target (MeterClock is one). */
 export interface ClockSource extends TimeRules {
   nowUtcMs(): number;
   /** time_zone attribute (minutes, CET = -60). */
-  readonly timeZone: number;
+  timeZone: number;
   readonly status: number;
   readonly dst: { enabled: boolean; begin: DstPattern; end: DstPattern; deviationMinutes: number };
   /** Local ms "as if UTC" to UTC (used for date-times without a deviation). */
   localToUtc(localMs: number): number;
-  setTime?(utcMs: number): void;
-  shiftTime?(seconds: number): void;
-  setTimeZone?(minutes: number): void;
+  setTime(utcMs: number): void;
+  shiftTime(seconds: number): void;
 }
 
 export interface DstPattern {
@@ -168,51 +171,70 @@ export function dateTimeBytesToUtc(b: Uint8Array, clock: Pick<ClockSource, "loca
   return local + deviation * 60_000;
 }
 
-export function clockObject(obis: string, clock: ClockSource): ObjectDef {
-  const dt = new DateTimeWriter();
-  const methods: (MethodDef | null)[] = [null, null, null, null, null, null];
-  if (clock.shiftTime) {
-    const shift = clock.shiftTime.bind(clock);
-    methods[5] = {
-      invoke: (p) => {
+function clockOf(ctx: RequestContext): ClockSource {
+  return ctx.object.target as ClockSource;
+}
+
+function dateTimes(ctx: RequestContext): DateTimeWriter {
+  return modelTime(ctx.model).dateTimes;
+}
+
+/** IC 8 Clock over a ClockSource (its target); date-times through the model's writer. */
+export const CLOCK_CLASS = defineClass({
+  classId: 8,
+  version: 0,
+  name: "Clock",
+  group: "clock",
+  attributes: [
+    {
+      get: (ctx, w) => {
+        const clock = clockOf(ctx);
+        dateTimes(ctx).write(w, clock.nowUtcMs(), clock);
+        return 0;
+      },
+      set: (v, ctx) => {
+        if (v.type !== DataType.octetString) return RESULT.typeUnmatched;
+        const clock = clockOf(ctx);
+        const utc = dateTimeBytesToUtc(v.bytes, clock);
+        if (!Number.isFinite(utc)) return RESULT.otherReason;
+        clock.setTime(utc);
+        return RESULT.success;
+      },
+    },
+    {
+      get: (ctx, w) => (w.long(clockOf(ctx).timeZone), 0),
+      set: numericSetter([DataType.long], -720, 840, (m, ctx) => {
+        clockOf(ctx).timeZone = m;
+      }),
+    },
+    { get: (ctx, w) => (w.unsigned(clockOf(ctx).status & 0xff), 0) },
+    { get: (ctx, w) => (dateTimes(ctx).writePattern(w, clockOf(ctx).dst.begin, DEVIATION_UNSPECIFIED), 0) },
+    { get: (ctx, w) => (dateTimes(ctx).writePattern(w, clockOf(ctx).dst.end, DEVIATION_UNSPECIFIED), 0) },
+    { get: (ctx, w) => (w.integer(clockOf(ctx).dst.deviationMinutes), 0) },
+    { get: (ctx, w) => (w.boolean(clockOf(ctx).dst.enabled), 0) },
+    { get: (_c, w) => (w.enumValue(1), 0) }, // clock_base: internal crystal
+  ],
+  methods: [
+    null,
+    null,
+    null,
+    null,
+    null,
+    {
+      // shift_time(long seconds), -900..900
+      invoke: (p, ctx) => {
         if (!p || p.type !== DataType.long) return RESULT.typeUnmatched;
         const s = numberOf(p);
         if (s < -900 || s > 900) return RESULT.otherReason;
-        shift(s);
+        clockOf(ctx).shiftTime(s);
         return RESULT.success;
       },
-    };
-  }
-  const setTime = clock.setTime?.bind(clock);
-  const setTimeZone = clock.setTimeZone?.bind(clock);
-  return {
-    classId: 8,
-    version: 0,
-    obis,
-    name: "Clock",
-    group: "clock",
-    attributes: [
-      {
-        get: (_c, w) => (dt.write(w, clock.nowUtcMs(), clock), 0),
-        set: setTime
-          ? (v) => {
-              if (v.type !== DataType.octetString) return RESULT.typeUnmatched;
-              const utc = dateTimeBytesToUtc(v.bytes, clock);
-              if (!Number.isFinite(utc)) return RESULT.otherReason;
-              setTime(utc);
-              return RESULT.success;
-            }
-          : undefined,
-      },
-      { get: (_c, w) => (w.long(clock.timeZone), 0), set: setTimeZone ? numericSetter([DataType.long], -720, 840, setTimeZone) : undefined },
-      readOnly((_c, w) => (w.unsigned(clock.status & 0xff), 0)),
-      readOnly((_c, w) => (dt.writePattern(w, clock.dst.begin, DEVIATION_UNSPECIFIED), 0)),
-      readOnly((_c, w) => (dt.writePattern(w, clock.dst.end, DEVIATION_UNSPECIFIED), 0)),
-      readOnly((_c, w) => (w.integer(clock.dst.deviationMinutes), 0)),
-      readOnly((_c, w) => (w.boolean(clock.dst.enabled), 0)),
-      readOnly((_c, w) => (w.enumValue(1), 0)), // clock_base: internal crystal
-    ],
-    methods,
-    capturedWriter: (a) => (a === 2 ? (w, v) => dt.write(w, v, clock) : numberWriter(DataType.long64)),
-  };
-}
+    },
+  ],
+  capturedWriter: (a, obj, model) => {
+    if (a !== 2) return numberWriter(DataType.long64);
+    const dt = modelTime(model).dateTimes;
+    const clock = obj.target as ClockSource;
+    return (w, v) => dt.write(w, v, clock);
+  },
+});

@@ -3,36 +3,40 @@
  * memory), selective access by range (1) and entry (2), capture objects and the methods.
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
-import { type ClockSource, DateTimeWriter, cachedTimeRules, dateTimeBytesToUtc } from "./classes-clock";
-import type { AccessGroup, AttributeDef, CapturedWriter, MethodDef, ObjectDef, RequestContext } from "./object-model";
+import { cachedTimeRules, dateTimeBytesToUtc, modelTime } from "./classes-clock";
+import { type AccessGroup, type AttributeDef, type CapturedWriter, defineClass, type MethodDef, type ObjectClass, type RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { numberOf, numberWriter, readOnly } from "./values";
+import { numberOf, numberWriter } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
 import { nextInRange } from "../../records/profile-read";
 
-export interface ProfileSource {
-  buffer: ProfileBuffer;
-  /** Time rules for the capture-time column. */
-  time: Pick<ClockSource, "deviationAt" | "statusAt" | "localToUtc" | "nextDstSwitchUtc">;
-  reset?(): void;
-  capture?(): void;
+/**
+ * What a profile object's class knows of its target: where the buffer is (a view may be built on
+ * demand, e.g. over an event log), and the reset and capture methods when the object has them.
+ */
+export interface ProfileKind {
+  buffer(target: unknown): ProfileBuffer;
+  reset?(target: unknown, ctx: RequestContext): void;
+  capture?(target: unknown, ctx: RequestContext): void;
 }
 
 /** How to encode each column: found through the captured object in the model, once per read. */
 type ColumnEncoder = CapturedWriter;
 
-function columnEncoders(src: ProfileSource, ctx: RequestContext): ColumnEncoder[] {
-  return src.buffer.columns.map((col) => {
+function columnEncoders(buffer: ProfileBuffer, ctx: RequestContext): ColumnEncoder[] {
+  return buffer.columns.map((col) => {
     if (col.classId === 8 && col.attribute === 2) {
-      const rules = cachedTimeRules(src.time);
-      const dt = new DateTimeWriter();
+      // The model's date-time writer (every write is synchronous); the rules cached for this read.
+      const t = modelTime(ctx.model);
+      const rules = cachedTimeRules(t.clock);
+      const dt = t.dateTimes;
       return (w: AxdrWriter, v: number) => dt.write(w, v, rules);
     }
     const ln = parseObis(col.obis);
     const obj = ctx.model.findAt(ln, 0);
-    if (obj && obj.classId === col.classId && obj.capturedWriter) return obj.capturedWriter(col.attribute);
-    return numberWriter(DataType.long64);
+    const writer = obj && obj.classId === col.classId ? obj.capturedWriter(col.attribute, ctx.model) : null;
+    return writer ?? numberWriter(DataType.long64);
   });
 }
 
@@ -153,9 +157,9 @@ class ProfileRowsSource extends PieceSource {
   }
 }
 
-function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
+function profileBufferGet(kind: ProfileKind): AttributeDef["get"] {
   return (ctx) => {
-    const buffer = src.buffer;
+    const buffer = kind.buffer(ctx.object.target);
     const n = buffer.entriesInUse();
     const width = buffer.columns.length;
     let first = 0;
@@ -174,8 +178,9 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       if (rc[0].type !== 18 || rc[1].type !== 9 || rc[1].bytes.length !== 6) return RESULT.typeUnmatched;
       const col0 = buffer.columns[0];
       if (rc[0].value !== col0.classId || formatObis(rc[1].bytes) !== col0.obis || numberOf(rc[2]) !== col0.attribute) return RESULT.otherReason;
-      fromMs = dateTimeBytesToUtc(from.bytes, src.time);
-      toMs = dateTimeBytesToUtc(to.bytes, src.time);
+      const time = modelTime(ctx.model).clock;
+      fromMs = dateTimeBytesToUtc(from.bytes, time);
+      toMs = dateTimeBytesToUtc(to.bytes, time);
       if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return RESULT.otherReason;
       if (selected.items.length > 0) {
         columns = [];
@@ -198,7 +203,7 @@ function profileBufferGet(src: ProfileSource): AttributeDef["get"] {
       columns = columns.slice(c0, c1 + 1);
     }
     const rows = last >= first ? last - first + 1 : 0;
-    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(src, ctx), fromMs, toMs);
+    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(buffer, ctx), fromMs, toMs);
   };
 }
 
@@ -214,41 +219,55 @@ function matchColumn(columns: readonly CaptureColumn[], d: DlmsData): number {
   return -1;
 }
 
-export function profileObject(obis: string, name: string, group: AccessGroup, src: ProfileSource): ObjectDef {
-  const zeroParameter = (run: () => void): MethodDef => ({
-    invoke: (p) => {
+function zeroParameter(run: (target: unknown, ctx: RequestContext) => void): MethodDef {
+  return {
+    invoke: (p, ctx) => {
       if (p && p.type !== DataType.integer) return RESULT.typeUnmatched;
-      run();
+      run(ctx.object.target, ctx);
       return RESULT.success;
     },
-  });
-  return {
+  };
+}
+
+function bufferOf(kind: ProfileKind, ctx: RequestContext): ProfileBuffer {
+  return kind.buffer(ctx.object.target);
+}
+
+/**
+ * IC 7 Profile generic: a class per kind of target (call at module level; the result is frozen).
+ * Methods reset (1) and capture (2) exist when the kind has them.
+ */
+export function profileClass(name: string, group: AccessGroup, kind: ProfileKind): ObjectClass {
+  return defineClass({
     classId: 7,
     version: 1,
-    obis,
     name,
     group,
     attributes: [
-      { get: profileBufferGet(src), selectors: [1, 2] },
-      readOnly((_c, w) => {
-        const cols = src.buffer.columns;
-        w.array(cols.length);
-        for (const col of cols) writeCaptureObject(w, col);
-        return 0;
-      }),
-      readOnly((_c, w) => (w.doubleLongUnsigned(src.buffer.capturePeriodS), 0)),
-      readOnly((_c, w) => (w.enumValue(1), 0)), // sort_method: fifo
-      readOnly((_c, w) => {
-        w.structure(4);
-        w.longUnsigned(0);
-        w.obis(new Uint8Array(6));
-        w.integer(0);
-        w.longUnsigned(0);
-        return 0;
-      }),
-      readOnly((_c, w) => (w.doubleLongUnsigned(src.buffer.entriesInUse()), 0)),
-      readOnly((_c, w) => (w.doubleLongUnsigned(src.buffer.capacity), 0)),
+      { get: profileBufferGet(kind), selectors: [1, 2] },
+      {
+        get: (ctx, w) => {
+          const cols = bufferOf(kind, ctx).columns;
+          w.array(cols.length);
+          for (const col of cols) writeCaptureObject(w, col);
+          return 0;
+        },
+      },
+      { get: (ctx, w) => (w.doubleLongUnsigned(bufferOf(kind, ctx).capturePeriodS), 0) },
+      { get: (_c, w) => (w.enumValue(1), 0) }, // sort_method: fifo
+      {
+        get: (_c, w) => {
+          w.structure(4);
+          w.longUnsigned(0);
+          w.obis(new Uint8Array(6));
+          w.integer(0);
+          w.longUnsigned(0);
+          return 0;
+        },
+      },
+      { get: (ctx, w) => (w.doubleLongUnsigned(bufferOf(kind, ctx).entriesInUse()), 0) },
+      { get: (ctx, w) => (w.doubleLongUnsigned(bufferOf(kind, ctx).capacity), 0) },
     ],
-    methods: [src.reset ? zeroParameter(src.reset) : null, src.capture ? zeroParameter(src.capture) : null],
-  };
+    methods: [kind.reset ? zeroParameter(kind.reset) : null, kind.capture ? zeroParameter(kind.capture) : null],
+  });
 }

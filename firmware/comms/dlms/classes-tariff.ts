@@ -6,7 +6,8 @@
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
 import { numberOf } from "./values";
-import type { AttributeDef, MethodDef, ObjectDef } from "./object-model";
+import { type AttributeDef, defineClass, type ObjectClass, type RequestContext } from "./object-model";
+import { dateTimeBytesToUtc, modelTime } from "./classes-clock";
 import { parseObis, RESULT } from "./xdlms";
 import type { CalendarDefinition, SpecialDay, TariffCalendar } from "../../metrology/tou";
 import type { Billing, ExecutionTime } from "../../metrology/billing";
@@ -139,135 +140,151 @@ function copyCalendar(c: CalendarDefinition): CalendarDefinition {
   };
 }
 
-export interface CalendarTime {
-  deviationAt(utcMs: number): number;
-  statusAt(utcMs: number): number;
-  localToUtc(localMs: number): number;
+function touOf(ctx: RequestContext): TariffCalendar {
+  return ctx.object.target as TariffCalendar;
 }
 
-export function activityCalendarObject(obis: string, tou: TariffCalendar, writeDateTime: (w: AxdrWriter, utcMs: number) => void, dateTimeToUtc: (b: Uint8Array) => number): ObjectDef {
-  const half = (which: "active" | "passive", part: (w: AxdrWriter, c: CalendarDefinition) => void): AttributeDef["get"] =>
-    (_c, w) => (part(w, which === "active" ? tou.activeCalendar : tou.passiveCalendar), 0);
-  const passiveSet = (change: (c: CalendarDefinition, v: DlmsData) => void): AttributeDef["set"] =>
-    (v) => guarded(() => {
-      const next = copyCalendar(tou.passiveCalendar);
-      change(next, v);
-      tou.programPassive(next, tou.passiveActivationUtc);
-    });
-  const name = (w: AxdrWriter, c: CalendarDefinition) => w.octetString(ascii(c.name));
-  const activate: MethodDef = {
-    invoke: (p) => {
-      if (p && p.type !== DataType.integer) return RESULT.typeUnmatched;
-      tou.activatePassive();
-      return RESULT.success;
+function half(which: "active" | "passive", part: (w: AxdrWriter, c: CalendarDefinition) => void): AttributeDef["get"] {
+  return (ctx, w) => {
+    const tou = touOf(ctx);
+    part(w, which === "active" ? tou.activeCalendar : tou.passiveCalendar);
+    return 0;
+  };
+}
+
+function passiveSet(change: (c: CalendarDefinition, v: DlmsData) => void): AttributeDef["set"] {
+  return (v, ctx) => guarded(() => {
+    const tou = touOf(ctx);
+    const next = copyCalendar(tou.passiveCalendar);
+    change(next, v);
+    tou.programPassive(next, tou.passiveActivationUtc);
+  });
+}
+
+function writeName(w: AxdrWriter, c: CalendarDefinition): void {
+  w.octetString(ascii(c.name));
+}
+
+/** IC 20 Activity calendar over the TariffCalendar (its target); date-times in the model's clock. */
+export const ACTIVITY_CALENDAR_CLASS: ObjectClass = defineClass({
+  classId: 20,
+  version: 0,
+  name: "Activity calendar",
+  group: "config",
+  attributes: [
+    { get: half("active", writeName) },
+    { get: half("active", writeSeasons) },
+    { get: half("active", writeWeeks) },
+    { get: half("active", writeDays) },
+    { get: half("passive", writeName), set: passiveSet((c, v) => (c.name = text(bytesOf(v)))) },
+    { get: half("passive", writeSeasons), set: passiveSet((c, v) => (c.seasons = readSeasons(v))) },
+    { get: half("passive", writeWeeks), set: passiveSet((c, v) => (c.weeks = readWeeks(v))) },
+    { get: half("passive", writeDays), set: passiveSet((c, v) => (c.days = readDays(v))) },
+    {
+      get: (ctx, w) => {
+        const t = modelTime(ctx.model);
+        t.dateTimes.write(w, touOf(ctx).passiveActivationUtc ?? NaN, t.clock);
+        return 0;
+      },
+      set: (v, ctx) => guarded(() => {
+        const tou = touOf(ctx);
+        const b = bytesOf(v);
+        const allWild = b.length === 12 && b[0] === 0xff && b[1] === 0xff;
+        const utc = allWild ? null : dateTimeBytesToUtc(b, modelTime(ctx.model).clock);
+        if (utc !== null && !Number.isFinite(utc)) throw new RangeError("bad activation time");
+        tou.programPassive(copyCalendar(tou.passiveCalendar), utc);
+      }),
     },
-  };
-  return {
-    classId: 20,
-    version: 0,
-    obis,
-    name: "Activity calendar",
-    group: "config",
-    attributes: [
-      { get: half("active", name) },
-      { get: half("active", writeSeasons) },
-      { get: half("active", writeWeeks) },
-      { get: half("active", writeDays) },
-      { get: half("passive", name), set: passiveSet((c, v) => (c.name = text(bytesOf(v)))) },
-      { get: half("passive", writeSeasons), set: passiveSet((c, v) => (c.seasons = readSeasons(v))) },
-      { get: half("passive", writeWeeks), set: passiveSet((c, v) => (c.weeks = readWeeks(v))) },
-      { get: half("passive", writeDays), set: passiveSet((c, v) => (c.days = readDays(v))) },
-      {
-        get: (_c, w) => (writeDateTime(w, tou.passiveActivationUtc ?? NaN), 0),
-        set: (v) => guarded(() => {
-          const b = bytesOf(v);
-          const allWild = b.length === 12 && b[0] === 0xff && b[1] === 0xff;
-          const utc = allWild ? null : dateTimeToUtc(b);
-          if (utc !== null && !Number.isFinite(utc)) throw new RangeError("bad activation time");
-          tou.programPassive(copyCalendar(tou.passiveCalendar), utc);
-        }),
+  ],
+  methods: [
+    {
+      invoke: (p, ctx) => {
+        if (p && p.type !== DataType.integer) return RESULT.typeUnmatched;
+        touOf(ctx).activatePassive();
+        return RESULT.success;
       },
-    ],
-    methods: [activate],
-  };
+    },
+  ],
+});
+
+function readSpecialDay(d: DlmsData): SpecialDay {
+  const [index, date, dayId] = items(d, 2, 3);
+  const b = bytesOf(date);
+  if (b.length !== 5) throw new TypeError("specialday_date must be a date (5 bytes)");
+  return { index: int(index), year: b[0] * 256 + b[1], month: b[2], day: b[3], dayOfWeek: b[4], dayId: int(dayId) };
 }
 
-export function specialDaysObject(obis: string, tou: TariffCalendar): ObjectDef {
-  const readEntry = (d: DlmsData): SpecialDay => {
-    const [index, date, dayId] = items(d, 2, 3);
-    const b = bytesOf(date);
-    if (b.length !== 5) throw new TypeError("specialday_date must be a date (5 bytes)");
-    return { index: int(index), year: b[0] * 256 + b[1], month: b[2], day: b[3], dayOfWeek: b[4], dayId: int(dayId) };
-  };
-  return {
-    classId: 11,
-    version: 0,
-    obis,
-    name: "Special days table",
-    group: "config",
-    attributes: [
-      {
-        get: (_c, w) => {
-          const list = tou.specialDays;
-          w.array(list.length);
-          for (const s of list) {
-            w.structure(3);
-            w.longUnsigned(s.index);
-            writeDate(w, s.year, s.month, s.day, s.dayOfWeek);
-            w.unsigned(s.dayId);
-          }
-          return 0;
-        },
+/** IC 11 Special days table over the TariffCalendar (its target). */
+export const SPECIAL_DAYS_CLASS: ObjectClass = defineClass({
+  classId: 11,
+  version: 0,
+  name: "Special days table",
+  group: "config",
+  attributes: [
+    {
+      get: (ctx, w) => {
+        const list = touOf(ctx).specialDays;
+        w.array(list.length);
+        for (const s of list) {
+          w.structure(3);
+          w.longUnsigned(s.index);
+          writeDate(w, s.year, s.month, s.day, s.dayOfWeek);
+          w.unsigned(s.dayId);
+        }
+        return 0;
       },
-    ],
-    methods: [
-      { invoke: (p) => (p ? guarded(() => tou.insertSpecialDay(readEntry(p))) : RESULT.typeUnmatched) },
-      {
-        invoke: (p) => {
-          if (!p || p.type !== DataType.longUnsigned) return RESULT.typeUnmatched;
-          return tou.deleteSpecialDay(p.value) ? RESULT.success : RESULT.otherReason;
-        },
+    },
+  ],
+  methods: [
+    { invoke: (p, ctx) => (p ? guarded(() => touOf(ctx).insertSpecialDay(readSpecialDay(p))) : RESULT.typeUnmatched) },
+    {
+      invoke: (p, ctx) => {
+        if (!p || p.type !== DataType.longUnsigned) return RESULT.typeUnmatched;
+        return touOf(ctx).deleteSpecialDay(p.value) ? RESULT.success : RESULT.otherReason;
       },
-    ],
-  };
+    },
+  ],
+});
+
+function readExecutionEntry(d: DlmsData): ExecutionTime {
+  const [time, date] = items(d, 2, 2);
+  const b = bytesOf(date);
+  if (b.length !== 5) throw new TypeError("date must be 5 bytes");
+  return { second: readTime(time), year: b[0] * 256 + b[1], month: b[2], day: b[3], dayOfWeek: b[4] };
 }
 
-export function billingScheduleObject(obis: string, billing: Billing): ObjectDef {
-  const readEntry = (d: DlmsData): ExecutionTime => {
-    const [time, date] = items(d, 2, 2);
-    const b = bytesOf(date);
-    if (b.length !== 5) throw new TypeError("date must be 5 bytes");
-    return { second: readTime(time), year: b[0] * 256 + b[1], month: b[2], day: b[3], dayOfWeek: b[4] };
-  };
-  return {
-    classId: 22,
-    version: 0,
-    obis,
-    name: "End of billing period schedule",
-    group: "config",
-    attributes: [
-      {
-        get: (_c, w) => {
+function billingOf(ctx: RequestContext): Billing {
+  return ctx.object.target as Billing;
+}
+
+/** IC 22 End of billing period schedule over the Billing (its target). */
+export const BILLING_SCHEDULE_CLASS: ObjectClass = defineClass({
+  classId: 22,
+  version: 0,
+  name: "End of billing period schedule",
+  group: "config",
+  attributes: [
+    {
+      get: (_c, w) => {
+        w.structure(2);
+        w.obis(BILLING_SCRIPT);
+        w.longUnsigned(1);
+        return 0;
+      },
+    },
+    { get: (ctx, w) => (w.enumValue(billingOf(ctx).executionTimes.length <= 1 ? 1 : 5), 0) },
+    {
+      get: (ctx, w) => {
+        const list = billingOf(ctx).executionTimes;
+        w.array(list.length);
+        for (const e of list) {
           w.structure(2);
-          w.obis(BILLING_SCRIPT);
-          w.longUnsigned(1);
-          return 0;
-        },
+          writeTime(w, e.second);
+          writeDate(w, e.year, e.month, e.day, e.dayOfWeek);
+        }
+        return 0;
       },
-      { get: (_c, w) => (w.enumValue(billing.executionTimes.length <= 1 ? 1 : 5), 0) },
-      {
-        get: (_c, w) => {
-          const list = billing.executionTimes;
-          w.array(list.length);
-          for (const e of list) {
-            w.structure(2);
-            writeTime(w, e.second);
-            writeDate(w, e.year, e.month, e.day, e.dayOfWeek);
-          }
-          return 0;
-        },
-        set: (v) => guarded(() => billing.setSchedule(items(v, 1).map(readEntry))),
-      },
-    ],
-  };
-}
+      set: (v, ctx) => guarded(() => billingOf(ctx).setSchedule(items(v, 1).map(readExecutionEntry))),
+    },
+  ],
+});

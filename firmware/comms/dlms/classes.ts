@@ -1,19 +1,20 @@
 /**
- * COSEM interface classes as builders of ObjectDefs: each takes a small source interface that
- * the object model maps onto the meter's own API, so no class keeps meter state.
- * IC 1 Data, 3 Register, 4 Extended register, 5 Demand register, 15 Association LN, 17 SAP
- * assignment here; IC 8 Clock in classes-clock.ts, IC 7 Profile generic in classes-profile.ts,
- * more in classes-*.ts.
+ * COSEM interface classes as shared, frozen ObjectClasses: each reads the object's `target` (a
+ * small source interface the meter's own objects satisfy), so no class keeps meter state and no
+ * object carries closures. IC 1 Data, 3 Register, 4 Extended register, 5 Demand register, 15
+ * Association LN, 17 SAP assignment here; IC 8 Clock in classes-clock.ts, IC 7 Profile generic in
+ * classes-profile.ts, more in classes-*.ts.
  */
 import { type AxdrWriter, DataType, type DataTypeTag } from "./axdr";
 import { applicationContextOid, mechanismOid } from "./acse";
-import { DateTimeWriter, type TimeRules } from "./classes-clock";
+import { modelTime } from "./classes-clock";
 import {
-  type AccessGroup, attributeAccessMode, MAX_SELECTORS, type AttributeDef, attributeCount, type CosemObject, type MethodDef, type ObjectDef, type RequestContext,
+  type AccessGroup, accessMode, MAX_SELECTORS, type AttributeDef, attributeCount, type CapturedWriter, type CosemObject, defineClass, type MethodDef,
+  type ObjectClass, type ObjectDef, type ObjectModel, type RequestContext, scratchObject, writeObisKey,
 } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { numberWriter, readOnly, writeNumber, writeScalerUnit } from "./values";
-import { parseObis, RESULT } from "./xdlms";
+import { numberWriter, writeScalerUnit } from "./values";
+import { RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
 
 export * from "./values";
@@ -22,11 +23,12 @@ export * from "./classes-profile";
 
 // ---- IC 1 Data ----
 
+/** IC 1 defined on its own, with its own functions (tests, rare objects): allocates per object. */
 export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
   return { classId: 1, version: 0, obis, name, group, attributes: [value], capturedWriter };
 }
 
-/** IC 1 holding a number of a fixed A-XDR type. */
+/** IC 1 holding a number of a fixed A-XDR type, defined on its own (allocates: tests, rare objects). */
 export function numericDataObject(obis: string, name: string, group: AccessGroup, type: DataTypeTag, read: () => number, set?: AttributeDef["set"]): ObjectDef {
   const write = numberWriter(type);
   return dataObject(obis, name, group, { get: (_c, w) => (write(w, read()), 0), set }, () => write);
@@ -34,108 +36,178 @@ export function numericDataObject(obis: string, name: string, group: AccessGroup
 
 // ---- IC 3 Register, IC 4 Extended register, IC 5 Demand register ----
 
+/** What a register object reads: its target. The A-XDR type of the value is the object's `valueType`. */
 export interface RegisterSource {
   read(): number;
-  scaler: number;
-  unit: Unit;
-  type: DataTypeTag;
+  readonly scaler: number;
+  readonly unit: Unit;
 }
 
-export function registerObject(obis: string, name: string, group: AccessGroup, src: RegisterSource): ObjectDef {
-  const write = numberWriter(src.type);
-  return {
+/**
+ * How a register class reads an object's value, scaler and unit. The default reads the object's
+ * target (a RegisterSource); an owner may read a row of its own table instead (no descriptor per
+ * object). One per kind, at module level.
+ */
+export interface RegisterReader {
+  read(obj: CosemObject, model: ObjectModel): number;
+  scaler(obj: CosemObject, model: ObjectModel): number;
+  unit(obj: CosemObject, model: ObjectModel): Unit;
+}
+
+/** Reads the object's target, a RegisterSource. */
+export const TARGET_REGISTER: RegisterReader = Object.freeze({
+  read: (obj: CosemObject) => (obj.target as RegisterSource).read(),
+  scaler: (obj: CosemObject) => (obj.target as RegisterSource).scaler,
+  unit: (obj: CosemObject) => (obj.target as RegisterSource).unit,
+});
+
+/** The value and scaler_unit getters of a register read by `reader` (made once per class). */
+function registerGetters(reader: RegisterReader): readonly [NonNullable<AttributeDef["get"]>, NonNullable<AttributeDef["get"]>] {
+  return [
+    (ctx, w) => {
+      const o = ctx.object;
+      // The value type is the low byte of `info` (read inline: this is every register GET).
+      numberWriter((o.info & 0xff) as DataTypeTag)(w, reader.read(o, ctx.model));
+      return 0;
+    },
+    (ctx, w) => {
+      writeScalerUnit(w, reader.scaler(ctx.object, ctx.model), reader.unit(ctx.object, ctx.model));
+      return 0;
+    },
+  ];
+}
+
+function valueTypeWriter(attribute: number, obj: CosemObject): CapturedWriter {
+  void attribute;
+  return numberWriter(obj.valueType as DataTypeTag);
+}
+
+/** IC 1 over a register (a plain number) read by `reader`, with an optional setter. Place with `{ type }`. */
+export function numericDataClass(name: string, group: AccessGroup, set?: AttributeDef["set"], reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value] = registerGetters(reader);
+  return defineClass({ classId: 1, version: 0, name, group, attributes: [{ get: value, set }], capturedWriter: valueTypeWriter });
+}
+
+/** IC 3 over a register read by `reader`, with an optional setter of the value. Place with `{ type }`. */
+export function registerClass(name: string, group: AccessGroup, set?: AttributeDef["set"], reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
+  return defineClass({
     classId: 3,
     version: 0,
-    obis,
     name,
     group,
-    attributes: [
-      { get: (_c, w) => (write(w, src.read()), 0) },
-      readOnly((_c, w) => (writeScalerUnit(w, src.scaler, src.unit), 0)),
-    ],
-    capturedWriter: () => write,
-  };
+    attributes: [{ get: value, set }, { get: scalerUnit }],
+    capturedWriter: valueTypeWriter,
+  });
 }
 
-export interface ExtendedRegisterSource extends RegisterSource {
-  status(): number;
+export const NUMERIC_DATA_CLASS = numericDataClass("Data", "metering");
+export const REGISTER_CLASS = registerClass("Register", "metering");
+
+/** A writer of captured date-times in the model's local time (allocates: once per profile read). */
+function capturedDateTime(model: ObjectModel): CapturedWriter {
+  const t = modelTime(model);
+  return (w, v) => t.dateTimes.write(w, v, t.clock);
+}
+
+/**
+ * What an extended register adds to its target's value (a RegisterSource): status and capture
+ * time, read from the object (its target, its `arg`) and the model (its `owner`). One per kind
+ * of register, at module level.
+ */
+export interface ExtendedRegisterKind {
+  status(obj: CosemObject, model: ObjectModel): number;
   /** UTC ms of the capture (NaN: not specified). */
-  captureTimeMs(): number;
+  captureTimeMs(obj: CosemObject, model: ObjectModel): number;
 }
 
-export function extendedRegisterObject(obis: string, name: string, group: AccessGroup, src: ExtendedRegisterSource, time: TimeRules): ObjectDef {
-  const { type } = src;
-  const dt = new DateTimeWriter();
-  return {
+/** IC 4 over a register read by `reader` and a kind; the model's clock writes the capture time. Place with `{ type }`. */
+export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
+  return defineClass({
     classId: 4,
     version: 0,
-    obis,
-    name,
-    group,
+    name: "Extended register",
+    group: "metering",
     attributes: [
-      { get: (_c, w) => (writeNumber(w, type, src.read()), 0) },
-      readOnly((_c, w) => (writeScalerUnit(w, src.scaler, src.unit), 0)),
-      readOnly((_c, w) => (w.unsigned(src.status() & 0xff), 0)),
-      readOnly((_c, w) => (dt.write(w, src.captureTimeMs(), time), 0)),
+      { get: value },
+      { get: scalerUnit },
+      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
     ],
-    capturedWriter: (a) => (a === 5 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
-  };
+    capturedWriter: (a, obj, model) => (a === 5 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
+  });
 }
 
-export interface DemandRegisterSource {
-  currentAverage(): number;
-  lastAverage(): number;
-  scaler: number;
-  unit: Unit;
-  type: DataTypeTag;
-  status(): number;
-  captureTimeMs(): number;
-  startTimeCurrentMs(): number;
-  periodS(): number;
-  numberOfPeriods(): number;
+/**
+ * What a demand register reads besides its target (a RegisterSource whose value is the current
+ * average): from the object and the model. One per kind of register, at module level.
+ */
+export interface DemandRegisterKind {
+  lastAverage(obj: CosemObject, model: ObjectModel): number;
+  status(obj: CosemObject, model: ObjectModel): number;
+  captureTimeMs(obj: CosemObject, model: ObjectModel): number;
+  startTimeCurrentMs(obj: CosemObject, model: ObjectModel): number;
+  periodS(obj: CosemObject, model: ObjectModel): number;
+  numberOfPeriods(obj: CosemObject, model: ObjectModel): number;
 }
 
-export function demandRegisterObject(obis: string, name: string, group: AccessGroup, src: DemandRegisterSource, time: TimeRules): ObjectDef {
-  const { type } = src;
-  const dt = new DateTimeWriter();
-  return {
+function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): number {
+  const t = modelTime(ctx.model);
+  t.dateTimes.write(w, utcMs, t.clock);
+  return 0;
+}
+
+/** IC 5 over a register read by `reader` (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
+export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  const [value, scalerUnit] = registerGetters(reader);
+  return defineClass({
     classId: 5,
     version: 0,
-    obis,
-    name,
-    group,
+    name: "Demand register",
+    group: "metering",
     attributes: [
-      readOnly((_c, w) => (writeNumber(w, type, src.currentAverage()), 0)),
-      readOnly((_c, w) => (writeNumber(w, type, src.lastAverage()), 0)),
-      readOnly((_c, w) => (writeScalerUnit(w, src.scaler, src.unit), 0)),
-      readOnly((_c, w) => (w.unsigned(src.status() & 0xff), 0)),
-      readOnly((_c, w) => (dt.write(w, src.captureTimeMs(), time), 0)),
-      readOnly((_c, w) => (dt.write(w, src.startTimeCurrentMs(), time), 0)),
-      readOnly((_c, w) => (w.doubleLongUnsigned(src.periodS()), 0)),
-      readOnly((_c, w) => (w.longUnsigned(src.numberOfPeriods()), 0)),
+      { get: value },
+      { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, kind.lastAverage(ctx.object, ctx.model)), 0) },
+      { get: scalerUnit },
+      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: (ctx, w) => writeModelTime(ctx, w, kind.startTimeCurrentMs(ctx.object, ctx.model)) },
+      { get: (ctx, w) => (w.doubleLongUnsigned(kind.periodS(ctx.object, ctx.model)), 0) },
+      { get: (ctx, w) => (w.longUnsigned(kind.numberOfPeriods(ctx.object, ctx.model)), 0) },
     ],
-    capturedWriter: (a) => (a === 6 || a === 7 ? (w, v) => dt.write(w, v, time) : numberWriter(type)),
-  };
+    capturedWriter: (a, obj, model) => (a === 6 || a === 7 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
+  });
 }
 
 // ---- IC 15 Association LN, IC 17 SAP assignment ----
 
-/** The object_list of the asking association: only the objects it may see, streamed one per piece. */
+/** The object_list of the asking association: only the objects it may see, streamed one per piece (no copy of the list). */
 class ObjectListSource extends PieceSource {
-  private readonly visible: CosemObject[];
-  constructor(private readonly ctx: RequestContext) {
+  private readonly visible: number;
+  /** Index in the model of the next object to look at. */
+  private next = 0;
+  /** The object looked at (one scratch for the whole list). */
+  private readonly obj = scratchObject();
+  /** 1 for each object of the model the association sees (one byte per object, in a chunk). */
+  private readonly seen: Uint8Array;
+  constructor(private readonly model: ObjectModel, private readonly ctx: RequestContext) {
     super();
-    const policy = ctx.association.policy;
-    this.visible = ctx.model.objects.filter((o) => policy.canSee(o));
+    this.seen = new Uint8Array(model.size);
+    this.visible = model.markVisible(ctx.association.policy, this.obj, this.seen);
   }
   protected get count(): number {
-    return this.visible.length;
+    return this.visible;
   }
   protected begin(w: AxdrWriter): void {
-    w.array(this.visible.length);
+    w.array(this.visible);
   }
-  protected piece(i: number, w: AxdrWriter): ByteSource | null {
-    writeObjectListElement(w, this.visible[i], this.ctx);
+  protected piece(_i: number, w: AxdrWriter): ByteSource | null {
+    const seen = this.seen;
+    let next = this.next;
+    while (next < seen.length && seen[next] === 0) next++;
+    this.next = next + 1;
+    writeObjectListElement(w, this.model.loadHeader(next, this.obj), this.ctx);
     return null;
   }
 }
@@ -149,9 +221,10 @@ const NO_METHODS: readonly (MethodDef | null)[] = Object.freeze([]);
  */
 export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
   const policy = ctx.association.policy;
-  const attributes = obj.attributes;
-  const n = attributeCount(obj);
-  const methods = obj.methods ?? NO_METHODS;
+  const cls = obj.cls;
+  const attributes = cls.attributes;
+  const n = attributeCount(cls);
+  const methods = cls.methods ?? NO_METHODS;
   const m = methods.length;
   // Upper bound: header 18, per attribute 7 + 2 + 2 per selector (at most MAX_SELECTORS), 2 + 6 per method.
   w.ensure(20 + n * (9 + 2 * MAX_SELECTORS) + m * 6);
@@ -160,27 +233,33 @@ export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: Req
   b[p++] = DataType.structure;
   b[p++] = 4;
   b[p++] = DataType.longUnsigned;
-  b[p++] = (obj.classId >> 8) & 0xff;
-  b[p++] = obj.classId & 0xff;
+  b[p++] = (cls.classId >> 8) & 0xff;
+  b[p++] = cls.classId & 0xff;
   b[p++] = DataType.unsigned;
-  b[p++] = obj.version;
+  b[p++] = cls.version;
   b[p++] = DataType.octetString;
   b[p++] = 6;
-  b.set(obj.ln, p);
+  writeObisKey(b, p, obj.key);
   p += 6;
   b[p++] = DataType.structure;
   b[p++] = 2;
   b[p++] = DataType.array;
   b[p++] = n;
+  // Policies whose rights are per object are asked once, not for every attribute.
+  const perObject = policy.perObject === true;
+  const read = perObject && policy.canRead(obj, 2);
+  const write = perObject && policy.canWrite(obj, 2);
   for (let attr = 1; attr <= n; attr++) {
-    const mode = attr === 1 ? 1 : attributeAccessMode(policy, obj, attr);
+    const def = attr === 1 ? null : attributes[attr - 2];
+    // modeOf inline for per-object rights (a call per attribute was a fifth of the list's cost).
+    const mode = attr === 1 ? 1 : !perObject ? accessMode(policy, obj, def, attr) : !def ? 0 : (read && !def.secret && def.get !== undefined ? 1 : 0) | (write && def.set !== undefined ? 2 : 0);
     b[p++] = DataType.structure;
     b[p++] = 3;
     b[p++] = DataType.integer;
     b[p++] = attr;
     b[p++] = DataType.enum;
     b[p++] = mode;
-    const selectors = attr === 1 ? undefined : attributes[attr - 2]?.selectors;
+    const selectors = def?.selectors;
     if (selectors && mode & 1) {
       b[p++] = DataType.array;
       b[p++] = selectors.length;
@@ -205,8 +284,45 @@ export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: Req
   w.length = p;
 }
 
-export function associationObject(obis: string): ObjectDef {
-  const methods: (MethodDef | null)[] = [
+const SECURITY_SETUP_LN = Object.freeze([0, 0, 43, 0, 0, 255]);
+
+/** IC 15 Association LN: the asking association's view (no target). */
+export const ASSOCIATION_LN_CLASS = defineClass({
+  classId: 15,
+  version: 1,
+  name: "Current association",
+  group: "association",
+  attributes: [
+    { get: (ctx) => new ObjectListSource(ctx.model, ctx) },
+    {
+      get: (ctx, w) => {
+        w.structure(2);
+        w.integer(ctx.association.clientSap);
+        w.longUnsigned(1);
+        return 0;
+      },
+    },
+    { get: (ctx, w) => (w.octetString(applicationContextOid(ctx.association.applicationContext)), 0) },
+    {
+      get: (ctx, w) => {
+        const a = ctx.association;
+        w.structure(6);
+        const c = a.conformance;
+        w.bitString(24, new Uint8Array([(c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff]));
+        w.longUnsigned(a.serverMaxReceivePdu);
+        w.longUnsigned(a.clientMaxReceivePdu);
+        w.unsigned(6);
+        w.integer(0);
+        w.octetString(new Uint8Array(0));
+        return 0;
+      },
+    },
+    { get: (ctx, w) => (w.octetString(mechanismOid(ctx.association.mechanism)), 0) },
+    { secret: true, get: () => RESULT.readWriteDenied },
+    { get: (ctx, w) => (w.enumValue(ctx.association.status), 0) },
+    { get: (_c, w) => (w.obis(Uint8Array.from(SECURITY_SETUP_LN)), 0) },
+  ],
+  methods: [
     {
       // reply_to_HLS_authentication: the security layer checks the client's proof.
       invoke: (p, ctx, w) => {
@@ -219,58 +335,29 @@ export function associationObject(obis: string): ObjectDef {
         return RESULT.success;
       },
     },
-  ];
-  return {
-    classId: 15,
-    version: 1,
-    obis,
-    name: "Current association",
-    group: "association",
-    attributes: [
-      { get: (ctx) => new ObjectListSource(ctx) },
-      readOnly((ctx, w) => {
-        w.structure(2);
-        w.integer(ctx.association.clientSap);
-        w.longUnsigned(1);
-        return 0;
-      }),
-      readOnly((ctx, w) => (w.octetString(applicationContextOid(ctx.association.applicationContext)), 0)),
-      readOnly((ctx, w) => {
-        const a = ctx.association;
-        w.structure(6);
-        const c = a.conformance;
-        w.bitString(24, new Uint8Array([(c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff]));
-        w.longUnsigned(a.serverMaxReceivePdu);
-        w.longUnsigned(a.clientMaxReceivePdu);
-        w.unsigned(6);
-        w.integer(0);
-        w.octetString(new Uint8Array(0));
-        return 0;
-      }),
-      readOnly((ctx, w) => (w.octetString(mechanismOid(ctx.association.mechanism)), 0)),
-      { secret: true, get: () => RESULT.readWriteDenied },
-      readOnly((ctx, w) => (w.enumValue(ctx.association.status), 0)),
-      readOnly((_c, w) => (w.obis(parseObis("0.0.43.0.0.255")), 0)),
-    ],
-    methods,
-  };
+  ],
+});
+
+/** What the SAP assignment and the logical device name read. */
+export interface LogicalDeviceNameSource {
+  readonly logicalDeviceName: string;
 }
 
-export function sapAssignmentObject(obis: string, logicalDeviceName: () => string): ObjectDef {
-  return {
-    classId: 17,
-    version: 0,
-    obis,
-    name: "SAP assignment",
-    group: "association",
-    attributes: [
-      readOnly((_c, w) => {
+/** IC 17 SAP assignment over a LogicalDeviceNameSource: the one logical device at SAP 1. */
+export const SAP_ASSIGNMENT_CLASS = defineClass({
+  classId: 17,
+  version: 0,
+  name: "SAP assignment",
+  group: "association",
+  attributes: [
+    {
+      get: (ctx, w) => {
         w.array(1);
         w.structure(2);
         w.longUnsigned(1);
-        w.octetStringAscii(logicalDeviceName());
+        w.octetStringAscii((ctx.object.target as LogicalDeviceNameSource).logicalDeviceName);
         return 0;
-      }),
-    ],
-  };
-}
+      },
+    },
+  ],
+});

@@ -6,7 +6,7 @@
 import type { Association } from "./association";
 import { AxdrReader, type AxdrWriter, DecodeError, type DlmsData } from "./axdr";
 import { continueLongGet, GET_NORMAL_HEADER, sendGetNormal, startLongGet } from "./block-transfer";
-import { attributeDef } from "./object-model";
+import { attributeDef, writeLogicalName } from "./object-model";
 import { APDU_OFFSET, type DlmsSession } from "./session";
 import { type ByteSource, BytesSource, PieceSource } from "./stream";
 import { APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, GET, RESULT } from "./xdlms";
@@ -183,23 +183,22 @@ function getNormal(s: DlmsSession, a: Association, invoke: number, classId: numb
 export function readAttribute(
   s: DlmsSession, a: Association, classId: number, bytes: Uint8Array, lnOffset: number, attribute: number, selector: number, parameters: DlmsData | null, w: AxdrWriter,
 ): number | ByteSource {
-  const obj = s.settings.model.findAt(bytes, lnOffset);
-  if (!obj || obj.classId !== classId) return RESULT.objectUndefined;
+  const index = s.settings.model.indexAt(bytes, lnOffset);
+  if (index < 0) return RESULT.objectUndefined;
+  const obj = s.object(index);
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   const policy = a.policy;
   if (!policy.canSee(obj)) return RESULT.readWriteDenied;
   if (attribute === 1) {
     if (selector !== 0) return RESULT.scopeOfAccessViolated;
-    w.obis(obj.ln);
+    writeLogicalName(w, obj.key);
     return 0;
   }
-  const def = attributeDef(obj, attribute);
+  const def = attributeDef(obj.cls, attribute);
   if (!def) return RESULT.objectUndefined;
   if (def.secret || !def.get || !policy.canRead(obj, attribute)) return RESULT.readWriteDenied;
   if (selector !== 0 && (!def.selectors || !def.selectors.includes(selector))) return RESULT.scopeOfAccessViolated;
-  const ctx = s.ctx;
-  ctx.association = a;
-  ctx.selector = selector;
-  ctx.parameters = parameters;
+  const ctx = s.context(a, obj, selector, parameters);
   const mark = w.length;
   try {
     return def.get(ctx, w);

@@ -1,15 +1,21 @@
 /**
- * The COSEM object model: objects addressed by (class id, OBIS), each attribute and method a
- * small function over the meter's own API (no copies of meter state live here), and the access
- * policy of each association. `meter-objects.ts` fills the model from a Meter.
+ * The COSEM object model: objects addressed by (class id, OBIS). What an object does is its
+ * class's: a shared, frozen ObjectClass (module code, preloaded into flash on a device) whose
+ * attribute getters/setters and methods receive the object through the RequestContext and read
+ * the object's `target` (a register descriptor, an event log, the tariff calendar...). Per
+ * object the model keeps only a small CosemObject {key, class, target, info}: no copies of meter
+ * state, no closures. `meter-objects.ts` fills the model from a Meter.
  */
 import type { AxdrWriter, DlmsData } from "./axdr";
 import type { Aarq } from "./acse";
+import type { DateTimeWriter, TimeRules } from "./classes-clock";
 import type { ByteSource } from "./stream";
-import { obisKeyAt, parseObis } from "./xdlms";
-
+import { formatObis, obisKeyAt, parseObis } from "./xdlms";
 /** What an object is about; association policies grant access by group. */
 export type AccessGroup = "identity" | "association" | "clock" | "metering" | "profile" | "log" | "status" | "config" | "security" | "control";
+
+/** The access groups by number (a CosemObject keeps its group as an index into this table). */
+export const ACCESS_GROUPS: readonly AccessGroup[] = Object.freeze(["identity", "association", "clock", "metering", "profile", "log", "status", "config", "security", "control"] as AccessGroup[]);
 
 /** What an attribute or method sees of the association asking. */
 export interface AssociationView {
@@ -29,6 +35,8 @@ export interface AssociationView {
 export interface RequestContext {
   association: AssociationView;
   model: ObjectModel;
+  /** The object asked for (its class's getters, setters and methods read `object.target`). */
+  object: CosemObject;
   /** Selective access selector (0 = none) and its parameters. */
   selector: number;
   parameters: DlmsData | null;
@@ -50,10 +58,13 @@ export interface MethodDef {
   invoke(parameter: DlmsData | null, ctx: RequestContext, w: AxdrWriter): number;
 }
 
-export interface ObjectDef {
+/**
+ * What every object of one kind shares: the class id and version, a name, the default access
+ * group, the attributes and the methods. Defined once at module level and frozen (`defineClass`).
+ */
+export interface ObjectClass {
   classId: number;
   version: number;
-  obis: string;
   name: string;
   group: AccessGroup;
   /** Attributes 2..n (attribute 1, logical_name, is served by the model). Index 0 = attribute 2. */
@@ -61,88 +72,356 @@ export interface ObjectDef {
   /** Methods 1..n. Index 0 = method 1. */
   methods?: readonly (MethodDef | null)[];
   /**
-   * For objects profiles capture: the writer of a captured number of attribute `attribute`,
-   * encoded as this object would encode the attribute (a profile read resolves it once per column).
+   * For objects profiles capture: the writer of a captured number of attribute `attribute` of
+   * `obj`, encoded as the object would encode the attribute (a profile read resolves it once per
+   * column, so it may allocate).
    */
-  capturedWriter?(attribute: number): CapturedWriter;
+  capturedWriter?(attribute: number, obj: CosemObject, model: ObjectModel): CapturedWriter;
+}
+
+/** An object defined on its own (tests, rare objects): a class of one, with its OBIS. */
+export interface ObjectDef extends ObjectClass {
+  obis: string;
 }
 
 /** Writes one captured number (a profile row's column). */
 export type CapturedWriter = (w: AxdrWriter, value: number) => void;
 
-export interface CosemObject extends ObjectDef {
-  readonly ln: Uint8Array;
-  readonly key: number;
+/** Freezes a class definition and everything in it (module-level constants: flash on a device). */
+export function defineClass(cls: ObjectClass): ObjectClass {
+  for (const a of cls.attributes) {
+    if (a) {
+      if (a.selectors) Object.freeze(a.selectors);
+      Object.freeze(a);
+    }
+  }
+  Object.freeze(cls.attributes);
+  if (cls.methods) {
+    for (const m of cls.methods) if (m) Object.freeze(m);
+    Object.freeze(cls.methods);
+  }
+  return Object.freeze(cls);
 }
 
-export class ObjectModel {
-  /** In object_list order. */
-  readonly objects: CosemObject[] = [];
-  private readonly byKey = new Map<number, CosemObject>();
+/**
+ * One object: its OBIS as a number (`key`), its class, its target and a small number `info`
+ * (bits 0..7 a value type its class may use, 8..11 the access group, 12.. an argument of the
+ * class). Everything else is a getter over the class. The model does not keep these: it keeps the
+ * four fields in parallel arrays, and fills a CosemObject (a session's scratch, or a new one from
+ * `find`) when a request needs the object.
+ */
+export class CosemObject {
+  constructor(
+    public key: number,
+    public cls: ObjectClass,
+    public target: unknown,
+    public info: number,
+  ) {}
+  get classId(): number {
+    return this.cls.classId;
+  }
+  get version(): number {
+    return this.cls.version;
+  }
+  get name(): string {
+    return this.cls.name;
+  }
+  get attributes(): readonly (AttributeDef | null)[] {
+    return this.cls.attributes;
+  }
+  get methods(): readonly (MethodDef | null)[] | undefined {
+    return this.cls.methods;
+  }
+  get group(): AccessGroup {
+    return ACCESS_GROUPS[(this.info >> 8) & 15];
+  }
+  /** The value type the class was given for this object (an A-XDR tag). */
+  get valueType(): number {
+    return this.info & 0xff;
+  }
+  /** The class argument of this object. */
+  get arg(): number {
+    return this.info >>> 12;
+  }
+  /** "A.B.C.D.E.F" (allocates: for messages and tests). */
+  get obis(): string {
+    return formatObis(obisBytesOfKey(this.key));
+  }
+  /** The 6 logical-name bytes (allocates: for tests; the services write them with `writeLogicalName`). */
+  get ln(): Uint8Array {
+    return obisBytesOfKey(this.key);
+  }
+  capturedWriter(attribute: number, model: ObjectModel): CapturedWriter | null {
+    return this.cls.capturedWriter ? this.cls.capturedWriter(attribute, this, model) : null;
+  }
+}
 
-  add(def: ObjectDef): CosemObject {
-    const ln = parseObis(def.obis);
-    const key = obisKeyAt(ln, 0);
-    if (this.byKey.has(key)) throw new Error(`COSEM object ${def.obis} defined twice`);
-    checkSelectors(def);
-    const obj: CosemObject = { ...def, ln, key };
-    this.objects.push(obj);
-    this.byKey.set(key, obj);
-    return obj;
+/** The 6 bytes of an OBIS key. */
+export function obisBytesOfKey(key: number): Uint8Array {
+  const out = new Uint8Array(6);
+  writeObisKey(out, 0, key);
+  return out;
+}
+
+/** Writes the 6 bytes of an OBIS key at `offset`. */
+export function writeObisKey(b: Uint8Array, offset: number, key: number): void {
+  // Two 24-bit halves, then int32 shifts (the object_list writes one per object).
+  const high = (key / 0x1000000) | 0; // key < 2^48: the quotient fits an int32
+  const low = key - high * 0x1000000;
+  b[offset] = high >> 16;
+  b[offset + 1] = (high >> 8) & 0xff;
+  b[offset + 2] = high & 0xff;
+  b[offset + 3] = low >> 16;
+  b[offset + 4] = (low >> 8) & 0xff;
+  b[offset + 5] = low & 0xff;
+}
+
+/** Writes an object's logical name as an octet-string(6). */
+export function writeLogicalName(w: AxdrWriter, key: number): void {
+  w.ensure(8);
+  const b = w.bytes;
+  const p = w.length;
+  b[p] = 9; // octet-string
+  b[p + 1] = 6;
+  writeObisKey(b, p + 2, key);
+  w.length = p + 8;
+}
+
+/** The OBIS key of "A.B.C.D.E.F" (throws on a malformed code). */
+export function obisKey(obis: string): number {
+  return obisKeyAt(parseObis(obis), 0);
+}
+
+function groupIndex(group: AccessGroup): number {
+  const i = ACCESS_GROUPS.indexOf(group);
+  if (i < 0) throw new RangeError(`unknown access group ${group}`);
+  return i;
+}
+
+/** Where placing an object puts it: `group` defaults to its class's, `type` and `arg` to 0. */
+export interface Placement {
+  group?: AccessGroup;
+  type?: number;
+  arg?: number;
+}
+
+/**
+ * The objects, in object_list order, as parallel arrays (keys, classes, targets, infos): an
+ * object costs no heap slots of its own (the arrays' elements live in chunks).
+ */
+export class ObjectModel {
+  private readonly keys: number[] = [];
+  private readonly classes: ObjectClass[] = [];
+  private readonly targets: unknown[] = [];
+  private readonly infos: number[] = [];
+  /** The keys in ascending order, and each one's index in the arrays above (binary search). */
+  private readonly sortedKeys: number[] = [];
+  private readonly sortedIndex: number[] = [];
+  /**
+   * The meter's clock for date-time values (deviation, status, local time), when the model has
+   * one; and one date-time writer for the whole model (every write is synchronous).
+   */
+  clock: ModelClock | null = null;
+  dateTimes: DateTimeWriter | null = null;
+  /** What the classes of the model's owner read besides an object's target (the app: its Meter). */
+  owner: unknown = null;
+
+  /** Number of objects. */
+  get size(): number {
+    return this.keys.length;
   }
 
-  /** Replaces (or adds) the object at `def.obis`: a feature landing later takes its place. */
-  replace(def: ObjectDef): CosemObject {
-    const key = obisKeyAt(parseObis(def.obis), 0);
-    const old = this.byKey.get(key);
-    if (!old) return this.add(def);
-    checkSelectors(def);
-    const obj: CosemObject = { ...def, ln: old.ln, key };
-    this.objects[this.objects.indexOf(old)] = obj;
-    this.byKey.set(key, obj);
-    return obj;
+  /** Every object, in object_list order (allocates a snapshot of each: tests and tools). */
+  get objects(): CosemObject[] {
+    const out: CosemObject[] = [];
+    for (let i = 0; i < this.keys.length; i++) out.push(this.load(i, null));
+    return out;
+  }
+
+  /** Object `i` into `into` (a scratch the caller reuses), or into a new CosemObject when null. */
+  load(i: number, into: CosemObject | null): CosemObject {
+    if (!into) return new CosemObject(this.keys[i], this.classes[i], this.targets[i], this.infos[i]);
+    into.key = this.keys[i];
+    into.cls = this.classes[i];
+    into.target = this.targets[i];
+    into.info = this.infos[i];
+    return into;
+  }
+
+  /** Object `i`'s key, class and info into `into`, without its target (what access checks and the object_list read). */
+  loadHeader(i: number, into: CosemObject): CosemObject {
+    into.key = this.keys[i];
+    into.cls = this.classes[i];
+    into.info = this.infos[i];
+    return into;
+  }
+
+  /** Sets `seen[i]` to 1 for each object `policy` sees (through `scratch`); returns how many. */
+  markVisible(policy: AssociationPolicy, scratch: CosemObject, seen: Uint8Array): number {
+    const keys = this.keys;
+    const classes = this.classes;
+    const infos = this.infos;
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) {
+      scratch.key = keys[i];
+      scratch.cls = classes[i];
+      scratch.info = infos[i];
+      if (policy.canSee(scratch)) {
+        seen[i] = 1;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Adds an object of class `cls` at `obis` reading `target`. */
+  place(cls: ObjectClass, obis: string | number, target: unknown = null, where?: Placement): void {
+    this.insert(cosemObject(cls, obis, target, where));
+  }
+
+  /** Adds an object defined on its own (a class of one). */
+  add(def: ObjectDef): void {
+    this.place(def, def.obis);
+  }
+
+  /** Adds an object made outside the model (`cosemObject`). */
+  insert(obj: CosemObject): void {
+    if (this.indexOf(obj.key) >= 0) throw new Error(`COSEM object ${obj.obis} defined twice`);
+    const at = this.sortedPosition(obj.key);
+    this.sortedKeys.splice(at, 0, obj.key);
+    this.sortedIndex.splice(at, 0, this.keys.length);
+    this.keys.push(obj.key);
+    this.classes.push(obj.cls);
+    this.targets.push(obj.target);
+    this.infos.push(obj.info);
+  }
+
+  /** Replaces (or adds) the object at `obis`: a feature landing later takes its place. */
+  replaceWith(cls: ObjectClass, obis: string, target: unknown = null, where?: Placement): void {
+    const obj = cosemObject(cls, obis, target, where);
+    const i = this.indexOf(obj.key);
+    if (i < 0) {
+      this.insert(obj);
+      return;
+    }
+    this.classes[i] = obj.cls;
+    this.targets[i] = obj.target;
+    this.infos[i] = obj.info;
+  }
+
+  /** Replaces (or adds) an object defined on its own. */
+  replace(def: ObjectDef): void {
+    this.replaceWith(def, def.obis);
   }
 
   remove(obis: string): void {
-    const key = obisKeyAt(parseObis(obis), 0);
-    const old = this.byKey.get(key);
-    if (!old) return;
-    this.byKey.delete(key);
-    this.objects.splice(this.objects.indexOf(old), 1);
+    const i = this.indexOf(obisKey(obis));
+    if (i < 0) return;
+    const at = this.sortedPosition(this.keys[i]);
+    this.sortedKeys.splice(at, 1);
+    this.sortedIndex.splice(at, 1);
+    for (let k = 0; k < this.sortedIndex.length; k++) if (this.sortedIndex[k] > i) this.sortedIndex[k]--;
+    this.keys.splice(i, 1);
+    this.classes.splice(i, 1);
+    this.targets.splice(i, 1);
+    this.infos.splice(i, 1);
   }
 
-  /** The object at the OBIS in `bytes[offset..offset+6)`, whatever its class. */
+  /** The object at the OBIS in `bytes[offset..offset+6)`, whatever its class (allocates). */
   findAt(bytes: Uint8Array, offset: number): CosemObject | undefined {
-    return this.byKey.get(obisKeyAt(bytes, offset));
+    return this.findKey(obisKeyAt(bytes, offset));
   }
 
+  /** The object at `obis` (allocates). */
   find(obis: string): CosemObject | undefined {
-    return this.byKey.get(obisKeyAt(parseObis(obis), 0));
+    return this.findKey(obisKey(obis));
+  }
+
+  findKey(key: number): CosemObject | undefined {
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.load(i, null);
+  }
+
+  /** Index of the object with OBIS key `key`, or -1. */
+  indexOf(key: number): number {
+    const at = this.sortedPosition(key);
+    return this.sortedKeys[at] === key ? this.sortedIndex[at] : -1;
+  }
+
+  /** Where `key` is, or would go, in `sortedKeys`. */
+  private sortedPosition(key: number): number {
+    const sorted = this.sortedKeys;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the object at the OBIS in `bytes[offset..offset+6)`, or -1. */
+  indexAt(bytes: Uint8Array, offset: number): number {
+    return this.indexOf(obisKeyAt(bytes, offset));
+  }
+
+  /** The class id of the object at `obis`, or -1. */
+  classIdOf(obis: string): number {
+    const i = this.indexOf(obisKey(obis));
+    return i < 0 ? -1 : this.classes[i].classId;
+  }
+}
+
+/** A class with nothing: what a scratch CosemObject holds before it is filled. */
+const NO_CLASS: ObjectClass = defineClass({ classId: 0, version: 0, name: "", group: "identity", attributes: [] });
+
+/** A CosemObject for `ObjectModel.load` to fill (one per session or reader, reused per request). */
+export function scratchObject(): CosemObject {
+  return new CosemObject(0, NO_CLASS, null, 0);
+}
+
+/** An object of class `cls` at `obis` (text or key) reading `target`, not yet in a model. */
+export function cosemObject(cls: ObjectClass, obis: string | number, target: unknown = null, where?: Placement): CosemObject {
+  const key = typeof obis === "number" ? obis : obisKey(obis);
+  checkSelectors(cls, key);
+  const group = groupIndex(where?.group ?? cls.group);
+  const type = where?.type ?? 0;
+  const arg = where?.arg ?? 0;
+  if (!(type >= 0 && type <= 0xff && arg >= 0 && arg < 0x80000)) throw new RangeError("COSEM object: type or argument out of range");
+  return new CosemObject(key, cls, target, type | (group << 8) | (arg << 12));
+}
+
+/** The clock a model's date-times follow (MeterClock has all of it). */
+export interface ModelClock extends TimeRules {
+  nextDstSwitchUtc(utcMs: number): number;
+  /** Local ms "as if UTC" to UTC (used for date-times without a deviation). */
+  localToUtc(localMs: number): number;
+}
+
+/** Selective-access selectors an attribute may list (the object_list writer reserves room for that many). */
+export const MAX_SELECTORS = 8;
+
+function checkSelectors(cls: ObjectClass, key: number): void {
+  for (const a of cls.attributes) {
+    if (a?.selectors && a.selectors.length > MAX_SELECTORS) throw new RangeError(`COSEM object ${formatObis(obisBytesOfKey(key))}: more than ${MAX_SELECTORS} selectors`);
   }
 }
 
 /** Number of attributes including logical_name. */
-/** Selective-access selectors an attribute may list (the object_list writer reserves room for that many). */
-export const MAX_SELECTORS = 8;
-
-function checkSelectors(def: ObjectDef): void {
-  for (const a of def.attributes) {
-    if (a?.selectors && a.selectors.length > MAX_SELECTORS) throw new RangeError(`COSEM object ${def.obis}: more than ${MAX_SELECTORS} selectors`);
-  }
-}
-
-export function attributeCount(obj: ObjectDef): number {
+export function attributeCount(obj: ObjectClass | CosemObject): number {
   return obj.attributes.length + 1;
 }
 
-export function attributeDef(obj: ObjectDef, attribute: number): AttributeDef | null {
+export function attributeDef(obj: ObjectClass | CosemObject, attribute: number): AttributeDef | null {
   if (attribute < 2) return null;
   return obj.attributes[attribute - 2] ?? null;
 }
 
-export function methodDef(obj: ObjectDef, method: number): MethodDef | null {
-  if (method < 1 || !obj.methods) return null;
-  return obj.methods[method - 1] ?? null;
+export function methodDef(obj: ObjectClass | CosemObject, method: number): MethodDef | null {
+  const methods = obj.methods;
+  if (method < 1 || !methods) return null;
+  return methods[method - 1] ?? null;
 }
 
 /** Result of checking an AARQ's authentication: an ACSE diagnostic (0 = accepted). */
@@ -188,70 +467,125 @@ export interface AssociationPolicy {
   canRead(obj: CosemObject, attribute: number): boolean;
   canWrite(obj: CosemObject, attribute: number): boolean;
   canInvoke(obj: CosemObject, method: number): boolean;
+  /** True when canRead and canWrite do not depend on the attribute (the object_list asks once per object). */
+  readonly perObject?: boolean;
 }
 
 /** access_mode of an attribute for object_list: 0 none, 1 read, 2 write, 3 read-write. */
 export function attributeAccessMode(policy: AssociationPolicy, obj: CosemObject, attribute: number): number {
   if (attribute < 2) return attribute === 1 ? 1 : 0;
-  const def = obj.attributes[attribute - 2];
-  if (!def) return 0;
-  const read = !def.secret && def.get !== undefined && policy.canRead(obj, attribute);
-  const write = def.set !== undefined && policy.canWrite(obj, attribute);
-  return (read ? 1 : 0) | (write ? 2 : 0);
+  return accessMode(policy, obj, obj.cls.attributes[attribute - 2], attribute);
 }
 
-const CURRENT_ASSOCIATION = "0.0.40.0.0.255";
+/** access_mode of attribute `attribute` (>= 2) of `obj` whose definition is `def`. */
+export function accessMode(policy: AssociationPolicy, obj: CosemObject, def: AttributeDef | null | undefined, attribute: number): number {
+  if (!def) return 0;
+  return modeOf(def, !def.secret && def.get !== undefined && policy.canRead(obj, attribute), def.set !== undefined && policy.canWrite(obj, attribute));
+}
+
+/** access_mode of an attribute the policy may (`read`, `write`) read or write: what `def` allows of it. */
+export function modeOf(def: AttributeDef | null | undefined, read: boolean, write: boolean): number {
+  if (!def) return 0;
+  return (read && !def.secret && def.get !== undefined ? 1 : 0) | (write && def.set !== undefined ? 2 : 0);
+}
+
+const CURRENT_ASSOCIATION_KEY = 0x280000ff; // 0.0.40.0.0.255
+const LN_CONTEXTS: readonly number[] = Object.freeze([1]);
+
+/** What an association may touch: 0 identity, clock and its own association; 1 all but security; 2 everything. */
+export const ACCESS_RIGHTS = Object.freeze({ public: 0, reader: 1, all: 2 });
+
+/**
+ * An association's rights as one small object (behaviour on the prototype): client SAP, name,
+ * contexts, mechanism, what it sees, and for LLS the password.
+ */
+export class AccessPolicy implements AssociationPolicy {
+  constructor(
+    readonly clientSap: number,
+    readonly name: string,
+    readonly applicationContexts: readonly number[],
+    readonly mechanism: number,
+    /** ACCESS_RIGHTS: what the association sees; reader and public can neither write nor invoke. */
+    readonly rights: number,
+    private readonly password: Uint8Array | null = null,
+  ) {
+    this.groups = rights === ALL ? ALL_GROUPS : rights === READER ? ALL_GROUPS & ~(1 << SECURITY_GROUP) : (1 << IDENTITY_GROUP) | (1 << CLOCK_GROUP);
+  }
+  /** Bit n set: the association sees (and reads) the objects of access group n (ACCESS_GROUPS). */
+  private readonly groups: number;
+  /** canRead and canWrite do not depend on the attribute (a field: the object_list reads it per object). */
+  readonly perObject = true;
+
+  authenticate(aarq: Aarq): number {
+    if (this.password === null) return 0;
+    const given = aarq.callingAuthenticationValue;
+    if (!given) return 14; // authentication-required
+    return constantTimeEqual(given, this.password) ? 0 : 13; // authentication-failure
+  }
+  canSee(obj: CosemObject): boolean {
+    return ((this.groups >> ((obj.info >> 8) & 15)) & 1) === 1 || obj.key === CURRENT_ASSOCIATION_KEY;
+  }
+  // The object_list asks this for every attribute of every object: one expression, no calls.
+  canRead(obj: CosemObject, attribute: number): boolean {
+    void attribute;
+    return ((this.groups >> ((obj.info >> 8) & 15)) & 1) === 1 || obj.key === CURRENT_ASSOCIATION_KEY;
+  }
+  canWrite(obj: CosemObject, attribute: number): boolean {
+    void obj;
+    void attribute;
+    return this.rights === ALL;
+  }
+  canInvoke(obj: CosemObject, method: number): boolean {
+    void obj;
+    void method;
+    return this.rights === ALL;
+  }
+}
+
+const READER = 1; // ACCESS_RIGHTS.reader
+const ALL = 2; // ACCESS_RIGHTS.all
+const IDENTITY_GROUP = 0;
+const CLOCK_GROUP = 2;
+const SECURITY_GROUP = 8;
+const ALL_GROUPS = 0x3ff;
 
 /** Public client (SAP 16): no authentication; identity objects, clock and its own association. */
 export function publicPolicy(): AssociationPolicy {
-  const sees = (obj: CosemObject) => obj.group === "identity" || obj.group === "clock" || obj.obis === CURRENT_ASSOCIATION;
-  return {
-    clientSap: 16,
-    name: "public",
-    applicationContexts: [1],
-    mechanism: 0,
-    authenticate: () => 0,
-    canSee: sees,
-    canRead: sees,
-    canWrite: () => false,
-    canInvoke: () => false,
-  };
+  return new AccessPolicy(16, "public", LN_CONTEXTS, 0, ACCESS_RIGHTS.public);
 }
 
 /** Reader (SAP 17): LLS password; reads everything but the security setup; no writes, no methods. */
 export function readerPolicy(password: Uint8Array): AssociationPolicy {
-  const sees = (obj: CosemObject) => obj.group !== "security";
-  return {
-    clientSap: 17,
-    name: "reader",
-    applicationContexts: [1],
-    mechanism: 1,
-    authenticate: (aarq) => {
-      const given = aarq.callingAuthenticationValue;
-      if (!given) return 14; // authentication-required
-      return constantTimeEqual(given, password) ? 0 : 13; // authentication-failure
-    },
-    canSee: sees,
-    canRead: sees,
-    canWrite: () => false,
-    canInvoke: () => false,
-  };
+  return new AccessPolicy(17, "reader", LN_CONTEXTS, 1, ACCESS_RIGHTS.reader, password);
+}
+
+/** The HLS side of an association policy: the security layer's AARQ checks and per-association state. */
+export interface PolicySecurity {
+  readonly applicationContexts: readonly number[];
+  readonly mechanism: number;
+  authenticate(aarq: Aarq): number;
+  createSecurity(aarq: Aarq): AssociationSecurity | null;
+}
+
+/** Management (SAP 1): everything, with the security layer's authentication and ciphering. */
+class ManagementPolicy extends AccessPolicy {
+  constructor(private readonly security: PolicySecurity) {
+    super(1, "management", security.applicationContexts, security.mechanism, ACCESS_RIGHTS.all);
+  }
+  override authenticate(aarq: Aarq): number {
+    return this.security.authenticate(aarq);
+  }
+  createSecurity(aarq: Aarq): AssociationSecurity | null {
+    return this.security.createSecurity(aarq);
+  }
 }
 
 /**
  * Management (SAP 1): everything. Its authentication (HLS-GMAC) and ciphering come from the
  * security layer (issue 8), passed in as `security`; without one this policy is not offered.
  */
-export function managementPolicy(security: Pick<AssociationPolicy, "authenticate" | "createSecurity" | "applicationContexts" | "mechanism">): AssociationPolicy {
-  return {
-    clientSap: 1,
-    name: "management",
-    ...security,
-    canSee: () => true,
-    canRead: () => true,
-    canWrite: () => true,
-    canInvoke: () => true,
-  };
+export function managementPolicy(security: PolicySecurity): AssociationPolicy {
+  return new ManagementPolicy(security);
 }
 
 /** Compares secrets without an early exit on the first differing byte. */

@@ -11,7 +11,7 @@ import { type AarqOutcome, type AcseSettings, type Association, isHlsReply, open
 import { AxdrWriter, DecodeError } from "./axdr";
 import { handleAction } from "./action-service";
 import { handleGet } from "./get-service";
-import type { AssociationView, ObjectModel, RequestContext } from "./object-model";
+import { type AssociationView, type CosemObject, type ObjectModel, type RequestContext, scratchObject } from "./object-model";
 import { handleSet } from "./set-service";
 import { APDU, EXCEPTION_SERVICE, EXCEPTION_STATE } from "./xdlms";
 
@@ -50,7 +50,7 @@ export class DlmsSession {
 
   constructor(readonly settings: SessionSettings, private readonly output: ApduOutput) {
     this.w = new AxdrWriter(APDU_OFFSET + 256);
-    this.ctx = { association: NO_ASSOCIATION!, model: settings.model, selector: 0, parameters: null };
+    this.ctx = { association: NO_ASSOCIATION!, model: settings.model, object: scratchObject(), selector: 0, parameters: null };
   }
 
   /** Handles one whole APDU from client SAP `source`; every input gets an answer. */
@@ -143,10 +143,16 @@ export class DlmsSession {
     return a.security ? a.clientMaxReceivePdu - 32 : a.clientMaxReceivePdu;
   }
 
+  /** Object `index` of the model in the session's scratch object (valid until the next request). */
+  object(index: number): CosemObject {
+    return this.settings.model.load(index, this.ctx.object);
+  }
+
   /** Fills the request context for an attribute or method of association `a`. */
-  context(a: Association, selector: number, parameters: RequestContext["parameters"]): RequestContext {
+  context(a: Association, object: CosemObject, selector: number, parameters: RequestContext["parameters"]): RequestContext {
     const ctx = this.ctx;
     ctx.association = a;
+    ctx.object = object;
     ctx.selector = selector;
     ctx.parameters = parameters;
     return ctx;

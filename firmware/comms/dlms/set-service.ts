@@ -92,11 +92,13 @@ function finishSet(s: DlmsSession, a: Association, pending: PendingSet, invoke: 
 
 /** 0 when association `a` may write the attribute, else the data-access-result. */
 function writeAccess(s: DlmsSession, a: Association, classId: number, ln: Uint8Array, attribute: number, selector: number): number {
-  const obj = s.settings.model.findAt(ln, 0);
-  if (!obj || obj.classId !== classId) return RESULT.objectUndefined;
+  const index = s.settings.model.indexAt(ln, 0);
+  if (index < 0) return RESULT.objectUndefined;
+  const obj = s.object(index);
+  if (obj.cls.classId !== classId) return RESULT.objectUndefined;
   if (!a.policy.canSee(obj)) return RESULT.readWriteDenied;
   if (attribute === 1) return RESULT.readWriteDenied;
-  const def = attributeDef(obj, attribute);
+  const def = attributeDef(obj.cls, attribute);
   if (!def) return RESULT.objectUndefined;
   if (!def.set || !a.policy.canWrite(obj, attribute)) return RESULT.readWriteDenied;
   if (selector !== 0) return RESULT.scopeOfAccessViolated;
@@ -106,10 +108,10 @@ function writeAccess(s: DlmsSession, a: Association, classId: number, ln: Uint8A
 function writeAttribute(s: DlmsSession, a: Association, classId: number, ln: Uint8Array, attribute: number, selector: number, value: DlmsData): number {
   const check = writeAccess(s, a, classId, ln, attribute, selector);
   if (check !== 0) return check;
-  const obj = s.settings.model.findAt(ln, 0)!;
-  const set = attributeDef(obj, attribute)!.set!;
+  const obj = s.object(s.settings.model.indexAt(ln, 0));
+  const set = attributeDef(obj.cls, attribute)!.set!;
   try {
-    return set(value, s.context(a, 0, null));
+    return set(value, s.context(a, obj, 0, null));
   } catch (e) {
     s.settings.log.error(`DLMS: writing ${obj.obis} attribute ${attribute} failed: ${(e as Error).message}`);
     return RESULT.otherReason;

@@ -4,7 +4,7 @@
  * data-access-result), scaler_unit, and the numeric reading of a written value.
  */
 import { type AxdrWriter, DataType, type DataTypeTag, type DlmsData } from "./axdr";
-import type { AttributeDef } from "./object-model";
+import type { AttributeDef, RequestContext } from "./object-model";
 import { RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
 
@@ -106,8 +106,6 @@ export function writeScalerUnit(w: AxdrWriter, scaler: number, unit: Unit): void
   w.enumValue(UNIT_CODE[unit]);
 }
 
-export const readOnly = (get: AttributeDef["get"]): AttributeDef => ({ get });
-
 /** Integer of a numeric Data, or NaN. */
 export function numberOf(d: DlmsData): number {
   if (!("value" in d)) return NaN;
@@ -115,13 +113,16 @@ export function numberOf(d: DlmsData): number {
   return typeof v === "number" ? v : NaN;
 }
 
-/** Setter that takes a number of one of the given types, range-checked, applied by `apply`. */
-export function numericSetter(types: readonly number[], min: number, max: number, apply: (v: number) => void): AttributeDef["set"] {
-  return (value) => {
+/**
+ * Setter that takes a number of one of the given types, range-checked, applied by `apply` (which
+ * gets the request context: a shared class finds its target there). Make it at module level.
+ */
+export function numericSetter(types: readonly number[], min: number, max: number, apply: (v: number, ctx: RequestContext) => void): AttributeDef["set"] {
+  return (value, ctx) => {
     if (!types.includes(value.type)) return RESULT.typeUnmatched;
     const v = numberOf(value);
     if (!Number.isInteger(v) || v < min || v > max) return RESULT.otherReason;
-    apply(v);
+    apply(v, ctx);
     return RESULT.success;
   };
 }

@@ -4,9 +4,9 @@
  * association may read them, only the management association may write them.
  */
 import { DataType } from "../dlms/axdr";
-import { dataObject, numericDataObject } from "../dlms/classes";
-import type { ObjectDef } from "../dlms/object-model";
+import { type CosemObject, cosemObject, defineClass, type RequestContext } from "../dlms/object-model";
 import { RESULT } from "../dlms/xdlms";
+import { numberWriter } from "../dlms/values";
 import { MQTT_INTERVAL_RANGE } from "./config";
 
 export const MQTT_OBIS = {
@@ -24,21 +24,47 @@ export interface MqttControl {
   changeIntervalS(seconds: number): string | null;
 }
 
-export function mqttObjects(control: MqttControl): ObjectDef[] {
-  return [
-    dataObject(MQTT_OBIS.enabled, "MQTT consumer interface enabled", "config", {
-      get: (_c, w) => (w.boolean(control.enabled), 0),
-      set: (value) => {
+function controlOf(ctx: RequestContext): MqttControl {
+  return ctx.object.target as MqttControl;
+}
+
+const MQTT_ENABLED_CLASS = defineClass({
+  classId: 1,
+  version: 0,
+  name: "MQTT consumer interface enabled",
+  group: "config",
+  attributes: [
+    {
+      get: (ctx, w) => (w.boolean(controlOf(ctx).enabled), 0),
+      set: (value, ctx) => {
         if (value.type !== DataType.boolean) return RESULT.typeUnmatched;
-        control.setEnabled(value.value === true);
+        controlOf(ctx).setEnabled(value.value === true);
         return RESULT.success;
       },
-    }),
-    numericDataObject(MQTT_OBIS.intervalS, "MQTT state publish interval", "config", DataType.longUnsigned, () => control.config.intervalS, (value) => {
-      if (value.type !== DataType.longUnsigned) return RESULT.typeUnmatched;
-      const v = value.value as number;
-      if (v < MQTT_INTERVAL_RANGE.min || v > MQTT_INTERVAL_RANGE.max || control.changeIntervalS(v) !== null) return RESULT.otherReason;
-      return RESULT.success;
-    }),
-  ];
+    },
+  ],
+});
+
+const MQTT_INTERVAL_CLASS = defineClass({
+  classId: 1,
+  version: 0,
+  name: "MQTT state publish interval",
+  group: "config",
+  attributes: [
+    {
+      get: (ctx, w) => (numberWriter(DataType.longUnsigned)(w, controlOf(ctx).config.intervalS), 0),
+      set: (value, ctx) => {
+        if (value.type !== DataType.longUnsigned) return RESULT.typeUnmatched;
+        const v = value.value as number;
+        if (v < MQTT_INTERVAL_RANGE.min || v > MQTT_INTERVAL_RANGE.max || controlOf(ctx).changeIntervalS(v) !== null) return RESULT.otherReason;
+        return RESULT.success;
+      },
+    },
+  ],
+  capturedWriter: () => numberWriter(DataType.longUnsigned),
+});
+
+/** The two switch objects over `control` (for `model.insert`). */
+export function mqttObjects(control: MqttControl): CosemObject[] {
+  return [cosemObject(MQTT_ENABLED_CLASS, MQTT_OBIS.enabled, control), cosemObject(MQTT_INTERVAL_CLASS, MQTT_OBIS.intervalS, control)];
 }

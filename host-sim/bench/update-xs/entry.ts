@@ -11,7 +11,7 @@ import { defaultFirmwareUpdateConfig } from "../../../firmware/update/update-con
 import { Sha256 } from "../../../firmware/comms/crypto/sha256";
 import { verifyP256 } from "../../../firmware/comms/crypto/p256";
 import { DigestSha256, type DigestObject } from "../../../firmware/platform/moddable/digest-sha256";
-import type { ObjectModel, RequestContext } from "../../../firmware/comms/dlms/object-model";
+import { ObjectModel, type RequestContext } from "../../../firmware/comms/dlms/object-model";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { swapMeter } from "../../xs/metering";
@@ -40,18 +40,16 @@ export class UpdateXsBench {
         return r;
       };
     }
-    // The objects the update contributes, collected without a whole object model.
-    const objects: unknown[] = [];
-    this.model = { objects } as unknown as ObjectModel;
+    // The objects the update contributes, in a model of their own.
     const real = (this.sim.app as MeterApp).firmwareUpdate!;
-    const model = { replace: (d: unknown) => objects.push(d) } as unknown as ObjectModel;
-    real.contribute(model);
+    this.model = new ObjectModel();
+    real.contribute(this.model);
   }
 
   private invoke(method: number, parameterBytes: Uint8Array, w: AxdrWriter): number {
-    const obj = (this.model.objects as unknown as { obis: string; methods: { invoke: (p: unknown, c: RequestContext, w: AxdrWriter) => number }[] }[]).find((o) => o.obis === IMAGE_TRANSFER_OBIS)!;
+    const obj = this.model.find(IMAGE_TRANSFER_OBIS)!;
     const parameter = new AxdrReader(parameterBytes).data();
-    return obj.methods[method - 1].invoke(parameter, {} as RequestContext, w);
+    return obj.methods![method - 1]!.invoke(parameter, { model: this.model, object: obj } as RequestContext, w);
   }
 
   /** Sends the image (hex) in blocks: computrons per block (mean, max), flash bytes and erases per block. */

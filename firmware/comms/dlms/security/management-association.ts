@@ -1,6 +1,6 @@
 import type { AuthThrottle } from "../auth-throttle";
 import { ACSE_DIAGNOSTIC, APP_CONTEXT_LN_CIPHERED, MECHANISM_HLS_GMAC, type Aarq } from "../acse";
-import type { AssociationPolicy, AssociationSecurity } from "../object-model";
+import type { AssociationSecurity, PolicySecurity } from "../object-model";
 import { EXCEPTION_SERVICE } from "../xdlms";
 import { MeterSecurity } from "./meter-security";
 import { SYSTEM_TITLE_LENGTH } from "./security-header";
@@ -92,41 +92,49 @@ export class ManagementAssociationSecurity implements AssociationSecurity {
   }
 }
 
+const CIPHERED_LN_CONTEXTS: readonly number[] = Object.freeze([APP_CONTEXT_LN_CIPHERED]);
+
 /**
  * What `managementPolicy()` needs from the security layer: the HLS-GMAC checks of the AARQ and
  * the per-association state.
  */
-export function managementSecurity(
-  security: MeterSecurity,
-): Pick<AssociationPolicy, "authenticate" | "createSecurity" | "applicationContexts" | "mechanism"> {
-  // The security the server built for the AARQ being checked (its glo-initiateRequest result).
-  let lastCreated: ManagementAssociationSecurity | null = null;
-  return {
-    applicationContexts: [APP_CONTEXT_LN_CIPHERED],
-    mechanism: MECHANISM_HLS_GMAC,
-    authenticate: (aarq: Aarq) => {
-      if (!security.managementAvailable) return ACSE_DIAGNOSTIC.noReasonGiven;
-      // The server builds the association's security (and opens its glo-initiateRequest) first.
-      const rejected = lastCreated?.initiateRejected === true;
-      lastCreated = null;
-      if (rejected) return ACSE_DIAGNOSTIC.authenticationFailure;
-      if (!aarq.callingApTitle || aarq.callingApTitle.length !== SYSTEM_TITLE_LENGTH) return ACSE_DIAGNOSTIC.authenticationFailure;
-      if (!aarq.callingAuthenticationValue) return ACSE_DIAGNOSTIC.authenticationRequired;
-      if (!MeterSecurity.acceptableClientChallenge(aarq.callingAuthenticationValue)) return ACSE_DIAGNOSTIC.authenticationFailure;
-      return 0;
-    },
-    createSecurity: (aarq: Aarq) => {
-      lastCreated = null;
-      if (!security.managementAvailable) return null;
-      const title = aarq.callingApTitle;
-      const challenge = aarq.callingAuthenticationValue;
-      if (!title || title.length !== SYSTEM_TITLE_LENGTH || !MeterSecurity.acceptableClientChallenge(challenge ?? undefined)) return null;
-      security.clientSystemTitle = title.slice();
-      const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice());
-      lastCreated = created;
-      return created;
-    },
-  };
+export class ManagementAuthentication implements PolicySecurity {
+  readonly applicationContexts = CIPHERED_LN_CONTEXTS;
+  readonly mechanism = MECHANISM_HLS_GMAC;
+  /** The security the server built for the AARQ being checked (its glo-initiateRequest result). */
+  private lastCreated: ManagementAssociationSecurity | null = null;
+
+  constructor(private readonly security: MeterSecurity) {}
+
+  authenticate(aarq: Aarq): number {
+    if (!this.security.managementAvailable) return ACSE_DIAGNOSTIC.noReasonGiven;
+    // The server builds the association's security (and opens its glo-initiateRequest) first.
+    const rejected = this.lastCreated?.initiateRejected === true;
+    this.lastCreated = null;
+    if (rejected) return ACSE_DIAGNOSTIC.authenticationFailure;
+    if (!aarq.callingApTitle || aarq.callingApTitle.length !== SYSTEM_TITLE_LENGTH) return ACSE_DIAGNOSTIC.authenticationFailure;
+    if (!aarq.callingAuthenticationValue) return ACSE_DIAGNOSTIC.authenticationRequired;
+    if (!MeterSecurity.acceptableClientChallenge(aarq.callingAuthenticationValue)) return ACSE_DIAGNOSTIC.authenticationFailure;
+    return 0;
+  }
+
+  createSecurity(aarq: Aarq): AssociationSecurity | null {
+    this.lastCreated = null;
+    const security = this.security;
+    if (!security.managementAvailable) return null;
+    const title = aarq.callingApTitle;
+    const challenge = aarq.callingAuthenticationValue;
+    if (!title || title.length !== SYSTEM_TITLE_LENGTH || !MeterSecurity.acceptableClientChallenge(challenge ?? undefined)) return null;
+    security.clientSystemTitle = title.slice();
+    const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice());
+    this.lastCreated = created;
+    return created;
+  }
+}
+
+/** The management association's security checks over the meter's security. */
+export function managementSecurity(security: MeterSecurity): PolicySecurity {
+  return new ManagementAuthentication(security);
 }
 
 /**

@@ -89,6 +89,9 @@ export class MeterSecurity {
   private readonly challengeLength: number;
   private readonly nowMs: () => number;
   private lastReplayEventMs = -Infinity;
+  /** From the options (the options object itself is not kept). */
+  private readonly allowDefaultKeys: boolean;
+  private readonly replayEventGapMs: number;
 
   constructor(
     readonly crypto: Crypto,
@@ -97,10 +100,12 @@ export class MeterSecurity {
     private readonly log: Log,
     nowMs: () => number,
     records: SecurityRecords,
-    private readonly options: MeterSecurityOptions,
+    options: MeterSecurityOptions,
   ) {
     if (options.serverSystemTitle.length !== SYSTEM_TITLE_LENGTH) throw new RangeError("server system title must be 8 bytes");
     this.serverSystemTitle = options.serverSystemTitle.slice();
+    this.allowDefaultKeys = options.allowDefaultKeys;
+    this.replayEventGapMs = options.replayEventGapMs ?? 24 * 3_600_000;
     this.challengeLength = options.challengeLength ?? 32;
     if (this.challengeLength < 16 || this.challengeLength > MAX_CHALLENGE) throw new RangeError("meter challenge must be 16..64 bytes");
     this.keyStore = new KeyStore(records.keys, options.initialKeys);
@@ -124,7 +129,7 @@ export class MeterSecurity {
 
   /** False when no keys are provisioned, or when a device build finds the simulator defaults. */
   get managementAvailable(): boolean {
-    return this.keyStore.provisioned && (this.options.allowDefaultKeys || !this.keyStore.usesDefaultKeys());
+    return this.keyStore.provisioned && (this.allowDefaultKeys || !this.keyStore.usesDefaultKeys());
   }
 
   get cipherKeys(): CipherKeys {
@@ -193,7 +198,7 @@ export class MeterSecurity {
       // One fraud-log entry per burst of replays: a flood of replayed frames neither wears the
       // flash nor pushes older evidence out of the log (the count stays in replaysRejected).
       const now = this.nowMs();
-      const first = now - this.lastReplayEventMs > (this.options.replayEventGapMs ?? 24 * 3_600_000);
+      const first = now - this.lastReplayEventMs > this.replayEventGapMs;
       this.lastReplayEventMs = now;
       if (first) {
         this.events.record("fraud", SECURITY_EVENT.replayAttack);
