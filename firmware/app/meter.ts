@@ -114,15 +114,13 @@ export class Meter {
     const clock = this.clock;
     this.profiles = new Profiles({
       rules: clock,
-      lookup,
+      registers: this,
       loadPeriodS: mc.loadProfilePeriodS,
       loadEntries: mc.loadProfileEntries,
       dailyEntries: mc.dailyProfileEntries,
       createBuffer,
       // The flash append of a captured row runs right after the tick, not in it (docs/readme/performance.md).
-      defer: (task) => {
-        board.clock.schedule(task, 0);
-      },
+      scheduler: board.clock,
     });
     this.clock.onTimeChange(this.profiles);
     // Every state (energy first: the emergency save's largest; clock, calendars, billing, demand, relay, limiter, calibration, counters)

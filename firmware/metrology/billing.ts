@@ -2,8 +2,8 @@ import { dayNumber, MS_PER_DAY } from "../time/civil-date";
 import type { MeterClock } from "../time/clock";
 import type { DemandMeter } from "./demand";
 import { dateMatches, WILDCARD, WILDCARD_YEAR } from "../time/dlms-datetime";
-import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
-import { type CaptureColumn, CircularProfile, CLOCK_COLUMN, type ProfileBuffer, ValueColumn } from "../records/profile-buffer";
+import { ENERGY_REGISTERS, type EnergyRegisters, RATE_COUNT } from "./energy-registers";
+import { type CaptureColumn, CircularProfile, CLOCK_COLUMN, type ProfileBuffer, registerValueColumn } from "../records/profile-buffer";
 import type { ProfileBufferFactory } from "../records/profiles";
 
 /** One class-22 execution_time entry: a local time of day on dates matching a wildcard pattern. */
@@ -52,8 +52,19 @@ function demandColumns(): readonly CaptureColumn[] {
   return Object.freeze(out);
 }
 
-/** The billing profile's demand columns: constant, so frozen at module level (flash on the device). */
-const DEMAND_COLUMNS = demandColumns();
+/**
+ * The billing profile's columns: the clock, every energy register (ENERGY_REGISTERS order, each
+ * read with `EnergyRegisters.valueAt`), then the maximum demands. Constant, so one frozen module
+ * table (flash on the device): the profile keeps no column object in RAM.
+ */
+function billingColumns(): readonly CaptureColumn[] {
+  const out: CaptureColumn[] = [CLOCK_COLUMN];
+  for (const r of ENERGY_REGISTERS) out.push(registerValueColumn(r));
+  for (const c of demandColumns()) out.push(c);
+  return Object.freeze(out);
+}
+
+export const BILLING_COLUMNS = billingColumns();
 
 /** A backward clock set shorter than this does not repeat a billing already done. */
 const REPEAT_GUARD_MS = MS_PER_DAY;
@@ -92,8 +103,6 @@ export class Billing {
   /** Scheduled time of the last scheduled execution (to not repeat it after a small backward set). */
   private lastScheduledUtc = -Infinity;
   private readonly row: Float64Array;
-  /** Energy register columns (after the clock), in `energy.descriptors()` order. */
-  private readonly energyColumns: number;
 
   constructor(
     private readonly clock: MeterClock,
@@ -103,12 +112,7 @@ export class Billing {
     capacity = BILLING_PROFILE_ENTRIES,
     createBuffer?: ProfileBufferFactory,
   ) {
-    // The energy registers' descriptors give the columns here and are dropped: no reader is kept
-    // per column (see capture).
-    const columns: CaptureColumn[] = [CLOCK_COLUMN];
-    for (const r of energy.descriptors()) columns.push(new ValueColumn(r.obis, r.scaler, r.unit));
-    this.energyColumns = columns.length - 1;
-    for (let i = 0; i < DEMAND_COLUMNS.length; i++) columns.push(DEMAND_COLUMNS[i]);
+    const columns = BILLING_COLUMNS;
     this.profile = createBuffer ? createBuffer(BILLING_PROFILE_OBIS, columns, 0, capacity) : new CircularProfile(BILLING_PROFILE_OBIS, columns, 0, capacity);
     this.row = new Float64Array(columns.length);
     this.schedule = validateSchedule(schedule);
@@ -202,10 +206,8 @@ export class Billing {
     const d = this.demand;
     let c = 0;
     row[c++] = atUtc;
-    // The descriptors are made for this capture and dropped (a billing period end is rare; the
-    // registers' readers are not kept resident for it).
-    const energy = this.energy.descriptors();
-    for (let i = 0; i < this.energyColumns; i++) row[c++] = energy[i].read();
+    const energy = this.energy;
+    for (let i = 0; i < ENERGY_REGISTERS.length; i++) row[c++] = energy.valueAt(i);
     for (let rate = 0; rate <= RATE_COUNT; rate++) {
       row[c++] = d.maxImport[rate];
       row[c++] = d.maxImportTime[rate];

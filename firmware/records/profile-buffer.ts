@@ -1,5 +1,5 @@
 import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
-import type { RegisterDescriptor, Unit } from "../kernel/register-table";
+import type { RegisterRow } from "../kernel/register-table";
 import { PROFILE_OBIS } from "../kernel/obis";
 
 export type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
@@ -12,55 +12,15 @@ export const CLOCK_COLUMN: CaptureColumn = Object.freeze({ classId: 8, obis: PRO
 export const STATUS_COLUMN: CaptureColumn = Object.freeze({ classId: 1, obis: PROFILE_OBIS.statusWord, attribute: 2, dataIndex: 0 });
 
 /**
- * The value (attribute 2) of a register as a capture column: class 3 (Register), or 4 (Extended
- * register) for the gas and water sub-meters (media 7 and 8). Subclasses say where obis, scaler
- * and unit come from; the rest is on the prototype (module code), so a column costs RAM only for
- * its own fields, not an object of six properties.
+ * The value (attribute 2) of a register as a capture column, frozen: class 3 (Register), or 4
+ * (Extended register) for the gas and water sub-meters (media 7 and 8). For module-level column
+ * tables (preloaded into flash on the device: a profile's columns then cost no RAM but their array).
  */
-abstract class RegisterValueColumn implements CaptureColumn {
-  abstract readonly obis: string;
-  abstract readonly scaler: number;
-  abstract readonly unit: Unit;
-
-  get classId(): number {
-    const obis = this.obis;
-    const medium = obis.charCodeAt(0);
-    return (medium === 0x37 || medium === 0x38) && obis.charCodeAt(1) === 0x2e ? 4 : 3;
-  }
-
-  get attribute(): number {
-    return 2;
-  }
-
-  get dataIndex(): number {
-    return 0;
-  }
-}
-
-/** A value column with its own obis, scaler and unit (the register's descriptor is not kept). */
-export class ValueColumn extends RegisterValueColumn {
-  constructor(readonly obis: string, readonly scaler: number, readonly unit: Unit) {
-    super();
-  }
-}
-
-/** A value column read from the register's descriptor, which its owner keeps anyway (one field). */
-export class RegisterColumn extends RegisterValueColumn {
-  constructor(private readonly register: RegisterDescriptor) {
-    super();
-  }
-
-  get obis(): string {
-    return this.register.obis;
-  }
-
-  get scaler(): number {
-    return this.register.scaler;
-  }
-
-  get unit(): Unit {
-    return this.register.unit;
-  }
+export function registerValueColumn(row: RegisterRow): CaptureColumn {
+  const obis = row.obis;
+  const medium = obis.charCodeAt(0);
+  const classId = (medium === 0x37 || medium === 0x38) && obis.charCodeAt(1) === 0x2e ? 4 : 3;
+  return Object.freeze({ classId, obis, attribute: 2, dataIndex: 0, scaler: row.scaler, unit: row.unit });
 }
 
 /** A profile kept in a preallocated RAM ring. */

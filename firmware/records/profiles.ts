@@ -1,6 +1,7 @@
 import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
-import { CircularProfile, CLOCK_COLUMN, RegisterColumn, STATUS_COLUMN, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
-import type { RegisterDescriptor } from "../kernel/register-table";
+import { CircularProfile, CLOCK_COLUMN, registerValueColumn, STATUS_COLUMN, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
+import { ENERGY_REGISTERS } from "../metrology/energy-registers";
+import { MONITORING_REGISTERS } from "../monitoring/monitoring-registers";
 
 import { PROFILE_OBIS } from "../kernel/obis";
 export { PROFILE_OBIS } from "../kernel/obis";
@@ -22,6 +23,34 @@ export const DAILY_PROFILE_VALUES = [
   "1.0.2.8.0.255", "1.0.2.8.1.255", "1.0.2.8.2.255", "1.0.2.8.3.255", "1.0.2.8.4.255",
   "7.0.3.0.0.255", "8.0.1.0.0.255",
 ] as const;
+
+/**
+ * A profile's full column list (clock, status, then `values`), frozen at module level: preloaded
+ * into flash on the device. The constants come from the registers' own frozen tables.
+ */
+function profileColumns(values: readonly string[]): readonly CaptureColumn[] {
+  const out: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
+  for (const obis of values) {
+    const row = ENERGY_REGISTERS.find((r) => r.obis === obis) ?? MONITORING_REGISTERS.find((r) => r.obis === obis);
+    if (row === undefined) throw new RangeError(`profile value ${obis}: no such register`);
+    out.push(registerValueColumn(row));
+  }
+  return Object.freeze(out);
+}
+
+const LOAD_PROFILE_COLUMNS = profileColumns(LOAD_PROFILE_VALUES);
+const DAILY_PROFILE_COLUMNS = profileColumns(DAILY_PROFILE_VALUES);
+
+/**
+ * How the profiles read their registers: by row index in the meter's register table (the Meter
+ * itself), so a profile keeps one number per value column, no descriptor.
+ */
+export interface RegisterReader {
+  /** Row of `obis`, -1 if the meter has no such register. */
+  registerIndex(obis: string): number;
+  /** The value of row `index` now. No allocation. */
+  readRegister(index: number): number;
+}
 
 /** Local-time rules the schedules need; the clock feature may supply its own (configurable DST). */
 export interface LocalTimeRules {
@@ -46,8 +75,8 @@ export type ProfileBufferFactory = (obis: string, columns: readonly CaptureColum
 
 export interface ProfilesOptions {
   rules: LocalTimeRules;
-  /** Finds a register by OBIS (the meter's register table). */
-  lookup: (obis: string) => RegisterDescriptor | undefined;
+  /** Reads the registers by row index (the meter). */
+  registers: RegisterReader;
   loadPeriodS: number;
   loadEntries: number;
   dailyEntries: number;
@@ -56,13 +85,14 @@ export interface ProfilesOptions {
   /** Supplies the buffers (the flash-backed store); default: RAM rings. */
   createBuffer?: ProfileBufferFactory;
   /**
-   * Runs a task right after the current tick (the meter passes its Clock's zero-delay timeout).
+   * Runs a task right after the current tick (the meter passes its Clock: `schedule(task, 0)`).
    * When given, a scheduled capture takes the row's values in the tick (so the row holds exactly
    * the energy up to its boundary) and leaves the append to the buffer (row encoding, CRC, flash
    * writes: persistence work) to that task, keeping profile-capture ticks cheap. `flush()`
-   * appends a waiting row at once (the emergency save, stop).
+   * appends a waiting row at once (the emergency save, stop). An object, not a closure: the
+   * profiles keep no function of their own but the one bound flush.
    */
-  defer?: (task: () => void) => void;
+  scheduler?: { schedule(task: () => void, delayMs: number): unknown };
 }
 
 /** A clock change smaller than this is not a "clock adjusted" (ms). */
@@ -92,7 +122,7 @@ export class ScheduledProfile {
   nextCaptureUtcMs = NaN;
   /**
    * The row being captured, and a captured row whose append was deferred while `waiting` (see
-   * ProfilesOptions.defer); scratch for reading the newest row otherwise. One array: a capture
+   * ProfilesOptions.scheduler); scratch for reading the newest row otherwise. One array: a capture
    * and a read first append the waiting row (flush).
    */
   private readonly row: Float64Array;
@@ -100,7 +130,9 @@ export class ScheduledProfile {
 
   constructor(
     readonly buffer: ProfileBuffer,
-    private readonly sources: readonly RegisterDescriptor[],
+    private readonly registers: RegisterReader,
+    /** Register rows of the value columns (after clock and status), in column order. */
+    private readonly sources: readonly number[],
     /** Capture period, ms; a whole day means local midnights. */
     readonly periodMs: number,
     /** A clock set backwards by at most this much holds captures until the time passes the newest row. */
@@ -159,7 +191,7 @@ export class ScheduledProfile {
     const row = this.row;
     row[0] = rowUtcMs;
     row[1] = status;
-    for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.sources[i].read();
+    for (let i = 0; i < this.sources.length; i++) row[i + 2] = this.registers.readRegister(this.sources[i]);
     if (deferAppend) {
       this.waiting = true;
     } else {
@@ -204,24 +236,32 @@ export class Profiles {
   private powerDownUtcMs = -1;
   private readonly clockInvalid: (() => boolean) | undefined;
   private readonly rules: LocalTimeRules;
-  private readonly defer: ((task: () => void) => void) | undefined;
+  private readonly scheduler: { schedule(task: () => void, delayMs: number): unknown } | undefined;
   /** The deferred append of both profiles (one task; a profile with no waiting row does nothing). */
   private readonly flushTask: (() => void) | null;
 
   constructor(options: ProfilesOptions) {
     this.rules = options.rules;
-    this.defer = options.defer;
-    this.flushTask = options.defer ? () => this.flush() : null;
+    this.scheduler = options.scheduler;
+    this.flushTask = options.scheduler ? this.flush.bind(this) : null;
     this.clockInvalid = options.clockInvalid;
     const create = options.createBuffer ?? ((obis, columns, period, capacity) => new CircularProfile(obis, columns, period, capacity));
-    const build = (obis: string, values: readonly string[], periodS: number, capacity: number, holdLimitMs: number) => {
-      const sources = values.map((o) => options.lookup(o)).filter((r): r is RegisterDescriptor => r !== undefined);
-      const columns: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
-      for (const r of sources) columns.push(new RegisterColumn(r));
-      return new ScheduledProfile(create(obis, columns, periodS, capacity), sources, periodS * 1000, holdLimitMs, options.rules);
+    const registers = options.registers;
+    const build = (obis: string, all: readonly CaptureColumn[], periodS: number, capacity: number, holdLimitMs: number) => {
+      // Values the meter lacks are left out; with none missing the column list is the frozen table.
+      const sources: number[] = [];
+      const present: CaptureColumn[] = [CLOCK_COLUMN, STATUS_COLUMN];
+      for (let c = 2; c < all.length; c++) {
+        const index = registers.registerIndex(all[c].obis);
+        if (index < 0) continue;
+        sources.push(index);
+        present.push(all[c]);
+      }
+      const columns = present.length === all.length ? all : present;
+      return new ScheduledProfile(create(obis, columns, periodS, capacity), registers, sources, periodS * 1000, holdLimitMs, options.rules);
     };
-    this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_VALUES, options.loadPeriodS, options.loadEntries, DAY_MS);
-    this.daily = build(PROFILE_OBIS.daily, DAILY_PROFILE_VALUES, 86_400, options.dailyEntries, 2 * DAY_MS);
+    this.load = build(PROFILE_OBIS.load, LOAD_PROFILE_COLUMNS, options.loadPeriodS, options.loadEntries, DAY_MS);
+    this.daily = build(PROFILE_OBIS.daily, DAILY_PROFILE_COLUMNS, 86_400, options.dailyEntries, 2 * DAY_MS);
   }
 
   /**
@@ -343,7 +383,7 @@ export class Profiles {
   private captureScheduled(profile: ScheduledProfile, utcMs: number): void {
     const rowTime = profile.boundaryAtOrBefore(utcMs);
     const flushTask = this.flushTask;
-    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), flushTask !== null) && flushTask) this.defer?.(flushTask);
+    if (profile.capture(rowTime, profile.pending | this.timeStatus(rowTime), flushTask !== null) && flushTask) this.scheduler?.schedule(flushTask, 0);
     profile.schedule(utcMs);
   }
 

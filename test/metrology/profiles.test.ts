@@ -31,7 +31,7 @@ function rig(startUtcMs: number, tickMs = 1000, options: { loadEntries?: number;
   const defaults = defaultMonitoringConfig();
   const profiles = new Profiles({
     rules: { offsetMs: (u) => clock.offsetMinutesAt(u) * MIN, isDst: (u) => clock.isDst(u), localToUtc: (l) => clock.localToUtc(l) },
-    lookup: (obis) => registers.find((r) => r.obis === obis),
+    registers: { registerIndex: (obis) => registers.findIndex((r) => r.obis === obis), readRegister: (i) => registers[i].read() },
     loadPeriodS: defaults.loadProfilePeriodS,
     loadEntries: options.loadEntries ?? defaults.loadProfileEntries,
     dailyEntries: options.dailyEntries ?? defaults.dailyProfileEntries,
