@@ -66,7 +66,11 @@ export type TimeChangeListener = ((oldUtcMs: number, newUtcMs: number) => void) 
  */
 export class MeterClock {
   private standardOffset: number;
-  private dstSettings: DstSettings;
+  /**
+   * The DST rules as numbers (DST_RULE layout), not three objects: one array whose elements live
+   * in a chunk. `dst` builds the object form when asked (a DLMS read, rare).
+   */
+  private readonly rule: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   private statusBits = 0;
   /** UTC range of the cached year (local standard time), so the tick skips the year arithmetic. */
   private cachedFromUtc = 0;
@@ -84,7 +88,7 @@ export class MeterClock {
    */
   constructor(private readonly port: Clock, private readonly events: EventLogs, standardOffsetMinutes: number, dst: DstSettings) {
     this.standardOffset = checkOffset(standardOffsetMinutes);
-    this.dstSettings = checkDst(dst);
+    this.setRule(checkDst(dst));
     this.lastDst = this.isDst(port.wallClockMs());
   }
 
@@ -109,13 +113,35 @@ export class MeterClock {
     this.onSettingsChange?.();
   }
 
+  /** The DST rules (an object made for this call). */
   get dst(): Readonly<DstSettings> {
-    return this.dstSettings;
+    const r = this.rule;
+    return {
+      enabled: r[0] === 1,
+      begin: { month: r[1], day: r[2], dayOfWeek: r[3], minuteOfDay: r[4] },
+      end: { month: r[5], day: r[6], dayOfWeek: r[7], minuteOfDay: r[8] },
+      deviationMinutes: r[9],
+    };
+  }
+
+  /** Takes checked rules into `rule`. */
+  private setRule(d: DstSettings): void {
+    const r = this.rule;
+    r[0] = d.enabled ? 1 : 0;
+    r[1] = d.begin.month;
+    r[2] = d.begin.day;
+    r[3] = d.begin.dayOfWeek;
+    r[4] = d.begin.minuteOfDay;
+    r[5] = d.end.month;
+    r[6] = d.end.day;
+    r[7] = d.end.dayOfWeek;
+    r[8] = d.end.minuteOfDay;
+    r[9] = d.deviationMinutes;
   }
 
   /** Replaces the DST rules (class 8 attributes 5..8). */
   setDst(settings: DstSettings): void {
-    this.dstSettings = checkDst(settings);
+    this.setRule(checkDst(settings));
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
     this.onSettingsChange?.();
@@ -127,9 +153,8 @@ export class MeterClock {
    * DST enabled, begin month/day/weekday/minute, end month/day/weekday/minute, deviation, status].
    */
   snapshot(): number[] {
-    const d = this.dstSettings;
-    return [CLOCK_FORMAT, this.standardOffset, d.enabled ? 1 : 0, d.begin.month, d.begin.day, d.begin.dayOfWeek, d.begin.minuteOfDay,
-      d.end.month, d.end.day, d.end.dayOfWeek, d.end.minuteOfDay, d.deviationMinutes, this.statusBits & PERSISTENT_STATUS];
+    const r = this.rule;
+    return [CLOCK_FORMAT, this.standardOffset, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], this.statusBits & PERSISTENT_STATUS];
   }
 
   /** Restores a snapshot (throws RangeError on a record of another format or with bad values; nothing changes then). */
@@ -144,14 +169,14 @@ export class MeterClock {
     });
     if (!Number.isInteger(s[12]) || (s[12] & ~PERSISTENT_STATUS) !== 0) throw new RangeError(`clock state: status ${s[12]}`);
     this.standardOffset = offset;
-    this.dstSettings = dst;
+    this.setRule(dst);
     this.statusBits = s[12];
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
   }
 
   isDst(utcMs: number): boolean {
-    if (!this.dstSettings.enabled) return false;
+    if (this.rule[0] === 0) return false;
     if (utcMs < this.cachedFromUtc || utcMs >= this.cachedToUtc) this.cacheYear(yearOfDays(dayNumber(utcMs + this.standardOffset * MS_PER_MINUTE)));
     if (this.cachedBeginUtc <= this.cachedEndUtc) return utcMs >= this.cachedBeginUtc && utcMs < this.cachedEndUtc;
     return utcMs >= this.cachedBeginUtc || utcMs < this.cachedEndUtc;
@@ -159,7 +184,7 @@ export class MeterClock {
 
   /** UTC ms of the next DST switch strictly after `utcMs` (Infinity without DST). */
   nextDstSwitchUtc(utcMs: number): number {
-    if (!this.dstSettings.enabled) return Infinity;
+    if (this.rule[0] === 0) return Infinity;
     const year = yearOfDays(dayNumber(utcMs + this.standardOffset * MS_PER_MINUTE));
     let best = Infinity;
     for (let y = year; y <= year + 1; y++) {
@@ -173,7 +198,7 @@ export class MeterClock {
 
   /** Local time minus UTC at `utcMs`, minutes. */
   offsetMinutesAt(utcMs: number): number {
-    return this.standardOffset + (this.isDst(utcMs) ? this.dstSettings.deviationMinutes : 0);
+    return this.standardOffset + (this.isDst(utcMs) ? this.rule[9] : 0);
   }
 
   /** Local time minus UTC at `utcMs`, ms (the profiles' capture schedule takes the clock as its local-time rules). */
@@ -196,7 +221,7 @@ export class MeterClock {
    * (daylight) instant is chosen; a time in the spring gap is read as standard time.
    */
   localToUtc(localMs: number): number {
-    const daylight = localMs - (this.standardOffset + this.dstSettings.deviationMinutes) * MS_PER_MINUTE;
+    const daylight = localMs - (this.standardOffset + this.rule[9]) * MS_PER_MINUTE;
     if (this.isDst(daylight)) return daylight;
     return localMs - this.standardOffset * MS_PER_MINUTE;
   }
@@ -280,11 +305,11 @@ export class MeterClock {
   }
 
   private cacheYear(year: number): void {
-    const s = this.dstSettings;
-    const beginDay = dstPatternDay(year, s.begin.month, s.begin.day, s.begin.dayOfWeek);
-    const endDay = dstPatternDay(year, s.end.month, s.end.day, s.end.dayOfWeek);
-    this.cachedBeginUtc = beginDay * MS_PER_DAY + (s.begin.minuteOfDay - this.standardOffset) * MS_PER_MINUTE;
-    this.cachedEndUtc = endDay * MS_PER_DAY + (s.end.minuteOfDay - this.standardOffset - s.deviationMinutes) * MS_PER_MINUTE;
+    const r = this.rule;
+    const beginDay = dstPatternDay(year, r[1], r[2], r[3]);
+    const endDay = dstPatternDay(year, r[5], r[6], r[7]);
+    this.cachedBeginUtc = beginDay * MS_PER_DAY + (r[4] - this.standardOffset) * MS_PER_MINUTE;
+    this.cachedEndUtc = endDay * MS_PER_DAY + (r[8] - this.standardOffset - r[9]) * MS_PER_MINUTE;
     this.cachedFromUtc = daysFromCivil(year, 1, 1) * MS_PER_DAY - this.standardOffset * MS_PER_MINUTE;
     this.cachedToUtc = daysFromCivil(year + 1, 1, 1) * MS_PER_DAY - this.standardOffset * MS_PER_MINUTE;
   }
@@ -316,5 +341,5 @@ function checkDst(s: DstSettings): DstSettings {
     if (!Number.isInteger(sw.minuteOfDay) || sw.minuteOfDay < 0 || sw.minuteOfDay >= 1440) throw new RangeError(`DST ${what} time must be 0..1439 minutes, got ${sw.minuteOfDay}`);
   }
   if (!Number.isInteger(s.deviationMinutes) || s.deviationMinutes < -120 || s.deviationMinutes > 120) throw new RangeError(`DST deviation must be -120..120 minutes, got ${s.deviationMinutes}`);
-  return { enabled: s.enabled, begin: { ...s.begin }, end: { ...s.end }, deviationMinutes: s.deviationMinutes };
+  return s;
 }
