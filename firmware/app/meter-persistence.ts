@@ -333,7 +333,7 @@ class MeterStates {
     add(S_ENERGY, new EnergyRecord(m.energy));
     // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
     add(S_CLOCK, new SnapshotRecord(this, S_CLOCK));
-    m.clock.onSettingsChange = saver(S_CLOCK);
+    m.clock.saveChangesTo(this, S_CLOCK);
     // At power up, after the outage is logged: see powerUp().
     p.addPowerUpListener(this);
     add(S_CALIBRATION, new SnapshotRecord(this, S_CALIBRATION));
@@ -361,7 +361,7 @@ class MeterStates {
     // Alarm register and filter: the union with alarms raised during this power up. Saved at once
     // on every change; periodic only to merge what the restore raised.
     add(S_ALARMS, new BytesRecord(this, S_ALARMS));
-    m.events.onAlarmStateChange = saver(S_ALARMS);
+    m.events.saveChangesTo(this, S_ALARMS);
     // Tamper: the latched flag at once, the rest with the periodic save.
     add(S_TAMPER, new BytesRecord(this, S_TAMPER));
     m.tamper.onFlagChange = saver(S_TAMPER);
@@ -374,7 +374,7 @@ class MeterStates {
     // Power failure counters and the long-failure threshold (0.0.96.7.19.255 writes saved at once).
     // Changes at power up (saved then) and on a threshold write (saved at once).
     add(S_FAILURES, new BytesRecord(this, S_FAILURES));
-    m.powerFailures.onSettingsChange = saver(S_FAILURES);
+    m.powerFailures.saveChangesTo(this, S_FAILURES);
     // Profiles' schedule: the status bits collected in the interval running at the cut.
     add(S_PROFILES, new BytesRecord(this, S_PROFILES));
   }

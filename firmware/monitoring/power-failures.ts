@@ -35,8 +35,12 @@ export class PowerFailures {
   /** Long-failure threshold, s (0.0.96.7.19.255). */
   longThresholdS: number;
   readonly log: ProfileBuffer;
-  /** Called after the long-failure threshold changed (the meter saves it then). */
-  onSettingsChange: (() => void) | null = null;
+  /**
+   * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
+   * object and its state number; no closure kept). None until `saveChangesTo`.
+   */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
   private readonly row = new Float64Array(2);
 
   constructor(longThresholdS = 180, capacity = 100, log?: ProfileBuffer) {
@@ -44,10 +48,16 @@ export class PowerFailures {
     this.log = log ?? new CircularProfile(POWER_FAILURE_OBIS.log, POWER_FAILURE_LOG_COLUMNS, 0, capacity);
   }
 
+  /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
+
   setLongThreshold(seconds: number): void {
     if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`long power failure threshold must be a non-negative integer of seconds, got ${seconds}`);
     this.longThresholdS = seconds;
-    this.onSettingsChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   recordPowerFailure(startUtcMs: number, durationMs: number): void {

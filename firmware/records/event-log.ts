@@ -174,8 +174,12 @@ export class EventLogs {
   /** Alarm register 1 (bit set = alarm active until the head end clears it). */
   alarmRegister = 0;
   private filter = 0xffffffff;
-  /** Called after the alarm register or the alarm filter changed (the meter saves them then). */
-  onAlarmStateChange: (() => void) | null = null;
+  /**
+   * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
+   * object and its state number; no closure kept). None until `saveChangesTo`.
+   */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
   /** Called after an alarm bit that passes the filter becomes set (the alarm push is one). */
   private readonly alarmListeners: ((bit: number) => void)[] = [];
   private readonly listeners: ((log: EventLogName, code: number, utcMs: number) => void)[] = [];
@@ -198,6 +202,12 @@ export class EventLogs {
     this.alarmListeners.push(listener);
   }
 
+  /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
+
   /** Alarm filter 1: bits set here are reported (pushed). Default: all. */
   get alarmFilter(): number {
     return this.filter;
@@ -206,7 +216,7 @@ export class EventLogs {
   set alarmFilter(mask: number) {
     if (mask === this.filter) return;
     this.filter = mask;
-    this.onAlarmStateChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   record(log: EventLogName, code: number): void {
@@ -237,7 +247,7 @@ export class EventLogs {
       const m = 2 ** bit;
       if (Math.floor(mask / m) % 2 === 1 && this.isAlarmSet(bit)) this.alarmRegister -= m;
     }
-    if (this.alarmRegister !== before) this.onAlarmStateChange?.();
+    if (this.alarmRegister !== before) this.saver?.saveIfRestored(this.saverKind);
   }
 
   raiseAlarm(bit: number): void {
@@ -246,7 +256,7 @@ export class EventLogs {
     if (wasSet) return;
     this.alarmRegister += mask;
     if (Math.floor(this.alarmFilter / mask) % 2 === 1) for (const listener of this.alarmListeners) listener(bit);
-    this.onAlarmStateChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   /**

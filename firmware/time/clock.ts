@@ -79,8 +79,12 @@ export class MeterClock {
   private cachedEndUtc = 0;
   private lastDst: boolean;
   private readonly listeners: TimeChangeListener[] = [];
-  /** Called after the time zone, the DST rules or the status bits changed (the meter saves them then). */
-  onSettingsChange: (() => void) | null = null;
+  /**
+   * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
+   * object and its state number; no closure kept). None until `saveChangesTo`.
+   */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
 
   /**
    * @param standardOffsetMinutes local standard time minus UTC (CET: 60). The DLMS time_zone
@@ -94,6 +98,12 @@ export class MeterClock {
 
   nowUtcMs(): number {
     return this.port.wallClockMs();
+  }
+
+  /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
   }
 
   /** Local standard time minus UTC, minutes. */
@@ -110,7 +120,7 @@ export class MeterClock {
     this.standardOffset = checkOffset(-minutes);
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
-    this.onSettingsChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** The DST rules (an object made for this call). */
@@ -144,7 +154,7 @@ export class MeterClock {
     this.setRule(checkDst(settings));
     this.invalidateCache();
     this.lastDst = this.isDst(this.nowUtcMs());
-    this.onSettingsChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   /**
@@ -267,7 +277,7 @@ export class MeterClock {
       if (typeof listener === "function") listener(old, utcMs);
       else listener.timeChanged(old, utcMs);
     }
-    if (status !== this.statusBits) this.onSettingsChange?.();
+    if (status !== this.statusBits) this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** Class 8 method shift_time (DLMS allows -900..900 s; see SHIFT_TIME_LIMIT_S). */
@@ -285,14 +295,14 @@ export class MeterClock {
     this.statusBits |= CLOCK_STATUS.invalid;
     this.events.record("standard", CLOCK_EVENT.clockInvalid);
     this.events.raiseAlarm(ALARM.clockInvalid);
-    if (status !== this.statusBits) this.onSettingsChange?.();
+    if (status !== this.statusBits) this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** Marks the time as doubtful (e.g. restored from a backup without a time source). */
   markDoubtful(): void {
     const status = this.statusBits;
     this.statusBits |= CLOCK_STATUS.doubtful;
-    if (status !== this.statusBits) this.onSettingsChange?.();
+    if (status !== this.statusBits) this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** Per tick: logs event 3 when DST starts or ends. No allocation. */
