@@ -527,12 +527,14 @@ export function createLinHardware(options: LinHardwareOptions) {
     : new EmulatedBoard({ scenario: options.scenario, pins: options.pins ?? REFERENCE_PINS, trace: options.trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages });
   const machine = new LinMachine(options.link ?? new DirectBoardLink(local!), options);
   // The IO classes of this board: subclasses that only carry the machine.
+  // Defined, not assigned: on lin the base classes are preloaded, hence frozen, and an inherited
+  // read-only static would refuse an assignment.
   class SPI extends LinSpi {}
-  SPI.machine = machine;
+  Object.defineProperty(SPI, "machine", { value: machine });
   class Digital extends LinDigital {}
-  Digital.machine = machine;
+  Object.defineProperty(Digital, "machine", { value: machine });
   class WiFi extends LinWifi {}
-  WiFi.machine = machine;
+  Object.defineProperty(WiFi, "machine", { value: machine });
   machine.schedulePump();
   return {
     device: new LinDevice(machine, SPI, Digital),
