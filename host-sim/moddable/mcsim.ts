@@ -7,7 +7,7 @@
  *   npm run mcsim -- [--release] [--speed N|max] [--seconds S] [--dlms-port P] [--control-port P] [--no-typecheck] [--no-build]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { findSdk, main, MANIFEST, outDir, run, SdkError, type Sdk } from "./sdk";
@@ -35,12 +35,29 @@ function find(dir: string, name: string): string | null {
   return null;
 }
 
-/** mcconfig [-d] -m -t build -p lin, with `config` overrides (key=value) compiled into mc/config. */
-export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<string, string | number>; quiet?: boolean }): LinBuild {
+/** A creation for the firmware's machine other than the manifest's (chunk bytes, heap slots; fixed). */
+export interface LinCreation {
+  chunk: number;
+  heap: number;
+}
+
+/**
+ * mcconfig [-d] -m -t build -p lin, with `config` overrides (key=value) compiled into mc/config.
+ * `creation` builds through a manifest (in build/) that includes the project's and replaces the
+ * lin creation: for what does not fit the ESP32's budget (the SDK's TLS stack in XS).
+ */
+export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation }): LinBuild {
   const out = outDir(options.debug ? "lin-debug" : "lin-release");
   const overrides = Object.entries(options.config ?? {}).map(([k, v]) => `${k}=${v}`);
+  let manifest = MANIFEST;
+  if (options.creation) {
+    const c = options.creation;
+    manifest = join(out, "manifest-creation.json");
+    const creation = { static: 0, chunk: { initial: c.chunk, incremental: 0 }, heap: { initial: c.heap, incremental: 0 }, stack: 512 };
+    writeFileSync(manifest, JSON.stringify({ include: [MANIFEST], platforms: { lin: { creation } } }, null, 2));
+  }
   const started = Date.now();
-  const r = run(sdk, "mcconfig", [...(options.debug ? ["-d"] : []), "-m", "-t", "build", "-p", "lin", "-o", out, MANIFEST, ...overrides], { quiet: options.quiet });
+  const r = run(sdk, "mcconfig", [...(options.debug ? ["-d"] : []), "-m", "-t", "build", "-p", "lin", "-o", out, manifest, ...overrides], { quiet: options.quiet });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-12).join("\n");
     throw new SdkError(`lin ${options.debug ? "debug" : "release"} build failed${tail ? `:\n${tail}` : ""}`);

@@ -242,11 +242,9 @@ describe("manifest.json", () => {
     expect(manifest.platforms.esp32.preload).toEqual(["firmware/main"]);
     const budget = { static: 0, chunk: { initial: 65536, incremental: 0 }, heap: { initial: 4928, incremental: 0 }, stack: 512 };
     expect(manifest.platforms.esp32.creation).toEqual(budget);
-    // The firmware's machine in mcsim has a fixed creation too (no growth: a run that needs more
-    // aborts "memory full"). It is larger than the ESP32's budget, which the firmware does not fit
-    // yet (docs/readme/moddable.md gives the measured gap).
-    const lin = manifest.platforms.lin.creation;
-    expect([lin.chunk.incremental, lin.heap.incremental]).toEqual([0, 0]);
+    // The firmware's machine in mcsim has the ESP32's creation (no growth: a run that needs more
+    // aborts "memory full"), so mcsim proves the budget; the emulator worker has its own.
+    expect(manifest.platforms.lin.creation).toEqual(budget);
     const linBoard = modules.filter((m) => m.startsWith("firmware/platform/lin/"));
     const standIns = ["instance", "provider", "spi", "digital", "flash", "wifi", "serial"].map((n) => `firmware/platform/lin/${n}`);
     expect([...manifest.platforms.lin.preload].sort()).toEqual(linBoard.filter((m) => !standIns.includes(m)).sort());
