@@ -47,7 +47,8 @@ export interface LinCreation {
  * lin creation: for what does not fit the ESP32's budget (the SDK's TLS stack in XS).
  */
 export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation }): LinBuild {
-  const out = outDir(options.debug ? "lin-debug" : "lin-release");
+  // A build with its own creation has its own folder: mc.so is found by name under it.
+  const out = outDir(`${options.debug ? "lin-debug" : "lin-release"}${options.creation ? "-creation" : ""}`);
   const overrides = Object.entries(options.config ?? {}).map(([k, v]) => `${k}=${v}`);
   let manifest = MANIFEST;
   if (options.creation) {

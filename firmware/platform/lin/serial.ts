@@ -41,16 +41,27 @@ class OpticalLine {
   }
 }
 
-const line = new OpticalLine(Number((config as Record<string, unknown>).simOpticalPort ?? 0));
+/**
+ * The line is opened by the first UART, at run time: the SDK's io manifest preloads
+ * `embedded:io/serial`, so this module is evaluated by the linker, where no socket can be opened.
+ * (The holder is a preloaded object that XS copies into RAM on its first write.)
+ */
+const opened: { line: OpticalLine | null } = { line: null };
+
+function opticalLine(): OpticalLine {
+  return (opened.line ??= new OpticalLine(Number((config as Record<string, unknown>).simOpticalPort ?? 0)));
+}
 
 export default class LinSerial {
   private readonly baud: number;
   private readonly onReadable: ((this: LinSerial, bytes: number) => void) | undefined;
   private received: number[] = [];
+  private readonly line: OpticalLine;
   constructor(options: { baud: number; onReadable?: (this: LinSerial, bytes: number) => void }) {
     this.baud = options.baud;
     this.onReadable = options.onReadable;
-    line.uart = this;
+    this.line = opticalLine();
+    this.line.uart = this;
   }
   arrive(data: Uint8Array): void {
     for (let i = 0; i < data.length; i++) this.received.push(this.baud === SIGN_ON_BAUD ? (data[i] & 0x7f) | evenParity(data[i]) : data[i]);
@@ -63,14 +74,14 @@ export default class LinSerial {
     return bytes.buffer;
   }
   write(value: ArrayBuffer | ArrayBufferView): void {
-    const peer = line.peer;
-    if (!peer || line.uart !== this) return;
+    const peer = this.line.peer;
+    if (!peer || this.line.uart !== this) return;
     const view = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     const out = new Uint8Array(view.length);
     for (let i = 0; i < view.length; i++) out[i] = this.baud === SIGN_ON_BAUD ? view[i] & 0x7f : view[i];
     peer.write(out);
   }
   close(): void {
-    if (line.uart === this) line.uart = null;
+    if (this.line.uart === this) this.line.uart = null;
   }
 }
