@@ -9,6 +9,8 @@ import { connectTcp, DlmsClient } from "../../host-sim/client/session";
 import type { Data } from "../../host-sim/client/codec";
 import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
 import mqtt from "mqtt";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { Mosquitto } from "../mqtt/broker";
 
 /**
@@ -17,6 +19,7 @@ import { Mosquitto } from "../mqtt/broker";
  */
 const SPEED = 20;
 const PORT = 14059 + (process.pid % 500);
+const OPTICAL_PORT = PORT + 600;
 
 /** Exact A+ (Wh) of the embedded scenario after `seconds` (piecewise-constant load, import only). */
 function expectedImportWh(seconds: number): number {
@@ -48,10 +51,10 @@ const haveSdk = Boolean(process.env.MODDABLE);
     await broker?.stop();
   });
 
-  it("boots, answers DLMS, and A+ matches the embedded scenario within 0.5 %", async () => {
+  it("boots at the ESP32 creation, answers DLMS on TCP and on the optical head (mode E, HDLC), and A+ matches the embedded scenario within 0.5 %", async () => {
     const sdk = findSdk();
     // The manifest's lin creation: the ESP32's budget (65,536 B + 4,928 slots).
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT, simOpticalPort: OPTICAL_PORT }, quiet: true });
     run = await startMcsim(sdk, build);
     const connect = async () => {
       for (let i = 0; i < 120; i++) {
@@ -81,6 +84,12 @@ const haveSdk = Boolean(process.env.MODDABLE);
     // The register lags the clock by at most one 1 s tick of the largest load (1.4 kW).
     expect(wh).toBeGreaterThanOrEqual(expectedImportWh(t1) * 0.995 - 0.5);
     expect(wh).toBeLessThanOrEqual(expectedImportWh(t2) * 1.005 + 0.5);
+    // The optical head (simOpticalPort): IEC 62056-21 mode E sign-on at 300 baud, then HDLC, with
+    // the project's client as a user runs it.
+    const optical = execFileSync("npx", ["ts-node", "--transpile-only", "host-sim/client.ts", "--interface", "mode-e", "--port", String(OPTICAL_PORT), "--client", "17", "--password", "12345678", "get", "1.0.1.8.0.255"], { cwd: join(__dirname, "..", ".."), encoding: "utf8", timeout: 240_000 });
+    expect(optical).toMatch(/mode E: identification DLM LITE00000001, HDLC at 9600 baud/);
+    const opticalWh = Number(/A\+ total \[class 3\] value: ([\d.]+) Wh/.exec(optical)?.[1]);
+    expect(opticalWh).toBeGreaterThanOrEqual(wh);
     expect(traceProblems(run.trace)).toEqual([]);
   }, 40 * 60_000);
 
