@@ -72,9 +72,14 @@ export default function main(): void {
       // The optical head's UART opens at 300 baud 7E1 for the mode E sign-on.
       optical: optical ? { serial: new Ecma419Serial(Serial as unknown as SerialClass, optical, serial7E1(300)), physicalAddress: optical.physicalAddress } : undefined,
     });
-  let running = boot();
+  let running: ReturnType<typeof boot> | null = boot();
   simulator.power?.attach({
-    down: () => running.stop(),
+    // The stopped meter is dropped before the next boot, as a reset empties the ESP32's RAM: two
+    // meters at once do not fit the ESP32's creation the lin build runs in.
+    down: () => {
+      running?.stop();
+      running = null;
+    },
     up: () => {
       running = boot();
     },
