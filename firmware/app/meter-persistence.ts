@@ -99,11 +99,11 @@ const RECORD_SPECS: Readonly<Record<number, RecordSpec>> = Object.freeze({
   [S_PROFILES]: spec("profiles", false, "periodic", false),
 });
 
-/** A state the registry saves as bytes: the meter's MeterStates encodes and decodes it, by kind. */
-class BytesRecord implements BytesState {
+/** A state of the registry by kind: its id and policy come from RECORD_SPECS, its data from MeterStates. */
+class KindRecord {
   constructor(
-    private readonly states: MeterStates,
-    private readonly kind: number,
+    protected readonly states: MeterStates,
+    protected readonly kind: number,
   ) {}
   get id(): string {
     return RECORD_SPECS[this.kind].id;
@@ -111,6 +111,10 @@ class BytesRecord implements BytesState {
   get essential(): boolean {
     return RECORD_SPECS[this.kind].essential;
   }
+}
+
+/** A state the registry saves as bytes: the meter's MeterStates encodes and decodes it, by kind. */
+class BytesRecord extends KindRecord implements BytesState {
   get save(): "periodic" | "immediate" {
     return RECORD_SPECS[this.kind].save;
   }
@@ -281,17 +285,7 @@ class CounterRecord implements BytesState {
 }
 
 /** A state the registry saves as a plain value (immediate): MeterStates snapshots and restores it, by kind. */
-class SnapshotRecord implements SnapshotState<unknown> {
-  constructor(
-    private readonly states: MeterStates,
-    private readonly kind: number,
-  ) {}
-  get id(): string {
-    return RECORD_SPECS[this.kind].id;
-  }
-  get essential(): boolean {
-    return RECORD_SPECS[this.kind].essential;
-  }
+class SnapshotRecord extends KindRecord implements SnapshotState<unknown> {
   get save(): "immediate" {
     return "immediate";
   }
