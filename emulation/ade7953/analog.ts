@@ -28,6 +28,20 @@ export interface Ade7953BoardErrors {
 }
 
 /** An ideal board: no errors at all. */
+/** Copies every field of `from` into `into` (field by field: Object.assign allocates in XS). */
+export function copyBoardErrors(into: Ade7953BoardErrors, from: Ade7953BoardErrors): void {
+  into.voltageGain = from.voltageGain;
+  into.currentGain = from.currentGain;
+  into.neutralGain = from.neutralGain;
+  into.phaseLagDeg = from.phaseLagDeg;
+  into.neutralPhaseLagDeg = from.neutralPhaseLagDeg;
+  into.activeOffsetW = from.activeOffsetW;
+  into.reactiveOffsetVar = from.reactiveOffsetVar;
+  into.neutralActiveOffsetW = from.neutralActiveOffsetW;
+  into.currentNoiseA = from.currentNoiseA;
+  into.neutralCurrentNoiseA = from.neutralCurrentNoiseA;
+}
+
 export const IDEAL_ADE7953_BOARD: Ade7953BoardErrors = {
   voltageGain: 1, currentGain: 1, neutralGain: 1, phaseLagDeg: 0, neutralPhaseLagDeg: 0,
   activeOffsetW: 0, reactiveOffsetVar: 0, neutralActiveOffsetW: 0, currentNoiseA: 0, neutralCurrentNoiseA: 0,

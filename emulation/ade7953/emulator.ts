@@ -9,7 +9,7 @@ import {
 import { ADE7953_REGISTER_ROWS as ADE7953_REGISTERS, type Ade7953RegisterRow as Ade7953Register } from "./register-table";
 import { type EmulatedMeteringIc, type SpiFaultKind, SpiFaultState } from "../faults";
 import { type LineConditions, type LineSource, newLineConditions } from "../line";
-import { ADE7953_FRONT_END, type Ade7953BoardErrors, DEFAULT_ADE7953_BOARD_ERRORS } from "./analog";
+import { ADE7953_FRONT_END, type Ade7953BoardErrors, copyBoardErrors, DEFAULT_ADE7953_BOARD_ERRORS } from "./analog";
 
 export { ADE7953_FRONT_END, DEFAULT_ADE7953_BOARD_ERRORS, IDEAL_ADE7953_BOARD, type Ade7953BoardErrors } from "./analog";
 
@@ -733,7 +733,9 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     const address = ENERGY_ADDRESSES[i];
     const old = this.signed24(address);
     const sum = old + whole;
-    const [, hf, of] = ENERGY_IRQ_BITS[i];
+    // Elements by index: a destructuring would make an iterator (XS heap) at every call.
+    const hf = ENERGY_IRQ_BITS[i][1];
+    const of = ENERGY_IRQ_BITS[i][2];
     let bits = 0;
     if (sum > 0x7fffff || sum < -0x800000) bits |= 1 << of;
     // Two's complement low 24 bits; with bit operations where the sum is an int32 (always, for a
@@ -750,7 +752,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.refreshedAtMs = this.lastUpdateMs;
     this.refreshedVersion = this.stateVersion;
     this.refreshedBoard = this.board;
-    Object.assign(this.boardAtRefresh, this.board);
+    copyBoardErrors(this.boardAtRefresh, this.board);
     this.source.conditionsAt(this.lastUpdateMs, this.line);
     this.computeChannels();
     const a = this.chA;

@@ -86,7 +86,9 @@ export class RelayEmulator {
       out.current = 0;
       out.neutralCurrent = 0;
     }
-    for (const h of this.history) if (h.atMs > timeMs) return h.atMs;
+    // An index loop: for-of makes an iterator (XS heap) at every call, and this runs per SPI read.
+    const history = this.history;
+    for (let i = 0; i < history.length; i++) if (history[i].atMs > timeMs) return history[i].atMs;
     return Infinity;
   }
 

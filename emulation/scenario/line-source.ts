@@ -12,8 +12,6 @@ export class ScenarioLine implements LineSource {
   private readonly outageTo: number[] = [];
   /** The longest outage: an outage containing t started at most this long before t. */
   private longestOutage = 0;
-  /** Tamper or test overrides applied on top of the load (e.g. neutral current). */
-  override: Partial<LineConditions> = {};
   /** Devices between the line and the load (the disconnect relay): applied last, each returns until when it holds. */
   readonly filters: { apply(timeMs: number, out: LineConditions): number }[] = [];
   /** Segment index found by the last lookup (times mostly move forward a tick at a time). */
@@ -50,11 +48,6 @@ export class ScenarioLine implements LineSource {
     out.angle = segment.angle;
     out.frequency = segment.frequency;
     out.neutralCurrent = segment.neutralCurrent;
-    // Object.assign only when the override has a field (the common case has none).
-    for (const _field in this.override) {
-      Object.assign(out, this.override);
-      break;
-    }
     if (this.outageFrom.length > 0) end = this.applyOutages(timeMs, out, end);
     const filters = this.filters;
     for (let f = 0; f < filters.length; f++) {

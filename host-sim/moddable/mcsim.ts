@@ -7,7 +7,7 @@
  *   npm run mcsim -- [--release] [--speed N|max] [--seconds S] [--dlms-port P] [--control-port P] [--no-typecheck] [--no-build]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { findSdk, main, MANIFEST, outDir, run, SdkError, type Sdk } from "./sdk";
@@ -167,6 +167,7 @@ if (require.main === module) {
         "control-port": { type: "string", default: "0" },
         "no-typecheck": { type: "boolean", default: false },
         "no-build": { type: "boolean", default: false },
+        samples: { type: "string" },
       },
       strict: true,
     });
@@ -188,7 +189,18 @@ if (require.main === module) {
     }
     const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { simSpeed: speed, dlmsPort, simControlPort: controlPort } });
     process.stderr.write(`built ${build.library} in ${build.seconds.toFixed(0)} s; starting mcsim (DLMS on port ${dlmsPort})\n`);
-    const sim = await startMcsim(sdk, build, { onLog: (t) => process.stdout.write(t) });
+    // --samples FILE: every instrument sample (about 1 Hz, debug builds) as a CSV line.
+    const samplesFile = values.samples;
+    let header = false;
+    const onSample = samplesFile
+      ? (v: Record<string, number>) => {
+          if (!header) appendFileSync(samplesFile, `${["real ms", ...Object.keys(v)].join(",")}\n`);
+          header = true;
+          appendFileSync(samplesFile, `${[Date.now(), ...Object.values(v)].join(",")}\n`);
+        }
+      : undefined;
+    if (samplesFile) writeFileSync(samplesFile, "");
+    const sim = await startMcsim(sdk, build, { onLog: (t) => process.stdout.write(t), onSample });
     const finish = async () => {
       await sim.stop();
       if (sim.xsbug) process.stderr.write(`${describePeaks(sim.xsbug.instruments)}\n`);

@@ -38,7 +38,7 @@ export interface Census {
   functionsByPath: CensusRow[];
 }
 
-const NO_TIMER = { set: () => ({}), repeat: () => ({}), clear: () => {} };
+const NO_TIMER = { set: () => ({}), schedule: () => {} };
 
 /** A listener that never gets a client (the census is of the meter at rest). */
 class IdleListener {
@@ -222,4 +222,11 @@ export const COST_CASES: Record<string, string> = {
     state.running = ((globalThis as Record<string, unknown>).bootMeter as () => unknown)();
   },
   census,
+  running: () => state.running,
+  hw: () => state.hw,
+  /** Runs `ms` of virtual time (the meter's timers and the emulated board). */
+  run: (ms: number) => {
+    const hw = state.hw as { virtual: { nowMs(): number }; runUntil(t: number): void };
+    hw.runUntil(hw.virtual.nowMs() + ms);
+  },
 };

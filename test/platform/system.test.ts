@@ -24,7 +24,7 @@ import { FakeListener, FakeTcp } from "./fakes";
 import { SimSerialPort } from "../../host-sim/optical";
 
 const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "manifest.json"), "utf8"));
-const NO_TIMER = { set: () => ({}), repeat: () => ({}), clear: () => {} };
+const NO_TIMER = { set: () => ({}), schedule: () => {} };
 const HOUR = 3_600_000;
 
 function mcsim(config: Record<string, string | number | boolean>, options: { systemTimeMs?: number; clockTrusted?: boolean; udp?: UdpClass; outages?: [number, number][]; optical?: SimSerialPort } = {}) {

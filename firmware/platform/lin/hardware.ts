@@ -26,10 +26,16 @@ import { type BoardLink, DirectBoardLink } from "./link";
 import { serveControl } from "./control";
 import type { Network } from "../../hal/tcp";
 
+/** What the pump uses of Moddable's `timer` module: one repeating timer, rescheduled (schedule with no interval stops it). */
+export interface PumpTimer {
+  set(callback: () => void, interval: number, repeat: number): object;
+  schedule(timer: object, interval?: number, repeat?: number): void;
+}
+
 export interface LinHardwareOptions {
   scenario: Scenario;
   /** The real Moddable timer that advances virtual time (tests pass a fake). */
-  timer: TimerModule;
+  timer: PumpTimer;
   trace: (text: string) => void;
   /** Virtual ms per real ms (1 = real time; 0 = paused). */
   speed?: number;
@@ -99,17 +105,25 @@ export class LinMachine {
   powered = true;
   hooks: PowerHooks | null = null;
   speed: number;
-  private readonly events: number[] = [];
+  /** Pin, level pairs from the board (a typed array: an emptied plain array would take a new chunk at each event). */
+  private readonly events = new Int32Array(2 * EVENT_PAIRS);
   private readonly holdUpMs: number;
   private readonly stepMs: number;
   private runTarget = Infinity;
   private runDone: ((nowMs: number) => void) | null = null;
-  private pump: unknown = null;
+  private pump: object | null = null;
+  private pumpMode = PUMP_OFF;
   private readonly stepBound: () => void;
   private readonly powerDownBound: () => void;
   private readonly powerUpBound: () => void;
 
-  constructor(readonly link: BoardLink, readonly options: LinHardwareOptions) {
+  /** The options' timer and trace (the options themselves are not kept: they hold the parsed scenario). */
+  readonly timer: PumpTimer;
+  readonly trace: (text: string) => void;
+
+  constructor(readonly link: BoardLink, options: LinHardwareOptions) {
+    this.timer = options.timer;
+    this.trace = options.trace;
     this.virtual = new VirtualClock(options.scenario.startUtcMs);
     this.pins = options.pins ?? REFERENCE_PINS;
     this.partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof"];
@@ -145,15 +159,17 @@ export class LinMachine {
   /** The board's pin changes since the last call reach the firmware (and the power-fail input the supply). */
   deliver(): void {
     const events = this.events;
-    this.link.takeEvents(events);
-    for (let i = 0; i < events.length; i += 2) {
-      const pin = events[i];
-      const level = events[i + 1];
-      if (pin === this.pins.powerFail) this.supplyChanged(level);
-      if (this.powered) this.wire(pin).drive(level);
-      else this.wire(pin).level = level;
+    for (;;) {
+      const n = this.link.takeEvents(events);
+      for (let i = 0; i < n; i += 2) {
+        const pin = events[i];
+        const level = events[i + 1];
+        if (pin === this.pins.powerFail) this.supplyChanged(level);
+        if (this.powered) this.wire(pin).drive(level);
+        else this.wire(pin).level = level;
+      }
+      if (n < events.length) return;
     }
-    events.length = 0;
   }
 
   private supplyChanged(level: number): void {
@@ -175,13 +191,13 @@ export class LinMachine {
       w.owner = null;
       w.onReadable = null;
     }
-    this.options.trace("power down: the firmware stopped\n");
+    this.trace("power down: the firmware stopped\n");
   }
 
   private powerUp(): void {
     if (this.powered || this.wire(this.pins.powerFail).level === 0) return;
     this.powered = true;
-    this.options.trace("power up: booting\n");
+    this.trace("power up: booting\n");
     this.hooks?.up();
   }
 
@@ -211,9 +227,10 @@ export class LinMachine {
   }
 
   // The pump: `speed` virtual ms per real ms in steps of stepMs real ms; speed Infinity runs
-  // BURST_MS of virtual time per step, as fast as the firmware keeps up.
+  // BURST_MS of virtual time per step, as fast as the firmware keeps up. One repeating timer for
+  // the whole run, rescheduled when the mode changes: a new timer per step would leave a host
+  // object of garbage in the firmware's heap at every step.
   private step(): void {
-    this.pump = null;
     const fast = this.runDone !== null || this.speed === Infinity;
     const advance = fast ? BURST_MS : this.stepMs * this.speed;
     const target = Math.min(this.virtual.nowMs() + advance, this.runTarget);
@@ -227,22 +244,28 @@ export class LinMachine {
     this.schedulePump();
   }
 
+  /** Puts the pump in the mode the speed and a pending run ask for (nothing when it is in it). */
   schedulePump(): void {
-    if (this.pump !== null) return;
     const fast = this.runDone !== null || this.speed === Infinity;
-    if (!fast && this.speed <= 0) return;
-    this.pump = this.options.timer.set(this.stepBound, fast ? 0 : this.stepMs);
+    const mode = fast ? PUMP_FAST : this.speed > 0 ? PUMP_FREE : PUMP_OFF;
+    if (mode === this.pumpMode) return;
+    if (mode === PUMP_OFF) return this.stopPump();
+    const interval = mode === PUMP_FAST ? 0 : this.stepMs;
+    const repeat = mode === PUMP_FAST ? 1 : this.stepMs;
+    const timer = this.timer;
+    if (this.pump === null) this.pump = timer.set(this.stepBound, interval, repeat);
+    else timer.schedule(this.pump, interval, repeat);
+    this.pumpMode = mode;
   }
 
   private stopPump(): void {
-    if (this.pump !== null) this.options.timer.clear(this.pump as never);
-    this.pump = null;
+    if (this.pump !== null && this.pumpMode !== PUMP_OFF) this.timer.schedule(this.pump);
+    this.pumpMode = PUMP_OFF;
   }
 
   /** Virtual ms per real ms from now on (0 pauses, Infinity runs flat out). */
   setSpeed(value: number): void {
     this.speed = value;
-    this.stopPump();
     this.schedulePump();
   }
 
@@ -251,7 +274,6 @@ export class LinMachine {
     if (this.runDone) this.runDone(this.virtual.nowMs());
     this.runTarget = this.virtual.nowMs() + Math.max(0, ms);
     this.runDone = done;
-    this.stopPump();
     this.schedulePump();
   }
 
@@ -267,6 +289,11 @@ export class LinMachine {
 }
 
 const BURST_MS = 2_000;
+const PUMP_OFF = 0;
+const PUMP_FREE = 1;
+const PUMP_FAST = 2;
+/** Board events taken per round (more wait for the next round of the same delivery). */
+const EVENT_PAIRS = 32;
 
 /** Base of the IO classes: each createLinHardware makes subclasses whose `machine` is its board. */
 class OnMachine {
@@ -517,7 +544,7 @@ class LinDevice {
   /** Not in the ESP32 provider: the simulator's control port (control.ts). */
   serveControl(network: Network, port: number): void {
     const m = this.machine;
-    serveControl(network, port, m, m.nowMs.bind(m), m.options.trace);
+    serveControl(network, port, m, m.nowMs.bind(m), m.trace);
   }
 }
 

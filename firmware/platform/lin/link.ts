@@ -33,8 +33,12 @@ export interface BoardLink {
   level(pin: number): number;
   /** When the board next acts by itself (Infinity: never on its own). */
   nextEventAt(): number;
-  /** Moves the pin levels the board drove since the last call into `into` as pin, level pairs. */
-  takeEvents(into: number[]): void;
+  /**
+   * Moves the pin levels the board drove since the last call into `into` as pin, level pairs, as
+   * many as fit; returns the number of values written (twice the pairs). A full `into` may leave
+   * some for the next call.
+   */
+  takeEvents(into: Int32Array): number;
 }
 
 /** The board in the same machine (Node tests, and any host that does not split machines). */
@@ -77,10 +81,13 @@ export class DirectBoardLink implements BoardLink {
   nextEventAt(): number {
     return this.board.nextEventAt();
   }
-  takeEvents(into: number[]): void {
+  takeEvents(into: Int32Array): number {
     const events = this.board.events;
-    for (let i = 0; i < events.length; i++) into.push(events[i]);
-    events.length = 0;
+    const n = Math.min(events.length, into.length & ~1);
+    for (let i = 0; i < n; i++) into[i] = events[i];
+    if (n === events.length) events.length = 0;
+    else events.splice(0, n);
+    return n;
   }
 }
 
@@ -194,11 +201,15 @@ export class SharedBoardLink implements BoardLink {
     return this.floats[NEXT];
   }
 
-  takeEvents(into: number[]): void {
+  takeEvents(into: Int32Array): number {
     const w = this.words;
-    const n = w[EVENTS];
-    for (let i = 0; i < 2 * n; i++) into.push(w[EVENT_BASE + i]);
-    w[EVENTS] = 0;
+    const all = 2 * w[EVENTS];
+    const n = Math.min(all, into.length & ~1);
+    for (let i = 0; i < n; i++) into[i] = w[EVENT_BASE + i];
+    // What did not fit moves to the front for the next call (in place: nothing allocated).
+    for (let i = n; i < all; i++) w[EVENT_BASE + i - n] = w[EVENT_BASE + i];
+    w[EVENTS] = (all - n) >> 1;
+    return n;
   }
 
   private request(op: number, timeMs: number, a: number, b: number, c: number): void {
