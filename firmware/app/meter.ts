@@ -10,7 +10,7 @@ import { createRelayDriver } from "../drivers/relay/index";
 import { Display } from "../display/display";
 import { Disconnector } from "../control/disconnector";
 import { Limiter } from "../control/limiter";
-import { type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "../kernel/metering-ic";
+import { IC_OK, type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "../kernel/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "../time/clock";
 import { EnergyRegisters } from "../metrology/energy-registers";
 import { EventLogs } from "../records/event-log";
@@ -180,7 +180,7 @@ export class Meter {
     this.icSupervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
-    const measured = status === "ok";
+    const measured = status === IC_OK;
     if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
     // The billed active energy is decided here, in one place: the phase channel, or while a
     // phase/neutral mismatch is confirmed the larger of phase and neutral (tamper).
@@ -191,7 +191,7 @@ export class Meter {
       this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
       this.overRange.update(this.instant);
     }
-    this.profiles.update(utcMs, monoMs, status !== "ok" || this.instant.energyDeferred);
+    this.profiles.update(utcMs, monoMs, status !== IC_OK || this.instant.energyDeferred);
     this.ticks++;
   }
 

@@ -9,7 +9,7 @@ import type { Board } from "../hal";
 import type { WifiPort } from "../hal/wifi";
 import type { DlmsServer } from "../comms/dlms/server";
 import { TimeSync, type SntpTransport } from "../comms/net/time-sync";
-import { WifiSupervisor } from "../comms/net/wifi-supervisor";
+import { WIFI_CONNECTED, WifiSupervisor } from "../comms/net/wifi-supervisor";
 import { bootMeterConfig, type MeterConfig } from "./config";
 import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
@@ -149,7 +149,7 @@ export function startMeter(built: StartBoard, settings: StartSettings, options: 
   const supervisor = wifi && configured ? new WifiSupervisor(wifi, board.clock, meter.events, settings.ssid, settings.password) : null;
   const timeSync = options.sntp && settings.sntp ? new TimeSync(options.sntp, settings.sntp, meter.clock, board.clock, board.log) : null;
   const showSignal = (): void => {
-    meter.display.signalBars = lcdSignalBars(configured, supervisor?.state === "connected", wifi?.rssi);
+    meter.display.signalBars = lcdSignalBars(configured, supervisor?.state === WIFI_CONNECTED, wifi?.rssi);
   };
   showSignal();
   let signalTimer: TimerId | undefined;

@@ -4,7 +4,7 @@ import { ALARM } from "../kernel/event-codes";
 import type { Disconnector } from "../control/disconnector";
 import type { RegisterDescriptor, Unit } from "../kernel/register-table";
 import type { MeteringSample } from "../kernel/metering-ic";
-import type { IcStatus } from "../kernel/metering-ic";
+import { IC_OK, type IcStatus } from "../kernel/metering-ic";
 import type { EventLogs } from "../records/event-log";
 import { formatFixed, formatText, shortCode, digitGlyph } from "./format";
 import { ANNUNCIATORS, type Annunciator, CODE_DIGIT_BASE, CODE_DIGITS, GLYPH_NIBBLES, LCD_RAM_NIBBLES, MAIN_DIGIT_BASE, MAIN_DIGITS, putGlyph, SEG, UNIT_SEGMENTS } from "./glass";
@@ -127,6 +127,12 @@ const DP_BIT = 1 << SEG.dp;
  * steps through the manual list. Error screens (`Err 16` measurement fault, `Err 68` relay
  * failure) come first in the auto-scroll while the fault lasts.
  */
+export type DisplayMode = "auto" | "manual";
+// Module constants, not literals: a string literal evaluated in preloaded XS code allocates a
+// chunk each time, and the refresh runs every second.
+const AUTO: DisplayMode = "auto";
+const MANUAL: DisplayMode = "manual";
+
 export class Display {
   /** The image of the glass (32 nibbles) as last rendered. */
   readonly ram = new Uint8Array(LCD_RAM_NIBBLES);
@@ -136,7 +142,7 @@ export class Display {
   communicationActive = false;
   /** Set by the network supervision: -1 no network (no antenna), 0..3 bars. */
   signalBars = -1;
-  mode: "auto" | "manual" = "auto";
+  mode: DisplayMode = AUTO;
   /** Position in the current list (in auto mode, error screens come before the items). */
   index = 0;
   /** Screens drawn (a refresh that would change nothing on the glass is skipped and not counted). */
@@ -214,15 +220,15 @@ export class Display {
 
   /** OBIS of the item on the glass, or "Err <code>" for an error screen. */
   get current(): string {
-    if (this.mode === "auto" && this.index < this.errorCount) return `Err ${this.errors[this.index]}`;
+    if (this.mode === AUTO && this.index < this.errorCount) return `Err ${this.errors[this.index]}`;
     const index = this.currentIndex();
     return index >= 0 ? this.currentList().obis[index] : "";
   }
 
   /** A short press: the next item of the manual list (the first press switches to it). */
   step(): void {
-    if (this.mode === "auto") {
-      this.mode = "manual";
+    if (this.mode === AUTO) {
+      this.mode = MANUAL;
       this.index = 0;
     } else {
       this.index = this.manualItems.length > 0 ? (this.index + 1) % this.manualItems.length : 0;
@@ -236,18 +242,18 @@ export class Display {
   refresh(): void {
     const now = this.clock.nowMs();
     this.collectErrors();
-    if (this.mode === "manual" && now - this.lastPressMs >= this.config.manualTimeoutMs) {
-      this.mode = "auto";
+    if (this.mode === MANUAL && now - this.lastPressMs >= this.config.manualTimeoutMs) {
+      this.mode = AUTO;
       this.index = 0;
       this.itemSinceMs = now;
-    } else if (this.mode === "auto" && now - this.itemSinceMs >= this.config.scrollMs) {
+    } else if (this.mode === AUTO && now - this.itemSinceMs >= this.config.scrollMs) {
       const length = this.errorCount + this.autoItems.obis.length;
       this.index = length > 0 ? (this.index + 1) % length : 0;
       this.itemSinceMs = now;
     }
     // The same screen with the same value and annunciators as on the glass: nothing to draw (the
     // chip would be sent nothing either). Time and date items change every second: always drawn.
-    const manual = this.mode === "manual";
+    const manual = this.mode === MANUAL;
     const error = !manual && this.index < this.errorCount ? this.errors[this.index] : -1;
     // currentList() and currentIndex(), inlined (this runs every refresh).
     const list = manual ? this.manualItems : this.autoItems;
@@ -282,7 +288,7 @@ export class Display {
 
   /** Builds the RAM image for the current screen. */
   render(): void {
-    const error = this.mode === "auto" && this.index < this.errorCount ? this.errors[this.index] : -1;
+    const error = this.mode === AUTO && this.index < this.errorCount ? this.errors[this.index] : -1;
     const list = this.currentList();
     const item = error < 0 ? this.currentIndex() : -1;
     const register = item >= 0 ? list.registers[item] : null;
@@ -324,12 +330,12 @@ export class Display {
   }
 
   private currentList(): ItemList {
-    return this.mode === "manual" ? this.manualItems : this.autoItems;
+    return this.mode === MANUAL ? this.manualItems : this.autoItems;
   }
 
   /** Index of the shown item in the current list, -1 if none (an error screen, an empty list). */
   private currentIndex(): number {
-    if (this.mode === "manual") return this.index < this.manualItems.obis.length ? this.index : -1;
+    if (this.mode === MANUAL) return this.index < this.manualItems.obis.length ? this.index : -1;
     const i = this.index - this.errorCount;
     return i >= 0 && i < this.autoItems.obis.length ? i : -1;
   }
@@ -399,9 +405,9 @@ export class Display {
 
   private collectErrors(): void {
     let n = 0;
-    if (this.source.lastIcStatus !== "ok") this.errors[n++] = 16;
+    if (this.source.lastIcStatus !== IC_OK) this.errors[n++] = 16;
     if (this.source.disconnector.contactMismatch) this.errors[n++] = 68;
-    if (n !== this.errorCount && this.mode === "auto") {
+    if (n !== this.errorCount && this.mode === AUTO) {
       // A new fault shows at once; when one clears, the scroll restarts from the top.
       this.index = 0;
       this.itemSinceMs = this.clock.nowMs();

@@ -91,6 +91,14 @@ export function newMeteringSample(): MeteringSample {
  */
 export type IcStatus = "ok" | "not-responding" | "verify-failed" | "reset-detected";
 
+/**
+ * The statuses as constants, for code that runs every tick. In XS a string literal in preloaded
+ * code is copied into a new chunk each time it is evaluated (`status === "ok"` allocates); a
+ * module-level constant is made once, at preload, and reading it allocates nothing.
+ */
+export const IC_OK: IcStatus = "ok";
+export const IC_RESET_DETECTED: IcStatus = "reset-detected";
+
 export type MeteringChip = "ade7953" | "atm90e26";
 
 export interface MeteringIc {

@@ -1,7 +1,7 @@
 import type { Log } from "../hal";
 import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
-import type { IcStatus, MeteringIc, MeteringSample } from "../kernel/metering-ic";
+import { IC_OK, IC_RESET_DETECTED, type IcStatus, type MeteringIc, type MeteringSample } from "../kernel/metering-ic";
 import type { Rational } from "../kernel/rational";
 
 /** Standard event log code: measurement system error (docs/metering.md section 4). */
@@ -40,13 +40,13 @@ export class IcSupervisor {
       }
       this.episodeLogged = true;
     }
-    if (status === "ok") {
+    if (status === IC_OK) {
       if (this.badTicks > 0) this.log.info(`metering IC answering again after ${this.badTicks} tick(s)`);
       this.badTicks = 0;
       this.episodeLogged = false;
       return;
     }
-    if (status === "reset-detected") {
+    if (status === IC_RESET_DETECTED) {
       // Logged above; if re-initialisation keeps failing that is the same episode.
       this.badTicks = 0;
       return;
@@ -66,7 +66,7 @@ export class IcSupervisor {
    */
   powerFailing(status: IcStatus, ic: MeteringIc, sample: MeteringSample, nowMs: number): number {
     const since = ic.unreadSinceMs;
-    if (status === "ok" || since !== since || nowMs <= since) return 0;
+    if (status === IC_OK || since !== since || nowMs <= since) return 0;
     const heldMs = nowMs - since;
     const mWh = (Math.abs(sample.activePowerMilliW) * heldMs) / 3_600_000;
     this.lostEnergyMilliWh += mWh;

@@ -27,12 +27,15 @@ export const METERING_LINE = { phase: 0, neutral: 1 } as const;
 /** Sample flag bit: the chip meters on the neutral line (SAMPLE_FLAG_NEUTRAL_METERED of the IC interface). */
 const NEUTRAL_METERED_FLAG = 64;
 
+/** A module constant: this runs every tick, and a string literal allocates at each evaluation in XS. */
+const LINE_SELECTING_CHIP = "atm90e26";
+
 /**
  * The metering line to pass to `TamperDetector.update`: the ATM90E26 selects its line itself
  * and reports it in the sample flags; other chips have no switch (-1).
  */
 export function meteringLineOf(sample: MeteringSample, chip: string): number {
-  if (chip !== "atm90e26") return -1;
+  if (chip !== LINE_SELECTING_CHIP) return -1;
   // Read defensively: the flags field arrives with the ATM90E26 driver's interface change.
   const flags = (sample as MeteringSample & { flags?: number }).flags ?? 0;
   return (flags & NEUTRAL_METERED_FLAG) !== 0 ? METERING_LINE.neutral : METERING_LINE.phase;

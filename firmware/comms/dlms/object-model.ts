@@ -206,17 +206,20 @@ export interface Placement {
 }
 
 /**
- * The objects, in object_list order, as parallel arrays (keys, classes, targets, infos): an
- * object costs no heap slots of its own (the arrays' elements live in chunks).
+ * The objects, in object_list order, as parallel columns (keys, classes, targets, infos): an
+ * object costs no heap slots of its own. The numbers are in typed arrays (8 or 4 bytes an object,
+ * where a plain array takes a slot of 16 bytes on the ESP32 and 32 on 64-bit lin per element),
+ * grown in steps of GROW while the model is built.
  */
 export class ObjectModel {
-  private readonly keys: number[] = [];
+  private count = 0;
+  private keys = new Float64Array(GROW);
   private readonly classes: ObjectClass[] = [];
   private readonly targets: unknown[] = [];
-  private readonly infos: number[] = [];
-  /** The keys in ascending order, and each one's index in the arrays above (binary search). */
-  private readonly sortedKeys: number[] = [];
-  private readonly sortedIndex: number[] = [];
+  private infos = new Int32Array(GROW);
+  /** The keys in ascending order, and each one's index in the columns above (binary search). */
+  private sortedKeys = new Float64Array(GROW);
+  private sortedIndex = new Uint16Array(GROW);
   /**
    * The meter's clock for date-time values (deviation, status, local time), when the model has
    * one; and one date-time writer for the whole model (every write is synchronous).
@@ -228,13 +231,13 @@ export class ObjectModel {
 
   /** Number of objects. */
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   /** Every object, in object_list order (allocates a snapshot of each: tests and tools). */
   get objects(): CosemObject[] {
     const out: CosemObject[] = [];
-    for (let i = 0; i < this.keys.length; i++) out.push(this.load(i, null));
+    for (let i = 0; i < this.count; i++) out.push(this.load(i, null));
     return out;
   }
 
@@ -261,8 +264,9 @@ export class ObjectModel {
     const keys = this.keys;
     const classes = this.classes;
     const infos = this.infos;
+    const count = this.count;
     let n = 0;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < count; i++) {
       scratch.key = keys[i];
       scratch.cls = classes[i];
       scratch.info = infos[i];
@@ -288,12 +292,37 @@ export class ObjectModel {
   insert(obj: CosemObject): void {
     if (this.indexOf(obj.key) >= 0) throw new Error(`COSEM object ${obj.obis} defined twice`);
     const at = this.sortedPosition(obj.key);
-    this.sortedKeys.splice(at, 0, obj.key);
-    this.sortedIndex.splice(at, 0, this.keys.length);
-    this.keys.push(obj.key);
+    const n = this.count;
+    if (n === this.keys.length) this.grow();
+    const sortedKeys = this.sortedKeys;
+    const sortedIndex = this.sortedIndex;
+    sortedKeys.copyWithin(at + 1, at, n);
+    sortedIndex.copyWithin(at + 1, at, n);
+    sortedKeys[at] = obj.key;
+    sortedIndex[at] = n;
+    this.keys[n] = obj.key;
+    this.infos[n] = obj.info;
     this.classes.push(obj.cls);
     this.targets.push(obj.target);
-    this.infos.push(obj.info);
+    this.count = n + 1;
+  }
+
+  /** Room for GROW more objects (while the model is built: the old columns become garbage). */
+  private grow(): void {
+    const size = this.keys.length + GROW;
+    if (size > 0xffff) throw new RangeError("COSEM object model: too many objects");
+    const keys = new Float64Array(size);
+    keys.set(this.keys);
+    this.keys = keys;
+    const infos = new Int32Array(size);
+    infos.set(this.infos);
+    this.infos = infos;
+    const sortedKeys = new Float64Array(size);
+    sortedKeys.set(this.sortedKeys);
+    this.sortedKeys = sortedKeys;
+    const sortedIndex = new Uint16Array(size);
+    sortedIndex.set(this.sortedIndex);
+    this.sortedIndex = sortedIndex;
   }
 
   /** Replaces (or adds) the object at `obis`: a feature landing later takes its place. */
@@ -317,14 +346,17 @@ export class ObjectModel {
   remove(obis: string): void {
     const i = this.indexOf(obisKey(obis));
     if (i < 0) return;
+    const n = this.count;
     const at = this.sortedPosition(this.keys[i]);
-    this.sortedKeys.splice(at, 1);
-    this.sortedIndex.splice(at, 1);
-    for (let k = 0; k < this.sortedIndex.length; k++) if (this.sortedIndex[k] > i) this.sortedIndex[k]--;
-    this.keys.splice(i, 1);
+    const sortedIndex = this.sortedIndex;
+    this.sortedKeys.copyWithin(at, at + 1, n);
+    sortedIndex.copyWithin(at, at + 1, n);
+    for (let k = 0; k < n - 1; k++) if (sortedIndex[k] > i) sortedIndex[k]--;
+    this.keys.copyWithin(i, i + 1, n);
+    this.infos.copyWithin(i, i + 1, n);
     this.classes.splice(i, 1);
     this.targets.splice(i, 1);
-    this.infos.splice(i, 1);
+    this.count = n - 1;
   }
 
   /** The object at the OBIS in `bytes[offset..offset+6)`, whatever its class (allocates). */
@@ -345,14 +377,14 @@ export class ObjectModel {
   /** Index of the object with OBIS key `key`, or -1. */
   indexOf(key: number): number {
     const at = this.sortedPosition(key);
-    return this.sortedKeys[at] === key ? this.sortedIndex[at] : -1;
+    return at < this.count && this.sortedKeys[at] === key ? this.sortedIndex[at] : -1;
   }
 
   /** Where `key` is, or would go, in `sortedKeys`. */
   private sortedPosition(key: number): number {
     const sorted = this.sortedKeys;
     let lo = 0;
-    let hi = sorted.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (sorted[mid] < key) lo = mid + 1;
@@ -372,6 +404,9 @@ export class ObjectModel {
     return i < 0 ? -1 : this.classes[i].classId;
   }
 }
+
+/** Objects the model's columns grow by. */
+const GROW = 16;
 
 /** A class with nothing: what a scratch CosemObject holds before it is filled. */
 const NO_CLASS: ObjectClass = defineClass({ classId: 0, version: 0, name: "", group: "identity", attributes: [] });

@@ -14,8 +14,12 @@ const MAX_RETRY_MS = 300_000;
  * exponential backoff (1 s doubling to 5 min) after a drop, logs each change in the communication
  * log and exposes signal bars (0..4) for the LCD.
  */
+export type WifiState = "idle" | "connecting" | "connected" | "waiting";
+/** For code that tests the state periodically (a literal would allocate at each evaluation in XS). */
+export const WIFI_CONNECTED: WifiState = "connected";
+
 export class WifiSupervisor {
-  state: "idle" | "connecting" | "connected" | "waiting" = "idle";
+  state: WifiState = "idle";
   /** Attempts since the last successful connection. */
   failures = 0;
   /** Called after every change of `state` (time sync, the LCD signal bars). */
@@ -39,7 +43,7 @@ export class WifiSupervisor {
   /** Signal bars for the LCD: 0 when offline, else 1..4 from RSSI. */
   get signalBars(): number {
     const rssi = this.wifi.rssi;
-    if (this.state !== "connected" || rssi === undefined) return 0;
+    if (this.state !== WIFI_CONNECTED || rssi === undefined) return 0;
     return rssi >= -55 ? 4 : rssi >= -65 ? 3 : rssi >= -75 ? 2 : 1;
   }
 

@@ -3,7 +3,7 @@ import { readU32BE } from "../../kernel/bytes";
 import type { Rational } from "../../kernel/rational";
 import { DEFAULT_RATING, type IcCalibration, type MeterRating, noLoadThresholdW } from "../../kernel/calibration";
 import {
-  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
+  IC_OK, IC_RESET_DETECTED, type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_REINITIALISED, SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
 import { EnergyReadBound, type MonotonicClock } from "../energy-bound";
 import {
@@ -308,7 +308,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
     this.reads16 += TICK_ENERGY_GROUPS;
     this.uniform = true;
     this.drainedAllMs = now;
-    let status: IcStatus = "ok";
+    let status: IcStatus = IC_OK;
     let reinit = !this.configured;
     if (this.irq === undefined || this.irqEdge || this.irq.read() === 0) {
       this.irqEdge = false;
@@ -328,7 +328,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
       if (irq & IRQ_APSIGN) s.flags |= SAMPLE_FLAG_DIRECTION_CHANGED;
     }
     if (reinit) {
-      if (this.configure(false) !== "ok") return status === "reset-detected" ? status : "not-responding";
+      if (this.configure(false) !== IC_OK) return status === IC_RESET_DETECTED ? status : "not-responding";
       s.flags |= SAMPLE_FLAG_REINITIALISED;
     }
     this.readInstantaneous(s);
@@ -578,7 +578,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
       this.uniform = true;
     }
     this.configured = true;
-    return "ok";
+    return IC_OK;
   }
 
   private writeSetup120(): boolean {

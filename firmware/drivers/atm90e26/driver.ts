@@ -1,7 +1,7 @@
 import type { DigitalIn, Spi } from "../../hal";
 import type { Rational } from "../../kernel/rational";
 import {
-  type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
+  IC_OK, type IcStatus, type MeteringIc, type MeteringSample, SAMPLE_FLAG_ACTIVE_NO_LOAD, SAMPLE_FLAG_ACTIVE_REVERSE,
   SAMPLE_FLAG_DIRECTION_CHANGED, SAMPLE_FLAG_NEUTRAL_METERED, SAMPLE_FLAG_REACTIVE_NEGATIVE, SAMPLE_FLAG_REINITIALISED,
   SAMPLE_FLAG_SAG,
 } from "../../kernel/metering-ic";
@@ -274,7 +274,7 @@ export class Atm90e26Driver implements MeteringIc {
     if (this.clock !== undefined) this.drainedAllMs = this.clock.nowMs();
     this.uniform = true;
     this.counters.reinits++;
-    return "ok";
+    return IC_OK;
   }
 
   /**
@@ -299,7 +299,7 @@ export class Atm90e26Driver implements MeteringIc {
     this.publishEnergy(s);
     if (this.needsInit || this.writtenVersion !== this.calibration.version) {
       const st = this.init();
-      if (st !== "ok") {
+      if (st !== IC_OK) {
         s.energyDeferred = true;
         this.counters.deferredTicks++;
         return st;
@@ -395,7 +395,7 @@ export class Atm90e26Driver implements MeteringIc {
     this.readInstantaneous(s);
     if (s.reactivePowerMilliVar < 0) s.flags |= SAMPLE_FLAG_REACTIVE_NEGATIVE;
     if (this.refusedSlots !== 0) this.estimateRefused(s);
-    return "ok";
+    return IC_OK;
   }
 
   /** The refused AP/AN reads as lost active energy: forward from import power, reverse from export power. */
@@ -488,7 +488,7 @@ export class Atm90e26Driver implements MeteringIc {
     s.energyMayBeLost = true;
     this.needsInit = true;
     const st = this.init();
-    if (st === "ok") s.flags |= SAMPLE_FLAG_REINITIALISED;
+    if (st === IC_OK) s.flags |= SAMPLE_FLAG_REINITIALISED;
     return "reset-detected";
   }
 
