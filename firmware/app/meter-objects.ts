@@ -20,6 +20,7 @@ import { type AccessGroup, type AttributeDef, type CosemObject, defineClass, typ
 import type { Billing } from "../metrology/billing";
 import { METER_REGISTERS, readMeterRegister } from "./meter-registers";
 import type { TariffCalendar } from "../metrology/tou";
+import { deepFreeze } from "../kernel/freeze";
 
 /** Optional parts of the meter (features that land at different times); probed, never required. */
 type MeterParts = Meter & Partial<Record<string, unknown>>;
@@ -199,6 +200,7 @@ const COMMUNICATION_REPEATS_CLASS = defineClass({
 
 /** Setter that takes a number of one of the given types, range-checked, applied to the model's meter. */
 function meterSetter(types: readonly number[], min: number, max: number, apply: (meter: Meter, v: number) => void): AttributeDef["set"] {
+  deepFreeze(types);
   return numericSetter(types, min, max, (v, ctx) => apply(meterOf(ctx.model), v));
 }
 

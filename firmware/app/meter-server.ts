@@ -13,11 +13,12 @@ import { type AssociationPolicy, type ObjectModel, publicPolicy, readerPolicy } 
 import { DlmsServer, type DlmsServerOptions } from "../comms/dlms/server";
 import { DEFAULT_READER_PASSWORD, type DlmsConfig } from "../comms/dlms/dlms-config";
 import { EVENT } from "../kernel/event-codes";
+import { deepFreeze } from "../kernel/freeze";
 
 export { DEFAULT_READER_PASSWORD, defaultDlmsConfig, type DlmsConfig } from "../comms/dlms/dlms-config";
 
 /** Communication log codes (manufacturer-specific range, next to Wi-Fi 240/241 and push 246..248). */
-export const DLMS_EVENT = { associationOpened: EVENT.communication.associationOpened, associationRejected: EVENT.communication.associationRejected } as const;
+export const DLMS_EVENT = deepFreeze({ associationOpened: EVENT.communication.associationOpened, associationRejected: EVENT.communication.associationRejected } as const);
 
 /** Names of the secrets that still have their default value. */
 export function defaultSecretsInUse(meter: Meter, config: DlmsConfig, security?: SecurityAndPush, firmwareUpdate?: FirmwareUpdate): string[] {

@@ -8,17 +8,18 @@ import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 import { PersistentStore } from "../storage/persistent-store";
 import type { EmergencySaveCost, PersistenceConfig, RestoreReport } from "../storage/persistence-types";
+import { deepFreeze } from "../kernel/freeze";
 
 export * from "../storage/persistent-store";
 
 /** Standard event log codes this layer writes (docs/readme/persistence.md). */
-export const STORE_EVENT = {
+export const STORE_EVENT = deepFreeze({
   powerDown: EVENT.standard.powerDown,
   powerUp: EVENT.standard.powerUp,
   nvMemoryError: EVENT.standard.nvMemoryError,
   /** Manufacturer-specific (standard log): the power went without a final save (sudden reset). */
   powerDownWithoutSave: EVENT.standard.powerDownWithoutSave,
-} as const;
+} as const);
 
 /** What drains the IC before the emergency save (the meter): a method, not a closure. */
 export interface PowerFailDrain {

@@ -1,6 +1,7 @@
 import type { RelayDriver } from "../kernel/relay";
 import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
+import { deepFreeze } from "../kernel/freeze";
 
 /**
  * DLMS class 70 (disconnect control, 0.0.96.3.10.255): the state machine of docs/metering.md
@@ -10,13 +11,13 @@ import type { EventLogs } from "../records/event-log";
  * c remote_disconnect 2->0, d remote_reconnect 0->2, e manual_reconnect 2->1,
  * f manual_disconnect 1->2, g local_disconnect 1->2, h local_reconnect 2->1.
  */
-export const CONTROL_STATE = { disconnected: 0, connected: 1, readyForReconnection: 2 } as const;
+export const CONTROL_STATE = deepFreeze({ disconnected: 0, connected: 1, readyForReconnection: 2 } as const);
 export type ControlState = 0 | 1 | 2;
 export type ControlMode = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export type Transition = "a" | "b" | "c" | "d" | "e" | "f" | "g" | "h";
 export type Trigger = "remoteDisconnect" | "remoteReconnect" | "manualDisconnect" | "manualReconnect" | "localDisconnect" | "localReconnect";
 
-export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlState; to: ControlState }> = {
+export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlState; to: ControlState }> = deepFreeze({
   a: { trigger: "remoteReconnect", from: 0, to: 1 },
   b: { trigger: "remoteDisconnect", from: 1, to: 0 },
   c: { trigger: "remoteDisconnect", from: 2, to: 0 },
@@ -25,10 +26,10 @@ export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlSt
   f: { trigger: "manualDisconnect", from: 1, to: 2 },
   g: { trigger: "localDisconnect", from: 1, to: 2 },
   h: { trigger: "localReconnect", from: 2, to: 1 },
-};
+});
 
 /** Transitions each control mode allows (Blue Book class 70, docs/metering.md section 7). */
-export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = [
+export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = deepFreeze([
   [],
   ["b", "c", "f", "g", "d", "e"],
   ["b", "c", "f", "g", "a", "e"],
@@ -36,14 +37,14 @@ export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = [
   ["b", "c", "g", "a", "e"],
   ["b", "c", "f", "g", "d", "e", "h"],
   ["b", "c", "g", "d", "e", "h"],
-];
+]);
 
 /** Disconnector log codes (IDIS). */
 /** Disconnector log codes (the kernel table). */
-export const DISCONNECTOR_EVENT = EVENT.disconnector;
+export const DISCONNECTOR_EVENT = deepFreeze(EVENT.disconnector);
 
 /** Codes logged by each transition, in order: the cause, then 59 when it leaves the meter ready for manual reconnection. */
-const TRANSITION_EVENTS: Record<Transition, readonly number[]> = {
+const TRANSITION_EVENTS: Record<Transition, readonly number[]> = deepFreeze({
   a: [DISCONNECTOR_EVENT.remoteConnect],
   b: [DISCONNECTOR_EVENT.remoteDisconnect],
   c: [DISCONNECTOR_EVENT.remoteDisconnect],
@@ -52,7 +53,7 @@ const TRANSITION_EVENTS: Record<Transition, readonly number[]> = {
   f: [DISCONNECTOR_EVENT.manualDisconnect, DISCONNECTOR_EVENT.readyForManualReconnection],
   g: [DISCONNECTOR_EVENT.localDisconnect, DISCONNECTOR_EVENT.readyForManualReconnection],
   h: [DISCONNECTOR_EVENT.localReconnect],
-};
+});
 
 export type RefusalReason =
   /** The transition exists from this state but the control mode does not allow it. */
@@ -251,14 +252,14 @@ export class Disconnector {
   }
 }
 
-const ALL_TRANSITIONS: readonly Transition[] = ["a", "b", "c", "d", "e", "f", "g", "h"];
+const ALL_TRANSITIONS: readonly Transition[] = deepFreeze(["a", "b", "c", "d", "e", "f", "g", "h"]);
 
 /** States in which a trigger has nothing left to do. */
-const TRIGGER_TARGET: Record<Trigger, readonly ControlState[]> = {
+const TRIGGER_TARGET: Record<Trigger, readonly ControlState[]> = deepFreeze({
   remoteDisconnect: [0],
   remoteReconnect: [1],
   manualDisconnect: [0, 2],
   manualReconnect: [1],
   localDisconnect: [0, 2],
   localReconnect: [1],
-};
+});

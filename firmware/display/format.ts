@@ -1,4 +1,5 @@
 import { FONT, SEG } from "./glass";
+import { deepFreeze } from "../kernel/freeze";
 
 /**
  * Number and code formatting into glyph cells (a..g bits plus dp at bit 7), right-aligned,
@@ -8,7 +9,7 @@ const CHAR_MINUS = FONT["-".charCodeAt(0)];
 const DP = 1 << SEG.dp;
 
 /** 10^n for n = 0..15 (exact in doubles). */
-const POW10: readonly number[] = Object.freeze(powersOfTen(16));
+const POW10: readonly number[] = deepFreeze(powersOfTen(16));
 /** Glyphs of the digits 0..9 (the formatting loop indexes it instead of calling digitGlyph). */
 const DIGIT_GLYPHS: readonly number[] = Object.freeze(Array.from({ length: 10 }, (_, d) => FONT[48 + d]));
 

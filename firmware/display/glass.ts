@@ -12,6 +12,7 @@
  *   address 2n+1 : COM0 b, COM1 g, COM2 c, COM3 dp    (right column and decimal point)
  * Annunciators at 24..29 (30 and 31 are wired to nothing).
  */
+import { deepFreeze } from "../kernel/freeze";
 export const LCD_RAM_NIBBLES = 32;
 export const MAIN_DIGITS = 8;
 export const CODE_DIGITS = 4;
@@ -22,7 +23,7 @@ export const CODE_DIGIT_BASE = 16;
 export const SEG = Object.freeze({ a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6, dp: 7 } as const);
 
 /** Where each glyph bit (a..g, dp) of a digit cell lives: [address offset 0/1, COM bit]. */
-export const DIGIT_CELL: readonly (readonly [number, number])[] = Object.freeze([
+export const DIGIT_CELL: readonly (readonly [number, number])[] = deepFreeze([
   [0, 0], // a
   [1, 0], // b
   [1, 2], // c
@@ -42,7 +43,7 @@ export type Annunciator =
   | "A" | "m3";
 
 /** Annunciator segments: [address, COM bit]. */
-export const ANNUNCIATORS: Readonly<Record<Annunciator, readonly [number, number]>> = Object.freeze({
+export const ANNUNCIATORS: Readonly<Record<Annunciator, readonly [number, number]>> = deepFreeze({
   T1: [24, 0], T2: [24, 1], T3: [24, 2], T4: [24, 3],
   import: [25, 0], export: [25, 1], relayOpen: [25, 2], tamper: [25, 3],
   communication: [26, 0], clockInvalid: [26, 1], antenna: [26, 2], bar1: [26, 3],

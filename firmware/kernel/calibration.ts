@@ -8,6 +8,7 @@
  * Floating point is fine here: this runs once per calibration, not in the accumulation path;
  * the values that reach the chip and the config are integers.
  */
+import { deepFreeze } from "./freeze";
 
 /** Corrections to apply to what the chip reports; omitted fields mean "no change". */
 export interface IcCorrections {
@@ -61,7 +62,7 @@ export interface MeterRating {
   fnMilliHz: number;
 }
 
-export const DEFAULT_RATING: MeterRating = { ibMilliA: 5000, imaxMilliA: 60000, unMilliV: 230000, fnMilliHz: 50000 };
+export const DEFAULT_RATING: MeterRating = deepFreeze({ ibMilliA: 5000, imaxMilliA: 60000, unMilliV: 230000, fnMilliHz: 50000 });
 
 /**
  * Active power below which the chip suppresses accumulation (no-load / creep), W. Class 1 direct
@@ -90,12 +91,12 @@ export interface CalibrationStep {
  * then the gain once more: the first gain step also absorbed the offset (0.15 W is 0.013 % at
  * Ib), which the offset step has now removed.
  */
-export const STANDARD_CALIBRATION_STEPS: readonly CalibrationStep[] = [
+export const STANDARD_CALIBRATION_STEPS: readonly CalibrationStep[] = deepFreeze([
   { kind: "gain", fractionOfIb: 1, angleDeg: 0, seconds: 20 },
   { kind: "phase", fractionOfIb: 1, angleDeg: 60, seconds: 20 },
   { kind: "offset", fractionOfIb: 0.02, angleDeg: 0, seconds: 60 },
   { kind: "gain", fractionOfIb: 1, angleDeg: 0, seconds: 20 },
-];
+]);
 
 /** Reference values applied and what the meter under test measured during one step. */
 export interface StepMeasurement {

@@ -7,7 +7,8 @@
  * manufacturer): 230..239 fraud, power quality and measuring range (docs/readme/faults.md), 240..249
  * communication, 250 standard.
  */
-export const EVENT = {
+import { deepFreeze } from "./freeze";
+export const EVENT = deepFreeze({
   standard: {
     powerDown: 1,
     powerUp: 2,
@@ -98,10 +99,10 @@ export const EVENT = {
     pushFailed: 247,
     pushDropped: 248,
   },
-} as const;
+} as const);
 
 /** Bit numbers of the alarm register (0.0.97.98.0.255; docs/metering.md section 4). */
-export const ALARM = {
+export const ALARM = deepFreeze({
   clockInvalid: 0,
   nvMemoryError: 10,
   measurementSystemError: 11,
@@ -109,7 +110,7 @@ export const ALARM = {
   fraudAttempt: 13,
   /** Manufacturer use of a reserved bit: current above Imax or voltage outside the measuring range (docs/readme/faults.md). */
   measuringRangeExceeded: 14,
-} as const;
+} as const);
 
 /** The five event logs. */
 export type EventLogName = keyof typeof EVENT;

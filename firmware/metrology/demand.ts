@@ -1,5 +1,6 @@
 import { MS_PER_MINUTE } from "../time/civil-date";
 import { RATE_COUNT } from "./energy-registers";
+import { deepFreeze } from "../kernel/freeze";
 
 const floor = Math.floor;
 
@@ -10,7 +11,7 @@ export interface DemandSettings {
   subperiods: number;
 }
 
-export const DEFAULT_DEMAND: DemandSettings = { periodS: 900, subperiods: 1 };
+export const DEFAULT_DEMAND: DemandSettings = deepFreeze({ periodS: 900, subperiods: 1 });
 
 /**
  * Average demand (class 5) and maximum demand per rate (class 4) from the energy each tick added.

@@ -4,6 +4,7 @@ import { dateMatches, WILDCARD, WILDCARD_YEAR } from "../time/dlms-datetime";
 import { RATE_COUNT } from "./energy-registers";
 import type { EventLogs } from "../records/event-log";
 import { EVENT } from "../kernel/event-codes";
+import { deepFreeze } from "../kernel/freeze";
 
 /** One switching point of a day profile (class 20 day_schedule entry): from startSecond on, `tariff`. */
 export interface DayAction {
@@ -72,7 +73,7 @@ export const MAX_CALENDAR_NAME = 32;
 export type CalendarPart = "active" | "passive" | "special";
 
 /** Standard events of the tariff calendar. */
-export const TOU_EVENT = { activated: EVENT.standard.touActivated, passiveProgrammed: EVENT.standard.passiveTouProgrammed } as const;
+export const TOU_EVENT = deepFreeze({ activated: EVENT.standard.touActivated, passiveProgrammed: EVENT.standard.passiveTouProgrammed } as const);
 
 /**
  * The default calendar: T1 (day) Monday to Friday 07:00-23:00, T2 (night) otherwise and all

@@ -2,14 +2,15 @@ import { EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
+import { deepFreeze } from "../kernel/freeze";
 
 /** Voltage bands; also the index into the per-kind counter arrays. */
-export const VOLTAGE_BAND = { normal: 0, sag: 1, swell: 2, missing: 3 } as const;
+export const VOLTAGE_BAND = deepFreeze({ normal: 0, sag: 1, swell: 2, missing: 3 } as const);
 const NORMAL = 0;
 const SAG = 1;
 const SWELL = 2;
 const MISSING = 3;
-const START_CODE = [EVENT.powerQuality.voltageNormal, EVENT.powerQuality.underVoltage, EVENT.powerQuality.overVoltage, EVENT.powerQuality.missingVoltage];
+const START_CODE = deepFreeze([EVENT.powerQuality.voltageNormal, EVENT.powerQuality.underVoltage, EVENT.powerQuality.overVoltage, EVENT.powerQuality.missingVoltage]);
 
 /** Snapshot for persistence: typed arrays and numbers only. */
 export interface PowerQualityState {

@@ -1,5 +1,6 @@
 /** Change reported by `Sustained.update`. */
-export const Transition = { None: 0, Started: 1, Ended: 2 } as const;
+import { deepFreeze } from "../kernel/freeze";
+export const Transition = deepFreeze({ None: 0, Started: 1, Ended: 2 } as const);
 export type Transition = (typeof Transition)[keyof typeof Transition];
 
 /**

@@ -6,6 +6,7 @@ import { ALARM } from "../kernel/event-codes";
 import { type EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
+import { deepFreeze } from "../kernel/freeze";
 
 /** Ids of the tamper detector's debounced inputs (DebouncedInput `id`). */
 const INPUT_TERMINAL_COVER = 0;
@@ -22,7 +23,7 @@ export interface TamperInputs {
 }
 
 /** Metering line the IC meters on (ATM90E26 anti-tamper switching). */
-export const METERING_LINE = { phase: 0, neutral: 1 } as const;
+export const METERING_LINE = deepFreeze({ phase: 0, neutral: 1 } as const);
 
 /** Sample flag bit: the chip meters on the neutral line (SAMPLE_FLAG_NEUTRAL_METERED of the IC interface). */
 const NEUTRAL_METERED_FLAG = 64;

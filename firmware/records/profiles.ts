@@ -4,25 +4,26 @@ import { ENERGY_REGISTERS } from "../metrology/energy-registers";
 import { MONITORING_REGISTERS } from "../monitoring/monitoring-registers";
 
 import { PROFILE_OBIS } from "../kernel/obis";
+import { deepFreeze } from "../kernel/freeze";
 export { PROFILE_OBIS } from "../kernel/obis";
 
 /** Profile status word bits (IDIS AMR profile status, 0.0.96.10.1.255). */
-export const PROFILE_STATUS = {
+export const PROFILE_STATUS = deepFreeze({
   criticalError: 0x01,
   clockInvalid: 0x02,
   dataNotValid: 0x04,
   daylightSaving: 0x08,
   clockAdjusted: 0x20,
   powerDown: 0x80,
-} as const;
+} as const);
 
 /** Values captured after clock and status, in this order; those the meter lacks are left out. */
-export const LOAD_PROFILE_VALUES = ["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255"] as const;
-export const DAILY_PROFILE_VALUES = [
+export const LOAD_PROFILE_VALUES = deepFreeze(["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255"] as const);
+export const DAILY_PROFILE_VALUES = deepFreeze([
   "1.0.1.8.0.255", "1.0.1.8.1.255", "1.0.1.8.2.255", "1.0.1.8.3.255", "1.0.1.8.4.255",
   "1.0.2.8.0.255", "1.0.2.8.1.255", "1.0.2.8.2.255", "1.0.2.8.3.255", "1.0.2.8.4.255",
   "7.0.3.0.0.255", "8.0.1.0.0.255",
-] as const;
+] as const);
 
 /**
  * A profile's full column list (clock, status, then `values`), frozen at module level: preloaded

@@ -1,6 +1,7 @@
 import type { Flash } from "../hal";
 import { readU32LE, writeU32LE } from "../kernel/bytes";
 import { CRC32_INIT, crc32, crc32Final, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
+import { deepFreeze } from "../kernel/freeze";
 
 /** Payloads up to this size are CRC-ed from an aligned scratch copy (word reads); larger ones byte by byte. */
 const SCRATCH_BYTES = 512;
@@ -39,7 +40,7 @@ export const FORMAT_VERSION = 1;
 export const FREE = 0xffff;
 export const OWNER_STATE = 1;
 export const OWNER_EVENTS = 2;
-const MAGIC = [0x4d, 0x54, 0x52, 0x4a];
+const MAGIC = deepFreeze([0x4d, 0x54, 0x52, 0x4a]);
 
 export function recordSize(payloadLength: number): number {
   return (RECORD_HEADER_BYTES + payloadLength + 1 + 3) & ~3;

@@ -12,6 +12,7 @@ import { decodeValue, encodeValue, KeyCache } from "./value-codec";
 import {
   defaultPersistenceConfig, type PersistenceConfig, type PersistentBytes, type PersistentHandle, type PersistentState, type BytesState, type SnapshotState, type RestoreReport, type RestoreSource,
 } from "./persistence-types";
+import { deepFreeze } from "../kernel/freeze";
 
 export * from "./persistence-types";
 
@@ -147,7 +148,7 @@ class ChainPolicy implements CompactionPolicy {
   }
 }
 
-const EVENT_LOG_TYPES: Record<EventLogName, number> = { standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 };
+const EVENT_LOG_TYPES: Record<EventLogName, number> = deepFreeze({ standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 });
 const EVENT_PAYLOAD_BYTES = 10;
 /** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
 const EVENT_WEAR_GAP = 64;

@@ -6,6 +6,7 @@
  * Object keys are stored, so a feature can add a field without breaking older records (its
  * `restore` sees the field missing and decides). Not on the hot path: allocates freely.
  */
+import { deepFreeze } from "../kernel/freeze";
 const T_NULL = 0;
 const T_UNDEFINED = 1;
 const T_FALSE = 2;
@@ -23,7 +24,7 @@ type Typed = Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array 
  * by direct reference: the Moddable linker strips builtins it sees no reference to, so neither
  * `Object.prototype.toString` tags nor look-ups by name on globalThis may stand in for them.
  */
-const TYPED_KINDS: readonly (new (n: number) => Typed)[] = [Float64Array, Float32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array];
+const TYPED_KINDS: readonly (new (n: number) => Typed)[] = deepFreeze([Float64Array, Float32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array]);
 
 export class ValueCodecError extends Error {}
 

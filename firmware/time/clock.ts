@@ -3,6 +3,7 @@ import { dayNumber, daysFromCivil, MS_PER_DAY, MS_PER_MINUTE, yearOfDays } from 
 import { CLOCK_STATUS, DAY_LAST, dstPatternDay, type DateTimeFields, utcToDateTime } from "./dlms-datetime";
 import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
+import { deepFreeze } from "../kernel/freeze";
 
 /** A DST switch moment as a class-8 pattern: month, day (or 0xFE/0xFD), weekday (or 0xFF), local time. */
 export interface DstSwitch {
@@ -24,12 +25,12 @@ export interface DstSettings {
 }
 
 /** Standard events this module records (docs/metering.md section 4). */
-export const CLOCK_EVENT = {
+export const CLOCK_EVENT = deepFreeze({
   dstChange: EVENT.standard.dstChange,
   clockAdjustedOld: EVENT.standard.clockAdjustedOld,
   clockAdjustedNew: EVENT.standard.clockAdjustedNew,
   clockInvalid: EVENT.standard.clockInvalid,
-} as const;
+} as const);
 
 /**
  * The EU rule (last Sunday of March and of October, both at 01:00 UTC) as local switch times for

@@ -1,4 +1,5 @@
 import { civilPacked, dayNumber, daysFromCivil, daysInMonth, MS_PER_DAY, MS_PER_MINUTE, msOfDay, packedDay, packedMonth, packedYear, weekdayOfDays } from "./civil-date";
+import { deepFreeze } from "../kernel/freeze";
 
 /**
  * DLMS date-time (docs/dlms-profile.md section 4): a 12-byte octet-string
@@ -21,13 +22,13 @@ export const DAY_SECOND_LAST = 0xfd;
 export const DAY_LAST = 0xfe;
 
 /** Clock status bits (class 8 attribute 4, date-time byte 11). */
-export const CLOCK_STATUS = {
+export const CLOCK_STATUS = deepFreeze({
   invalid: 0x01,
   doubtful: 0x02,
   differentBase: 0x04,
   invalidStatus: 0x08,
   daylightSaving: 0x80,
-} as const;
+} as const);
 
 export interface DateTimeFields {
   year: number;

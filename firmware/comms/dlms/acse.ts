@@ -4,11 +4,12 @@
  * mechanism and the authentication value so the security layer (HLS-GMAC) can use them.
  */
 import { DecodeError } from "./axdr";
+import { deepFreeze } from "../../kernel/freeze";
 
-export const ACSE_TAG = { aarq: 0x60, aare: 0x61, rlrq: 0x62, rlre: 0x63 } as const;
+export const ACSE_TAG = deepFreeze({ aarq: 0x60, aare: 0x61, rlrq: 0x62, rlre: 0x63 } as const);
 
 /** Object identifier contents (after 06 07) for the contexts and mechanisms the meter knows. */
-export const OID_PREFIX = [0x60, 0x85, 0x74, 0x05, 0x08] as const;
+export const OID_PREFIX = deepFreeze([0x60, 0x85, 0x74, 0x05, 0x08] as const);
 export const APP_CONTEXT_LN = 1;
 export const APP_CONTEXT_LN_CIPHERED = 3;
 export const MECHANISM_NONE = 0;
@@ -31,7 +32,7 @@ export function dlmsOidId(oid: Uint8Array | null, kind: 1 | 2): number {
 }
 
 /** result-source-diagnostic, acse-service-user values (docs/dlms-profile.md section 2). */
-export const ACSE_DIAGNOSTIC = {
+export const ACSE_DIAGNOSTIC = deepFreeze({
   null: 0,
   noReasonGiven: 1,
   applicationContextNameNotSupported: 2,
@@ -39,7 +40,7 @@ export const ACSE_DIAGNOSTIC = {
   mechanismNameRequired: 12,
   authenticationFailure: 13,
   authenticationRequired: 14,
-} as const;
+} as const);
 
 export interface Aarq {
   /** OID contents of application-context-name. */

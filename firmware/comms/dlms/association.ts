@@ -10,12 +10,13 @@ import type { AuthThrottle } from "./auth-throttle";
 import type { LongGet, PendingSet } from "./block-transfer";
 import type { AssociationPolicy, AssociationSecurity, AssociationView } from "./object-model";
 import { ACTION, APDU, decodeInitiateRequest, encodeInitiateResponse, initiateError, SERVER_CONFORMANCE } from "./xdlms";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** association_status of the current association (class 15 attribute 8). */
-export const ASSOCIATION_STATUS = { nonAssociated: 0, pending: 1, associated: 2 } as const;
+export const ASSOCIATION_STATUS = deepFreeze({ nonAssociated: 0, pending: 1, associated: 2 } as const);
 
 /** AARE result field. */
-export const AARE_RESULT = { accepted: 0, rejectedPermanent: 1, rejectedTransient: 2 } as const;
+export const AARE_RESULT = deepFreeze({ accepted: 0, rejectedPermanent: 1, rejectedTransient: 2 } as const);
 
 /** Per-session association state: what the services see through AssociationView, plus transfer state. */
 export class Association implements AssociationView {

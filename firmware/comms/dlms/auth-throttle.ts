@@ -16,6 +16,7 @@
  */
 import type { Log } from "../../hal/log";
 import type { PersistentRecord } from "./security/persistence";
+import { deepFreeze } from "../../kernel/freeze";
 
 export interface AuthThrottleOptions {
   /** Consecutive failures checked without a back-off (3). */
@@ -29,13 +30,13 @@ export interface AuthThrottleOptions {
   persistIntervalMs: number;
 }
 
-export const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = {
+export const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = deepFreeze({
   freeFailures: 3,
   baseDelayMs: 1000,
   maxDelayMs: 300_000,
   burstGapMs: 24 * 3_600_000,
   persistIntervalMs: 60_000,
-};
+});
 
 /** In-memory record for builds and tests without a store. */
 class VolatileRecord implements PersistentRecord {

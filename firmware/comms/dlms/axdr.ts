@@ -1,10 +1,11 @@
 import { readU32BE } from "../../kernel/bytes";
+import { deepFreeze } from "../../kernel/freeze";
 /**
  * A-XDR data encoding (docs/dlms-profile.md section 4): the `Data` CHOICE of IEC 62056-5-3 with the
  * types this meter uses, a growable writer that encodes straight into bytes (the server's hot
  * path never builds a value tree) and a bounds-checked reader that decodes into `DlmsData`.
  */
-export const DataType = {
+export const DataType = deepFreeze({
   null: 0,
   array: 1,
   structure: 2,
@@ -24,7 +25,7 @@ export const DataType = {
   enum: 22,
   float32: 23,
   float64: 24,
-} as const;
+} as const);
 
 export type DataTypeTag = (typeof DataType)[keyof typeof DataType];
 

@@ -10,6 +10,7 @@ import { numberOf, numberWriter } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
 import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
 import { nextInRange } from "../../records/profile-read";
+import { deepFreeze } from "../../kernel/freeze";
 
 /**
  * What a profile object's class knows of its target: where the buffer is (a view may be built on
@@ -238,6 +239,8 @@ function bufferOf(kind: ProfileKind, ctx: RequestContext): ProfileBuffer {
  * Methods reset (1) and capture (2) exist when the kind has them.
  */
 export function profileClass(name: string, group: AccessGroup, kind: ProfileKind): ObjectClass {
+  // The class (made at module level) captures `kind`: frozen, as preloaded data must be.
+  deepFreeze(kind);
   return defineClass({
     classId: 7,
     version: 1,

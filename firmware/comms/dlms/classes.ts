@@ -16,6 +16,7 @@ import { type ByteSource, PieceSource } from "./stream";
 import { numberWriter, writeScalerUnit } from "./values";
 import { RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
+import { deepFreeze } from "../../kernel/freeze";
 
 export * from "./values";
 export * from "./classes-clock";
@@ -123,6 +124,8 @@ export interface ExtendedRegisterKind {
 
 /** IC 4 over a register read by `reader` and a kind; the model's clock writes the capture time. Place with `{ type }`. */
 export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  // The class (made at module level) captures `kind`: frozen, as preloaded data must be.
+  deepFreeze(kind);
   const [value, scalerUnit] = registerGetters(reader);
   return defineClass({
     classId: 4,
@@ -160,6 +163,7 @@ function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): numb
 
 /** IC 5 over a register read by `reader` (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
 export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
+  deepFreeze(kind);
   const [value, scalerUnit] = registerGetters(reader);
   return defineClass({
     classId: 5,

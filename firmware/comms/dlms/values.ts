@@ -7,9 +7,10 @@ import { type AxdrWriter, DataType, type DataTypeTag, type DlmsData } from "./ax
 import type { AttributeDef, RequestContext } from "./object-model";
 import { RESULT } from "./xdlms";
 import type { Unit } from "../../kernel/register-table";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** DLMS unit enumeration of the meter's unit names. */
-export const UNIT_CODE: Record<Unit, number> = { Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 };
+export const UNIT_CODE: Record<Unit, number> = deepFreeze({ Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 });
 
 /** A number the requested A-XDR type cannot hold exactly (out of range, a fraction, NaN). */
 export class ValueRangeError extends RangeError {}
@@ -118,6 +119,7 @@ export function numberOf(d: DlmsData): number {
  * gets the request context: a shared class finds its target there). Make it at module level.
  */
 export function numericSetter(types: readonly number[], min: number, max: number, apply: (v: number, ctx: RequestContext) => void): AttributeDef["set"] {
+  deepFreeze(types);
   return (value, ctx) => {
     if (!types.includes(value.type)) return RESULT.typeUnmatched;
     const v = numberOf(value);

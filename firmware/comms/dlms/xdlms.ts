@@ -5,8 +5,9 @@
  * over the A-XDR reader and writer (see server.ts).
  */
 import { AxdrReader, DecodeError } from "./axdr";
+import { deepFreeze } from "../../kernel/freeze";
 
-export const APDU = {
+export const APDU = deepFreeze({
   initiateRequest: 0x01,
   initiateResponse: 0x08,
   confirmedServiceError: 0x0e,
@@ -27,15 +28,15 @@ export const APDU = {
   gloActionResponse: 0xcf,
   exceptionResponse: 0xd8,
   generalGloCiphering: 0xdb,
-} as const;
+} as const);
 
-export const GET = { normal: 1, next: 2, withList: 3 } as const;
-export const SET = { normal: 1, firstDatablock: 2, datablock: 3 } as const;
-export const SET_RESPONSE = { normal: 1, datablock: 2, lastDatablock: 3 } as const;
-export const ACTION = { normal: 1 } as const;
+export const GET = deepFreeze({ normal: 1, next: 2, withList: 3 } as const);
+export const SET = deepFreeze({ normal: 1, firstDatablock: 2, datablock: 3 } as const);
+export const SET_RESPONSE = deepFreeze({ normal: 1, datablock: 2, lastDatablock: 3 } as const);
+export const ACTION = deepFreeze({ normal: 1 } as const);
 
 /** Conformance bits as a 24-bit number: bit n of the Blue Book is 1 << (23 - n). */
-export const CONFORMANCE = {
+export const CONFORMANCE = deepFreeze({
   generalProtection: 1 << 22,
   generalBlockTransfer: 1 << 21,
   attribute0WithSet: 1 << 15,
@@ -51,7 +52,7 @@ export const CONFORMANCE = {
   set: 1 << 3,
   selectiveAccess: 1 << 2,
   action: 1 << 0,
-} as const;
+} as const);
 
 /** What this server implements for every association: 00 1A 1D. */
 export const SERVER_CONFORMANCE =
@@ -75,15 +76,15 @@ export const RESULT = {
   otherReason: 250,
 } as const;
 
-export const EXCEPTION_STATE = { serviceNotAllowed: 1, serviceUnknown: 2 } as const;
-export const EXCEPTION_SERVICE = {
+export const EXCEPTION_STATE = deepFreeze({ serviceNotAllowed: 1, serviceUnknown: 2 } as const);
+export const EXCEPTION_SERVICE = deepFreeze({
   operationNotPossible: 1,
   serviceNotSupported: 2,
   otherReason: 3,
   pduTooLong: 4,
   decipheringError: 5,
   invocationCounterError: 6,
-} as const;
+} as const);
 
 export function exceptionResponse(stateError: number, serviceError: number): Uint8Array {
   return new Uint8Array([APDU.exceptionResponse, stateError, serviceError]);

@@ -10,6 +10,7 @@
  * there is an information field) and FCS (over everything before it) are CRC-16/X.25, sent
  * low byte first.
  */
+import { deepFreeze } from "../../kernel/freeze";
 export const HDLC_FLAG = 0x7e;
 /** Format type 3 (the high nibble of the first format byte). */
 export const HDLC_FORMAT = 0xa0;
@@ -19,11 +20,11 @@ export const HDLC_SEGMENT = 0x08;
 export const HDLC_PF = 0x10;
 
 /** Control field values without the P/F bit. I-frames: N(R)<<5 | N(S)<<1; RR/RNR: N(R)<<5 | 1/5. */
-export const HDLC_CONTROL = { snrm: 0x83, disc: 0x43, ua: 0x63, dm: 0x0f, frmr: 0x87, ui: 0x03, rr: 0x01, rnr: 0x05 } as const;
+export const HDLC_CONTROL = deepFreeze({ snrm: 0x83, disc: 0x43, ua: 0x63, dm: 0x0f, frmr: 0x87, ui: 0x03, rr: 0x01, rnr: 0x05 } as const);
 
 /** LLC headers in front of the first segment of an APDU. */
-export const LLC_REQUEST = [0xe6, 0xe6, 0x00] as const;
-export const LLC_RESPONSE = [0xe6, 0xe7, 0x00] as const;
+export const LLC_REQUEST = deepFreeze([0xe6, 0xe6, 0x00] as const);
+export const LLC_RESPONSE = deepFreeze([0xe6, 0xe7, 0x00] as const);
 
 /** Smallest frame between the flags: format(2) dst(1) src(1) control(1) FCS(2). */
 export const HDLC_MIN_FRAME = 7;

@@ -7,9 +7,10 @@
  * Z at 8N1 and to HDLC. Anything else (another option, a bad character, a timeout) returns
  * the parser to waiting for a sign-on.
  */
+import { deepFreeze } from "../../kernel/freeze";
 
 /** Baud rates of the codes 0..6. */
-export const MODE_E_BAUD = [300, 600, 1200, 2400, 4800, 9600, 19200] as const;
+export const MODE_E_BAUD = deepFreeze([300, 600, 1200, 2400, 4800, 9600, 19200] as const);
 
 export const ACK = 0x06;
 const CR = 0x0d;

@@ -4,6 +4,7 @@
  * from `--mqtt URL` (`parseMqttUrl`). The interval and the on/off switch can also be changed
  * over DLMS by the management client (mqtt-objects.ts).
  */
+import { deepFreeze } from "../../kernel/freeze";
 
 export interface MqttConfig {
   /** Off: nothing is opened. */
@@ -29,7 +30,7 @@ export interface MqttConfig {
 
 /** The shipped password: a device build refuses it (and an empty one). */
 export const DEFAULT_MQTT_PASSWORD = "meter";
-export const MQTT_INTERVAL_RANGE = { min: 1, max: 3600 } as const;
+export const MQTT_INTERVAL_RANGE = deepFreeze({ min: 1, max: 3600 } as const);
 
 export function defaultMqttConfig(): MqttConfig {
   return {

@@ -4,8 +4,9 @@
  * published: it is about the meter's own links.
  */
 import { EVENT } from "../../kernel/event-codes";
+import { deepFreeze } from "../../kernel/freeze";
 
-export const PUBLISHED_LOGS = ["standard", "fraud", "disconnector", "powerQuality"] as const;
+export const PUBLISHED_LOGS = deepFreeze(["standard", "fraud", "disconnector", "powerQuality"] as const);
 export type PublishedLog = (typeof PUBLISHED_LOGS)[number];
 
 /** snake_case of a camelCase key ("powerDown" -> "power_down"). */

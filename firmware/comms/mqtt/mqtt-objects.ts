@@ -8,13 +8,14 @@ import { type CosemObject, cosemObject, defineClass, type RequestContext } from 
 import { RESULT } from "../dlms/xdlms";
 import { numberWriter } from "../dlms/values";
 import { MQTT_INTERVAL_RANGE } from "./config";
+import { deepFreeze } from "../../kernel/freeze";
 
-export const MQTT_OBIS = {
+export const MQTT_OBIS = deepFreeze({
   /** boolean: the consumer interface on (true) or off. */
   enabled: "0.0.128.18.0.255",
   /** long-unsigned: state publish period in seconds, 1..3600. */
   intervalS: "0.0.128.18.1.255",
-} as const;
+} as const);
 
 /** What the objects change (MqttTelemetry has these). */
 export interface MqttControl {

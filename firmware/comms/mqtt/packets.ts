@@ -4,18 +4,19 @@
  * incremental reader for what a broker sends it (CONNACK, PUBACK, PINGRESP; anything else is
  * skipped by its length). No allocation per packet: the caller owns every buffer.
  */
+import { deepFreeze } from "../../kernel/freeze";
 
-export const PACKET = { connect: 1, connack: 2, publish: 3, puback: 4, pingreq: 12, pingresp: 13, disconnect: 14 } as const;
+export const PACKET = deepFreeze({ connect: 1, connack: 2, publish: 3, puback: 4, pingreq: 12, pingresp: 13, disconnect: 14 } as const);
 
 /** CONNACK return codes (3.2.2.3). */
-export const CONNACK_REASON: readonly string[] = [
+export const CONNACK_REASON: readonly string[] = deepFreeze([
   "accepted",
   "unacceptable protocol version",
   "client identifier rejected",
   "server unavailable",
   "bad user name or password",
   "not authorized",
-];
+]);
 
 /** Bytes a string takes in UTF-8. */
 export function utf8Length(text: string): number {

@@ -6,6 +6,7 @@ import { type MqttConfig, mqttConfigError, MQTT_INTERVAL_RANGE } from "./config"
 import { type DeviceInfo, discoveryConfigJson, discoveryTopic, type Entity, meterEntities } from "./discovery";
 import { bytesOf } from "./packets";
 import { PUBLISHED_LOGS } from "./event-names";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
 export interface MeterReadings {
@@ -61,7 +62,7 @@ interface Field {
   round: boolean;
 }
 
-const ZERO: Reader = { read: () => 0 };
+const ZERO: Reader = deepFreeze({ read: () => 0 });
 
 /**
  * The consumer interface (issue 18): telemetry on `<prefix>/<serial>/state` every `intervalS`
@@ -410,9 +411,9 @@ export class MqttTelemetry implements Qos1Outbox {
   }
 }
 
-const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
-const ZEROS_POINT = [".", ".0", ".00", ".000", ".0000", ".00000"];
-const ZERO_TEXT = ["0", "0.0", "0.00", "0.000", "0.0000", "0.00000", "0.000000"];
+const POW10 = deepFreeze([1, 10, 100, 1000, 10_000, 100_000, 1_000_000]);
+const ZEROS_POINT = deepFreeze([".", ".0", ".00", ".000", ".0000", ".00000"]);
+const ZERO_TEXT = deepFreeze(["0", "0.0", "0.00", "0.000", "0.0000", "0.00000", "0.000000"]);
 /** One global look-up at load instead of one per call (XS). */
 const floor = Math.floor;
 

@@ -1,6 +1,7 @@
 import type { Clock, TimerId } from "../../hal/clock";
 import type { Log } from "../../hal/log";
 import { readSntpReply, SNTP_PACKET_BYTES, writeSntpRequest } from "./sntp";
+import { deepFreeze } from "../../kernel/freeze";
 
 /**
  * The small port SNTP goes through: one UDP exchange with the server. The Moddable
@@ -31,7 +32,7 @@ export interface TimeSyncOptions {
   minCorrectionMs: number;
 }
 
-export const DEFAULT_TIME_SYNC: TimeSyncOptions = { resyncMs: 6 * 3_600_000, retryMs: 60_000, timeoutMs: 5_000, minCorrectionMs: 1_000 };
+export const DEFAULT_TIME_SYNC: TimeSyncOptions = deepFreeze({ resyncMs: 6 * 3_600_000, retryMs: 60_000, timeoutMs: 5_000, minCorrectionMs: 1_000 });
 
 /**
  * Sets the meter's clock from SNTP while the network is up: once at once when it comes up, then

@@ -2,9 +2,10 @@ import type { Clock, TimerId } from "../../hal/clock";
 import type { WifiPort } from "../../hal/wifi";
 import type { EventLogs } from "../../records/event-log";
 import { EVENT } from "../../kernel/event-codes";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** Communication-log codes for the link (manufacturer-specific range, see README). */
-export const WIFI_EVENT = { connected: EVENT.communication.wifiConnected, disconnected: EVENT.communication.wifiDisconnected } as const;
+export const WIFI_EVENT = deepFreeze({ connected: EVENT.communication.wifiConnected, disconnected: EVENT.communication.wifiDisconnected } as const);
 
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 300_000;

@@ -6,13 +6,14 @@ import { wrapFrame } from "../dlms/wrapper";
 import { encodeDataNotification, LONG_INVOKE_ID_MASK } from "./data-notification";
 import { type PushObjectRef, type PushSetupConfig, parseDestination, windowContains } from "./push-setup";
 import { EVENT } from "../../kernel/event-codes";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** Communication log codes (manufacturer-specific range 240..249, docs/metering.md section 4). */
-export const PUSH_EVENT = {
+export const PUSH_EVENT = deepFreeze({
   delivered: EVENT.communication.pushDelivered,
   failed: EVENT.communication.pushFailed,
   dropped: EVENT.communication.pushDropped,
-} as const;
+} as const);
 
 export type PushReason = "alarm" | "interval" | "method";
 
@@ -45,13 +46,13 @@ export interface PushClientOptions {
   windowPollMs: number;
 }
 
-export const DEFAULT_PUSH_OPTIONS: PushClientOptions = {
+export const DEFAULT_PUSH_OPTIONS: PushClientOptions = deepFreeze({
   maxQueued: 64,
   roundRetryMs: 15 * 60_000,
   connectTimeoutMs: 20_000,
   lingerMs: 1_000,
   windowPollMs: 60_000,
-};
+});
 
 interface Pending {
   invokeId: number;

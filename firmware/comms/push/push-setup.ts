@@ -68,9 +68,6 @@ export function parseDestination(destination: string): { host: string; port: num
   return { host: m[1], port };
 }
 
-const scratchStart: DateTimeFields = newDateTimeFields();
-const scratchEnd: DateTimeFields = newDateTimeFields();
-
 /**
  * Is local time `localMs` (ms "as if UTC") inside the window? A window whose start and end carry
  * a full date is an absolute interval; otherwise it is a daily time-of-day range (crossing
@@ -78,8 +75,10 @@ const scratchEnd: DateTimeFields = newDateTimeFields();
  * Wildcard time fields count as 0 in the start and as the end of that unit in the end.
  */
 export function windowContains(window: CommunicationWindow, localMs: number): boolean {
-  const s = decodeDateTime(window.start, 0, scratchStart);
-  const e = decodeDateTime(window.end, 0, scratchEnd);
+  // Fields made per call (a push attempt, not the tick): no module-level scratch, which would be
+  // mutable state in a preloaded module.
+  const s = decodeDateTime(window.start, 0, newDateTimeFields());
+  const e = decodeDateTime(window.end, 0, newDateTimeFields());
   const fullDate = (f: DateTimeFields) => f.year !== WILDCARD_YEAR && f.month >= 1 && f.month <= 12 && f.day >= 1 && f.day <= 31;
   const startOfDay = timeOfDayMs(s, false);
   const endOfDay = timeOfDayMs(e, true);

@@ -3,6 +3,7 @@ import type { IcCalibration, IcCorrections, MeterRating } from "../../kernel/cal
 import type { DigitalIn } from "../../hal";
 import type { MonotonicClock } from "../energy-bound";
 import { PHCAL_MAX, PHCAL_SECONDS_PER_LSB, POWER_OFFSET_SCALE, RMSOS_SCALE, UNITY_GAIN } from "./registers";
+import { deepFreeze } from "../../kernel/freeze";
 
 /**
  * Board constants and calibration of an ADE7953 front end, all integers (register values) or
@@ -50,7 +51,7 @@ export interface Ade7953Calibration {
 }
 
 /** The nominal board: what an ideal front end gives (docs/chips.md A3), before individual calibration. */
-export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
+export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = deepFreeze({
   voltageLsbPerVolt: 26000,
   currentLsbPerAmp: 100000,
   neutralCurrentLsbPerAmp: 100000,
@@ -61,7 +62,7 @@ export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
   biGain: UNITY_GAIN, bwGain: UNITY_GAIN, bvarGain: UNITY_GAIN, bvaGain: UNITY_GAIN,
   vrmsOs: 0, airmsOs: 0, birmsOs: 0, awattOs: 0, avarOs: 0, avaOs: 0, bwattOs: 0, bvarOs: 0, bvaOs: 0,
   phcalA: 0, phcalB: 0,
-};
+});
 
 /**
  * The default meter calibration: what `npm run calibrate -- --chip ade7953` produces for the
@@ -69,19 +70,19 @@ export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
  * `npm start` meters accurately out of the box. test/chips/ade7953-calibration.test.ts checks
  * that these values and a fresh calibration run agree.
  */
-export const DEFAULT_ADE7953_CALIBRATION: Ade7953Calibration = {
+export const DEFAULT_ADE7953_CALIBRATION: Ade7953Calibration = deepFreeze({
   ...NOMINAL_ADE7953_BOARD,
   avGain: 4161016, aiGain: 4245247, awGain: 4194308, avarGain: 4194308, avaGain: 4194308,
   biGain: 4169288, bwGain: 4194290, bvarGain: 4194290, bvaGain: 4194290,
   awattOs: -11819, bwattOs: -19440,
   phcalA: 0x20c, phcalB: 0x213,
-};
+});
 
-const INTEGER_FIELDS: readonly (keyof Ade7953Calibration)[] = [
+const INTEGER_FIELDS: readonly (keyof Ade7953Calibration)[] = deepFreeze([
   "voltageLsbPerVolt", "currentLsbPerAmp", "neutralCurrentLsbPerAmp", "powerLsbPerKw", "pgaV", "pgaIA", "pgaIB",
   "avGain", "aiGain", "awGain", "avarGain", "avaGain", "biGain", "bwGain", "bvarGain", "bvaGain",
   "vrmsOs", "airmsOs", "birmsOs", "awattOs", "avarOs", "avaOs", "bwattOs", "bvarOs", "bvaOs", "phcalA", "phcalB",
-];
+]);
 
 /** Sign-magnitude PHCAL <-> signed advance in LSBs (positive = advance the current). */
 export function phcalToSigned(register: number): number {

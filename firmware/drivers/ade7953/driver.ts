@@ -20,6 +20,7 @@ import {
   IRQ_RESERVED_MASK, IRQ_RESET, IRQ_SAG, LAST_OP_READ, LAST_OP_WRITE, LCYCMODE_RSTREAD, noLoadRegister,
   PERIOD_CLOCK_HZ, POWER_FULL_SCALE, RMS_FULL_SCALE, SETUP_120_VALUE, UNLOCK_120_KEY,
 } from "./registers";
+import { deepFreeze } from "../../kernel/freeze";
 
 export { decode } from "./frames";
 export { type Ade7953Calibration, type Ade7953Options, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
@@ -42,8 +43,11 @@ const TICK_ENERGY_ADDRESSES: readonly number[] = Object.freeze(ADE7953_TICK_ENER
 /** Math.round without a global lookup per use (XS resolves `Math` through the global object). */
 const round = Math.round;
 
-const enum Verified { Ok, Deferred }
-const enum Pending { Resolved, Wait }
+// Plain frozen tables, not TS enums: tsc emits an enum as a mutable object.
+const Verified = deepFreeze({ Ok: 0, Deferred: 1 } as const);
+type Verified = (typeof Verified)[keyof typeof Verified];
+const Pending = deepFreeze({ Resolved: 0, Wait: 1 } as const);
+type Pending = (typeof Pending)[keyof typeof Pending];
 
 /**
  * ADE7953 over SPI: frame `[addr hi][addr lo][0x80 read | 0x00 write][data MSB first]`, data width

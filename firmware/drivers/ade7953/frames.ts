@@ -1,5 +1,6 @@
 import type { MeteringSample } from "../../kernel/metering-ic";
 import { ADE7953, type Ade7953Register } from "./registers";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** Frames, register indices and value helpers of the ADE7953 driver (driver.ts). */
 
@@ -10,7 +11,7 @@ import { ADE7953, type Ade7953Register } from "./registers";
  * they are not read (their sample fields stay 0): six verified reads a tick saved. They keep
  * accumulating (and wrapping) in the chip, harmlessly: their overflow interrupts are not enabled.
  */
-export const ADE7953_TICK_ENERGY_REGISTERS: readonly Ade7953Register[] = Object.freeze([ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB]);
+export const ADE7953_TICK_ENERGY_REGISTERS: readonly Ade7953Register[] = deepFreeze([ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB]);
 /** Every read-with-reset energy register (all six are drained at init so none starts full). */
 export const ALL_ENERGY_REGISTERS: readonly Ade7953Register[] = Object.freeze([
   ADE7953.AENERGYA, ADE7953.RENERGYA, ADE7953.APENERGYA, ADE7953.AENERGYB, ADE7953.RENERGYB, ADE7953.APENERGYB,
@@ -34,7 +35,7 @@ export function readFrame(register: Ade7953Register): Uint8Array {
  * one buffer (`tickFrameTemplate()`): one native `set` refills every header at the start of a
  * tick, and each transaction is a `transfer` of a view made at construction.
  */
-export const TICK_READS: readonly Ade7953Register[] = Object.freeze([
+export const TICK_READS: readonly Ade7953Register[] = deepFreeze([
   ADE7953.AENERGYA, ADE7953.LAST_ADD, ADE7953.LAST_RWDATA24,
   ADE7953.RENERGYA, ADE7953.LAST_ADD, ADE7953.LAST_RWDATA24,
   ADE7953.APENERGYA, ADE7953.LAST_ADD, ADE7953.LAST_RWDATA24,

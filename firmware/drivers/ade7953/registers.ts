@@ -1,3 +1,4 @@
+import { deepFreeze } from "../../kernel/freeze";
 /**
  * ADE7953 register facts, one table (docs/chips.md part A, docs/chips/ade7953_registers.csv; a test
  * checks this table against the CSV). Address is the 24-bit-window address for 24-bit registers;
@@ -23,10 +24,10 @@ export interface Ade7953Register {
 }
 
 function reg(name: string, address: number, bits: 8 | 16 | 24 | 32, kind: Ade7953Kind, access: Ade7953Access, reset: number): Ade7953Register {
-  return { name, address, bits, signed: kind === "S", kind, access, reset };
+  return Object.freeze({ name, address, bits, signed: kind === "S", kind, access, reset });
 }
 
-export const ADE7953 = {
+export const ADE7953 = deepFreeze({
   SAGCYC: reg("SAGCYC", 0x000, 8, "U", "RW", 0x0),
   DISNOLOAD: reg("DISNOLOAD", 0x001, 8, "U", "RW", 0x0),
   LCYCMODE: reg("LCYCMODE", 0x004, 8, "U", "RW", 0x40),
@@ -119,12 +120,12 @@ export const ADE7953 = {
   BVAROS: reg("BVAROS", 0x296, 24, "S", "RW", 0x0),
   BVAOS: reg("BVAOS", 0x297, 24, "S", "RW", 0x0),
   LAST_RWDATA24: reg("LAST_RWDATA24", 0x2ff, 24, "U", "R", 0x0),
-} as const;
+} as const);
 
 export type Ade7953RegisterName = keyof typeof ADE7953;
 
 /** Every register of the table, in table order. */
-export const ADE7953_REGISTERS: readonly Ade7953Register[] = Object.values(ADE7953);
+export const ADE7953_REGISTERS: readonly Ade7953Register[] = deepFreeze(Object.values(ADE7953));
 
 /** The 32-bit view (+0x100) of a 24-bit register: same cell, sign-extended when signed. */
 export function as32(register: Ade7953Register): Ade7953Register {
@@ -226,7 +227,7 @@ export const POWER_FULL_SCALE = 4_862_401;
 /** Energy LSBs per second at full-scale power and unity gain. */
 export const ENERGY_FULL_SCALE_RATE = 206_900;
 /** PGA codes 0..5 -> gain (22 only on channel A). */
-export const PGA_GAINS: readonly number[] = [1, 2, 4, 8, 16, 22];
+export const PGA_GAINS: readonly number[] = deepFreeze([1, 2, 4, 8, 16, 22]);
 
 /** No-load register value for a threshold of full scale / ratio: X = 65536 - ratio / 1.4. */
 export function noLoadRegister(fullScaleToThresholdRatio: number): number {

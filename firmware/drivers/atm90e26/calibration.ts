@@ -1,4 +1,5 @@
 import type { IcCalibration, IcCorrections } from "../../kernel/calibration";
+import { deepFreeze } from "../../kernel/freeze";
 
 /**
  * Calibration of an ATM90E26 front end, in the chip's own terms (integers). Gains, phases and
@@ -59,7 +60,7 @@ export function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: numb
  * current 0.004 Ib), no-load below 0.001 Ib. The gain, phase and offset values come from
  * `npm run calibrate -- --chip atm90e26` on that board (test/chips checks they still do).
  */
-export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = {
+export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = deepFreeze({
   meterConstant: 3200,
   plConst: plConstant(24, 1, 250, 3200, 230, 5),
   mmode: 0x7422, // L x24, N x1, LNSel L, HPF on, CF not absolute, ZX both edges, Pthresh 3.125 %
@@ -84,7 +85,7 @@ export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = {
   qoffsetL: -15,
   poffsetN: -21,
   qoffsetN: -15,
-};
+});
 
 /** Neutral values: chip-default gains, no phase or offset correction, board constants kept. */
 export function neutralAtm90e26Calibration(base: Atm90e26Calibration): Atm90e26Calibration {
@@ -95,7 +96,7 @@ export function neutralAtm90e26Calibration(base: Atm90e26Calibration): Atm90e26C
   };
 }
 
-const KEYS: readonly (keyof Atm90e26Calibration)[] = Object.keys(DEFAULT_ATM90E26_CALIBRATION) as (keyof Atm90e26Calibration)[];
+const KEYS: readonly (keyof Atm90e26Calibration)[] = deepFreeze(Object.keys(DEFAULT_ATM90E26_CALIBRATION) as (keyof Atm90e26Calibration)[]);
 
 /** Normal-mode power = small-mode power * Ugain * Igain / SMALL_POWER_SCALE (AN 46102; the datasheet's 2^42 is taken as a typo). */
 export const SMALL_POWER_SCALE = 100000 * 2 ** 22;

@@ -13,6 +13,7 @@ import {
   SMALL_POWER_KEY, SOFT_RESET_KEY, START_CALIBRATE, START_CHECKED, START_POWER_ON, SYS_ADJ_ERR, SYS_CAL_ERR,
   SYS_REVP_CHG, SYS_SAG_WARN, toSignMagnitude,
 } from "./registers";
+import { deepFreeze } from "../../kernel/freeze";
 
 export { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 
@@ -35,7 +36,7 @@ const READ = 0x80;
 const FUNC_EN_DEFAULT = 0x000c;
 
 /** Energy registers read every tick, in order (addresses), and what they add to. */
-const ENERGY_ADDRESSES: readonly number[] = [ATM90E26.APenergy.address, ATM90E26.ANenergy.address, ATM90E26.RPenergy.address, ATM90E26.RNenergy.address];
+const ENERGY_ADDRESSES: readonly number[] = deepFreeze([ATM90E26.APenergy.address, ATM90E26.ANenergy.address, ATM90E26.RPenergy.address, ATM90E26.RNenergy.address]);
 /** Addresses of the registers the tick reads (plain numbers: no register-object lookups per read). */
 const LAST_DATA = ATM90E26.LastData.address;
 const EN_STATUS = ATM90E26.EnStatus.address;
@@ -532,15 +533,15 @@ export class Atm90e26Driver implements MeteringIc {
   }
 }
 
-const METERING_REGS = [
+const METERING_REGS = deepFreeze([
   ATM90E26.PLconstH, ATM90E26.PLconstL, ATM90E26.Lgain, ATM90E26.Lphi, ATM90E26.Ngain, ATM90E26.Nphi,
   ATM90E26.PStartTh, ATM90E26.PNolTh, ATM90E26.QStartTh, ATM90E26.QNolTh, ATM90E26.MMode,
-] as const;
+] as const);
 
-const MEASUREMENT_REGS = [
+const MEASUREMENT_REGS = deepFreeze([
   ATM90E26.Ugain, ATM90E26.IgainL, ATM90E26.IgainN, ATM90E26.Uoffset, ATM90E26.IoffsetL, ATM90E26.IoffsetN,
   ATM90E26.PoffsetL, ATM90E26.QoffsetL, ATM90E26.PoffsetN, ATM90E26.QoffsetN,
-] as const;
+] as const);
 
 /** Register values of 21H-2BH in address order (the CS1 input). */
 export function meteringRegisterValues(k: Atm90e26Calibration): number[] {

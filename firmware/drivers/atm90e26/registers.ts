@@ -1,3 +1,4 @@
+import { deepFreeze } from "../../kernel/freeze";
 /**
  * ATM90E26 (M90E26) register facts used by the driver: 7-bit address, format and access class.
  * Every register is 16 bits. Source: docs/chips.md part B and docs/chips/atm90e26_registers.csv.
@@ -15,10 +16,10 @@ export interface Atm90e26Register {
 }
 
 function reg(name: string, address: number, access: Atm90e26Access, reset: number, format: Atm90e26Format = "u"): Atm90e26Register {
-  return { name, address, access, format, reset };
+  return Object.freeze({ name, address, access, format, reset });
 }
 
-export const ATM90E26 = {
+export const ATM90E26 = deepFreeze({
   SoftReset: reg("SoftReset", 0x00, "w", 0x0000),
   SysStatus: reg("SysStatus", 0x01, "rc", 0x0000),
   FuncEn: reg("FuncEn", 0x02, "rw", 0x000c),
@@ -72,12 +73,12 @@ export const ATM90E26 = {
   PowerF2: reg("PowerF2", 0x6d, "r", 0x0000, "sm"),
   Pangle2: reg("Pangle2", 0x6e, "r", 0x0000, "sm"),
   Smean2: reg("Smean2", 0x6f, "r", 0x0000),
-} as const;
+} as const);
 
 export type Atm90e26RegisterName = keyof typeof ATM90E26;
 
 /** Every register, in address order. */
-export const ATM90E26_REGISTERS: readonly Atm90e26Register[] = Object.values(ATM90E26).sort((a, b) => a.address - b.address);
+export const ATM90E26_REGISTERS: readonly Atm90e26Register[] = deepFreeze(Object.values(ATM90E26).sort((a, b) => a.address - b.address));
 
 /** Start-command values of CalStart/AdjStart. */
 export const START_POWER_ON = 0x6886;

@@ -1,4 +1,5 @@
 import type { Clock, DigitalIn, TimerId } from "../../hal";
+import { deepFreeze } from "../../kernel/freeze";
 
 export interface ButtonOptions {
   /** The level stays unchanged this long before an edge counts (contact bounce), ms. */
@@ -9,7 +10,7 @@ export interface ButtonOptions {
   pressedLevel: number;
 }
 
-export const DEFAULT_BUTTON_OPTIONS: ButtonOptions = { debounceMs: 30, longPressMs: 3000, pressedLevel: 0 };
+export const DEFAULT_BUTTON_OPTIONS: ButtonOptions = deepFreeze({ debounceMs: 30, longPressMs: 3000, pressedLevel: 0 });
 
 /**
  * A push button on a DigitalIn: debounced by waiting for the level to stay put for

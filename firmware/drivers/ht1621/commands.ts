@@ -5,10 +5,11 @@
  *   write mode:   101, then the 6-bit address A5..A0 (MSB first), then 4-bit data D0..D3
  *                 (LSB first, D0 = COM0) for that address and each following one (auto-increment).
  */
-export const HT1621_MODE = { read: 0b110, write: 0b101, readModifyWrite: 0b101, command: 0b100 } as const;
+import { deepFreeze } from "../../kernel/freeze";
+export const HT1621_MODE = deepFreeze({ read: 0b110, write: 0b101, readModifyWrite: 0b101, command: 0b100 } as const);
 
 /** Commands as 9-bit values C8..C0. */
-export const HT1621_CMD = {
+export const HT1621_CMD = deepFreeze({
   SYS_DIS: 0b0000_0000_0,
   SYS_EN: 0b0000_0001_0,
   LCD_OFF: 0b0000_0010_0,
@@ -28,6 +29,6 @@ export const HT1621_CMD = {
   BIAS_HALF_4COM: 0b0010_1000_0,
   IRQ_DIS: 0b1000_0000_0,
   NORMAL: 0b1110_0011_0,
-} as const;
+} as const);
 
 export const HT1621_RAM_ADDRESSES = 32;

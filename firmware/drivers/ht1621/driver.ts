@@ -1,5 +1,6 @@
 import type { DigitalOut } from "../../hal";
 import { HT1621_CMD, HT1621_MODE, HT1621_RAM_ADDRESSES } from "./commands";
+import { deepFreeze } from "../../kernel/freeze";
 
 export interface Ht1621Pins {
   cs: DigitalOut;
@@ -149,5 +150,5 @@ export class Ht1621 {
   }
 }
 
-const COMMAND_INIT = [HT1621_CMD.SYS_EN, HT1621_CMD.RC_256K, HT1621_CMD.BIAS_THIRD_4COM, HT1621_CMD.TIMER_DIS, HT1621_CMD.WDT_DIS, HT1621_CMD.TONE_OFF, HT1621_CMD.LCD_ON];
-const COMMAND_OFF = [HT1621_CMD.LCD_OFF, HT1621_CMD.SYS_DIS];
+const COMMAND_INIT = deepFreeze([HT1621_CMD.SYS_EN, HT1621_CMD.RC_256K, HT1621_CMD.BIAS_THIRD_4COM, HT1621_CMD.TIMER_DIS, HT1621_CMD.WDT_DIS, HT1621_CMD.TONE_OFF, HT1621_CMD.LCD_ON]);
+const COMMAND_OFF = deepFreeze([HT1621_CMD.LCD_OFF, HT1621_CMD.SYS_DIS]);

@@ -1,5 +1,6 @@
 import type { Clock, DigitalIn, TimerId } from "../../hal";
 import type { RelayDriver } from "../../kernel/relay";
+import { deepFreeze } from "../../kernel/freeze";
 
 export type { RelayDriver } from "../../kernel/relay";
 
@@ -16,7 +17,7 @@ export interface RelayOptions {
   contactClosedLevel: number;
 }
 
-export const DEFAULT_RELAY_OPTIONS: RelayOptions = { pulseMs: 80, settleMs: 20, contactClosedLevel: 1 };
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = deepFreeze({ pulseMs: 80, settleMs: 20, contactClosedLevel: 1 });
 
 
 const IDLE = 0;

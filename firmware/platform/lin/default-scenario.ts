@@ -4,8 +4,9 @@
  * starting at 06:00 so the morning peak comes soon after launch; a test keeps both in step.
  */
 import { parseDuration } from "../../../emulation/scenario/duration";
+import { deepFreeze } from "../../kernel/freeze";
 
-export const DEFAULT_SCENARIO = {
+export const DEFAULT_SCENARIO = deepFreeze({
   description: "mcsim: the household day (night base load, morning peak, midday PV export, evening peak), repeating daily",
   start: "2026-03-02T06:00:00",
   utcOffsetMinutes: 60,
@@ -24,7 +25,7 @@ export const DEFAULT_SCENARIO = {
     { at: "17h", voltage: 230, current: 0.8, angle: 20 },
   ],
   events: [] as unknown[],
-};
+});
 
 /**
  * Power cuts of the mcsim run (after the start, for how long): a short one, one across a

@@ -25,6 +25,7 @@ import { EmulatedBoard, SPI_READ, SPI_TRANSFER, SPI_WRITE } from "./emulated-boa
 import { type BoardLink, DirectBoardLink } from "./link";
 import { serveControl } from "./control";
 import type { Network } from "../../hal/tcp";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** What the pump uses of Moddable's `timer` module: one repeating timer, rescheduled (schedule with no interval stops it). */
 export interface PumpTimer {
@@ -55,7 +56,7 @@ export interface LinHardwareOptions {
   holdUpMs?: number;
 }
 
-const MODE = { Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const;
+const MODE = deepFreeze({ Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const);
 
 function view(b: Bytes): Uint8Array {
   return b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b as ArrayBuffer);

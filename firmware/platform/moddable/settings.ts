@@ -6,6 +6,7 @@
  */
 import { type MqttConfig, mqttConfigFromSettings } from "../../comms/mqtt/config";
 import type { StartSettings } from "../../app/start";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** GPIO numbers of the wired signals; -1 = not fitted on this board. */
 export interface PinMap {
@@ -33,13 +34,13 @@ export interface PinMap {
   powerFail: number;
 }
 
-export const PIN_NAMES: readonly (keyof PinMap)[] = [
+export const PIN_NAMES: readonly (keyof PinMap)[] = deepFreeze([
   "spiClock", "spiMiso", "spiMosi", "meterCs", "meterIrq", "relaySet", "relayReset", "relayContact", "lcdCs", "lcdWr", "lcdData",
   "button", "terminalCover", "meterCover", "magnet", "gasPulse", "waterPulse", "powerFail",
-];
+]);
 
 /** Signals the board drives (the rest are inputs). */
-export const OUTPUT_PINS: readonly (keyof PinMap)[] = ["spiClock", "spiMosi", "meterCs", "relaySet", "relayReset", "lcdCs", "lcdWr", "lcdData"];
+export const OUTPUT_PINS: readonly (keyof PinMap)[] = deepFreeze(["spiClock", "spiMosi", "meterCs", "relaySet", "relayReset", "lcdCs", "lcdWr", "lcdData"]);
 
 /**
  * The documented reference wiring (docs/readme/moddable.md has the table). Chosen to keep off the
@@ -48,7 +49,7 @@ export const OUTPUT_PINS: readonly (keyof PinMap)[] = ["spiClock", "spiMosi", "m
  * CS. The input-only GPIO 34-39 have no internal pull resistors: they carry the inputs that have an
  * external pull-up on the board anyway (cover switches, magnet sensor, supply comparator).
  */
-export const REFERENCE_PINS: PinMap = {
+export const REFERENCE_PINS: PinMap = deepFreeze({
   spiClock: 18,
   spiMiso: 19,
   spiMosi: 23,
@@ -67,7 +68,7 @@ export const REFERENCE_PINS: PinMap = {
   gasPulse: 21,
   waterPulse: 22,
   powerFail: 39,
-};
+});
 
 /**
  * What start-up needs (app/start.ts StartSettings: chip, DLMS port, Wi-Fi, SNTP, secrets, time
@@ -107,7 +108,7 @@ export class SettingsError extends Error {}
 
 type ConfigValue = string | number | boolean | undefined;
 
-const GPIO_FLASH = [6, 7, 8, 9, 10, 11];
+const GPIO_FLASH = deepFreeze([6, 7, 8, 9, 10, 11]);
 const GPIO_MAX = 39;
 const GPIO_INPUT_ONLY_FROM = 34;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

@@ -1,4 +1,5 @@
 import type { WifiPort } from "../../hal/wifi";
+import { deepFreeze } from "../../kernel/freeze";
 
 /** The subset of `embedded:network/interface/wifi` the adapter uses. */
 export interface WifiIo {
@@ -16,7 +17,7 @@ export interface WifiClass {
 }
 
 /** `connection` values of Moddable's ECMA-419 Wi-Fi. */
-export const WIFI_CONNECTION = { disconnected: 200, connecting: 300, associated: 400, ready: 500 } as const;
+export const WIFI_CONNECTION = deepFreeze({ disconnected: 200, connecting: 300, associated: 400, ready: 500 } as const);
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 

@@ -1,4 +1,5 @@
 import { readU32BE, writeU32BE } from "../../../kernel/bytes";
+import { deepFreeze } from "../../../kernel/freeze";
 import type { Crypto } from "../../../hal/crypto";
 import {
   GCM_TAG_LENGTH,
@@ -23,7 +24,7 @@ import {
 export const GENERAL_GLO_CIPHERING = 0xdb;
 
 /** Plain xDLMS tag -> its glo-ciphered tag (requests C8/C9/CB, responses CC/CD/CF, initiate 21/28). */
-const GLO_TAG_OF: Record<number, number> = {
+const GLO_TAG_OF: Record<number, number> = deepFreeze({
   0x01: 0x21, // initiateRequest
   0x08: 0x28, // initiateResponse
   0x0e: 0x2e, // confirmedServiceError
@@ -35,9 +36,14 @@ const GLO_TAG_OF: Record<number, number> = {
   0xc5: 0xcd, // set-response
   0xc7: 0xcf, // action-response
   0xd8: 0xd8, // exception-response travels plain inside general-glo only
-};
-const PLAIN_TAG_OF: Record<number, number> = {};
-for (const [plain, glo] of Object.entries(GLO_TAG_OF)) if (glo !== 0xd8) PLAIN_TAG_OF[glo] = Number(plain);
+});
+const PLAIN_TAG_OF: Record<number, number> = deepFreeze(plainTags());
+
+function plainTags(): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [plain, glo] of Object.entries(GLO_TAG_OF)) if (glo !== 0xd8) out[glo] = Number(plain);
+  return out;
+}
 
 export function gloTagFor(plainTag: number): number | undefined {
   const glo = GLO_TAG_OF[plainTag];

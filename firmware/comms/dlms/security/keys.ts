@@ -1,6 +1,7 @@
 import type { Crypto } from "../../../hal/crypto";
 import { aesKeyUnwrap } from "../../crypto/key-wrap";
 import type { PersistentRecord } from "./persistence";
+import { deepFreeze } from "../../../kernel/freeze";
 
 /** The management association's keys (security suite 0: all AES-128). */
 export interface SecurityKeySet {
@@ -29,10 +30,10 @@ export const DEFAULT_SIMULATOR_KEYS: Readonly<SecurityKeySet> = Object.freeze({
 });
 
 /** Key ids of the security setup's global_key_transfer method (IC 64). */
-export const KEY_ID = { globalUnicastEncryption: 0, globalBroadcastEncryption: 1, authentication: 2, master: 3 } as const;
+export const KEY_ID = deepFreeze({ globalUnicastEncryption: 0, globalBroadcastEncryption: 1, authentication: 2, master: 3 } as const);
 
 /** Security policy values of IC 64 version 0. */
-export const SECURITY_POLICY = { none: 0, authenticated: 1, encrypted: 2, authenticatedAndEncrypted: 3 } as const;
+export const SECURITY_POLICY = deepFreeze({ none: 0, authenticated: 1, encrypted: 2, authenticatedAndEncrypted: 3 } as const);
 
 const RECORD_VERSION = 1;
 const KEY_LENGTH = 16;

@@ -18,16 +18,17 @@ import { KeyStore, SECURITY_POLICY, type SecurityKeySet } from "./keys";
 import { MemoryRecord, type PersistentRecord } from "./persistence";
 import { SC_AUTHENTICATED_ENCRYPTED, SYSTEM_TITLE_LENGTH } from "./security-header";
 import { ALARM, EVENT } from "../../../kernel/event-codes";
+import { deepFreeze } from "../../../kernel/freeze";
 
 /** IDIS event codes this module logs. */
-export const SECURITY_EVENT = {
+export const SECURITY_EVENT = deepFreeze({
   /** fraud log: repeated association authentication failure */
   authenticationFailures: EVENT.fraud.associationAuthFailures,
   /** standard log: keys changed */
   keysChanged: EVENT.standard.keysChanged,
   /** fraud log: replay attack */
   replayAttack: EVENT.fraud.replayAttack,
-} as const;
+} as const);
 
 /** Alarm register bit raised with the fraud events. */
 const FRAUD_ATTEMPT_ALARM = ALARM.fraudAttempt;
