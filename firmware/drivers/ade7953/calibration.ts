@@ -66,7 +66,7 @@ export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
 /**
  * The default meter calibration: what `npm run calibrate -- --chip ade7953` produces for the
  * default simulated board (host-sim/emulators/ade7953/analog.ts DEFAULT_ADE7953_BOARD_ERRORS), so
- * `npm start` meters accurately out of the box. test/chips/ade7953-calibration.test.ts checks
+ * `npm start` meters accurately out of the box. test/drivers/ade7953/ade7953-accuracy.test.ts checks
  * that these values and a fresh calibration run agree.
  */
 export const DEFAULT_ADE7953_CALIBRATION: Ade7953Calibration = {

@@ -57,7 +57,7 @@ export function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: numb
  * L shunt 1 mV at Ib 5 A with PGA x24, N current transformer 24 mV at Ib with N gain x1, divider
  * 250 mV at Un 230 V, MC 3200 imp/kWh. Thresholds: start at 0.002 Ib (half the class starting
  * current 0.004 Ib), no-load below 0.001 Ib. The gain, phase and offset values come from
- * `npm run calibrate -- --chip atm90e26` on that board (test/chips checks they still do).
+ * `npm run calibrate -- --chip atm90e26` on that board (test/drivers/atm90e26 checks they still do).
  */
 export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = {
   meterConstant: 3200,
