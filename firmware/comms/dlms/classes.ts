@@ -121,9 +121,18 @@ export interface ExtendedRegisterKind {
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
 }
 
+/** The status and capture_time getters of IC 4 and IC 5, read from the kind (made once per class). */
+function statusGetters(kind: ExtendedRegisterKind): readonly [NonNullable<AttributeDef["get"]>, NonNullable<AttributeDef["get"]>] {
+  return [
+    (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0),
+    (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)),
+  ];
+}
+
 /** IC 4 over a register read by `reader` and a kind; the model's clock writes the capture time. Place with `{ type }`. */
 export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
   const [value, scalerUnit] = registerGetters(reader);
+  const [status, captureTime] = statusGetters(kind);
   return defineClass({
     classId: 4,
     version: 0,
@@ -132,8 +141,8 @@ export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: Regist
     attributes: [
       { get: value },
       { get: scalerUnit },
-      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
-      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: status },
+      { get: captureTime },
     ],
     capturedWriter: (a, obj, model) => (a === 5 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
   });
@@ -161,6 +170,7 @@ function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): numb
 /** IC 5 over a register read by `reader` (the current average) and a kind. Place with `{ type }` (the averages' A-XDR type). */
 export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
   const [value, scalerUnit] = registerGetters(reader);
+  const [status, captureTime] = statusGetters(kind);
   return defineClass({
     classId: 5,
     version: 0,
@@ -170,8 +180,8 @@ export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterRe
       { get: value },
       { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, kind.lastAverage(ctx.object, ctx.model)), 0) },
       { get: scalerUnit },
-      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
-      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: status },
+      { get: captureTime },
       { get: (ctx, w) => writeModelTime(ctx, w, kind.startTimeCurrentMs(ctx.object, ctx.model)) },
       { get: (ctx, w) => (w.doubleLongUnsigned(kind.periodS(ctx.object, ctx.model)), 0) },
       { get: (ctx, w) => (w.longUnsigned(kind.numberOfPeriods(ctx.object, ctx.model)), 0) },

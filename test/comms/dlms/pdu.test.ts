@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import {
   type ActionRequest, type ActionResponse, type AttributeRef, type DataResult, DecodeError, type DlmsData, type GetRequest, type GetResponse, type SetRequest, type SetResponse,
+  AxdrReader, DescriptorFields, readAttributeDescriptor,
   decodeActionRequest, decodeActionResponse, decodeGetRequest, decodeGetResponse, decodeSetRequest, decodeSetResponse,
   encodeActionRequest, encodeActionResponse, encodeGetRequest, encodeGetResponse, encodeSetRequest, encodeSetResponse, parseObis, wrapFrame,
 } from "../../../firmware/comms/dlms";
@@ -58,6 +59,22 @@ describe("PDU codecs, byte-exact", () => {
     expect(() => decodeSetRequest(hex("C0 01 C1"))).toThrow(DecodeError);
     expect(() => decodeActionRequest(hex("C3 02 C1"))).toThrow(DecodeError);
     expect(() => decodeSetResponse(hex("C5 04 C1 00"))).toThrow(DecodeError);
+  });
+
+  it("the servers' in-place descriptor reader: name left in the request, signed index, access parameters kept or skipped", () => {
+    // class 7, 1.0.99.1.0.255, attribute 2, selector 1 with a structure of two unsigned
+    const bytes = hex("00 07 01 00 63 01 00 FF 02 01 01 02 02 11 05 11 06");
+    const d = new DescriptorFields();
+    const kept = new AxdrReader(bytes);
+    readAttributeDescriptor(kept, d, true);
+    expect([d.classId, d.lnOffset, d.member, d.access, d.selector, kept.remaining]).toEqual([7, 2, 2, true, 1, 0]);
+    expect(d.parameters).toEqual({ type: 2, items: [{ type: 17, value: 5 }, { type: 17, value: 6 }] });
+    const skipped = new AxdrReader(bytes);
+    readAttributeDescriptor(skipped, d, false);
+    expect([d.access, d.selector, d.parameters, skipped.remaining]).toEqual([true, 1, null, 0]);
+    readAttributeDescriptor(new AxdrReader(hex("00 01 00 00 2A 00 00 FF FF 00")), d, true);
+    expect([d.classId, d.member, d.access, d.selector, d.parameters]).toEqual([1, -1, false, 0, null]);
+    expect(() => readAttributeDescriptor(new AxdrReader(hex("00 01 00 00 2A 00 00 FF")), d, true)).toThrow(DecodeError);
   });
 });
 
