@@ -21,9 +21,6 @@ import type { Billing } from "../metrology/billing";
 import { METER_REGISTERS, readMeterRegister } from "./meter-registers";
 import type { TariffCalendar } from "../metrology/tou";
 
-/** Optional parts of the meter (features that land at different times); probed, never required. */
-type MeterParts = Meter & Partial<Record<string, unknown>>;
-
 /** A-XDR type of a register value, by OBIS where it matters, else by unit. */
 export function registerValueType(r: RegisterDescriptor): DataTypeTag {
   const o = r.obis;
@@ -212,11 +209,10 @@ const REGISTER_SETTERS: Readonly<Record<string, AttributeDef["set"]>> = Object.f
   }),
   // Writing the alarm register clears the bits that are set in the written value.
   "0.0.97.98.0.255": meterSetter(U32, 0, 0xffffffff, (meter, v) => {
-    const e = meter.events as unknown as { clearAlarms?: (mask: number) => void };
-    if (e.clearAlarms) e.clearAlarms(v);
+    meter.events.clearAlarms(v);
   }),
   "0.0.96.7.19.255": meterSetter(I32_OR_U32, 1, 86400, (meter, v) => {
-    (meter.powerFailures as unknown as { setLongThreshold(s: number): void }).setLongThreshold(v);
+    meter.powerFailures.setLongThreshold(v);
   }),
 });
 
@@ -225,9 +221,8 @@ const WRITABLE_CLASSES: Readonly<Record<string, readonly [ObjectClass, ObjectCla
   Object.fromEntries(Object.entries(REGISTER_SETTERS).map(([obis, set]) => [obis, Object.freeze([numericDataClass("Data", "status", set, METER_ROW), registerClass("Register", "status", set, METER_ROW)] as const)])),
 );
 
-/** Whether the meter has what the setter at `obis` writes through. */
-function canWrite(meter: Meter, obis: string): boolean {
-  if (obis === "0.0.96.7.19.255") return typeof (meter.powerFailures as unknown as { setLongThreshold?: unknown } | undefined)?.setLongThreshold === "function";
+/** Whether the register at `obis` is written through a setter of its owner. */
+function canWrite(obis: string): boolean {
   return obis in REGISTER_SETTERS;
 }
 
@@ -288,7 +283,6 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   model.clock = meter.clock;
   model.dateTimes = new DateTimeWriter();
   model.owner = meter;
-  const m = meter as MeterParts;
   const identity = new MeterIdentity(meter.config, options.logicalDeviceName);
 
   // Identity and association.
@@ -307,7 +301,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
     const where = { type: registerValueType(r), group: registerGroup(r.obis), arg: row };
     if (placeSpecialRegister(model, meter, r, where.type, row)) continue;
     const plain = r.unit === "" && r.scaler === 0;
-    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, null, where);
+    if (canWrite(r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, null, where);
     else model.place(plain ? NUMERIC_DATA_CLASS : REGISTER_CLASS, r.obis, null, where);
   }
 
@@ -331,8 +325,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (billing) model.place(BILLING_PROFILE_CLASS, "0.0.98.1.0.255", billing);
   for (const log of meter.events.all()) model.place(EVENT_LOG_CLASS, EVENT_LOG_OBIS[log.name].log, log);
   model.place(COMMUNICATION_REPEATS_CLASS, COMMUNICATION_REPEATS_OBIS, meter.events.communication);
-  const pf = m.powerFailures as Meter["powerFailures"] | undefined;
-  if (pf?.log) model.place(PLAIN_PROFILE_CLASS, "1.0.99.97.0.255", pf.log);
+  model.place(PLAIN_PROFILE_CLASS, "1.0.99.97.0.255", meter.powerFailures.log);
 
   options.security?.contribute(model);
   options.firmwareUpdate?.contribute(model);
