@@ -18,6 +18,7 @@ import { DISCONNECT_CONTROL_CLASS, limiterClass } from "../comms/dlms/classes-co
 import { mqttObjects } from "../comms/mqtt/mqtt-objects";
 import { type AccessGroup, type AttributeDef, type CosemObject, defineClass, type ObjectClass, ObjectModel } from "../comms/dlms/object-model";
 import type { Billing } from "../metrology/billing";
+import { BILLING_SCHEDULE_OBIS } from "../kernel/obis";
 import { METER_REGISTERS, readMeterRegister } from "./meter-registers";
 import type { TariffCalendar } from "../metrology/tou";
 
@@ -76,7 +77,7 @@ const FIRMWARE_ID_CLASS = identityClass("Active firmware identifier", (id) => id
 const COMMUNICATION_REPEATS_OBIS = "0.0.96.15.5.255";
 
 /** An event log seen as a profile buffer: columns clock, the log's event code object and, when given, the repeat count. */
-export class EventLogBuffer implements ProfileBuffer {
+class EventLogBuffer implements ProfileBuffer {
   readonly columns: readonly CaptureColumn[];
   readonly capturePeriodS = 0;
   constructor(private readonly log: EventLog, readonly obis: string, codeObis: string, countObis?: string) {
@@ -269,7 +270,7 @@ const METER_LIMITER_CLASS = limiterClass((obis, model) => {
   return r ? registerValueType(r) : DataType.doubleLong;
 });
 
-export interface ObjectModelOptions {
+interface ObjectModelOptions {
   /** Logical device name (0.0.42.0.0.255); default "DLMSLITE" + serial number. */
   logicalDeviceName?: string;
   /** The meter's security and push: adds the security setup, the frame counter and the push setup. */
@@ -310,7 +311,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (tariffs) {
     model.place(ACTIVITY_CALENDAR_CLASS, "0.0.13.0.0.255", tariffs.tou satisfies TariffCalendar);
     model.place(SPECIAL_DAYS_CLASS, "0.0.11.0.0.255", tariffs.tou);
-    model.place(BILLING_SCHEDULE_CLASS, "0.0.15.0.0.255", tariffs.billing);
+    model.place(BILLING_SCHEDULE_CLASS, BILLING_SCHEDULE_OBIS, tariffs.billing);
   }
   if (meter.disconnector) model.place(DISCONNECT_CONTROL_CLASS, "0.0.96.3.10.255", meter.disconnector);
   if (meter.limiter) model.place(METER_LIMITER_CLASS, "0.0.17.0.0.255", meter.limiter);

@@ -24,7 +24,7 @@ import type { ScheduleState } from "../records/profiles";
 import type { PulseCounterState } from "../monitoring/pulse-counter";
 
 /** The parts of the meter whose state is persisted (the Meter builds them, then hands them here). */
-export interface MeterStateParts {
+interface MeterStateParts {
   readonly board: Board;
   readonly config: { readonly chip: string };
   readonly persistence: Persistence;

@@ -55,7 +55,7 @@ export const FORMAT = 1;
  * checks it. What does not change (magic, functions, id) is a frozen module-level definition
  * (preloaded, in flash): a codec is its definition and the last values, 3 fields.
  */
-export interface CodecDef<T> {
+interface CodecDef<T> {
   readonly magic: number;
   readonly flatten: (s: T) => number[];
   readonly unflatten: (f: number[]) => T;

@@ -270,7 +270,7 @@ export const ENERGY_RECORD_MAGIC = 0xe7;
 /** Layout of EnergyRegisters.encode(); a change of fields or order takes a new version. */
 export const ENERGY_RECORD_VERSION = 1;
 /** A+ rates, A- rates, Q1..Q4, apparent, five remainders. */
-export const ENERGY_RECORD_FIELDS = 2 * RATE_COUNT + 4 + 1 + 5;
+const ENERGY_RECORD_FIELDS = 2 * RATE_COUNT + 4 + 1 + 5;
 export const ENERGY_RECORD_BYTES = 2 + 8 * ENERGY_RECORD_FIELDS;
 
 /** Plain-number image of every register and remainder (see EnergyRegisters.snapshot). */

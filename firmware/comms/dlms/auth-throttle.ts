@@ -29,7 +29,7 @@ export interface AuthThrottleOptions {
   persistIntervalMs: number;
 }
 
-export const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = {
+const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = {
   freeFailures: 3,
   baseDelayMs: 1000,
   maxDelayMs: 300_000,

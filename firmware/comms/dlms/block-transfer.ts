@@ -44,7 +44,7 @@ export interface PendingSet {
   data: AxdrWriter;
 }
 
-export function writeU32(b: Uint8Array, offset: number, v: number): void {
+function writeU32(b: Uint8Array, offset: number, v: number): void {
   b[offset] = (v >>> 24) & 0xff;
   b[offset + 1] = (v >>> 16) & 0xff;
   b[offset + 2] = (v >>> 8) & 0xff;

@@ -24,7 +24,7 @@ export * from "./classes-profile";
 // ---- IC 1 Data ----
 
 /** IC 1 defined on its own, with its own functions (tests, rare objects): allocates per object. */
-export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
+function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
   return { classId: 1, version: 0, obis, name, group, attributes: [value], capturedWriter };
 }
 
@@ -37,7 +37,7 @@ export function numericDataObject(obis: string, name: string, group: AccessGroup
 // ---- IC 3 Register, IC 4 Extended register, IC 5 Demand register ----
 
 /** What a register object reads: its target. The A-XDR type of the value is the object's `valueType`. */
-export interface RegisterSource {
+interface RegisterSource {
   read(): number;
   readonly scaler: number;
   readonly unit: Unit;
@@ -55,7 +55,7 @@ export interface RegisterReader {
 }
 
 /** Reads the object's target, a RegisterSource. */
-export const TARGET_REGISTER: RegisterReader = Object.freeze({
+const TARGET_REGISTER: RegisterReader = Object.freeze({
   read: (obj: CosemObject) => (obj.target as RegisterSource).read(),
   scaler: (obj: CosemObject) => (obj.target as RegisterSource).scaler,
   unit: (obj: CosemObject) => (obj.target as RegisterSource).unit,
@@ -101,9 +101,6 @@ export function registerClass(name: string, group: AccessGroup, set?: AttributeD
   });
 }
 
-export const NUMERIC_DATA_CLASS = numericDataClass("Data", "metering");
-export const REGISTER_CLASS = registerClass("Register", "metering");
-
 /** A writer of captured date-times in the model's local time (allocates: once per profile read). */
 function capturedDateTime(model: ObjectModel): CapturedWriter {
   const t = modelTime(model);
@@ -115,7 +112,7 @@ function capturedDateTime(model: ObjectModel): CapturedWriter {
  * time, read from the object (its target, its `arg`) and the model (its `owner`). One per kind
  * of register, at module level.
  */
-export interface ExtendedRegisterKind {
+interface ExtendedRegisterKind {
   status(obj: CosemObject, model: ObjectModel): number;
   /** UTC ms of the capture (NaN: not specified). */
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
@@ -152,7 +149,7 @@ export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: Regist
  * What a demand register reads besides its target (a RegisterSource whose value is the current
  * average): from the object and the model. One per kind of register, at module level.
  */
-export interface DemandRegisterKind {
+interface DemandRegisterKind {
   lastAverage(obj: CosemObject, model: ObjectModel): number;
   status(obj: CosemObject, model: ObjectModel): number;
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
@@ -229,7 +226,7 @@ const NO_METHODS: readonly (MethodDef | null)[] = Object.freeze([]);
  * Written byte by byte after one bounds check: the object_list is the largest answer a client
  * reads at every association, and per-item writer calls were most of its cost (issue 19).
  */
-export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
+function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
   const policy = ctx.association.policy;
   const cls = obj.cls;
   const attributes = cls.attributes;

@@ -165,7 +165,7 @@ function getNormal(s: DlmsSession, a: Association, invoke: number, classId: numb
 }
 
 /** Resolves and reads one attribute into `w`: 0 (data written), an error code, or a stream. */
-export function readAttribute(
+function readAttribute(
   s: DlmsSession, a: Association, classId: number, bytes: Uint8Array, lnOffset: number, attribute: number, selector: number, parameters: DlmsData | null, w: AxdrWriter,
 ): number | ByteSource {
   const index = s.settings.model.indexAt(bytes, lnOffset);

@@ -18,7 +18,7 @@ export interface AttributeRef {
 }
 
 /** Cosem-Method-Descriptor. */
-export interface MethodRef {
+interface MethodRef {
   classId: number;
   ln: Uint8Array;
   method: number;

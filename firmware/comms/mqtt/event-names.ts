@@ -6,10 +6,10 @@
 import { EVENT } from "../../kernel/event-codes";
 
 export const PUBLISHED_LOGS = ["standard", "fraud", "disconnector", "powerQuality"] as const;
-export type PublishedLog = (typeof PUBLISHED_LOGS)[number];
+type PublishedLog = (typeof PUBLISHED_LOGS)[number];
 
 /** snake_case of a camelCase key ("powerDown" -> "power_down"). */
-export function snakeCase(key: string): string {
+function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 

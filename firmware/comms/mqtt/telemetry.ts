@@ -8,7 +8,7 @@ import { bytesOf } from "./packets";
 import { PUBLISHED_LOGS } from "./event-names";
 
 /** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
-export interface MeterReadings {
+interface MeterReadings {
   register(obis: string): { read(): number } | undefined;
   relayConnected(): boolean;
   nowUtcMs(): number;
@@ -18,7 +18,7 @@ export interface MeterReadings {
 }
 
 /** Where events come from: the listener is called for every event recorded in any log. */
-export interface EventSource {
+interface EventSource {
   onEvent(listener: (log: string, code: number, utcMs: number) => void): void;
 }
 

@@ -50,7 +50,7 @@ export interface Ade7953Calibration {
 }
 
 /** The nominal board: what an ideal front end gives (docs/chips.md A3), before individual calibration. */
-export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
+const NOMINAL_ADE7953_BOARD: Ade7953Calibration = {
   voltageLsbPerVolt: 26000,
   currentLsbPerAmp: 100000,
   neutralCurrentLsbPerAmp: 100000,
@@ -84,12 +84,12 @@ const INTEGER_FIELDS: readonly (keyof Ade7953Calibration)[] = [
 ];
 
 /** Sign-magnitude PHCAL <-> signed advance in LSBs (positive = advance the current). */
-export function phcalToSigned(register: number): number {
+function phcalToSigned(register: number): number {
   const magnitude = register & 0x1ff;
   return register & 0x200 ? magnitude : -magnitude;
 }
 
-export function signedToPhcal(advance: number): number {
+function signedToPhcal(advance: number): number {
   const magnitude = Math.min(PHCAL_MAX, Math.abs(Math.round(advance)));
   return advance > 0 ? 0x200 | magnitude : magnitude;
 }

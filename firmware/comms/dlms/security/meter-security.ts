@@ -20,7 +20,7 @@ import { SC_AUTHENTICATED_ENCRYPTED, SYSTEM_TITLE_LENGTH } from "./security-head
 import { ALARM, EVENT } from "../../../kernel/event-codes";
 
 /** IDIS event codes this module logs. */
-export const SECURITY_EVENT = {
+const SECURITY_EVENT = {
   /** fraud log: repeated association authentication failure */
   authenticationFailures: EVENT.fraud.associationAuthFailures,
   /** standard log: keys changed */
@@ -38,7 +38,7 @@ export interface SecurityEventSink {
   raiseAlarm(bit: number): void;
 }
 
-export interface SecurityRecords {
+interface SecurityRecords {
   keys: PersistentRecord;
   serverInvocationCounter: PersistentRecord;
   clientInvocationCounter: PersistentRecord;
@@ -46,7 +46,7 @@ export interface SecurityRecords {
   authThrottle?: PersistentRecord;
 }
 
-export interface MeterSecurityOptions {
+interface MeterSecurityOptions {
   serverSystemTitle: Uint8Array;
   /** Keys to provision when the store holds none (simulator defaults, or factory keys). */
   initialKeys: SecurityKeySet | null;
@@ -61,9 +61,9 @@ export interface MeterSecurityOptions {
   replayEventGapMs?: number;
 }
 
-export type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
+type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
 
-export interface Deciphered {
+interface Deciphered {
   apdu: Uint8Array;
   style: "glo" | "general-glo";
   ic: number;
