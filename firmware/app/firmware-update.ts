@@ -19,10 +19,10 @@ import { versionNumberOf } from "../update/image-format";
 import { devImagePublicKey } from "../update/dev-key";
 
 export const IMAGE_TRANSFER_OBIS = "0.0.44.0.0.255";
-export const IMAGE_ACTIVATION_SCHEDULE_OBIS = "0.0.15.0.2.255";
+const IMAGE_ACTIVATION_SCHEDULE_OBIS = "0.0.15.0.2.255";
 /** Manufacturer-specific: the image-signing public key (management only) and the last verification's outcome. */
-export const IMAGE_KEY_OBIS = "0.0.44.128.0.255";
-export const IMAGE_VERIFY_RESULT_OBIS = "0.0.44.128.1.255";
+const IMAGE_KEY_OBIS = "0.0.44.128.0.255";
+const IMAGE_VERIFY_RESULT_OBIS = "0.0.44.128.1.255";
 
 /** Standard event log codes of the update (docs/readme/firmware-update.md). */
 export const UPDATE_EVENT = Object.freeze({

@@ -18,12 +18,10 @@ import { DISCONNECT_CONTROL_CLASS, limiterClass } from "../comms/dlms/classes-co
 import { mqttObjects } from "../comms/mqtt/mqtt-objects";
 import { type AccessGroup, type AttributeDef, type CosemObject, defineClass, type ObjectClass, ObjectModel } from "../comms/dlms/object-model";
 import type { Billing } from "../metrology/billing";
+import { BILLING_SCHEDULE_OBIS } from "../kernel/obis";
 import { METER_REGISTERS, readMeterRegister } from "./meter-registers";
 import type { TariffCalendar } from "../metrology/tou";
 import { deepFreeze } from "../kernel/freeze";
-
-/** Optional parts of the meter (features that land at different times); probed, never required. */
-type MeterParts = Meter & Partial<Record<string, unknown>>;
 
 /** A-XDR type of a register value, by OBIS where it matters, else by unit. */
 export function registerValueType(r: RegisterDescriptor): DataTypeTag {
@@ -80,7 +78,7 @@ const FIRMWARE_ID_CLASS = identityClass("Active firmware identifier", (id) => id
 const COMMUNICATION_REPEATS_OBIS = "0.0.96.15.5.255";
 
 /** An event log seen as a profile buffer: columns clock, the log's event code object and, when given, the repeat count. */
-export class EventLogBuffer implements ProfileBuffer {
+class EventLogBuffer implements ProfileBuffer {
   readonly columns: readonly CaptureColumn[];
   readonly capturePeriodS = 0;
   constructor(private readonly log: EventLog, readonly obis: string, codeObis: string, countObis?: string) {
@@ -214,11 +212,10 @@ const REGISTER_SETTERS: Readonly<Record<string, AttributeDef["set"]>> = Object.f
   }),
   // Writing the alarm register clears the bits that are set in the written value.
   "0.0.97.98.0.255": meterSetter(U32, 0, 0xffffffff, (meter, v) => {
-    const e = meter.events as unknown as { clearAlarms?: (mask: number) => void };
-    if (e.clearAlarms) e.clearAlarms(v);
+    meter.events.clearAlarms(v);
   }),
   "0.0.96.7.19.255": meterSetter(I32_OR_U32, 1, 86400, (meter, v) => {
-    (meter.powerFailures as unknown as { setLongThreshold(s: number): void }).setLongThreshold(v);
+    meter.powerFailures.setLongThreshold(v);
   }),
 });
 
@@ -227,9 +224,8 @@ const WRITABLE_CLASSES: Readonly<Record<string, readonly [ObjectClass, ObjectCla
   Object.fromEntries(Object.entries(REGISTER_SETTERS).map(([obis, set]) => [obis, Object.freeze([numericDataClass("Data", "status", set, METER_ROW), registerClass("Register", "status", set, METER_ROW)] as const)])),
 );
 
-/** Whether the meter has what the setter at `obis` writes through. */
-function canWrite(meter: Meter, obis: string): boolean {
-  if (obis === "0.0.96.7.19.255") return typeof (meter.powerFailures as unknown as { setLongThreshold?: unknown } | undefined)?.setLongThreshold === "function";
+/** Whether the register at `obis` is written through a setter of its owner. */
+function canWrite(obis: string): boolean {
   return obis in REGISTER_SETTERS;
 }
 
@@ -276,7 +272,7 @@ const METER_LIMITER_CLASS = limiterClass((obis, model) => {
   return r ? registerValueType(r) : DataType.doubleLong;
 });
 
-export interface ObjectModelOptions {
+interface ObjectModelOptions {
   /** Logical device name (0.0.42.0.0.255); default "DLMSLITE" + serial number. */
   logicalDeviceName?: string;
   /** The meter's security and push: adds the security setup, the frame counter and the push setup. */
@@ -290,7 +286,6 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   model.clock = meter.clock;
   model.dateTimes = new DateTimeWriter();
   model.owner = meter;
-  const m = meter as MeterParts;
   const identity = new MeterIdentity(meter.config, options.logicalDeviceName);
 
   // Identity and association.
@@ -309,7 +304,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
     const where = { type: registerValueType(r), group: registerGroup(r.obis), arg: row };
     if (placeSpecialRegister(model, meter, r, where.type, row)) continue;
     const plain = r.unit === "" && r.scaler === 0;
-    if (canWrite(meter, r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, null, where);
+    if (canWrite(r.obis)) model.place(WRITABLE_CLASSES[r.obis][plain ? 0 : 1], r.obis, null, where);
     else model.place(plain ? NUMERIC_DATA_CLASS : REGISTER_CLASS, r.obis, null, where);
   }
 
@@ -318,7 +313,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (tariffs) {
     model.place(ACTIVITY_CALENDAR_CLASS, "0.0.13.0.0.255", tariffs.tou satisfies TariffCalendar);
     model.place(SPECIAL_DAYS_CLASS, "0.0.11.0.0.255", tariffs.tou);
-    model.place(BILLING_SCHEDULE_CLASS, "0.0.15.0.0.255", tariffs.billing);
+    model.place(BILLING_SCHEDULE_CLASS, BILLING_SCHEDULE_OBIS, tariffs.billing);
   }
   if (meter.disconnector) model.place(DISCONNECT_CONTROL_CLASS, "0.0.96.3.10.255", meter.disconnector);
   if (meter.limiter) model.place(METER_LIMITER_CLASS, "0.0.17.0.0.255", meter.limiter);
@@ -333,8 +328,7 @@ export function buildMeterObjectModel(meter: Meter, options: ObjectModelOptions 
   if (billing) model.place(BILLING_PROFILE_CLASS, "0.0.98.1.0.255", billing);
   for (const log of meter.events.all()) model.place(EVENT_LOG_CLASS, EVENT_LOG_OBIS[log.name].log, log);
   model.place(COMMUNICATION_REPEATS_CLASS, COMMUNICATION_REPEATS_OBIS, meter.events.communication);
-  const pf = m.powerFailures as Meter["powerFailures"] | undefined;
-  if (pf?.log) model.place(PLAIN_PROFILE_CLASS, "1.0.99.97.0.255", pf.log);
+  model.place(PLAIN_PROFILE_CLASS, "1.0.99.97.0.255", meter.powerFailures.log);
 
   options.security?.contribute(model);
   options.firmwareUpdate?.contribute(model);

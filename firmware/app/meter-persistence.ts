@@ -20,12 +20,11 @@ import type { Profiles } from "../records/profiles";
 import { decodeCalendar, decodePassive, decodeSpecialDays, encodeCalendar, encodePassive, encodeSpecialDays } from "../metrology/tou-codec";
 import type { DisconnectorSnapshot } from "../control/disconnector";
 import type { LimiterSnapshot } from "../control/limiter";
-import type { PowerQualityState } from "../monitoring/power-quality";
 import type { ScheduleState } from "../records/profiles";
 import type { PulseCounterState } from "../monitoring/pulse-counter";
 
 /** The parts of the meter whose state is persisted (the Meter builds them, then hands them here). */
-export interface MeterStateParts {
+interface MeterStateParts {
   readonly board: Board;
   readonly config: { readonly chip: string };
   readonly persistence: Persistence;
@@ -453,7 +452,7 @@ class MeterStates {
         return this.tamperCodec.encode(m.tamper.snapshot());
       case S_POWER_QUALITY:
         // The live counters, not a copy (pq.snapshot() slices them): the record is encoded at once.
-        return this.pqCodec.encode({ c: m.powerQuality as unknown as PowerQualityState, t: m.powerQuality.thresholds() });
+        return this.pqCodec.encode({ c: m.powerQuality, t: m.powerQuality.thresholds() });
       case S_FAILURES:
         return this.failuresCodec.encode(m.powerFailures.snapshot());
       case S_PROFILES:

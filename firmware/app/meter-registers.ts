@@ -29,13 +29,13 @@ function instantRows(): SourcedRow[] {
 }
 
 /** Instantaneous values of the latest tick. */
-export const INSTANT_REGISTERS: readonly SourcedRow[] = frozenRows(instantRows());
+const INSTANT_REGISTERS: readonly SourcedRow[] = frozenRows(instantRows());
 
 /** Every register of the meter, in table order: energy, tariff and demand, instantaneous, monitoring. */
 export const METER_REGISTERS: readonly SourcedRow[] = Object.freeze([...ENERGY_REGISTERS, ...TARIFF_REGISTERS, ...INSTANT_REGISTERS, ...MONITORING_REGISTERS]);
 
 /** What the registers are read from (the Meter). */
-export interface RegisterOwner extends MonitoringParts {
+interface RegisterOwner extends MonitoringParts {
   readonly energy: EnergyRegisters;
   readonly tariffs: TariffMetering;
   readonly instant: MeteringSample;
@@ -103,7 +103,7 @@ export function meterRegisterIndex(obis: string): number {
  * constants through the prototype, and `read()` in one call from the object that holds the value
  * (owners and their arrays are created once, with the meter, so holding them is safe).
  */
-export abstract class MeterRegister implements RegisterDescriptor {
+abstract class MeterRegister implements RegisterDescriptor {
   constructor(readonly index: number) {}
   get obis(): string {
     return METER_REGISTERS[this.index].obis;

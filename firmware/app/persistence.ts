@@ -22,12 +22,12 @@ export const STORE_EVENT = deepFreeze({
 } as const);
 
 /** What drains the IC before the emergency save (the meter): a method, not a closure. */
-export interface PowerFailDrain {
+interface PowerFailDrain {
   drainForPowerFail(): void;
 }
 
 /** Told at power up, once every state is back and the outage is logged. */
-export interface PowerUpListener {
+interface PowerUpListener {
   powerUp(report: RestoreReport): void;
 }
 

@@ -20,7 +20,7 @@ import { OpticalPort } from "../comms/hdlc/optical-port";
 import { meterIdentity } from "../comms/hdlc/mode-e";
 
 /** The built board: the ports, and the station interface when the build has Wi-Fi. */
-export interface StartBoard {
+interface StartBoard {
   board: Board;
   wifi: WifiPort | null;
 }
@@ -48,12 +48,12 @@ export interface StartSettings {
 }
 
 /** Wall-clock readings before this are an unset system clock (the ESP32 boots at 1970). */
-export const EARLIEST_PLAUSIBLE_UTC_MS = Date.UTC(2024, 0, 1);
+const EARLIEST_PLAUSIBLE_UTC_MS = Date.UTC(2024, 0, 1);
 
 /** How often the signal bars follow the RSSI while connected. */
 const SIGNAL_REFRESH_MS = 10_000;
 
-export interface StartOptions {
+interface StartOptions {
   /** The SNTP transport (absent: no SNTP in this build). */
   sntp?: SntpTransport;
   /** The platform's wall clock is right at boot (the simulator's scenario time). */
@@ -62,7 +62,7 @@ export interface StartOptions {
   optical?: { serial: SerialPort & { close?(): void }; physicalAddress: number };
 }
 
-export interface RunningMeter {
+interface RunningMeter {
   app: MeterApp;
   meter: Meter;
   dlms: DlmsServer | null;

@@ -6,7 +6,7 @@ import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../stora
 import { decodeValue, encodeValue } from "../storage/value-codec";
 import type { BillingState } from "../metrology/billing";
 import type { PowerFailureState } from "../monitoring/power-failures";
-import type { PowerQualityState } from "../monitoring/power-quality";
+import { PowerQuality, type PowerQualityState } from "../monitoring/power-quality";
 import type { ProfilesState } from "../records/profiles";
 import type { TamperState } from "../monitoring/tamper";
 
@@ -55,7 +55,7 @@ export const FORMAT = 1;
  * checks it. What does not change (magic, functions, id) is a frozen module-level definition
  * (preloaded, in flash): a codec is its definition and the last values, 3 fields.
  */
-export interface CodecDef<T> {
+interface CodecDef<T> {
   readonly magic: number;
   readonly flatten: (s: T) => number[];
   readonly unflatten: (f: number[]) => T;
@@ -125,8 +125,6 @@ function exactly(f: readonly number[], n: number, id: string): void {
   if (f.length !== n) throw new RangeError(`${id}: ${f.length} values do not make a version-${FORMAT} layout`);
 }
 
-const PQ_SERIES = Object.freeze(["counts", "lastDurationMs", "totalDurationMs", "lastMagnitudeMilliV"] as const);
-const PQ_FREQUENCY = Object.freeze(["frequencyCount", "frequencyLastDurationMs", "frequencyTotalDurationMs", "frequencyLastExtremeMilliHz"] as const);
 const TAMPER_FIELDS = Object.freeze(["tamperFlag", "tamperEvents", "terminalCoverOpen", "meterCoverOpen", "magnetPresent", "reverseActive", "mismatchActive", "meteringLine"] as const);
 const FAILURE_FIELDS = Object.freeze(["count", "longCount", "lastDurationMs", "totalDurationMs", "longThresholdS"] as const);
 
@@ -155,16 +153,24 @@ function flattenPq({ c, t }: PqRecord): number[] {
 function unflattenPq(f: number[]): PqRecord {
   const n = f.length > 0 ? f[0] : 0;
   exactly(f, 1 + 4 * n + 4 + 6, "powerQuality");
-  const c = {} as Record<string, unknown>;
-  PQ_SERIES.forEach((k, j) => (c[k] = Float64Array.from(take(f, 1 + j * n, n, "powerQuality"))));
-  PQ_FREQUENCY.forEach((k, j) => (c[k] = f[1 + 4 * n + j]));
-  return { c: c as unknown as PowerQualityState, t: take(f, 1 + 4 * n + 4, 6, "powerQuality") };
+  const series = (j: number): Float64Array => Float64Array.from(take(f, 1 + j * n, n, "powerQuality"));
+  const q = 1 + 4 * n;
+  const c: PowerQualityState = {
+    counts: series(0),
+    lastDurationMs: series(1),
+    totalDurationMs: series(2),
+    lastMagnitudeMilliV: series(3),
+    frequencyCount: f[q],
+    frequencyLastDurationMs: f[q + 1],
+    frequencyTotalDurationMs: f[q + 2],
+    frequencyLastExtremeMilliHz: f[q + 3],
+  };
+  return { c, t: take(f, q + 4, 6, "powerQuality") };
 }
 
 /** The save hands the live counters (no copy); the value codec gets a plain snapshot. */
 function plainPq(s: PqRecord): PqRecord {
-  const live = s.c as unknown as { snapshot?(): PowerQualityState };
-  return { c: typeof live.snapshot === "function" ? live.snapshot() : s.c, t: s.t };
+  return { c: s.c instanceof PowerQuality ? s.c.snapshot() : s.c, t: s.t };
 }
 
 /** Tamper: the fields in TAMPER_FIELDS order, booleans as 0/1. */
@@ -178,9 +184,17 @@ function flattenTamper(s: TamperState): number[] {
 
 function unflattenTamper(f: number[]): TamperState {
   exactly(f, TAMPER_FIELDS.length, "tamper");
-  const s = {} as Record<string, unknown>;
-  TAMPER_FIELDS.forEach((k, i) => (s[k] = k === "tamperEvents" || k === "meteringLine" ? f[i] : f[i] === 1));
-  return s as unknown as TamperState;
+  // In TAMPER_FIELDS order.
+  return {
+    tamperFlag: f[0] === 1,
+    tamperEvents: f[1],
+    terminalCoverOpen: f[2] === 1,
+    meterCoverOpen: f[3] === 1,
+    magnetPresent: f[4] === 1,
+    reverseActive: f[5] === 1,
+    mismatchActive: f[6] === 1,
+    meteringLine: f[7],
+  };
 }
 
 export function failuresRecord(): NumbersCodec<PowerFailureState> {
@@ -193,9 +207,8 @@ function flattenFailures(s: PowerFailureState): number[] {
 
 function unflattenFailures(f: number[]): PowerFailureState {
   exactly(f, FAILURE_FIELDS.length, "powerFailures");
-  const s = {} as Record<string, number>;
-  FAILURE_FIELDS.forEach((k, i) => (s[k] = f[i]));
-  return s as unknown as PowerFailureState;
+  // In FAILURE_FIELDS order.
+  return { count: f[0], longCount: f[1], lastDurationMs: f[2], totalDurationMs: f[3], longThresholdS: f[4] };
 }
 
 /** Profiles' schedule: load and daily [pending, last, next], then the wall offset. */

@@ -11,13 +11,13 @@ import { deepFreeze } from "../kernel/freeze";
  * c remote_disconnect 2->0, d remote_reconnect 0->2, e manual_reconnect 2->1,
  * f manual_disconnect 1->2, g local_disconnect 1->2, h local_reconnect 2->1.
  */
-export const CONTROL_STATE = deepFreeze({ disconnected: 0, connected: 1, readyForReconnection: 2 } as const);
+const CONTROL_STATE = deepFreeze({ disconnected: 0, connected: 1, readyForReconnection: 2 } as const);
 export type ControlState = 0 | 1 | 2;
 export type ControlMode = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export type Transition = "a" | "b" | "c" | "d" | "e" | "f" | "g" | "h";
 export type Trigger = "remoteDisconnect" | "remoteReconnect" | "manualDisconnect" | "manualReconnect" | "localDisconnect" | "localReconnect";
 
-export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlState; to: ControlState }> = deepFreeze({
+const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlState; to: ControlState }> = deepFreeze({
   a: { trigger: "remoteReconnect", from: 0, to: 1 },
   b: { trigger: "remoteDisconnect", from: 1, to: 0 },
   c: { trigger: "remoteDisconnect", from: 2, to: 0 },
@@ -29,7 +29,7 @@ export const TRANSITIONS: Record<Transition, { trigger: Trigger; from: ControlSt
 });
 
 /** Transitions each control mode allows (Blue Book class 70, docs/metering.md section 7). */
-export const MODE_TRANSITIONS: readonly (readonly Transition[])[] = deepFreeze([
+const MODE_TRANSITIONS: readonly (readonly Transition[])[] = deepFreeze([
   [],
   ["b", "c", "f", "g", "d", "e"],
   ["b", "c", "f", "g", "a", "e"],
@@ -55,7 +55,7 @@ const TRANSITION_EVENTS: Record<Transition, readonly number[]> = deepFreeze({
   h: [DISCONNECTOR_EVENT.localReconnect],
 });
 
-export type RefusalReason =
+type RefusalReason =
   /** The transition exists from this state but the control mode does not allow it. */
   | "mode-forbids"
   /** Already in the state the command leads to (e.g. remote disconnect while disconnected). */
@@ -98,7 +98,7 @@ export function isControlMode(value: unknown): value is ControlMode {
 
 export class Disconnector {
   /** Attribute 3, control_state. */
-  controlState: ControlState = 1;
+  controlState: ControlState = CONTROL_STATE.connected;
   /** Attribute 4, control_mode. */
   controlMode: ControlMode;
   /**
@@ -136,8 +136,8 @@ export class Disconnector {
 
   /** Power-up: drives the relay to the current (restored or default) state, pulsing even if it may already be there. */
   powerUp(): void {
-    this.outputState = this.controlState === 1;
-    this.relay?.drive(this.controlState === 1, true);
+    this.outputState = this.controlState === CONTROL_STATE.connected;
+    this.relay?.drive(this.controlState === CONTROL_STATE.connected, true);
   }
 
   stop(): void {
@@ -193,9 +193,9 @@ export class Disconnector {
     if (!MODE_TRANSITIONS[this.controlMode].includes(transition)) return this.refuse("mode-forbids");
     const to = TRANSITIONS[transition].to;
     this.controlState = to;
-    this.outputState = to === 1;
+    this.outputState = to === CONTROL_STATE.connected;
     for (const code of TRANSITION_EVENTS[transition]) this.events.record("disconnector", code);
-    this.relay?.drive(to === 1);
+    this.relay?.drive(to === CONTROL_STATE.connected);
     for (const listener of this.transitionListeners) listener(transition);
     this.onPersistentChange?.();
     return { ok: true, transition, reason: null, state: to };
@@ -204,7 +204,7 @@ export class Disconnector {
   /** Attribute 4 write. Mode 0 (always connected) is only accepted while connected. */
   setControlMode(mode: number): DisconnectorResult {
     if (!isControlMode(mode)) return this.refuse("invalid-mode");
-    if (mode === 0 && this.controlState !== 1) return this.refuse("mode-0-requires-connected");
+    if (mode === 0 && this.controlState !== CONTROL_STATE.connected) return this.refuse("mode-0-requires-connected");
     if (mode !== this.controlMode) {
       this.controlMode = mode;
       this.onPersistentChange?.();
@@ -222,13 +222,13 @@ export class Disconnector {
    */
   restore(snapshot: DisconnectorSnapshot): DisconnectorResult {
     const { controlState, controlMode } = snapshot ?? ({} as DisconnectorSnapshot);
-    if (!isControlMode(controlMode) || (controlState !== 0 && controlState !== 1 && controlState !== 2) || (controlMode === 0 && controlState !== 1)) {
+    if (!isControlMode(controlMode) || (controlState !== CONTROL_STATE.disconnected && controlState !== CONTROL_STATE.connected && controlState !== CONTROL_STATE.readyForReconnection) || (controlMode === 0 && controlState !== CONTROL_STATE.connected)) {
       return this.refuse("invalid-snapshot");
     }
     this.controlState = controlState;
     this.controlMode = controlMode;
-    this.outputState = controlState === 1;
-    this.relay?.drive(controlState === 1, true);
+    this.outputState = controlState === CONTROL_STATE.connected;
+    this.relay?.drive(controlState === CONTROL_STATE.connected, true);
     return { ok: true, transition: null, reason: null, state: controlState };
   }
 

@@ -16,7 +16,7 @@ import type { RegisterDescriptor } from "../kernel/register-table";
  * like DLMS), e.g. mW for the instantaneous P+ register 1.0.1.7.0.255 (scaler -3).
  * A threshold of 0 or below means "no limit".
  */
-export interface EmergencyProfile {
+interface EmergencyProfile {
   id: number;
   /** UTC ms; the comms layer converts the DLMS date-time. */
   activationUtcMs: number;
@@ -51,9 +51,9 @@ export function defaultLimiterConfig(): LimiterConfig {
   };
 }
 
-export type LimiterRefusal = "unknown-register" | "invalid-value";
+type LimiterRefusal = "unknown-register" | "invalid-value";
 
-export interface LimiterResult {
+interface LimiterResult {
   ok: boolean;
   reason: LimiterRefusal | null;
   /** The field that was refused. */
@@ -206,7 +206,7 @@ export class Limiter {
 }
 
 /** Checks every field of a change set; the first bad field is named in the result. */
-export function validateLimiterChanges(changes: Partial<LimiterConfig>, lookup: (obis: string) => RegisterDescriptor | undefined): LimiterResult {
+function validateLimiterChanges(changes: Partial<LimiterConfig>, lookup: (obis: string) => RegisterDescriptor | undefined): LimiterResult {
   for (const key of ["thresholdNormal", "thresholdEmergency", "minOverThresholdDurationS", "minUnderThresholdDurationS"] as const) {
     const v = changes[key];
     if (v === undefined) continue;

@@ -15,7 +15,7 @@ export const DISPLAY_DATE = "1.0.0.9.2.255";
 /** Active firmware identifier (docs/dlms-profile.md): shows the version part, e.g. 0.1.0. */
 export const DISPLAY_FIRMWARE = "1.0.0.2.0.255";
 
-export interface DisplayItemConfig {
+interface DisplayItemConfig {
   obis: string;
   /** Digits after the decimal point (default by unit: kWh 2, kW 3, V 1, A 2, m3 3, Hz 2). */
   decimals?: number;
@@ -127,7 +127,7 @@ const DP_BIT = 1 << SEG.dp;
  * steps through the manual list. Error screens (`Err 16` measurement fault, `Err 68` relay
  * failure) come first in the auto-scroll while the fault lasts.
  */
-export type DisplayMode = "auto" | "manual";
+type DisplayMode = "auto" | "manual";
 // Module constants, not literals: a string literal evaluated in preloaded XS code allocates a
 // chunk each time, and the refresh runs every second.
 const AUTO: DisplayMode = "auto";

@@ -23,7 +23,7 @@ export const CODE_DIGIT_BASE = 16;
 export const SEG = Object.freeze({ a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6, dp: 7 } as const);
 
 /** Where each glyph bit (a..g, dp) of a digit cell lives: [address offset 0/1, COM bit]. */
-export const DIGIT_CELL: readonly (readonly [number, number])[] = deepFreeze([
+const DIGIT_CELL: readonly (readonly [number, number])[] = deepFreeze([
   [0, 0], // a
   [1, 0], // b
   [1, 2], // c
@@ -52,12 +52,6 @@ export const ANNUNCIATORS: Readonly<Record<Annunciator, readonly [number, number
   A: [29, 0], m3: [29, 1],
 });
 
-/** Annunciator names in display order (the text rendering lists them in this order). */
-export const ANNUNCIATOR_ORDER: readonly Annunciator[] = Object.freeze([
-  "T1", "T2", "T3", "T4", "import", "export", "relayOpen", "tamper", "communication", "clockInvalid",
-  "antenna", "bar1", "bar2", "bar3", "colon1", "colon2", "k", "W", "h", "V", "A", "m3",
-] as const);
-
 /** Unit words the glass can show, as sets of unit segments. */
 export const UNIT_SEGMENTS: Readonly<Record<string, readonly Annunciator[]>> = Object.freeze({
   kWh: Object.freeze(["k", "W", "h"] as const),
@@ -84,24 +78,13 @@ function buildFont(): number[] {
   return font;
 }
 
-/** Character for a glyph (a..g bits), or "?" for a pattern the font does not have. */
-export function glyphChar(bits: number): string {
-  const g = bits & 0x7f;
-  if (g === 0) return " ";
-  // Prefer digits, then upper case, when a pattern has two readings.
-  for (const ch of GLYPH_LOOKUP_ORDER) if (FONT[ch.charCodeAt(0)] === g) return ch;
-  return "?";
-}
-
-const GLYPH_LOOKUP_ORDER = "0123456789AbCcdEFHhLnoPrtUuy-_";
-
 /** Sets one segment in a 32-nibble RAM image. */
 export function setSegment(ram: Uint8Array, address: number, com: number, on: boolean): void {
   if (on) ram[address] |= 1 << com;
   else ram[address] &= ~(1 << com) & 0x0f;
 }
 
-export function getSegment(ram: Uint8Array, address: number, com: number): boolean {
+function getSegment(ram: Uint8Array, address: number, com: number): boolean {
   return ((ram[address] >> com) & 1) === 1;
 }
 

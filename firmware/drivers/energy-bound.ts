@@ -6,7 +6,7 @@ import type { Rational } from "../kernel/rational";
  * power the meter can see is Imax at this voltage; a read-with-reset energy register cannot
  * have gathered more than that power times the time since it was last cleared.
  */
-export const VOLTAGE_RANGE_HIGH_PER_MILLE = 1200;
+const VOLTAGE_RANGE_HIGH_PER_MILLE = 1200;
 
 /** Monotonic milliseconds (the Clock port's nowMs). */
 export interface MonotonicClock {
@@ -14,7 +14,7 @@ export interface MonotonicClock {
 }
 
 /** Imax at the top of the voltage measuring range, W. */
-export function maxPowerW(rating: MeterRating): number {
+function maxPowerW(rating: MeterRating): number {
   return (rating.imaxMilliA * rating.unMilliV * VOLTAGE_RANGE_HIGH_PER_MILLE) / 1e9;
 }
 

@@ -8,4 +8,4 @@ export type { Log } from "./log";
 export type { Random } from "./random";
 export type { Spi } from "./spi";
 export type { Network, TcpListener, TcpSocket } from "./tcp";
-export type { SerialFormat, SerialParity, SerialPort } from "./serial";
+export type { SerialFormat, SerialPort } from "./serial";

@@ -6,7 +6,7 @@
  * received byte carries the character in bits 0..6; bytes with a parity or framing error are
  * dropped by the port.
  */
-export type SerialParity = "none" | "even" | "odd";
+type SerialParity = "none" | "even" | "odd";
 
 export interface SerialFormat {
   baud: number;

@@ -73,7 +73,7 @@ export function noLoadThresholdW(rating: MeterRating): number {
   return (0.5 * 0.004 * rating.ibMilliA * rating.unMilliV) / 1e6;
 }
 
-export type CalibrationStepKind = "gain" | "phase" | "offset";
+type CalibrationStepKind = "gain" | "phase" | "offset";
 
 /** One reference condition of the procedure. */
 export interface CalibrationStep {
@@ -118,7 +118,7 @@ export interface StepMeasurement {
 const RAD = Math.PI / 180;
 
 /** Corrections one step calls for, given what was measured with the corrections so far applied. */
-export function correctionsForStep(step: CalibrationStep, m: StepMeasurement): IcCorrections {
+function correctionsForStep(step: CalibrationStep, m: StepMeasurement): IcCorrections {
   const v = m.referenceVoltageV;
   const i = m.referenceCurrentA;
   const hours = m.seconds / 3600;

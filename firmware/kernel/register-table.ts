@@ -20,11 +20,17 @@ export interface RegisterRow {
  * (REGISTER_SOURCE), element `at` of that property when `at` >= 0. REGISTER_SOURCE.derived rows
  * are computed when read (`at` is the DERIVED_REGISTER computation, `field` is "").
  */
-export interface SourcedRow extends RegisterRow {
+export interface SourcedRow<F extends string = string> extends RegisterRow {
   readonly source: number;
-  readonly field: string;
+  readonly field: F;
   readonly at: number;
 }
+
+/**
+ * The names of T's properties that hold register values (a number, or numbers indexed by `at`):
+ * a row naming anything else, or a property since renamed, fails to compile.
+ */
+export type ValueField<T> = { [K in keyof T]: T[K] extends number | Float64Array ? K : never }[keyof T] & string;
 
 /** The owners a SourcedRow can name (the meter resolves them to its parts). */
 export const REGISTER_SOURCE = Object.freeze({

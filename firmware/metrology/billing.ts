@@ -23,10 +23,10 @@ export interface ExecutionTime {
 import { BILLING_PROFILE_OBIS } from "../kernel/obis";
 export { BILLING_PROFILE_OBIS, BILLING_SCHEDULE_OBIS } from "../kernel/obis";
 /** Billing periods kept (the spec asks for at least 13). */
-export const BILLING_PROFILE_ENTRIES = 15;
+const BILLING_PROFILE_ENTRIES = 15;
 
 /** Default end of billing period: 00:00:00 local on the 1st of every month. */
-export function defaultBillingSchedule(): ExecutionTime[] {
+function defaultBillingSchedule(): ExecutionTime[] {
   return [{ second: 0, year: WILDCARD_YEAR, month: WILDCARD, day: 1, dayOfWeek: WILDCARD }];
 }
 

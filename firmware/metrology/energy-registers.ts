@@ -1,5 +1,5 @@
 import { CarryingConverter, type Rational } from "../kernel/rational";
-import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type Unit } from "../kernel/register-table";
+import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type Unit, type ValueField } from "../kernel/register-table";
 
 /** Tariff rates 1..RATE_COUNT; arrays indexed by rate keep slot 0 unused. */
 export const RATE_COUNT = 4;
@@ -224,7 +224,7 @@ export class EnergyRegisters {
   /** The value of ENERGY_REGISTERS[index] (mWh, mvarh, mVAh), without allocation. */
   valueAt(index: number): number {
     const row = ENERGY_REGISTERS[index];
-    const v = (this as unknown as Record<string, number | Float64Array>)[row.field];
+    const v = this[row.field];
     return row.at < 0 ? (v as number) : (v as Float64Array)[row.at];
   }
 
@@ -243,12 +243,15 @@ export class EnergyRegisters {
  * the EnergyRegisters property that holds it. A frozen module table: preloaded into flash with
  * the module, it costs no RAM on the device.
  */
-export const ENERGY_REGISTERS: readonly SourcedRow[] = frozenRows(energyRows());
+export const ENERGY_REGISTERS: readonly SourcedRow<EnergyField>[] = frozenRows(energyRows());
 
-function energyRows(): SourcedRow[] {
+/** The registers' properties of EnergyRegisters. */
+type EnergyField = ValueField<EnergyRegisters>;
+
+function energyRows(): SourcedRow<EnergyField>[] {
   const energy = REGISTER_SOURCE.energy;
-  const row = (obis: string, name: string, unit: Unit, field: string, at = -1): SourcedRow => ({ obis, name, unit, scaler: -3, source: energy, field, at });
-  const rows: SourcedRow[] = [row("1.0.1.8.0.255", "Active energy import (A+)", "Wh", "activeImport")];
+  const row = (obis: string, name: string, unit: Unit, field: EnergyField, at = -1): SourcedRow<EnergyField> => ({ obis, name, unit, scaler: -3, source: energy, field, at });
+  const rows: SourcedRow<EnergyField>[] = [row("1.0.1.8.0.255", "Active energy import (A+)", "Wh", "activeImport")];
   for (let r = 1; r <= RATE_COUNT; r++) rows.push(row(`1.0.1.8.${r}.255`, `Active energy import (A+) rate ${r}`, "Wh", "activeImportRates", r));
   rows.push(row("1.0.2.8.0.255", "Active energy export (A-)", "Wh", "activeExport"));
   for (let r = 1; r <= RATE_COUNT; r++) rows.push(row(`1.0.2.8.${r}.255`, `Active energy export (A-) rate ${r}`, "Wh", "activeExportRates", r));
@@ -267,7 +270,7 @@ export const ENERGY_RECORD_MAGIC = 0xe7;
 /** Layout of EnergyRegisters.encode(); a change of fields or order takes a new version. */
 export const ENERGY_RECORD_VERSION = 1;
 /** A+ rates, A- rates, Q1..Q4, apparent, five remainders. */
-export const ENERGY_RECORD_FIELDS = 2 * RATE_COUNT + 4 + 1 + 5;
+const ENERGY_RECORD_FIELDS = 2 * RATE_COUNT + 4 + 1 + 5;
 export const ENERGY_RECORD_BYTES = 2 + 8 * ENERGY_RECORD_FIELDS;
 
 /** Plain-number image of every register and remainder (see EnergyRegisters.snapshot). */

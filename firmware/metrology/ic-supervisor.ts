@@ -5,9 +5,9 @@ import { IC_OK, IC_RESET_DETECTED, type IcStatus, type MeteringIc, type Metering
 import type { Rational } from "../kernel/rational";
 
 /** Standard event log code: measurement system error (docs/metering.md section 4). */
-export const EVENT_MEASUREMENT_SYSTEM_ERROR = EVENT.standard.measurementSystemError;
+const EVENT_MEASUREMENT_SYSTEM_ERROR = EVENT.standard.measurementSystemError;
 /** Ticks of unanswered or unverifiable reads before the interruption counts as a measurement error. */
-export const IC_FAULT_TICKS = 3;
+const IC_FAULT_TICKS = 3;
 
 /**
  * Turns the driver's per-tick status into events, whatever the chip: event 16 in the standard

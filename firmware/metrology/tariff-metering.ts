@@ -4,7 +4,7 @@ import { DEFAULT_DEMAND, DemandMeter, type DemandSettings } from "./demand";
 import { type EnergyRegisters, RATE_COUNT } from "./energy-registers";
 import type { EventLogs } from "../records/event-log";
 import type { ProfileBufferFactory } from "../records/profiles";
-import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type Unit } from "../kernel/register-table";
+import { frozenRows, type RegisterDescriptor, REGISTER_SOURCE, type SourcedRow, type ValueField } from "../kernel/register-table";
 import { type CalendarDefinition, TariffCalendar } from "./tou";
 
 export interface TariffMeteringOptions {
@@ -75,8 +75,9 @@ export class TariffMetering {
   /** Tariff and demand registers (TARIFF_REGISTERS with a reader each), built on demand. */
   registers(): RegisterDescriptor[] {
     return TARIFF_REGISTERS.map((r) => {
-      const owner = (r.source === REGISTER_SOURCE.tou ? this.tou : r.source === REGISTER_SOURCE.demand ? this.demand : this.billing) as unknown as Record<string, number | Float64Array>;
-      return { obis: r.obis, name: r.name, unit: r.unit, scaler: r.scaler, read: () => (r.at < 0 ? (owner[r.field] as number) : (owner[r.field] as Float64Array)[r.at]) };
+      const read =
+        r.source === REGISTER_SOURCE.tou ? fieldReader(this.tou, r.field, r.at) : r.source === REGISTER_SOURCE.demand ? fieldReader(this.demand, r.field, r.at) : fieldReader(this.billing, r.field, r.at);
+      return { obis: r.obis, name: r.name, unit: r.unit, scaler: r.scaler, read };
     });
   }
 }
@@ -85,18 +86,31 @@ export class TariffMetering {
  * Tariff and demand registers (OBIS per docs/dlms-profile.md section 5), each naming the part
  * (calendar, demand, billing) and property it is read from. Frozen: preloaded into flash.
  */
-export const TARIFF_REGISTERS: readonly SourcedRow[] = frozenRows(tariffRows());
+export const TARIFF_REGISTERS: readonly TariffRow[] = frozenRows(tariffRows());
 
-function tariffRows(): SourcedRow[] {
+/** A tariff register row: its source names the part, its field a register property of that part. */
+type TariffRow =
+  | (SourcedRow<ValueField<TariffCalendar>> & { readonly source: typeof REGISTER_SOURCE.tou })
+  | (SourcedRow<ValueField<DemandMeter>> & { readonly source: typeof REGISTER_SOURCE.demand })
+  | (SourcedRow<ValueField<Billing>> & { readonly source: typeof REGISTER_SOURCE.billing });
+
+/** Reads property `field` of `owner` (element `at` when `at` >= 0). */
+function fieldReader<T>(owner: T, field: ValueField<T>, at: number): () => number {
+  return at < 0 ? () => owner[field] as number : () => (owner[field] as Float64Array)[at];
+}
+
+function tariffRows(): TariffRow[] {
   const S = REGISTER_SOURCE;
-  const row = (obis: string, name: string, unit: Unit, scaler: number, source: number, field: string, at = -1): SourcedRow => ({ obis, name, unit, scaler, source, field, at });
+  const tou = (obis: string, name: string, field: ValueField<TariffCalendar>): TariffRow => ({ obis, name, unit: "", scaler: 0, source: S.tou, field, at: -1 });
+  const demand = (obis: string, name: string, field: ValueField<DemandMeter>, at = -1): TariffRow => ({ obis, name, unit: "W", scaler: -3, source: S.demand, field, at });
+  const billing = (obis: string, name: string, field: ValueField<Billing>): TariffRow => ({ obis, name, unit: "", scaler: 0, source: S.billing, field, at: -1 });
   const rows = [
-    row("0.0.96.14.0.255", "Currently active tariff", "", 0, S.tou, "rate"),
-    row("1.0.1.4.0.255", "Current average demand A+", "W", -3, S.demand, "currentAverageImport"),
-    row("1.0.2.4.0.255", "Current average demand A-", "W", -3, S.demand, "currentAverageExport"),
+    tou("0.0.96.14.0.255", "Currently active tariff", "rate"),
+    demand("1.0.1.4.0.255", "Current average demand A+", "currentAverageImport"),
+    demand("1.0.2.4.0.255", "Current average demand A-", "currentAverageExport"),
   ];
-  for (let r = 0; r <= RATE_COUNT; r++) rows.push(row(`1.0.1.6.${r}.255`, r === 0 ? "Maximum demand A+" : `Maximum demand A+ rate ${r}`, "W", -3, S.demand, "maxImport", r));
-  rows.push(row("1.0.2.6.0.255", "Maximum demand A-", "W", -3, S.demand, "maxExport"));
-  rows.push(row("0.0.0.1.0.255", "Billing period counter", "", 0, S.billing, "count"));
+  for (let r = 0; r <= RATE_COUNT; r++) rows.push(demand(`1.0.1.6.${r}.255`, r === 0 ? "Maximum demand A+" : `Maximum demand A+ rate ${r}`, "maxImport", r));
+  rows.push(demand("1.0.2.6.0.255", "Maximum demand A-", "maxExport"));
+  rows.push(billing("0.0.0.1.0.255", "Billing period counter", "count"));
   return rows;
 }

@@ -7,27 +7,27 @@ import { EVENT } from "../kernel/event-codes";
 import { deepFreeze } from "../kernel/freeze";
 
 /** One switching point of a day profile (class 20 day_schedule entry): from startSecond on, `tariff`. */
-export interface DayAction {
+interface DayAction {
   /** Local seconds after midnight, 0..86399. */
   startSecond: number;
   /** Tariff (script_selector), 1..RATE_COUNT. */
   tariff: number;
 }
 
-export interface DayProfile {
+interface DayProfile {
   /** day_id, 0..255. */
   id: number;
   actions: DayAction[];
 }
 
-export interface WeekProfile {
+interface WeekProfile {
   name: string;
   /** day_id for Monday..Sunday. */
   days: number[];
 }
 
 /** season_start: month and day fixed, year 0xFFFF = every year, local time of day. */
-export interface SeasonStart {
+interface SeasonStart {
   year: number;
   month: number;
   day: number;
@@ -35,7 +35,7 @@ export interface SeasonStart {
   second: number;
 }
 
-export interface SeasonProfile {
+interface SeasonProfile {
   name: string;
   start: SeasonStart;
   /** week_name of the week profile in force during the season. */
@@ -67,7 +67,7 @@ export interface SpecialDay {
 /** Entries the special days table holds (a bound keeps its flash record within one sector). */
 export const MAX_SPECIAL_DAYS = 128;
 /** Longest calendar, week and season name (characters 0..255, like the DLMS octet strings). */
-export const MAX_CALENDAR_NAME = 32;
+const MAX_CALENDAR_NAME = 32;
 
 /** Which part of the tariff programme changed (TariffCalendar.onChange). */
 export type CalendarPart = "active" | "passive" | "special";

@@ -54,6 +54,6 @@ export class DebouncedInput {
 }
 
 /** The owner of debounced inputs: told each accepted level, with the input's id and the time the level began. */
-export interface StableLevelListener {
+interface StableLevelListener {
   inputSettled(id: number, level: number, sinceUtcMs: number): void;
 }

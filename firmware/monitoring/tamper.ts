@@ -14,7 +14,7 @@ const INPUT_METER_COVER = 1;
 const INPUT_MAGNET = 2;
 
 /** Board inputs the tamper detector watches; any may be absent. */
-export interface TamperInputs {
+interface TamperInputs {
   /** 1 = cover closed, 0 = cover removed (the switch opens the pull-down when lifted). */
   terminalCover?: DigitalIn;
   meterCover?: DigitalIn;

@@ -17,7 +17,7 @@ import { EVENT, type EventLogName } from "../kernel/event-codes";
 export type { EventLogName } from "../kernel/event-codes";
 export { EVENT_LOG_OBIS } from "../kernel/obis";
 
-export interface EventLogState {
+interface EventLogState {
   times: Float64Array;
   codes: Uint16Array;
   /** Events each entry stands for (absent in older snapshots: 1 each). */
@@ -43,7 +43,7 @@ const LOG_ENTRIES = 100;
  * `capacity` entries from its base (EventLogs puts all its logs in one: three array headers for
  * the five logs instead of fifteen).
  */
-export interface EventEntryArrays {
+interface EventEntryArrays {
   readonly times: Float64Array;
   readonly codes: Uint16Array;
   /** Events each entry stands for. */

@@ -6,7 +6,7 @@ import type { ProfileBuffer } from "../kernel/profile";
  */
 
 /** A run of entries by index (0 = oldest held). */
-export interface EntryRange {
+interface EntryRange {
   first: number;
   count: number;
 }

@@ -1,4 +1,3 @@
-import { isDstActive, localFieldsToUtc, localOffsetMinutes, type DstRule } from "../time/local-time";
 import { CircularProfile, CLOCK_COLUMN, registerValueColumn, STATUS_COLUMN, type CaptureColumn, type ProfileBuffer } from "./profile-buffer";
 import { ENERGY_REGISTERS } from "../metrology/energy-registers";
 import { MONITORING_REGISTERS } from "../monitoring/monitoring-registers";
@@ -18,8 +17,8 @@ export const PROFILE_STATUS = deepFreeze({
 } as const);
 
 /** Values captured after clock and status, in this order; those the meter lacks are left out. */
-export const LOAD_PROFILE_VALUES = deepFreeze(["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255"] as const);
-export const DAILY_PROFILE_VALUES = deepFreeze([
+const LOAD_PROFILE_VALUES = deepFreeze(["1.0.1.8.0.255", "1.0.2.8.0.255", "1.0.3.8.0.255", "1.0.4.8.0.255"] as const);
+const DAILY_PROFILE_VALUES = deepFreeze([
   "1.0.1.8.0.255", "1.0.1.8.1.255", "1.0.1.8.2.255", "1.0.1.8.3.255", "1.0.1.8.4.255",
   "1.0.2.8.0.255", "1.0.2.8.1.255", "1.0.2.8.2.255", "1.0.2.8.3.255", "1.0.2.8.4.255",
   "7.0.3.0.0.255", "8.0.1.0.0.255",
@@ -54,7 +53,7 @@ export interface RegisterReader {
 }
 
 /** Local-time rules the schedules need; the clock feature may supply its own (configurable DST). */
-export interface LocalTimeRules {
+interface LocalTimeRules {
   /** Local time minus UTC at `utcMs`, ms. */
   offsetMs(utcMs: number): number;
   isDst(utcMs: number): boolean;
@@ -64,17 +63,9 @@ export interface LocalTimeRules {
   readonly invalid?: boolean;
 }
 
-export function fixedLocalTimeRules(standardOffsetMinutes: number, dst: DstRule): LocalTimeRules {
-  return {
-    offsetMs: (utcMs) => localOffsetMinutes(utcMs, standardOffsetMinutes, dst) * 60_000,
-    isDst: (utcMs) => isDstActive(utcMs, dst),
-    localToUtc: (localMs) => localFieldsToUtc(localMs, standardOffsetMinutes, dst),
-  };
-}
-
 export type ProfileBufferFactory = (obis: string, columns: readonly CaptureColumn[], capturePeriodS: number, capacity: number) => ProfileBuffer;
 
-export interface ProfilesOptions {
+interface ProfilesOptions {
   rules: LocalTimeRules;
   /** Reads the registers by row index (the meter). */
   registers: RegisterReader;
@@ -114,7 +105,7 @@ export interface ProfilesState {
 }
 
 /** One profile with its capture schedule. */
-export class ScheduledProfile {
+class ScheduledProfile {
   /** Status bits collected during the current interval, written into its row. */
   pending = 0;
   /** Capture time of the newest row (-1 = none). */

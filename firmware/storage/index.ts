@@ -1,7 +1,7 @@
 export { CompactingChain, type CompactionPolicy } from "./compacting-chain";
 export { crc32 } from "./crc32";
 export { FlashProfile } from "./flash-profile";
-export { FlashJournal, type JournalStats, type RecordRef } from "./journal";
+export { FlashJournal, type RecordRef } from "./journal";
 export {
   defaultPersistenceConfig, type EmergencySaveCost, type PersistenceConfig, type PersistentBytes, type PersistentHandle,
   type PersistentState, type RestoreReport,

@@ -34,8 +34,8 @@ const SCRATCH_BYTES = 512;
  */
 export const SECTOR_HEADER_BYTES = 24;
 export const RECORD_HEADER_BYTES = 13;
-export const RECORD_MAGIC = 0xa5;
-export const FORMAT_VERSION = 1;
+const RECORD_MAGIC = 0xa5;
+const FORMAT_VERSION = 1;
 /** Owner value of a sector that belongs to nobody (blank, retired or unreadable header). */
 export const FREE = 0xffff;
 export const OWNER_STATE = 1;
@@ -57,7 +57,7 @@ export interface RecordRef {
   size: number;
 }
 
-export interface JournalStats {
+interface JournalStats {
   /** Records that failed their CRC after being complete (bit rot, bad cells). */
   corruptRecords: number;
   /** Records cut short by a power loss (found at the end of a head sector). */

@@ -4,11 +4,8 @@
  */
 /** Module-level alias: one global lookup at load instead of one per call (matters in jest's VM context). */
 const floor = Math.floor;
-
-export const MS_PER_SECOND = 1000;
 export const MS_PER_MINUTE = 60_000;
 export const MS_PER_DAY = 86_400_000;
-export const SECONDS_PER_DAY = 86_400;
 
 /** Days since 1970-01-01 of year-month(1..12)-day. */
 export function daysFromCivil(year: number, month: number, day: number): number {
@@ -89,7 +86,7 @@ export function weekdayOfDays(days: number): number {
   return ((((days + 3) % 7) + 7) % 7) + 1;
 }
 
-export function isLeapYear(year: number): boolean {
+function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 

@@ -6,7 +6,7 @@ import type { EventLogs } from "../records/event-log";
 import { deepFreeze } from "../kernel/freeze";
 
 /** A DST switch moment as a class-8 pattern: month, day (or 0xFE/0xFD), weekday (or 0xFF), local time. */
-export interface DstSwitch {
+interface DstSwitch {
   month: number;
   day: number;
   /** 1 = Monday .. 7 = Sunday, 0xFF = any. */
@@ -16,7 +16,7 @@ export interface DstSwitch {
 }
 
 /** Class 8 attributes 5..8: daylight_savings_begin/end/deviation/enabled. */
-export interface DstSettings {
+interface DstSettings {
   enabled: boolean;
   begin: DstSwitch;
   end: DstSwitch;
@@ -58,7 +58,7 @@ export function noDstSettings(): DstSettings {
  * function, or an object whose `timeChanged` method is called (the meter's parts listen with
  * their own prototype method, not a closure each).
  */
-export type TimeChangeListener = ((oldUtcMs: number, newUtcMs: number) => void) | { timeChanged(oldUtcMs: number, newUtcMs: number): void };
+type TimeChangeListener = ((oldUtcMs: number, newUtcMs: number) => void) | { timeChanged(oldUtcMs: number, newUtcMs: number): void };
 
 /**
  * The meter's DLMS clock (class 8) over the Clock port: local time with time zone and DST rules,

@@ -16,9 +16,9 @@ export const DATE_TIME_LENGTH = 12;
 export const WILDCARD_YEAR = 0xffff;
 export const WILDCARD = 0xff;
 export const DEVIATION_UNSPECIFIED = -0x8000;
-export const MONTH_DST_END = 0xfd;
-export const MONTH_DST_BEGIN = 0xfe;
-export const DAY_SECOND_LAST = 0xfd;
+const MONTH_DST_END = 0xfd;
+const MONTH_DST_BEGIN = 0xfe;
+const DAY_SECOND_LAST = 0xfd;
 export const DAY_LAST = 0xfe;
 
 /** Clock status bits (class 8 attribute 4, date-time byte 11). */
@@ -125,7 +125,7 @@ export function utcToDateTime(utcMs: number, deviation: number, status: number, 
 }
 
 /** Fills the date and time fields of `out` from local ms "as if UTC". */
-export function setLocalFields(localMs: number, out: DateTimeFields): void {
+function setLocalFields(localMs: number, out: DateTimeFields): void {
   const days = dayNumber(localMs);
   const inDay = msOfDay(localMs);
   const civil = civilPacked(days);

@@ -2,13 +2,13 @@
  * Local time from UTC with a fixed standard offset and the EU summer-time rule (last Sunday of
  * March 01:00 UTC to last Sunday of October 01:00 UTC, +60 min). Pure integer date math.
  */
-export type DstRule = "eu" | "none";
+type DstRule = "eu" | "none";
 
 const MS_PER_MIN = 60_000;
 const MS_PER_DAY = 86_400_000;
 
 /** UTC ms of 01:00 UTC on the last Sunday of `month` (1-12) in `year`. */
-export function lastSundayAt0100Utc(year: number, month: number): number {
+function lastSundayAt0100Utc(year: number, month: number): number {
   const firstOfNext = Date.UTC(year, month, 1); // month is 1-based, so this is the next month
   const lastDay = firstOfNext - MS_PER_DAY;
   const weekday = new Date(lastDay).getUTCDay(); // 0 = Sunday
@@ -19,11 +19,6 @@ export function isDstActive(utcMs: number, rule: DstRule): boolean {
   if (rule === "none") return false;
   const year = new Date(utcMs).getUTCFullYear();
   return utcMs >= lastSundayAt0100Utc(year, 3) && utcMs < lastSundayAt0100Utc(year, 10);
-}
-
-/** Offset of local time from UTC in minutes at `utcMs`. */
-export function localOffsetMinutes(utcMs: number, standardOffsetMinutes: number, rule: DstRule): number {
-  return standardOffsetMinutes + (isDstActive(utcMs, rule) ? 60 : 0);
 }
 
 /**

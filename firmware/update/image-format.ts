@@ -10,15 +10,15 @@
  *   8 16  target board            80 32 SHA-256 of the payload
  *  24 16  target chip
  */
-export const IMAGE_MAGIC = Object.freeze([0x44, 0x4c, 0x49, 0x4d]);
-export const IMAGE_FORMAT_VERSION = 1;
+const IMAGE_MAGIC = Object.freeze([0x44, 0x4c, 0x49, 0x4d]);
+const IMAGE_FORMAT_VERSION = 1;
 export const IMAGE_HEADER_LENGTH = 112;
 export const IMAGE_SIGNATURE_LENGTH = 64;
 /** Header + signature: an image is at least this long plus one payload byte. */
 export const IMAGE_OVERHEAD = IMAGE_HEADER_LENGTH + IMAGE_SIGNATURE_LENGTH;
 export const IMAGE_FLAG_ALLOW_OLDER = 1;
 
-export const HEADER_FIELD = Object.freeze({
+const HEADER_FIELD = Object.freeze({
   formatVersion: 4,
   flags: 5,
   headerLength: 6,

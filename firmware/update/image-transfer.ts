@@ -29,7 +29,7 @@ export const IMAGE_STATUS = Object.freeze({
 /** Why a verification failed; each has its action result and event code (docs/readme/firmware-update.md). */
 export type VerifyFailure = "incomplete" | "length" | "hash" | "signature" | "target" | "older";
 
-export interface ImageTransferOptions {
+interface ImageTransferOptions {
   /** image_block_size (attribute 2). */
   blockSize: number;
   /** What this meter is: an image for another target is refused. */
@@ -44,7 +44,7 @@ export interface ImageTransferOptions {
   verifyChunkBytes: number;
 }
 
-export interface VerifiedImage {
+interface VerifiedImage {
   header: ImageHeader;
   signature: Uint8Array;
 }

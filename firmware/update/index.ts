@@ -1,4 +1,4 @@
 export * from "./image-format";
-export { IMAGE_STATUS, ImageTransfer, type ImageTransferOptions, type VerifiedImage, type VerifyFailure } from "./image-transfer";
+export { IMAGE_STATUS, ImageTransfer, type VerifyFailure } from "./image-transfer";
 export { StagedImage } from "./staged-image";
-export { DEV_IMAGE_PUBLIC_KEY_HEX, devImagePublicKey } from "./dev-key";
+export { devImagePublicKey } from "./dev-key";

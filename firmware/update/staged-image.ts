@@ -17,13 +17,13 @@ import { IMAGE_HEADER_LENGTH, IMAGE_OVERHEAD, IMAGE_SIGNATURE_LENGTH } from "./i
 
 const RECORD_MAGIC = Object.freeze([0x44, 0x4c, 0x54, 0x58]);
 const RECORD_LENGTH = 64;
-export const MAX_IDENTIFIER_LENGTH = RECORD_LENGTH - 12;
+const MAX_IDENTIFIER_LENGTH = RECORD_LENGTH - 12;
 const VERIFIED_AT = 64;
 const HEADER_AT = 128;
 const SIGNATURE_AT = 256;
 const BITS_AT = 512;
 
-export type BlockResult = "written" | "repeated" | "conflict";
+type BlockResult = "written" | "repeated" | "conflict";
 
 export class StagedImage {
   readonly sectorSize: number;

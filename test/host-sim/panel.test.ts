@@ -1,4 +1,4 @@
-import { constantLoad, simulate } from "../foundation/helpers";
+import { constantLoad, simulate } from "../system/helpers";
 import { handleKey, lastEvents, MqttWatch, panelLines, PANEL_KEYS, statusLine, type PanelState } from "../../host-sim/panel/model";
 import { PoweredNetwork } from "../../host-sim/powered-network";
 import { defaultMqttConfig } from "../../firmware/comms/mqtt/config";

@@ -6,7 +6,7 @@ import {
 } from "../../firmware/kernel/metering-ic";
 import { xsDriverComputrons } from "../../host-sim/bench/chips";
 import { SimOutput } from "../../host-sim/board";
-import { rig } from "../chips/ade7953-rig";
+import { rig } from "../drivers/ade7953/ade7953-rig";
 import { BitRecorder } from "../display/rig";
 
 /** ACCMODE status bits of channel A (docs/chips.md A2). */

@@ -11,7 +11,7 @@ import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
 import mqtt from "mqtt";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { Mosquitto } from "../mqtt/broker";
+import { Mosquitto } from "../comms/mqtt/broker";
 
 /**
  * Simulated seconds per real second. The lin board advances virtual time in 100 ms steps, so a

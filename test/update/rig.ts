@@ -9,7 +9,7 @@ import { parseScenario } from "../../host-sim/event-types";
 import { signImage, type SignOptions } from "../../host-sim/image-tools";
 import { transferImage, type TransferOptions, type TransferReport } from "../../host-sim/client/image";
 import { Simulation } from "../../host-sim/simulation";
-import { FakeSocket } from "../dlms/helpers";
+import { FakeSocket } from "../comms/dlms/helpers";
 import type { Crypto } from "../../firmware/hal/crypto";
 
 export const DEV_KEY_PEM = readFileSync(`${__dirname}/../../host-sim/keys/dev-image-key.pem`, "utf8");

@@ -14,8 +14,8 @@ const GX = 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n;
 const GY = 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n;
 
 /** Length of an uncompressed public key (0x04 || X || Y) and of a raw signature (r || s). */
-export const P256_PUBLIC_KEY_LENGTH = 65;
-export const P256_SIGNATURE_LENGTH = 64;
+const P256_PUBLIC_KEY_LENGTH = 65;
+const P256_SIGNATURE_LENGTH = 64;
 
 interface Jacobian {
   x: bigint;
@@ -49,7 +49,7 @@ function invert(a: bigint, m: bigint): bigint {
 }
 
 /** Big-endian bytes to an integer. */
-export function bytesToBigInt(bytes: Uint8Array, start = 0, end = bytes.length): bigint {
+function bytesToBigInt(bytes: Uint8Array, start = 0, end = bytes.length): bigint {
   let v = 0n;
   for (let i = start; i < end; i++) v = (v << 8n) | BigInt(bytes[i]);
   return v;

@@ -18,7 +18,7 @@ const K = Object.freeze([
 /** The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
 const H0 = Object.freeze([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
-export const SHA256_LENGTH = 32;
+const SHA256_LENGTH = 32;
 
 export class Sha256 {
   private readonly h = new Int32Array(8);

@@ -9,7 +9,7 @@ import { deepFreeze } from "../../kernel/freeze";
 export const ACSE_TAG = deepFreeze({ aarq: 0x60, aare: 0x61, rlrq: 0x62, rlre: 0x63 } as const);
 
 /** Object identifier contents (after 06 07) for the contexts and mechanisms the meter knows. */
-export const OID_PREFIX = deepFreeze([0x60, 0x85, 0x74, 0x05, 0x08] as const);
+const OID_PREFIX = deepFreeze([0x60, 0x85, 0x74, 0x05, 0x08] as const);
 export const APP_CONTEXT_LN = 1;
 export const APP_CONTEXT_LN_CIPHERED = 3;
 export const MECHANISM_NONE = 0;
@@ -146,7 +146,7 @@ export function encodeTlv(tag: number, content: ArrayLike<number>): number[] {
   return out;
 }
 
-export interface AarqFields {
+interface AarqFields {
   applicationContext: number;
   callingApTitle?: Uint8Array;
   mechanism?: number;
@@ -258,7 +258,7 @@ export function encodeAare(f: AareFields): Uint8Array {
   return out;
 }
 
-export interface DecodedAare {
+interface DecodedAare {
   applicationContext: Uint8Array | null;
   result: number;
   /** Diagnostic value and its source (1 acse-service-user, 2 acse-service-provider). */
@@ -322,10 +322,6 @@ export function decodeRlrq(bytes: Uint8Array, start = 0, end = bytes.length): { 
     else if (tag === 0xbe) userInformation = unwrap(bytes, a, b, 0x04);
   });
   return { reason, userInformation };
-}
-
-export function encodeRlrq(reason = 0): Uint8Array {
-  return new Uint8Array([ACSE_TAG.rlrq, 0x03, 0x80, 0x01, reason]);
 }
 
 /** RLRE with reason normal. */

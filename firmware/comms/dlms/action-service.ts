@@ -8,6 +8,7 @@ import { AxdrReader, type AxdrWriter, DecodeError, type DlmsData } from "./axdr"
 import { methodDef } from "./object-model";
 import { APDU_OFFSET, type DlmsSession } from "./session";
 import { ACTION, APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, RESULT } from "./xdlms";
+import { readDescriptor } from "./xdlms-pdu";
 
 /** C7 01 invoke result 01 00 */
 const ACTION_DATA_HEADER = 6;
@@ -24,11 +25,8 @@ export function handleAction(s: DlmsSession, a: Association, bytes: Uint8Array, 
     s.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
     return;
   }
-  const classId = r.u16();
-  const lnOffset = r.pos;
-  r.need(6);
-  r.pos += 6;
-  const method = r.i8();
+  const d = s.request;
+  readDescriptor(r, d);
   let parameter: DlmsData | null = null;
   let malformed = false;
   if (r.u8() !== 0) {
@@ -44,7 +42,7 @@ export function handleAction(s: DlmsSession, a: Association, bytes: Uint8Array, 
   const apdu = APDU_OFFSET;
   const dataStart = apdu + ACTION_DATA_HEADER;
   w.length = dataStart;
-  let result: number = malformed ? RESULT.typeUnmatched : invokeMethod(s, a, classId, bytes, lnOffset, method, parameter, w);
+  let result: number = malformed ? RESULT.typeUnmatched : invokeMethod(s, a, d.classId, bytes, d.lnOffset, d.member, parameter, w);
   let withData = result === 0 && w.length > dataStart;
   if (withData && w.length - apdu > s.sendCapacity(a)) {
     result = RESULT.otherReason;

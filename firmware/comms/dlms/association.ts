@@ -16,7 +16,7 @@ import { deepFreeze } from "../../kernel/freeze";
 export const ASSOCIATION_STATUS = deepFreeze({ nonAssociated: 0, pending: 1, associated: 2 } as const);
 
 /** AARE result field. */
-export const AARE_RESULT = deepFreeze({ accepted: 0, rejectedPermanent: 1, rejectedTransient: 2 } as const);
+const AARE_RESULT = deepFreeze({ accepted: 0, rejectedPermanent: 1, rejectedTransient: 2 } as const);
 
 /** Per-session association state: what the services see through AssociationView, plus transfer state. */
 export class Association implements AssociationView {

@@ -30,7 +30,7 @@ export interface AuthThrottleOptions {
   persistIntervalMs: number;
 }
 
-export const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = deepFreeze({
+const DEFAULT_AUTH_THROTTLE_OPTIONS: AuthThrottleOptions = deepFreeze({
   freeFailures: 3,
   baseDelayMs: 1000,
   maxDelayMs: 300_000,

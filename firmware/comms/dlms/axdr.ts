@@ -43,7 +43,7 @@ export type DlmsData =
 export class DecodeError extends Error {}
 
 /** Nesting limit for arrays/structures: a hostile frame cannot recurse the stack away. */
-export const MAX_NESTING = 16;
+const MAX_NESTING = 16;
 
 const TWO_32 = 4294967296;
 
@@ -552,15 +552,6 @@ export function encodeData(d: DlmsData): Uint8Array {
   const w = new AxdrWriter(64);
   w.data(d);
   return w.toBytes();
-}
-
-/** Integer value of a numeric Data (null for anything else or a bigint beyond 2^53). */
-export function dataAsNumber(d: DlmsData): number | null {
-  if ("value" in d) {
-    if (typeof d.value === "number") return d.value;
-    if (typeof d.value === "bigint") return null;
-  }
-  return null;
 }
 
 /** ASCII text of an octet/visible/utf8 string (bytes above 0x7F kept as code points). */

@@ -44,7 +44,7 @@ export interface PendingSet {
   data: AxdrWriter;
 }
 
-export function writeU32(b: Uint8Array, offset: number, v: number): void {
+function writeU32(b: Uint8Array, offset: number, v: number): void {
   b[offset] = (v >>> 24) & 0xff;
   b[offset + 1] = (v >>> 16) & 0xff;
   b[offset + 2] = (v >>> 8) & 0xff;
@@ -176,24 +176,24 @@ export function collectSetBlock(s: DlmsSession, a: Association, pending: Pending
   return pending.data;
 }
 
+/** SET-Response-Datablock: the acknowledgement of a block that is not the last. */
 function sendSetBlockAck(s: DlmsSession, invoke: number, blockNumber: number): void {
-  const w = s.w;
-  w.length = APDU_OFFSET;
-  w.u8(APDU.setResponse);
-  w.u8(SET_RESPONSE.datablock);
-  w.u8(invoke);
-  w.u32(blockNumber);
-  s.send(7);
+  sendSetBlockResponse(s, SET_RESPONSE.datablock, invoke, -1, blockNumber);
 }
 
 /** SET-Response-Last-Datablock. */
 export function sendSetLast(s: DlmsSession, invoke: number, result: number, blockNumber: number): void {
+  sendSetBlockResponse(s, SET_RESPONSE.lastDatablock, invoke, result, blockNumber);
+}
+
+/** A SET response about a datablock: choice, invoke id, the result (none when negative), the block number. */
+function sendSetBlockResponse(s: DlmsSession, choice: number, invoke: number, result: number, blockNumber: number): void {
   const w = s.w;
   w.length = APDU_OFFSET;
   w.u8(APDU.setResponse);
-  w.u8(SET_RESPONSE.lastDatablock);
+  w.u8(choice);
   w.u8(invoke);
-  w.u8(result);
+  if (result >= 0) w.u8(result);
   w.u32(blockNumber);
-  s.send(8);
+  s.send(w.length - APDU_OFFSET);
 }

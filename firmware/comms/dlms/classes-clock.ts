@@ -7,6 +7,7 @@ import { defineClass, type ModelClock, type ObjectModel, type RequestContext } f
 import { numberOf, numberWriter, numericSetter } from "./values";
 import { RESULT } from "./xdlms";
 import { type CivilDate, civilFromDays, MS_PER_DAY, MS_PER_MINUTE, weekdayOfDays } from "../../time/civil-date";
+import { SHIFT_TIME_LIMIT_S } from "../../time/clock";
 import { DATE_TIME_LENGTH, DEVIATION_UNSPECIFIED, encodeDateTime, newDateTimeFields, WILDCARD, WILDCARD_YEAR } from "../../time/dlms-datetime";
 
 /** Deviation and status of local time at an instant (MeterClock provides both). */
@@ -132,7 +133,7 @@ export function modelTime(model: ObjectModel): { readonly dateTimes: DateTimeWri
 // ---- IC 8 Clock ----
 
 /** What the clock object reads and sets: its target (MeterClock is one). */
-export interface ClockSource extends TimeRules {
+interface ClockSource extends TimeRules {
   nowUtcMs(): number;
   /** time_zone attribute (minutes, CET = -60). */
   timeZone: number;
@@ -144,7 +145,7 @@ export interface ClockSource extends TimeRules {
   shiftTime(seconds: number): void;
 }
 
-export interface DstPattern {
+interface DstPattern {
   month: number;
   day: number;
   dayOfWeek: number;
@@ -225,7 +226,7 @@ export const CLOCK_CLASS = defineClass({
       invoke: (p, ctx) => {
         if (!p || p.type !== DataType.long) return RESULT.typeUnmatched;
         const s = numberOf(p);
-        if (s < -900 || s > 900) return RESULT.otherReason;
+        if (s < -SHIFT_TIME_LIMIT_S || s > SHIFT_TIME_LIMIT_S) return RESULT.otherReason;
         clockOf(ctx).shiftTime(s);
         return RESULT.success;
       },

@@ -58,7 +58,7 @@ export const DISCONNECT_CONTROL_CLASS: ObjectClass = defineClass({
 });
 
 /** The A-XDR type of the value at `obis` as its object encodes it (the model's owner knows). */
-export type MonitoredValueType = (obis: string, model: ObjectModel) => DataTypeTag;
+type MonitoredValueType = (obis: string, model: ObjectModel) => DataTypeTag;
 
 function limiterOf(ctx: RequestContext): Limiter {
   return ctx.object.target as Limiter;

@@ -34,7 +34,7 @@ function structureItems(d: DlmsData | null, n: number): DlmsData[] | null {
 const BLOCK_RESULT = Object.freeze({ "no-transfer": RESULT.temporaryFailure, range: RESULT.otherReason, length: RESULT.typeUnmatched, conflict: RESULT.otherReason });
 
 /** What the image transfer object reads: the transfer process, and the activation (FirmwareUpdate has both). */
-export interface ImageTransferTarget extends ImageActivation {
+interface ImageTransferTarget extends ImageActivation {
   readonly transfer: ImageTransfer;
 }
 

@@ -16,7 +16,7 @@ import { deepFreeze } from "../../kernel/freeze";
  * What a profile object's class knows of its target: where the buffer is (a view may be built on
  * demand, e.g. over an event log), and the reset and capture methods when the object has them.
  */
-export interface ProfileKind {
+interface ProfileKind {
   buffer(target: unknown): ProfileBuffer;
   reset?(target: unknown, ctx: RequestContext): void;
   capture?(target: unknown, ctx: RequestContext): void;

@@ -25,7 +25,7 @@ export * from "./classes-profile";
 // ---- IC 1 Data ----
 
 /** IC 1 defined on its own, with its own functions (tests, rare objects): allocates per object. */
-export function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
+function dataObject(obis: string, name: string, group: AccessGroup, value: Omit<AttributeDef, "selectors" | "secret">, capturedWriter?: ObjectDef["capturedWriter"]): ObjectDef {
   return { classId: 1, version: 0, obis, name, group, attributes: [value], capturedWriter };
 }
 
@@ -38,7 +38,7 @@ export function numericDataObject(obis: string, name: string, group: AccessGroup
 // ---- IC 3 Register, IC 4 Extended register, IC 5 Demand register ----
 
 /** What a register object reads: its target. The A-XDR type of the value is the object's `valueType`. */
-export interface RegisterSource {
+interface RegisterSource {
   read(): number;
   readonly scaler: number;
   readonly unit: Unit;
@@ -56,7 +56,7 @@ export interface RegisterReader {
 }
 
 /** Reads the object's target, a RegisterSource. */
-export const TARGET_REGISTER: RegisterReader = Object.freeze({
+const TARGET_REGISTER: RegisterReader = Object.freeze({
   read: (obj: CosemObject) => (obj.target as RegisterSource).read(),
   scaler: (obj: CosemObject) => (obj.target as RegisterSource).scaler,
   unit: (obj: CosemObject) => (obj.target as RegisterSource).unit,
@@ -102,9 +102,6 @@ export function registerClass(name: string, group: AccessGroup, set?: AttributeD
   });
 }
 
-export const NUMERIC_DATA_CLASS = numericDataClass("Data", "metering");
-export const REGISTER_CLASS = registerClass("Register", "metering");
-
 /** A writer of captured date-times in the model's local time (allocates: once per profile read). */
 function capturedDateTime(model: ObjectModel): CapturedWriter {
   const t = modelTime(model);
@@ -116,10 +113,18 @@ function capturedDateTime(model: ObjectModel): CapturedWriter {
  * time, read from the object (its target, its `arg`) and the model (its `owner`). One per kind
  * of register, at module level.
  */
-export interface ExtendedRegisterKind {
+interface ExtendedRegisterKind {
   status(obj: CosemObject, model: ObjectModel): number;
   /** UTC ms of the capture (NaN: not specified). */
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
+}
+
+/** The status and capture_time getters of IC 4 and IC 5, read from the kind (made once per class). */
+function statusGetters(kind: ExtendedRegisterKind): readonly [NonNullable<AttributeDef["get"]>, NonNullable<AttributeDef["get"]>] {
+  return [
+    (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0),
+    (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)),
+  ];
 }
 
 /** IC 4 over a register read by `reader` and a kind; the model's clock writes the capture time. Place with `{ type }`. */
@@ -127,6 +132,7 @@ export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: Regist
   // The class (made at module level) captures `kind`: frozen, as preloaded data must be.
   deepFreeze(kind);
   const [value, scalerUnit] = registerGetters(reader);
+  const [status, captureTime] = statusGetters(kind);
   return defineClass({
     classId: 4,
     version: 0,
@@ -135,8 +141,8 @@ export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: Regist
     attributes: [
       { get: value },
       { get: scalerUnit },
-      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
-      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: status },
+      { get: captureTime },
     ],
     capturedWriter: (a, obj, model) => (a === 5 ? capturedDateTime(model) : valueTypeWriter(a, obj)),
   });
@@ -146,7 +152,7 @@ export function extendedRegisterClass(kind: ExtendedRegisterKind, reader: Regist
  * What a demand register reads besides its target (a RegisterSource whose value is the current
  * average): from the object and the model. One per kind of register, at module level.
  */
-export interface DemandRegisterKind {
+interface DemandRegisterKind {
   lastAverage(obj: CosemObject, model: ObjectModel): number;
   status(obj: CosemObject, model: ObjectModel): number;
   captureTimeMs(obj: CosemObject, model: ObjectModel): number;
@@ -165,6 +171,7 @@ function writeModelTime(ctx: RequestContext, w: AxdrWriter, utcMs: number): numb
 export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterReader = TARGET_REGISTER): ObjectClass {
   deepFreeze(kind);
   const [value, scalerUnit] = registerGetters(reader);
+  const [status, captureTime] = statusGetters(kind);
   return defineClass({
     classId: 5,
     version: 0,
@@ -174,8 +181,8 @@ export function demandRegisterClass(kind: DemandRegisterKind, reader: RegisterRe
       { get: value },
       { get: (ctx, w) => (numberWriter(ctx.object.valueType as DataTypeTag)(w, kind.lastAverage(ctx.object, ctx.model)), 0) },
       { get: scalerUnit },
-      { get: (ctx, w) => (w.unsigned(kind.status(ctx.object, ctx.model) & 0xff), 0) },
-      { get: (ctx, w) => writeModelTime(ctx, w, kind.captureTimeMs(ctx.object, ctx.model)) },
+      { get: status },
+      { get: captureTime },
       { get: (ctx, w) => writeModelTime(ctx, w, kind.startTimeCurrentMs(ctx.object, ctx.model)) },
       { get: (ctx, w) => (w.doubleLongUnsigned(kind.periodS(ctx.object, ctx.model)), 0) },
       { get: (ctx, w) => (w.longUnsigned(kind.numberOfPeriods(ctx.object, ctx.model)), 0) },
@@ -223,7 +230,7 @@ const NO_METHODS: readonly (MethodDef | null)[] = Object.freeze([]);
  * Written byte by byte after one bounds check: the object_list is the largest answer a client
  * reads at every association, and per-item writer calls were most of its cost (issue 19).
  */
-export function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
+function writeObjectListElement(w: AxdrWriter, obj: CosemObject, ctx: RequestContext): void {
   const policy = ctx.association.policy;
   const cls = obj.cls;
   const attributes = cls.attributes;

@@ -10,6 +10,7 @@ import { attributeDef, writeLogicalName } from "./object-model";
 import { APDU_OFFSET, type DlmsSession } from "./session";
 import { type ByteSource, BytesSource, PieceSource } from "./stream";
 import { APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, GET, RESULT } from "./xdlms";
+import { readAttributeDescriptor } from "./xdlms-pdu";
 
 interface ListItem {
   classId: number;
@@ -56,24 +57,15 @@ export function handleGet(s: DlmsSession, a: Association, bytes: Uint8Array, sta
     return;
   }
   if (type === GET.normal) {
-    const classId = r.u16();
-    const lnOffset = r.pos;
-    r.need(6);
-    r.pos += 6;
-    const attribute = r.i8();
-    let selector = 0;
-    let parameters: DlmsData | null = null;
-    if (r.u8() !== 0) {
-      selector = r.u8();
-      parameters = r.data();
-    }
+    const d = s.request;
+    readAttributeDescriptor(r, d, true);
     if (r.remaining !== 0) throw new DecodeError("bytes after GET request");
-    if (selector !== 0 && !(a.conformance & CONFORMANCE.selectiveAccess)) {
+    if (d.selector !== 0 && !(a.conformance & CONFORMANCE.selectiveAccess)) {
       s.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
       return;
     }
     a.longGet = null; // a new GET abandons an unfinished long one
-    getNormal(s, a, invoke, classId, bytes, lnOffset, attribute, selector, parameters);
+    getNormal(s, a, invoke, d.classId, bytes, d.lnOffset, d.member, d.selector, d.parameters);
     return;
   }
   if (type === GET.next) {
@@ -97,21 +89,14 @@ function getWithList(s: DlmsSession, a: Association, invoke: number, r: AxdrRead
   const count = r.lengthField();
   if (count === 0 || count * 10 > r.remaining) throw new DecodeError("bad GET-with-list count");
   const items: ListItem[] = [];
+  const d = s.request;
   for (let i = 0; i < count; i++) {
-    const classId = r.u16();
-    const ln = r.bytesOf(6).slice();
-    const attribute = r.i8();
-    let selector = 0;
-    let parameters: DlmsData | null = null;
-    if (r.u8() !== 0) {
-      selector = r.u8();
-      parameters = r.data();
-      if (!(a.conformance & CONFORMANCE.selectiveAccess)) {
-        s.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
-        return;
-      }
+    readAttributeDescriptor(r, d, true);
+    if (d.access && !(a.conformance & CONFORMANCE.selectiveAccess)) {
+      s.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
+      return;
     }
-    items.push({ classId, ln, attribute, selector, parameters });
+    items.push({ classId: d.classId, ln: r.bytes.slice(d.lnOffset, d.lnOffset + 6), attribute: d.member, selector: d.selector, parameters: d.parameters });
   }
   if (r.remaining !== 0) throw new DecodeError("bytes after GET-with-list");
   a.longGet = null;
@@ -180,7 +165,7 @@ function getNormal(s: DlmsSession, a: Association, invoke: number, classId: numb
 }
 
 /** Resolves and reads one attribute into `w`: 0 (data written), an error code, or a stream. */
-export function readAttribute(
+function readAttribute(
   s: DlmsSession, a: Association, classId: number, bytes: Uint8Array, lnOffset: number, attribute: number, selector: number, parameters: DlmsData | null, w: AxdrWriter,
 ): number | ByteSource {
   const index = s.settings.model.indexAt(bytes, lnOffset);

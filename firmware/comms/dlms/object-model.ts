@@ -15,7 +15,7 @@ import { formatObis, obisKeyAt, parseObis } from "./xdlms";
 export type AccessGroup = "identity" | "association" | "clock" | "metering" | "profile" | "log" | "status" | "config" | "security" | "control";
 
 /** The access groups by number (a CosemObject keeps its group as an index into this table). */
-export const ACCESS_GROUPS: readonly AccessGroup[] = Object.freeze(["identity", "association", "clock", "metering", "profile", "log", "status", "config", "security", "control"] as AccessGroup[]);
+const ACCESS_GROUPS: readonly AccessGroup[] = Object.freeze(["identity", "association", "clock", "metering", "profile", "log", "status", "config", "security", "control"] as AccessGroup[]);
 
 /** What an attribute or method sees of the association asking. */
 export interface AssociationView {
@@ -157,7 +157,7 @@ export class CosemObject {
 }
 
 /** The 6 bytes of an OBIS key. */
-export function obisBytesOfKey(key: number): Uint8Array {
+function obisBytesOfKey(key: number): Uint8Array {
   const out = new Uint8Array(6);
   writeObisKey(out, 0, key);
   return out;
@@ -199,7 +199,7 @@ function groupIndex(group: AccessGroup): number {
 }
 
 /** Where placing an object puts it: `group` defaults to its class's, `type` and `arg` to 0. */
-export interface Placement {
+interface Placement {
   group?: AccessGroup;
   type?: number;
   arg?: number;
@@ -460,7 +460,7 @@ export function methodDef(obj: ObjectClass | CosemObject, method: number): Metho
 }
 
 /** Result of checking an AARQ's authentication: an ACSE diagnostic (0 = accepted). */
-export type AuthenticationCheck = (aarq: Aarq) => number;
+type AuthenticationCheck = (aarq: Aarq) => number;
 
 /**
  * Per-association security (HLS-GMAC, ciphering): created for an accepted AARQ by a policy
@@ -506,12 +506,6 @@ export interface AssociationPolicy {
   readonly perObject?: boolean;
 }
 
-/** access_mode of an attribute for object_list: 0 none, 1 read, 2 write, 3 read-write. */
-export function attributeAccessMode(policy: AssociationPolicy, obj: CosemObject, attribute: number): number {
-  if (attribute < 2) return attribute === 1 ? 1 : 0;
-  return accessMode(policy, obj, obj.cls.attributes[attribute - 2], attribute);
-}
-
 /** access_mode of attribute `attribute` (>= 2) of `obj` whose definition is `def`. */
 export function accessMode(policy: AssociationPolicy, obj: CosemObject, def: AttributeDef | null | undefined, attribute: number): number {
   if (!def) return 0;
@@ -519,7 +513,7 @@ export function accessMode(policy: AssociationPolicy, obj: CosemObject, def: Att
 }
 
 /** access_mode of an attribute the policy may (`read`, `write`) read or write: what `def` allows of it. */
-export function modeOf(def: AttributeDef | null | undefined, read: boolean, write: boolean): number {
+function modeOf(def: AttributeDef | null | undefined, read: boolean, write: boolean): number {
   if (!def) return 0;
   return (read && !def.secret && def.get !== undefined ? 1 : 0) | (write && def.set !== undefined ? 2 : 0);
 }
@@ -624,7 +618,7 @@ export function managementPolicy(security: PolicySecurity): AssociationPolicy {
 }
 
 /** Compares secrets without an early exit on the first differing byte. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);

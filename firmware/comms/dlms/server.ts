@@ -66,9 +66,9 @@ export interface DlmsServerOptions {
  * A connection this young that has not associated is not closed for a newcomer that has sent
  * nothing yet: its AARQ is normally on its way (one round trip). The newcomer is held instead.
  */
-export const NEWCOMER_GRACE_MS = 1_000;
+const NEWCOMER_GRACE_MS = 1_000;
 /** Newcomers held at most (each is a socket and a small record, no session). */
-export const MAX_HELD = 8;
+const MAX_HELD = 8;
 
 /** A newcomer held while all slots are taken: no session until it sends something or a slot frees. */
 class HeldSocket {

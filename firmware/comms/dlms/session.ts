@@ -14,6 +14,7 @@ import { handleGet } from "./get-service";
 import { type AssociationView, type CosemObject, type ObjectModel, type RequestContext, scratchObject } from "./object-model";
 import { handleSet } from "./set-service";
 import { APDU, EXCEPTION_SERVICE, EXCEPTION_STATE } from "./xdlms";
+import { DescriptorFields } from "./xdlms-pdu";
 
 /**
  * Where an APDU starts in the session's reply buffer: room before it for the largest framing
@@ -47,6 +48,8 @@ export class DlmsSession {
   /** The reply buffer: room for the framer's header, then the APDU at APDU_OFFSET. */
   readonly w: AxdrWriter;
   readonly ctx: RequestContext;
+  /** The request's attribute or method descriptor, read in place by the GET, SET and ACTION services. */
+  readonly request = new DescriptorFields();
 
   constructor(readonly settings: SessionSettings, private readonly output: ApduOutput) {
     this.w = new AxdrWriter(APDU_OFFSET + 256);

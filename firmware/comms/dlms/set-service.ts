@@ -10,6 +10,7 @@ import { AxdrWriter } from "./axdr";
 import { attributeDef } from "./object-model";
 import type { DlmsSession } from "./session";
 import { APDU, CONFORMANCE, EXCEPTION_SERVICE, EXCEPTION_STATE, RESULT, SET, SET_RESPONSE } from "./xdlms";
+import { readAttributeDescriptor } from "./xdlms-pdu";
 
 export function handleSet(s: DlmsSession, a: Association, bytes: Uint8Array, start: number, end: number): void {
   const r = new AxdrReader(bytes, start + 1, end);
@@ -20,14 +21,12 @@ export function handleSet(s: DlmsSession, a: Association, bytes: Uint8Array, sta
     return;
   }
   if (type === SET.normal || type === SET.firstDatablock) {
-    const classId = r.u16();
-    const ln = r.bytesOf(6);
-    const attribute = r.i8();
-    let selector = 0;
-    if (r.u8() !== 0) {
-      selector = r.u8();
-      r.skipData();
-    }
+    const d = s.request;
+    readAttributeDescriptor(r, d, false);
+    const classId = d.classId;
+    const ln = r.bytes.subarray(d.lnOffset, d.lnOffset + 6);
+    const attribute = d.member;
+    const selector = d.selector;
     if (type === SET.normal) {
       let value: DlmsData | null = null;
       let result: number;

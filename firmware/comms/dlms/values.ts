@@ -10,7 +10,7 @@ import type { Unit } from "../../kernel/register-table";
 import { deepFreeze } from "../../kernel/freeze";
 
 /** DLMS unit enumeration of the meter's unit names. */
-export const UNIT_CODE: Record<Unit, number> = deepFreeze({ Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 });
+const UNIT_CODE: Record<Unit, number> = deepFreeze({ Wh: 30, varh: 32, VAh: 31, W: 27, var: 29, VA: 28, V: 35, A: 33, Hz: 44, s: 7, m3: 13, "": 255 });
 
 /** A number the requested A-XDR type cannot hold exactly (out of range, a fraction, NaN). */
 export class ValueRangeError extends RangeError {}

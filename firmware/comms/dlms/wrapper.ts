@@ -3,7 +3,7 @@
  * APDU length, all big-endian u16) before each APDU. TCP is a stream, so the reassembler copes
  * with frames split across reads and several frames in one read.
  */
-export const WRAPPER_VERSION = 1;
+const WRAPPER_VERSION = 1;
 export const WRAPPER_HEADER_LENGTH = 8;
 
 export function writeWrapperHeader(out: Uint8Array, offset: number, source: number, destination: number, apduLength: number): void {
@@ -30,7 +30,7 @@ export interface WrapperSink {
   onFrame(source: number, destination: number, apdu: Uint8Array, start: number, end: number): void;
 }
 
-export type WrapperStatus = "ok" | "bad-version" | "too-long";
+type WrapperStatus = "ok" | "bad-version" | "too-long";
 
 /**
  * Collects stream bytes into frames. A header with a wrong version or a length above

@@ -1,8 +1,9 @@
 /**
  * xDLMS service PDUs as values (dlms-lite sections 4 and 5): GET, SET and ACTION requests and
  * responses, each with an encoder and a decoder that reads exactly one PDU (trailing bytes or a
- * truncated PDU are a DecodeError). The server's services parse requests in place on their hot
- * path and use these decoders where a request is rare; clients, tests and tools use both sides.
+ * truncated PDU are a DecodeError). The server's services read a request's descriptor in place
+ * with the same readers the decoders use (`readDescriptor`, `readAttributeDescriptor`), without
+ * building these values; clients, tests and tools use both sides.
  */
 import { AxdrReader, AxdrWriter, DecodeError, type DlmsData } from "./axdr";
 import { ACTION, APDU, GET, SET, SET_RESPONSE } from "./xdlms";
@@ -17,7 +18,7 @@ export interface AttributeRef {
 }
 
 /** Cosem-Method-Descriptor. */
-export interface MethodRef {
+interface MethodRef {
   classId: number;
   ln: Uint8Array;
   method: number;
@@ -63,6 +64,52 @@ export interface ActionResponse {
 
 // ---- shared pieces ----
 
+/**
+ * A Cosem-Attribute- or -Method-Descriptor read in place: the logical name stays in the request's
+ * bytes at `lnOffset`. The server's services read each request into their session's one (no
+ * allocation per request); the decoders below copy out of it.
+ */
+export class DescriptorFields {
+  classId = 0;
+  lnOffset = 0;
+  /** The attribute or method index (signed: negative ones are manufacturer specific). */
+  member = 0;
+  /** Whether an access selection followed (attribute descriptors only). */
+  access = false;
+  selector = 0;
+  /** The access parameters; null when none, or when skipped. */
+  parameters: DlmsData | null = null;
+}
+
+/** The fixed part of a descriptor: long-unsigned class id, 6-byte logical name, integer index. */
+const DESCRIPTOR_BYTES = 9;
+
+/** Class id, logical name (its offset) and attribute or method index, into `d`. */
+export function readDescriptor(r: AxdrReader, d: DescriptorFields): void {
+  r.need(DESCRIPTOR_BYTES);
+  const b = r.bytes;
+  const p = r.pos;
+  d.classId = (b[p] << 8) | b[p + 1];
+  d.lnOffset = p + 2;
+  d.member = (b[p + 8] << 24) >> 24;
+  r.pos = p + DESCRIPTOR_BYTES;
+}
+
+/**
+ * Reads an attribute descriptor with its optional access selection into `d`. With `keep` false
+ * the access parameters are checked and skipped, not built.
+ */
+export function readAttributeDescriptor(r: AxdrReader, d: DescriptorFields, keep: boolean): void {
+  readDescriptor(r, d);
+  d.selector = 0;
+  d.parameters = null;
+  d.access = r.u8() !== 0;
+  if (!d.access) return;
+  d.selector = r.u8();
+  if (keep) d.parameters = r.data();
+  else r.skipData();
+}
+
 function writeAttributeRef(w: AxdrWriter, ref: AttributeRef): void {
   w.u16(ref.classId);
   writeLn(w, ref.ln);
@@ -77,15 +124,14 @@ function writeAttributeRef(w: AxdrWriter, ref: AttributeRef): void {
 }
 
 function readAttributeRef(r: AxdrReader): AttributeRef {
-  const classId = r.u16();
-  const ln = r.bytesOf(6).slice();
-  const attribute = r.i8();
-  let access: AttributeRef["access"] = null;
-  if (r.u8() !== 0) {
-    const selector = r.u8();
-    access = { selector, parameters: r.data() };
-  }
-  return { classId, ln, attribute, access };
+  const d = new DescriptorFields();
+  readAttributeDescriptor(r, d, true);
+  const access = d.access ? { selector: d.selector, parameters: d.parameters! } : null;
+  return { classId: d.classId, ln: copyLn(r, d), attribute: d.member, access };
+}
+
+function copyLn(r: AxdrReader, d: DescriptorFields): Uint8Array {
+  return r.bytes.slice(d.lnOffset, d.lnOffset + 6);
 }
 
 function writeLn(w: AxdrWriter, ln: Uint8Array): void {
@@ -298,11 +344,10 @@ export function decodeActionRequest(bytes: Uint8Array): ActionRequest {
   const choice = r.u8();
   if (choice !== ACTION.normal) return unknownChoice("ACTION-Request", choice);
   const invoke = r.u8();
-  const classId = r.u16();
-  const ln = r.bytesOf(6).slice();
-  const method = r.i8();
+  const d = new DescriptorFields();
+  readDescriptor(r, d);
   const parameter = r.u8() !== 0 ? r.data() : null;
-  return finish(r, { type: "normal", invoke, ref: { classId, ln, method }, parameter });
+  return finish(r, { type: "normal", invoke, ref: { classId: d.classId, ln: copyLn(r, d), method: d.member }, parameter });
 }
 
 export function encodeActionResponse(p: ActionResponse): Uint8Array {

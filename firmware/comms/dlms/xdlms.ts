@@ -86,11 +86,7 @@ export const EXCEPTION_SERVICE = deepFreeze({
   invocationCounterError: 6,
 } as const);
 
-export function exceptionResponse(stateError: number, serviceError: number): Uint8Array {
-  return new Uint8Array([APDU.exceptionResponse, stateError, serviceError]);
-}
-
-export interface InitiateRequest {
+interface InitiateRequest {
   dedicatedKey: Uint8Array | null;
   responseAllowed: boolean;
   proposedQualityOfService: number | null;
@@ -136,7 +132,7 @@ export function encodeInitiateResponse(conformance: number, serverMaxReceivePdu:
   ]);
 }
 
-export interface InitiateResponse {
+interface InitiateResponse {
   dlmsVersion: number;
   conformance: number;
   serverMaxReceivePdu: number;

@@ -15,7 +15,7 @@ export const HDLC_FLAG = 0x7e;
 /** Format type 3 (the high nibble of the first format byte). */
 export const HDLC_FORMAT = 0xa0;
 /** Segmentation bit in the first format byte: more segments of this APDU follow. */
-export const HDLC_SEGMENT = 0x08;
+const HDLC_SEGMENT = 0x08;
 /** Poll/final bit of the control field. */
 export const HDLC_PF = 0x10;
 

@@ -31,7 +31,7 @@ export interface ModeEIdentity {
 }
 
 /** What a complete line meant. */
-export type ModeEEvent = { kind: "none" } | { kind: "sign-on" } | { kind: "switch"; baud: number } | { kind: "reset" };
+type ModeEEvent = { kind: "none" } | { kind: "sign-on" } | { kind: "switch"; baud: number } | { kind: "reset" };
 
 /** Bytes of the identification message. */
 export function identificationMessage(id: ModeEIdentity): Uint8Array {

@@ -13,7 +13,7 @@ import { APDU_OFFSET, type ApduOutput, type DlmsSession } from "../dlms/session"
 import { type HdlcDisconnect, HdlcLink, type HdlcLinkOptions, type HdlcUpper } from "./link";
 import { identificationMessage, type ModeEIdentity, ModeEParser } from "./mode-e";
 
-export interface OpticalPortOptions {
+interface OpticalPortOptions {
   clock: Clock;
   log: Log;
   serial: SerialPort;

@@ -43,7 +43,7 @@ export interface Qos1Outbox {
   done(delivered: boolean): void;
 }
 
-export type MqttState = "stopped" | "waiting" | "connecting" | "connected";
+type MqttState = "stopped" | "waiting" | "connecting" | "connected";
 
 export interface MqttCounters {
   connects: number;
@@ -72,7 +72,7 @@ interface EngineTextEncoder {
  * undefined. TextEncoder is not an XS builtin, so the linker's strip cannot remove it; it is read
  * off globalThis because the SDK's typings declare no global TextEncoder.
  */
-export function nativeTextEncoder(): ((text: string, out: Uint8Array) => number) | undefined {
+function nativeTextEncoder(): ((text: string, out: Uint8Array) => number) | undefined {
   const Encoder = (globalThis as { TextEncoder?: new () => EngineTextEncoder }).TextEncoder;
   if (typeof Encoder !== "function") return undefined;
   const encoder = new Encoder();

@@ -29,7 +29,7 @@ export interface MqttConfig {
 }
 
 /** The shipped password: a device build refuses it (and an empty one). */
-export const DEFAULT_MQTT_PASSWORD = "meter";
+const DEFAULT_MQTT_PASSWORD = "meter";
 export const MQTT_INTERVAL_RANGE = deepFreeze({ min: 1, max: 3600 } as const);
 
 export function defaultMqttConfig(): MqttConfig {

@@ -7,10 +7,10 @@ import { EVENT } from "../../kernel/event-codes";
 import { deepFreeze } from "../../kernel/freeze";
 
 export const PUBLISHED_LOGS = deepFreeze(["standard", "fraud", "disconnector", "powerQuality"] as const);
-export type PublishedLog = (typeof PUBLISHED_LOGS)[number];
+type PublishedLog = (typeof PUBLISHED_LOGS)[number];
 
 /** snake_case of a camelCase key ("powerDown" -> "power_down"). */
-export function snakeCase(key: string): string {
+function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 

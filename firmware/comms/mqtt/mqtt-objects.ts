@@ -18,7 +18,7 @@ export const MQTT_OBIS = deepFreeze({
 } as const);
 
 /** What the objects change (MqttTelemetry has these). */
-export interface MqttControl {
+interface MqttControl {
   readonly enabled: boolean;
   readonly config: { readonly intervalS: number };
   setEnabled(on: boolean): void;

@@ -65,7 +65,7 @@ export function bytesOf(text: string): Uint8Array {
 }
 
 /** Bytes of the Remaining Length field for `length` (1..4). */
-export function remainingLengthSize(length: number): number {
+function remainingLengthSize(length: number): number {
   return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
 }
 

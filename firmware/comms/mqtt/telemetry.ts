@@ -9,7 +9,7 @@ import { PUBLISHED_LOGS } from "./event-names";
 import { deepFreeze } from "../../kernel/freeze";
 
 /** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
-export interface MeterReadings {
+interface MeterReadings {
   register(obis: string): { read(): number } | undefined;
   relayConnected(): boolean;
   nowUtcMs(): number;
@@ -19,7 +19,7 @@ export interface MeterReadings {
 }
 
 /** Where events come from: the listener is called for every event recorded in any log. */
-export interface EventSource {
+interface EventSource {
   onEvent(listener: (log: string, code: number, utcMs: number) => void): void;
 }
 
@@ -428,7 +428,7 @@ function two(n: number): string {
  * prints exactly q's digits (the double's error, under 2^43 x 2^-53 units... < 0.001 of the last
  * unit, cannot reach the half-unit toFixed rounds at) and is the engine's native code (~10
  * computrons in XS against ~120 for digits written by script); above, digits from integers.
- * test/mqtt/client.test.ts checks both paths agree.
+ * test/comms/mqtt/client.test.ts checks both paths agree.
  */
 export function decimalText(value: number, scale: number, decimals: number, round: boolean): string {
   if (value === 0) return ZERO_TEXT[decimals];

@@ -15,13 +15,13 @@ export interface SntpTransport {
 }
 
 /** What the sync needs from the meter's DLMS clock (firmware/metrology/clock.ts MeterClock). */
-export interface SettableClock {
+interface SettableClock {
   nowUtcMs(): number;
   readonly invalid: boolean;
   setTime(utcMs: number): void;
 }
 
-export interface TimeSyncOptions {
+interface TimeSyncOptions {
   /** Next sync after a good one. */
   resyncMs: number;
   /** Next try after a failure (no reply, bad reply). */
@@ -32,7 +32,7 @@ export interface TimeSyncOptions {
   minCorrectionMs: number;
 }
 
-export const DEFAULT_TIME_SYNC: TimeSyncOptions = deepFreeze({ resyncMs: 6 * 3_600_000, retryMs: 60_000, timeoutMs: 5_000, minCorrectionMs: 1_000 });
+const DEFAULT_TIME_SYNC: TimeSyncOptions = deepFreeze({ resyncMs: 6 * 3_600_000, retryMs: 60_000, timeoutMs: 5_000, minCorrectionMs: 1_000 });
 
 /**
  * Sets the meter's clock from SNTP while the network is up: once at once when it comes up, then

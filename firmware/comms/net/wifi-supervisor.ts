@@ -15,7 +15,7 @@ const MAX_RETRY_MS = 300_000;
  * exponential backoff (1 s doubling to 5 min) after a drop, logs each change in the communication
  * log and exposes signal bars (0..4) for the LCD.
  */
-export type WifiState = "idle" | "connecting" | "connected" | "waiting";
+type WifiState = "idle" | "connecting" | "connected" | "waiting";
 /** For code that tests the state periodically (a literal would allocate at each evaluation in XS). */
 export const WIFI_CONNECTED: WifiState = "connected";
 

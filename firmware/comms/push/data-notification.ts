@@ -7,7 +7,7 @@ import { AxdrReader, AxdrWriter, DecodeError, type DlmsData } from "../dlms/axdr
  * long-invoke-id-and-priority: bits 0..23 invoke id, bit 28 self-descriptive, bit 29 processing
  * option, bit 30 service class (0 unconfirmed), bit 31 priority (0 normal).
  */
-export const DATA_NOTIFICATION = 0x0f;
+const DATA_NOTIFICATION = 0x0f;
 export const LONG_INVOKE_ID_MASK = 0xffffff;
 
 export function encodeDataNotification(invokeId: number, dateTime: Uint8Array | null, writeBody: (w: AxdrWriter) => void): Uint8Array {

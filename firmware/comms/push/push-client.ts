@@ -15,7 +15,7 @@ export const PUSH_EVENT = deepFreeze({
   dropped: EVENT.communication.pushDropped,
 } as const);
 
-export type PushReason = "alarm" | "interval" | "method";
+type PushReason = "alarm" | "interval" | "method";
 
 export interface PushDeps {
   /** Timers and monotonic time (board.clock). */
@@ -33,7 +33,7 @@ export interface PushDeps {
   readValue(ref: PushObjectRef, w: AxdrWriter): void;
 }
 
-export interface PushClientOptions {
+interface PushClientOptions {
   /** Notifications kept while the head-end is unreachable; beyond it the oldest is dropped (logged). */
   maxQueued: number;
   /** After the retries of one round are spent, the next round starts this much later. */
@@ -46,7 +46,7 @@ export interface PushClientOptions {
   windowPollMs: number;
 }
 
-export const DEFAULT_PUSH_OPTIONS: PushClientOptions = deepFreeze({
+const DEFAULT_PUSH_OPTIONS: PushClientOptions = deepFreeze({
   maxQueued: 64,
   roundRetryMs: 15 * 60_000,
   connectTimeoutMs: 20_000,

@@ -232,8 +232,3 @@ export class ModelValueReader {
     }
   }
 }
-
-/** A reader of push values from `model` (see ModelValueReader). */
-export function modelValueReader(model: ObjectModel): ModelValueReader {
-  return new ModelValueReader(model);
-}

@@ -51,7 +51,7 @@ export interface Ade7953Calibration {
 }
 
 /** The nominal board: what an ideal front end gives (docs/chips.md A3), before individual calibration. */
-export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = deepFreeze({
+const NOMINAL_ADE7953_BOARD: Ade7953Calibration = deepFreeze({
   voltageLsbPerVolt: 26000,
   currentLsbPerAmp: 100000,
   neutralCurrentLsbPerAmp: 100000,
@@ -67,7 +67,7 @@ export const NOMINAL_ADE7953_BOARD: Ade7953Calibration = deepFreeze({
 /**
  * The default meter calibration: what `npm run calibrate -- --chip ade7953` produces for the
  * default simulated board (host-sim/emulators/ade7953/analog.ts DEFAULT_ADE7953_BOARD_ERRORS), so
- * `npm start` meters accurately out of the box. test/chips/ade7953-calibration.test.ts checks
+ * `npm start` meters accurately out of the box. test/drivers/ade7953/ade7953-accuracy.test.ts checks
  * that these values and a fresh calibration run agree.
  */
 export const DEFAULT_ADE7953_CALIBRATION: Ade7953Calibration = deepFreeze({
@@ -85,12 +85,12 @@ const INTEGER_FIELDS: readonly (keyof Ade7953Calibration)[] = deepFreeze([
 ]);
 
 /** Sign-magnitude PHCAL <-> signed advance in LSBs (positive = advance the current). */
-export function phcalToSigned(register: number): number {
+function phcalToSigned(register: number): number {
   const magnitude = register & 0x1ff;
   return register & 0x200 ? magnitude : -magnitude;
 }
 
-export function signedToPhcal(advance: number): number {
+function signedToPhcal(advance: number): number {
   const magnitude = Math.min(PHCAL_MAX, Math.abs(Math.round(advance)));
   return advance > 0 ? 0x200 | magnitude : magnitude;
 }

@@ -23,7 +23,7 @@ import {
 import { deepFreeze } from "../../kernel/freeze";
 
 export { decode } from "./frames";
-export { type Ade7953Calibration, type Ade7953Options, DEFAULT_ADE7953_CALIBRATION, NOMINAL_ADE7953_BOARD } from "./calibration";
+export { type Ade7953Calibration, type Ade7953Options, DEFAULT_ADE7953_CALIBRATION } from "./calibration";
 
 const WRITE = 0x00;
 /** CONFIG right after a reset (COMM_LOCK set = interface not locked, HPF on). */

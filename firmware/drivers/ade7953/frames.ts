@@ -21,7 +21,7 @@ export const ALL_ENERGY_REGISTERS: readonly Ade7953Register[] = Object.freeze([
 export const READ = 0x80;
 
 /** A read frame, header filled in and data bytes zero. */
-export function readFrame(register: Ade7953Register): Uint8Array {
+function readFrame(register: Ade7953Register): Uint8Array {
   const frame = new Uint8Array(3 + (register.bits >> 3));
   frame[0] = register.address >> 8;
   frame[1] = register.address & 0xff;
@@ -56,9 +56,9 @@ export const AT_AWATT = AT_IRMSB + 6;
 export const AT_AVAR = AT_AWATT + 6;
 export const AT_AVA = AT_AVAR + 6;
 export const AT_PERIOD = AT_AVA + 6;
-export const TICK_FRAME_BYTES = AT_PERIOD + 2;
+const TICK_FRAME_BYTES = AT_PERIOD + 2;
 /** The tick buffer rounded up to whole 32-bit words (it is refilled word-wise). */
-export const TICK_BUFFER_BYTES = (TICK_FRAME_BYTES + 3) & ~3;
+const TICK_BUFFER_BYTES = (TICK_FRAME_BYTES + 3) & ~3;
 
 /** The tick's frames back to back (TICK_READS order), headers filled in, data bytes zero. */
 export function tickFrameTemplate(): Uint8Array {
@@ -93,7 +93,7 @@ export const ENERGY_MODULUS_LSB = 0x1000000;
 export const IX_AENERGYA = 0;
 export const IX_RENERGYA = 1;
 export const IX_APENERGYA = 2;
-export const IX_AENERGYB = 3;
+const IX_AENERGYB = 3;
 
 /** Table decode: two's complement registers signed at their width (32-bit reads are sign-extended). */
 export function decode(register: Ade7953Register, raw: number): number {
@@ -102,7 +102,7 @@ export function decode(register: Ade7953Register, raw: number): number {
   return raw >= half ? raw - 2 * half : raw;
 }
 
-export function signed24(raw: number): number {
+function signed24(raw: number): number {
   return raw >= 0x800000 ? raw - 0x1000000 : raw;
 }
 

@@ -9,8 +9,8 @@ import { deepFreeze } from "../../kernel/freeze";
  * access: R read-only, RW, RC read clears (read-with-reset energy, RST* registers), W write-only key.
  * VERSION's reset value is not in the datasheet tables; 0x02 is this project's choice.
  */
-export type Ade7953Kind = "U" | "S" | "SM";
-export type Ade7953Access = "R" | "RW" | "RC" | "W";
+type Ade7953Kind = "U" | "S" | "SM";
+type Ade7953Access = "R" | "RW" | "RC" | "W";
 
 export interface Ade7953Register {
   readonly name: string;
@@ -122,8 +122,6 @@ export const ADE7953 = deepFreeze({
   LAST_RWDATA24: reg("LAST_RWDATA24", 0x2ff, 24, "U", "R", 0x0),
 } as const);
 
-export type Ade7953RegisterName = keyof typeof ADE7953;
-
 /** Every register of the table, in table order. */
 export const ADE7953_REGISTERS: readonly Ade7953Register[] = deepFreeze(Object.values(ADE7953));
 
@@ -133,89 +131,37 @@ export function as32(register: Ade7953Register): Ade7953Register {
   return { ...register, address: register.address + 0x100, bits: 32 };
 }
 
-/** Wire width of an address (the address window rule with its two 8-bit exceptions). */
-export function widthOfAddress(address: number): 8 | 16 | 24 | 32 {
-  if (address === 0x702 || address === 0x800) return 8;
-  if (address < 0x100) return 8;
-  if (address < 0x200) return 16;
-  if (address < 0x300) return 24;
-  return 32;
-}
-
 export const LAST_OP_READ = 0x35;
 export const LAST_OP_WRITE = 0xca;
 /** Key written to 0x0FE right before 0x0030 goes to 0x120 (not retained over a reset). */
 export const UNLOCK_120_KEY = 0xad;
 export const SETUP_120_VALUE = 0x0030;
-
-export const CONFIG_INTENA = 0x0001;
-export const CONFIG_INTENB = 0x0002;
 export const CONFIG_HPFEN = 0x0004;
-export const CONFIG_SWRST = 0x0080;
 export const CONFIG_CRC_ENABLE = 0x0100;
 /** COMM_LOCK: 1 (default) = interface not locked; clearing it locks the interface to SPI. */
 export const CONFIG_COMM_LOCK = 0x8000;
-
-export const LCYCMODE_ALWATT = 0x01;
-export const LCYCMODE_BLWATT = 0x02;
-export const LCYCMODE_ALVAR = 0x04;
-export const LCYCMODE_BLVAR = 0x08;
-export const LCYCMODE_ALVA = 0x10;
-export const LCYCMODE_BLVA = 0x20;
 export const LCYCMODE_RSTREAD = 0x40;
 
 export const DISNOLOAD_ACTIVE = 0x01;
 export const DISNOLOAD_REACTIVE = 0x02;
 export const DISNOLOAD_APPARENT = 0x04;
 
-/** ACCMODE bits 0..9 are configuration; bits 10..21 are read-only status. */
-export const ACCMODE_WRITABLE_MASK = 0x3ff;
-export const ACCMODE_APSIGN_A = 1 << 10;
-export const ACCMODE_APSIGN_B = 1 << 11;
-export const ACCMODE_VARSIGN_A = 1 << 12;
-export const ACCMODE_VARSIGN_B = 1 << 13;
-export const ACCMODE_ACTNLOAD_A = 1 << 16;
-export const ACCMODE_VANLOAD_A = 1 << 17;
-export const ACCMODE_VARNLOAD_A = 1 << 18;
-export const ACCMODE_ACTNLOAD_B = 1 << 19;
-export const ACCMODE_VANLOAD_B = 1 << 20;
-export const ACCMODE_VARNLOAD_B = 1 << 21;
-
 /** IRQENA / IRQSTATA bits (IRQENB / IRQSTATB use bits 0..13 with the same meaning for B). */
 export const IRQ_AEHF = 1 << 0;
-export const IRQ_VAREHF = 1 << 1;
-export const IRQ_VAEHF = 1 << 2;
 export const IRQ_AEOF = 1 << 3;
-export const IRQ_VAREOF = 1 << 4;
-export const IRQ_VAEOF = 1 << 5;
-export const IRQ_AP_NOLOAD = 1 << 6;
-export const IRQ_VAR_NOLOAD = 1 << 7;
-export const IRQ_VA_NOLOAD = 1 << 8;
 export const IRQ_APSIGN = 1 << 9;
-export const IRQ_VARSIGN = 1 << 10;
-export const IRQ_ZXTO_I = 1 << 11;
-export const IRQ_ZX_I = 1 << 12;
-export const IRQ_OI = 1 << 13;
-export const IRQ_ZXTO = 1 << 14;
-export const IRQ_ZXV = 1 << 15;
-export const IRQ_OV = 1 << 16;
-export const IRQ_WSMP = 1 << 17;
 export const IRQ_CYCEND = 1 << 18;
 export const IRQ_SAG = 1 << 19;
 export const IRQ_RESET = 1 << 20;
 export const IRQ_CRC = 1 << 21;
 /** Bits 22..23 do not exist: a status with them set was not read correctly. */
 export const IRQ_RESERVED_MASK = 0xc00000;
-/** Kept for the first driver version's name. */
-export const IRQ_APSIGN_A = IRQ_APSIGN;
 
 /** Frequency: f = 223750 / (PERIOD + 1) Hz. */
 export const PERIOD_CLOCK_HZ = 223750;
 /** PHCAL: 1.117 us per LSB, magnitude at most 383. */
 export const PHCAL_SECONDS_PER_LSB = 1.117e-6;
 export const PHCAL_MAX = 383;
-/** ANGLE: 4.47 us per LSB (223.75 kHz). */
-export const ANGLE_SECONDS_PER_LSB = 1 / 223750;
 /** Gain registers: 0x400000 = x1. */
 export const UNITY_GAIN = 0x400000;
 /** xRMSOS is added in the squared domain scaled by 2^12; xWATTOS LSB = 1/512 power LSB. */
@@ -224,18 +170,9 @@ export const POWER_OFFSET_SCALE = 512;
 /** Full-scale readings (docs/chips.md A3). */
 export const RMS_FULL_SCALE = 9_032_007;
 export const POWER_FULL_SCALE = 4_862_401;
-/** Energy LSBs per second at full-scale power and unity gain. */
-export const ENERGY_FULL_SCALE_RATE = 206_900;
-/** PGA codes 0..5 -> gain (22 only on channel A). */
-export const PGA_GAINS: readonly number[] = deepFreeze([1, 2, 4, 8, 16, 22]);
 
 /** No-load register value for a threshold of full scale / ratio: X = 65536 - ratio / 1.4. */
 export function noLoadRegister(fullScaleToThresholdRatio: number): number {
   const x = Math.round(65536 - fullScaleToThresholdRatio / 1.4);
   return x < 0 ? 0 : x > 0xffff ? 0xffff : x;
-}
-
-/** Inverse of noLoadRegister: full scale / threshold ratio of a register value. */
-export function noLoadRatio(register: number): number {
-  return (65536 - register) * 1.4;
 }

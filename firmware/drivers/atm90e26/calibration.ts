@@ -43,12 +43,12 @@ export interface Atm90e26Calibration {
 }
 
 /** AN 46102 threshold formula: int(93.2067556 * GL * VL * VU * K). */
-export function powerThreshold(pga: number, shuntMvAtIb: number, dividerMvAtUn: number, fractionOfIb: number): number {
+function powerThreshold(pga: number, shuntMvAtIb: number, dividerMvAtUn: number, fractionOfIb: number): number {
   return Math.floor(93.2067556 * pga * shuntMvAtIb * dividerMvAtUn * fractionOfIb);
 }
 
 /** PL_constant formula (docs/chips.md B3), rounded down to a multiple of 4. */
-export function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: number, meterConstant: number, unV: number, ibA: number): number {
+function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: number, meterConstant: number, unV: number, ibA: number): number {
   const pl = Math.floor((838860800 * pga * shuntMvAtIb * dividerMvAtUn) / (meterConstant * unV * ibA));
   return pl - (pl % 4);
 }
@@ -58,7 +58,7 @@ export function plConstant(pga: number, shuntMvAtIb: number, dividerMvAtUn: numb
  * L shunt 1 mV at Ib 5 A with PGA x24, N current transformer 24 mV at Ib with N gain x1, divider
  * 250 mV at Un 230 V, MC 3200 imp/kWh. Thresholds: start at 0.002 Ib (half the class starting
  * current 0.004 Ib), no-load below 0.001 Ib. The gain, phase and offset values come from
- * `npm run calibrate -- --chip atm90e26` on that board (test/chips checks they still do).
+ * `npm run calibrate -- --chip atm90e26` on that board (test/drivers/atm90e26 checks they still do).
  */
 export const DEFAULT_ATM90E26_CALIBRATION: Atm90e26Calibration = deepFreeze({
   meterConstant: 3200,
@@ -99,7 +99,7 @@ export function neutralAtm90e26Calibration(base: Atm90e26Calibration): Atm90e26C
 const KEYS: readonly (keyof Atm90e26Calibration)[] = deepFreeze(Object.keys(DEFAULT_ATM90E26_CALIBRATION) as (keyof Atm90e26Calibration)[]);
 
 /** Normal-mode power = small-mode power * Ugain * Igain / SMALL_POWER_SCALE (AN 46102; the datasheet's 2^42 is taken as a typo). */
-export const SMALL_POWER_SCALE = 100000 * 2 ** 22;
+const SMALL_POWER_SCALE = 100000 * 2 ** 22;
 
 /** Lphi LSBs per unit of relative error at PF 0.5 inductive (AN 46102 3.2.4.3). */
 export const PHI_PER_ERROR = 3763.74;

@@ -17,7 +17,7 @@ import { deepFreeze } from "../../kernel/freeze";
 
 export { type Atm90e26Calibration, DEFAULT_ATM90E26_CALIBRATION } from "./calibration";
 
-export interface Atm90e26DriverOptions {
+interface Atm90e26DriverOptions {
   /** IRQ pin (active high while any SysStatus bit is set): SysStatus is read only when it is high. */
   irq?: DigitalIn;
   /** WarnOut pin (CalErr, or sag with FuncEn.SagWo). */
@@ -561,6 +561,6 @@ export function measurementRegisterValues(k: Atm90e26Calibration): number[] {
 }
 
 /** SagTh = 100 * Un * sqrt2 * x% / (4 * Ugain / 32768) (docs/chips.md B2). */
-export function sagThreshold(k: Atm90e26Calibration): number {
+function sagThreshold(k: Atm90e26Calibration): number {
   return Math.min(0xffff, Math.round((100 * k.nominalVoltageV * Math.SQRT2 * (k.sagPercent / 100)) / ((4 * k.ugain) / 32768)));
 }

@@ -3,8 +3,8 @@ import { deepFreeze } from "../../kernel/freeze";
  * ATM90E26 (M90E26) register facts used by the driver: 7-bit address, format and access class.
  * Every register is 16 bits. Source: docs/chips.md part B and docs/chips/atm90e26_registers.csv.
  */
-export type Atm90e26Format = "u" | "s2" | "sm";
-export type Atm90e26Access = "w" | "r" | "rw" | "rc";
+type Atm90e26Format = "u" | "s2" | "sm";
+type Atm90e26Access = "w" | "r" | "rw" | "rc";
 
 export interface Atm90e26Register {
   readonly name: string;
@@ -75,8 +75,6 @@ export const ATM90E26 = deepFreeze({
   Smean2: reg("Smean2", 0x6f, "r", 0x0000),
 } as const);
 
-export type Atm90e26RegisterName = keyof typeof ATM90E26;
-
 /** Every register, in address order. */
 export const ATM90E26_REGISTERS: readonly Atm90e26Register[] = deepFreeze(Object.values(ATM90E26).sort((a, b) => a.address - b.address));
 
@@ -87,33 +85,14 @@ export const START_CHECKED = 0x8765;
 export const SOFT_RESET_KEY = 0x789a;
 export const SMALL_POWER_KEY = 0xa987;
 
-/** Registers covered by CS1 (metering calibration) and CS2 (measurement calibration). */
-export const CS1_FIRST = 0x21;
-export const CS1_LAST = 0x2b;
-export const CS2_FIRST = 0x31;
-export const CS2_LAST = 0x3a;
-
 /** SysStatus bits. */
 export const SYS_CAL_ERR = 0xc000;
 export const SYS_ADJ_ERR = 0x3000;
-export const SYS_LN_CHANGE = 1 << 7;
-export const SYS_REVQ_CHG = 1 << 6;
 export const SYS_REVP_CHG = 1 << 5;
 export const SYS_SAG_WARN = 1 << 1;
-
-/** FuncEn bits. */
-export const FUNC_SAG_EN = 1 << 5;
-export const FUNC_SAG_WO = 1 << 4;
-export const FUNC_REVQ_EN = 1 << 3;
-export const FUNC_REVP_EN = 1 << 2;
-
-/** EnStatus bits. */
-export const EN_QNOLOAD = 1 << 15;
 export const EN_PNOLOAD = 1 << 14;
-export const EN_REVQ = 1 << 13;
 export const EN_REVP = 1 << 12;
 export const EN_LLINE = 1 << 11;
-export const EN_LNMODE_MASK = 0x3;
 
 /**
  * CS1/CS2 rule: over the high and low bytes of each covered register, low byte = sum mod 256,
@@ -129,11 +108,6 @@ export function atmChecksum(values: ArrayLike<number>): number {
     xor ^= hi ^ lo;
   }
   return ((xor & 0xff) << 8) | (sum & 0xff);
-}
-
-/** Sign-magnitude (bit 15 sign) to a signed integer. */
-export function fromSignMagnitude(raw: number): number {
-  return raw & 0x8000 ? -(raw & 0x7fff) : raw & 0x7fff;
 }
 
 /** Signed integer to sign-magnitude (bit 15 sign); magnitude limited to 15 bits. */

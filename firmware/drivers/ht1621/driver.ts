@@ -2,7 +2,7 @@ import type { DigitalOut } from "../../hal";
 import { HT1621_CMD, HT1621_MODE, HT1621_RAM_ADDRESSES } from "./commands";
 import { deepFreeze } from "../../kernel/freeze";
 
-export interface Ht1621Pins {
+interface Ht1621Pins {
   cs: DigitalOut;
   wr: DigitalOut;
   data: DigitalOut;

@@ -3,7 +3,7 @@ import { LatchingRelay } from "./latching";
 import { MonostableRelay } from "./monostable";
 import { DEFAULT_RELAY_OPTIONS, type RelayDriver, type RelayOptions } from "./relay";
 
-export { CONTACT_NOT_WIRED, DEFAULT_RELAY_OPTIONS, type RelayDriver, type RelayOptions } from "./relay";
+export { DEFAULT_RELAY_OPTIONS, type RelayDriver, type RelayOptions } from "./relay";
 export { LatchingRelay } from "./latching";
 export { MonostableRelay } from "./monostable";
 

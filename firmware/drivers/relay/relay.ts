@@ -5,7 +5,7 @@ import { deepFreeze } from "../../kernel/freeze";
 export type { RelayDriver } from "../../kernel/relay";
 
 /** Contact reading of a relay with an auxiliary contact: 1 closed, 0 open, -1 not wired. */
-export const CONTACT_NOT_WIRED = -1;
+const CONTACT_NOT_WIRED = -1;
 
 /** Settings shared by both relay kinds (docs/metering.md section 7). */
 export interface RelayOptions {

@@ -21,7 +21,7 @@ import {
  * an octet string (length 8), A-XDR length, ciphered content.
  */
 
-export const GENERAL_GLO_CIPHERING = 0xdb;
+const GENERAL_GLO_CIPHERING = 0xdb;
 
 /** Plain xDLMS tag -> its glo-ciphered tag (requests C8/C9/CB, responses CC/CD/CF, initiate 21/28). */
 const GLO_TAG_OF: Record<number, number> = deepFreeze({
@@ -55,10 +55,6 @@ export function plainTagFor(gloTag: number): number | undefined {
   return PLAIN_TAG_OF[gloTag];
 }
 
-export function isCipheredApdu(apdu: Uint8Array): boolean {
-  return apdu.length > 0 && (apdu[0] === GENERAL_GLO_CIPHERING || PLAIN_TAG_OF[apdu[0]] !== undefined);
-}
-
 export interface CipherKeys {
   /** Global unicast encryption key (EK). */
   encryptionKey: Uint8Array;
@@ -83,9 +79,9 @@ export function protectContent(crypto: Crypto, keys: CipherKeys, systemTitle: Ui
   return out;
 }
 
-export type UnprotectFailure = "malformed" | "unsupported-security" | "authentication-failed";
+type UnprotectFailure = "malformed" | "unsupported-security" | "authentication-failed";
 
-export interface Unprotected {
+interface Unprotected {
   sc: number;
   ic: number;
   apdu: Uint8Array;
@@ -120,7 +116,7 @@ export function wrapGeneralGlo(systemTitle: Uint8Array, content: Uint8Array): Ui
   return concat(new Uint8Array([GENERAL_GLO_CIPHERING, SYSTEM_TITLE_LENGTH]), systemTitle, encodeLength(content.length), content);
 }
 
-export interface CipheredApdu {
+interface CipheredApdu {
   kind: "glo" | "general-glo";
   /** The glo or DB tag as received. */
   tag: number;
@@ -149,7 +145,7 @@ export function parseCipheredApdu(apdu: Uint8Array): CipheredApdu | null {
 }
 
 /** A-XDR length: one byte below 0x80, else 0x81 nn / 0x82 nnnn / 0x83 / 0x84. */
-export function encodeLength(length: number): Uint8Array {
+function encodeLength(length: number): Uint8Array {
   if (length < 0x80) return new Uint8Array([length]);
   if (length < 0x100) return new Uint8Array([0x81, length]);
   if (length < 0x10000) return new Uint8Array([0x82, length >> 8, length & 255]);
@@ -160,7 +156,7 @@ export function encodeLength(length: number): Uint8Array {
   return out;
 }
 
-export function decodeLength(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
+function decodeLength(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
   if (offset >= bytes.length) return null;
   const first = bytes[offset];
   if (first < 0x80) return { value: first, next: offset + 1 };
@@ -181,7 +177,7 @@ function additionalData(sc: number, authenticationKey: Uint8Array, plain?: Uint8
   return aad;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
+function concat(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

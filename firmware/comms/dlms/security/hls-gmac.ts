@@ -9,7 +9,7 @@ import { GCM_TAG_LENGTH, SC_AUTHENTICATED, SECURITY_HEADER_LENGTH, buildIv } fro
  * The client proves f(StoC) in pass 3 with its own title and counter; the meter answers f(CtoS)
  * in pass 4 with its title and counter.
  */
-export const HLS_PROOF_LENGTH = SECURITY_HEADER_LENGTH + GCM_TAG_LENGTH;
+const HLS_PROOF_LENGTH = SECURITY_HEADER_LENGTH + GCM_TAG_LENGTH;
 /** Challenge lengths the meter accepts from a client, and may send (spec: 8..64; meter sends 16..64). */
 export const MIN_CHALLENGE = 8;
 export const MAX_CHALLENGE = 64;

@@ -30,7 +30,7 @@ export const DEFAULT_SIMULATOR_KEYS: Readonly<SecurityKeySet> = Object.freeze({
 });
 
 /** Key ids of the security setup's global_key_transfer method (IC 64). */
-export const KEY_ID = deepFreeze({ globalUnicastEncryption: 0, globalBroadcastEncryption: 1, authentication: 2, master: 3 } as const);
+const KEY_ID = deepFreeze({ globalUnicastEncryption: 0, globalBroadcastEncryption: 1, authentication: 2, master: 3 } as const);
 
 /** Security policy values of IC 64 version 0. */
 export const SECURITY_POLICY = deepFreeze({ none: 0, authenticated: 1, encrypted: 2, authenticatedAndEncrypted: 3 } as const);

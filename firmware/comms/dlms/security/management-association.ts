@@ -13,7 +13,7 @@ const INITIATE_REQUEST = 0x01;
  * LN referencing with ciphering, security suite 0, everything after the AARQ authenticated and
  * encrypted. One instance per accepted AARQ; the meter-wide state lives in MeterSecurity.
  */
-export class ManagementAssociationSecurity implements AssociationSecurity {
+class ManagementAssociationSecurity implements AssociationSecurity {
   readonly requiresCiphering = true;
   private proven = false;
   private failed = false;
@@ -130,11 +130,6 @@ export class ManagementAuthentication implements PolicySecurity {
     this.lastCreated = created;
     return created;
   }
-}
-
-/** The management association's security checks over the meter's security. */
-export function managementSecurity(security: MeterSecurity): PolicySecurity {
-  return new ManagementAuthentication(security);
 }
 
 /**

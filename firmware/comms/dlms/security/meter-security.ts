@@ -21,7 +21,7 @@ import { ALARM, EVENT } from "../../../kernel/event-codes";
 import { deepFreeze } from "../../../kernel/freeze";
 
 /** IDIS event codes this module logs. */
-export const SECURITY_EVENT = deepFreeze({
+const SECURITY_EVENT = deepFreeze({
   /** fraud log: repeated association authentication failure */
   authenticationFailures: EVENT.fraud.associationAuthFailures,
   /** standard log: keys changed */
@@ -39,7 +39,7 @@ export interface SecurityEventSink {
   raiseAlarm(bit: number): void;
 }
 
-export interface SecurityRecords {
+interface SecurityRecords {
   keys: PersistentRecord;
   serverInvocationCounter: PersistentRecord;
   clientInvocationCounter: PersistentRecord;
@@ -47,7 +47,7 @@ export interface SecurityRecords {
   authThrottle?: PersistentRecord;
 }
 
-export interface MeterSecurityOptions {
+interface MeterSecurityOptions {
   serverSystemTitle: Uint8Array;
   /** Keys to provision when the store holds none (simulator defaults, or factory keys). */
   initialKeys: SecurityKeySet | null;
@@ -62,9 +62,9 @@ export interface MeterSecurityOptions {
   replayEventGapMs?: number;
 }
 
-export type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
+type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
 
-export interface Deciphered {
+interface Deciphered {
   apdu: Uint8Array;
   style: "glo" | "general-glo";
   ic: number;
