@@ -90,7 +90,8 @@ const IMAGE_KEY_CLASS = updateDataClass("Image signing public key", "security", 
 const VERIFY_RESULT_CLASS = updateDataClass("Image verification result", "config", (u, w) => w.enumValue(u.lastFailureCode));
 
 export class FirmwareUpdate implements ImageActivation {
-  readonly transfer: ImageTransfer;
+  private made: ImageTransfer | null = null;
+  private readonly parts: UpdateParts;
   private record: UpdateRecord;
   private readonly handle: PersistentHandle;
   private confirmTimer: TimerId | undefined;
@@ -101,13 +102,25 @@ export class FirmwareUpdate implements ImageActivation {
 
   constructor(private readonly meter: Meter, private readonly slots: FirmwareSlots) {
     const config = meter.config.update;
-    const board = meter.board;
     const factory: FirmwareIdentity = { id: meter.config.firmwareId, number: versionNumberOf(meter.config.firmwareId), signature: new Uint8Array(0) };
     this.record = { run: factory, prev: null, trial: false, at: -1, key: config.publicKey.slice() };
     // One object serves the transfer's options and the record's persistence (methods on its prototype: no closure per meter).
-    const parts = new UpdateParts(this);
-    this.transfer = new ImageTransfer(slots.staging, board.clock, parts);
+    const parts = (this.parts = new UpdateParts(this));
     this.handle = meter.persistence.register<UpdateRecord>(parts);
+  }
+
+  /**
+   * The image transfer (and its handle on the staging slot), made at its first use: a DLMS request
+   * to the update's objects, or a boot that ends a trial. Nothing of it in RAM before.
+   */
+  get transfer(): ImageTransfer {
+    let t = this.made;
+    if (!t) {
+      t = this.made = new ImageTransfer(this.slots.staging, this.meter.board.clock, this.parts);
+      // A transfer in the slot continues where it stopped (power cut, dropped connection).
+      t.load();
+    }
+    return t;
   }
 
   /** The record "fw" (UpdateParts: persistence). */
@@ -164,7 +177,6 @@ export class FirmwareUpdate implements ImageActivation {
   start(): void {
     const board = this.meter.board;
     const events = this.meter.events;
-    this.transfer.load();
     this.bootMs = board.clock.nowMs();
     const boot = this.slots.bootState;
     if (this.record.trial && boot === "trial") {
@@ -180,7 +192,7 @@ export class FirmwareUpdate implements ImageActivation {
   }
 
   stop(): void {
-    this.transfer.stopVerify();
+    this.made?.stopVerify();
     if (this.confirmTimer !== undefined) this.meter.board.clock.clearTimer(this.confirmTimer);
     if (this.scheduleTimer !== undefined) this.meter.board.clock.clearTimer(this.scheduleTimer);
     this.confirmTimer = undefined;

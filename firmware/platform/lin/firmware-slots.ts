@@ -4,8 +4,9 @@
  * emulation/flash/ota-slots.ts), reached through the board link like the rest of the hardware.
  *
  * - Staging: the slot the firmware does not run from, opened as the ESP32 adapter opens it
- *   (`embedded:storage/flash`, path "nextota"): raw flash, each block a link write of its bytes
- *   (copied element by element into the shared channel: nothing allocated per block).
+ *   (`embedded:storage/flash`, path "nextota") at its first use: raw flash, each block a link
+ *   write of its bytes (copied element by element into the shared channel: nothing allocated per
+ *   block).
  * - Select, confirm, give up, and how this boot came about: one small request each (`otaControl`).
  * - Restart: the firmware stops as at a power cut (main.ts's `down()`), the board's boot loader
  *   picks the slot, and the firmware boots again (`up()`) from flash.
@@ -45,7 +46,7 @@ export function decodeOtaState(state: number): { bootState: BootState; runningSl
 /** The board's OTA slots for this boot, or undefined when it has none (the staging slot opened as "nextota"). */
 export function openLinFirmwareSlots(host: LinSlotsHost, storage: LinFlashOpener): FirmwareSlots | undefined {
   const state = host.link.otaControl(host.nowMs(), OTA_OP.state, 0);
-  return state < 0 ? undefined : new LinFirmwareSlots(host, new Ecma419Flash(storage.open({ path: "nextota", mode: "r+" })), state);
+  return state < 0 ? undefined : new LinFirmwareSlots(host, storage, state);
 }
 
 export class LinFirmwareSlots implements FirmwareSlots {
@@ -53,12 +54,19 @@ export class LinFirmwareSlots implements FirmwareSlots {
   /** The slot the boot loader started for this boot: 0 ota_0 (the factory image), 1 ota_1. */
   readonly runningSlot: number;
 
+  private opened: Flash | null = null;
+
   /** `state`: the board's answer to OTA_OP.state at this boot (not negative). */
-  constructor(private readonly host: LinSlotsHost, readonly staging: Flash, state: number) {
+  constructor(private readonly host: LinSlotsHost, private readonly storage: LinFlashOpener, state: number) {
     const decoded = decodeOtaState(state);
     if (!decoded) throw new Error("no OTA slots on this board");
     this.bootState = decoded.bootState;
     this.runningSlot = decoded.runningSlot;
+  }
+
+  /** The slot not running, opened at its first use (as on the ESP32: "nextota"). */
+  get staging(): Flash {
+    return (this.opened ??= new Ecma419Flash(this.storage.open({ path: "nextota", mode: "r+" })));
   }
 
   selectStaged(payloadLength: number): void {
