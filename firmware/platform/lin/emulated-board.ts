@@ -245,6 +245,8 @@ export class EmulatedBoard {
   }
 
   private supply(on: boolean, durationMs: number): void {
+    // Overlapping outages (a torn OTA write during a scenario outage): one cut, one return.
+    if (on === this.supplied) return;
     this.supplied = on;
     if (on) {
       // The IC lost its supply too: it starts from its reset state. The boot loader runs.
