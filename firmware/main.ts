@@ -33,15 +33,21 @@ import type { WifiClass } from "./platform/moddable/wifi";
 import { Ecma419Network } from "./platform/moddable/tcp";
 import { Ecma419Serial, type SerialClass } from "./platform/moddable/serial";
 import { serial7E1 } from "./hal/serial";
+import type { FirmwareSlots } from "./hal/firmware-slots";
 
 /**
  * What a provider may add besides `io` and `pin` (the lin provider only): virtual time, the
  * simulated supply (stop the meter at a power cut, boot it again when the supply returns, as a
- * reset does on the ESP32) and the simulator's control port.
+ * reset does on the ESP32; a restart after a firmware update does the same), the emulated OTA
+ * slots and the simulator's control port.
+ *
+ * The ESP32 build has no OTA slots yet: its adapter (platform/moddable/firmware-slots.ts) needs
+ * ESP-IDF's rollback calls (OtaNatives) through the manifest's "ffi" C, which is not written.
  */
 interface SimulatorExtension {
   clock?: { Timer: TimerModule; Time: TimeModule; wallClockMs(): number };
   power?: { attach(hooks: { down(): void; up(): void }): void };
+  firmwareSlots?: () => FirmwareSlots | undefined;
   serveControl?: (network: Ecma419Network, port: number) => void;
 }
 
@@ -63,6 +69,7 @@ export default function main(): void {
     trace: (text) => trace(text),
     crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
     TLSSocket: TLSSocket as unknown as TcpClass,
+    firmwareSlots: simulator.firmwareSlots ? () => simulator.firmwareSlots!() : undefined,
   };
   const optical = settings.optical;
   const boot = () =>

@@ -6,6 +6,11 @@ import { FlashPartition } from "./partition";
 export const OTA_STATE = Object.freeze({ new: 0, pendingVerify: 1, valid: 2, invalid: 3, aborted: 4 });
 
 const ENTRY_LENGTH = 20;
+
+/** Sectors of the OTA chip: otadata (2) and the two slots. */
+export function otaChipSectors(slotSectors: number): number {
+  return 2 + 2 * slotSectors;
+}
 const BLANK_SEQ = 0xffffffff;
 
 interface OtaEntry {
@@ -49,8 +54,9 @@ export class EmulatedOtaSlots {
   onRestart: (() => void) | null = null;
   private readonly entryBytes = new Uint8Array(ENTRY_LENGTH);
 
-  constructor(readonly slotSectors = 64, sectorSize = 4096) {
-    this.chip = new NorFlashEmulator(sectorSize, 2 + 2 * slotSectors, 0x0a7a5eed);
+  /** `bytes`: the chip's storage (the lin board passes shared memory, outside the worker's heap); default a new array. */
+  constructor(readonly slotSectors = 64, sectorSize = 4096, bytes?: Uint8Array) {
+    this.chip = new NorFlashEmulator(sectorSize, otaChipSectors(slotSectors), 0x0a7a5eed, bytes);
     this.otadata = new FlashPartition(this.chip, "otadata", 0, 2);
     this.slots = [new FlashPartition(this.chip, "ota_0", 2, slotSectors), new FlashPartition(this.chip, "ota_1", 2 + slotSectors, slotSectors)];
   }
@@ -111,7 +117,13 @@ export class EmulatedOtaSlots {
     return best;
   }
 
-  private selectStaged(length: number): void {
+  /** The boot state as a number (the lin board link): 0 normal, 1 trial, 2 rolled back. */
+  get bootStateCode(): number {
+    return this.bootState === "trial" ? 1 : this.bootState === "rolled-back" ? 2 : 0;
+  }
+
+  /** Makes the staged payload the image to start next, in trial (throws when it does not fit). */
+  selectStaged(length: number): void {
     const slot = this.stagingSlot;
     const size = this.slots[slot].size;
     if (!Number.isInteger(length) || length <= 0 || length > size - this.chip.sectorSize) throw new Error(`image of ${length} bytes does not fit slot ota_${slot}`);
@@ -122,7 +134,8 @@ export class EmulatedOtaSlots {
     this.writeEntry(active ? 1 - active.index : 0, { seq, gen: 0, state: OTA_STATE.new, length, sum });
   }
 
-  private setRunningState(state: number): void {
+  /** Marks the running slot's selection (OTA_STATE.valid: confirmed; invalid: given up). */
+  setRunningState(state: number): void {
     const active = this.activeEntry();
     if (!active || (active.entry.seq - 1) % 2 !== this.running) return;
     this.writeEntry(1 - active.index, { ...active.entry, gen: active.entry.gen + 1, state });

@@ -14,8 +14,12 @@ import { IMAGE_ACTIVATION_SCHEDULE_CLASS, IMAGE_TRANSFER_CLASS, verifyResult, ty
 import { defineClass, type ObjectClass, type ObjectModel, type RequestContext } from "../comms/dlms/object-model";
 import { RESULT } from "../comms/dlms/xdlms";
 import { isValidP256PublicKey } from "../comms/crypto/p256";
-import { IMAGE_STATUS, ImageTransfer, sameBytes, type VerifyFailure } from "../update/image-transfer";
-import { versionNumberOf } from "../update/image-format";
+import { IMAGE_STATUS, ImageTransfer, sameBytes, type ImageTransferOptions, type VerifyFailure } from "../update/image-transfer";
+import { versionNumberOf, type ImageTarget } from "../update/image-format";
+import type { FirmwareUpdateConfig } from "../update/update-config";
+import type { PersistentHandle, SnapshotState } from "../storage/persistence-types";
+import type { Crypto, Sha256Hash } from "../hal/crypto";
+import { Sha256 } from "../comms/crypto/sha256";
 import { devImagePublicKey } from "../update/dev-key";
 
 export const IMAGE_TRANSFER_OBIS = "0.0.44.0.0.255";
@@ -86,9 +90,10 @@ const IMAGE_KEY_CLASS = updateDataClass("Image signing public key", "security", 
 const VERIFY_RESULT_CLASS = updateDataClass("Image verification result", "config", (u, w) => w.enumValue(u.lastFailureCode));
 
 export class FirmwareUpdate implements ImageActivation {
-  readonly transfer: ImageTransfer;
+  private made: ImageTransfer | null = null;
+  private readonly parts: UpdateParts;
   private record: UpdateRecord;
-  private readonly save: () => void;
+  private readonly handle: PersistentHandle;
   private confirmTimer: TimerId | undefined;
   private scheduleTimer: TimerId | undefined;
   private bootMs = 0;
@@ -97,38 +102,53 @@ export class FirmwareUpdate implements ImageActivation {
 
   constructor(private readonly meter: Meter, private readonly slots: FirmwareSlots) {
     const config = meter.config.update;
-    const board = meter.board;
     const factory: FirmwareIdentity = { id: meter.config.firmwareId, number: versionNumberOf(meter.config.firmwareId), signature: new Uint8Array(0) };
     this.record = { run: factory, prev: null, trial: false, at: -1, key: config.publicKey.slice() };
-    this.transfer = new ImageTransfer(slots.staging, board.clock, {
-      blockSize: config.blockSize,
-      target: config.target,
-      verifyChunkBytes: config.verifyChunkBytes,
-      publicKey: () => this.record.key,
-      runningVersion: () => this.record.run.number,
-      createSha256: board.crypto?.createSha256 ? () => board.crypto!.createSha256!() : undefined,
-    });
-    this.transfer.onVerified = (failure) => this.verified(failure);
-    // While the running image is on trial the other slot holds the way back: no new transfer into it.
-    this.transfer.canBegin = () => !this.record.trial;
-    const handle = meter.persistence.register<UpdateRecord>({
-      id: "fw",
-      essential: false,
-      save: "immediate",
-      snapshot: () => this.record,
-      restore: (r) => {
-        if (typeof r.run?.id !== "string" || !(r.key instanceof Uint8Array)) throw new TypeError("firmware record");
-        this.record = { run: r.run, prev: r.prev ?? null, trial: r.trial === true, at: typeof r.at === "number" ? r.at : -1, key: r.key };
-        meter.config.firmwareId = r.run.id;
-      },
-    });
-    this.save = () => {
-      try {
-        handle.save();
-      } catch (e) {
-        board.log.error(`firmware record not stored: ${(e as Error).message}`);
-      }
-    };
+    // One object serves the transfer's options and the record's persistence (methods on its prototype: no closure per meter).
+    const parts = (this.parts = new UpdateParts(this));
+    this.handle = meter.persistence.register<UpdateRecord>(parts);
+  }
+
+  /**
+   * The image transfer (and its handle on the staging slot), made at its first use: a DLMS request
+   * to the update's objects, or a boot that ends a trial. Nothing of it in RAM before.
+   */
+  get transfer(): ImageTransfer {
+    let t = this.made;
+    if (!t) {
+      t = this.made = new ImageTransfer(this.slots.staging, this.meter.board.clock, this.parts);
+      // A transfer in the slot continues where it stopped (power cut, dropped connection).
+      t.load();
+    }
+    return t;
+  }
+
+  /** The record "fw" (UpdateParts: persistence). */
+  get updateRecord(): UpdateRecord {
+    return this.record;
+  }
+
+  /** A stored record "fw" (UpdateParts: persistence); throws when it is not one. */
+  restoreRecord(r: UpdateRecord): void {
+    if (typeof r.run?.id !== "string" || !(r.key instanceof Uint8Array)) throw new TypeError("firmware record");
+    this.record = { run: r.run, prev: r.prev ?? null, trial: r.trial === true, at: typeof r.at === "number" ? r.at : -1, key: r.key };
+    this.meter.config.firmwareId = r.run.id;
+  }
+
+  private save(): void {
+    try {
+      this.handle.save();
+    } catch (e) {
+      this.meter.board.log.error(`firmware record not stored: ${(e as Error).message}`);
+    }
+  }
+
+  get config(): FirmwareUpdateConfig {
+    return this.meter.config.update;
+  }
+
+  get crypto(): Crypto | undefined {
+    return this.meter.board.crypto;
   }
 
   /** The identifier of the running firmware (1.0.0.2.0.255). */
@@ -157,7 +177,6 @@ export class FirmwareUpdate implements ImageActivation {
   start(): void {
     const board = this.meter.board;
     const events = this.meter.events;
-    this.transfer.load();
     this.bootMs = board.clock.nowMs();
     const boot = this.slots.bootState;
     if (this.record.trial && boot === "trial") {
@@ -173,7 +192,7 @@ export class FirmwareUpdate implements ImageActivation {
   }
 
   stop(): void {
-    this.transfer.stopVerify();
+    this.made?.stopVerify();
     if (this.confirmTimer !== undefined) this.meter.board.clock.clearTimer(this.confirmTimer);
     if (this.scheduleTimer !== undefined) this.meter.board.clock.clearTimer(this.scheduleTimer);
     this.confirmTimer = undefined;
@@ -258,7 +277,8 @@ export class FirmwareUpdate implements ImageActivation {
     return RESULT.success;
   }
 
-  private verified(failure: VerifyFailure | null): void {
+  /** A verification ended (UpdateParts: the transfer's options). */
+  verified(failure: VerifyFailure | null): void {
     const events = this.meter.events;
     const pending = this.activateAfterVerify;
     this.activateAfterVerify = false;
@@ -323,5 +343,55 @@ export class FirmwareUpdate implements ImageActivation {
     this.meter.events.record("standard", UPDATE_EVENT.rolledBack);
     this.meter.board.log.error(`firmware update rolled back: ${this.record.run.id} runs`);
     this.save();
+  }
+}
+
+/**
+ * The update's parts the image transfer and the persistent store call: the transfer's options
+ * (block size, target, key, running version, hash, may a transfer begin, verification ended) and
+ * the record "fw"'s spec. Behaviour on the prototype: one small object per meter.
+ */
+class UpdateParts implements ImageTransferOptions, SnapshotState<UpdateRecord> {
+  constructor(private readonly u: FirmwareUpdate) {}
+  get id(): string {
+    return "fw";
+  }
+  get essential(): boolean {
+    return false;
+  }
+  get save(): "immediate" {
+    return "immediate";
+  }
+  snapshot(): UpdateRecord {
+    return this.u.updateRecord;
+  }
+  restore(r: UpdateRecord): void {
+    this.u.restoreRecord(r);
+  }
+  get blockSize(): number {
+    return this.u.config.blockSize;
+  }
+  get target(): ImageTarget {
+    return this.u.config.target;
+  }
+  get verifyChunkBytes(): number {
+    return this.u.config.verifyChunkBytes;
+  }
+  publicKey(): Uint8Array {
+    return this.u.publicKey;
+  }
+  runningVersion(): number {
+    return this.u.updateRecord.run.number;
+  }
+  createSha256(): Sha256Hash {
+    const crypto = this.u.crypto;
+    return crypto?.createSha256 ? crypto.createSha256() : new Sha256();
+  }
+  /** While the running image is on trial the other slot holds the way back: no new transfer into it. */
+  canBegin(): boolean {
+    return !this.u.updateRecord.trial;
+  }
+  verified(failure: VerifyFailure | null): void {
+    this.u.verified(failure);
   }
 }

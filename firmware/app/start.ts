@@ -62,7 +62,7 @@ interface StartOptions {
   optical?: { serial: SerialPort & { close?(): void }; physicalAddress: number };
 }
 
-interface RunningMeter {
+export interface RunningMeter {
   app: MeterApp;
   meter: Meter;
   dlms: DlmsServer | null;

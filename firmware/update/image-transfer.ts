@@ -29,7 +29,7 @@ export const IMAGE_STATUS = Object.freeze({
 /** Why a verification failed; each has its action result and event code (docs/readme/firmware-update.md). */
 export type VerifyFailure = "incomplete" | "length" | "hash" | "signature" | "target" | "older";
 
-interface ImageTransferOptions {
+export interface ImageTransferOptions {
   /** image_block_size (attribute 2). */
   blockSize: number;
   /** What this meter is: an image for another target is refused. */
@@ -39,9 +39,13 @@ interface ImageTransferOptions {
   /** Version number of the running firmware (anti-rollback). */
   runningVersion(): number;
   /** The SHA-256 to check images with (the crypto port's, native on the device); default the portable one. */
-  createSha256?: () => Sha256Hash;
+  createSha256?(): Sha256Hash;
   /** Image bytes checked per call of the verification step (the rest follows on a timer). */
   verifyChunkBytes: number;
+  /** False while a new transfer must not start (the owner's rule: a running image on trial). Default: always may. */
+  canBegin?(): boolean;
+  /** A verification ended (success: failure null). */
+  verified?(failure: VerifyFailure | null): void;
 }
 
 interface VerifiedImage {
@@ -58,24 +62,20 @@ export class ImageTransfer {
   lastFailure: VerifyFailure | null = null;
   /** Header and signature of the verified image (attribute 7; activation). */
   verifiedImage: VerifiedImage | null = null;
-  /** False while a new transfer must not start (the owner's rule: a running image on trial). */
-  canBegin: () => boolean = () => true;
-  /** Called when a verification ends (success: failure null). */
-  onVerified: ((failure: VerifyFailure | null) => void) | null = null;
-  private readonly whole: Sha256Hash;
-  private readonly payload: Sha256Hash;
-  private readonly chunk: Uint8Array;
-  private readonly digest = new Uint8Array(32);
+  /** The hashes and buffers of a verification in progress: made at image_verify, dropped when it ends (none at rest). */
+  private work: VerifyWork | null = null;
   private verifyPos = 0;
   private verifyHeader: ImageHeader | null = null;
   private timer: TimerId | undefined;
 
   constructor(slot: Flash, private readonly clock: Clock, readonly options: ImageTransferOptions) {
     this.staged = new StagedImage(slot);
-    const create = options.createSha256 ?? (() => new Sha256());
-    this.whole = create();
-    this.payload = create();
-    this.chunk = new Uint8Array(Math.min(4096, Math.max(256, options.verifyChunkBytes)));
+  }
+
+  /** False while a new transfer must not start (options.canBegin). */
+  canBegin(): boolean {
+    const o = this.options;
+    return o.canBegin ? o.canBegin() : true;
   }
 
   /** Power up: a transfer in the slot continues where it stopped. */
@@ -138,15 +138,20 @@ export class ImageTransfer {
     this.status = IMAGE_STATUS.verificationInitiated;
     this.verifyPos = 0;
     this.verifyHeader = null;
-    this.whole.reset();
-    this.payload.reset();
     if (!s.complete) return this.fail("incomplete");
     const header = new Uint8Array(IMAGE_HEADER_LENGTH);
     s.read(0, header);
     const parsed = parseImageHeader(header);
     if (typeof parsed === "string" || parsed.payloadLength + IMAGE_OVERHEAD !== s.imageSize) return this.fail("length");
     this.verifyHeader = parsed;
-    this.whole.update(header);
+    const o = this.options;
+    const work = (this.work = {
+      whole: o.createSha256 ? o.createSha256() : new Sha256(),
+      payload: o.createSha256 ? o.createSha256() : new Sha256(),
+      chunk: new Uint8Array(Math.min(4096, Math.max(256, o.verifyChunkBytes))),
+      digest: new Uint8Array(32),
+    });
+    work.whole.update(header);
     this.verifyPos = IMAGE_HEADER_LENGTH;
     this.step();
     if (this.status === IMAGE_STATUS.verificationInitiated) this.timer = this.clock.repeat(() => this.step(), VERIFY_STEP_MS);
@@ -157,6 +162,7 @@ export class ImageTransfer {
   stopVerify(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    this.work = null;
     if (this.status === IMAGE_STATUS.verificationInitiated) this.status = IMAGE_STATUS.initiated;
   }
 
@@ -164,26 +170,28 @@ export class ImageTransfer {
   private step(): void {
     const s = this.staged;
     const header = this.verifyHeader;
-    if (!header || this.status !== IMAGE_STATUS.verificationInitiated) return this.stopTimer();
+    const work = this.work;
+    if (!header || !work || this.status !== IMAGE_STATUS.verificationInitiated) return this.stopTimer();
     const payloadEnd = s.imageSize - IMAGE_SIGNATURE_LENGTH;
     let budget = this.options.verifyChunkBytes;
     while (budget > 0 && this.verifyPos < payloadEnd) {
-      const n = Math.min(this.chunk.length, payloadEnd - this.verifyPos, budget);
-      const part = this.chunk.subarray(0, n);
+      const n = Math.min(work.chunk.length, payloadEnd - this.verifyPos, budget);
+      const part = work.chunk.subarray(0, n);
       s.read(this.verifyPos, part);
-      this.whole.update(part);
-      this.payload.update(part);
+      work.whole.update(part);
+      work.payload.update(part);
       this.verifyPos += n;
       budget -= n;
     }
     if (this.verifyPos < payloadEnd) return;
     this.stopTimer();
-    this.payload.digest(this.digest);
-    if (!sameBytes(this.digest, header.payloadHash)) return void this.fail("hash");
+    this.work = null;
+    work.payload.digest(work.digest);
+    if (!sameBytes(work.digest, header.payloadHash)) return void this.fail("hash");
     const signature = new Uint8Array(IMAGE_SIGNATURE_LENGTH);
     s.read(payloadEnd, signature);
-    this.whole.digest(this.digest);
-    if (!verifyP256(this.options.publicKey(), this.digest, signature)) return void this.fail("signature");
+    work.whole.digest(work.digest);
+    if (!verifyP256(this.options.publicKey(), work.digest, signature)) return void this.fail("signature");
     const t = this.options.target;
     if (header.target.board !== t.board || header.target.chip !== t.chip) return void this.fail("target");
     if (header.versionNumber < this.options.runningVersion() && !(header.flags & IMAGE_FLAG_ALLOW_OLDER)) return void this.fail("older");
@@ -191,15 +199,16 @@ export class ImageTransfer {
     this.verifiedImage = { header, signature };
     this.lastFailure = null;
     this.status = IMAGE_STATUS.verificationSuccessful;
-    this.onVerified?.(null);
+    this.options.verified?.(null);
   }
 
   private fail(reason: VerifyFailure): number {
     this.stopTimer();
+    this.work = null;
     this.lastFailure = reason;
     this.verifiedImage = null;
     this.status = IMAGE_STATUS.verificationFailed;
-    this.onVerified?.(reason);
+    this.options.verified?.(reason);
     return this.status;
   }
 
@@ -207,6 +216,14 @@ export class ImageTransfer {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
+}
+
+/** What a verification in progress holds. */
+interface VerifyWork {
+  whole: Sha256Hash;
+  payload: Sha256Hash;
+  chunk: Uint8Array;
+  digest: Uint8Array;
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -16,7 +16,7 @@ import { readSettings } from "../../firmware/platform/moddable/settings";
 import { startMeter } from "../../firmware/app/start";
 import type { WifiClass } from "../../firmware/platform/moddable/wifi";
 import { createLinHardware } from "../../firmware/platform/lin/hardware";
-import { DEFAULT_SCENARIO } from "../../firmware/platform/lin/default-scenario";
+import { DEFAULT_SCENARIO, MCSIM_OTA_SLOT_SECTORS } from "../../firmware/platform/lin/default-scenario";
 import { parseScenario } from "../event-types";
 import manifest from "../../manifest.json";
 
@@ -53,7 +53,8 @@ const state: { hw?: unknown; running?: unknown } = {};
 
 /** Builds the lin board and returns a function that boots the meter on it (as main.ts). */
 function prepare(): () => unknown {
-  const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: () => {} });
+  // The mcsim board's OTA slots: the meter has its firmware update, as main.ts boots it on lin.
+  const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: () => {}, otaSlotSectors: MCSIM_OTA_SLOT_SECTORS });
   const clock = hw.device.clock;
   const io: ModdableIo = {
     SPI: hw.SPI,
@@ -67,6 +68,7 @@ function prepare(): () => unknown {
     systemTimeMs: () => clock.wallClockMs(),
     randomBytes: (n) => new Uint8Array(n).buffer,
     trace: () => {},
+    firmwareSlots: () => hw.device.firmwareSlots(),
   };
   const m = manifest as unknown as { config: Record<string, string | number | boolean>; platforms: { lin: { config: Record<string, string | number | boolean> } } };
   const settings = readSettings({ ...m.config, ...m.platforms.lin.config });

@@ -45,3 +45,6 @@ export function outageWindows(outages: readonly { after: string; lasting: string
     return [from, from + parseDuration(o.lasting, "outage length")];
   });
 }
+
+/** Sectors (4 KiB) of each of the mcsim board's two OTA application slots: 256 KiB, as `npm start` has. */
+export const MCSIM_OTA_SLOT_SECTORS = 64;

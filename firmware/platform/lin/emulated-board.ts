@@ -3,7 +3,11 @@
  * firmware. The metering IC named by the scenario on the SPI chip select, the latching relay on its
  * coil pins (its auxiliary contact drives the contact input), the HT1621 on the LCD pins (each
  * changed frame is traced), the supply (the scenario's outages pull the power-fail input low), and
- * a NOR flash with the ESP32's two data partitions.
+ * a NOR flash with the ESP32's two data partitions, and (when asked) the two OTA application slots
+ * with otadata on a NOR chip of their own and a boot loader (emulation/flash/ota-slots.ts): the
+ * firmware stages an image in the slot it does not run from (partition OTA_STAGING on the link),
+ * and selects, confirms or gives up images through `otaControl`. The boot loader runs at power-up
+ * and at a restart; a power cut torn into a write of the OTA chip cuts the board's supply.
  *
  * In mcsim this runs in its own XS machine (a Moddable worker, emulator-worker.ts), so the firmware's
  * machine holds exactly what the ESP32 would; the firmware side (hardware.ts) reaches it through a
@@ -23,6 +27,7 @@ import type { EmulatedMeteringIc } from "../../../emulation/faults";
 import type { SpiSlave } from "../../../emulation/line";
 import { NorFlashEmulator } from "../../../emulation/flash/emulator";
 import { FlashPartition } from "../../../emulation/flash/partition";
+import { EmulatedOtaSlots, OTA_STATE } from "../../../emulation/flash/ota-slots";
 import { Ht1621Emulator } from "../../../emulation/ht1621/emulator";
 import { lcdText } from "../../../emulation/ht1621/render";
 import { DEFAULT_RELAY_EMULATOR, RelayEmulator } from "../../../emulation/relay/emulator";
@@ -39,7 +44,18 @@ export interface EmulatedBoardOptions {
   flashBytes?: Uint8Array;
   /** Outage windows [from, to) in ms since the scenario start. */
   outages?: readonly (readonly [number, number])[];
+  /** Sectors of each OTA application slot (default 0: no OTA slots, the firmware cannot update itself). */
+  otaSlotSectors?: number;
+  /** The OTA chip's bytes (shared memory in the worker), otaChipSectors(otaSlotSectors) sectors of 4 KiB. */
+  otaBytes?: Uint8Array;
 }
+
+/** The link's partition number of the OTA slot the firmware does not run from ("nextota"). */
+export const OTA_STAGING = 2;
+/** `otaControl` operations. */
+export const OTA_OP = Object.freeze({ state: 0, select: 1, confirm: 2, invalidate: 3, restart: 4 });
+/** Supply lost when an injected power cut tears a write of the OTA chip: back after this long. */
+const OTA_CUT_OUTAGE_MS = 2000;
 
 /** SPI transfer modes on the link. */
 export const SPI_TRANSFER = 0;
@@ -56,6 +72,8 @@ export class EmulatedBoard {
   readonly partitions: readonly FlashPartition[];
   /** Pin levels the board drove since the firmware side last took them: pin, level, pin, level... */
   readonly events: number[] = [];
+  /** The OTA slots and their boot loader (null: none on this board). */
+  readonly ota: EmulatedOtaSlots | null;
   /** The supply is on (the firmware's CPU runs). */
   supplied = true;
   private readonly pins: PinMap;
@@ -85,6 +103,13 @@ export class EmulatedBoard {
     this.flash = new NorFlashEmulator(4096, journalSectors + profileSectors, undefined, options.flashBytes);
     // Partition numbers on the link: 0 the journal's, 1 the profiles' (names stay on the firmware side).
     this.partitions = [new FlashPartition(this.flash, "meterdata", 0, journalSectors), new FlashPartition(this.flash, "meterprof", journalSectors, profileSectors)];
+    const otaSectors = options.otaSlotSectors ?? 0;
+    this.ota = otaSectors > 0 ? new EmulatedOtaSlots(otaSectors, 4096, options.otaBytes) : null;
+    if (this.ota) {
+      // A cut injected into a write or erase of the OTA chip (tests arm it): the supply goes at that byte.
+      this.ota.chip.onPowerCut = () => this.suddenOutage(OTA_CUT_OUTAGE_MS);
+      this.ota.bootLoader();
+    }
 
     this.chip.onIrqChange = (level) => this.drive(this.pins.meterIrq, level);
     this.relay.onContact = (level) => {
@@ -144,9 +169,44 @@ export class EmulatedBoard {
   }
 
   partition(index: number): FlashPartition {
+    const ota = this.ota;
+    if (index === OTA_STAGING && ota) return ota.slots[ota.stagingSlot];
     const p = this.partitions[index];
     if (!p) throw new Error("can't find partition");
     return p;
+  }
+
+  /**
+   * The firmware's requests to the OTA slots: `state` answers -1 without slots, else the boot
+   * state code (0 normal, 1 trial, 2 rolled back) + 4 x the running slot; `select` takes the
+   * staged payload's length; `restart` is the MCU's reset (the boot loader runs). Throws with the
+   * boot loader's reason when it refuses.
+   */
+  otaControl(op: number, arg: number): number {
+    const ota = this.ota;
+    if (!ota) {
+      if (op === OTA_OP.state) return -1;
+      throw new Error("no OTA slots on this board");
+    }
+    switch (op) {
+      case OTA_OP.state:
+        return ota.bootStateCode + 4 * ota.running;
+      case OTA_OP.select:
+        ota.selectStaged(arg);
+        return 0;
+      case OTA_OP.confirm:
+        ota.setRunningState(OTA_STATE.valid);
+        return 0;
+      case OTA_OP.invalidate:
+        ota.setRunningState(OTA_STATE.invalid);
+        return 0;
+      case OTA_OP.restart:
+        ota.bootLoader();
+        this.trace(`restart: the boot loader starts ota_${ota.running} (${ota.bootState})\n`);
+        return 0;
+      default:
+        throw new Error(`OTA: unknown request ${op}`);
+    }
   }
 
   lcdText(): string {
@@ -172,17 +232,36 @@ export class EmulatedBoard {
     this.clock.schedule(() => {
       const on = (this.nextOutage & 1) === 1;
       this.nextOutage++;
-      this.supplied = on;
-      if (on) {
-        // The IC lost its supply too: it starts from its reset state.
-        this.chip.injectReset();
-        this.trace(`supply restored after ${Math.round((to - from) / 1000)} s\n`);
-      } else {
-        this.deselect();
-        this.trace(`supply cut (outage of ${Math.round((to - from) / 1000)} s)\n`);
-      }
-      this.drive(this.pins.powerFail, on ? 1 : 0);
+      this.supply(on, to - from);
       this.scheduleSupply();
     }, Math.max(0, at - this.clock.nowMs()));
+  }
+
+  /** The supply goes now and comes back after `durationMs` (a cut torn into a flash write). */
+  suddenOutage(durationMs: number): void {
+    if (!this.supplied) return;
+    this.supply(false, durationMs);
+    this.clock.schedule(() => this.supply(true, durationMs), durationMs);
+  }
+
+  private supply(on: boolean, durationMs: number): void {
+    // Overlapping outages (a torn OTA write during a scenario outage): one cut, one return.
+    if (on === this.supplied) return;
+    this.supplied = on;
+    if (on) {
+      // The IC lost its supply too: it starts from its reset state. The boot loader runs.
+      this.chip.injectReset();
+      this.trace(`supply restored after ${Math.round(durationMs / 1000)} s\n`);
+      const ota = this.ota;
+      if (ota) {
+        ota.chip.powerOn();
+        ota.bootLoader();
+        if (ota.bootState !== "normal") this.trace(`boot loader: ota_${ota.running} (${ota.bootState})\n`);
+      }
+    } else {
+      this.deselect();
+      this.trace(`supply cut (outage of ${Math.round(durationMs / 1000)} s)\n`);
+    }
+    this.drive(this.pins.powerFail, on ? 1 : 0);
   }
 }

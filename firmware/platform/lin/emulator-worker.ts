@@ -6,7 +6,7 @@
  */
 import { parseScenario } from "../../../emulation/scenario/scenario";
 import { REFERENCE_PINS } from "../moddable/settings";
-import { DEFAULT_SCENARIO, MCSIM_OUTAGES, outageWindows } from "./default-scenario";
+import { DEFAULT_SCENARIO, MCSIM_OTA_SLOT_SECTORS, MCSIM_OUTAGES, outageWindows } from "./default-scenario";
 import { EmulatedBoard } from "./emulated-board";
 import { serveBoard } from "./link";
 
@@ -14,6 +14,8 @@ import { serveBoard } from "./link";
 export interface WorkerStart {
   channel: SharedArrayBuffer;
   flash: SharedArrayBuffer;
+  /** The OTA chip's bytes (otaChipSectors(MCSIM_OTA_SLOT_SECTORS) sectors of 4 KiB). */
+  ota: SharedArrayBuffer;
 }
 
 export default function emulatorWorker(): void {
@@ -25,8 +27,10 @@ export default function emulatorWorker(): void {
       trace: (text) => trace(text),
       flashBytes: new Uint8Array(message.flash),
       outages: outageWindows(MCSIM_OUTAGES),
+      otaSlotSectors: MCSIM_OTA_SLOT_SECTORS,
+      otaBytes: new Uint8Array(message.ota),
     });
-    trace(`mcsim board: ${DEFAULT_SCENARIO.chip} emulator on SPI, latching relay, HT1621 LCD, ${board.flash.size / 1024} KiB flash in shared memory, ${MCSIM_OUTAGES.length} power cuts in the scenario\n`);
+    trace(`mcsim board: ${DEFAULT_SCENARIO.chip} emulator on SPI, latching relay, HT1621 LCD, ${board.flash.size / 1024} KiB flash and two OTA slots of ${(MCSIM_OTA_SLOT_SECTORS * 4) | 0} KiB in shared memory, ${MCSIM_OUTAGES.length} power cuts in the scenario\n`);
     serveBoard(board, message.channel);
   };
 }

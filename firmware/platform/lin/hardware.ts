@@ -26,6 +26,8 @@ import { type BoardLink, DirectBoardLink } from "./link";
 import { serveControl } from "./control";
 import type { Network } from "../../hal/tcp";
 import { deepFreeze } from "../../kernel/freeze";
+import type { FirmwareSlots } from "../../hal/firmware-slots";
+import { openLinFirmwareSlots } from "./firmware-slots";
 
 /** What the pump uses of Moddable's `timer` module: one repeating timer, rescheduled (schedule with no interval stops it). */
 export interface PumpTimer {
@@ -54,6 +56,8 @@ export interface LinHardwareOptions {
   outages?: readonly (readonly [number, number])[];
   /** Virtual ms the supply holds the CPU up after the power-fail edge (default 50). */
   holdUpMs?: number;
+  /** Sectors of each OTA application slot on the local board (default 0: no slots). */
+  otaSlotSectors?: number;
 }
 
 const MODE = deepFreeze({ Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const);
@@ -127,7 +131,7 @@ export class LinMachine {
     this.trace = options.trace;
     this.virtual = new VirtualClock(options.scenario.startUtcMs);
     this.pins = options.pins ?? REFERENCE_PINS;
-    this.partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof"];
+    this.partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof", "nextota"];
     this.holdUpMs = options.holdUpMs ?? 50;
     this.speed = options.speed ?? 1;
     this.stepMs = options.stepMs ?? 100;
@@ -182,7 +186,7 @@ export class LinMachine {
     }
   }
 
-  private powerDown(): void {
+  powerDown(): void {
     if (!this.powered) return;
     this.hooks?.down();
     this.powered = false;
@@ -195,7 +199,7 @@ export class LinMachine {
     this.trace("power down: the firmware stopped\n");
   }
 
-  private powerUp(): void {
+  powerUp(): void {
     if (this.powered || this.wire(this.pins.powerFail).level === 0) return;
     this.powered = true;
     this.trace("power up: booting\n");
@@ -428,7 +432,7 @@ class LinFlash {
 class LinFlashStorage {
   constructor(private readonly machine: LinMachine) {}
   open(o: { path: string; mode?: "r" | "r+" }): LinFlash {
-    // The board numbers its partitions in this order: 0 the journal's, 1 the profiles'.
+    // The board numbers its partitions in this order: 0 the journal's, 1 the profiles', 2 "nextota".
     const partition = this.machine.partitionNames.indexOf(o.path);
     if (partition < 0) throw new Error("can't find partition");
     return new LinFlash(this.machine, partition, o.mode !== "r+");
@@ -542,6 +546,10 @@ class LinDevice {
   get power(): LinMachine {
     return this.machine;
   }
+  /** Not in the ESP32 provider: the OTA slots for this boot (main.ts, at every boot), undefined without. */
+  firmwareSlots(): FirmwareSlots | undefined {
+    return openLinFirmwareSlots(this.machine, new LinFlashStorage(this.machine));
+  }
   /** Not in the ESP32 provider: the simulator's control port (control.ts). */
   serveControl(network: Network, port: number): void {
     const m = this.machine;
@@ -552,7 +560,7 @@ class LinDevice {
 export function createLinHardware(options: LinHardwareOptions) {
   const local = options.link
     ? null
-    : new EmulatedBoard({ scenario: options.scenario, pins: options.pins ?? REFERENCE_PINS, trace: options.trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages });
+    : new EmulatedBoard({ scenario: options.scenario, pins: options.pins ?? REFERENCE_PINS, trace: options.trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages, otaSlotSectors: options.otaSlotSectors });
   const machine = new LinMachine(options.link ?? new DirectBoardLink(local!), options);
   // The IO classes of this board: subclasses that only carry the machine.
   // Defined, not assigned: on lin the base classes are preloaded, hence frozen, and an inherited

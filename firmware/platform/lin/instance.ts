@@ -17,7 +17,8 @@ import config from "mc/config";
 import { parseScenario } from "emulation/scenario/scenario";
 import { createLinHardware } from "firmware/platform/lin/hardware";
 import { CHANNEL_BYTES, SharedBoardLink } from "firmware/platform/lin/link";
-import { DEFAULT_SCENARIO } from "firmware/platform/lin/default-scenario";
+import { DEFAULT_SCENARIO, MCSIM_OTA_SLOT_SECTORS } from "firmware/platform/lin/default-scenario";
+import { otaChipSectors } from "emulation/flash/ota-slots";
 
 /** 16 + 64 sectors of 4 KiB: the ESP32's two data partitions (partitions/esp32-devkitc-4mb.csv). */
 const FLASH_BYTES = 80 * 4096;
@@ -27,13 +28,15 @@ const speed = requested === "max" ? Infinity : Number(requested ?? 1);
 
 const channel = new SharedArrayBuffer(CHANNEL_BYTES);
 const flash = new SharedArrayBuffer(FLASH_BYTES);
+/** The OTA chip (otadata and two application slots of 256 KiB), also in shared memory. */
+const ota = new SharedArrayBuffer(otaChipSectors(MCSIM_OTA_SLOT_SECTORS) * 4096);
 /**
  * The emulated board's machine gets a creation of its own, fixed and larger than the firmware's
  * (the emulators are not on the ESP32): the firmware's machine keeps the manifest's lin creation.
  */
 const WORKER_CREATION = { static: 0, chunk: { initial: 393_216, incremental: 0 }, heap: { initial: 32_768, incremental: 0 }, stack: 512 };
 const worker = new Worker("firmware/platform/lin/emulator-worker", WORKER_CREATION);
-worker.postMessage({ channel, flash });
+worker.postMessage({ channel, flash, ota });
 
 export const hardware = createLinHardware({
   scenario: parseScenario(DEFAULT_SCENARIO, "mcsim scenario", {}),

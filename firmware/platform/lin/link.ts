@@ -29,6 +29,8 @@ export interface BoardLink {
   flashWrite(timeMs: number, partition: number, offset: number, data: Uint8Array): void;
   flashErase(timeMs: number, partition: number, sector: number): void;
   flashGeometry(partition: number): FlashGeometry;
+  /** A request to the board's OTA slots (EmulatedBoard.otaControl, OTA_OP): its answer. */
+  otaControl(timeMs: number, op: number, arg: number): number;
   /** Level of a board-driven pin now. */
   level(pin: number): number;
   /** When the board next acts by itself (Infinity: never on its own). */
@@ -75,6 +77,10 @@ export class DirectBoardLink implements BoardLink {
     const p = this.board.partition(partition);
     return { size: p.size, sectorSize: p.sectorSize, sectorCount: p.sectorCount };
   }
+  otaControl(timeMs: number, op: number, arg: number): number {
+    this.board.advance(timeMs);
+    return this.board.otaControl(op, arg);
+  }
   level(pin: number): number {
     return this.board.initialLevel(pin);
   }
@@ -119,6 +125,7 @@ const OP_FLASH_WRITE = 5;
 const OP_FLASH_ERASE = 6;
 const OP_GEOMETRY = 7;
 const OP_LEVEL = 8;
+const OP_OTA = 9;
 
 /** The firmware side of the shared channel. */
 export class SharedBoardLink implements BoardLink {
@@ -190,6 +197,11 @@ export class SharedBoardLink implements BoardLink {
     this.request(OP_GEOMETRY, this.floats[TIME], partition, 0, 0);
     const w = this.words;
     return { size: w[ARG], sectorSize: w[ARG + 1], sectorCount: w[ARG + 2] };
+  }
+
+  otaControl(timeMs: number, op: number, arg: number): number {
+    this.request(OP_OTA, timeMs, op, arg, 0);
+    return this.words[ARG];
   }
 
   level(pin: number): number {
@@ -306,6 +318,9 @@ function serveOne(board: EmulatedBoard, w: Int32Array, data: Uint8Array): void {
     }
     case OP_LEVEL:
       w[RESULT] = board.initialLevel(a);
+      return;
+    case OP_OTA:
+      w[ARG] = board.otaControl(a, b);
       return;
     default:
       throw new Error(`board link: unknown request ${w[OP]}`);

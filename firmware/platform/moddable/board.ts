@@ -1,6 +1,7 @@
 import type { Board } from "../../hal/board";
 import type { Crypto } from "../../hal/crypto";
 import type { DigitalIn, DigitalOut } from "../../hal/digital";
+import type { FirmwareSlots } from "../../hal/firmware-slots";
 import type { WifiPort } from "../../hal/wifi";
 import { ModdableClock } from "./clock";
 import { Ecma419DigitalIn, Ecma419DigitalOut } from "./digital";
@@ -43,6 +44,8 @@ export interface ModdableIo {
   crypto?: Crypto;
   /** The SDK's TLSSocket (`embedded:io/socket/tcp/tls`), when the build has TLS. */
   TLSSocket?: TcpClass;
+  /** The OTA slots for this boot (absent, or undefined: the meter cannot update itself). Called at every boot. */
+  firmwareSlots?: () => FirmwareSlots | undefined;
 }
 
 export interface ModdableBoard {
@@ -118,6 +121,13 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
     }
   } else {
     flashError = "no flash storage in this build";
+  }
+  if (io.firmwareSlots) {
+    try {
+      assign(board, "firmwareSlots", io.firmwareSlots());
+    } catch (e) {
+      log.error(`OTA slots: ${(e as Error).message}; no firmware update`);
+    }
   }
   const wifi = io.WiFi ? new Ecma419Wifi(io.WiFi) : null;
   return { board, wifi, flashError };
