@@ -8,7 +8,8 @@ import type { Meter } from "./meter";
 import { encodeDateTime, newDateTimeFields, utcToDateTime } from "../time/dlms-datetime";
 import { PortableCrypto } from "../comms/crypto/portable";
 import { defaultSecurityPushConfig, type SecurityPushConfig } from "./security-push-config";
-import { managementPolicy, type AssociationPolicy, type ObjectModel } from "../comms/dlms/object-model";
+import { type ObjectModel } from "../comms/dlms/object-model";
+import { managementPolicy, type AssociationPolicy } from "../comms/dlms/access-policy";
 import {
   INVOCATION_COUNTER_CLASS, INVOCATION_COUNTER_OBIS, ManagementAuthentication, MemoryRecord, MeterSecurity, SECURITY_SETUP_CLASS, SECURITY_SETUP_OBIS, securityServerHooks,
   serverSystemTitle, type PersistentRecord,

@@ -8,7 +8,8 @@
 import { type Aarq, ACSE_DIAGNOSTIC, APP_CONTEXT_LN, decodeAarq, dlmsOidId, encodeAare, MECHANISM_NONE } from "./acse";
 import type { AuthThrottle } from "./auth-throttle";
 import type { LongGet, PendingSet } from "./block-transfer";
-import type { AssociationPolicy, AssociationSecurity, AssociationView } from "./object-model";
+import type { AssociationView } from "./object-model";
+import type { AssociationPolicy, AssociationSecurity } from "./access-policy";
 import { ACTION, APDU, decodeInitiateRequest, encodeInitiateResponse, initiateError, SERVER_CONFORMANCE } from "./xdlms";
 import { deepFreeze } from "../../kernel/freeze";
 

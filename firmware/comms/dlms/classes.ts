@@ -8,10 +8,8 @@
 import { type AxdrWriter, DataType, type DataTypeTag } from "./axdr";
 import { applicationContextOid, mechanismOid } from "./acse";
 import { modelTime } from "./classes-clock";
-import {
-  type AccessGroup, accessMode, MAX_SELECTORS, type AttributeDef, attributeCount, type CapturedWriter, type CosemObject, defineClass, type MethodDef,
-  type ObjectClass, type ObjectDef, type ObjectModel, type RequestContext, scratchObject, writeObisKey,
-} from "./object-model";
+import { type AccessGroup, MAX_SELECTORS, type AttributeDef, attributeCount, type CapturedWriter, type CosemObject, defineClass, type MethodDef, type ObjectClass, type ObjectDef, type ObjectModel, type RequestContext, scratchObject, writeObisKey } from "./object-model";
+import { accessMode } from "./access-policy";
 import { type ByteSource, PieceSource } from "./stream";
 import { numberWriter, writeScalerUnit } from "./values";
 import { RESULT } from "./xdlms";

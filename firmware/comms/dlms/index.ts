@@ -6,6 +6,7 @@ export * from "./xdlms";
 export * from "./xdlms-pdu";
 export * from "./stream";
 export * from "./object-model";
+export * from "./access-policy";
 export * from "./classes";
 export * from "./server";
 export * from "./classes-tariff";

@@ -25,7 +25,8 @@ import { ACSE_DIAGNOSTIC } from "./acse";
 import type { AarqOutcome } from "./association";
 import { AuthThrottle } from "./auth-throttle";
 import { Connection, safeClose } from "./connection";
-import type { AssociationPolicy, ObjectModel } from "./object-model";
+import type { ObjectModel } from "./object-model";
+import type { AssociationPolicy } from "./access-policy";
 import { type ApduOutput, DlmsSession, type SessionSettings } from "./session";
 
 export { Connection } from "./connection";

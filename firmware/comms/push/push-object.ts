@@ -1,8 +1,6 @@
 import { AxdrReader, type AxdrWriter, type DlmsData, DataType, bytesToAscii } from "../dlms/axdr";
-import {
-  type AssociationPolicy, type AssociationView, type AttributeDef, defineClass, obisKey, scratchObject, type ObjectClass, type ObjectModel, type RequestContext, attributeDef,
-  writeLogicalName,
-} from "../dlms/object-model";
+import { type AssociationView, type AttributeDef, defineClass, obisKey, scratchObject, type ObjectClass, type ObjectModel, type RequestContext, attributeDef, writeLogicalName } from "../dlms/object-model";
+import { type AssociationPolicy } from "../dlms/access-policy";
 import { RESULT, formatObis, parseObis } from "../dlms/xdlms";
 import type { PushClient } from "./push-client";
 import { type CommunicationWindow, type PushObjectRef, type PushSetupConfig, parseDestination } from "./push-setup";

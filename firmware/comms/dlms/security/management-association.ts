@@ -1,6 +1,6 @@
 import type { AuthThrottle } from "../auth-throttle";
 import { ACSE_DIAGNOSTIC, APP_CONTEXT_LN_CIPHERED, MECHANISM_HLS_GMAC, type Aarq } from "../acse";
-import type { AssociationSecurity, PolicySecurity } from "../object-model";
+import type { AssociationSecurity, PolicySecurity } from "../access-policy";
 import { EXCEPTION_SERVICE } from "../xdlms";
 import { MeterSecurity } from "./meter-security";
 import { SYSTEM_TITLE_LENGTH } from "./security-header";
