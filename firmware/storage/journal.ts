@@ -257,25 +257,37 @@ export class FlashJournal {
   writeRecord(sector: number, offset: number, type: number, seq: number, payload: Uint8Array, length = payload.length): number {
     const size = recordSize(length);
     if (offset + size > this.sectorSize) throw new RangeError(`record of ${length} bytes does not fit at ${offset}`);
-    const h = this.recordHeader;
-    h[0] = RECORD_MAGIC;
-    h[1] = type & 0xff;
-    h[2] = type >> 8;
-    h[3] = length & 0xff;
-    h[4] = length >> 8;
-    writeU32LE(h, 5, seq);
     const base = sector * this.sectorSize + offset;
     const sw = this.scratchWords;
     if (sw && length <= SCRATCH_BYTES - RECORD_HEADER_BYTES) {
       // The record as it goes to flash, header and payload in one aligned buffer: the CRC reads
       // words, and one program operation writes both (the commit byte still goes last, alone).
+      // The header is written in place (a copy loop costs XS ~20 instructions a byte).
       const sc = this.scratch;
-      for (let i = 0; i < 9; i++) sc[i] = h[i];
-      sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
+      sc[0] = RECORD_MAGIC;
+      sc[1] = type & 0xff;
+      sc[2] = type >> 8;
+      sc[3] = length & 0xff;
+      sc[4] = length >> 8;
+      sc[5] = seq & 0xff;
+      sc[6] = (seq >>> 8) & 0xff;
+      sc[7] = (seq >>> 16) & 0xff;
+      sc[8] = (seq >>> 24) & 0xff;
+      if (length > 0) sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
       const crc = crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, sc, sw, 1, 9), sc, sw, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
-      writeU32LE(sc, 9, crc);
+      sc[9] = crc & 0xff;
+      sc[10] = (crc >>> 8) & 0xff;
+      sc[11] = (crc >>> 16) & 0xff;
+      sc[12] = (crc >>> 24) & 0xff;
       this.flash.write(base, sc.subarray(0, RECORD_HEADER_BYTES + length));
     } else {
+      const h = this.recordHeader;
+      h[0] = RECORD_MAGIC;
+      h[1] = type & 0xff;
+      h[2] = type >> 8;
+      h[3] = length & 0xff;
+      h[4] = length >> 8;
+      writeU32LE(h, 5, seq);
       const crc = crc32Final(crc32Update(crc32Update(CRC32_INIT, h, 1, 9), payload, 0, length));
       writeU32LE(h, 9, crc);
       this.flash.write(base, h);
