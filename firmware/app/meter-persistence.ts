@@ -191,24 +191,41 @@ class BillingStateRecord implements BytesState {
     this.bytes = null;
   }
 
-  /** Reads the maxima into `maxima`; true when none changed. */
+  /** Reads the maxima into `maxima`; true when none changed (Object.is: a record tells -0 and NaN apart). */
   private readMaxima(): boolean {
     const out = this.maxima;
-    const { demand, billing } = this.tariffs;
+    const demand = this.tariffs.demand;
+    const imports = demand.maxImport;
+    const times = demand.maxImportTime;
     let same = true;
     let k = 0;
-    const put = (v: number): void => {
-      if (!Object.is(out[k], v)) {
-        out[k] = v;
+    for (let i = 0; i < imports.length; i++, k++) {
+      if (!sameNumber(out[k], imports[i])) {
+        out[k] = imports[i];
         same = false;
       }
-      k++;
-    };
-    for (let i = 0; i < demand.maxImport.length; i++) put(demand.maxImport[i]);
-    for (let i = 0; i < demand.maxImportTime.length; i++) put(demand.maxImportTime[i]);
-    put(demand.maxExport);
-    put(demand.maxExportTime);
-    put(billing.profile.entriesInUse());
+    }
+    for (let i = 0; i < times.length; i++, k++) {
+      if (!sameNumber(out[k], times[i])) {
+        out[k] = times[i];
+        same = false;
+      }
+    }
+    if (!sameNumber(out[k], demand.maxExport)) {
+      out[k] = demand.maxExport;
+      same = false;
+    }
+    k++;
+    if (!sameNumber(out[k], demand.maxExportTime)) {
+      out[k] = demand.maxExportTime;
+      same = false;
+    }
+    k++;
+    const rows = this.tariffs.billing.profile.entriesInUse();
+    if (!sameNumber(out[k], rows)) {
+      out[k] = rows;
+      same = false;
+    }
     return same;
   }
 
@@ -579,6 +596,11 @@ function checkSchedule(s: ScheduleState, which: string): void {
   if (typeof s !== "object" || s === null || !Number.isInteger(s.pending) || s.pending < 0 || s.pending > 0xff || typeof s.lastCaptureUtcMs !== "number" || typeof s.nextCaptureUtcMs !== "number") {
     throw new RangeError(`profiles: ${which} schedule is not whole`);
   }
+}
+
+/** Object.is without the call: equal and of the same sign, or both NaN. */
+function sameNumber(a: number, b: number): boolean {
+  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
 }
 
 /** Conversion constants of the chips' energy registers: board facts of the build, not calibration. */

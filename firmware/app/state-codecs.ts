@@ -57,7 +57,10 @@ export const FORMAT = 1;
  */
 interface CodecDef<T> {
   readonly magic: number;
-  readonly flatten: (s: T) => number[];
+  /** How many values `flatten` writes for `s`. */
+  readonly count: (s: T) => number;
+  /** Writes the snapshot's values into `out` from index 0 (out holds at least count(s)). */
+  readonly flatten: (s: T, out: Float64Array) => void;
   readonly unflatten: (f: number[]) => T;
   readonly id: string;
   /** The value codec's form wraps the snapshot as { v, s }. */
@@ -66,26 +69,43 @@ interface CodecDef<T> {
   readonly plain: (s: T) => T;
 }
 
-function codecDef<T>(magic: number, flatten: (s: T) => number[], unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = itself): CodecDef<T> {
-  return Object.freeze({ magic, flatten, unflatten, id, versioned, plain });
+function codecDef<T>(magic: number, count: (s: T) => number, flatten: (s: T, out: Float64Array) => void, unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = itself): CodecDef<T> {
+  return Object.freeze({ magic, count, flatten, unflatten, id, versioned, plain });
 }
 
 export class NumbersCodec<T> {
-  // The last values encoded and their bytes: a periodic save of an unchanged state compares a
-  // few numbers and hands back the same bytes (the registry then skips the write).
-  private lastValues: number[] | null = null;
+  // The last values encoded (the first `count` of `last`) and their bytes: a periodic save of an
+  // unchanged state flattens into `next`, compares and hands back the same bytes (the registry
+  // then skips the write). Float64Arrays: reused from save to save (no list per save), their
+  // contents in chunks, not heap slots. -0 and 0 make the same numbers record, so `!==` decides.
+  private last: Float64Array | null = null;
+  private next: Float64Array | null = null;
+  private count = 0;
   private lastBytes: Uint8Array | null = null;
 
   constructor(private readonly def: CodecDef<T>) {}
 
   encode(s: T): Uint8Array {
     const d = this.def;
-    const values = d.flatten(s);
-    if (this.lastBytes && this.lastValues && sameValues(values, this.lastValues)) return this.lastBytes;
+    const n = d.count(s);
+    let next = this.next;
+    if (next === null || next.length < n) this.next = next = new Float64Array(n);
+    d.flatten(s, next);
+    const last = this.last;
+    const bytes0 = this.lastBytes;
+    if (bytes0 !== null && last !== null && this.count === n) {
+      let i = 0;
+      while (i < n && next[i] === last[i]) i++;
+      if (i === n) return bytes0;
+    }
+    const numbers = encodeNumberRecord(d.magic, FORMAT, next, n);
     // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
-    const bytes = encodeNumberRecord(d.magic, FORMAT, values) ?? encodeValue(d.versioned ? { v: FORMAT, s: d.plain(s) } : d.plain(s));
-    this.lastValues = values;
-    this.lastBytes = bytes;
+    // Such a record (values that are not integers) is encoded again at every save.
+    const bytes = numbers ?? encodeValue(d.versioned ? { v: FORMAT, s: d.plain(s) } : d.plain(s));
+    this.next = last;
+    this.last = next;
+    this.count = n;
+    this.lastBytes = numbers;
     return bytes;
   }
 
@@ -95,7 +115,11 @@ export class NumbersCodec<T> {
       const values = decodeNumberRecord(b, d.magic, FORMAT, d.id);
       const s = d.unflatten(values);
       // The record's values and bytes: the save at power up finds an unchanged state unchanged.
-      this.lastValues = values;
+      const n = values.length;
+      let last = this.last;
+      if (last === null || last.length < n) this.last = last = new Float64Array(n);
+      for (let i = 0; i < n; i++) last[i] = values[i];
+      this.count = n;
       this.lastBytes = b;
       return s;
     }
@@ -108,11 +132,16 @@ function itself<T>(s: T): T {
   return s;
 }
 
-/** Same numbers (Object.is: -0 and NaN as the record would tell them apart). */
+/**
+ * Same numbers, as a numbers record would store them: -0 and 0 alike (the record cannot tell them
+ * apart), NaN never the same (such a list is not a numbers record: it is encoded again).
+ */
 export function sameValues(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i === n;
 }
 
 /** Takes `n` values from `f` at `at` (throws when the record is shorter: a layout this firmware did not write). */
@@ -138,16 +167,31 @@ interface PqRecord {
   t: number[];
 }
 
-function flattenPq({ c, t }: PqRecord): number[] {
+function countPq(s: PqRecord): number {
+  return 1 + 4 * s.c.counts.length + 4 + s.t.length;
+}
+
+function flattenPq(s: PqRecord, out: Float64Array): void {
+  const c = s.c;
+  const t = s.t;
   const n = c.counts.length;
-  const out = [n];
-  for (let i = 0; i < n; i++) out.push(c.counts[i]);
-  for (let i = 0; i < n; i++) out.push(c.lastDurationMs[i]);
-  for (let i = 0; i < n; i++) out.push(c.totalDurationMs[i]);
-  for (let i = 0; i < n; i++) out.push(c.lastMagnitudeMilliV[i]);
-  out.push(c.frequencyCount, c.frequencyLastDurationMs, c.frequencyTotalDurationMs, c.frequencyLastExtremeMilliHz);
-  for (let i = 0; i < t.length; i++) out.push(t[i]);
-  return out;
+  const counts = c.counts;
+  const last = c.lastDurationMs;
+  const total = c.totalDurationMs;
+  const magnitude = c.lastMagnitudeMilliV;
+  out[0] = n;
+  for (let i = 0; i < n; i++) {
+    out[1 + i] = counts[i];
+    out[1 + n + i] = last[i];
+    out[1 + 2 * n + i] = total[i];
+    out[1 + 3 * n + i] = magnitude[i];
+  }
+  let k = 1 + 4 * n;
+  out[k++] = c.frequencyCount;
+  out[k++] = c.frequencyLastDurationMs;
+  out[k++] = c.frequencyTotalDurationMs;
+  out[k++] = c.frequencyLastExtremeMilliHz;
+  for (let i = 0; i < t.length; i++) out[k++] = t[i];
 }
 
 function unflattenPq(f: number[]): PqRecord {
@@ -178,8 +222,12 @@ export function tamperRecord(): NumbersCodec<TamperState> {
   return new NumbersCodec(TAMPER_DEF);
 }
 
-function flattenTamper(s: TamperState): number[] {
-  return TAMPER_FIELDS.map((k) => Number(s[k]));
+function countTamper(): number {
+  return TAMPER_FIELDS.length;
+}
+
+function flattenTamper(s: TamperState, out: Float64Array): void {
+  for (let i = 0; i < TAMPER_FIELDS.length; i++) out[i] = Number(s[TAMPER_FIELDS[i]]);
 }
 
 function unflattenTamper(f: number[]): TamperState {
@@ -201,8 +249,12 @@ export function failuresRecord(): NumbersCodec<PowerFailureState> {
   return new NumbersCodec(FAILURES_DEF);
 }
 
-function flattenFailures(s: PowerFailureState): number[] {
-  return FAILURE_FIELDS.map((k) => s[k]);
+function countFailures(): number {
+  return FAILURE_FIELDS.length;
+}
+
+function flattenFailures(s: PowerFailureState, out: Float64Array): void {
+  for (let i = 0; i < FAILURE_FIELDS.length; i++) out[i] = s[FAILURE_FIELDS[i]];
 }
 
 function unflattenFailures(f: number[]): PowerFailureState {
@@ -216,8 +268,20 @@ export function profilesRecord(): NumbersCodec<ProfilesState> {
   return new NumbersCodec(PROFILES_DEF);
 }
 
-function flattenProfiles(s: ProfilesState): number[] {
-  return [s.load.pending, s.load.lastCaptureUtcMs, s.load.nextCaptureUtcMs, s.daily.pending, s.daily.lastCaptureUtcMs, s.daily.nextCaptureUtcMs, s.wallOffsetMs];
+function countProfiles(): number {
+  return 7;
+}
+
+function flattenProfiles(s: ProfilesState, out: Float64Array): void {
+  const load = s.load;
+  const daily = s.daily;
+  out[0] = load.pending;
+  out[1] = load.lastCaptureUtcMs;
+  out[2] = load.nextCaptureUtcMs;
+  out[3] = daily.pending;
+  out[4] = daily.lastCaptureUtcMs;
+  out[5] = daily.nextCaptureUtcMs;
+  out[6] = s.wallOffsetMs;
 }
 
 function unflattenProfiles(f: number[]): ProfilesState {
@@ -232,13 +296,21 @@ export function flat(magic: number, id: string): NumbersCodec<number[]> {
 }
 
 function flatDef(magic: number, id: string): CodecDef<number[]> {
-  return codecDef<number[]>(magic, itself, itself, id, false);
+  return codecDef<number[]>(magic, countList, copyList, itself, id, false);
 }
 
-const PQ_DEF = codecDef<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
-const TAMPER_DEF = codecDef<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
-const FAILURES_DEF = codecDef<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
-const PROFILES_DEF = codecDef<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
+function countList(s: number[]): number {
+  return s.length;
+}
+
+function copyList(s: number[], out: Float64Array): void {
+  for (let i = 0; i < s.length; i++) out[i] = s[i];
+}
+
+const PQ_DEF = codecDef<PqRecord>(0x9c, countPq, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+const TAMPER_DEF = codecDef<TamperState>(0x7a, countTamper, flattenTamper, unflattenTamper, "tamper");
+const FAILURES_DEF = codecDef<PowerFailureState>(0xf1, countFailures, flattenFailures, unflattenFailures, "powerFailures");
+const PROFILES_DEF = codecDef<ProfilesState>(0xf2, countProfiles, flattenProfiles, unflattenProfiles, "profiles");
 const FLAT_DEFS: readonly CodecDef<number[]>[] = Object.freeze([flatDef(0xa1, "alarms"), flatDef(0x61, "gas"), flatDef(0x61, "water")]);
 
 export interface Versioned<T> {

@@ -13,9 +13,8 @@
 const MAX_VALUE = Number.MAX_SAFE_INTEGER - 1;
 const TWO_31 = 0x80000000;
 
-/** Encodes `values` after a 2-byte header; null when a value is not an integer in -1..2^53-2. */
-export function encodeNumberRecord(magic: number, version: number, values: readonly number[]): Uint8Array | null {
-  const n = values.length;
+/** Encodes `values` (the first `n`) after a 2-byte header; null when a value is not an integer in -1..2^53-2. */
+export function encodeNumberRecord(magic: number, version: number, values: ArrayLike<number>, n = values.length): Uint8Array | null {
   const out = new Uint8Array(2 + 8 * n);
   out[0] = magic;
   out[1] = version;
