@@ -191,39 +191,50 @@ class BillingStateRecord implements BytesState {
     this.bytes = null;
   }
 
-  /** Reads the maxima into `maxima`; true when none changed (Object.is: a record tells -0 and NaN apart). */
+  /**
+   * Reads the maxima into `maxima`; true when none changed. Compared inline (a call per value
+   * costs XS more than the comparison), as Object.is: -0 and 0 differ, NaN ("no time yet") is
+   * the same as NaN.
+   */
   private readMaxima(): boolean {
     const out = this.maxima;
     const demand = this.tariffs.demand;
     const imports = demand.maxImport;
     const times = demand.maxImportTime;
+    const n = imports.length;
     let same = true;
-    let k = 0;
-    for (let i = 0; i < imports.length; i++, k++) {
-      if (!sameNumber(out[k], imports[i])) {
-        out[k] = imports[i];
+    let v = 0;
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      v = imports[i];
+      o = out[i];
+      if (v !== o ? v === v || o === o : v === 0 && 1 / v !== 1 / o) {
+        out[i] = v;
+        same = false;
+      }
+      v = times[i];
+      o = out[n + i];
+      if (v !== o ? v === v || o === o : v === 0 && 1 / v !== 1 / o) {
+        out[n + i] = v;
         same = false;
       }
     }
-    for (let i = 0; i < times.length; i++, k++) {
-      if (!sameNumber(out[k], times[i])) {
-        out[k] = times[i];
-        same = false;
-      }
-    }
-    if (!sameNumber(out[k], demand.maxExport)) {
-      out[k] = demand.maxExport;
+    const k = 2 * n;
+    v = demand.maxExport;
+    o = out[k];
+    if (v !== o ? v === v || o === o : v === 0 && 1 / v !== 1 / o) {
+      out[k] = v;
       same = false;
     }
-    k++;
-    if (!sameNumber(out[k], demand.maxExportTime)) {
-      out[k] = demand.maxExportTime;
+    v = demand.maxExportTime;
+    o = out[k + 1];
+    if (v !== o ? v === v || o === o : v === 0 && 1 / v !== 1 / o) {
+      out[k + 1] = v;
       same = false;
     }
-    k++;
-    const rows = this.tariffs.billing.profile.entriesInUse();
-    if (!sameNumber(out[k], rows)) {
-      out[k] = rows;
+    v = this.tariffs.billing.profile.entriesInUse();
+    if (v !== out[k + 2]) {
+      out[k + 2] = v;
       same = false;
     }
     return same;
@@ -596,11 +607,6 @@ function checkSchedule(s: ScheduleState, which: string): void {
   if (typeof s !== "object" || s === null || !Number.isInteger(s.pending) || s.pending < 0 || s.pending > 0xff || typeof s.lastCaptureUtcMs !== "number" || typeof s.nextCaptureUtcMs !== "number") {
     throw new RangeError(`profiles: ${which} schedule is not whole`);
   }
-}
-
-/** Object.is without the call: equal and of the same sign, or both NaN. */
-function sameNumber(a: number, b: number): boolean {
-  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
 }
 
 /** Conversion constants of the chips' energy registers: board facts of the build, not calibration. */

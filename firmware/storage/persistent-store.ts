@@ -202,6 +202,7 @@ export class PersistentStore implements EventStore, HotReserve {
   /** Wall time of the last stamp written and the tally marks programmed since (the alive timer checks its pace). */
   private stampUtc = NaN;
   private marksSinceStamp = 0;
+  private emergencyRoom = 0; // the emergency states' last record sizes plus a quarter, kept as they change (reserve())
 
   /**
    * `logs`: the event logs kept in the journal.
@@ -488,7 +489,9 @@ export class PersistentStore implements EventStore, HotReserve {
     const index = this.index!;
     const seq = index.nextSeq++;
     index.note(entry.type, seq, chain.append(entry.type, seq, bytes));
-    entry.lastSize = recordSize(bytes.length);
+    const size = recordSize(bytes.length);
+    if ((entry.flags & F_EMERGENCY) !== 0) this.emergencyRoom += size + (size >> 2) - (entry.lastSize + (entry.lastSize >> 2));
+    entry.lastSize = size;
     if (reserve) this.reserve();
   }
 
@@ -507,9 +510,7 @@ export class PersistentStore implements EventStore, HotReserve {
 
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
   private reserve(): void {
-    let need = 64;
-    for (const e of this.entries) if ((e.flags & F_EMERGENCY) !== 0) need += e.lastSize + (e.lastSize >> 2);
-    this.stateChain?.ensureRoom(need);
+    this.stateChain?.ensureRoom(64 + this.emergencyRoom);
   }
 
   /**
