@@ -428,12 +428,13 @@ export class Display {
     const nibbles = new Uint8Array(CODE_NIBBLES);
     // The words in the byte order of `codeRam` (the same platform order: both are views).
     const words = new Uint32Array(nibbles.buffer);
-    for (const entry of list) {
+    for (let n = 0; n < list.length; n++) {
+      const entry = list[n];
       const spec = typeof entry === "string" ? { obis: entry } : entry;
       const kind = spec.obis === DISPLAY_TIME ? KIND_TIME : spec.obis === DISPLAY_DATE ? KIND_DATE : spec.obis === DISPLAY_FIRMWARE ? KIND_FIRMWARE : KIND_REGISTER;
       let register: RegisterDescriptor | null = null;
       if (kind === KIND_REGISTER) {
-        register = registers.find((r) => r.obis === spec.obis) ?? null;
+        for (let r = 0; r < registers.length && register === null; r++) if (registers[r].obis === spec.obis) register = registers[r];
         if (register === null) {
           register = this.source.register(spec.obis) ?? null;
           if (register === null) continue;
@@ -449,7 +450,8 @@ export class Display {
         const decimals = spec.decimals !== undefined && Number.isInteger(spec.decimals) && spec.decimals >= 0 && spec.decimals < MAIN_DIGITS ? spec.decimals : shown.decimals;
         const exponent = (register.scaler - shown.exponent + EXPONENT_BIAS) & EXPONENT_MASK;
         let unitBits = 0;
-        for (const a of UNIT_SEGMENTS[shown.unit] ?? []) unitBits |= annunciatorBit(a);
+        const segments = UNIT_SEGMENTS[shown.unit];
+        if (segments !== undefined) for (let a = 0; a < segments.length; a++) unitBits |= annunciatorBit(segments[a]);
         meta.push(KIND_REGISTER | (decimals << DECIMALS_SHIFT) | (exponent << EXPONENT_SHIFT), unitBits);
       }
       formatText(code, shortCode(spec.obis, CODE_DIGITS));

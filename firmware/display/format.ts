@@ -76,31 +76,62 @@ function digitsNeeded(value: number, decimals: number): number {
   return Math.max(digits, decimals + 1);
 }
 
-/** Puts `text` (font characters, "." attaches a dp to the previous cell) left-aligned into cells. */
+/**
+ * Puts `text` (font characters, "." attaches a dp to the previous cell) left-aligned into cells.
+ * Two passes over the characters by index (no glyph list, no string iterator): count the
+ * glyphs, then place those that fit. A surrogate pair is one character (its first unit's glyph).
+ */
 export function formatText(cells: Uint8Array, text: string, align: "left" | "right" = "left"): void {
   cells.fill(0);
-  const glyphs: number[] = [];
-  for (const ch of text) {
-    if (ch === "." && glyphs.length > 0) glyphs[glyphs.length - 1] |= DP;
-    else glyphs.push(FONT[ch.charCodeAt(0) & 0x7f]);
+  const n = text.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === CHAR_CODE_DOT && count > 0) continue;
+    count++;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) i++;
   }
-  const count = Math.min(glyphs.length, cells.length);
-  const start = align === "left" ? 0 : cells.length - count;
-  const from = align === "left" ? 0 : glyphs.length - count;
-  for (let i = 0; i < count; i++) cells[start + i] = glyphs[from + i];
+  const shown = count < cells.length ? count : cells.length;
+  const start = align === "left" ? 0 : cells.length - shown;
+  const from = align === "left" ? 0 : count - shown;
+  let g = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const at = g - from;
+    if (c === CHAR_CODE_DOT && g >= 0) {
+      if (at >= 0 && at < shown) cells[start + at] |= DP;
+      continue;
+    }
+    g++;
+    if (g - from >= 0 && g - from < shown) cells[start + g - from] = FONT[c & 0x7f];
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+  }
+}
+
+const CHAR_CODE_DOT = 46;
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 /**
  * The short code of an OBIS code A.B.C.D.E.F: "C.D.E" (e.g. 1.0.1.8.1.255 -> "1.8.1"), or
- * "C.D" / "C" when the longer form needs more than `maxDigits` digit cells.
+ * "C.D" / "C" when the longer form needs more than `maxDigits` digit cells. Each form is a
+ * piece of `obis` itself (found by its dots: no split, no regular expression).
  */
 export function shortCode(obis: string, maxDigits = 4): string {
-  const parts = obis.split(".");
-  if (parts.length !== 6) return "";
-  const [, , c, d, e] = parts;
-  for (const candidate of [[c, d, e], [c, d], [c]]) {
-    const text = candidate.join(".");
-    if (text.replace(/\./g, "").length <= maxDigits) return text;
-  }
+  // Places of the five dots; a sixth one means not six parts.
+  const d1 = obis.indexOf(".");
+  const d2 = d1 < 0 ? -1 : obis.indexOf(".", d1 + 1);
+  const d3 = d2 < 0 ? -1 : obis.indexOf(".", d2 + 1);
+  const d4 = d3 < 0 ? -1 : obis.indexOf(".", d3 + 1);
+  const d5 = d4 < 0 ? -1 : obis.indexOf(".", d4 + 1);
+  if (d5 < 0 || obis.indexOf(".", d5 + 1) >= 0) return "";
+  const c = d3 - d2 - 1;
+  const d = d4 - d3 - 1;
+  const e = d5 - d4 - 1;
+  if (c + d + e <= maxDigits) return obis.slice(d2 + 1, d5);
+  if (c + d <= maxDigits) return obis.slice(d2 + 1, d4);
+  if (c <= maxDigits) return obis.slice(d2 + 1, d3);
   return "";
 }

@@ -46,12 +46,29 @@ export class Ht1621 {
     this.commands(COMMAND_OFF);
   }
 
-  /** Sends one command frame: 100 followed by each 9-bit command. */
+  /**
+   * Sends one command frame: 100 followed by each 9-bit command, MSB first. As in writeRun: the
+   * pins in locals, DATA written only when its level changes, before WR falls.
+   */
   commands(list: ArrayLike<number>): void {
-    this.begin();
-    this.bits(HT1621_MODE.command, 3);
-    for (let i = 0; i < list.length; i++) this.bits(list[i], 9);
-    this.end();
+    const pins = this.pins;
+    const wr = pins.wr;
+    const data = pins.data;
+    let level = this.dataLevel;
+    pins.cs.write(0);
+    for (let k = -1; k < list.length; k++) {
+      const value = k < 0 ? HT1621_MODE.command : list[k];
+      for (let i = k < 0 ? 2 : 8; i >= 0; i--) {
+        const bit = (value >> i) & 1;
+        if (bit !== level) data.write((level = bit));
+        wr.write(0);
+        wr.write(1);
+      }
+    }
+    pins.cs.write(1);
+    this.dataLevel = level;
+    this.framesSent++;
+    this.bitsSent += 3 + 9 * list.length;
   }
 
   /**
@@ -125,28 +142,6 @@ export class Ht1621 {
     }
     this.synced = true;
     return frames;
-  }
-
-  private begin(): void {
-    this.pins.cs.write(0);
-    this.framesSent++;
-  }
-
-  private end(): void {
-    this.pins.cs.write(1);
-  }
-
-  private bits(value: number, count: number): void {
-    for (let i = count - 1; i >= 0; i--) this.bit((value >> i) & 1);
-  }
-
-  /** WR low, DATA, WR high: the chip latches DATA on the rising edge. */
-  private bit(level: number): void {
-    this.pins.wr.write(0);
-    this.pins.data.write(level);
-    this.dataLevel = level;
-    this.pins.wr.write(1);
-    this.bitsSent++;
   }
 }
 
