@@ -21,8 +21,18 @@ export function encodeNumberRecord(magic: number, version: number, values: Array
   let at = 2;
   for (let i = 0; i < n; i++) {
     const value = values[i];
-    if (typeof value !== "number" || !(value >= -1 && value <= MAX_VALUE) || Math.floor(value) !== value) return null;
+    if (typeof value !== "number") return null;
     let v = value + 1;
+    // Most values (counts, -1 "none", small energies) are whole and under 2^31: one test, no call.
+    if ((v | 0) === v && v >= 0) {
+      while (v >= 128) {
+        out[at++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      out[at++] = v;
+      continue;
+    }
+    if (!(value >= -1 && value <= MAX_VALUE) || Math.floor(value) !== value) return null;
     while (v >= TWO_31) {
       const low = v % 128;
       out[at++] = low | 0x80;
