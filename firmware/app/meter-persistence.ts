@@ -338,6 +338,8 @@ class MeterStates {
   private readonly failuresCodec = failuresRecord();
   private readonly profilesCodec = profilesRecord();
   private readonly billing: BillingStateRecord;
+  /** The list every periodic record is flattened into before it is compared with its last values. */
+  private readonly scratch: number[] = [];
 
   constructor(private readonly m: MeterStateParts) {
     this.billing = new BillingStateRecord(m.tariffs);
@@ -475,16 +477,16 @@ class MeterStates {
     // The periodic states first (a switch compares in order; every periodic save encodes them).
     switch (kind) {
       case S_ALARMS:
-        return this.alarmsCodec.encode([FORMAT, m.events.alarmRegister, m.events.alarmFilter]);
+        return this.alarmsCodec.encode([FORMAT, m.events.alarmRegister, m.events.alarmFilter], this.scratch);
       case S_TAMPER:
-        return this.tamperCodec.encode(m.tamper.snapshot());
+        return this.tamperCodec.encode(m.tamper.snapshot(), this.scratch);
       case S_POWER_QUALITY:
         // The live counters, not a copy (pq.snapshot() slices them): the record is encoded at once.
-        return this.pqCodec.encode({ c: m.powerQuality, t: m.powerQuality.thresholds() });
+        return this.pqCodec.encode({ c: m.powerQuality, t: m.powerQuality.thresholds() }, this.scratch);
       case S_FAILURES:
-        return this.failuresCodec.encode(m.powerFailures.snapshot());
+        return this.failuresCodec.encode(m.powerFailures.snapshot(), this.scratch);
       case S_PROFILES:
-        return this.profilesCodec.encode(m.profiles.snapshot());
+        return this.profilesCodec.encode(m.profiles.snapshot(), this.scratch);
       case S_TOU_ACTIVE:
         return encodeCalendar(m.tariffs.tou.activeCalendar);
       case S_TOU_PASSIVE:

@@ -57,10 +57,8 @@ export const FORMAT = 1;
  */
 interface CodecDef<T> {
   readonly magic: number;
-  /** How many values `flatten` writes for `s`. */
-  readonly count: (s: T) => number;
-  /** Writes the snapshot's values into `out` from index 0 (out holds at least count(s)). */
-  readonly flatten: (s: T, out: Float64Array) => void;
+  /** Writes the snapshot's values into `out` from index 0 (growing it if needed); returns how many. */
+  readonly flatten: (s: T, out: number[]) => number;
   readonly unflatten: (f: number[]) => T;
   readonly id: string;
   /** The value codec's form wraps the snapshot as { v, s }. */
@@ -69,44 +67,42 @@ interface CodecDef<T> {
   readonly plain: (s: T) => T;
 }
 
-function codecDef<T>(magic: number, count: (s: T) => number, flatten: (s: T, out: Float64Array) => void, unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = itself): CodecDef<T> {
-  return Object.freeze({ magic, count, flatten, unflatten, id, versioned, plain });
+function codecDef<T>(magic: number, flatten: (s: T, out: number[]) => number, unflatten: (f: number[]) => T, id: string, versioned = true, plain: (s: T) => T = itself): CodecDef<T> {
+  return Object.freeze({ magic, flatten, unflatten, id, versioned, plain });
 }
 
 export class NumbersCodec<T> {
-  // The last values encoded (the first `count` of `last`) and their bytes: a periodic save of an
-  // unchanged state flattens into `next`, compares and hands back the same bytes (the registry
-  // then skips the write). Float64Arrays: reused from save to save (no list per save), their
-  // contents in chunks, not heap slots. -0 and 0 make the same numbers record, so `!==` decides.
-  private last: Float64Array | null = null;
-  private next: Float64Array | null = null;
-  private count = 0;
+  // The last values encoded and their bytes: a periodic save of an unchanged state flattens into
+  // the caller's scratch list (the meter's states share one: no list per save), compares and
+  // hands back the same bytes (the registry then skips the write). -0 and 0 make the same
+  // numbers record, so `!==` decides.
+  private last: number[] | null = null;
   private lastBytes: Uint8Array | null = null;
 
   constructor(private readonly def: CodecDef<T>) {}
 
-  encode(s: T): Uint8Array {
+  /** `scratch`: a list to flatten into (reused by the caller; its contents are overwritten). */
+  encode(s: T, scratch: number[] = []): Uint8Array {
     const d = this.def;
-    const n = d.count(s);
-    let next = this.next;
-    if (next === null || next.length < n) this.next = next = new Float64Array(n);
-    d.flatten(s, next);
+    const n = d.flatten(s, scratch);
     const last = this.last;
     const bytes0 = this.lastBytes;
-    if (bytes0 !== null && last !== null && this.count === n) {
+    if (bytes0 !== null && last !== null && last.length === n) {
       let i = 0;
-      while (i < n && next[i] === last[i]) i++;
+      while (i < n && scratch[i] === last[i]) i++;
       if (i === n) return bytes0;
     }
-    const numbers = encodeNumberRecord(d.magic, FORMAT, next, n);
+    const numbers = encodeNumberRecord(d.magic, FORMAT, scratch, n);
     // The value codec's form is the one older firmware wrote: { v, s } (or the flat list itself).
     // Such a record (values that are not integers) is encoded again at every save.
-    const bytes = numbers ?? encodeValue(d.versioned ? { v: FORMAT, s: d.plain(s) } : d.plain(s));
-    this.next = last;
-    this.last = next;
-    this.count = n;
+    if (numbers === null) {
+      this.last = null;
+      this.lastBytes = null;
+      return encodeValue(d.versioned ? { v: FORMAT, s: d.plain(s) } : d.plain(s));
+    }
+    this.last = scratch.slice(0, n);
     this.lastBytes = numbers;
-    return bytes;
+    return numbers;
   }
 
   decode(b: Uint8Array): T {
@@ -115,11 +111,7 @@ export class NumbersCodec<T> {
       const values = decodeNumberRecord(b, d.magic, FORMAT, d.id);
       const s = d.unflatten(values);
       // The record's values and bytes: the save at power up finds an unchanged state unchanged.
-      const n = values.length;
-      let last = this.last;
-      if (last === null || last.length < n) this.last = last = new Float64Array(n);
-      for (let i = 0; i < n; i++) last[i] = values[i];
-      this.count = n;
+      this.last = values;
       this.lastBytes = b;
       return s;
     }
@@ -167,11 +159,7 @@ interface PqRecord {
   t: number[];
 }
 
-function countPq(s: PqRecord): number {
-  return 1 + 4 * s.c.counts.length + 4 + s.t.length;
-}
-
-function flattenPq(s: PqRecord, out: Float64Array): void {
+function flattenPq(s: PqRecord, out: number[]): number {
   const c = s.c;
   const t = s.t;
   const n = c.counts.length;
@@ -192,6 +180,7 @@ function flattenPq(s: PqRecord, out: Float64Array): void {
   out[k++] = c.frequencyTotalDurationMs;
   out[k++] = c.frequencyLastExtremeMilliHz;
   for (let i = 0; i < t.length; i++) out[k++] = t[i];
+  return k;
 }
 
 function unflattenPq(f: number[]): PqRecord {
@@ -222,12 +211,9 @@ export function tamperRecord(): NumbersCodec<TamperState> {
   return new NumbersCodec(TAMPER_DEF);
 }
 
-function countTamper(): number {
-  return TAMPER_FIELDS.length;
-}
-
-function flattenTamper(s: TamperState, out: Float64Array): void {
+function flattenTamper(s: TamperState, out: number[]): number {
   for (let i = 0; i < TAMPER_FIELDS.length; i++) out[i] = Number(s[TAMPER_FIELDS[i]]);
+  return TAMPER_FIELDS.length;
 }
 
 function unflattenTamper(f: number[]): TamperState {
@@ -249,12 +235,9 @@ export function failuresRecord(): NumbersCodec<PowerFailureState> {
   return new NumbersCodec(FAILURES_DEF);
 }
 
-function countFailures(): number {
-  return FAILURE_FIELDS.length;
-}
-
-function flattenFailures(s: PowerFailureState, out: Float64Array): void {
+function flattenFailures(s: PowerFailureState, out: number[]): number {
   for (let i = 0; i < FAILURE_FIELDS.length; i++) out[i] = s[FAILURE_FIELDS[i]];
+  return FAILURE_FIELDS.length;
 }
 
 function unflattenFailures(f: number[]): PowerFailureState {
@@ -268,11 +251,7 @@ export function profilesRecord(): NumbersCodec<ProfilesState> {
   return new NumbersCodec(PROFILES_DEF);
 }
 
-function countProfiles(): number {
-  return 7;
-}
-
-function flattenProfiles(s: ProfilesState, out: Float64Array): void {
+function flattenProfiles(s: ProfilesState, out: number[]): number {
   const load = s.load;
   const daily = s.daily;
   out[0] = load.pending;
@@ -282,6 +261,7 @@ function flattenProfiles(s: ProfilesState, out: Float64Array): void {
   out[4] = daily.lastCaptureUtcMs;
   out[5] = daily.nextCaptureUtcMs;
   out[6] = s.wallOffsetMs;
+  return 7;
 }
 
 function unflattenProfiles(f: number[]): ProfilesState {
@@ -296,21 +276,18 @@ export function flat(magic: number, id: string): NumbersCodec<number[]> {
 }
 
 function flatDef(magic: number, id: string): CodecDef<number[]> {
-  return codecDef<number[]>(magic, countList, copyList, itself, id, false);
+  return codecDef<number[]>(magic, copyList, itself, id, false);
 }
 
-function countList(s: number[]): number {
+function copyList(s: number[], out: number[]): number {
+  for (let i = 0; i < s.length; i++) out[i] = s[i];
   return s.length;
 }
 
-function copyList(s: number[], out: Float64Array): void {
-  for (let i = 0; i < s.length; i++) out[i] = s[i];
-}
-
-const PQ_DEF = codecDef<PqRecord>(0x9c, countPq, flattenPq, unflattenPq, "powerQuality", true, plainPq);
-const TAMPER_DEF = codecDef<TamperState>(0x7a, countTamper, flattenTamper, unflattenTamper, "tamper");
-const FAILURES_DEF = codecDef<PowerFailureState>(0xf1, countFailures, flattenFailures, unflattenFailures, "powerFailures");
-const PROFILES_DEF = codecDef<ProfilesState>(0xf2, countProfiles, flattenProfiles, unflattenProfiles, "profiles");
+const PQ_DEF = codecDef<PqRecord>(0x9c, flattenPq, unflattenPq, "powerQuality", true, plainPq);
+const TAMPER_DEF = codecDef<TamperState>(0x7a, flattenTamper, unflattenTamper, "tamper");
+const FAILURES_DEF = codecDef<PowerFailureState>(0xf1, flattenFailures, unflattenFailures, "powerFailures");
+const PROFILES_DEF = codecDef<ProfilesState>(0xf2, flattenProfiles, unflattenProfiles, "profiles");
 const FLAT_DEFS: readonly CodecDef<number[]>[] = Object.freeze([flatDef(0xa1, "alarms"), flatDef(0x61, "gas"), flatDef(0x61, "water")]);
 
 export interface Versioned<T> {
