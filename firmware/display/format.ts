@@ -81,7 +81,7 @@ function digitsNeeded(value: number, decimals: number): number {
  * Two passes over the characters by index (no glyph list, no string iterator): count the
  * glyphs, then place those that fit. A surrogate pair is one character (its first unit's glyph).
  */
-export function formatText(cells: Uint8Array, text: string, align: "left" | "right" = "left"): void {
+export function formatText(cells: Uint8Array, text: string, align: "left" | "right" = LEFT): void {
   cells.fill(0);
   const n = text.length;
   let count = 0;
@@ -92,8 +92,8 @@ export function formatText(cells: Uint8Array, text: string, align: "left" | "rig
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) i++;
   }
   const shown = count < cells.length ? count : cells.length;
-  const start = align === "left" ? 0 : cells.length - shown;
-  const from = align === "left" ? 0 : count - shown;
+  const start = align === LEFT ? 0 : cells.length - shown;
+  const from = align === LEFT ? 0 : count - shown;
   let g = -1;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -109,6 +109,8 @@ export function formatText(cells: Uint8Array, text: string, align: "left" | "rig
 }
 
 const CHAR_CODE_DOT = 46;
+/** A module constant: a string literal evaluated per call allocates in preloaded XS code (the error screen formats per refresh). */
+const LEFT = "left";
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
