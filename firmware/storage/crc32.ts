@@ -25,18 +25,14 @@ export const CRC32_INIT = 0xffffffff;
 
 /** Feeds `bytes[from, to)` into a running CRC (start with CRC32_INIT, finish with crc32Final). */
 export function crc32Update(crc: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
-  const t0 = T0;
-  const t1 = T1;
-  const t2 = T2;
-  const t3 = T3;
   let c = crc | 0;
   let i = from;
   const end4 = to - 3;
   for (; i < end4; i += 4) {
     c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-    c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+    c = T3[c & 0xff] ^ T2[(c >>> 8) & 0xff] ^ T1[(c >>> 16) & 0xff] ^ T0[c >>> 24];
   }
-  for (; i < to; i++) c = t0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (; i < to; i++) c = T0[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return c >>> 0;
 }
 
