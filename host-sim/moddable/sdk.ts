@@ -48,8 +48,10 @@ export function main(body: () => number | Promise<number>): void {
     .then(
       (code) => process.exit(code),
       (e: unknown) => {
-        if (e instanceof SdkError) {
-          process.stderr.write(`${e.message}\n`);
+        // Our own errors and node:util parseArgs' (an unknown or malformed option): one line, exit 2.
+        const code = (e as { code?: unknown } | null)?.code;
+        if (e instanceof SdkError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"))) {
+          process.stderr.write(`${(e as Error).message}\n`);
           process.exit(2);
         }
         throw e;
