@@ -3,30 +3,26 @@ import type { Crypto, Sha256Hash } from "../firmware/hal/crypto";
 
 /** The crypto port on Node's OpenSSL: the host simulator's fast path and the tests' reference. */
 export class NodeCrypto implements Crypto {
-  gcmEncrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
+  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void {
     const cipher = createCipheriv(gcmName(key), key, iv, { authTagLength: tagLength });
     cipher.setAAD(aad);
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    const tag = cipher.getAuthTag();
-    const out = new Uint8Array(body.length + tagLength);
-    out.set(body, 0);
-    out.set(tag.subarray(0, tagLength), body.length);
-    return out;
+    const body = Buffer.concat([cipher.update(bytes.subarray(start, end)), cipher.final()]);
+    bytes.set(body, start);
+    bytes.set(cipher.getAuthTag().subarray(0, tagLength), end);
   }
 
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null {
-    const length = sealed.length - tagLength;
-    if (length < 0) return null;
+  gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean {
     const decipher = createDecipheriv(gcmName(key), key, iv, { authTagLength: tagLength });
     decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.subarray(length));
-    const body = decipher.update(sealed.subarray(0, length));
+    decipher.setAuthTag(bytes.subarray(end, end + tagLength));
+    const body = decipher.update(bytes.subarray(start, end));
     try {
       decipher.final();
     } catch {
-      return null;
+      return false;
     }
-    return new Uint8Array(body);
+    bytes.set(body, start);
+    return true;
   }
 
   createSha256(): Sha256Hash {

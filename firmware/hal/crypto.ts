@@ -7,16 +7,19 @@
  */
 export interface Crypto {
   /**
-   * AES-GCM authenticated encryption. Returns ciphertext followed by the first `tagLength`
-   * bytes (4, 8 or 12..16 as SP 800-38D allows; DLMS uses 12) of the tag. An empty plaintext gives GMAC over `aad` alone.
+   * AES-GCM authenticated encryption in place: `bytes[start, end)` is replaced by its
+   * ciphertext and the first `tagLength` bytes of the tag (4, 8 or 12..16 as SP 800-38D allows;
+   * DLMS uses 12) are written at `bytes[end, end + tagLength)`. An empty range gives GMAC over
+   * `aad` alone. Nothing is allocated per call beyond a few views (the ciphering of every
+   * management APDU goes through here, inside the ESP32's fixed heap).
    */
-  gcmEncrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array;
+  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void;
   /**
-   * AES-GCM authenticated decryption of `sealed` = ciphertext || tag (`tagLength` bytes).
-   * Returns the plaintext, or null when the tag does not verify (nothing of the plaintext is
-   * released then).
+   * AES-GCM authenticated decryption in place: checks the tag at `bytes[end, end + tagLength)`
+   * over the ciphertext `bytes[start, end)` and, only when it verifies, replaces the ciphertext
+   * by the plaintext. Returns false, with `bytes` unchanged, when the tag does not verify.
    */
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null;
+  gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean;
   /** AES forward cipher on one 16-byte block (ECB). */
   aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array;
   /** AES inverse cipher on one 16-byte block (ECB). */

@@ -10,8 +10,9 @@ declare module "crypt" {
   export class BlockCipher {
     constructor(cipher: "AES" | "DES" | "TDES", key: BufferLike, direction?: number, hash?: unknown);
     readonly blockSize: number;
-    encrypt(data: BufferLike, result?: ArrayBuffer): ArrayBuffer;
-    decrypt(data: BufferLike, result?: ArrayBuffer): ArrayBuffer;
+    /** `data` must be a whole ArrayBuffer of one block (the native side reads no views here). */
+    encrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
+    decrypt(data: ArrayBuffer, result?: ArrayBuffer): ArrayBuffer;
   }
   export class Mode {
     constructor(mode: "ECB" | "CTR" | "CBC", cipher: BlockCipher, iv?: BufferLike, padding?: boolean);
@@ -19,24 +20,15 @@ declare module "crypt" {
     encrypt(data: BufferLike, result?: ArrayBuffer): ArrayBuffer;
     decrypt(data: BufferLike, result?: ArrayBuffer): ArrayBuffer;
   }
+  /** A Digest: `reset()` returns to the state after the AAD; `_init` sets a new H and AAD (crypt.js). */
   export class GHASH {
-    constructor(h: BufferLike, aad?: BufferLike);
+    constructor(h: ArrayBuffer, aad?: ArrayBuffer);
+    _init(h: ArrayBuffer, aad?: ArrayBuffer): void;
+    write(data: BufferLike): void;
+    reset(): void;
     update(data: BufferLike): void;
     close(): ArrayBuffer;
     process(...data: BufferLike[]): ArrayBuffer;
-  }
-}
-
-declare module "gcm" {
-  import type { BlockCipher } from "crypt";
-  /** modules/crypt/etc/gcm.js: AES-GCM over a native BlockCipher. */
-  export default class GCM {
-    constructor(cipher: BlockCipher, tagLength?: number);
-    /**
-     * Encrypting returns ciphertext || tag. Decrypting takes ciphertext || tag and returns the
-     * plaintext, or undefined when the tag does not match.
-     */
-    process(data: ArrayBuffer | Uint8Array, buf: ArrayBuffer | undefined, iv: ArrayBuffer, aad: ArrayBuffer | undefined, encrypt: boolean): ArrayBuffer | Uint8Array | undefined;
   }
 }
 

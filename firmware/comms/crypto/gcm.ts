@@ -47,36 +47,37 @@ export class Gcm {
   }
 
   /**
-   * Encrypts `plaintext` into a new array of ciphertext || tag (`tagLength` bytes: 4, 8 or 12..16).
+   * Encrypts `bytes[start, end)` in place and writes the tag (`tagLength` bytes: 4, 8 or 12..16)
+   * at `bytes[end, end + tagLength)`.
    */
-  encrypt(iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
+  seal(iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void {
     checkTagLength(tagLength);
-    const out = new Uint8Array(plaintext.length + tagLength);
+    checkRange(bytes, start, end, tagLength);
+    const length = end - start;
     this.start(iv, aad);
-    this.ctr(plaintext, out, plaintext.length);
-    this.ghashBytes(out, 0, plaintext.length);
-    this.finish(aad.length, plaintext.length, out, plaintext.length, tagLength);
-    return out;
+    this.ctr(bytes, start, length);
+    this.ghashBytes(bytes, start, length);
+    this.finish(aad.length, length, bytes, end, tagLength);
   }
 
   /**
-   * Verifies and decrypts `sealed` = ciphertext || tag. Returns null (and no plaintext) when
-   * the tag does not match; the comparison takes the same time whatever byte differs.
+   * Verifies the tag at `bytes[end, end + tagLength)` over the ciphertext `bytes[start, end)` and
+   * only then decrypts it in place. False (and `bytes` untouched) when the tag does not match;
+   * the comparison takes the same time whatever byte differs.
    */
-  decrypt(iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null {
+  open(iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean {
     checkTagLength(tagLength);
-    const length = sealed.length - tagLength;
-    if (length < 0) return null;
+    checkRange(bytes, start, end, tagLength);
+    const length = end - start;
     this.start(iv, aad);
-    this.ghashBytes(sealed, 0, length);
+    this.ghashBytes(bytes, start, length);
     const tag = this.block;
     this.finish(aad.length, length, tag, 0, tagLength);
     let diff = 0;
-    for (let i = 0; i < tagLength; i++) diff |= tag[i] ^ sealed[length + i];
-    if (diff !== 0) return null;
-    const out = new Uint8Array(length);
-    this.ctr(sealed, out, length);
-    return out;
+    for (let i = 0; i < tagLength; i++) diff |= tag[i] ^ bytes[end + i];
+    if (diff !== 0) return false;
+    this.ctr(bytes, start, length);
+    return true;
   }
 
   /** Derives J0 from the IV, sets the counter to inc32(J0), absorbs the AAD. */
@@ -99,18 +100,18 @@ export class Gcm {
     this.ghashBytes(aad, 0, aad.length);
   }
 
-  /** CTR keystream over `length` bytes from inc32(J0); `this.counter` must hold J0. */
-  private ctr(input: Uint8Array, output: Uint8Array, length: number): void {
+  /** CTR keystream over `bytes[from, from + length)` in place, from inc32(J0); `this.counter` must hold J0. */
+  private ctr(bytes: Uint8Array, from: number, length: number): void {
     const c = this.counter;
     const ks = this.keystream;
-    for (let offset = 0; offset < length; offset += 16) {
+    for (let offset = from, end = from + length; offset < end; offset += 16) {
       for (let i = 15; i >= 12; i--) {
         c[i] = (c[i] + 1) & 255;
         if (c[i] !== 0) break;
       }
       this.aes.encryptBlock(c, 0, ks, 0);
-      const n = length - offset < 16 ? length - offset : 16;
-      for (let i = 0; i < n; i++) output[offset + i] = input[offset + i] ^ ks[i];
+      const n = end - offset < 16 ? end - offset : 16;
+      for (let i = 0; i < n; i++) bytes[offset + i] ^= ks[i];
     }
   }
 
@@ -195,6 +196,10 @@ function checkTagLength(tagLength: number): void {
   if (!((tagLength >= 12 && tagLength <= 16) || tagLength === 8 || tagLength === 4)) {
     throw new RangeError(`GCM tag length ${tagLength} is not one of 4, 8, 12..16 bytes`);
   }
+}
+
+function checkRange(bytes: Uint8Array, start: number, end: number, tagLength: number): void {
+  if (!(start >= 0 && start <= end && end + tagLength <= bytes.length)) throw new RangeError(`GCM range ${start}..${end} + tag ${tagLength} is outside ${bytes.length} bytes`);
 }
 
 function set(t: Int32Array, index: number, v0: number, v1: number, v2: number, v3: number): void {

@@ -11,12 +11,12 @@ export class PortableCrypto implements Crypto {
 
   constructor(private readonly cacheSize = 4) {}
 
-  gcmEncrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
-    return this.gcm(key).encrypt(iv, aad, plaintext, tagLength);
+  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void {
+    this.gcm(key).seal(iv, aad, bytes, start, end, tagLength);
   }
 
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null {
-    return this.gcm(key).decrypt(iv, aad, sealed, tagLength);
+  gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean {
+    return this.gcm(key).open(iv, aad, bytes, start, end, tagLength);
   }
 
   aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {

@@ -6,6 +6,12 @@
 import type { Aarq } from "./acse";
 import type { AttributeDef, CosemObject } from "./object-model";
 
+/**
+ * Most bytes ciphering adds to an APDU: a general-glo header (tag, title length, 8-byte title,
+ * a 5-byte A-XDR length), SC, IC and the 12-byte tag.
+ */
+export const CIPHERING_OVERHEAD = 2 + 8 + 5 + 5 + 12;
+
 /** Result of checking an AARQ's authentication: an ACSE diagnostic (0 = accepted). */
 type AuthenticationCheck = (aarq: Aarq) => number;
 
@@ -22,12 +28,21 @@ export interface AssociationSecurity {
   aareExtras(): { respondingApTitle?: Uint8Array; respondingAuthenticationValue?: Uint8Array; diagnostic: number };
   /** True until the client has proven itself (HLS pass 3): only ACTION 15/0.0.40.0.0.255/1 is served. */
   readonly pending: boolean;
-  /** Unwraps a ciphered request: the plain APDU, or an Exception-Response service-error code (5, 6). */
-  unwrapRequest(apdu: Uint8Array, start: number, end: number): Uint8Array | number;
+  /**
+   * Unwraps a ciphered request in place: 0, with the plain APDU at apdu[plainStart, plainEnd),
+   * or an Exception-Response service-error code (5, 6).
+   */
+  unwrapRequest(apdu: Uint8Array, start: number, end: number): number;
+  /** Where unwrapRequest left the plain APDU. */
+  readonly plainStart: number;
+  readonly plainEnd: number;
   /** True when plain (unciphered) GET/SET/ACTION requests are refused in this association. */
   readonly requiresCiphering: boolean;
-  /** Wraps a plain response APDU for sending (glo- or general-glo-ciphering). */
-  wrapResponse(plain: Uint8Array, length: number): Uint8Array;
+  /**
+   * Wraps the plain response APDU at bytes[at, at + length) in place (glo- or general-glo-
+   * ciphering); `bytes` has CIPHERING_OVERHEAD bytes of room after it. Returns the new length.
+   */
+  wrapResponse(bytes: Uint8Array, at: number, length: number): number;
   /** HLS pass 3/4: checks f(StoC) and returns f(CtoS), or null when the proof is wrong. */
   replyToHlsAuthentication?(clientProof: Uint8Array): Uint8Array | null;
 }

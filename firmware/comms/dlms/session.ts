@@ -7,6 +7,7 @@
  */
 import type { Log } from "../../hal/log";
 import { ACSE_TAG, decodeRlrq, encodeRlre } from "./acse";
+import { CIPHERING_OVERHEAD } from "./access-policy";
 import { type AarqOutcome, type AcseSettings, type Association, isHlsReply, openAssociation } from "./association";
 import { AxdrWriter, DecodeError } from "./axdr";
 import { handleAction } from "./action-service";
@@ -84,7 +85,7 @@ export class DlmsSession {
         this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.operationNotPossible);
         return;
       }
-      let bytes = apdu;
+      const bytes = apdu;
       let from = start;
       let to = end;
       const ciphered = tag === APDU.gloGetRequest || tag === APDU.gloSetRequest || tag === APDU.gloActionRequest || tag === APDU.generalGloCiphering;
@@ -93,14 +94,13 @@ export class DlmsSession {
           this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.serviceNotSupported);
           return;
         }
-        const plain = a.security.unwrapRequest(apdu, start, end);
-        if (typeof plain === "number") {
-          this.sendException(EXCEPTION_STATE.serviceNotAllowed, plain);
+        const failure = a.security.unwrapRequest(apdu, start, end);
+        if (failure !== 0) {
+          this.sendException(EXCEPTION_STATE.serviceNotAllowed, failure);
           return;
         }
-        bytes = plain;
-        from = 0;
-        to = plain.length;
+        from = a.security.plainStart;
+        to = a.security.plainEnd;
         if (to === 0) throw new DecodeError("empty deciphered APDU");
       } else if (a.security?.requiresCiphering && (tag === APDU.getRequest || tag === APDU.setRequest || tag === APDU.actionRequest)) {
         this.sendException(EXCEPTION_STATE.serviceNotAllowed, EXCEPTION_SERVICE.operationNotPossible);
@@ -143,7 +143,7 @@ export class DlmsSession {
 
   /** Largest APDU this association may receive, less the ciphering overhead. */
   sendCapacity(a: Association): number {
-    return a.security ? a.clientMaxReceivePdu - 32 : a.clientMaxReceivePdu;
+    return a.security ? a.clientMaxReceivePdu - CIPHERING_OVERHEAD : a.clientMaxReceivePdu;
   }
 
   /** Object `index` of the model in the session's scratch object (valid until the next request). */
@@ -191,10 +191,9 @@ export class DlmsSession {
     const security = this.association?.security;
     const w = this.w;
     if (security && w.bytes[APDU_OFFSET] !== APDU.exceptionResponse) {
-      const wrapped = security.wrapResponse(w.bytes.subarray(APDU_OFFSET, APDU_OFFSET + length), length);
-      w.length = APDU_OFFSET;
-      w.raw(wrapped);
-      length = wrapped.length;
+      w.length = APDU_OFFSET + length;
+      w.ensure(CIPHERING_OVERHEAD);
+      length = security.wrapResponse(w.bytes, APDU_OFFSET, length);
     }
     this.output.sendApdu(w.bytes, length);
   }

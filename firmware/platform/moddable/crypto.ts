@@ -1,71 +1,168 @@
-import { BlockCipher, Digest } from "crypt";
-import GCM from "gcm";
+import { BlockCipher, Digest, GHASH, Mode } from "crypt";
 import type { Crypto, Sha256Hash } from "../../hal/crypto";
 import { DigestSha256 } from "./digest-sha256";
 
 /**
  * The crypto port on the Moddable SDK: native AES (`crypt` BlockCipher, mbedTLS/ESP32 hardware
- * where the port has it) and the SDK's `gcm` module (modules/crypt/etc/gcm.js). The manifest maps
- * "gcm" to $(MODULES)/crypt/etc/gcm and includes modules/crypt/digest (for "crypt" and "bin").
+ * where the port has it), its CTR mode and its GHASH, put together into GCM here (SP 800-38D)
+ * so that a message is ciphered in place with buffers made once per key: the SDK's own
+ * `gcm.js` builds a new CTR mode, a BigInt and four to six ArrayBuffer copies of the message for
+ * every call, which the ESP32's fixed heap cannot spare during a management association.
  *
- * Not runnable on the development machines (no SDK there): it is typechecked against
- * types/moddable/crypt.d.ts only. The portable implementation is the one the tests run.
+ * Per message: GHASH restarts from its stored post-AAD state when the AAD is the key's last one
+ * (SC || AK, the same for every APDU), CTR runs through a 256-byte buffer (the native mode
+ * writes only to the start of an ArrayBuffer), and GHASH reads that aligned buffer, never an
+ * arbitrary offset of the caller's bytes (the native GHASH loads 64-bit words).
  */
-export class ModdableCrypto implements Crypto {
-  private cachedKey: Uint8Array | null = null;
-  private cachedCipher: BlockCipher | null = null;
+const PIECE = 256;
+/** Keys kept set up: the unicast key for GCM; the master key for key wrap. */
+const CACHE_SIZE = 2;
 
-  gcmEncrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagLength: number): Uint8Array {
-    const gcm = new GCM(this.cipher(key), tagLength);
-    const sealed = gcm.process(copyOut(plaintext), undefined, copyOut(iv), copyOut(aad), true);
-    if (sealed === undefined) throw new Error("GCM encryption failed");
-    return toBytes(sealed);
+interface NativeKey {
+  key: Uint8Array;
+  cipher: BlockCipher;
+  ctr: Mode;
+  /** H = E(K, 0^128). */
+  h: ArrayBuffer;
+  ghash: GHASH | null;
+  /** The AAD the GHASH was set up with (its post-AAD state is what `reset()` returns to). */
+  aad: Uint8Array;
+}
+
+export class ModdableCrypto implements Crypto {
+  private readonly keys: NativeKey[] = [];
+  /** J0 = IV || 0^31 || 1, then inc32(J0) for the CTR mode. */
+  private readonly counter = new ArrayBuffer(16);
+  private readonly counterBytes = new Uint8Array(this.counter);
+  /** E(K, J0). */
+  private readonly mask = new ArrayBuffer(16);
+  private readonly maskBytes = new Uint8Array(this.mask);
+  private readonly piece = new ArrayBuffer(PIECE);
+  private readonly pieceBytes = new Uint8Array(this.piece);
+  private readonly block = new ArrayBuffer(16);
+  private readonly blockBytes = new Uint8Array(this.block);
+
+  gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void {
+    checkRange(bytes, start, end, tagLength);
+    const k = this.start(key, iv, aad);
+    const ghash = k.ghash!;
+    const piece = this.pieceBytes;
+    for (let p = start; p < end; p += PIECE) {
+      const n = end - p < PIECE ? end - p : PIECE;
+      const text = n === PIECE ? piece : piece.subarray(0, n);
+      k.ctr.encrypt(bytes.subarray(p, p + n), this.piece);
+      bytes.set(text, p);
+      ghash.write(text);
+    }
+    this.tag(k, bytes, end, tagLength);
   }
 
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array, tagLength: number): Uint8Array | null {
-    const length = sealed.length - tagLength;
-    if (length < 0) return null;
-    if (length === 0) {
-      // gcm.js cannot decrypt an empty body (its CTR mode rejects a zero-length buffer): a
-      // GMAC-only message is checked by recomputing the tag and comparing in constant time.
-      const expected = this.gcmEncrypt(key, iv, aad, new Uint8Array(0), tagLength);
-      let diff = 0;
-      for (let i = 0; i < tagLength; i++) diff |= expected[i] ^ sealed[i];
-      return diff === 0 ? new Uint8Array(0) : null;
+  gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean {
+    checkRange(bytes, start, end, tagLength);
+    const k = this.start(key, iv, aad);
+    const ghash = k.ghash!;
+    const piece = this.pieceBytes;
+    for (let p = start; p < end; p += PIECE) {
+      const n = end - p < PIECE ? end - p : PIECE;
+      piece.set(bytes.subarray(p, p + n));
+      ghash.write(n === PIECE ? piece : piece.subarray(0, n));
     }
-    const gcm = new GCM(this.cipher(key), tagLength);
-    const plain = gcm.process(new Uint8Array(copyOut(sealed)), undefined, copyOut(iv), copyOut(aad), false);
-    return plain === undefined ? null : toBytes(plain).slice();
+    const expected = this.blockBytes;
+    this.tag(k, expected, 0, tagLength);
+    let diff = 0;
+    for (let i = 0; i < tagLength; i++) diff |= expected[i] ^ bytes[end + i];
+    if (diff !== 0) return false;
+    for (let p = start; p < end; p += PIECE) {
+      const n = end - p < PIECE ? end - p : PIECE;
+      k.ctr.decrypt(bytes.subarray(p, p + n), this.piece);
+      bytes.set(n === PIECE ? piece : piece.subarray(0, n), p);
+    }
+    return true;
   }
 
   aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-    return toBytes(this.cipher(key).encrypt(copyOut(block)));
+    return this.blockOp(key, block, true);
   }
 
   aesDecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-    return toBytes(this.cipher(key).decrypt(copyOut(block)));
+    return this.blockOp(key, block, false);
   }
 
   createSha256(): Sha256Hash {
     return new DigestSha256(new Digest("SHA256"));
   }
 
-  private cipher(key: Uint8Array): BlockCipher {
-    const cached = this.cachedKey;
-    if (cached && cached.length === key.length && cached.every((b, i) => b === key[i]) && this.cachedCipher) return this.cachedCipher;
-    this.cachedKey = key.slice();
-    this.cachedCipher = new BlockCipher("AES", copyOut(key));
-    return this.cachedCipher;
+  private blockOp(key: Uint8Array, block: Uint8Array, encrypt: boolean): Uint8Array {
+    if (block.length !== 16) throw new RangeError(`AES block must be 16 bytes, not ${block.length}`);
+    const k = this.key(key);
+    const out = new ArrayBuffer(16);
+    this.blockBytes.set(block);
+    if (encrypt) k.cipher.encrypt(this.block, out);
+    else k.cipher.decrypt(this.block, out);
+    return new Uint8Array(out);
+  }
+
+  /** Sets up J0, the CTR mode at inc32(J0) and GHASH after the AAD. */
+  private start(key: Uint8Array, iv: Uint8Array, aad: Uint8Array): NativeKey {
+    if (iv.length !== 12) throw new RangeError(`GCM IV must be 12 bytes here, not ${iv.length}`);
+    const k = this.key(key);
+    if (k.ghash === null || !sameBytes(k.aad, aad)) {
+      // The native GHASH takes its AAD as a whole ArrayBuffer: one exact copy, kept with the key.
+      const copy = aad.slice();
+      if (k.ghash === null) k.ghash = new GHASH(k.h, copy.buffer);
+      else k.ghash._init(k.h, copy.buffer);
+      k.aad = copy;
+    } else {
+      k.ghash.reset();
+    }
+    const c = this.counterBytes;
+    c.set(iv);
+    c[12] = 0;
+    c[13] = 0;
+    c[14] = 0;
+    c[15] = 2;
+    k.ctr.setIV(this.counter);
+    c[15] = 1;
+    return k;
+  }
+
+  /** MSB_t(E(K, J0) xor GHASH) into out[offset..]; `this.counter` holds J0. */
+  private tag(k: NativeKey, out: Uint8Array, offset: number, tagLength: number): void {
+    const s = new Uint8Array(k.ghash!.close());
+    k.cipher.encrypt(this.counter, this.mask);
+    const m = this.maskBytes;
+    for (let i = 0; i < tagLength; i++) out[offset + i] = s[i] ^ m[i];
+  }
+
+  private key(key: Uint8Array): NativeKey {
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (sameBytes(k.key, key)) {
+        if (i !== 0) {
+          keys.splice(i, 1);
+          keys.unshift(k);
+        }
+        return k;
+      }
+    }
+    const copy = key.slice();
+    const cipher = new BlockCipher("AES", copy.buffer);
+    const h = new ArrayBuffer(16);
+    cipher.encrypt(new ArrayBuffer(16), h);
+    const k: NativeKey = { key: copy, cipher, ctr: new Mode("CTR", cipher), h, ghash: null, aad: copy.subarray(0, 0) };
+    keys.unshift(k);
+    if (keys.length > CACHE_SIZE) keys.pop();
+    return k;
   }
 }
 
-/** An ArrayBuffer holding exactly these bytes (the native side takes whole buffers). */
-function copyOut(bytes: Uint8Array): ArrayBuffer {
-  const out = new ArrayBuffer(bytes.length);
-  new Uint8Array(out).set(bytes);
-  return out;
+function checkRange(bytes: Uint8Array, start: number, end: number, tagLength: number): void {
+  if (!(start >= 0 && start <= end && end + tagLength <= bytes.length)) throw new RangeError(`GCM range ${start}..${end} + tag ${tagLength} is outside ${bytes.length} bytes`);
 }
 
-function toBytes(value: ArrayBuffer | Uint8Array): Uint8Array {
-  return value instanceof Uint8Array ? value : new Uint8Array(value);
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -8,7 +8,7 @@ import { MeterApp } from "../../../firmware/app/meter-app";
 import { defaultDlmsConfig } from "../../../firmware/comms/dlms";
 import { createMeterDlmsServer } from "../../../firmware/app/meter-server";
 import { hlsGmacProof, parseCipheredApdu, protectContent, unprotectContent, wrapGlo, type CipherKeys } from "../../../firmware/comms/dlms/security";
-import { PortableCrypto } from "../../../firmware/comms/crypto";
+import { PortableCrypto, gcmEncrypt } from "../../../firmware/comms/crypto";
 import { parseScenario } from "../../event-types";
 import { Simulation } from "../../simulation";
 import { BenchSocket } from "../../xs/bench-socket";
@@ -132,7 +132,7 @@ export class SecurityXsBench {
     const plain = new Uint8Array(bytes);
     const aad = new Uint8Array(17);
     swapMeter(0);
-    c.gcmEncrypt(KEYS.encryptionKey, iv, aad, plain, 12);
+    gcmEncrypt(c, KEYS.encryptionKey, iv, aad, plain, 12);
     const gcm = swapMeter(0);
     return { aesBlock, gcm, keyExpansion: keyExpansion - aesBlock };
   }

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { Aes, PortableCrypto, aesKeyUnwrap, aesKeyWrap } from "../../../firmware/comms/crypto";
+import { Aes, PortableCrypto, aesKeyUnwrap, aesKeyWrap, gcmDecrypt, gcmEncrypt } from "../../../firmware/comms/crypto";
 import { NodeCrypto } from "../../../host-sim/node-crypto";
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -71,23 +71,23 @@ const gcmCases: { name: string; key: string; iv: string; aad: string; plain: str
 
 describe("AES-GCM (GCM spec test cases)", () => {
   it.each(gcmCases)("test case $name: encrypt and decrypt", ({ key, iv, aad, plain, cipher, tag }) => {
-    const sealed = portable.gcmEncrypt(hex(key), hex(iv), hex(aad), hex(plain), 16);
+    const sealed = gcmEncrypt(portable, hex(key), hex(iv), hex(aad), hex(plain), 16);
     expect(toHex(sealed)).toBe(cipher + tag);
-    const opened = portable.gcmDecrypt(hex(key), hex(iv), hex(aad), sealed, 16);
+    const opened = gcmDecrypt(portable, hex(key), hex(iv), hex(aad), sealed, 16);
     expect(opened && toHex(opened)).toBe(plain);
     // Node's OpenSSL agrees on the same vector (checks the reference used below).
-    expect(toHex(node.gcmEncrypt(hex(key), hex(iv), hex(aad), hex(plain), 16))).toBe(cipher + tag);
+    expect(toHex(gcmEncrypt(node, hex(key), hex(iv), hex(aad), hex(plain), 16))).toBe(cipher + tag);
   });
 
   it("a truncated 12-byte tag (DLMS suite 0) is the first 12 bytes of the full tag", () => {
     const c = gcmCases[3];
-    const sealed = portable.gcmEncrypt(hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain), 12);
+    const sealed = gcmEncrypt(portable, hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain), 12);
     expect(toHex(sealed)).toBe(c.cipher + c.tag.slice(0, 24));
   });
 
   it("rejects a flipped bit anywhere in tag, ciphertext, AAD or IV", () => {
     const c = gcmCases[3];
-    const sealed = portable.gcmEncrypt(hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain), 12);
+    const sealed = gcmEncrypt(portable, hex(c.key), hex(c.iv), hex(c.aad), hex(c.plain), 12);
     for (const where of ["tag", "body", "aad", "iv"] as const) {
       const s = sealed.slice();
       const aad = hex(c.aad);
@@ -96,10 +96,10 @@ describe("AES-GCM (GCM spec test cases)", () => {
       if (where === "body") s[7] ^= 0x80;
       if (where === "aad") aad[0] ^= 0x02;
       if (where === "iv") iv[11] ^= 0x04;
-      expect(portable.gcmDecrypt(hex(c.key), iv, aad, s, 12)).toBeNull();
-      expect(node.gcmDecrypt(hex(c.key), iv, aad, s, 12)).toBeNull();
+      expect(gcmDecrypt(portable, hex(c.key), iv, aad, s, 12)).toBeNull();
+      expect(gcmDecrypt(node, hex(c.key), iv, aad, s, 12)).toBeNull();
     }
-    expect(portable.gcmDecrypt(hex(c.key), hex(c.iv), hex(c.aad), sealed.subarray(0, 5), 12)).toBeNull();
+    expect(gcmDecrypt(portable, hex(c.key), hex(c.iv), hex(c.aad), sealed.subarray(0, 5), 12)).toBeNull();
   });
 });
 
@@ -144,17 +144,48 @@ describe("portable and Node crypto ports agree on random inputs", () => {
         fc.uint8Array({ maxLength: 300 }),
         fc.constantFrom(4, 8, 12, 13, 14, 15, 16),
         (k, iv, aad, plain, tagLength) => {
-          const a = portable.gcmEncrypt(k, iv, aad, plain, tagLength);
-          const b = node.gcmEncrypt(k, iv, aad, plain, tagLength);
+          const a = gcmEncrypt(portable, k, iv, aad, plain, tagLength);
+          const b = gcmEncrypt(node, k, iv, aad, plain, tagLength);
           expect(toHex(a)).toBe(toHex(b));
-          expect(toHex(node.gcmDecrypt(k, iv, aad, a, tagLength)!)).toBe(toHex(plain));
-          expect(toHex(portable.gcmDecrypt(k, iv, aad, b, tagLength)!)).toBe(toHex(plain));
+          expect(toHex(gcmDecrypt(node, k, iv, aad, a, tagLength)!)).toBe(toHex(plain));
+          expect(toHex(gcmDecrypt(portable, k, iv, aad, b, tagLength)!)).toBe(toHex(plain));
           const bad = a.slice();
           bad[bad.length - 1 - (plain.length % tagLength)] ^= 0x40;
-          expect(portable.gcmDecrypt(k, iv, aad, bad, tagLength)).toBeNull();
+          expect(gcmDecrypt(portable, k, iv, aad, bad, tagLength)).toBeNull();
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("in place at any offset: the same ciphertext and tag, and a forged tag leaves the bytes as they were", () => {
+    fc.assert(
+      fc.property(
+        key,
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 600 }),
+        fc.nat({ max: 37 }),
+        (k, iv, aad, plain, at) => {
+          const reference = gcmEncrypt(node, k, iv, aad, plain, 12);
+          for (const port of [portable, node]) {
+            const bytes = new Uint8Array(at + plain.length + 12 + 5).fill(0xa5);
+            bytes.set(plain, at);
+            port.gcmSeal(k, iv, aad, bytes, at, at + plain.length, 12);
+            expect(toHex(bytes.subarray(at, at + plain.length + 12))).toBe(toHex(reference));
+            expect(toHex(bytes.subarray(0, at))).toBe("a5".repeat(at));
+            expect(toHex(bytes.subarray(at + plain.length + 12))).toBe("a5".repeat(5));
+            const forged = bytes.slice();
+            forged[at + plain.length] ^= 1;
+            const before = toHex(forged);
+            expect(port.gcmOpen(k, iv, aad, forged, at, at + plain.length, 12)).toBe(false);
+            expect(toHex(forged)).toBe(before);
+            expect(port.gcmOpen(k, iv, aad, bytes, at, at + plain.length, 12)).toBe(true);
+            expect(toHex(bytes.subarray(at, at + plain.length))).toBe(toHex(plain));
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

@@ -10,7 +10,6 @@ import {
   SC_SUITE_MASK,
   SECURITY_HEADER_LENGTH,
   SYSTEM_TITLE_LENGTH,
-  buildIv,
 } from "./security-header";
 
 /**
@@ -21,7 +20,7 @@ import {
  * an octet string (length 8), A-XDR length, ciphered content.
  */
 
-const GENERAL_GLO_CIPHERING = 0xdb;
+export const GENERAL_GLO_CIPHERING = 0xdb;
 
 /** Plain xDLMS tag -> its glo-ciphered tag (requests C8/C9/CB, responses CC/CD/CF, initiate 21/28). */
 const GLO_TAG_OF: Record<number, number> = deepFreeze({
@@ -62,20 +61,71 @@ export interface CipherKeys {
   authenticationKey: Uint8Array;
 }
 
-/** Builds SC || IC || protected body. `sc` must say authenticated (0x10) or authenticated+encrypted (0x30), suite 0. */
-export function protectContent(crypto: Crypto, keys: CipherKeys, systemTitle: Uint8Array, sc: number, ic: number, plain: Uint8Array): Uint8Array {
-  if ((sc & SC_AUTHENTICATED) === 0 || (sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY)) !== 0) {
-    throw new RangeError(`security control 0x${sc.toString(16)} is not supported (suite 0, authenticated, unicast)`);
+/** The IV and AAD buffers of the in-place ciphering, made once per user (the meter's security). */
+export class CipherScratch {
+  readonly iv = new Uint8Array(12);
+  aad = new Uint8Array(17);
+
+  /** SC || AK, the AAD of an authenticated and encrypted APDU. */
+  encryptedAad(sc: number, authenticationKey: Uint8Array): Uint8Array {
+    if (this.aad.length !== 1 + authenticationKey.length) this.aad = new Uint8Array(1 + authenticationKey.length);
+    const aad = this.aad;
+    aad[0] = sc;
+    aad.set(authenticationKey, 1);
+    return aad;
   }
-  const iv = buildIv(systemTitle, ic);
-  const encrypt = (sc & SC_ENCRYPTED) !== 0;
-  const aad = additionalData(sc, keys.authenticationKey, encrypt ? undefined : plain);
-  const sealed = crypto.gcmEncrypt(keys.encryptionKey, iv, aad, encrypt ? plain : EMPTY, GCM_TAG_LENGTH);
-  const body = encrypt ? sealed : concat(plain, sealed);
-  const out = new Uint8Array(SECURITY_HEADER_LENGTH + body.length);
-  out[0] = sc;
-  writeU32BE(out, 1, ic);
-  out.set(body, SECURITY_HEADER_LENGTH);
+}
+
+function checkSecurityControl(sc: number): boolean {
+  return (sc & SC_AUTHENTICATED) !== 0 && (sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY)) === 0;
+}
+
+/**
+ * In place: with the plaintext at bytes[at + 5, at + 5 + length), writes SC || IC at bytes[at],
+ * protects the plaintext where it is and appends the 12-byte tag. `bytes` must have room for the
+ * tag. Returns the content length (5 + length + 12). `sc` must say authenticated (0x10) or
+ * authenticated+encrypted (0x30), suite 0.
+ */
+export function sealContent(crypto: Crypto, keys: CipherKeys, systemTitle: Uint8Array, sc: number, ic: number, bytes: Uint8Array, at: number, length: number, scratch: CipherScratch): number {
+  if (!checkSecurityControl(sc)) throw new RangeError(`security control 0x${sc.toString(16)} is not supported (suite 0, authenticated, unicast)`);
+  fillIv(scratch.iv, systemTitle, ic);
+  bytes[at] = sc;
+  writeU32BE(bytes, at + 1, ic);
+  const start = at + SECURITY_HEADER_LENGTH;
+  const end = start + length;
+  if (sc & SC_ENCRYPTED) crypto.gcmSeal(keys.encryptionKey, scratch.iv, scratch.encryptedAad(sc, keys.authenticationKey), bytes, start, end, GCM_TAG_LENGTH);
+  else crypto.gcmSeal(keys.encryptionKey, scratch.iv, additionalData(sc, keys.authenticationKey, bytes.subarray(start, end)), bytes, end, end, GCM_TAG_LENGTH);
+  return SECURITY_HEADER_LENGTH + length + GCM_TAG_LENGTH;
+}
+
+/** openContent's answers: 0 = opened in place, plaintext at [start + 5, end - 12). */
+export const OPEN_MALFORMED = 1;
+export const OPEN_UNSUPPORTED = 2;
+export const OPEN_FAILED = 3;
+
+/**
+ * Checks and opens SC || IC || body at bytes[start, end) in place. On 0 the plaintext is at
+ * bytes[start + 5, end - 12) (SC and IC stay readable at `start`); on any failure nothing of the
+ * plaintext is released (the body is left as it came).
+ */
+export function openContent(crypto: Crypto, keys: CipherKeys, systemTitle: Uint8Array, bytes: Uint8Array, start: number, end: number, scratch: CipherScratch): number {
+  if (end - start < SECURITY_HEADER_LENGTH + GCM_TAG_LENGTH) return OPEN_MALFORMED;
+  const sc = bytes[start];
+  if (!checkSecurityControl(sc)) return OPEN_UNSUPPORTED;
+  fillIv(scratch.iv, systemTitle, readU32BE(bytes, start + 1));
+  const from = start + SECURITY_HEADER_LENGTH;
+  const to = end - GCM_TAG_LENGTH;
+  const ok = sc & SC_ENCRYPTED
+    ? crypto.gcmOpen(keys.encryptionKey, scratch.iv, scratch.encryptedAad(sc, keys.authenticationKey), bytes, from, to, GCM_TAG_LENGTH)
+    : crypto.gcmOpen(keys.encryptionKey, scratch.iv, additionalData(sc, keys.authenticationKey, bytes.subarray(from, to)), bytes, to, to, GCM_TAG_LENGTH);
+  return ok ? 0 : OPEN_FAILED;
+}
+
+/** Builds SC || IC || protected body into a new array (clients, tests, the ciphered AARE). */
+export function protectContent(crypto: Crypto, keys: CipherKeys, systemTitle: Uint8Array, sc: number, ic: number, plain: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SECURITY_HEADER_LENGTH + plain.length + GCM_TAG_LENGTH);
+  out.set(plain, SECURITY_HEADER_LENGTH);
+  sealContent(crypto, keys, systemTitle, sc, ic, out, 0, plain.length, new CipherScratch());
   return out;
 }
 
@@ -87,33 +137,88 @@ interface Unprotected {
   apdu: Uint8Array;
 }
 
-/** Checks and opens SC || IC || body. Never returns plaintext whose tag did not verify. */
+/** Checks and opens a copy of SC || IC || body. Never returns plaintext whose tag did not verify. */
 export function unprotectContent(crypto: Crypto, keys: CipherKeys, systemTitle: Uint8Array, content: Uint8Array): Unprotected | UnprotectFailure {
-  if (content.length < SECURITY_HEADER_LENGTH + GCM_TAG_LENGTH) return "malformed";
-  const sc = content[0];
-  if ((sc & SC_AUTHENTICATED) === 0 || (sc & (SC_SUITE_MASK | SC_COMPRESSED | SC_BROADCAST_KEY)) !== 0) return "unsupported-security";
-  const ic = readU32BE(content, 1);
-  const iv = buildIv(systemTitle, ic);
-  const body = content.subarray(SECURITY_HEADER_LENGTH);
-  if (sc & SC_ENCRYPTED) {
-    const apdu = crypto.gcmDecrypt(keys.encryptionKey, iv, additionalData(sc, keys.authenticationKey), body, GCM_TAG_LENGTH);
-    return apdu ? { sc, ic, apdu } : "authentication-failed";
-  }
-  const plain = body.subarray(0, body.length - GCM_TAG_LENGTH);
-  const ok = crypto.gcmDecrypt(keys.encryptionKey, iv, additionalData(sc, keys.authenticationKey, plain), body.subarray(plain.length), GCM_TAG_LENGTH);
-  return ok ? { sc, ic, apdu: plain.slice() } : "authentication-failed";
+  const copy = content.slice();
+  const r = openContent(crypto, keys, systemTitle, copy, 0, copy.length, new CipherScratch());
+  if (r === OPEN_MALFORMED) return "malformed";
+  if (r === OPEN_UNSUPPORTED) return "unsupported-security";
+  if (r === OPEN_FAILED) return "authentication-failed";
+  return { sc: copy[0], ic: readU32BE(copy, 1), apdu: copy.subarray(SECURITY_HEADER_LENGTH, copy.length - GCM_TAG_LENGTH) };
 }
 
 /** glo-ciphered APDU: the plain APDU's glo tag, length, ciphered content. */
 export function wrapGlo(plainTag: number, content: Uint8Array): Uint8Array {
   const tag = gloTagFor(plainTag);
   if (tag === undefined) throw new RangeError(`no glo-ciphered form for APDU tag 0x${plainTag.toString(16)}`);
-  return concat(new Uint8Array([tag]), encodeLength(content.length), content);
+  const out = new Uint8Array(wrapHeaderLength(false, content.length) + content.length);
+  out.set(content, writeWrapHeader(out, 0, tag, null, content.length));
+  return out;
 }
 
 /** general-glo-ciphering APDU (0xDB) carrying the sender's system title. */
 export function wrapGeneralGlo(systemTitle: Uint8Array, content: Uint8Array): Uint8Array {
-  return concat(new Uint8Array([GENERAL_GLO_CIPHERING, SYSTEM_TITLE_LENGTH]), systemTitle, encodeLength(content.length), content);
+  const out = new Uint8Array(wrapHeaderLength(true, content.length) + content.length);
+  out.set(content, writeWrapHeader(out, 0, 0, systemTitle, content.length));
+  return out;
+}
+
+/** Bytes the glo or general-glo header takes before SC || IC for a content of `contentLength`. */
+export function wrapHeaderLength(generalGlo: boolean, contentLength: number): number {
+  return (generalGlo ? 2 + SYSTEM_TITLE_LENGTH : 1) + lengthOfLength(contentLength);
+}
+
+/** Writes the glo (tag given) or general-glo (tag 0xDB) header at bytes[at]; returns where the content starts. */
+export function writeWrapHeader(bytes: Uint8Array, at: number, gloTag: number, systemTitle: Uint8Array | null, contentLength: number): number {
+  let p = at;
+  if (systemTitle) {
+    bytes[p++] = GENERAL_GLO_CIPHERING;
+    bytes[p++] = SYSTEM_TITLE_LENGTH;
+    bytes.set(systemTitle, p);
+    p += SYSTEM_TITLE_LENGTH;
+  } else {
+    bytes[p++] = gloTag;
+  }
+  const n = lengthOfLength(contentLength);
+  if (n === 1) {
+    bytes[p++] = contentLength;
+  } else {
+    bytes[p++] = 0x80 | (n - 1);
+    for (let i = n - 2; i >= 0; i--) bytes[p++] = (contentLength / 2 ** (8 * i)) & 255;
+  }
+  return p;
+}
+
+function lengthOfLength(length: number): number {
+  return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x1000000 ? 4 : 5;
+}
+
+/**
+ * Where SC || IC starts in a glo or general-glo APDU at apdu[start, end), or -1 when framing or
+ * lengths are wrong. A general-glo's system title is at apdu[start + 2, start + 10).
+ */
+export function cipheredContentStart(apdu: Uint8Array, start: number, end: number): number {
+  if (end - start < 2) return -1;
+  const tag = apdu[start];
+  let offset = start + 1;
+  if (tag === GENERAL_GLO_CIPHERING) {
+    if (apdu[start + 1] !== SYSTEM_TITLE_LENGTH || end - start < 2 + SYSTEM_TITLE_LENGTH + 1) return -1;
+    offset = start + 2 + SYSTEM_TITLE_LENGTH;
+  } else if (PLAIN_TAG_OF[tag] === undefined) {
+    return -1;
+  }
+  if (offset >= end) return -1;
+  const first = apdu[offset];
+  let value = first;
+  let next = offset + 1;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    if (n < 1 || n > 4 || offset + 1 + n > end) return -1;
+    value = 0;
+    for (let i = 0; i < n; i++) value = value * 256 + apdu[offset + 1 + i];
+    next = offset + 1 + n;
+  }
+  return next + value === end ? next : -1;
 }
 
 interface CipheredApdu {
@@ -128,63 +233,28 @@ interface CipheredApdu {
 
 /** Splits a glo or general-glo APDU; null when framing or lengths are wrong. */
 export function parseCipheredApdu(apdu: Uint8Array): CipheredApdu | null {
-  if (apdu.length < 2) return null;
-  const tag = apdu[0];
-  let offset = 1;
-  let systemTitle: Uint8Array | undefined;
-  if (tag === GENERAL_GLO_CIPHERING) {
-    if (apdu[1] !== SYSTEM_TITLE_LENGTH || apdu.length < 2 + SYSTEM_TITLE_LENGTH + 1) return null;
-    systemTitle = apdu.slice(2, 2 + SYSTEM_TITLE_LENGTH);
-    offset = 2 + SYSTEM_TITLE_LENGTH;
-  } else if (PLAIN_TAG_OF[tag] === undefined) {
-    return null;
-  }
-  const length = decodeLength(apdu, offset);
-  if (!length || length.next + length.value !== apdu.length) return null;
-  return { kind: systemTitle ? "general-glo" : "glo", tag, systemTitle, content: apdu.subarray(length.next) };
+  const at = cipheredContentStart(apdu, 0, apdu.length);
+  if (at < 0) return null;
+  const general = apdu[0] === GENERAL_GLO_CIPHERING;
+  return {
+    kind: general ? "general-glo" : "glo",
+    tag: apdu[0],
+    systemTitle: general ? apdu.slice(2, 2 + SYSTEM_TITLE_LENGTH) : undefined,
+    content: apdu.subarray(at),
+  };
 }
 
-/** A-XDR length: one byte below 0x80, else 0x81 nn / 0x82 nnnn / 0x83 / 0x84. */
-function encodeLength(length: number): Uint8Array {
-  if (length < 0x80) return new Uint8Array([length]);
-  if (length < 0x100) return new Uint8Array([0x81, length]);
-  if (length < 0x10000) return new Uint8Array([0x82, length >> 8, length & 255]);
-  if (length < 0x1000000) return new Uint8Array([0x83, length >> 16, (length >> 8) & 255, length & 255]);
-  const out = new Uint8Array(5);
-  out[0] = 0x84;
-  writeU32BE(out, 1, length);
-  return out;
+function fillIv(iv: Uint8Array, systemTitle: Uint8Array, ic: number): void {
+  if (systemTitle.length !== SYSTEM_TITLE_LENGTH) throw new RangeError(`system title must be 8 bytes, not ${systemTitle.length}`);
+  iv.set(systemTitle, 0);
+  writeU32BE(iv, 8, ic);
 }
 
-function decodeLength(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
-  if (offset >= bytes.length) return null;
-  const first = bytes[offset];
-  if (first < 0x80) return { value: first, next: offset + 1 };
-  const n = first & 0x7f;
-  if (n < 1 || n > 4 || offset + 1 + n > bytes.length) return null;
-  let value = 0;
-  for (let i = 0; i < n; i++) value = value * 256 + bytes[offset + 1 + i];
-  return { value, next: offset + 1 + n };
-}
-
-const EMPTY = new Uint8Array(0);
-
+/** SC || AK || plaintext: the AAD of an authenticated-only APDU (allocated: that mode is rare). */
 function additionalData(sc: number, authenticationKey: Uint8Array, plain?: Uint8Array): Uint8Array {
   const aad = new Uint8Array(1 + authenticationKey.length + (plain ? plain.length : 0));
   aad[0] = sc;
   aad.set(authenticationKey, 1);
   if (plain) aad.set(plain, 1 + authenticationKey.length);
   return aad;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { readU32BE, writeU32BE } from "../../../kernel/bytes";
 import type { Crypto } from "../../../hal/crypto";
+import { gcmDecrypt, gcmEncrypt } from "../../crypto/gcm-messages";
 import type { CipherKeys } from "./ciphering";
 import { GCM_TAG_LENGTH, SC_AUTHENTICATED, SECURITY_HEADER_LENGTH, buildIv } from "./security-header";
 
@@ -23,7 +24,7 @@ function aad(authenticationKey: Uint8Array, challenge: Uint8Array): Uint8Array {
 }
 
 export function hlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint8Array, ic: number, challenge: Uint8Array): Uint8Array {
-  const tag = crypto.gcmEncrypt(keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), new Uint8Array(0), GCM_TAG_LENGTH);
+  const tag = gcmEncrypt(crypto, keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), new Uint8Array(0), GCM_TAG_LENGTH);
   const proof = new Uint8Array(HLS_PROOF_LENGTH);
   proof[0] = SC_AUTHENTICATED;
   writeU32BE(proof, 1, ic);
@@ -35,6 +36,6 @@ export function hlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint
 export function verifyHlsGmacProof(crypto: Crypto, keys: CipherKeys, proverTitle: Uint8Array, challenge: Uint8Array, proof: Uint8Array): number | null {
   if (proof.length !== HLS_PROOF_LENGTH || proof[0] !== SC_AUTHENTICATED) return null;
   const ic = readU32BE(proof, 1);
-  const ok = crypto.gcmDecrypt(keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), proof.subarray(SECURITY_HEADER_LENGTH), GCM_TAG_LENGTH);
+  const ok = gcmDecrypt(crypto, keys.encryptionKey, buildIv(proverTitle, ic), aad(keys.authenticationKey, challenge), proof.subarray(SECURITY_HEADER_LENGTH), GCM_TAG_LENGTH);
   return ok ? ic : null;
 }

@@ -2,7 +2,7 @@ import type { AuthThrottle } from "../auth-throttle";
 import { ACSE_DIAGNOSTIC, APP_CONTEXT_LN_CIPHERED, MECHANISM_HLS_GMAC, type Aarq } from "../acse";
 import type { AssociationSecurity, PolicySecurity } from "../access-policy";
 import { EXCEPTION_SERVICE } from "../xdlms";
-import { MeterSecurity } from "./meter-security";
+import { DECIPHERED, INVOCATION_COUNTER_ERROR, MeterSecurity } from "./meter-security";
 import { SYSTEM_TITLE_LENGTH } from "./security-header";
 
 const GLO_INITIATE_REQUEST = 0x21;
@@ -19,7 +19,9 @@ class ManagementAssociationSecurity implements AssociationSecurity {
   private failed = false;
   private readonly serverChallenge: Uint8Array;
   /** Answer in the style of the latest request (glo or general-glo). */
-  private responseStyle: "glo" | "general-glo" = "glo";
+  private responseGeneralGlo = false;
+  plainStart = 0;
+  plainEnd = 0;
   private initiateCiphered = false;
   /** The glo-initiateRequest did not authenticate (wrong keys): the AARQ fails authentication. */
   initiateRejected = false;
@@ -62,20 +64,29 @@ class ManagementAssociationSecurity implements AssociationSecurity {
     };
   }
 
-  unwrapRequest(apdu: Uint8Array, start: number, end: number): Uint8Array | number {
-    const opened = this.security.decipher(apdu.subarray(start, end), this.clientTitle);
-    if (opened === "invocation-counter-error") return EXCEPTION_SERVICE.invocationCounterError;
-    if (typeof opened === "string") return EXCEPTION_SERVICE.decipheringError;
-    this.responseStyle = opened.style;
-    return opened.apdu;
+  unwrapRequest(apdu: Uint8Array, start: number, end: number): number {
+    const security = this.security;
+    const opened = security.decipherInPlace(apdu, start, end, this.clientTitle);
+    if (opened === INVOCATION_COUNTER_ERROR) return EXCEPTION_SERVICE.invocationCounterError;
+    if (opened !== DECIPHERED) return EXCEPTION_SERVICE.decipheringError;
+    this.responseGeneralGlo = security.openedGeneralGlo;
+    this.plainStart = security.openedStart;
+    this.plainEnd = security.openedEnd;
+    return 0;
   }
 
-  wrapResponse(plain: Uint8Array, length: number): Uint8Array {
-    const ciphered = this.security.encipher(plain.subarray(0, length), this.responseStyle);
+  wrapResponse(bytes: Uint8Array, at: number, length: number): number {
+    let n = this.security.encipherInPlace(bytes, at, length, this.responseGeneralGlo);
     // A key transfer answered by this response takes effect now: the answer went out under the old keys.
     if (this.security.hasPendingKeys) this.security.applyPendingKeys();
-    // Only when the meter's counter is exhausted (2^32 - 1 APDUs): no ciphered answer is possible.
-    return ciphered ?? new Uint8Array([0xd8, 0x01, EXCEPTION_SERVICE.operationNotPossible]);
+    if (n < 0) {
+      // Only when the meter's counter is exhausted (2^32 - 1 APDUs): no ciphered answer is possible.
+      bytes[at] = 0xd8;
+      bytes[at + 1] = 0x01;
+      bytes[at + 2] = EXCEPTION_SERVICE.operationNotPossible;
+      n = 3;
+    }
+    return n;
   }
 
   /** Pass 3 -> 4. One try per association: a wrong proof leaves it pending for good. */

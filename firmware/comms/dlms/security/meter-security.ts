@@ -1,22 +1,26 @@
 import type { Crypto } from "../../../hal/crypto";
 import type { Log } from "../../../hal/log";
 import type { Random } from "../../../hal/random";
+import { CIPHERING_OVERHEAD } from "../access-policy";
 import { AuthThrottle, type AuthThrottleOptions } from "../auth-throttle";
 import {
+  CipherScratch,
+  GENERAL_GLO_CIPHERING,
+  OPEN_MALFORMED,
+  cipheredContentStart,
   gloTagFor,
-  parseCipheredApdu,
+  openContent,
   plainTagFor,
-  protectContent,
-  unprotectContent,
-  wrapGeneralGlo,
-  wrapGlo,
+  sealContent,
+  wrapHeaderLength,
+  writeWrapHeader,
   type CipherKeys,
 } from "./ciphering";
 import { MAX_CHALLENGE, MIN_CHALLENGE, hlsGmacProof, verifyHlsGmacProof } from "./hls-gmac";
 import { IncomingInvocationCounter, OutgoingInvocationCounter } from "./invocation-counter";
 import { KeyStore, SECURITY_POLICY, type SecurityKeySet } from "./keys";
 import { MemoryRecord, type PersistentRecord } from "./persistence";
-import { SC_AUTHENTICATED_ENCRYPTED, SYSTEM_TITLE_LENGTH } from "./security-header";
+import { GCM_TAG_LENGTH, SC_AUTHENTICATED_ENCRYPTED, SECURITY_HEADER_LENGTH, SYSTEM_TITLE_LENGTH } from "./security-header";
 import { ALARM, EVENT } from "../../../kernel/event-codes";
 import { deepFreeze } from "../../../kernel/freeze";
 
@@ -64,6 +68,14 @@ interface MeterSecurityOptions {
 
 type DecipherError = "malformed" | "deciphering-error" | "invocation-counter-error";
 
+/** decipherInPlace's answers; on DECIPHERED the plaintext is at [openedStart, openedEnd). */
+export const DECIPHERED = 0;
+export const DECIPHER_MALFORMED = 1;
+export const DECIPHERING_ERROR = 2;
+export const INVOCATION_COUNTER_ERROR = 3;
+const DECIPHER_ERROR_NAME: readonly DecipherError[] = Object.freeze(["malformed", "malformed", "deciphering-error", "invocation-counter-error"] as DecipherError[]);
+
+
 interface Deciphered {
   apdu: Uint8Array;
   style: "glo" | "general-glo";
@@ -90,6 +102,12 @@ export class MeterSecurity {
   private readonly challengeLength: number;
   private readonly nowMs: () => number;
   private lastReplayEventMs = -Infinity;
+  /** IV and AAD of the in-place ciphering. */
+  private readonly scratch = new CipherScratch();
+  /** Set by decipherInPlace: the plaintext range and whether the request came general-glo. */
+  openedStart = 0;
+  openedEnd = 0;
+  openedGeneralGlo = false;
   /** From the options (the options object itself is not kept). */
   private readonly allowDefaultKeys: boolean;
   private readonly replayEventGapMs: number;
@@ -170,31 +188,37 @@ export class MeterSecurity {
   }
 
   /**
-   * Opens a glo or general-glo APDU from the management client: authenticity first (a forged
-   * or altered frame is a deciphering error and does not touch the counter), then freshness
-   * (an authentic frame whose counter is not above the last accepted is a replay: event 50).
+   * Opens a glo or general-glo APDU from the management client at apdu[start, end), in place:
+   * authenticity first (a forged or altered frame is a deciphering error and does not touch the
+   * counter), then freshness (an authentic frame whose counter is not above the last accepted is
+   * a replay: event 50). On DECIPHERED the plaintext is at [openedStart, openedEnd).
    */
-  decipher(apdu: Uint8Array, clientTitle: Uint8Array): Deciphered | DecipherError {
-    const parsed = parseCipheredApdu(apdu);
-    if (!parsed) return "malformed";
-    if (parsed.systemTitle && !sameBytes(parsed.systemTitle, clientTitle)) {
+  decipherInPlace(apdu: Uint8Array, start: number, end: number, clientTitle: Uint8Array): number {
+    const at = cipheredContentStart(apdu, start, end);
+    if (at < 0) return DECIPHER_MALFORMED;
+    const tag = apdu[start];
+    const general = tag === GENERAL_GLO_CIPHERING;
+    if (general && !sameRange(apdu, start + 2, clientTitle)) {
       this.decipherFailures++;
-      return "deciphering-error";
+      return DECIPHERING_ERROR;
     }
-    const opened = unprotectContent(this.crypto, this.cipherKeys, clientTitle, parsed.content);
-    if (typeof opened === "string") {
+    const opened = openContent(this.crypto, this.cipherKeys, clientTitle, apdu, at, end, this.scratch);
+    if (opened !== 0) {
       this.decipherFailures++;
-      return opened === "malformed" ? "malformed" : "deciphering-error";
+      return opened === OPEN_MALFORMED ? DECIPHER_MALFORMED : DECIPHERING_ERROR;
     }
-    if (opened.sc !== SC_AUTHENTICATED_ENCRYPTED && this.keyStore.policy === SECURITY_POLICY.authenticatedAndEncrypted) {
+    const from = at + SECURITY_HEADER_LENGTH;
+    const to = end - GCM_TAG_LENGTH;
+    if (apdu[at] !== SC_AUTHENTICATED_ENCRYPTED && this.keyStore.policy === SECURITY_POLICY.authenticatedAndEncrypted) {
       this.decipherFailures++;
-      return "deciphering-error";
+      return DECIPHERING_ERROR;
     }
-    if (parsed.kind === "glo" && opened.apdu[0] !== plainTagFor(parsed.tag)) {
+    if (!general && (from >= to || apdu[from] !== plainTagFor(tag))) {
       this.decipherFailures++;
-      return "deciphering-error";
+      return DECIPHERING_ERROR;
     }
-    if (!this.clientCounter.accept(opened.ic)) {
+    const ic = readIc(apdu, at + 1);
+    if (!this.clientCounter.accept(ic)) {
       this.replaysRejected++;
       // One fraud-log entry per burst of replays: a flood of replayed frames neither wears the
       // flash nor pushes older evidence out of the log (the count stays in replaysRejected).
@@ -207,19 +231,49 @@ export class MeterSecurity {
       } else {
         this.log.warn(`DLMS: replayed frame rejected (${this.replaysRejected} so far), not journalled again`);
       }
-      return "invocation-counter-error";
+      return INVOCATION_COUNTER_ERROR;
     }
-    return { apdu: opened.apdu, style: parsed.kind, ic: opened.ic };
+    this.openedStart = from;
+    this.openedEnd = to;
+    this.openedGeneralGlo = general;
+    return DECIPHERED;
   }
 
-  /** Ciphers a response (authenticated and encrypted) in the request's style; null when the counter is exhausted. */
-  encipher(plainApdu: Uint8Array, style: "glo" | "general-glo"): Uint8Array | null {
+  /** decipherInPlace on a copy, answering a new array (the glo-initiateRequest of an AARQ). */
+  decipher(apdu: Uint8Array, clientTitle: Uint8Array): Deciphered | DecipherError {
+    const copy = apdu.slice();
+    const r = this.decipherInPlace(copy, 0, copy.length, clientTitle);
+    if (r !== DECIPHERED) return DECIPHER_ERROR_NAME[r];
+    const ic = readIc(copy, this.openedStart - SECURITY_HEADER_LENGTH + 1);
+    return { apdu: copy.subarray(this.openedStart, this.openedEnd), style: this.openedGeneralGlo ? "general-glo" : "glo", ic };
+  }
+
+  /**
+   * Ciphers, in place, the plain APDU at bytes[at, at + length) (authenticated and encrypted) in
+   * the request's style: the plaintext moves up by the header and is sealed where it lands, the
+   * tag follows. `bytes` must have CIPHERING_OVERHEAD bytes of room after the APDU. Returns the
+   * ciphered APDU's length, or -1 when the counter is exhausted (nothing changed then).
+   */
+  encipherInPlace(bytes: Uint8Array, at: number, length: number, generalGlo: boolean): number {
+    const gloTag = gloTagFor(bytes[at]);
+    const general = generalGlo || gloTag === undefined;
+    const contentLength = SECURITY_HEADER_LENGTH + length + GCM_TAG_LENGTH;
+    const header = wrapHeaderLength(general, contentLength);
+    if (at + header + contentLength > bytes.length) throw new RangeError("no room to cipher the APDU in place");
     const ic = this.serverCounter.next();
-    if (ic === null) return null;
-    const content = protectContent(this.crypto, this.cipherKeys, this.serverSystemTitle, SC_AUTHENTICATED_ENCRYPTED, ic, plainApdu);
-    return style === "general-glo" || gloTagFor(plainApdu[0]) === undefined
-      ? wrapGeneralGlo(this.serverSystemTitle, content)
-      : wrapGlo(plainApdu[0], content);
+    if (ic === null) return -1;
+    bytes.copyWithin(at + header + SECURITY_HEADER_LENGTH, at, at + length);
+    writeWrapHeader(bytes, at, gloTag ?? 0, general ? this.serverSystemTitle : null, contentLength);
+    sealContent(this.crypto, this.cipherKeys, this.serverSystemTitle, SC_AUTHENTICATED_ENCRYPTED, ic, bytes, at + header, length, this.scratch);
+    return header + contentLength;
+  }
+
+  /** encipherInPlace into a new array (the glo-initiateResponse of an AARE); null when the counter is exhausted. */
+  encipher(plainApdu: Uint8Array, style: "glo" | "general-glo"): Uint8Array | null {
+    const out = new Uint8Array(plainApdu.length + CIPHERING_OVERHEAD);
+    out.set(plainApdu);
+    const n = this.encipherInPlace(out, 0, plainApdu.length, style === "general-glo");
+    return n < 0 ? null : out.subarray(0, n);
   }
 
   /**
@@ -257,6 +311,15 @@ export class MeterSecurity {
     if (policy !== this.keyStore.policy) this.keyStore.setPolicy(policy);
     return true;
   }
+}
+
+function readIc(bytes: Uint8Array, at: number): number {
+  return bytes[at] * 0x1000000 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+function sameRange(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
