@@ -29,52 +29,58 @@ interface NativeKey {
   aad: Uint8Array;
 }
 
+/**
+ * The working buffers, made at the first use (a meter that never sees a management association
+ * never holds them): two ArrayBuffers, since the native calls read and write whole buffers from
+ * their start. `counter` holds J0 (= IV || 0^31 || 1, then inc32(J0) for the CTR mode); `piece`
+ * takes the CTR output, then E(K, J0) and single AES blocks.
+ */
+class Buffers {
+  readonly counter = new ArrayBuffer(16);
+  readonly counterBytes = new Uint8Array(this.counter);
+  readonly piece = new ArrayBuffer(PIECE);
+  readonly pieceBytes = new Uint8Array(this.piece);
+}
+
 export class ModdableCrypto implements Crypto {
   private readonly keys: NativeKey[] = [];
-  /** J0 = IV || 0^31 || 1, then inc32(J0) for the CTR mode. */
-  private readonly counter = new ArrayBuffer(16);
-  private readonly counterBytes = new Uint8Array(this.counter);
-  /** E(K, J0). */
-  private readonly mask = new ArrayBuffer(16);
-  private readonly maskBytes = new Uint8Array(this.mask);
-  private readonly piece = new ArrayBuffer(PIECE);
-  private readonly pieceBytes = new Uint8Array(this.piece);
-  private readonly block = new ArrayBuffer(16);
-  private readonly blockBytes = new Uint8Array(this.block);
+  private buffers: Buffers | null = null;
 
   gcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): void {
     checkRange(bytes, start, end, tagLength);
-    const k = this.start(key, iv, aad);
+    const b = this.working();
+    const k = this.start(key, iv, aad, b);
     const ghash = k.ghash!;
-    const piece = this.pieceBytes;
+    const piece = b.pieceBytes;
     for (let p = start; p < end; p += PIECE) {
       const n = end - p < PIECE ? end - p : PIECE;
       const text = n === PIECE ? piece : piece.subarray(0, n);
-      k.ctr.encrypt(bytes.subarray(p, p + n), this.piece);
+      k.ctr.encrypt(bytes.subarray(p, p + n), b.piece);
       bytes.set(text, p);
       ghash.write(text);
     }
-    this.tag(k, bytes, end, tagLength);
+    this.tag(k, b, bytes, end, tagLength);
   }
 
   gcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, bytes: Uint8Array, start: number, end: number, tagLength: number): boolean {
     checkRange(bytes, start, end, tagLength);
-    const k = this.start(key, iv, aad);
+    const b = this.working();
+    const k = this.start(key, iv, aad, b);
     const ghash = k.ghash!;
-    const piece = this.pieceBytes;
+    const piece = b.pieceBytes;
     for (let p = start; p < end; p += PIECE) {
       const n = end - p < PIECE ? end - p : PIECE;
       piece.set(bytes.subarray(p, p + n));
       ghash.write(n === PIECE ? piece : piece.subarray(0, n));
     }
-    const expected = this.blockBytes;
-    this.tag(k, expected, 0, tagLength);
+    // The expected tag goes to the piece's last 16 bytes (the mask takes its first 16).
+    this.tag(k, b, piece, PIECE - 16, tagLength);
     let diff = 0;
-    for (let i = 0; i < tagLength; i++) diff |= expected[i] ^ bytes[end + i];
+    for (let i = 0; i < tagLength; i++) diff |= piece[PIECE - 16 + i] ^ bytes[end + i];
     if (diff !== 0) return false;
     for (let p = start; p < end; p += PIECE) {
       const n = end - p < PIECE ? end - p : PIECE;
-      k.ctr.decrypt(bytes.subarray(p, p + n), this.piece);
+      k.ctr.decrypt(bytes.subarray(p, p + n), b.piece);
       bytes.set(n === PIECE ? piece : piece.subarray(0, n), p);
     }
     return true;
@@ -95,15 +101,20 @@ export class ModdableCrypto implements Crypto {
   private blockOp(key: Uint8Array, block: Uint8Array, encrypt: boolean): Uint8Array {
     if (block.length !== 16) throw new RangeError(`AES block must be 16 bytes, not ${block.length}`);
     const k = this.key(key);
+    const b = this.working();
     const out = new ArrayBuffer(16);
-    this.blockBytes.set(block);
-    if (encrypt) k.cipher.encrypt(this.block, out);
-    else k.cipher.decrypt(this.block, out);
+    b.counterBytes.set(block);
+    if (encrypt) k.cipher.encrypt(b.counter, out);
+    else k.cipher.decrypt(b.counter, out);
     return new Uint8Array(out);
   }
 
+  private working(): Buffers {
+    return this.buffers ?? (this.buffers = new Buffers());
+  }
+
   /** Sets up J0, the CTR mode at inc32(J0) and GHASH after the AAD. */
-  private start(key: Uint8Array, iv: Uint8Array, aad: Uint8Array): NativeKey {
+  private start(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, b: Buffers): NativeKey {
     if (iv.length !== 12) throw new RangeError(`GCM IV must be 12 bytes here, not ${iv.length}`);
     const k = this.key(key);
     if (k.ghash === null || !sameBytes(k.aad, aad)) {
@@ -115,22 +126,22 @@ export class ModdableCrypto implements Crypto {
     } else {
       k.ghash.reset();
     }
-    const c = this.counterBytes;
+    const c = b.counterBytes;
     c.set(iv);
     c[12] = 0;
     c[13] = 0;
     c[14] = 0;
     c[15] = 2;
-    k.ctr.setIV(this.counter);
+    k.ctr.setIV(b.counter);
     c[15] = 1;
     return k;
   }
 
-  /** MSB_t(E(K, J0) xor GHASH) into out[offset..]; `this.counter` holds J0. */
-  private tag(k: NativeKey, out: Uint8Array, offset: number, tagLength: number): void {
+  /** MSB_t(E(K, J0) xor GHASH) into out[offset..] (not the piece's first 16 bytes); the counter holds J0. */
+  private tag(k: NativeKey, b: Buffers, out: Uint8Array, offset: number, tagLength: number): void {
     const s = new Uint8Array(k.ghash!.close());
-    k.cipher.encrypt(this.counter, this.mask);
-    const m = this.maskBytes;
+    k.cipher.encrypt(b.counter, b.piece);
+    const m = b.pieceBytes;
     for (let i = 0; i < tagLength; i++) out[offset + i] = s[i] ^ m[i];
   }
 

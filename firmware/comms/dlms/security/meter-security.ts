@@ -102,8 +102,8 @@ export class MeterSecurity {
   private readonly challengeLength: number;
   private readonly nowMs: () => number;
   private lastReplayEventMs = -Infinity;
-  /** IV and AAD of the in-place ciphering. */
-  private readonly scratch = new CipherScratch();
+  /** IV and AAD of the in-place ciphering, made at the first ciphered APDU. */
+  private scratchBuffers: CipherScratch | null = null;
   /** Set by decipherInPlace: the plaintext range and whether the request came general-glo. */
   openedStart = 0;
   openedEnd = 0;
@@ -202,7 +202,7 @@ export class MeterSecurity {
       this.decipherFailures++;
       return DECIPHERING_ERROR;
     }
-    const opened = openContent(this.crypto, this.cipherKeys, clientTitle, apdu, at, end, this.scratch);
+    const opened = openContent(this.crypto, this.cipherKeys, clientTitle, apdu, at, end, this.scratch());
     if (opened !== 0) {
       this.decipherFailures++;
       return opened === OPEN_MALFORMED ? DECIPHER_MALFORMED : DECIPHERING_ERROR;
@@ -239,6 +239,10 @@ export class MeterSecurity {
     return DECIPHERED;
   }
 
+  private scratch(): CipherScratch {
+    return this.scratchBuffers ?? (this.scratchBuffers = new CipherScratch());
+  }
+
   /** decipherInPlace on a copy, answering a new array (the glo-initiateRequest of an AARQ). */
   decipher(apdu: Uint8Array, clientTitle: Uint8Array): Deciphered | DecipherError {
     const copy = apdu.slice();
@@ -264,7 +268,7 @@ export class MeterSecurity {
     if (ic === null) return -1;
     bytes.copyWithin(at + header + SECURITY_HEADER_LENGTH, at, at + length);
     writeWrapHeader(bytes, at, gloTag ?? 0, general ? this.serverSystemTitle : null, contentLength);
-    sealContent(this.crypto, this.cipherKeys, this.serverSystemTitle, SC_AUTHENTICATED_ENCRYPTED, ic, bytes, at + header, length, this.scratch);
+    sealContent(this.crypto, this.cipherKeys, this.serverSystemTitle, SC_AUTHENTICATED_ENCRYPTED, ic, bytes, at + header, length, this.scratch());
     return header + contentLength;
   }
 
