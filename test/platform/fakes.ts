@@ -107,8 +107,11 @@ export class FakeTcp implements TcpIo {
   closed = false;
   private incoming: number[] = [];
   private readonly options: Record<string, unknown>;
+  /** ECMA-419: the `target` option becomes the instance's `target` property (the SDK's builtinInitializeTarget). */
+  target: unknown;
   constructor(options: Record<string, unknown>) {
     this.options = options;
+    if ("target" in options) this.target = options.target;
     const from = options.from as FakeTcp | undefined;
     if (from) {
       this.remoteAddress = from.remoteAddress;
@@ -157,7 +160,9 @@ export class FakeListener {
   static last: FakeListener | undefined;
   closed = false;
   private readonly pending: FakeTcp[] = [];
+  target: unknown;
   constructor(readonly options: Record<string, unknown>) {
+    if ("target" in options) this.target = options.target;
     FakeListener.last = this;
   }
   read(): FakeTcp {

@@ -1,8 +1,30 @@
 import type { Network, TcpListener, TcpSocket } from "../../hal/tcp";
-import type { ListenerClass, TcpClass, TcpIo } from "./ecma419";
+import type { ListenerClass, ListenerIo, TcpClass, TcpIo } from "./ecma419";
 
 /** Most bytes queued per socket before `write` reports back-pressure. */
 const MAX_QUEUED = 8192;
+
+interface Targeted<T> {
+  readonly target: T;
+}
+
+/** The callbacks of every plain socket and listener (preloaded: no RAM per connection). */
+const SHARED = Object.freeze({
+  onReadable(this: Targeted<Ecma419Socket>, count: number): void {
+    this.target.readable(count);
+  },
+  onWritable(this: Targeted<Ecma419Socket>, count: number): void {
+    this.target.writableNow(count);
+  },
+  // The SDK holds a socket, and the callbacks in it, until it is closed.
+  onError(this: Targeted<Ecma419Socket>): void {
+    this.target.close();
+  },
+  onConnections(this: Targeted<Ecma419Listener> & ListenerIo, requests: number): void {
+    const listener = this.target;
+    for (let i = 0; i < requests; i++) listener.accept(this.read());
+  },
+});
 
 /**
  * A TcpSocket port over ECMA-419 TCP. `onReadable(count)` fires once per arrival, so it drains
@@ -21,30 +43,30 @@ export class Ecma419Socket implements TcpSocket {
   private closed = false;
 
   constructor(TCP: TcpClass, options: Record<string, unknown>) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    this.io = new TCP({
-      ...options,
-      format: "buffer",
-      // Through `self.io`, not `this`: the SDK's TLSSocket calls these with another `this`.
-      onReadable(count: number) {
-        const bytes = self.io.read(count) as ArrayBuffer;
-        if (bytes && bytes.byteLength > 0) self.dataHandler?.(new Uint8Array(bytes));
-      },
-      onWritable(count: number) {
-        self.writable = count;
-        if (!self.connected) {
-          // The first onWritable of an outgoing socket means the connection is up.
-          self.connected = true;
-          self.connectHandler?.();
-        }
-        self.pump();
-      },
-      onError() {
-        // The SDK holds a socket, and the callbacks in it, until it is closed.
-        self.close();
-      },
-    });
+    // A plain socket shares module-level callbacks that find this object as the SDK socket's
+    // `target` (ECMA-419): no closures per connection in the fixed heap. The SDK's TLSSocket
+    // calls its callbacks with another `this`, so a TLS socket gets its own.
+    this.io = new TCP(
+      options.secure === undefined
+        ? { ...options, format: "buffer", target: this, onReadable: SHARED.onReadable, onWritable: SHARED.onWritable, onError: SHARED.onError }
+        : { ...options, format: "buffer", onReadable: (count: number) => this.readable(count), onWritable: (count: number) => this.writableNow(count), onError: () => this.close() },
+    );
+  }
+
+  /** `onReadable(count)`: drains exactly `count` bytes. */
+  readable(count: number): void {
+    const bytes = this.io.read(count) as ArrayBuffer;
+    if (bytes && bytes.byteLength > 0) this.dataHandler?.(new Uint8Array(bytes));
+  }
+
+  /** `onWritable(count)`: the first one of an outgoing socket means the connection is up. */
+  writableNow(count: number): void {
+    this.writable = count;
+    if (!this.connected) {
+      this.connected = true;
+      this.connectHandler?.();
+    }
+    this.pump();
   }
 
   get remoteAddress(): string {
@@ -117,21 +139,14 @@ class Ecma419Listener implements TcpListener {
   private handler: ((socket: TcpSocket) => void) | null = null;
   private readonly io;
 
-  constructor(Listener: ListenerClass, TCP: TcpClass, port: number, address?: string) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    this.io = new Listener({
-      port,
-      ...(address ? { address } : {}),
-      onReadable(this: { read(): TcpIo }, requests: number) {
-        for (let i = 0; i < requests; i++) {
-          const from = this.read();
-          const socket = new Ecma419Socket(TCP, { from });
-          if (self.handler) self.handler(socket);
-          else socket.close();
-        }
-      },
-    });
+  constructor(Listener: ListenerClass, private readonly TCP: TcpClass, port: number, address?: string) {
+    this.io = new Listener({ port, ...(address ? { address } : {}), target: this, onReadable: SHARED.onConnections });
+  }
+
+  accept(from: TcpIo): void {
+    const socket = new Ecma419Socket(this.TCP, { from });
+    if (this.handler) this.handler(socket);
+    else socket.close();
   }
 
   onConnection(handler: (socket: TcpSocket) => void): void {
