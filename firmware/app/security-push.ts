@@ -54,7 +54,6 @@ class MeterPushDeps implements PushDeps {
 export class SecurityAndPush implements PushSetupTarget {
   readonly security: MeterSecurity;
   readonly push: PushClient;
-  readonly config: SecurityPushConfig;
   /** The object model the push reads from (set when the DLMS server's model is built). */
   model: ObjectModel | null = null;
   private reader: ModelValueReader | null = null;
@@ -63,26 +62,27 @@ export class SecurityAndPush implements PushSetupTarget {
 
   constructor(readonly meter: Meter) {
     const board = meter.board;
-    this.config = { ...defaultSecurityPushConfig(), ...meter.config.security };
-    const allowDefaultKeys = this.config.allowDefaultKeys ?? !meter.config.dlms.refuseDefaultSecrets;
+    // Not kept: what the parts need is copied into them (the fixed heap keeps no second config).
+    const config: SecurityPushConfig = { ...defaultSecurityPushConfig(), ...meter.config.security };
+    const allowDefaultKeys = config.allowDefaultKeys ?? !meter.config.dlms.refuseDefaultSecrets;
     const record = (id: string): PersistentRecord => (meter.persistence ? meter.persistence.bytes(id, true) : new MemoryRecord());
     this.security = new MeterSecurity(
       board.crypto ?? new PortableCrypto(),
       board.random,
       meter.events,
       board.log,
-      () => board.clock.nowMs(),
+      board.clock,
       { keys: record("sec.keys"), serverInvocationCounter: record("sec.ic.server"), clientInvocationCounter: record("sec.ic.client"), authThrottle: record("sec.auth") },
       {
-        serverSystemTitle: serverSystemTitle(this.config.manufacturerId, meter.config.serialNumber),
-        initialKeys: this.config.initialKeys,
+        serverSystemTitle: serverSystemTitle(config.manufacturerId, meter.config.serialNumber),
+        initialKeys: config.initialKeys,
         allowDefaultKeys,
-        challengeLength: this.config.challengeLength,
-        counterBlockSize: this.config.counterBlockSize,
-        authFailures: this.config.authFailures,
+        challengeLength: config.challengeLength,
+        counterBlockSize: config.counterBlockSize,
+        authFailures: config.authFailures,
       },
     );
-    this.push = new PushClient({ ...this.config.push, objectList: this.config.push.objectList.slice(), windows: this.config.push.windows.slice() }, new MeterPushDeps(this));
+    this.push = new PushClient({ ...config.push, objectList: config.push.objectList.slice(), windows: config.push.windows.slice() }, new MeterPushDeps(this));
     // The push setup a head end wrote survives power cuts (restored at once when the meter already started).
     this.pushRecord = meter.persistence.register<PushSetupRecord>({
       id: "push",

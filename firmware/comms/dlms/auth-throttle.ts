@@ -49,6 +49,16 @@ class VolatileRecord implements PersistentRecord {
   }
 }
 
+/** A monotonic millisecond source (the board clock): an object, so no closure sits in the heap. */
+export interface NowSource {
+  nowMs(): number;
+}
+
+/** Who hears of a burst of failures. */
+export interface BurstSink {
+  authenticationBurst(): void;
+}
+
 export class AuthThrottle {
   readonly options: AuthThrottleOptions;
   /** Consecutive failures since the last success. */
@@ -67,10 +77,10 @@ export class AuthThrottle {
   private readonly scratch = new Uint8Array(4);
 
   constructor(
-    private readonly nowMs: () => number,
+    private readonly clock: NowSource,
     private readonly record: PersistentRecord = new VolatileRecord(),
-    /** Called once per burst, when it reaches `freeFailures` (the owner logs event 46 and the alarm). */
-    private readonly onBurst: (() => void) | null = null,
+    /** Told once per burst, when it reaches `freeFailures` (the owner logs event 46 and the alarm). */
+    private readonly onBurst: BurstSink | null = null,
     private readonly log: Log | null = null,
     options: Partial<AuthThrottleOptions> = {},
   ) {
@@ -80,7 +90,7 @@ export class AuthThrottle {
       this.count = ((saved[0] << 24) | (saved[1] << 16) | (saved[2] << 8) | saved[3]) >>> 0;
       // After a reboot the whole window of the saved count runs again from power-up.
       if (this.count >= this.options.freeFailures) {
-        this.blockedUntilMs = nowMs() + this.windowMs(this.count);
+        this.blockedUntilMs = clock.nowMs() + this.windowMs(this.count);
         this.burstReported = true;
       }
     }
@@ -98,19 +108,19 @@ export class AuthThrottle {
 
   /** False during a back-off window: the caller refuses the attempt without checking it. */
   mayCheck(): boolean {
-    if (this.nowMs() >= this.blockedUntilMs) return true;
+    if (this.clock.nowMs() >= this.blockedUntilMs) return true;
     this.refused++;
     return false;
   }
 
   /** Milliseconds left in the current back-off window (0 = a credential may be checked). */
   remainingMs(): number {
-    return Math.max(0, this.blockedUntilMs - this.nowMs());
+    return Math.max(0, this.blockedUntilMs - this.clock.nowMs());
   }
 
   /** A checked credential was wrong. */
   recordFailure(): void {
-    const now = this.nowMs();
+    const now = this.clock.nowMs();
     if (now - this.lastFailureMs > this.options.burstGapMs) this.endBurst();
     this.lastFailureMs = now;
     this.count++;
@@ -121,7 +131,7 @@ export class AuthThrottle {
     if (!this.burstReported) {
       this.burstReported = true;
       this.log?.warn(`DLMS: ${this.count} authentication failures in a row; credentials are not checked for ${this.windowMs(this.count) / 1000} s`);
-      this.onBurst?.();
+      this.onBurst?.authenticationBurst();
     }
     this.dirty = true;
     this.persist(now, false);
@@ -134,7 +144,7 @@ export class AuthThrottle {
     this.count = 0;
     this.blockedUntilMs = 0;
     this.dirty = true;
-    this.persist(this.nowMs(), true);
+    this.persist(this.clock.nowMs(), true);
   }
 
   private windowMs(count: number): number {

@@ -122,7 +122,7 @@ export class DlmsServer implements SessionSettings {
     this.maxSetBlockBytes = options.maxSetBlockBytes ?? 8192;
     this.serverWPort = options.serverWPort ?? 1;
     this.unauthenticatedEventIntervalMs = options.unauthenticatedEventIntervalMs ?? 60_000;
-    this.throttle = options.throttle ?? new AuthThrottle(() => this.clock.nowMs(), undefined, null, options.log);
+    this.throttle = options.throttle ?? new AuthThrottle(this.clock, undefined, null, options.log);
   }
 
   listen(network: Network, port: number, address?: string): TcpListener {

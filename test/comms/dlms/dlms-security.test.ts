@@ -189,7 +189,7 @@ describe("authentication throttle", () => {
   it("checks 3 failures at once, then opens a window doubling from 1 s to 5 min, reports once per burst, and clears on success", () => {
     let now = 0;
     let bursts = 0;
-    const t = new AuthThrottle(() => now, new MemoryRecord(), () => bursts++);
+    const t = new AuthThrottle({ nowMs: () => now }, new MemoryRecord(), { authenticationBurst: () => bursts++ });
     for (let i = 0; i < 2; i++) {
       expect(t.mayCheck()).toBe(true);
       t.recordFailure();
@@ -219,7 +219,7 @@ describe("authentication throttle", () => {
   it("keeps the failure count across a reboot, writing it at most once a minute", () => {
     let now = 0;
     const record = new MemoryRecord();
-    const t = new AuthThrottle(() => now, record);
+    const t = new AuthThrottle({ nowMs: () => now }, record);
     for (let i = 0; i < 9; i++) {
       now += t.remainingMs();
       t.recordFailure();
@@ -228,7 +228,7 @@ describe("authentication throttle", () => {
     expect(now).toBe(63_000);
     expect(record.writes).toBe(2);
     now = 0; // reboot: the clock starts again
-    const after = new AuthThrottle(() => now, record);
+    const after = new AuthThrottle({ nowMs: () => now }, record);
     expect(after.failures).toBe(9);
     expect(after.mayCheck()).toBe(false);
     expect(after.remainingMs()).toBe(64_000);
@@ -244,7 +244,7 @@ function newSecurity(overrides: { allowDefaultKeys?: boolean; records?: ReturnTy
   let seed = 7;
   const random = { fill: (b: Uint8Array) => b.forEach((_, i) => (b[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24)) };
   const records = overrides.records ?? memoryRecords();
-  const security = new MeterSecurity(crypto, random, sink, log, () => 0, records, {
+  const security = new MeterSecurity(crypto, random, sink, log, { nowMs: () => 0 }, records, {
     serverSystemTitle: SERVER_ST,
     initialKeys: DEFAULT_SIMULATOR_KEYS,
     allowDefaultKeys: overrides.allowDefaultKeys ?? true,

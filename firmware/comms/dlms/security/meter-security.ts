@@ -2,7 +2,7 @@ import type { Crypto } from "../../../hal/crypto";
 import type { Log } from "../../../hal/log";
 import type { Random } from "../../../hal/random";
 import { CIPHERING_OVERHEAD } from "../access-policy";
-import { AuthThrottle, type AuthThrottleOptions } from "../auth-throttle";
+import { AuthThrottle, type AuthThrottleOptions, type BurstSink, type NowSource } from "../auth-throttle";
 import {
   CipherScratch,
   GENERAL_GLO_CIPHERING,
@@ -87,7 +87,7 @@ interface Deciphered {
  * invocation counters, HLS-GMAC proofs, ciphering of APDUs, key transfer and authentication
  * failure tracking. One instance per meter; associations keep only their challenges.
  */
-export class MeterSecurity {
+export class MeterSecurity implements BurstSink {
   readonly keyStore: KeyStore;
   readonly serverCounter: OutgoingInvocationCounter;
   readonly clientCounter: IncomingInvocationCounter;
@@ -100,7 +100,6 @@ export class MeterSecurity {
   decipherFailures = 0;
   private pendingKeys: SecurityKeySet | null = null;
   private readonly challengeLength: number;
-  private readonly nowMs: () => number;
   private lastReplayEventMs = -Infinity;
   /** IV and AAD of the in-place ciphering, made at the first ciphered APDU. */
   private scratchBuffers: CipherScratch | null = null;
@@ -117,7 +116,7 @@ export class MeterSecurity {
     private readonly random: Random,
     private readonly events: SecurityEventSink,
     private readonly log: Log,
-    nowMs: () => number,
+    private readonly clock: NowSource,
     records: SecurityRecords,
     options: MeterSecurityOptions,
   ) {
@@ -130,20 +129,16 @@ export class MeterSecurity {
     this.keyStore = new KeyStore(records.keys, options.initialKeys);
     this.serverCounter = new OutgoingInvocationCounter(records.serverInvocationCounter, options.counterBlockSize ?? 256);
     this.clientCounter = new IncomingInvocationCounter(records.clientInvocationCounter);
-    this.nowMs = nowMs;
-    this.authThrottle = new AuthThrottle(
-      nowMs,
-      records.authThrottle ?? new MemoryRecord(),
-      () => {
-        this.events.record("fraud", SECURITY_EVENT.authenticationFailures);
-        this.events.raiseAlarm(FRAUD_ATTEMPT_ALARM);
-      },
-      log,
-      options.authFailures,
-    );
+    this.authThrottle = new AuthThrottle(clock, records.authThrottle ?? new MemoryRecord(), this, log, options.authFailures);
     if (!this.managementAvailable) {
       this.log.error(`management association disabled: ${this.keyStore.provisioned ? "default keys refused by this build" : "no keys provisioned"}`);
     }
+  }
+
+  /** A burst of authentication failures: event 46 in the fraud log and the fraud alarm. */
+  authenticationBurst(): void {
+    this.events.record("fraud", SECURITY_EVENT.authenticationFailures);
+    this.events.raiseAlarm(FRAUD_ATTEMPT_ALARM);
   }
 
   /** False when no keys are provisioned, or when a device build finds the simulator defaults. */
@@ -222,7 +217,7 @@ export class MeterSecurity {
       this.replaysRejected++;
       // One fraud-log entry per burst of replays: a flood of replayed frames neither wears the
       // flash nor pushes older evidence out of the log (the count stays in replaysRejected).
-      const now = this.nowMs();
+      const now = this.clock.nowMs();
       const first = now - this.lastReplayEventMs > this.replayEventGapMs;
       this.lastReplayEventMs = now;
       if (first) {
