@@ -23,12 +23,11 @@ import Timer from "timer";
 import Time from "time";
 import RNG from "rng";
 import config from "mc/config";
-import { createModdableBoard, type ModdableIo } from "./platform/moddable/board";
+import { DeviceIo, DeviceRunner } from "./platform/moddable/device";
 import { ModdableCrypto } from "./platform/moddable/crypto";
 import type { DigitalClass, ListenerClass, TcpClass, TimeModule, TimerModule } from "./platform/moddable/ecma419";
 import { readSettings } from "./platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
-import { startMeter } from "./app/start";
 import type { WifiClass } from "./platform/moddable/wifi";
 import { Ecma419Network } from "./platform/moddable/tcp";
 import { Ecma419Serial, type SerialClass } from "./platform/moddable/serial";
@@ -55,42 +54,31 @@ export default function main(): void {
   const settings = readSettings(config as Record<string, string | number | boolean | undefined>);
   const simulator = device as unknown as SimulatorExtension;
   const virtual = simulator.clock;
-  const io: ModdableIo = {
-    SPI,
-    Digital: Digital as unknown as DigitalClass,
-    Listener: Listener as unknown as ListenerClass,
-    TCP: TCP as unknown as TcpClass,
-    flash: FlashStorage,
-    WiFi: WiFi as unknown as WifiClass,
-    Timer: virtual?.Timer ?? Timer,
-    Time: virtual?.Time ?? Time,
-    systemTimeMs: virtual ? () => virtual.wallClockMs() : () => Date.now(),
-    randomBytes: (n) => RNG.get(n),
-    trace: (text) => trace(text),
-    crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
-    TLSSocket: TLSSocket as unknown as TcpClass,
-    firmwareSlots: simulator.firmwareSlots ? () => simulator.firmwareSlots!() : undefined,
-  };
+  const io = new DeviceIo(
+    {
+      SPI,
+      Digital: Digital as unknown as DigitalClass,
+      Listener: Listener as unknown as ListenerClass,
+      TCP: TCP as unknown as TcpClass,
+      flash: FlashStorage,
+      WiFi: WiFi as unknown as WifiClass,
+      Timer: virtual?.Timer ?? Timer,
+      Time: virtual?.Time ?? Time,
+      TLSSocket: TLSSocket as unknown as TcpClass,
+      rng: RNG,
+      crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
+    },
+    simulator,
+  );
   const optical = settings.optical;
-  const boot = () =>
-    startMeter(createModdableBoard(io, settings), settings, {
-      sntp: new UdpSntpTransport(UDP as unknown as UdpClass),
-      clockTrusted: virtual !== undefined,
-      // The optical head's UART opens at 300 baud 7E1 for the mode E sign-on.
-      optical: optical ? { serial: new Ecma419Serial(Serial as unknown as SerialClass, optical, serial7E1(300)), physicalAddress: optical.physicalAddress } : undefined,
-    });
-  let running: ReturnType<typeof boot> | null = boot();
-  simulator.power?.attach({
-    // The stopped meter is dropped before the next boot, as a reset empties the ESP32's RAM: two
-    // meters at once do not fit the ESP32's creation the lin build runs in.
-    down: () => {
-      running?.stop();
-      running = null;
-    },
-    up: () => {
-      running = boot();
-    },
+  const runner = new DeviceRunner(io, settings, {
+    sntp: new UdpSntpTransport(UDP as unknown as UdpClass),
+    clockTrusted: virtual !== undefined,
+    // The optical head's UART opens at 300 baud 7E1 for the mode E sign-on.
+    optical: optical ? { serial: new Ecma419Serial(Serial as unknown as SerialClass, optical, serial7E1(300)), physicalAddress: optical.physicalAddress } : undefined,
   });
+  runner.up();
+  simulator.power?.attach(runner);
   const controlPort = Number((config as Record<string, unknown>).simControlPort ?? 0);
   if (simulator.serveControl && controlPort > 0) simulator.serveControl(new Ecma419Network(io.Listener, io.TCP), controlPort);
 }

@@ -81,6 +81,7 @@ function forEachElement(bytes: Uint8Array, start: number, end: number, visit: (t
 }
 
 /** Contents of the single inner element with tag `inner` inside [from, to). */
+/** The inner element's contents as a copy (an AARQ's fields outlive the receive buffer). */
 function unwrap(bytes: Uint8Array, from: number, to: number, inner: number): Uint8Array {
   if (from >= to || bytes[from] !== inner) throw new DecodeError(`expected tag 0x${inner.toString(16)}`);
   const [len, start] = berLength(bytes, from + 1, to);

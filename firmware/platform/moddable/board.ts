@@ -45,7 +45,7 @@ export interface ModdableIo {
   /** The SDK's TLSSocket (`embedded:io/socket/tcp/tls`), when the build has TLS. */
   TLSSocket?: TcpClass;
   /** The OTA slots for this boot (absent, or undefined: the meter cannot update itself). Called at every boot. */
-  firmwareSlots?: () => FirmwareSlots | undefined;
+  firmwareSlots?(): FirmwareSlots | undefined;
 }
 
 export interface ModdableBoard {
@@ -67,7 +67,7 @@ const METERING_SPI_MODE = 3;
  */
 export function createModdableBoard(io: ModdableIo, settings: BoardSettings): ModdableBoard {
   const pins = settings.pins;
-  const log = new TraceLog(io.trace);
+  const log = new TraceLog(io);
   const spi = new io.SPI({
     clock: pins.spiClock,
     in: pins.spiMiso,
@@ -79,9 +79,9 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
     port: settings.spiPort,
   });
   const board: Board = {
-    clock: new ModdableClock(io.Timer, io.Time, io.systemTimeMs),
+    clock: new ModdableClock(io.Timer, io.Time, () => io.systemTimeMs()),
     log,
-    random: new RngRandom(io.randomBytes),
+    random: new RngRandom(io),
     meteringSpi: new Ecma419Spi(spi),
     network: new Ecma419Network(io.Listener, io.TCP, io.TLSSocket ? { TLSSocket: io.TLSSocket, certificate: settings.tlsCertificate ? copyBuffer(settings.tlsCertificate) : null } : undefined),
   };
@@ -124,7 +124,8 @@ export function createModdableBoard(io: ModdableIo, settings: BoardSettings): Mo
   }
   if (io.firmwareSlots) {
     try {
-      assign(board, "firmwareSlots", io.firmwareSlots());
+      const slots = io.firmwareSlots();
+      if (slots) assign(board, "firmwareSlots", slots);
     } catch (e) {
       log.error(`OTA slots: ${(e as Error).message}; no firmware update`);
     }

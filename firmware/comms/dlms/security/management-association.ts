@@ -136,8 +136,9 @@ export class ManagementAuthentication implements PolicySecurity {
     const title = aarq.callingApTitle;
     const challenge = aarq.callingAuthenticationValue;
     if (!title || title.length !== SYSTEM_TITLE_LENGTH || !MeterSecurity.acceptableClientChallenge(challenge ?? undefined)) return null;
-    security.clientSystemTitle = title.slice();
-    const created = new ManagementAssociationSecurity(security, title.slice(), challenge!.slice());
+    // decodeAarq's fields are the AARQ's own copies (never views of the receive buffer): kept as they are.
+    security.clientSystemTitle = title;
+    const created = new ManagementAssociationSecurity(security, title, challenge!);
     this.lastCreated = created;
     return created;
   }
