@@ -69,7 +69,10 @@ export function makeFakeDigital() {
     private readonly pin: number;
     private readonly onReadable?: (this: FakeDigitalInstance) => void;
     private readonly edge: number;
+    /** ECMA-419: the `target` option becomes the instance's `target` property. */
+    readonly target: unknown;
     constructor(options: Record<string, unknown>) {
+      this.target = options.target;
       this.pin = options.pin as number;
       if (pins.has(this.pin)) throw new Error(`pin ${this.pin} already in use`);
       pins.set(this.pin, this);

@@ -371,8 +371,11 @@ class LinDigital extends OnMachine {
   private readonly wire: Wire;
   private readonly output: boolean;
   private readonly pin: number;
-  constructor(o: { pin: number; mode: number; edge?: number; onReadable?: (this: LinDigital) => void }) {
+  /** ECMA-419: the `target` option, for the callbacks (the SDK's builtinInitializeTarget). */
+  readonly target: unknown;
+  constructor(o: { pin: number; mode: number; edge?: number; target?: unknown; onReadable?: (this: LinDigital) => void }) {
     super();
+    this.target = o.target;
     this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
     this.pin = o.pin;
     this.wire = this.machine.claim(o.pin, this);
