@@ -5,10 +5,8 @@
  * project's client on the management association, the restart into the new slot, and the
  * identifier read back. Needs MODDABLE (an SDK with built lin tools) and Xvfb; skipped without.
  *
- * The firmware's machine gets a larger creation than the ESP32's: at 65,536 B + 4,928 slots the
- * management association alone (HLS-GMAC, ciphered) aborts "memory full" in mcsim, with or without
- * the update wired (docs/readme/firmware-update.md). 81,920 B + 5,632 slots is the smallest tried
- * that runs it all (73,728 B + 5,120 slots transfers and restarts, then a later association fails).
+ * The firmware's machine has the manifest's creation, the ESP32's budget (65,536 B + 4,928 slots):
+ * the management association (HLS-GMAC, ciphered in place) and the transfer run inside it.
  */
 import { buildLin, startMcsim, traceProblems, type McsimRun } from "../../host-sim/moddable/mcsim";
 import { findSdk } from "../../host-sim/moddable/sdk";
@@ -22,7 +20,6 @@ import { image } from "../update/rig";
 /** Slow enough for the ciphered association's 5 s (simulated) AARQ deadline on a loaded host. */
 const SPEED = 4;
 const PORT = 15059 + (process.pid % 500);
-const CREATION = { chunk: 81_920, heap: 5_632 };
 const ROOT = join(__dirname, "..", "..");
 
 const haveSdk = Boolean(process.env.MODDABLE);
@@ -39,7 +36,7 @@ function client(...args: string[]): string {
 
   it("transfers a signed 60 kB image with the client, restarts into ota_1, reports DLMSLITE-0.2.0 and its signature, and confirms it", async () => {
     const sdk = findSdk();
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true, creation: CREATION });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true });
     const peak = { chunk: 0, slots: 0 };
     run = await startMcsim(sdk, build, {
       onSample: (v) => {

@@ -73,8 +73,8 @@ export class DeviceIo implements ModdableIo {
   }
 
   firmwareSlots(): FirmwareSlots | undefined {
-    const slots = this.simulator.firmwareSlots;
-    return slots ? slots() : undefined;
+    const simulator = this.simulator;
+    return simulator.firmwareSlots ? simulator.firmwareSlots() : undefined;
   }
 }
 
