@@ -80,6 +80,13 @@ const NIBBLE_MASK = 0x0f;
 /** Code digit RAM bytes per item (two addresses per code digit): two 32-bit words. */
 const CODE_NIBBLES = 2 * CODE_DIGITS;
 const CODE_WORDS = CODE_NIBBLES / 4;
+/**
+ * A timed refresh that changes the screen sends it over several timer slices: the refresh
+ * renders the RAM image, then each zero-delay slice sends one frame of at most SLICE_ADDRESSES
+ * addresses (9 + 4 x 5 = 29 bits), so no slice bit-bangs a whole scroll (~67 bits) on top of the
+ * rendering. The glass shows a mix of the old and the new screen for those few ms only.
+ */
+const SLICE_ADDRESSES = 5;
 
 /**
  * One resolved list (auto or manual) as a struct of arrays: item i is `obis[i]`, its register
@@ -149,9 +156,11 @@ export class Display {
   redraws = 0;
   private readonly autoItems = new ItemList();
   private readonly manualItems = new ItemList();
-  private readonly cells = new Uint8Array(MAIN_DIGITS);
+  private cells = new Uint8Array(MAIN_DIGITS);
   /** Scratch cells: a new value formatted to compare with what is shown. */
-  private readonly nextCells = new Uint8Array(MAIN_DIGITS);
+  private nextCells = new Uint8Array(MAIN_DIGITS);
+  /** nextCells holds the value `draw` is about to show (formatted for the comparison): swapped in, not formatted again. */
+  private nextFormatted = false;
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
   private firmwareCells = new Uint8Array(MAIN_DIGITS);
@@ -159,7 +168,11 @@ export class Display {
   private lastPressMs = 0;
   private timer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
-  private readonly tick = (): void => this.refresh();
+  private readonly tick = (): void => this.timedRefresh();
+  private readonly sendTask = (): void => this.sendNext();
+  /** A zero-delay slice is scheduled to send the rest of the RAM image (sendTimer). */
+  private sending = false;
+  private sendTimer: TimerId | undefined;
   /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
   private shownList: ItemList | undefined = undefined;
   private shownIndex = -1;
@@ -192,6 +205,9 @@ export class Display {
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.sendTimer !== undefined) this.clock.clearTimer(this.sendTimer);
+    this.sendTimer = undefined;
+    this.sending = false;
   }
 
   /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
@@ -238,8 +254,40 @@ export class Display {
     this.refresh();
   }
 
-  /** Redraws now (timer, button, state changes): advances the scroll when due, sends changed segments. */
+  /**
+   * Redraws now (button, state changes): advances the scroll when due and sends every changed
+   * segment before it returns (with a sliced send pending too, the glass is complete after it).
+   */
   refresh(): void {
+    if (this.prepare() || this.sending) this.lcd?.update(this.ram);
+  }
+
+  /**
+   * The refresh timer's work: as `refresh`, but a changed screen goes to the chip in later
+   * slices, one frame per zero-delay timer (`sendNext`).
+   */
+  timedRefresh(): void {
+    if (!this.prepare() || this.sending || this.lcd === null) return;
+    this.sending = true;
+    this.sendTimer = this.clock.schedule(this.sendTask, 0);
+  }
+
+  /** A zero-delay slice after a timed refresh: the next frame of the RAM image. */
+  sendNext(): void {
+    this.sending = false;
+    this.sendTimer = undefined;
+    const lcd = this.lcd;
+    if (lcd !== null && lcd.updateNext(this.ram, SLICE_ADDRESSES)) {
+      this.sending = true;
+      this.sendTimer = this.clock.schedule(this.sendTask, 0);
+    }
+  }
+
+  /**
+   * Advances the scroll when due and renders the screen into `ram` when it differs from what was
+   * drawn last; true when it rendered (the chip then needs the changed addresses).
+   */
+  private prepare(): boolean {
     const now = this.clock.nowMs();
     this.collectErrors();
     if (this.mode === MANUAL && now - this.lastPressMs >= this.config.manualTimeoutMs) {
@@ -266,24 +314,25 @@ export class Display {
     const value = register !== null ? register.read() : 0;
     this.stateBits = this.annunciatorBits();
     if (error === this.shownError && (item < 0 ? this.shownIndex < 0 : list === this.shownList && item === this.shownIndex) && this.stateBits === this.shownAnnunciators) {
-      if (item < 0) return;
+      if (item < 0) return false;
       if (register === null) {
-        if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return;
+        if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return false;
       } else {
-        if (value === this.shownValue) return;
+        if (value === this.shownValue) return false;
         // Most changes of the raw value do not reach the shown digits: compare the formatted cells.
         const next = this.nextCells;
         const meta = list.meta[2 * item];
         formatFixed(next, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
         if (sameCells(next, this.cells)) {
           this.shownValue = value;
-          return;
+          return false;
         }
+        this.nextFormatted = true;
       }
     }
     this.draw(error, list, item, value);
-    this.lcd?.update(this.ram);
     this.redraws++;
+    return true;
   }
 
   /** Builds the RAM image for the current screen. */
@@ -299,11 +348,12 @@ export class Display {
   /** Draws item `item` of `list` (-1: none) or the error screen `error` (-1: none). */
   private draw(error: number, list: ItemList, item: number, value: number): void {
     const ram = this.ram;
-    const cells = this.cells;
-    cells.fill(0);
+    if (!this.nextFormatted) this.cells.fill(0);
     let bits = this.stateBits;
     if (error >= 0) this.errorScreen(error);
     else if (item >= 0) bits |= this.itemScreen(list, item, value);
+    this.nextFormatted = false;
+    const cells = this.cells;
     // Glyphs through the frozen nibble table, two stores a digit (putGlyph inlined).
     const nibbles = GLYPH_NIBBLES;
     for (let i = 0, a = MAIN_DIGIT_BASE; i < MAIN_DIGITS; i++, a += 2) {
@@ -362,6 +412,13 @@ export class Display {
         this.cells.set(this.firmwareCells);
         return 0;
       default: {
+        if (this.nextFormatted) {
+          // The value was formatted into nextCells for the comparison: those are the cells.
+          const cells = this.nextCells;
+          this.nextCells = this.cells;
+          this.cells = cells;
+          return list.meta[2 * item + 1];
+        }
         formatFixed(this.cells, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
         return list.meta[2 * item + 1];
       }
