@@ -81,10 +81,10 @@ const NIBBLE_MASK = 0x0f;
 const CODE_NIBBLES = 2 * CODE_DIGITS;
 const CODE_WORDS = CODE_NIBBLES / 4;
 /**
- * A timed refresh that changes the screen sends it over several timer slices: the refresh
- * renders the RAM image, then each zero-delay slice sends one frame of at most SLICE_ADDRESSES
- * addresses (9 + 4 x 5 = 29 bits), so no slice bit-bangs a whole scroll (~67 bits) on top of the
- * rendering. The glass shows a mix of the old and the new screen for those few ms only.
+ * The refresh timer sends a changed screen over several slices: the slice that renders sends
+ * nothing, each following zero-delay slice one HT1621 frame of at most SLICE_ADDRESSES addresses
+ * (9 + 4 x 5 = 29 bits), so no slice bit-bangs a whole scroll (~67 bits) on top of the rendering.
+ * The glass shows a mix of the old and the new screen for those few ms only.
  */
 const SLICE_ADDRESSES = 5;
 
@@ -138,6 +138,7 @@ type DisplayMode = "auto" | "manual";
 // Module constants, not literals: a string literal evaluated in preloaded XS code allocates a
 // chunk each time, and the refresh runs every second.
 const AUTO: DisplayMode = "auto";
+const RIGHT = "right";
 const MANUAL: DisplayMode = "manual";
 
 export class Display {
@@ -156,23 +157,18 @@ export class Display {
   redraws = 0;
   private readonly autoItems = new ItemList();
   private readonly manualItems = new ItemList();
-  private cells = new Uint8Array(MAIN_DIGITS);
+  private readonly cells = new Uint8Array(MAIN_DIGITS);
   /** Scratch cells: a new value formatted to compare with what is shown. */
-  private nextCells = new Uint8Array(MAIN_DIGITS);
-  /** nextCells holds the value `draw` is about to show (formatted for the comparison): swapped in, not formatted again. */
-  private nextFormatted = false;
+  private readonly nextCells = new Uint8Array(MAIN_DIGITS);
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
-  private firmwareCells = new Uint8Array(MAIN_DIGITS);
+  /** A refresh rendered a screen whose frames are not all sent yet (timer slices pending). */
+  private sending = false;
   private itemSinceMs = 0;
   private lastPressMs = 0;
   private timer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
   private readonly tick = (): void => this.timedRefresh();
-  private readonly sendTask = (): void => this.sendNext();
-  /** A zero-delay slice is scheduled to send the rest of the RAM image (sendTimer). */
-  private sending = false;
-  private sendTimer: TimerId | undefined;
   /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
   private shownList: ItemList | undefined = undefined;
   private shownIndex = -1;
@@ -205,9 +201,6 @@ export class Display {
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
-    if (this.sendTimer !== undefined) this.clock.clearTimer(this.sendTimer);
-    this.sendTimer = undefined;
-    this.sending = false;
   }
 
   /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
@@ -220,7 +213,6 @@ export class Display {
     this.shownList = undefined;
     this.codeIndex = -2;
     this.tariff = this.source.register(ACTIVE_TARIFF);
-    formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
     this.index = 0;
     this.shownValue = NaN;
     if (changes.refreshMs !== undefined && this.timer !== undefined) {
@@ -255,37 +247,39 @@ export class Display {
   }
 
   /**
-   * Redraws now (button, state changes): advances the scroll when due and sends every changed
-   * segment before it returns (with a sliced send pending too, the glass is complete after it).
+   * Redraws now (button, state changes, start): advances the scroll when due and sends every
+   * changed segment before it returns (what a pending timer slice had still to send included).
    */
   refresh(): void {
-    if (this.prepare() || this.sending) this.lcd?.update(this.ram);
+    if (this.prepare() || this.sending) {
+      this.lcd?.update(this.ram);
+      this.sending = false;
+    }
   }
 
   /**
-   * The refresh timer's work: as `refresh`, but a changed screen goes to the chip in later
-   * slices, one frame per zero-delay timer (`sendNext`).
+   * The refresh timer's work, one slice per call: as `refresh`, but when it renders a changed
+   * screen it sends nothing and sets a zero-delay timer to itself; while frames are pending, a
+   * call sends one frame of what differs on the chip (at most SLICE_ADDRESSES addresses) and sets
+   * the timer again while more differs (a change meanwhile is rendered by the next refresh). The
+   * slices reuse the refresh timer's callback (no closure of their own: the heap at rest is
+   * budgeted).
    */
   timedRefresh(): void {
-    if (!this.prepare() || this.sending || this.lcd === null) return;
-    this.sending = true;
-    this.sendTimer = this.clock.schedule(this.sendTask, 0);
-  }
-
-  /** A zero-delay slice after a timed refresh: the next frame of the RAM image. */
-  sendNext(): void {
-    this.sending = false;
-    this.sendTimer = undefined;
+    if (this.timer === undefined) return; // a slice left over from before stop()
     const lcd = this.lcd;
-    if (lcd !== null && lcd.updateNext(this.ram, SLICE_ADDRESSES)) {
+    if (this.sending && lcd !== null) {
+      this.sending = lcd.updateNext(this.ram, SLICE_ADDRESSES);
+      if (this.sending) this.clock.schedule(this.tick, 0);
+    } else if (this.prepare() && lcd !== null) {
       this.sending = true;
-      this.sendTimer = this.clock.schedule(this.sendTask, 0);
+      this.clock.schedule(this.tick, 0);
     }
   }
 
   /**
    * Advances the scroll when due and renders the screen into `ram` when it differs from what was
-   * drawn last; true when it rendered (the chip then needs the changed addresses).
+   * drawn last; true when it rendered.
    */
   private prepare(): boolean {
     const now = this.clock.nowMs();
@@ -327,7 +321,6 @@ export class Display {
           this.shownValue = value;
           return false;
         }
-        this.nextFormatted = true;
       }
     }
     this.draw(error, list, item, value);
@@ -348,12 +341,11 @@ export class Display {
   /** Draws item `item` of `list` (-1: none) or the error screen `error` (-1: none). */
   private draw(error: number, list: ItemList, item: number, value: number): void {
     const ram = this.ram;
-    if (!this.nextFormatted) this.cells.fill(0);
+    const cells = this.cells;
+    cells.fill(0);
     let bits = this.stateBits;
     if (error >= 0) this.errorScreen(error);
     else if (item >= 0) bits |= this.itemScreen(list, item, value);
-    this.nextFormatted = false;
-    const cells = this.cells;
     // Glyphs through the frozen nibble table, two stores a digit (putGlyph inlined).
     const nibbles = GLYPH_NIBBLES;
     for (let i = 0, a = MAIN_DIGIT_BASE; i < MAIN_DIGITS; i++, a += 2) {
@@ -409,16 +401,10 @@ export class Display {
         return 0;
       }
       case KIND_FIRMWARE:
-        this.cells.set(this.firmwareCells);
+        // Formatted when drawn (only while the firmware screen is shown, and not when unchanged).
+        formatText(this.cells, versionText(this.source.config.firmwareId), RIGHT);
         return 0;
       default: {
-        if (this.nextFormatted) {
-          // The value was formatted into nextCells for the comparison: those are the cells.
-          const cells = this.nextCells;
-          this.nextCells = this.cells;
-          this.cells = cells;
-          return list.meta[2 * item + 1];
-        }
         formatFixed(this.cells, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
         return list.meta[2 * item + 1];
       }

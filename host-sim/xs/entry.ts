@@ -249,8 +249,8 @@ export class XsHarness {
     this.profile(asTarget(meter.board.clock), "nowMs", "clock port nowMs");
     this.profile(asTarget(meter.profiles.load), "flush", "load profile row append (after the tick)");
     this.profile(asTarget(meter.profiles.daily), "flush", "daily profile row append (after the tick)");
-    this.profile(asTarget(meter.display), "timedRefresh", "display refresh (own timer)");
-    this.profile(asTarget(meter.display), "sendNext", "display next frame (zero-delay slice)");
+    // One call per slice: the 1 s refresh and each zero-delay slice that sends a frame.
+    this.profile(asTarget(meter.display), "timedRefresh", "display refresh (own timer, per slice)");
     this.profile(asTarget(meter.persistence), "savePeriodic", "periodic save (own timer)");
     for (const c of this.components.values()) {
       c.calls = 0;

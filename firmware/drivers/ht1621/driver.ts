@@ -19,10 +19,6 @@ interface Ht1621Pins {
 export class Ht1621 {
   /** What the chip RAM holds (low nibble per address). */
   private readonly sent = new Uint8Array(HT1621_RAM_ADDRESSES);
-  /** `sent` as 32-bit words (four addresses each), and the last `ram` given to updateNext as words (null if not word-aligned). */
-  private readonly sentWords = new Int32Array(this.sent.buffer);
-  private ramView: Uint8Array | null = null;
-  private ramWords: Int32Array | null = null;
   private synced = false;
   /** The level last written to DATA: a bit equal to it needs no DATA write (only the WR pulse). */
   private dataLevel = 0;
@@ -135,7 +131,8 @@ export class Ht1621 {
       return false;
     }
     const sent = this.sent;
-    const a = this.firstChanged(ram, 0);
+    let a = 0;
+    while (a < HT1621_RAM_ADDRESSES && (ram[a] & 0x0f) === sent[a]) a++;
     if (a === HT1621_RAM_ADDRESSES) return false;
     const last = a + maxAddresses - 1;
     let end = a;
@@ -145,32 +142,8 @@ export class Ht1621 {
       probe++;
     }
     this.writeRun(ram, a, end);
-    return this.firstChanged(ram, end + 1) < HT1621_RAM_ADDRESSES;
-  }
-
-  /**
-   * The first address from `from` where `ram` differs from the chip's RAM (32 if none). Equal
-   * groups of four addresses are skipped with one comparison of 32-bit words (nibbles masked)
-   * when `ram` is word-aligned: a byte loop over 32 addresses costs XS some 700 computrons.
-   */
-  private firstChanged(ram: Uint8Array, from: number): number {
-    const sent = this.sent;
-    let a = from;
-    if (ram !== this.ramView) {
-      this.ramView = ram;
-      this.ramWords = (ram.byteOffset & 3) === 0 && ram.length >= HT1621_RAM_ADDRESSES ? new Int32Array(ram.buffer, ram.byteOffset, HT1621_RAM_WORDS) : null;
-    }
-    const words = this.ramWords;
-    if (words !== null) {
-      const whole = (from + 3) & ~3;
-      for (; a < whole; a++) if ((ram[a] & 0x0f) !== sent[a]) return a;
-      const sentWords = this.sentWords;
-      let w = a >> 2;
-      while (w < HT1621_RAM_WORDS && (words[w] & NIBBLES_MASK) === sentWords[w]) w++;
-      a = w << 2;
-    }
-    for (; a < HT1621_RAM_ADDRESSES; a++) if ((ram[a] & 0x0f) !== sent[a]) return a;
-    return HT1621_RAM_ADDRESSES;
+    for (a = end + 1; a < HT1621_RAM_ADDRESSES; a++) if ((ram[a] & 0x0f) !== sent[a]) return true;
+    return false;
   }
 
   /** Brings the chip's RAM to `ram` (32 nibbles), sending only what changed. Returns the frames sent. */
@@ -199,10 +172,6 @@ export class Ht1621 {
     return frames;
   }
 }
-
-/** The chip's RAM as 32-bit words, and the low nibble of each byte of a word. */
-const HT1621_RAM_WORDS = HT1621_RAM_ADDRESSES / 4;
-const NIBBLES_MASK = 0x0f0f0f0f;
 
 const COMMAND_INIT = deepFreeze([HT1621_CMD.SYS_EN, HT1621_CMD.RC_256K, HT1621_CMD.BIAS_THIRD_4COM, HT1621_CMD.TIMER_DIS, HT1621_CMD.WDT_DIS, HT1621_CMD.TONE_OFF, HT1621_CMD.LCD_ON]);
 const COMMAND_OFF = deepFreeze([HT1621_CMD.LCD_OFF, HT1621_CMD.SYS_DIS]);
