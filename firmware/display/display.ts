@@ -80,6 +80,13 @@ const NIBBLE_MASK = 0x0f;
 /** Code digit RAM bytes per item (two addresses per code digit): two 32-bit words. */
 const CODE_NIBBLES = 2 * CODE_DIGITS;
 const CODE_WORDS = CODE_NIBBLES / 4;
+/**
+ * The refresh timer sends a changed screen over several slices: the slice that renders sends
+ * nothing, each following zero-delay slice one HT1621 frame of at most SLICE_ADDRESSES addresses
+ * (9 + 4 x 5 = 29 bits), so no slice bit-bangs a whole scroll (~67 bits) on top of the rendering.
+ * The glass shows a mix of the old and the new screen for those few ms only.
+ */
+const SLICE_ADDRESSES = 5;
 
 /**
  * One resolved list (auto or manual) as a struct of arrays: item i is `obis[i]`, its register
@@ -131,6 +138,7 @@ type DisplayMode = "auto" | "manual";
 // Module constants, not literals: a string literal evaluated in preloaded XS code allocates a
 // chunk each time, and the refresh runs every second.
 const AUTO: DisplayMode = "auto";
+const RIGHT = "right";
 const MANUAL: DisplayMode = "manual";
 
 export class Display {
@@ -154,12 +162,13 @@ export class Display {
   private readonly nextCells = new Uint8Array(MAIN_DIGITS);
   private readonly errors = new Uint16Array(4);
   private errorCount = 0;
-  private firmwareCells = new Uint8Array(MAIN_DIGITS);
+  /** A refresh rendered a screen whose frames are not all sent yet (timer slices pending). */
+  private sending = false;
   private itemSinceMs = 0;
   private lastPressMs = 0;
   private timer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
-  private readonly tick = (): void => this.refresh();
+  private readonly tick = (): void => this.timedRefresh();
   /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
   private shownList: ItemList | undefined = undefined;
   private shownIndex = -1;
@@ -204,7 +213,6 @@ export class Display {
     this.shownList = undefined;
     this.codeIndex = -2;
     this.tariff = this.source.register(ACTIVE_TARIFF);
-    formatText(this.firmwareCells, versionText(this.source.config.firmwareId), "right");
     this.index = 0;
     this.shownValue = NaN;
     if (changes.refreshMs !== undefined && this.timer !== undefined) {
@@ -238,8 +246,42 @@ export class Display {
     this.refresh();
   }
 
-  /** Redraws now (timer, button, state changes): advances the scroll when due, sends changed segments. */
+  /**
+   * Redraws now (button, state changes, start): advances the scroll when due and sends every
+   * changed segment before it returns (what a pending timer slice had still to send included).
+   */
   refresh(): void {
+    if (this.prepare() || this.sending) {
+      this.lcd?.update(this.ram);
+      this.sending = false;
+    }
+  }
+
+  /**
+   * The refresh timer's work, one slice per call: as `refresh`, but when it renders a changed
+   * screen it sends nothing and sets a zero-delay timer to itself; while frames are pending, a
+   * call sends one frame of what differs on the chip (at most SLICE_ADDRESSES addresses) and sets
+   * the timer again while more differs (a change meanwhile is rendered by the next refresh). The
+   * slices reuse the refresh timer's callback (no closure of their own: the heap at rest is
+   * budgeted).
+   */
+  timedRefresh(): void {
+    if (this.timer === undefined) return; // a slice left over from before stop()
+    const lcd = this.lcd;
+    if (this.sending && lcd !== null) {
+      this.sending = lcd.updateNext(this.ram, SLICE_ADDRESSES);
+      if (this.sending) this.clock.schedule(this.tick, 0);
+    } else if (this.prepare() && lcd !== null) {
+      this.sending = true;
+      this.clock.schedule(this.tick, 0);
+    }
+  }
+
+  /**
+   * Advances the scroll when due and renders the screen into `ram` when it differs from what was
+   * drawn last; true when it rendered.
+   */
+  private prepare(): boolean {
     const now = this.clock.nowMs();
     this.collectErrors();
     if (this.mode === MANUAL && now - this.lastPressMs >= this.config.manualTimeoutMs) {
@@ -266,24 +308,24 @@ export class Display {
     const value = register !== null ? register.read() : 0;
     this.stateBits = this.annunciatorBits();
     if (error === this.shownError && (item < 0 ? this.shownIndex < 0 : list === this.shownList && item === this.shownIndex) && this.stateBits === this.shownAnnunciators) {
-      if (item < 0) return;
+      if (item < 0) return false;
       if (register === null) {
-        if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return;
+        if ((list.meta[2 * item] & NIBBLE_MASK) === KIND_FIRMWARE) return false;
       } else {
-        if (value === this.shownValue) return;
+        if (value === this.shownValue) return false;
         // Most changes of the raw value do not reach the shown digits: compare the formatted cells.
         const next = this.nextCells;
         const meta = list.meta[2 * item];
         formatFixed(next, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);
         if (sameCells(next, this.cells)) {
           this.shownValue = value;
-          return;
+          return false;
         }
       }
     }
     this.draw(error, list, item, value);
-    this.lcd?.update(this.ram);
     this.redraws++;
+    return true;
   }
 
   /** Builds the RAM image for the current screen. */
@@ -359,7 +401,8 @@ export class Display {
         return 0;
       }
       case KIND_FIRMWARE:
-        this.cells.set(this.firmwareCells);
+        // Formatted when drawn (only while the firmware screen is shown, and not when unchanged).
+        formatText(this.cells, versionText(this.source.config.firmwareId), RIGHT);
         return 0;
       default: {
         formatFixed(this.cells, value, ((meta >> EXPONENT_SHIFT) & EXPONENT_MASK) - EXPONENT_BIAS, (meta >> DECIMALS_SHIFT) & NIBBLE_MASK);

@@ -134,9 +134,10 @@ export async function bench(): Promise<string[]> {
     const driver = byName.get("driver sample()")?.perTick ?? 0;
     const energy = byName.get("energy registers addTick")?.perTick ?? 0;
     const tariffs = byName.get("tariffs (clock, TOU, energy, demand, billing)")?.perTick ?? 0;
-    const display = byName.get("display refresh (own timer)");
+    // A changed screen is sent over several timer slices: the figure is the largest slice.
+    const display = byName.get("display refresh (own timer, per slice)");
     lines.push(
-      `${chip}: metering tick (issue 19): mean ${vsTarget(t.meanComputrons, TICK_TARGETS.tickMean)}, max ${vsTarget(t.maxComputrons, TICK_TARGETS.tickMax)}; display refresh max ${vsTarget(display?.max ?? 0, TICK_TARGETS.displayRefreshMax)} (mean ${f0(display?.perCall ?? 0)})`,
+      `${chip}: metering tick (issue 19): mean ${vsTarget(t.meanComputrons, TICK_TARGETS.tickMean)}, max ${vsTarget(t.maxComputrons, TICK_TARGETS.tickMax)}; display refresh max (largest slice) ${vsTarget(display?.max ?? 0, TICK_TARGETS.displayRefreshMax)} (mean per slice ${f0(display?.perCall ?? 0)}, ${f0(display?.perTick ?? 0)} per second)`,
       `${chip}: whole metrology tick, every detector on (${t.ticks} ticks of the default scenario): mean ${f0(t.meanComputrons)}, max ${f0(t.maxComputrons)} computrons (budget 8,000)`,
       `  raw (harness wrappers included): mean ${f0(t.rawMeanComputrons)}, max ${f0(t.rawMaxComputrons)}; ${t.meanExcludedCalls.toFixed(0)} wrapped port calls a tick at ${t.wrapperOverhead.toFixed(0)} computrons each (calibrated in xsnap)`,
       `  foundation share (driver sample + energy accumulation): ${f0(driver + energy)} (budget 5,000); with the whole tariff chain (clock, TOU, demand, billing): ${f0(driver + tariffs)}`,

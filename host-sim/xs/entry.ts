@@ -156,6 +156,10 @@ export class XsHarness {
     excludeFlash();
     sim.bootListeners.push(excludeFlash);
     for (const pin of ["lcdCs", "lcdWr", "lcdData"]) if (board[pin]) this.ports.exclude(board[pin]!, "write");
+    // Setting a timer is the Clock port: the SDK's native Timer on the device, the simulator's
+    // timer heap here (~300 computrons of host JS a call, counted as firmware before). The
+    // deferred profile append and the display's frame slices set one.
+    for (const name of ["schedule", "repeat", "clearTimer"]) this.ports.exclude(board.clock!, name);
   }
 
   /** Runs `seconds` of virtual time; returns the tick figures for that span. */
@@ -245,7 +249,8 @@ export class XsHarness {
     this.profile(asTarget(meter.board.clock), "nowMs", "clock port nowMs");
     this.profile(asTarget(meter.profiles.load), "flush", "load profile row append (after the tick)");
     this.profile(asTarget(meter.profiles.daily), "flush", "daily profile row append (after the tick)");
-    this.profile(asTarget(meter.display), "refresh", "display refresh (own timer)");
+    // One call per slice: the 1 s refresh and each zero-delay slice that sends a frame.
+    this.profile(asTarget(meter.display), "timedRefresh", "display refresh (own timer, per slice)");
     this.profile(asTarget(meter.persistence), "savePeriodic", "periodic save (own timer)");
     for (const c of this.components.values()) {
       c.calls = 0;

@@ -404,8 +404,6 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
     s.currentMilliA = round((((f[AT_IRMSA] << 16) | (f[AT_IRMSA + 1] << 8) | f[AT_IRMSA + 2]) * 1000) / c.currentLsbPerAmp);
     s.neutralCurrentMilliA = round((((f[AT_IRMSB] << 16) | (f[AT_IRMSB + 1] << 8) | f[AT_IRMSB + 2]) * 1000) / c.neutralCurrentLsbPerAmp);
     // Signed 24-bit: the top byte shifted to bit 31 and back (<< 24 >> 8) sign-extends it.
-    s.activePowerMilliW = round(((((f[AT_AWATT] << 24) >> 8) | (f[AT_AWATT + 1] << 8) | f[AT_AWATT + 2]) * 1_000_000) / perKw);
-    s.reactivePowerMilliVar = round(((((f[AT_AVAR] << 24) >> 8) | (f[AT_AVAR + 1] << 8) | f[AT_AVAR + 2]) * 1_000_000) / perKw);
     const p = ((f[AT_AWATT] << 24) >> 8) | (f[AT_AWATT + 1] << 8) | f[AT_AWATT + 2];
     const q = ((f[AT_AVAR] << 24) >> 8) | (f[AT_AVAR + 1] << 8) | f[AT_AVAR + 2];
     const va = ((f[AT_AVA] << 24) >> 8) | (f[AT_AVA + 1] << 8) | f[AT_AVA + 2];

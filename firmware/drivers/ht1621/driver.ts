@@ -118,6 +118,34 @@ export class Ht1621 {
     this.bitsSent += 9 + 4 * (to - from + 1);
   }
 
+  /**
+   * Sends the first run of `ram` that differs from the chip's RAM, at most `maxAddresses`
+   * addresses in one frame (gaps as in `update`): the runs of `update` one frame per call, split
+   * where they are longer than `maxAddresses`. Returns true when another changed address remains
+   * (call again), false when the chip's RAM equals `ram`. Every frame is a complete write-mode
+   * frame, so the chip's RAM after the last call is what `update` would leave.
+   */
+  updateNext(ram: Uint8Array, maxAddresses: number): boolean {
+    if (!this.synced) {
+      this.update(ram);
+      return false;
+    }
+    const sent = this.sent;
+    let a = 0;
+    while (a < HT1621_RAM_ADDRESSES && (ram[a] & 0x0f) === sent[a]) a++;
+    if (a === HT1621_RAM_ADDRESSES) return false;
+    const last = a + maxAddresses - 1;
+    let end = a;
+    let probe = a + 1;
+    while (probe <= last && probe < HT1621_RAM_ADDRESSES && probe - end <= 3) {
+      if ((ram[probe] & 0x0f) !== sent[probe]) end = probe;
+      probe++;
+    }
+    this.writeRun(ram, a, end);
+    for (a = end + 1; a < HT1621_RAM_ADDRESSES; a++) if ((ram[a] & 0x0f) !== sent[a]) return true;
+    return false;
+  }
+
   /** Brings the chip's RAM to `ram` (32 nibbles), sending only what changed. Returns the frames sent. */
   update(ram: Uint8Array): number {
     const sent = this.sent;

@@ -88,3 +88,65 @@ describe("HT1621 driver: golden bit streams", () => {
     expect(rig.emulator.framingErrors).toBe(1);
   });
 });
+
+describe("HT1621 driver: an image sent one frame at a time (updateNext)", () => {
+  test("any two images: frames of at most N addresses, each a valid write frame; the chip ends with the new image; with no limit the frames are update()'s (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 32 }),
+        (first, second, limit) => {
+          const make = () => {
+            const pins = { cs: new SimOutput(), wr: new SimOutput(), data: new SimOutput() };
+            const emulator = new Ht1621Emulator();
+            pins.cs.listeners.push((l) => emulator.csChanged(l));
+            pins.wr.listeners.push((l) => emulator.wrChanged(l));
+            pins.data.listeners.push((l) => emulator.dataChanged(l));
+            const rec = new BitRecorder(pins.cs, pins.wr, pins.data);
+            const lcd = new Ht1621(pins);
+            lcd.configure();
+            lcd.update(first);
+            return { emulator, rec, lcd };
+          };
+          const sliced = make();
+          const whole = make();
+          const before = sliced.rec.frames.length;
+          let calls = 0;
+          while (sliced.lcd.updateNext(second, limit)) calls++;
+          whole.lcd.update(second);
+          const frames = sliced.rec.frames.slice(before);
+          expect(frames.length).toBe(calls + (frames.length > 0 ? 1 : 0));
+          for (const f of frames) {
+            expect(f.slice(0, 3)).toBe("101");
+            expect((f.length - 9) % 4).toBe(0);
+            expect((f.length - 9) / 4).toBeLessThanOrEqual(limit);
+          }
+          expect(sliced.emulator.framingErrors).toBe(0);
+          expect(sliced.emulator.ram).toEqual(whole.emulator.ram);
+          for (let a = 0; a < 32; a++) expect(sliced.emulator.ram[a]).toBe(second[a] & 0x0f);
+          if (limit === 32) expect(frames).toEqual(whole.rec.frames.slice(before));
+          // Nothing left: another call sends nothing.
+          expect(sliced.lcd.updateNext(second, limit)).toBe(false);
+          expect(sliced.rec.frames.length).toBe(before + frames.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("an image given as a view at an odd offset is sent the same way", () => {
+    const pins = { cs: new SimOutput(), wr: new SimOutput(), data: new SimOutput() };
+    const emulator = new Ht1621Emulator();
+    pins.cs.listeners.push((l) => emulator.csChanged(l));
+    pins.wr.listeners.push((l) => emulator.wrChanged(l));
+    pins.data.listeners.push((l) => emulator.dataChanged(l));
+    const lcd = new Ht1621(pins);
+    lcd.configure();
+    const ram = new Uint8Array(33).subarray(1);
+    ram[5] = 0x3;
+    ram[30] = 0xf;
+    while (lcd.updateNext(ram, 2));
+    expect(Array.from(emulator.ram)).toEqual(Array.from(ram));
+  });
+});
