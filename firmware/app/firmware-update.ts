@@ -99,6 +99,12 @@ export class FirmwareUpdate implements ImageActivation {
   private bootMs = 0;
   /** An activation waits for a verification still running. */
   private activateAfterVerify = false;
+  /**
+   * The transfer status a boot decided (activation successful after a trial start), applied when
+   * the transfer is made: a restart into a new image does not make the transfer for it (its
+   * block map and slot handle stay out of the heap until a client asks).
+   */
+  private bootStatus = -1;
 
   constructor(private readonly meter: Meter, private readonly slots: FirmwareSlots) {
     const config = meter.config.update;
@@ -119,6 +125,8 @@ export class FirmwareUpdate implements ImageActivation {
       t = this.made = new ImageTransfer(this.slots.staging, this.meter.board.clock, this.parts);
       // A transfer in the slot continues where it stopped (power cut, dropped connection).
       t.load();
+      if (this.bootStatus >= 0) t.status = this.bootStatus;
+      this.bootStatus = -1;
     }
     return t;
   }
@@ -180,7 +188,8 @@ export class FirmwareUpdate implements ImageActivation {
     this.bootMs = board.clock.nowMs();
     const boot = this.slots.bootState;
     if (this.record.trial && boot === "trial") {
-      this.transfer.status = IMAGE_STATUS.activationSuccessful;
+      if (this.made) this.made.status = IMAGE_STATUS.activationSuccessful;
+      else this.bootStatus = IMAGE_STATUS.activationSuccessful;
       events.record("standard", UPDATE_EVENT.activated);
       board.log.info(`firmware ${this.record.run.id} started; confirming within ${this.meter.config.update.rollbackAfterMs / 1000} s`);
       this.confirmTimer = board.clock.repeat(() => this.checkConfirmation(), 5000);
