@@ -58,6 +58,9 @@ async function act(client: DlmsClient, method: number, parameter: Data, what: st
   return r.result;
 }
 
+/** image_transfer_status 5. */
+const IMAGE_STATUS_ACTIVATION_INITIATED = 5;
+
 export async function imageStatus(client: DlmsClient): Promise<number> {
   return num(await client.get(18, IMAGE_TRANSFER, 6));
 }
@@ -93,7 +96,9 @@ export async function transferImage(client: DlmsClient, image: Uint8Array, optio
   if (status !== 3) throw new ImageTransferError(`image_verify failed: status ${status} (${IMAGE_STATUS_NAMES[status] ?? "?"})`, result);
   if (options.activate === "now") {
     await act(client, 4, int(15, 0), "image_activate", true);
-    status = await imageStatus(client);
+    // The meter saves and restarts right after its answer: a status read it no longer answers
+    // means the activation it acknowledged is under way.
+    status = await imageStatus(client).catch(() => IMAGE_STATUS_ACTIVATION_INITIATED);
   } else if (typeof options.activate === "number") {
     const offset = options.utcOffsetMinutesAt?.(options.activate) ?? 0;
     const local = new Date(options.activate + offset * 60_000);

@@ -58,6 +58,27 @@ describe("firmware update over DLMS (IC 18)", () => {
     expect(ota.running).toBe(1);
   });
 
+  it("a meter that restarts before the client reads the status after image_activate: the client reports activation initiated, not an error", async () => {
+    const sim = updateSim();
+    const real = await connect(sim);
+    let activated = false;
+    // As in mcsim at x10: the restart closes the connection before the status GET is answered.
+    const client = new Proxy(real, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key === "action") return async (...a: Parameters<typeof real.action>) => {
+          const r = await real.action(...a);
+          if (a[2] === 4) activated = true;
+          return r;
+        };
+        if (key === "get") return (...a: Parameters<typeof real.get>) => (activated ? Promise.reject(new Error("read ECONNRESET")) : real.get(...a));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const report = await transfer(sim, client, image("0.2.0", 1000), { activate: "now" });
+    expect(report.status).toBe(5);
+  });
+
   it("blocks out of order and repeated give the same image", async () => {
     const sim = updateSim();
     const img = image("0.3.0", 2450);
