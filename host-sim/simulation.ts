@@ -35,6 +35,13 @@ export interface SimulationOptions {
   network?: PoweredNetwork;
   /** Open the DLMS port with this configuration at every boot (needs `network`; the live simulator). */
   dlms?: DlmsConfig;
+  /**
+   * false: the board has no LCD, so nothing is clocked out to the HT1621 (about a tenth of a
+   * simulated day's CPU). For a run whose glass nobody reads (`npm start -- --speed max` without
+   * `--report`): registers, profiles, events and flash stay those of a run with the LCD
+   * (test/host-sim/headless-display.test.ts). Default true.
+   */
+  display?: boolean;
 }
 
 /** The firmware a simulation runs: `MeterApp` (firmware/app/meter-app.ts) or the metering core alone. */
@@ -124,7 +131,7 @@ export class Simulation {
     if (this.power.ota) this.power.ota.onRestart = () => void this.clock.schedule(() => restartFirmware(this), 0);
     this.firmware = options.firmware ?? ((board, config) => new MeteringFirmware(board, config));
     this.dlmsConfig = options.dlms;
-    this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
+    this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config, options.display ?? true);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {
       const type = Object.hasOwn(SIM_EVENT_TYPES, event.type) ? SIM_EVENT_TYPES[event.type] : undefined;
