@@ -320,13 +320,18 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     const frame = this.frame;
     if (this.frameLength === 0 && n >= 3 && !this.ignoreFrame) {
       // A whole frame in one transfer (the driver's tick reads): header, then the latched data.
-      const kept = n < frame.length ? n : frame.length;
-      for (let i = 0; i < kept; i++) frame[i] = buffer[i];
+      const rw = buffer[2];
+      frame[0] = buffer[0];
+      frame[1] = buffer[1];
+      frame[2] = rw;
       this.frameLength = n;
       buffer[0] = 0;
       buffer[1] = 0;
       buffer[2] = 0;
-      if (frame[2] !== 0x80) {
+      if (rw !== 0x80) {
+        // A write's data bytes are kept for deselect (a read's are never looked at).
+        const kept = n < frame.length ? n : frame.length;
+        for (let i = 3; i < kept; i++) frame[i] = buffer[i];
         for (let i = 3; i < n; i++) buffer[i] = 0;
         return;
       }

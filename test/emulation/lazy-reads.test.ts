@@ -89,7 +89,7 @@ describe("lazy reads of the ADE7953 emulator", () => {
         expect(lazy.irqLevel).toBe(eager.irqLevel);
       }
       for (const row of ADE7953_REGISTER_ROWS) expect([row.name, lazy.peek(row.address)]).toEqual([row.name, eager.peek(row.address)]);
-    }), { numRuns: 300 });
+    }), { numRuns: 150 });
   });
 
   it("sees a line change at the instant it already read (the revision moved): IRMSA drops when the load goes", () => {
