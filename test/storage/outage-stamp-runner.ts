@@ -13,7 +13,8 @@ const MIN = 60_000;
 
 function sim(aliveIntervalMs = defaultPersistenceConfig().aliveIntervalMs): Simulation {
   const scenario = parseScenario({ start: "2026-03-02T00:00:00", load: [{ at: "0s", voltage: 230, current: 5, angle: 0 }] });
-  return new Simulation(scenario, { config: { persistence: { ...defaultPersistenceConfig(), aliveIntervalMs } } });
+  // No LCD (the glass is not looked at; nothing else changes: test/host-sim/skip-runs.test.ts).
+  return new Simulation(scenario, { display: false, config: { persistence: { ...defaultPersistenceConfig(), aliveIntervalMs } } });
 }
 
 /** Cuts the supply without signal after `lifeMs`, restores it after `offMs`: cut time - logged start, and whether a final save was seen. */
