@@ -16,6 +16,14 @@ export interface LineConditions {
 export interface LineSource {
   /** Fills `out` with the conditions at `timeMs`; returns the time they stop holding (or Infinity). */
   conditionsAt(timeMs: number, out: LineConditions): number;
+  /**
+   * Optional: a number that changes whenever the answer of conditionsAt for some time could
+   * change (an outage added, a relay moving). While it stands, the conditions at a time already
+   * asked for are the same, so an emulator reading again at the same instant need not ask again
+   * (the simulator's hot path). NaN (never equal to itself) when it cannot tell. A source without
+   * it (a test's mutable conditions) is asked on every read.
+   */
+  readonly revision?: number;
 }
 
 export function newLineConditions(): LineConditions {

@@ -47,7 +47,10 @@ export async function main(argv: string[]): Promise<void> {
     // Plain mode prints the firmware's log lines as they come; the panel shows events instead.
     const logSink = options.speed === "max" || panel ? undefined : plainOut;
     // A batch run ends before anyone could connect: no network, no DLMS, no push.
-    sim = new Simulation(options.scenario, options.speed === "max" ? { config, logSink } : { ...liveSimulationOptions(options, defaultMeterConfig(), config), logSink });
+    // At --speed max the glass is shown nowhere (a progress line, then the summary) unless the
+    // report is asked for, which holds the LCD text: without it the board has no LCD.
+    const display = options.reportFile !== undefined;
+    sim = new Simulation(options.scenario, options.speed === "max" ? { config, logSink, display } : { ...liveSimulationOptions(options, defaultMeterConfig(), config), logSink });
   } catch (e) {
     fail(e);
   }

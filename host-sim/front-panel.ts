@@ -21,9 +21,16 @@ export interface FrontPanel {
  * sits between the line and the load: with its contacts open the load draws no current.
  * Runs in Node and in XS (no Node APIs).
  */
-export function attachFrontPanel(board: Board, clock: VirtualClock, line: ScenarioLine, config: MeterConfig): FrontPanel {
+export function attachFrontPanel(board: Board, clock: VirtualClock, line: ScenarioLine, config: MeterConfig, display = true): FrontPanel {
   const pins = createSimFrontPanel();
   Object.assign(board, pins);
+  if (!display) {
+    // A board without the LCD (a batch run nobody watches): the firmware's display keeps its
+    // timer and state but clocks nothing out (no HT1621 driver); the glass stays blank.
+    delete board.lcdCs;
+    delete board.lcdWr;
+    delete board.lcdData;
+  }
   const relay = new RelayEmulator(() => clock.nowMs(), (cb, ms) => clock.schedule(cb, ms), {
     ...DEFAULT_RELAY_EMULATOR,
     kind: config.relay.kind,

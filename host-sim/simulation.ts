@@ -35,6 +35,15 @@ export interface SimulationOptions {
   network?: PoweredNetwork;
   /** Open the DLMS port with this configuration at every boot (needs `network`; the live simulator). */
   dlms?: DlmsConfig;
+  /**
+   * false: the board has no LCD, so nothing is clocked out to the HT1621, and the display's
+   * refresh timer is stopped after each boot (the display only reads the meter; a button press
+   * or a relay transition still refreshes it). About a tenth of a simulated day's CPU. For a run
+   * whose glass nobody reads (`npm start -- --speed max` without `--report`): registers,
+   * profiles, events and flash stay those of a run with the LCD (test/host-sim/skip-runs.test.ts).
+   * Default true.
+   */
+  display?: boolean;
 }
 
 /** The firmware a simulation runs: `MeterApp` (firmware/app/meter-app.ts) or the metering core alone. */
@@ -110,6 +119,8 @@ export class Simulation {
   readonly bootListeners: ((app: SimFirmware) => void)[] = [];
   private readonly firmware: (board: Board, config: MeterConfig) => SimFirmware;
   private readonly dlmsConfig: DlmsConfig | undefined;
+  /** SimulationOptions.display. */
+  private readonly display: boolean;
 
   constructor(readonly scenario: Scenario, options: SimulationOptions = {}) {
     this.clock = new VirtualClock(scenario.startUtcMs);
@@ -124,7 +135,8 @@ export class Simulation {
     if (this.power.ota) this.power.ota.onRestart = () => void this.clock.schedule(() => restartFirmware(this), 0);
     this.firmware = options.firmware ?? ((board, config) => new MeteringFirmware(board, config));
     this.dlmsConfig = options.dlms;
-    this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config);
+    this.display = options.display ?? true;
+    this.panel = attachFrontPanel(this.board, this.clock, this.line, this.config, this.display);
     // Events are scheduled before the meter's own timers so that at equal times they act first.
     for (const event of scenario.events) {
       const type = Object.hasOwn(SIM_EVENT_TYPES, event.type) ? SIM_EVENT_TYPES[event.type] : undefined;
@@ -144,6 +156,7 @@ export class Simulation {
     this.app = app;
     this.meter = app.meter;
     app.start();
+    if (!this.display) app.meter.display.stop();
     if (this.dlmsConfig && this.board.network && app.openDlms) {
       try {
         app.openDlms(this.board.network, this.dlmsConfig);

@@ -67,7 +67,8 @@ function wearOf(part: FlashPartition, start: readonly number[], days: number, cy
  * and the alive tally's byte every 5 s (docs/readme/faults.md).
  */
 export function simulateWear(scenario: Scenario, days: number, cyclesPerSector = 100_000): WearResult {
-  const sim = new Simulation(scenario);
+  // No LCD: the glass is not looked at, and flash, registers and profiles are those of a run with it (test/host-sim/skip-runs.test.ts).
+  const sim = new Simulation(scenario, { display: false });
   const m: Meter = sim.meter;
   const supply = sim.power;
   const p = m.persistence;

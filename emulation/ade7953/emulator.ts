@@ -23,6 +23,14 @@ export interface Ade7953EmulatorOptions {
   startupMs?: number;
   /** Silicon version read at 0x702. */
   version?: number;
+  /**
+   * Default true: a read at the instant of the last refresh does not ask the line again while its
+   * revision stands (LineSource.revision), the waveform sines are taken when read, and a refresh
+   * does not compute the channels again for unchanged conditions. false: every read at an
+   * instant asks the line and compares the board field by field, every refresh computes
+   * everything, as before issue 19; the same answers (test/emulation/lazy-reads.test.ts).
+   */
+  lazy?: boolean;
 }
 
 const F = ADE7953_FRONT_END;
@@ -101,6 +109,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private readyAtMs: number;
   private readonly startupMs: number;
   private readonly version: number;
+  private readonly lazy: boolean;
   readonly faults = new SpiFaultState();
 
   // SPI frame state
@@ -147,20 +156,35 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private stateVersion = 0;
   private refreshedVersion = -1;
   private refreshedAtMs = NaN;
-  private refreshedBoard: Ade7953BoardErrors | null = null;
+  /** The board's errors as of the last refresh (`lazy: false` compares them field by field). */
   private readonly boardAtRefresh: Ade7953BoardErrors = { ...DEFAULT_ADE7953_BOARD_ERRORS };
   private readonly lineProbe: LineConditions = newLineConditions();
+  /** LineSource.revision at the last refresh (undefined: the source keeps none). */
+  private refreshedLineRevision: number | undefined = NaN;
+  /** What the waveform registers of the last refresh come from (waveforms()); stale: not yet computed. */
+  private waveStale = false;
+  private waveAtMs = 0;
+  private waveFrequency = 0;
+  private waveVrmsA = 0;
+  private waveIrmsA = 0;
+  private waveLagA = 0;
+  private waveIrmsB = 0;
+  private waveLagB = 0;
 
   resets = 0;
   /** Level of the IRQ pin (active low). */
   irqLevel = 1;
   onIrqChange: ((level: number) => void) | null = null;
-  board: Ade7953BoardErrors;
+  /** The board's errors (the chip reads these; `board` is a view that counts every change). */
+  private readonly errors: Ade7953BoardErrors;
+  private readonly boardView: Ade7953BoardErrors;
 
   constructor(private readonly source: LineSource, private readonly now: () => number, options: Ade7953EmulatorOptions = {}) {
-    this.board = { ...(options.board ?? DEFAULT_ADE7953_BOARD_ERRORS) };
+    this.errors = { ...(options.board ?? DEFAULT_ADE7953_BOARD_ERRORS) };
+    this.boardView = boardView(this.errors, () => void this.stateVersion++);
     this.startupMs = options.startupMs ?? 40;
     this.version = options.version ?? 0x02;
+    this.lazy = options.lazy ?? true;
     this.lastUpdateMs = now();
     this.readyAtMs = this.lastUpdateMs;
     this.resetRegisters();
@@ -168,11 +192,25 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   /** Kept for the first version's name. */
   get analogErrors(): Ade7953BoardErrors {
-    return this.board;
+    return this.boardView;
   }
 
   set analogErrors(errors: Ade7953BoardErrors) {
     this.board = errors;
+  }
+
+  /**
+   * Analog errors of the emulated board. Changing a field (`chip.board.activeOffsetW = 3`) or
+   * assigning a whole set (its values are copied: a later change to the object assigned is not
+   * seen) takes effect at the next read, as a change of the chip's state.
+   */
+  get board(): Ade7953BoardErrors {
+    return this.boardView;
+  }
+
+  set board(errors: Ade7953BoardErrors) {
+    copyBoardErrors(this.errors, errors);
+    this.stateVersion++;
   }
 
   // ---- fault injection -------------------------------------------------------------------
@@ -231,6 +269,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     if (address === 0x37f) return this.crc();
     if (address === 0x3ff) return this.lastData32;
     const base = address >= 0x300 && address < 0x400 ? address - 0x100 : address;
+    if (this.waveStale && base >= 0x216 && base <= 0x218) this.waveforms();
     return this.regs[base];
   }
 
@@ -279,6 +318,29 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     }
     // No bus fault: miso() passes every byte through, so this is exchange() without its calls.
     const frame = this.frame;
+    if (this.frameLength === 0 && n >= 3 && !this.ignoreFrame) {
+      // A whole frame in one transfer (the driver's tick reads): header, then the latched data.
+      const rw = buffer[2];
+      frame[0] = buffer[0];
+      frame[1] = buffer[1];
+      frame[2] = rw;
+      this.frameLength = n;
+      buffer[0] = 0;
+      buffer[1] = 0;
+      buffer[2] = 0;
+      if (rw !== 0x80) {
+        // A write's data bytes are kept for deselect (a read's are never looked at).
+        const kept = n < frame.length ? n : frame.length;
+        for (let i = 3; i < kept; i++) frame[i] = buffer[i];
+        for (let i = 3; i < n; i++) buffer[i] = 0;
+        return;
+      }
+      this.latchRead();
+      const bytes = this.latchedBytes;
+      const latch = this.readLatch;
+      for (let i = 3; i < n; i++) buffer[i] = i - 3 < bytes ? latch[i - 3] : 0;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const at = this.frameLength;
       if (at < frame.length) frame[at] = buffer[i];
@@ -362,6 +424,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private readValue24(spec: Ade7953Register): number {
+    if (this.waveStale && spec.address >= 0x216 && spec.address <= 0x218) this.waveforms();
     switch (spec.address) {
       case 0x22e: return this.regs[0x22d];
       case 0x231: return this.regs[0x230];
@@ -511,17 +574,24 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   private update(): void {
     const target = this.now();
     let t = this.lastUpdateMs;
-    if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && this.boardUnchanged()) {
+    // A change of the board's errors moves stateVersion (boardView); `lazy: false` also compares them.
+    if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && (this.lazy || this.boardUnchanged())) {
       // Same instant, nothing changed in the chip: the instantaneous registers stand unless the
-      // line did (a test override, the relay opening at this very ms).
+      // line did (a test override, the relay opening at this very ms). A source that keeps a
+      // revision says so without being asked again (the same time and revision give the same
+      // conditions); NaN or no revision: asked.
+      const revision = this.source.revision;
+      if (revision !== undefined && revision === this.refreshedLineRevision && this.lazy) return;
       const probe = this.lineProbe;
       const line = this.line;
       this.source.conditionsAt(target, probe);
       if (probe.voltage === line.voltage && probe.current === line.current && probe.angle === line.angle && probe.frequency === line.frequency && probe.neutralCurrent === line.neutralCurrent) return;
     }
+    let computed = false;
     while (t < target) {
       let until = Math.min(target, this.source.conditionsAt(t, this.line));
       this.computeChannels();
+      computed = true;
       const cycleEnd = this.msToCycleEnd();
       let endsCycle = false;
       if (t + cycleEnd <= until) {
@@ -533,14 +603,14 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       t = until;
     }
     this.lastUpdateMs = target;
-    this.refreshInstantaneous();
+    this.refreshInstantaneous(computed && this.lazy);
   }
 
   /** The board's analog errors are those of the last refresh (tests change them between reads). */
   private boardUnchanged(): boolean {
-    const b = this.board;
+    const b = this.errors;
     const r = this.boardAtRefresh;
-    return this.refreshedBoard === b && b.voltageGain === r.voltageGain && b.currentGain === r.currentGain && b.neutralGain === r.neutralGain &&
+    return b.voltageGain === r.voltageGain && b.currentGain === r.currentGain && b.neutralGain === r.neutralGain &&
       b.phaseLagDeg === r.phaseLagDeg && b.neutralPhaseLagDeg === r.neutralPhaseLagDeg && b.activeOffsetW === r.activeOffsetW &&
       b.reactiveOffsetVar === r.reactiveOffsetVar && b.neutralActiveOffsetW === r.neutralActiveOffsetW && b.currentNoiseA === r.currentNoiseA &&
       b.neutralCurrentNoiseA === r.neutralCurrentNoiseA;
@@ -573,7 +643,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   /** RMS, powers and angles of both channels for the current line conditions and registers. */
   private computeChannels(): void {
     const l = this.line;
-    const e = this.board;
+    const e = this.errors;
     const pgaV = pga(this.regs[0x007], false);
     const vPin = l.voltage * e.voltageGain * F.voltageCountsPerVolt * pgaV;
     const vA = vPin * this.gain(0x281);
@@ -747,14 +817,33 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     return bits;
   }
 
-  /** Instantaneous registers from the present state (RMS, powers, PF, angle, period, status, waveforms). */
-  private refreshInstantaneous(): void {
+  /**
+   * Instantaneous registers from the present state (RMS, powers, PF, angle, period, status,
+   * waveforms). `computed`: the channels were just computed for `this.line` (the last piece
+   * integrated); if the conditions now are the same they are not computed again (the integration
+   * changes none of their inputs, and the peaks they raise are maxima).
+   */
+  private refreshInstantaneous(computed = false): void {
     this.refreshedAtMs = this.lastUpdateMs;
     this.refreshedVersion = this.stateVersion;
-    this.refreshedBoard = this.board;
-    copyBoardErrors(this.boardAtRefresh, this.board);
-    this.source.conditionsAt(this.lastUpdateMs, this.line);
-    this.computeChannels();
+    if (!this.lazy) copyBoardErrors(this.boardAtRefresh, this.errors);
+    this.refreshedLineRevision = this.source.revision;
+    const line = this.line;
+    if (computed) {
+      const probe = this.lineProbe;
+      this.source.conditionsAt(this.lastUpdateMs, probe);
+      if (probe.voltage !== line.voltage || probe.current !== line.current || probe.angle !== line.angle || probe.frequency !== line.frequency || probe.neutralCurrent !== line.neutralCurrent) {
+        line.voltage = probe.voltage;
+        line.current = probe.current;
+        line.angle = probe.angle;
+        line.frequency = probe.frequency;
+        line.neutralCurrent = probe.neutralCurrent;
+        this.computeChannels();
+      }
+    } else {
+      this.source.conditionsAt(this.lastUpdateMs, line);
+      this.computeChannels();
+    }
     const a = this.chA;
     const b = this.chB;
     const f = this.line.frequency;
@@ -775,12 +864,16 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.regs[0x226] = Math.max(this.regs[0x226], clampU24(this.vPeak));
     this.regs[0x228] = Math.max(this.regs[0x228], clampU24(a.iPeak));
     this.regs[0x22a] = Math.max(this.regs[0x22a], clampU24(b.iPeak));
-    // Waveform samples at this instant.
-    const t = this.lastUpdateMs / 1000;
-    const wt = 2 * Math.PI * f * t;
-    this.regs[0x218] = toS24(a.vrms * PEAK_PER_RMS * Math.sin(wt));
-    this.regs[0x216] = toS24(a.irms * PEAK_PER_RMS * Math.sin(wt - a.lagDeg * RAD));
-    this.regs[0x217] = toS24(b.irms * PEAK_PER_RMS * Math.sin(wt - b.lagDeg * RAD));
+    // Waveform samples at this instant: what they are computed from is kept, the three sines
+    // (most of a refresh's cost at large arguments) are taken when a waveform register is read.
+    this.waveAtMs = this.lastUpdateMs;
+    this.waveFrequency = f;
+    this.waveVrmsA = a.vrms;
+    this.waveIrmsA = a.irms;
+    this.waveLagA = a.lagDeg;
+    this.waveIrmsB = b.irms;
+    this.waveLagB = b.lagDeg;
+    this.waveStale = true;
     let status = this.regs[0x201] & ACCMODE_WRITABLE_MASK;
     if (this.signP[0] < 0) status |= ACCMODE_APSIGN_A;
     if (this.signP[1] < 0) status |= ACCMODE_APSIGN_B;
@@ -793,6 +886,16 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     if (this.noLoad[1] & 4) status |= ACCMODE_VANLOAD_B;
     if (this.noLoad[1] & 2) status |= ACCMODE_VARNLOAD_B;
     this.regs[0x201] = status;
+  }
+
+  /** The waveform registers (IWAVE A/B, VWAVE) of the last refresh, computed on first use. */
+  private waveforms(): void {
+    this.waveStale = false;
+    const t = this.waveAtMs / 1000;
+    const wt = 2 * Math.PI * this.waveFrequency * t;
+    this.regs[0x218] = toS24(this.waveVrmsA * PEAK_PER_RMS * Math.sin(wt));
+    this.regs[0x216] = toS24(this.waveIrmsA * PEAK_PER_RMS * Math.sin(wt - this.waveLagA * RAD));
+    this.regs[0x217] = toS24(this.waveIrmsB * PEAK_PER_RMS * Math.sin(wt - this.waveLagB * RAD));
   }
 
   /** PF in 2^-15 units, sign of the reactive power; no-load rules of docs/chips.md A3. */
@@ -853,4 +956,31 @@ function toS24(x: number): number {
 function toS16(x: number): number {
   const v = Math.max(-0x8000, Math.min(0x7fff, x)) || 0;
   return v < 0 ? v + 0x10000 : v;
+}
+
+/** The fields of Ade7953BoardErrors, for the counting view. */
+const BOARD_FIELDS: readonly (keyof Ade7953BoardErrors)[] = [
+  "voltageGain", "currentGain", "neutralGain", "phaseLagDeg", "neutralPhaseLagDeg",
+  "activeOffsetW", "reactiveOffsetVar", "neutralActiveOffsetW", "currentNoiseA", "neutralCurrentNoiseA",
+];
+
+/**
+ * A view of `errors` whose every assignment calls `changed` (the emulator then knows the board
+ * moved from one number instead of comparing ten fields at every read). Enumerable accessors:
+ * a spread of the view copies the values.
+ */
+function boardView(errors: Ade7953BoardErrors, changed: () => void): Ade7953BoardErrors {
+  const view = {} as Ade7953BoardErrors;
+  for (let i = 0; i < BOARD_FIELDS.length; i++) {
+    const key = BOARD_FIELDS[i];
+    Object.defineProperty(view, key, {
+      enumerable: true,
+      get: () => errors[key],
+      set: (value: number) => {
+        errors[key] = value;
+        changed();
+      },
+    });
+  }
+  return view;
 }

@@ -38,6 +38,8 @@ export class RelayEmulator {
   private output = -1;
   /** Energise generation per coil: a timer from an earlier pulse must not act. */
   private generation = 0;
+  /** Bumped at each contact change (the history is all `apply` depends on). */
+  revision = 0;
   /** Contact changes (virtual ms, closed) in time order; the first entry is the initial state. */
   private readonly history: { atMs: number; closed: boolean }[] = [];
 
@@ -123,6 +125,7 @@ export class RelayEmulator {
   private move(closed: boolean): void {
     if (this.stuck || closed === this.closed) return;
     this.closed = closed;
+    this.revision++;
     this.history.push({ atMs: this.now(), closed });
     if (this.history.length > 64) {
       // Only the last tick or so is ever asked for; the oldest kept change stands for all before it.

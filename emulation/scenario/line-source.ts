@@ -13,11 +13,30 @@ export class ScenarioLine implements LineSource {
   /** The longest outage: an outage containing t started at most this long before t. */
   private longestOutage = 0;
   /** Devices between the line and the load (the disconnect relay): applied last, each returns until when it holds. */
-  readonly filters: { apply(timeMs: number, out: LineConditions): number }[] = [];
+  readonly filters: { apply(timeMs: number, out: LineConditions): number; readonly revision?: number }[] = [];
   /** Segment index found by the last lookup (times mostly move forward a tick at a time). */
   private cursor = 0;
 
+  /** Bumped by addOutage (LineSource.revision adds the filters' own). */
+  private outageRevision = 0;
+
   constructor(private readonly scenario: Scenario) {}
+
+  /**
+   * LineSource.revision: the outages', the number of filters and every filter's own; NaN if a
+   * filter cannot tell. Each part only grows (filters are only ever added), so any change makes
+   * the sum larger.
+   */
+  get revision(): number {
+    const filters = this.filters;
+    let r = this.outageRevision + filters.length;
+    for (let f = 0; f < filters.length; f++) {
+      const fr = filters[f].revision;
+      if (fr === undefined) return NaN;
+      r += fr;
+    }
+    return r;
+  }
 
   addOutage(from: number, to: number): void {
     // Insert in start order (usually at the end).
@@ -26,6 +45,7 @@ export class ScenarioLine implements LineSource {
     this.outageFrom.splice(i, 0, from);
     this.outageTo.splice(i, 0, to);
     if (to - from > this.longestOutage) this.longestOutage = to - from;
+    this.outageRevision++;
   }
 
   isOutage(timeMs: number): boolean {

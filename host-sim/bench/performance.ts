@@ -101,10 +101,11 @@ export async function emergencyFigures(): Promise<EmergencyFigures> {
 
 /**
  * Node time of one simulated day at 1 s ticks (default scenario), after a JIT warm-up: CPU ms of
- * this process (what the machine's other work does not change much) and wall ms.
+ * this process (what the machine's other work does not change much) and wall ms. The board has
+ * no LCD, as in the year's command (`npm start -- --speed max` without `--report`).
  */
 export function nodeMsPerDay(chip: MeteringChip, days = 2): { cpuMs: number; wallMs: number } {
-  const sim = new Simulation(parseScenario({ ...JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8")), chip }));
+  const sim = new Simulation(parseScenario({ ...JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8")), chip }), { display: false });
   sim.runFor(3_600_000); // warm-up (JIT)
   const cpu = process.cpuUsage();
   const started = performance.now();

@@ -33,7 +33,9 @@ function registers(m: Meter): number[] {
 const started = Date.now();
 // The household day (emulation/scenario/scenarios/household-day.json).
 const json = JSON.parse(readFileSync(DEFAULT_SCENARIO, "utf8"));
-const sim = new Simulation(parseScenario(json), { config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8, aliveIntervalMs: 5_000 } } });
+// No LCD on the board: nothing here reads the glass, and a run without it keeps every register,
+// log, profile row and flash byte (test/host-sim/skip-runs.test.ts); 10,000 boots draw no screen.
+const sim = new Simulation(parseScenario(json), { display: false, config: { tickMs: TICK_MS, persistence: { saveIntervalMs: SAVE_MS, stateSectors: 8, aliveIntervalMs: 5_000 } } });
 const rand = prng(seed);
 const horizon = days * 86_400_000;
 // The largest power of the scenario (W): bounds what one save interval can hold.

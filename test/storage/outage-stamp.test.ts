@@ -7,6 +7,7 @@ import { defaultPersistenceConfig, STORE_EVENT } from "../../firmware/app/persis
 import { parseScenario } from "../../host-sim/event-types";
 import { losePower, restorePower } from "../../host-sim/power";
 import { Simulation } from "../../host-sim/simulation";
+import { runNodeJson } from "../node-run";
 
 const MIN = 60_000;
 
@@ -25,6 +26,18 @@ function suddenCut(s: Simulation, lifeMs: number, offMs: number): { cutUtc: numb
   const outage = s.meter.persistence.lastRestore!.outage!;
   expect(outage.finalSave).toBe(false);
   return { cutUtc, loggedStart: outage.startUtcMs, loggedMs: outage.durationMs };
+}
+
+interface Heavy {
+  tally: { errors: number[]; finalSaves: number };
+  legacy: { errors: number[]; finalSaves: number };
+  wear: { marks: number; profileErases: number; journalRecordsPerSave: number };
+}
+let heavyRuns: Heavy | undefined;
+/** The random cuts and the day of wear, simulated in plain Node (outage-stamp-runner.ts), once. */
+function heavy(): Heavy {
+  heavyRuns ??= runNodeJson<Heavy>("test/storage/outage-stamp-runner.ts", []);
+  return heavyRuns;
 }
 
 describe("sudden outages are dated by the alive tally", () => {
@@ -47,28 +60,21 @@ describe("sudden outages are dated by the alive tally", () => {
   });
 
   test("over 200 cuts at random moments the error is in [0, 5 s), about 2.5 s on average (60 s stamps: ~30 s)", () => {
-    let seed = 14;
-    const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    const errors = (s: Simulation, cuts: number): number[] => {
-      const out: number[] = [];
-      for (let i = 0; i < cuts; i++) {
-        const r = suddenCut(s, 20_000 + Math.floor(rand() * 300_000), 1_000 + Math.floor(rand() * 4_000));
-        out.push(r.cutUtc - r.loggedStart);
-      }
-      return out;
-    };
-    const tally = errors(sim(), 200);
-    for (const e of tally) {
+    const { tally, legacy } = heavy();
+    expect(tally.errors).toHaveLength(200);
+    expect(tally.finalSaves).toBe(0);
+    for (const e of tally.errors) {
       expect(e).toBeGreaterThanOrEqual(0);
       expect(e).toBeLessThan(5_000);
     }
-    const mean = tally.reduce((a, b) => a + b, 0) / tally.length;
+    const mean = tally.errors.reduce((a, b) => a + b, 0) / tally.errors.length;
     expect(mean).toBeGreaterThan(1_500);
     expect(mean).toBeLessThan(3_500);
     // The same cuts without the tally: dated by the last periodic save (up to a minute).
-    const legacy = errors(sim(0), 60);
-    const legacyMean = legacy.reduce((a, b) => a + b, 0) / legacy.length;
-    expect(Math.max(...legacy)).toBeGreaterThan(30_000);
+    expect(legacy.errors).toHaveLength(60);
+    expect(legacy.finalSaves).toBe(0);
+    const legacyMean = legacy.errors.reduce((a, b) => a + b, 0) / legacy.errors.length;
+    expect(Math.max(...legacy.errors)).toBeGreaterThan(30_000);
     expect(legacyMean).toBeGreaterThan(15_000);
   });
 
@@ -92,20 +98,12 @@ describe("sudden outages are dated by the alive tally", () => {
   });
 
   test("wear: one byte every 5 s, a tally sector erased about 4 times a day, no state record for it", () => {
-    const s = sim();
-    s.runFor(MIN);
-    const profiles = s.meter.persistence.profileJournal!;
-    const tally = s.meter.persistence.tally!;
-    const erases = profiles.stats.erases;
-    const marks = tally.marks;
-    const state = s.meter.persistence.journal!.stats.recordsWritten;
-    s.runFor(86_400_000);
-    expect(tally.marks - marks).toBeGreaterThan(17_280 - 8);
-    expect(tally.marks - marks).toBeLessThanOrEqual(17_280);
+    const { wear } = heavy();
+    expect(wear.marks).toBeGreaterThan(17_280 - 8);
+    expect(wear.marks).toBeLessThanOrEqual(17_280);
     // 4,072 marks a sector: 17,280 / 4,072 = 4.2 new tally sectors a day (the load profile adds ~1 sector a day too).
-    expect(profiles.stats.erases - erases).toBeLessThanOrEqual(4 + 1 + 2);
+    expect(wear.profileErases).toBeLessThanOrEqual(4 + 1 + 2);
     // The journal gets a stamp per tally sector, not one a minute: the energy record dominates.
-    const perSave = (s.meter.persistence.journal!.stats.recordsWritten - state) / 1440;
-    expect(perSave).toBeLessThan(3);
+    expect(wear.journalRecordsPerSave).toBeLessThan(3);
   });
 });
