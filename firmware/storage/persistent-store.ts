@@ -14,6 +14,7 @@ import {
 } from "./persistence-types";
 import { deepFreeze } from "../kernel/freeze";
 import { ByteRecord, ChainPolicy, Entry, F_EMERGENCY, F_PERIODIC } from "./store-entries";
+import { addFinalState, beginFinal, FINAL_STAMP_AT, finalStamp, finalState, isFinalRecord } from "./final-record";
 
 export * from "./persistence-types";
 
@@ -23,6 +24,8 @@ const EVENT_PAYLOAD_BYTES = 10;
 const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 const INDEX_ID = "store.index";
+/** The emergency save's combined record (final-record.ts). */
+const FINAL_ID = "store.final";
 
 export type { PowerStamp };
 
@@ -61,6 +64,15 @@ export class PersistentStore implements EventStore, HotReserve {
   private readonly eventPayload = new Uint8Array(EVENT_PAYLOAD_BYTES);
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
+  private readonly finalType: number;
+  /** The stamp's place in the journal's payload scratch, where the emergency save builds its record. */
+  private finalStampOut: Uint8Array | null = null;
+  private finalStampView: DataView | null = null;
+  /** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers. */
+  private readonly finalRead: (Uint8Array | null)[] = [null, null];
+  private readonly finalReadSeq = [-2, -2];
+  /** Sequence number of the record the last readAt returned. */
+  private readSeq = -1;
   /** Object keys of the snapshots, encoded once (they repeat on every save). */
   readonly snapshotKeys = new KeyCache();
   private restored = false;
@@ -84,6 +96,7 @@ export class PersistentStore implements EventStore, HotReserve {
       this.logTypes.push(type);
     }
     this.powerType = typeOf(POWER_ID);
+    this.finalType = typeOf(FINAL_ID);
     const flash = board.flash;
     if (!flash) {
       this.journal = null;
@@ -91,6 +104,9 @@ export class PersistentStore implements EventStore, HotReserve {
     }
     const journal = new FlashJournal(flash);
     this.journal = journal;
+    const ps = journal.payloadScratch;
+    this.finalStampOut = finalStamp(ps);
+    this.finalStampView = new DataView(ps.buffer, ps.byteOffset + FINAL_STAMP_AT, this.finalStampOut.length);
     journal.mount();
     if (board.profileFlash) {
       // Same chip, same sector size: the scan buffer is shared (scans never interleave).
@@ -139,7 +155,7 @@ export class PersistentStore implements EventStore, HotReserve {
     if (this.entries.some((e) => e.id === spec.id)) throw new Error(`persistent state "${spec.id}" is registered twice`);
     const type = typeOf(spec.id);
     const clash = this.entries.find((e) => e.type === type);
-    if (clash || type === this.powerType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
+    if (clash || type === this.powerType || type === this.finalType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
     const entry = new Entry(this, spec as PersistentState<unknown>, type);
     this.entries.push(entry);
     if (this.restored) {
@@ -251,6 +267,8 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   commitPowerUp(): void {
     if (!this.journal) return;
+    this.finalRead[0] = this.finalRead[1] = null;
+    this.finalReadSeq[0] = this.finalReadSeq[1] = -2;
     for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
     this.writePowerStamp(false);
     this.reserve();
@@ -267,20 +285,63 @@ export class PersistentStore implements EventStore, HotReserve {
   }
 
   /**
-   * The emergency save: the periodic states marked for it and a final power stamp. The head
-   * sector always keeps room for this, so it never waits for an erase.
+   * The emergency save: one final record (final-record.ts) holding the power-down stamp and the
+   * periodic states marked for it that changed, built in place in the journal's write scratch.
+   * The head sector always keeps room for this, so it never waits for an erase.
    */
   saveEmergency(): void {
-    if (!this.journal) return;
-    for (const entry of this.entries) if ((entry.flags & F_EMERGENCY) !== 0) this.saveEntry(entry, false, false);
-    this.writePowerStamp(true);
+    const chain = this.stateChain;
+    const j = this.journal;
+    if (!chain || !j) return;
+    const out = j.payloadScratch;
+    let at = beginFinal(out);
+    const tally = this.tally;
+    const now = this.board.clock.wallClockMs();
+    encodeStamp(this.finalStampOut!, this.finalStampView!, now, true, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    let deferred: Entry[] | null = null;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if ((entry.flags & F_EMERGENCY) === 0) continue;
+      const last = entry.last;
+      if (last !== null && entry.unchanged(last)) continue;
+      const bytes = entry.encode();
+      if (last !== null && sameBytes(last, bytes)) continue;
+      const next = addFinalState(out, at, entry.type, bytes);
+      if (next < 0) {
+        // Does not fit the scratch: its own record, after the final one (the scratch is in use).
+        if (deferred === null) deferred = [];
+        deferred.push(entry);
+        continue;
+      }
+      at = next;
+      // Its newest copy is in this final record: the next save of any kind writes it again.
+      entry.last = null;
+      const size = recordSize(bytes.length);
+      this.emergencyRoom += size + (size >> 2) - (entry.lastSize + (entry.lastSize >> 2));
+      entry.lastSize = size;
+    }
+    // A rotation (no room left, which the reserve prevents) would write through the scratch first.
+    const payload = chain.room < recordSize(at) ? out.slice(0, at) : out;
+    const index = this.index!;
+    const seq = index.nextSeq++;
+    index.note(this.finalType, seq, chain.append(this.finalType, seq, payload, at));
+    this.stampUtc = now;
+    this.marksSinceStamp = 0;
+    if (deferred !== null) for (let i = 0; i < deferred.length; i++) this.saveEntry(deferred[i], false, false);
   }
 
   /** The newest readable power stamp (the last sign of life before this power up), or null. */
   powerStamp(): PowerStamp | null {
-    for (let gen = 0; gen < 2; gen++) {
-      const bytes = this.readGeneration(this.powerType, gen);
-      if (!bytes) continue;
+    // The stamp records' two generations and the final records' stamps, newest first.
+    let tried = 0;
+    for (;;) {
+      const c = this.nextCandidate(this.powerType, tried, 4);
+      if (c < 0) return null;
+      tried |= 1 << c;
+      const record = c < 2 ? this.readGeneration(this.powerType, c) : this.finalRecord(c - 2);
+      if (!record) continue;
+      const bytes = c < 2 ? record : finalStamp(record);
       try {
         // Older firmware wrote { t, f } with the value codec.
         const v = decodeStamp(bytes) ?? ({ s: 0, o: 0, i: 0, ...(decodeValue(bytes) as { t: number; f: number }) } as PowerStamp);
@@ -289,7 +350,46 @@ export class PersistentStore implements EventStore, HotReserve {
         // try the older stamp
       }
     }
-    return null;
+  }
+
+  /**
+   * The untried copy of a type with the highest sequence number: 0 and 1 its own generations, 2
+   * and 3 the final records' (only the first `limit` are considered), -1 when none is left.
+   */
+  private nextCandidate(type: number, tried: number, limit: number): number {
+    const index = this.index;
+    if (!index) return -1;
+    let best = -1;
+    let bestSeq = -1;
+    for (let c = 0; c < limit; c++) {
+      if ((tried & (1 << c)) !== 0) continue;
+      const s = c < 2 ? index.seq(type, c) : index.seq(this.finalType, c - 2);
+      if (s > bestSeq) {
+        bestSeq = s;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Generation `gen` of the final records (read once per power up), null when none or not valid. */
+  private finalRecord(gen: number): Uint8Array | null {
+    const seq = this.index ? this.index.seq(this.finalType, gen) : -1;
+    if (seq < 0) return null;
+    if (this.finalReadSeq[gen] === seq) return this.finalRead[gen];
+    const bytes = this.readGeneration(this.finalType, gen);
+    let record: Uint8Array | null = null;
+    if (bytes !== null) {
+      if (isFinalRecord(bytes)) record = bytes;
+      else {
+        this.board.log.warn(`stored final record (generation ${gen}) not accepted: unknown layout`);
+        this.reportNvError(false);
+      }
+    }
+    // A place that did not verify made the index scan again: keep what the index now names.
+    this.finalReadSeq[gen] = this.index!.seq(this.finalType, gen);
+    this.finalRead[gen] = this.finalReadSeq[gen] === this.readSeq ? record : null;
+    return this.finalRead[gen];
   }
 
   /**
@@ -411,25 +511,47 @@ export class PersistentStore implements EventStore, HotReserve {
     const payload = new Uint8Array(Math.min(length, j.sectorSize));
     const ref: RecordRef = { sector, offset, type: 0, length: 0, seq: 0, size: 0 };
     if (!j.readRecord(sector, offset, payload, ref) || readU32LE(head, 5) !== ref.seq) return null;
+    this.readSeq = ref.seq;
     return payload;
   }
 
   /** Restores one entry; returns true when it was essential and nothing valid remained. */
   private restoreEntry(entry: Entry): boolean {
-    for (let gen = 0; gen < 2; gen++) {
-      const bytes = this.readGeneration(entry.type, gen);
-      if (!bytes) continue;
+    // Its own two generations and, for an emergency state, its copies in the two newest final
+    // records: the highest sequence number first. "older" once a newer copy was not usable.
+    const limit = (entry.flags & F_EMERGENCY) !== 0 ? 4 : 2;
+    let tried = 0;
+    let failed = false;
+    for (;;) {
+      const c = this.nextCandidate(entry.type, tried, limit);
+      if (c < 0) break;
+      tried |= 1 << c;
+      let bytes: Uint8Array | null;
+      if (c < 2) {
+        bytes = this.readGeneration(entry.type, c);
+        if (!bytes) {
+          failed = true;
+          continue;
+        }
+      } else {
+        const record = this.finalRecord(c - 2);
+        bytes = record && finalState(record, entry.type);
+        // A final record without this state: it was unchanged then (its own record is newer).
+        if (!bytes) continue;
+      }
       try {
         entry.decode(bytes);
-        entry.restoredFrom = gen === 0 ? "newest" : "older";
-        // The newest generation is on flash as restored: an unchanged periodic state needs no rewrite.
-        if (gen === 0 && entry.periodic) entry.last = bytes;
+        entry.restoredFrom = failed ? "older" : "newest";
+        // Its own newest generation is on flash as restored: an unchanged periodic state needs no
+        // rewrite. A copy from a final record is written again by the power-up save.
+        if (c === 0 && !failed && entry.periodic) entry.last = bytes;
         return false;
       } catch (e) {
         // A record that is whole but not acceptable (damaged meaning, another firmware's format):
         // skipped like a corrupt one, never taken as zero.
-        this.board.log.warn(`stored ${entry.id} (generation ${gen}) not accepted: ${(e as Error).message}`);
+        this.board.log.warn(`stored ${entry.id} (${c < 2 ? `generation ${c}` : `final record ${c - 2}`}) not accepted: ${(e as Error).message}`);
         this.reportNvError(false);
+        failed = true;
       }
     }
     entry.defaults();

@@ -186,10 +186,12 @@ export class StoreXsBench {
 function wrapSaveParts(p: PartProfiler, sim: Simulation): void {
   const persistence = sim.meter.persistence as unknown as { entries: { id: string }[]; stateChain: object };
   for (const e of persistence.entries) p.wrap(e, "encode", `  encode ${e.id}`);
+  for (const e of persistence.entries) p.wrap(e, "unchanged", `  unchanged? ${e.id}`);
   const proto = (c: { prototype: object }): object => c.prototype;
   p.wrap(proto(PersistentStore), "saveEntry", " saveEntry (encode, compare, append)");
   p.wrap(proto(CompactingChain), "append", "  chain append (CRC, flash writes)");
   p.wrap(proto(PersistentStore), "writePowerStamp", " power stamp");
+  p.wrap(proto(PersistentStore), "saveEmergency", " emergency final record (states + stamp in one record)");
   p.wrap(proto(PersistentStore), "reserve", " reserve room");
   p.wrap(proto(PersistentStore), "levelEventWear", " event wear levelling");
 }
