@@ -1,6 +1,6 @@
 import type { Board } from "../hal";
 import type { PersistentHandle, Persistence } from "./persistence";
-import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../storage/number-record";
+import { decodeNumberRecord, encodeNumberRecord, encodeNumberRecordInto, isNumberRecord } from "../storage/number-record";
 import { decodeValue, encodeValue } from "../storage/value-codec";
 import type { IcCalibration, IcCorrections } from "../kernel/calibration";
 import type { BytesState, RestoreReport, SnapshotState } from "../storage/persistence-types";
@@ -137,6 +137,9 @@ class EnergyRecord implements BytesState {
   encode(): Uint8Array {
     return this.energy.encode();
   }
+  encodeInto(out: Uint8Array, view: DataView, start: number): number {
+    return this.energy.encodeInto(out, view, start);
+  }
   decode(bytes: Uint8Array): void {
     // Older value-codec records still restore.
     this.energy.decode(bytes, decodeLegacyEnergy);
@@ -152,6 +155,9 @@ class DemandRecord implements BytesState {
   encode(): Uint8Array {
     const s = this.tariffs.demand.snapshotPeriod();
     return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
+  }
+  encodeInto(out: Uint8Array, view: DataView, start: number): number {
+    return encodeNumberRecordInto(out, start, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, this.tariffs.demand.snapshotPeriod());
   }
   decode(b: Uint8Array): void {
     const s = isNumberRecord(b, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(b, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(b) as number[]);

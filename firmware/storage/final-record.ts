@@ -17,6 +17,7 @@
  * (its `last` is cleared), so no state ever depends on a final record older than the newest one.
  */
 import { STAMP_BYTES } from "./outage-tally";
+import type { StateIndex } from "./state-index";
 
 export const FINAL_MAGIC = 0xf5;
 export const FINAL_VERSION = 1;
@@ -26,13 +27,13 @@ export const FINAL_STAMP_AT = 4;
 export const FINAL_STATES_AT = FINAL_STAMP_AT + STAMP_BYTES;
 export const FINAL_STATE_HEADER = 4;
 
-/** Writes the payload's head (magic, version) into `out`; the stamp and the states follow. */
-export function beginFinal(out: Uint8Array): number {
-  out[0] = FINAL_MAGIC;
-  out[1] = FINAL_VERSION;
-  out[2] = 0;
-  out[3] = 0;
-  return FINAL_STATES_AT;
+/** Writes the payload's head (magic, version) into `out` at `p`; returns where the states go (the stamp is before them). */
+export function beginFinal(out: Uint8Array, p = 0): number {
+  out[p] = FINAL_MAGIC;
+  out[p + 1] = FINAL_VERSION;
+  out[p + 2] = 0;
+  out[p + 3] = 0;
+  return p + FINAL_STATES_AT;
 }
 
 /** Appends one state at `at`; returns the next offset, or -1 when it does not fit `out`. */
@@ -40,12 +41,17 @@ export function addFinalState(out: Uint8Array, at: number, type: number, bytes: 
   const n = bytes.length;
   const end = at + FINAL_STATE_HEADER + n;
   if (end > out.length || n > 0xffff) return -1;
-  out[at] = type & 0xff;
-  out[at + 1] = type >> 8;
-  out[at + 2] = n & 0xff;
-  out[at + 3] = n >> 8;
+  finalStateHeader(out, at, type, n);
   out.set(bytes, at + FINAL_STATE_HEADER);
   return end;
+}
+
+/** The header of a state of `length` bytes already written after it (at + FINAL_STATE_HEADER). */
+export function finalStateHeader(out: Uint8Array, at: number, type: number, length: number): void {
+  out[at] = type & 0xff;
+  out[at + 1] = type >> 8;
+  out[at + 2] = length & 0xff;
+  out[at + 3] = length >> 8;
 }
 
 /** True when `payload` is a final record of this layout whose states tile it exactly. */
@@ -71,4 +77,24 @@ export function finalState(payload: Uint8Array, type: number): Uint8Array | null
     at += FINAL_STATE_HEADER + n;
   }
   return null;
+}
+
+/**
+ * The untried copy of record type `type` with the highest sequence number (a bit of `tried` per
+ * copy): 0 and 1 its own generations, 2 and 3 the final records' of type `finalType` (only the
+ * first `limit` copies are considered); -1 when none is left.
+ */
+export function newestCopy(index: StateIndex | null, finalType: number, type: number, tried: number, limit: number): number {
+  if (!index) return -1;
+  let best = -1;
+  let bestSeq = -1;
+  for (let c = 0; c < limit; c++) {
+    if ((tried & (1 << c)) !== 0) continue;
+    const s = c < 2 ? index.seq(type, c) : index.seq(finalType, c - 2);
+    if (s > bestSeq) {
+      bestSeq = s;
+      best = c;
+    }
+  }
+  return best;
 }

@@ -4,7 +4,7 @@ import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../reco
 import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
 import { readU32LE } from "../kernel/bytes";
-import { FlashJournal, type HotReserve, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+import { FlashJournal, type HotReserve, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
 import { StateIndex } from "./state-index";
 import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
@@ -14,20 +14,25 @@ import {
 } from "./persistence-types";
 import { deepFreeze } from "../kernel/freeze";
 import { ByteRecord, ChainPolicy, Entry, F_EMERGENCY, F_PERIODIC } from "./store-entries";
-import { addFinalState, beginFinal, FINAL_STAMP_AT, finalStamp, finalState, isFinalRecord } from "./final-record";
+import { asciiBytes, levelEventWear, rebuildEventLogs, sameBytes, typeOf } from "./store-util";
+import { addFinalState, newestCopy, beginFinal, FINAL_STAMP_AT, FINAL_STATE_HEADER, finalStamp, finalState, finalStateHeader, isFinalRecord } from "./final-record";
 
 export * from "./persistence-types";
 
 const EVENT_LOG_TYPES: Record<EventLogName, number> = deepFreeze({ standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 });
 const EVENT_PAYLOAD_BYTES = 10;
-/** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
-const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 const INDEX_ID = "store.index";
 /** The emergency save's combined record (final-record.ts). */
 const FINAL_ID = "store.final";
 
 export type { PowerStamp };
+
+/** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers; dropped after it. */
+interface FinalCache {
+  records: (Uint8Array | null)[];
+  seqs: number[];
+}
 
 /**
  * The persistence mechanism: one registry every feature plugs its state into, over the flash
@@ -54,6 +59,12 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   readonly tally: OutageTally | null = null;
   private readonly entries: Entry[] = [];
+  /**
+   * The periodic entries and those in the emergency save, in registration order: the saves loop
+   * over these only (a flag test per registered state costs XS ~30 computrons; a list is 2 heap slots).
+   */
+  private readonly periodicEntries: Entry[] = [];
+  private readonly emergencyEntries: Entry[] = [];
   /** Places of the two newest generations of every state record (state-index.ts). */
   readonly index: StateIndex | null = null;
   private readonly profileOwners = new Map<number, string>();
@@ -66,11 +77,10 @@ export class PersistentStore implements EventStore, HotReserve {
   private readonly powerType: number;
   private readonly finalType: number;
   /** The stamp's place in the journal's payload scratch, where the emergency save builds its record. */
-  private finalStampOut: Uint8Array | null = null;
-  private finalStampView: DataView | null = null;
+  /** A view of the whole payload scratch (states that encode in place: BytesState.encodeInto). */
+  private finalView: DataView | null = null;
   /** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers. */
-  private readonly finalRead: (Uint8Array | null)[] = [null, null];
-  private readonly finalReadSeq = [-2, -2];
+  private finalRead: FinalCache | null = null;
   /** Sequence number of the record the last readAt returned. */
   private readSeq = -1;
   /** Object keys of the snapshots, encoded once (they repeat on every save). */
@@ -78,8 +88,6 @@ export class PersistentStore implements EventStore, HotReserve {
   private restored = false;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
-  private readonly stampBytes = new Uint8Array(STAMP_BYTES);
-  private readonly stampView = new DataView(this.stampBytes.buffer);
   /** Wall time of the last stamp written and the tally marks programmed since (the alive timer checks its pace). */
   private stampUtc = NaN;
   private marksSinceStamp = 0;
@@ -104,9 +112,8 @@ export class PersistentStore implements EventStore, HotReserve {
     }
     const journal = new FlashJournal(flash);
     this.journal = journal;
-    const ps = journal.payloadScratch;
-    this.finalStampOut = finalStamp(ps);
-    this.finalStampView = new DataView(ps.buffer, ps.byteOffset + FINAL_STAMP_AT, this.finalStampOut.length);
+    const ps = journal.scratch;
+    this.finalView = new DataView(ps.buffer, ps.byteOffset, ps.length);
     journal.mount();
     if (board.profileFlash) {
       // Same chip, same sector size: the scan buffer is shared (scans never interleave).
@@ -158,6 +165,8 @@ export class PersistentStore implements EventStore, HotReserve {
     if (clash || type === this.powerType || type === this.finalType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
     const entry = new Entry(this, spec as PersistentState<unknown>, type);
     this.entries.push(entry);
+    if ((entry.flags & F_PERIODIC) !== 0) this.periodicEntries.push(entry);
+    if ((entry.flags & F_EMERGENCY) !== 0) this.emergencyEntries.push(entry);
     if (this.restored) {
       const lost = this.restoreEntry(entry);
       if (lost) this.reportNvError(true);
@@ -267,9 +276,9 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   commitPowerUp(): void {
     if (!this.journal) return;
-    this.finalRead[0] = this.finalRead[1] = null;
-    this.finalReadSeq[0] = this.finalReadSeq[1] = -2;
-    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
+    this.finalRead = null;
+    const periodic = this.periodicEntries;
+    for (let i = 0; i < periodic.length; i++) this.saveEntry(periodic[i], false, false);
     this.writePowerStamp(false);
     this.reserve();
   }
@@ -277,7 +286,8 @@ export class PersistentStore implements EventStore, HotReserve {
   /** Saves every periodic state (registers, demand, clock) and the alive stamp. */
   saveStates(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
+    const periodic = this.periodicEntries;
+    for (let i = 0; i < periodic.length; i++) this.saveEntry(periodic[i], false, false);
     // With the tally, the stamp of the power up (or of the last tally sector) still holds.
     if (!this.tally) this.writePowerStamp(false);
     this.reserve();
@@ -293,39 +303,51 @@ export class PersistentStore implements EventStore, HotReserve {
     const chain = this.stateChain;
     const j = this.journal;
     if (!chain || !j) return;
-    const out = j.payloadScratch;
-    let at = beginFinal(out);
+    // Built in place after the record header in the journal's write scratch (payload from P).
+    const out = j.scratch;
+    const P = RECORD_HEADER_BYTES;
+    let at = beginFinal(out, P);
     const tally = this.tally;
     const now = this.board.clock.wallClockMs();
-    encodeStamp(this.finalStampOut!, this.finalStampView!, now, true, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    encodeStamp(out, this.finalView!, now, true, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0, P + FINAL_STAMP_AT);
     let deferred: Entry[] | null = null;
-    const entries = this.entries;
+    const entries = this.emergencyEntries;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      if ((entry.flags & F_EMERGENCY) === 0) continue;
       const last = entry.last;
       if (last !== null && entry.unchanged(last)) continue;
-      const bytes = entry.encode();
-      if (last !== null && sameBytes(last, bytes)) continue;
-      const next = addFinalState(out, at, entry.type, bytes);
-      if (next < 0) {
-        // Does not fit the scratch: its own record, after the final one (the scratch is in use).
-        if (deferred === null) deferred = [];
-        deferred.push(entry);
-        continue;
+      // In place when the state can (no record allocated, no copy), else encoded and copied in.
+      const start = at + FINAL_STATE_HEADER;
+      let end = entry.encodeInto(out, this.finalView!, start);
+      if (end >= 0) {
+        // Not compared with the last record: from the end, a comparison of the energy record costs
+        // ~20 computrons a byte up to the first difference (all 146 when nothing moved), its CRC
+        // ~14 a byte; writing a state that did not change is only bytes.
+        finalStateHeader(out, at, entry.type, end - start);
+      } else {
+        const bytes = entry.encode();
+        if (last !== null && sameBytes(last, bytes)) continue;
+        end = addFinalState(out, at, entry.type, bytes);
+        if (end < 0) {
+          // Does not fit the scratch: its own record, after the final one (the scratch is in use).
+          if (deferred === null) deferred = [];
+          deferred.push(entry);
+          continue;
+        }
       }
-      at = next;
+      const size = recordSize(end - start);
+      at = end;
       // Its newest copy is in this final record: the next save of any kind writes it again.
       entry.last = null;
-      const size = recordSize(bytes.length);
       this.emergencyRoom += size + (size >> 2) - (entry.lastSize + (entry.lastSize >> 2));
       entry.lastSize = size;
     }
     // A rotation (no room left, which the reserve prevents) would write through the scratch first.
-    const payload = chain.room < recordSize(at) ? out.slice(0, at) : out;
+    const length = at - P;
+    const payload = chain.room < recordSize(length) ? out.slice(P, at) : out;
     const index = this.index!;
     const seq = index.nextSeq++;
-    index.note(this.finalType, seq, chain.append(this.finalType, seq, payload, at));
+    index.note(this.finalType, seq, chain.append(this.finalType, seq, payload, length));
     this.stampUtc = now;
     this.marksSinceStamp = 0;
     if (deferred !== null) for (let i = 0; i < deferred.length; i++) this.saveEntry(deferred[i], false, false);
@@ -336,7 +358,7 @@ export class PersistentStore implements EventStore, HotReserve {
     // The stamp records' two generations and the final records' stamps, newest first.
     let tried = 0;
     for (;;) {
-      const c = this.nextCandidate(this.powerType, tried, 4);
+      const c = newestCopy(this.index, this.finalType, this.powerType, tried, 4);
       if (c < 0) return null;
       tried |= 1 << c;
       const record = c < 2 ? this.readGeneration(this.powerType, c) : this.finalRecord(c - 2);
@@ -352,31 +374,12 @@ export class PersistentStore implements EventStore, HotReserve {
     }
   }
 
-  /**
-   * The untried copy of a type with the highest sequence number: 0 and 1 its own generations, 2
-   * and 3 the final records' (only the first `limit` are considered), -1 when none is left.
-   */
-  private nextCandidate(type: number, tried: number, limit: number): number {
-    const index = this.index;
-    if (!index) return -1;
-    let best = -1;
-    let bestSeq = -1;
-    for (let c = 0; c < limit; c++) {
-      if ((tried & (1 << c)) !== 0) continue;
-      const s = c < 2 ? index.seq(type, c) : index.seq(this.finalType, c - 2);
-      if (s > bestSeq) {
-        bestSeq = s;
-        best = c;
-      }
-    }
-    return best;
-  }
-
   /** Generation `gen` of the final records (read once per power up), null when none or not valid. */
   private finalRecord(gen: number): Uint8Array | null {
     const seq = this.index ? this.index.seq(this.finalType, gen) : -1;
     if (seq < 0) return null;
-    if (this.finalReadSeq[gen] === seq) return this.finalRead[gen];
+    const cache = this.finalRead ?? (this.finalRead = { records: [null, null], seqs: [-2, -2] });
+    if (cache.seqs[gen] === seq) return cache.records[gen];
     const bytes = this.readGeneration(this.finalType, gen);
     let record: Uint8Array | null = null;
     if (bytes !== null) {
@@ -387,9 +390,9 @@ export class PersistentStore implements EventStore, HotReserve {
       }
     }
     // A place that did not verify made the index scan again: keep what the index now names.
-    this.finalReadSeq[gen] = this.index!.seq(this.finalType, gen);
-    this.finalRead[gen] = this.finalReadSeq[gen] === this.readSeq ? record : null;
-    return this.finalRead[gen];
+    cache.seqs[gen] = this.index!.seq(this.finalType, gen);
+    cache.records[gen] = cache.seqs[gen] === this.readSeq ? record : null;
+    return cache.records[gen];
   }
 
   /**
@@ -469,12 +472,16 @@ export class PersistentStore implements EventStore, HotReserve {
     if (!chain) return;
     const tally = this.tally;
     const now = this.board.clock.wallClockMs();
-    const bytes = encodeStamp(this.stampBytes, this.stampView, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    // Written in place after the record header in the journal's write scratch (no copy).
+    const sc = this.journal!.scratch;
+    const P = RECORD_HEADER_BYTES;
+    encodeStamp(sc, this.finalView!, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0, P);
+    const bytes = chain.room < recordSize(STAMP_BYTES) ? sc.slice(P, P + STAMP_BYTES) : sc;
     this.stampUtc = now;
     this.marksSinceStamp = 0;
     const index = this.index!;
     const seq = index.nextSeq++;
-    index.note(this.powerType, seq, chain.append(this.powerType, seq, bytes));
+    index.note(this.powerType, seq, chain.append(this.powerType, seq, bytes, STAMP_BYTES));
   }
 
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
@@ -523,7 +530,7 @@ export class PersistentStore implements EventStore, HotReserve {
     let tried = 0;
     let failed = false;
     for (;;) {
-      const c = this.nextCandidate(entry.type, tried, limit);
+      const c = newestCopy(this.index, this.finalType, entry.type, tried, limit);
       if (c < 0) break;
       tried |= 1 << c;
       let bytes: Uint8Array | null;
@@ -567,20 +574,9 @@ export class PersistentStore implements EventStore, HotReserve {
     return false;
   }
 
-  /**
-   * Static wear levelling: the event log chain keeps its sectors for weeks while the state journal
-   * rotates through the rest of the partition every hour or so. When the free sectors' erase
-   * count runs ahead of the event chain's oldest sector, that sector is compacted now (its live
-   * events are copied to the head) so the little-worn sector rejoins the rotation.
-   */
+  /** Static wear levelling of the event chain (store-util.ts). */
   private levelEventWear(): void {
-    const chain = this.eventChain;
-    const j = this.journal;
-    if (!chain || !j || chain.sectors.length < 2) return;
-    const oldest = chain.sectors[0];
-    let freeMin = Infinity;
-    for (let s = 0; s < j.sectorCount; s++) if (j.owner[s] === FREE && j.eraseCount[s] < freeMin) freeMin = j.eraseCount[s];
-    if (freeMin !== Infinity && freeMin - j.eraseCount[oldest] > EVENT_WEAR_GAP) chain.reclaimOldestNow();
+    if (this.eventChain && this.journal) levelEventWear(this.eventChain, this.journal);
   }
 
   /**
@@ -593,27 +589,7 @@ export class PersistentStore implements EventStore, HotReserve {
 
   /** Puts the stored events back in front of anything logged before restore, then attaches the store to every log. */
   private restoreEventLogs(): void {
-    for (const log of this.logs) {
-      const type = this.logTypes[this.logs.indexOf(log)];
-      const early: number[] = [];
-      for (let i = 0; i < log.count; i++) early.push(log.timeAt(i), log.codeAt(i));
-      const stored = this.storedEvents.get(type) ?? [];
-      // Sort by ordinal; copies made by reclamation share their ordinal.
-      const order: number[] = [];
-      for (let i = 0; i < stored.length; i += 3) order.push(i);
-      order.sort((a, b) => stored[a] - stored[b]);
-      log.clear();
-      let last = -1;
-      for (const i of order) {
-        if (stored[i] === last) continue;
-        last = stored[i];
-        log.load(stored[i + 1], stored[i + 2]);
-      }
-      log.total = last + 1;
-      if (this.eventChain) log.attachStore(this);
-      for (let i = 0; i < early.length; i += 2) log.append(early[i], early[i + 1]);
-    }
-    this.storedEvents.clear();
+    rebuildEventLogs(this.logs, this.logTypes, this.storedEvents, this.eventChain ? this : null);
   }
 
   /** EventStore: an event appended to a restored log goes to the event journal at once. */
@@ -625,26 +601,4 @@ export class PersistentStore implements EventStore, HotReserve {
     this.eventView.setUint16(8, code, true);
     this.eventChain!.append(type, log.total - 1, this.eventPayload);
   }
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a === null || a.length !== b.length) return false;
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** 16-bit record type of a state id (never 0 or 0xFFFF). */
-function typeOf(id: string): number {
-  const t = crc32(asciiBytes(id)) & 0xffff;
-  return t === 0 || t === 0xffff ? 0x5a5a : t;
-}
-
-function asciiBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length * 2);
-  for (let i = 0; i < s.length; i++) {
-    b[2 * i] = s.charCodeAt(i) & 0xff;
-    b[2 * i + 1] = s.charCodeAt(i) >> 8;
-  }
-  return b;
 }
