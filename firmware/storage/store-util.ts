@@ -50,11 +50,26 @@ export function rebuildEventLogs(logs: readonly EventLog[], logTypes: readonly n
   storedEvents.clear();
 }
 
-/** Compared from the end: the fields that move with every tick (remainders, the demand ring) are last. */
+/**
+ * Compared from the end (the fields that move with every tick, remainders and the demand ring,
+ * are last). Equal records, the common case of the saves' comparison, are compared a word at a
+ * time when both are aligned: XS spends ~20 computrons a loop turn, so 146 equal bytes cost
+ * ~2,900 byte by byte and ~900 by words.
+ */
 export function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
   if (a === b) return true;
   if (a === null || a.length !== b.length) return false;
-  for (let i = b.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  const n = b.length;
+  if (n > 0 && a[n - 1] !== b[n - 1]) return false;
+  if (n >= 32 && ((a.byteOffset | b.byteOffset) & 3) === 0) {
+    const words = n >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, words);
+    const wb = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let i = n - 1; i >= words << 2; i--) if (a[i] !== b[i]) return false;
+    for (let k = words - 1; k >= 0; k--) if (wa[k] !== wb[k]) return false;
+    return true;
+  }
+  for (let i = n - 2; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -231,6 +231,7 @@ StoreXsBench.prototype.restoreProfile = function (this: StoreXsBench): { total: 
   const restoreStates = restoreProto.restoreStates;
   restoreProto.restoreStates = function (this: { entries: { id: string }[] }, ...args: unknown[]): unknown {
     for (const e of this.entries) p.wrap(e, "decode", `      decode ${e.id}`);
+    for (const e of this.entries) p.wrap(e, "encode", `            encode ${e.id}`);
     return restoreStates.apply(this, args);
   };
   p.wrap(restoreProto, "restoreStates", "   restoreStates");
