@@ -29,10 +29,7 @@ const FINAL_ID = "store.final";
 export type { PowerStamp };
 
 /** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers; dropped after it. */
-interface FinalCache {
-  records: (Uint8Array | null)[];
-  seqs: number[];
-}
+type FinalCache = { records: (Uint8Array | null)[]; seqs: number[] };
 
 /**
  * The persistence mechanism: one registry every feature plugs its state into, over the flash
@@ -79,7 +76,6 @@ export class PersistentStore implements EventStore, HotReserve {
   /** The stamp's place in the journal's payload scratch, where the emergency save builds its record. */
   /** A view of the whole payload scratch (states that encode in place: BytesState.encodeInto). */
   private finalView: DataView | null = null;
-  /** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers. */
   private finalRead: FinalCache | null = null;
   /** Sequence number of the record the last readAt returned. */
   private readSeq = -1;
@@ -320,9 +316,7 @@ export class PersistentStore implements EventStore, HotReserve {
       const start = at + FINAL_STATE_HEADER;
       let end = entry.encodeInto(out, this.finalView!, start);
       if (end >= 0) {
-        // Not compared with the last record: from the end, a comparison of the energy record costs
-        // ~20 computrons a byte up to the first difference (all 146 when nothing moved), its CRC
-        // ~14 a byte; writing a state that did not change is only bytes.
+        // Not compared with the last record (~20 computrons a byte, the CRC ~14): unchanged costs only bytes.
         finalStateHeader(out, at, entry.type, end - start);
       } else {
         const bytes = entry.encode();
