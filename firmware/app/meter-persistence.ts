@@ -1,11 +1,12 @@
 import type { Board } from "../hal";
 import type { PersistentHandle, Persistence } from "./persistence";
 import { decodeNumberRecord, encodeNumberRecord, isNumberRecord } from "../storage/number-record";
+import { DemandRecord, EnergyRecord } from "./meter-records";
 import { decodeValue, encodeValue } from "../storage/value-codec";
 import type { IcCalibration, IcCorrections } from "../kernel/calibration";
 import type { BytesState, RestoreReport, SnapshotState } from "../storage/persistence-types";
 import type { CalendarPart } from "../metrology/tou";
-import type { EnergyRegisters, EnergySnapshot } from "../metrology/energy-registers";
+import type { EnergyRegisters } from "../metrology/energy-registers";
 import type { MeteringIc } from "../kernel/metering-ic";
 import type { MeterClock } from "../time/clock";
 import type { TariffMetering } from "../metrology/tariff-metering";
@@ -43,14 +44,9 @@ interface MeterStateParts {
   readonly profiles: Profiles;
 }
 
-import { type BillingRecord, flat, type NumbersCodec, FORMAT, sameValues, unwrap, type Versioned, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, failuresRecord, flattenBilling, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
+import { type BillingRecord, flat, type NumbersCodec, FORMAT, sameValues, unwrap, type Versioned, BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, failuresRecord, flattenBilling, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
 
 export { BILLING_RECORD_MAGIC, BILLING_RECORD_VERSION, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, failuresRecord, flattenBilling, NumbersCodec, pqRecord, profilesRecord, tamperRecord, unflattenBilling } from "./state-codecs";
-
-/** An energy record of the generic value codec (older firmware). */
-function decodeLegacyEnergy(bytes: Uint8Array): EnergySnapshot {
-  return decodeValue(bytes) as EnergySnapshot;
-}
 
 /** The meter's persisted states, in registration (and so restore) order; MeterStates dispatches on them. */
 const S_CLOCK = 0;
@@ -125,38 +121,6 @@ class BytesRecord extends KindRecord implements BytesState {
   }
   decode(bytes: Uint8Array): void {
     this.states.decode(this.kind, bytes);
-  }
-}
-
-/** The energy registers' record (energy-registers.ts, numbers only): the emergency save's largest. */
-class EnergyRecord implements BytesState {
-  readonly id = "energy";
-  readonly essential = true;
-  readonly save = "periodic";
-  constructor(private readonly energy: EnergyRegisters) {}
-  encode(): Uint8Array {
-    return this.energy.encode();
-  }
-  decode(bytes: Uint8Array): void {
-    // Older value-codec records still restore.
-    this.energy.decode(bytes, decodeLegacyEnergy);
-  }
-}
-
-/** The demand period in progress: a sub-period that ended during the outage is closed at its end. */
-class DemandRecord implements BytesState {
-  readonly id = "demand";
-  readonly essential = false;
-  readonly save = "periodic";
-  constructor(private readonly tariffs: TariffMetering, private readonly clock: MeterClock) {}
-  encode(): Uint8Array {
-    const s = this.tariffs.demand.snapshotPeriod();
-    return encodeNumberRecord(DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, s) ?? encodeValue(s);
-  }
-  decode(b: Uint8Array): void {
-    const s = isNumberRecord(b, DEMAND_RECORD_MAGIC) ? decodeNumberRecord(b, DEMAND_RECORD_MAGIC, DEMAND_RECORD_VERSION, "demand") : (decodeValue(b) as number[]);
-    const tou = this.tariffs.tou;
-    this.tariffs.demand.restorePeriod(s, this.clock.nowUtcMs(), (utc) => tou.tariffAt(utc));
   }
 }
 

@@ -93,10 +93,13 @@ export function readMeterRegister(m: RegisterOwner, index: number): number {
 
 /** Row index of `obis` in METER_REGISTERS, -1 if the table has none. */
 export function meterRegisterIndex(obis: string): number {
-  const rows = METER_REGISTERS;
-  for (let i = 0; i < rows.length; i++) if (rows[i].obis === obis) return i;
-  return -1;
+  // One native indexOf over the codes (the same first match as a scan of the rows, which costs XS
+  // ~15 computrons a row: ~800 a look-up, 22 of them at power up for the display alone).
+  return METER_OBIS.indexOf(obis);
 }
+
+/** The OBIS code of each row of METER_REGISTERS, same order (frozen). */
+const METER_OBIS: readonly string[] = Object.freeze(METER_REGISTERS.map((row) => row.obis));
 
 /**
  * A register as the report, display, profiles, limiter and COSEM objects see it: the row's

@@ -260,7 +260,11 @@ function flattenProfiles(s: ProfilesState, out: number[]): number {
   out[3] = daily.pending;
   out[4] = daily.lastCaptureUtcMs;
   out[5] = daily.nextCaptureUtcMs;
-  out[6] = s.wallOffsetMs;
+  // The wall offset is not restored (Profiles.restore: monotonic time restarts at boot); before the
+  // first update after a power up it is NaN, stored as -1 ("none"): a NaN would make the whole
+  // record a value-codec record (the power-up save's encode was ~17,000 computrons instead of ~700).
+  const offset = s.wallOffsetMs;
+  out[6] = offset === offset ? offset : -1;
   return 7;
 }
 

@@ -208,8 +208,10 @@ export class Display {
     // The configured lists are used as given (start() passes no changes: no copy of the config).
     if (Object.keys(changes).length > 0) this.config = { ...this.config, ...changes };
     const registers: RegisterDescriptor[] = [];
-    this.resolve(this.autoItems, this.config.autoList, registers);
-    this.resolve(this.manualItems, this.config.manualList, registers);
+    // Where each auto-list entry was resolved (-1: skipped): the manual list repeats them.
+    const autoAt: number[] = [];
+    this.resolve(this.autoItems, this.config.autoList, registers, null, autoAt);
+    this.resolve(this.manualItems, this.config.manualList, registers, this.config.autoList, autoAt);
     this.shownList = undefined;
     this.codeIndex = -2;
     this.tariff = this.source.register(ACTIVE_TARIFF);
@@ -462,7 +464,13 @@ export class Display {
    * Fills `into` with the entries of a configured list the meter has (OBIS codes it lacks are
    * skipped); `registers` collects one descriptor per OBIS across the lists.
    */
-  private resolve(into: ItemList, list: readonly (string | DisplayItemConfig)[], registers: RegisterDescriptor[]): void {
+  /**
+   * Resolves a configured list into `into`. `prior`: the auto list, already resolved into
+   * `autoItems`, `priorAt[j]` being where its entry j went; an entry identical to one of it (the
+   * same OBIS string, or the same item object) is copied from there instead of resolved again
+   * (power up: ~2,000 XS computrons an item). Without `prior`, `priorAt` receives where each entry went.
+   */
+  private resolve(into: ItemList, list: readonly (string | DisplayItemConfig)[], registers: RegisterDescriptor[], prior: readonly (string | DisplayItemConfig)[] | null, priorAt: number[]): void {
     const obis: string[] = [];
     const itemRegisters: (RegisterDescriptor | null)[] = [];
     const meta: number[] = [];
@@ -473,6 +481,20 @@ export class Display {
     const words = new Uint32Array(nibbles.buffer);
     for (let n = 0; n < list.length; n++) {
       const entry = list[n];
+      if (prior !== null) {
+        let k = -1;
+        for (let j = 0; j < prior.length && k < 0; j++) if (prior[j] === entry) k = priorAt[j];
+        if (k >= 0) {
+          const from = this.autoItems;
+          obis.push(from.obis[k]);
+          itemRegisters.push(from.registers[k]);
+          meta.push(from.meta[2 * k], from.meta[2 * k + 1]);
+          for (let w = 0; w < CODE_WORDS; w++) codes.push(from.codeWords[CODE_WORDS * k + w]);
+          continue;
+        }
+      } else {
+        priorAt.push(-1);
+      }
       const spec = typeof entry === "string" ? { obis: entry } : entry;
       const kind = spec.obis === DISPLAY_TIME ? KIND_TIME : spec.obis === DISPLAY_DATE ? KIND_DATE : spec.obis === DISPLAY_FIRMWARE ? KIND_FIRMWARE : KIND_REGISTER;
       let register: RegisterDescriptor | null = null;
@@ -480,10 +502,11 @@ export class Display {
         for (let r = 0; r < registers.length && register === null; r++) if (registers[r].obis === spec.obis) register = registers[r];
         if (register === null) {
           register = this.source.register(spec.obis) ?? null;
-          if (register === null) continue;
+          if (register === null) continue; // priorAt stays -1
           registers.push(register);
         }
       }
+      if (prior === null) priorAt[n] = obis.length;
       obis.push(spec.obis);
       itemRegisters.push(register);
       if (register === null) {

@@ -131,23 +131,42 @@ export class EnergyRegisters {
    */
   encode(): Uint8Array {
     const bytes = new Uint8Array(ENERGY_RECORD_BYTES);
-    const view = new DataView(bytes.buffer);
-    bytes[0] = ENERGY_RECORD_MAGIC;
-    bytes[1] = ENERGY_RECORD_VERSION;
-    let at = 2;
+    this.encodeInto(bytes, new DataView(bytes.buffer), 0);
+    return bytes;
+  }
+
+  /**
+   * The same record written into `out` at `start` (`view` spans the same bytes as `out`), for the
+   * emergency save's combined record; returns the end, or -1 when it does not fit.
+   */
+  encodeInto(out: Uint8Array, view: DataView, start: number): number {
+    if (start + ENERGY_RECORD_BYTES > out.length) return -1;
+    out[start] = ENERGY_RECORD_MAGIC;
+    out[start + 1] = ENERGY_RECORD_VERSION;
+    // Unrolled (RATE_COUNT is 4): a module constant in a loop test is a closure look-up per turn in XS.
+    const at = start + 2 + 8 * (2 * 4 + 4);
     const ir = this.activeImportRates;
     const er = this.activeExportRates;
     const q = this.quadrants;
-    for (let r = 1; r <= RATE_COUNT; r++, at += 8) view.setFloat64(at, ir[r], true);
-    for (let r = 1; r <= RATE_COUNT; r++, at += 8) view.setFloat64(at, er[r], true);
-    for (let i = 1; i <= 4; i++, at += 8) view.setFloat64(at, q[i], true);
+    view.setFloat64(start + 2, ir[1], true);
+    view.setFloat64(start + 10, ir[2], true);
+    view.setFloat64(start + 18, ir[3], true);
+    view.setFloat64(start + 26, ir[4], true);
+    view.setFloat64(start + 34, er[1], true);
+    view.setFloat64(start + 42, er[2], true);
+    view.setFloat64(start + 50, er[3], true);
+    view.setFloat64(start + 58, er[4], true);
+    view.setFloat64(start + 66, q[1], true);
+    view.setFloat64(start + 74, q[2], true);
+    view.setFloat64(start + 82, q[3], true);
+    view.setFloat64(start + 90, q[4], true);
     view.setFloat64(at, this.apparent, true);
     view.setFloat64(at + 8, this.importConverter.carried, true);
     view.setFloat64(at + 16, this.exportConverter.carried, true);
     view.setFloat64(at + 24, this.reactiveImportConverter.carried, true);
     view.setFloat64(at + 32, this.reactiveExportConverter.carried, true);
     view.setFloat64(at + 40, this.apparentConverter.carried, true);
-    return bytes;
+    return start + ENERGY_RECORD_BYTES;
   }
 
   /**

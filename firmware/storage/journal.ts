@@ -115,7 +115,12 @@ export class FlashJournal {
   private readonly ref: RecordRef = { sector: 0, offset: 0, type: 0, length: 0, seq: 0, size: 0 };
   /** Word views for the CRC (null on a big-endian CPU: byte path). */
   private readonly bufWords: Int32Array | null;
-  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  /**
+   * The write scratch: a record as it goes to flash, header then payload. A payload built in place
+   * after the header (from RECORD_HEADER_BYTES) is written without a copy when `scratch` itself is
+   * handed to writeRecord. Overwritten by the next record written (and so by a chain rotation).
+   */
+  readonly scratch = new Uint8Array(SCRATCH_BYTES);
   private readonly scratchWords: Int32Array | null;
 
   /** `scanBuffer`: a sector-sized buffer to share with another journal on the same chip (scans never interleave). */
@@ -273,7 +278,7 @@ export class FlashJournal {
       sc[6] = (seq >>> 8) & 0xff;
       sc[7] = (seq >>> 16) & 0xff;
       sc[8] = (seq >>> 24) & 0xff;
-      if (length > 0) sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
+      if (length > 0 && payload !== sc) sc.set(length === payload.length ? payload : payload.subarray(0, length), RECORD_HEADER_BYTES);
       const crc = crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, sc, sw, 1, 9), sc, sw, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
       sc[9] = crc & 0xff;
       sc[10] = (crc >>> 8) & 0xff;
@@ -281,6 +286,8 @@ export class FlashJournal {
       sc[12] = (crc >>> 24) & 0xff;
       this.flash.write(base, sc.subarray(0, RECORD_HEADER_BYTES + length));
     } else {
+      // The payload in place in the scratch: its bytes after the header.
+      if (payload === this.scratch) payload = this.scratch.slice(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length);
       const h = this.recordHeader;
       h[0] = RECORD_MAGIC;
       h[1] = type & 0xff;

@@ -16,12 +16,22 @@ const TWO_31 = 0x80000000;
 /** Encodes `values` (the first `n`) after a 2-byte header; null when a value is not an integer in -1..2^53-2. */
 export function encodeNumberRecord(magic: number, version: number, values: ArrayLike<number>, n = values.length): Uint8Array | null {
   const out = new Uint8Array(2 + 8 * n);
-  out[0] = magic;
-  out[1] = version;
-  let at = 2;
+  const end = encodeNumberRecordInto(out, 0, magic, version, values, n);
+  return end < 0 ? null : out.slice(0, end);
+}
+
+/**
+ * The same record written into `out` at `start`; returns the end, or -1 when a value does not
+ * fit the layout or the record might not fit `out` (up to 2 + 8 n bytes).
+ */
+export function encodeNumberRecordInto(out: Uint8Array, start: number, magic: number, version: number, values: ArrayLike<number>, n = values.length): number {
+  if (start + 2 + 8 * n > out.length) return -1;
+  out[start] = magic;
+  out[start + 1] = version;
+  let at = start + 2;
   for (let i = 0; i < n; i++) {
     const value = values[i];
-    if (typeof value !== "number") return null;
+    if (typeof value !== "number") return -1;
     let v = value + 1;
     // Most values (counts, -1 "none", small energies) are whole and under 2^31: one test, no call.
     if ((v | 0) === v && v >= 0) {
@@ -32,7 +42,7 @@ export function encodeNumberRecord(magic: number, version: number, values: Array
       out[at++] = v;
       continue;
     }
-    if (!(value >= -1 && value <= MAX_VALUE) || Math.floor(value) !== value) return null;
+    if (!(value >= -1 && value <= MAX_VALUE) || Math.floor(value) !== value) return -1;
     while (v >= TWO_31) {
       const low = v % 128;
       out[at++] = low | 0x80;
@@ -44,7 +54,7 @@ export function encodeNumberRecord(magic: number, version: number, values: Array
     }
     out[at++] = v;
   }
-  return out.slice(0, at);
+  return at;
 }
 
 /** Whether `bytes` is a numbers record with this magic (else: a record of another codec). */

@@ -127,16 +127,16 @@ const STAMP_MAGIC = 0x5d;
 const STAMP_VERSION = 1;
 export const STAMP_BYTES = 20;
 
-/** Writes a stamp into `out` (STAMP_BYTES long) without allocating. */
-export function encodeStamp(out: Uint8Array, view: DataView, utcMs: number, finalSave: boolean, tallySeq: number, tallyOffset: number, intervalMs: number): Uint8Array {
-  out[0] = STAMP_MAGIC;
-  out[1] = STAMP_VERSION;
-  out[2] = finalSave ? 1 : 0;
-  out[3] = 0;
-  view.setFloat64(4, utcMs, true);
-  view.setUint32(12, tallySeq, true);
-  view.setUint16(16, tallyOffset, true);
-  view.setUint16(18, Math.min(intervalMs, 0xffff), true);
+/** Writes a stamp into `out` at `at` (STAMP_BYTES; `view` spans the same bytes as `out`) without allocating. */
+export function encodeStamp(out: Uint8Array, view: DataView, utcMs: number, finalSave: boolean, tallySeq: number, tallyOffset: number, intervalMs: number, at = 0): Uint8Array {
+  out[at] = STAMP_MAGIC;
+  out[at + 1] = STAMP_VERSION;
+  out[at + 2] = finalSave ? 1 : 0;
+  out[at + 3] = 0;
+  view.setFloat64(at + 4, utcMs, true);
+  view.setUint32(at + 12, tallySeq, true);
+  view.setUint16(at + 16, tallyOffset, true);
+  view.setUint16(at + 18, intervalMs < 0xffff ? intervalMs : 0xffff, true);
   return out;
 }
 

@@ -51,6 +51,12 @@ export interface SnapshotState<T> extends CommonSpec {
 /** State handed over as bytes the owner encodes itself. */
 export interface BytesState extends CommonSpec {
   encode(): Uint8Array;
+  /**
+   * Optional: the same bytes `encode()` gives, written into `out` at `start` (`view` spans the
+   * same bytes as `out`); returns the end, or -1 when it cannot (then `encode()` is used). The
+   * emergency save builds its combined record this way, without a copy.
+   */
+  encodeInto?(out: Uint8Array, view: DataView, start: number): number;
   decode(bytes: Uint8Array): void;
 }
 

@@ -4,7 +4,7 @@ import { type CaptureColumn, CircularProfile, type ProfileBuffer } from "../reco
 import { CompactingChain } from "./compacting-chain";
 import { crc32 } from "./crc32";
 import { readU32LE } from "../kernel/bytes";
-import { FlashJournal, type HotReserve, FREE, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
+import { FlashJournal, type HotReserve, OWNER_EVENTS, OWNER_STATE, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 import { FlashProfile } from "./flash-profile";
 import { StateIndex } from "./state-index";
 import { decodeStamp, encodeStamp, OutageTally, OWNER_TALLY, type PowerStamp, STAMP_BYTES, TALLY_SECTORS } from "./outage-tally";
@@ -14,17 +14,22 @@ import {
 } from "./persistence-types";
 import { deepFreeze } from "../kernel/freeze";
 import { ByteRecord, ChainPolicy, Entry, F_EMERGENCY, F_PERIODIC } from "./store-entries";
+import { asciiBytes, levelEventWear, rebuildEventLogs, sameBytes, typeOf } from "./store-util";
+import { addFinalState, newestCopy, beginFinal, FINAL_STAMP_AT, FINAL_STATE_HEADER, finalStamp, finalState, finalStateHeader, isFinalRecord } from "./final-record";
 
 export * from "./persistence-types";
 
 const EVENT_LOG_TYPES: Record<EventLogName, number> = deepFreeze({ standard: 1, fraud: 2, disconnector: 3, powerQuality: 4, communication: 5 });
 const EVENT_PAYLOAD_BYTES = 10;
-/** Erase cycles the free sectors may run ahead of the event chain's oldest sector (levelEventWear). */
-const EVENT_WEAR_GAP = 64;
 const POWER_ID = "store.power";
 const INDEX_ID = "store.index";
+/** The emergency save's combined record (final-record.ts). */
+const FINAL_ID = "store.final";
 
 export type { PowerStamp };
+
+/** Final records read at power up, by generation (payload, or null: none or not valid) and their sequence numbers; dropped after it. */
+type FinalCache = { records: (Uint8Array | null)[]; seqs: number[] };
 
 /**
  * The persistence mechanism: one registry every feature plugs its state into, over the flash
@@ -51,6 +56,12 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   readonly tally: OutageTally | null = null;
   private readonly entries: Entry[] = [];
+  /**
+   * The periodic entries and those in the emergency save, in registration order: the saves loop
+   * over these only (a flag test per registered state costs XS ~30 computrons; a list is 2 heap slots).
+   */
+  private readonly periodicEntries: Entry[] = [];
+  private readonly emergencyEntries: Entry[] = [];
   /** Places of the two newest generations of every state record (state-index.ts). */
   readonly index: StateIndex | null = null;
   private readonly profileOwners = new Map<number, string>();
@@ -61,13 +72,18 @@ export class PersistentStore implements EventStore, HotReserve {
   private readonly eventPayload = new Uint8Array(EVENT_PAYLOAD_BYTES);
   private readonly eventView = new DataView(this.eventPayload.buffer);
   private readonly powerType: number;
+  private readonly finalType: number;
+  /** The stamp's place in the journal's payload scratch, where the emergency save builds its record. */
+  /** A view of the whole payload scratch (states that encode in place: BytesState.encodeInto). */
+  private finalView: DataView | null = null;
+  private finalRead: FinalCache | null = null;
+  /** Sequence number of the record the last readAt returned. */
+  private readSeq = -1;
   /** Object keys of the snapshots, encoded once (they repeat on every save). */
   readonly snapshotKeys = new KeyCache();
   private restored = false;
   private profileSectorsLeft = 0;
   private profileJournalSectorsLeft = 0;
-  private readonly stampBytes = new Uint8Array(STAMP_BYTES);
-  private readonly stampView = new DataView(this.stampBytes.buffer);
   /** Wall time of the last stamp written and the tally marks programmed since (the alive timer checks its pace). */
   private stampUtc = NaN;
   private marksSinceStamp = 0;
@@ -84,6 +100,7 @@ export class PersistentStore implements EventStore, HotReserve {
       this.logTypes.push(type);
     }
     this.powerType = typeOf(POWER_ID);
+    this.finalType = typeOf(FINAL_ID);
     const flash = board.flash;
     if (!flash) {
       this.journal = null;
@@ -91,6 +108,8 @@ export class PersistentStore implements EventStore, HotReserve {
     }
     const journal = new FlashJournal(flash);
     this.journal = journal;
+    const ps = journal.scratch;
+    this.finalView = new DataView(ps.buffer, ps.byteOffset, ps.length);
     journal.mount();
     if (board.profileFlash) {
       // Same chip, same sector size: the scan buffer is shared (scans never interleave).
@@ -139,9 +158,11 @@ export class PersistentStore implements EventStore, HotReserve {
     if (this.entries.some((e) => e.id === spec.id)) throw new Error(`persistent state "${spec.id}" is registered twice`);
     const type = typeOf(spec.id);
     const clash = this.entries.find((e) => e.type === type);
-    if (clash || type === this.powerType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
+    if (clash || type === this.powerType || type === this.finalType || type === typeOf(INDEX_ID)) throw new Error(`persistent state "${spec.id}" hashes like "${clash?.id ?? POWER_ID}": choose another id`);
     const entry = new Entry(this, spec as PersistentState<unknown>, type);
     this.entries.push(entry);
+    if ((entry.flags & F_PERIODIC) !== 0) this.periodicEntries.push(entry);
+    if ((entry.flags & F_EMERGENCY) !== 0) this.emergencyEntries.push(entry);
     if (this.restored) {
       const lost = this.restoreEntry(entry);
       if (lost) this.reportNvError(true);
@@ -251,7 +272,9 @@ export class PersistentStore implements EventStore, HotReserve {
    */
   commitPowerUp(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
+    this.finalRead = null;
+    const periodic = this.periodicEntries;
+    for (let i = 0; i < periodic.length; i++) this.saveEntry(periodic[i], false, false);
     this.writePowerStamp(false);
     this.reserve();
   }
@@ -259,7 +282,8 @@ export class PersistentStore implements EventStore, HotReserve {
   /** Saves every periodic state (registers, demand, clock) and the alive stamp. */
   saveStates(): void {
     if (!this.journal) return;
-    for (const entry of this.entries) if ((entry.flags & F_PERIODIC) !== 0) this.saveEntry(entry, false, false);
+    const periodic = this.periodicEntries;
+    for (let i = 0; i < periodic.length; i++) this.saveEntry(periodic[i], false, false);
     // With the tally, the stamp of the power up (or of the last tally sector) still holds.
     if (!this.tally) this.writePowerStamp(false);
     this.reserve();
@@ -267,20 +291,73 @@ export class PersistentStore implements EventStore, HotReserve {
   }
 
   /**
-   * The emergency save: the periodic states marked for it and a final power stamp. The head
-   * sector always keeps room for this, so it never waits for an erase.
+   * The emergency save: one final record (final-record.ts) holding the power-down stamp and the
+   * periodic states marked for it that changed, built in place in the journal's write scratch.
+   * The head sector always keeps room for this, so it never waits for an erase.
    */
   saveEmergency(): void {
-    if (!this.journal) return;
-    for (const entry of this.entries) if ((entry.flags & F_EMERGENCY) !== 0) this.saveEntry(entry, false, false);
-    this.writePowerStamp(true);
+    const chain = this.stateChain;
+    const j = this.journal;
+    if (!chain || !j) return;
+    // Built in place after the record header in the journal's write scratch (payload from P).
+    const out = j.scratch;
+    const P = RECORD_HEADER_BYTES;
+    let at = beginFinal(out, P);
+    const tally = this.tally;
+    const now = this.board.clock.wallClockMs();
+    encodeStamp(out, this.finalView!, now, true, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0, P + FINAL_STAMP_AT);
+    let deferred: Entry[] | null = null;
+    const entries = this.emergencyEntries;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const last = entry.last;
+      if (last !== null && entry.unchanged(last)) continue;
+      // In place when the state can (no record allocated, no copy), else encoded and copied in.
+      const start = at + FINAL_STATE_HEADER;
+      let end = entry.encodeInto(out, this.finalView!, start);
+      if (end >= 0) {
+        // Not compared with the last record (~20 computrons a byte, the CRC ~14): unchanged costs only bytes.
+        finalStateHeader(out, at, entry.type, end - start);
+      } else {
+        const bytes = entry.encode();
+        if (last !== null && sameBytes(last, bytes)) continue;
+        end = addFinalState(out, at, entry.type, bytes);
+        if (end < 0) {
+          // Does not fit the scratch: its own record, after the final one (the scratch is in use).
+          if (deferred === null) deferred = [];
+          deferred.push(entry);
+          continue;
+        }
+      }
+      const size = recordSize(end - start);
+      at = end;
+      // Its newest copy is in this final record: the next save of any kind writes it again.
+      entry.last = null;
+      this.emergencyRoom += size + (size >> 2) - (entry.lastSize + (entry.lastSize >> 2));
+      entry.lastSize = size;
+    }
+    // A rotation (no room left, which the reserve prevents) would write through the scratch first.
+    const length = at - P;
+    const payload = chain.room < recordSize(length) ? out.slice(P, at) : out;
+    const index = this.index!;
+    const seq = index.nextSeq++;
+    index.note(this.finalType, seq, chain.append(this.finalType, seq, payload, length));
+    this.stampUtc = now;
+    this.marksSinceStamp = 0;
+    if (deferred !== null) for (let i = 0; i < deferred.length; i++) this.saveEntry(deferred[i], false, false);
   }
 
   /** The newest readable power stamp (the last sign of life before this power up), or null. */
   powerStamp(): PowerStamp | null {
-    for (let gen = 0; gen < 2; gen++) {
-      const bytes = this.readGeneration(this.powerType, gen);
-      if (!bytes) continue;
+    // The stamp records' two generations and the final records' stamps, newest first.
+    let tried = 0;
+    for (;;) {
+      const c = newestCopy(this.index, this.finalType, this.powerType, tried, 4);
+      if (c < 0) return null;
+      tried |= 1 << c;
+      const record = c < 2 ? this.readGeneration(this.powerType, c) : this.finalRecord(c - 2);
+      if (!record) continue;
+      const bytes = c < 2 ? record : finalStamp(record);
       try {
         // Older firmware wrote { t, f } with the value codec.
         const v = decodeStamp(bytes) ?? ({ s: 0, o: 0, i: 0, ...(decodeValue(bytes) as { t: number; f: number }) } as PowerStamp);
@@ -289,7 +366,27 @@ export class PersistentStore implements EventStore, HotReserve {
         // try the older stamp
       }
     }
-    return null;
+  }
+
+  /** Generation `gen` of the final records (read once per power up), null when none or not valid. */
+  private finalRecord(gen: number): Uint8Array | null {
+    const seq = this.index ? this.index.seq(this.finalType, gen) : -1;
+    if (seq < 0) return null;
+    const cache = this.finalRead ?? (this.finalRead = { records: [null, null], seqs: [-2, -2] });
+    if (cache.seqs[gen] === seq) return cache.records[gen];
+    const bytes = this.readGeneration(this.finalType, gen);
+    let record: Uint8Array | null = null;
+    if (bytes !== null) {
+      if (isFinalRecord(bytes)) record = bytes;
+      else {
+        this.board.log.warn(`stored final record (generation ${gen}) not accepted: unknown layout`);
+        this.reportNvError(false);
+      }
+    }
+    // A place that did not verify made the index scan again: keep what the index now names.
+    cache.seqs[gen] = this.index!.seq(this.finalType, gen);
+    cache.records[gen] = cache.seqs[gen] === this.readSeq ? record : null;
+    return cache.records[gen];
   }
 
   /**
@@ -369,12 +466,16 @@ export class PersistentStore implements EventStore, HotReserve {
     if (!chain) return;
     const tally = this.tally;
     const now = this.board.clock.wallClockMs();
-    const bytes = encodeStamp(this.stampBytes, this.stampView, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0);
+    // Written in place after the record header in the journal's write scratch (no copy).
+    const sc = this.journal!.scratch;
+    const P = RECORD_HEADER_BYTES;
+    encodeStamp(sc, this.finalView!, now, finalSave, tally ? tally.sectorSeq : 0, tally ? tally.nextOffset : 0, tally ? this.config.aliveIntervalMs : 0, P);
+    const bytes = chain.room < recordSize(STAMP_BYTES) ? sc.slice(P, P + STAMP_BYTES) : sc;
     this.stampUtc = now;
     this.marksSinceStamp = 0;
     const index = this.index!;
     const seq = index.nextSeq++;
-    index.note(this.powerType, seq, chain.append(this.powerType, seq, bytes));
+    index.note(this.powerType, seq, chain.append(this.powerType, seq, bytes, STAMP_BYTES));
   }
 
   /** Keeps room in the head for an emergency save (periodic states + power stamp, with margin). */
@@ -411,25 +512,47 @@ export class PersistentStore implements EventStore, HotReserve {
     const payload = new Uint8Array(Math.min(length, j.sectorSize));
     const ref: RecordRef = { sector, offset, type: 0, length: 0, seq: 0, size: 0 };
     if (!j.readRecord(sector, offset, payload, ref) || readU32LE(head, 5) !== ref.seq) return null;
+    this.readSeq = ref.seq;
     return payload;
   }
 
   /** Restores one entry; returns true when it was essential and nothing valid remained. */
   private restoreEntry(entry: Entry): boolean {
-    for (let gen = 0; gen < 2; gen++) {
-      const bytes = this.readGeneration(entry.type, gen);
-      if (!bytes) continue;
+    // Its own two generations and, for an emergency state, its copies in the two newest final
+    // records: the highest sequence number first. "older" once a newer copy was not usable.
+    const limit = (entry.flags & F_EMERGENCY) !== 0 ? 4 : 2;
+    let tried = 0;
+    let failed = false;
+    for (;;) {
+      const c = newestCopy(this.index, this.finalType, entry.type, tried, limit);
+      if (c < 0) break;
+      tried |= 1 << c;
+      let bytes: Uint8Array | null;
+      if (c < 2) {
+        bytes = this.readGeneration(entry.type, c);
+        if (!bytes) {
+          failed = true;
+          continue;
+        }
+      } else {
+        const record = this.finalRecord(c - 2);
+        bytes = record && finalState(record, entry.type);
+        // A final record without this state: it was unchanged then (its own record is newer).
+        if (!bytes) continue;
+      }
       try {
         entry.decode(bytes);
-        entry.restoredFrom = gen === 0 ? "newest" : "older";
-        // The newest generation is on flash as restored: an unchanged periodic state needs no rewrite.
-        if (gen === 0 && entry.periodic) entry.last = bytes;
+        entry.restoredFrom = failed ? "older" : "newest";
+        // Its own newest generation is on flash as restored: an unchanged periodic state needs no
+        // rewrite. A copy from a final record is written again by the power-up save.
+        if (c === 0 && !failed && entry.periodic) entry.last = bytes;
         return false;
       } catch (e) {
         // A record that is whole but not acceptable (damaged meaning, another firmware's format):
         // skipped like a corrupt one, never taken as zero.
-        this.board.log.warn(`stored ${entry.id} (generation ${gen}) not accepted: ${(e as Error).message}`);
+        this.board.log.warn(`stored ${entry.id} (${c < 2 ? `generation ${c}` : `final record ${c - 2}`}) not accepted: ${(e as Error).message}`);
         this.reportNvError(false);
+        failed = true;
       }
     }
     entry.defaults();
@@ -445,20 +568,9 @@ export class PersistentStore implements EventStore, HotReserve {
     return false;
   }
 
-  /**
-   * Static wear levelling: the event log chain keeps its sectors for weeks while the state journal
-   * rotates through the rest of the partition every hour or so. When the free sectors' erase
-   * count runs ahead of the event chain's oldest sector, that sector is compacted now (its live
-   * events are copied to the head) so the little-worn sector rejoins the rotation.
-   */
+  /** Static wear levelling of the event chain (store-util.ts). */
   private levelEventWear(): void {
-    const chain = this.eventChain;
-    const j = this.journal;
-    if (!chain || !j || chain.sectors.length < 2) return;
-    const oldest = chain.sectors[0];
-    let freeMin = Infinity;
-    for (let s = 0; s < j.sectorCount; s++) if (j.owner[s] === FREE && j.eraseCount[s] < freeMin) freeMin = j.eraseCount[s];
-    if (freeMin !== Infinity && freeMin - j.eraseCount[oldest] > EVENT_WEAR_GAP) chain.reclaimOldestNow();
+    if (this.eventChain && this.journal) levelEventWear(this.eventChain, this.journal);
   }
 
   /**
@@ -471,27 +583,7 @@ export class PersistentStore implements EventStore, HotReserve {
 
   /** Puts the stored events back in front of anything logged before restore, then attaches the store to every log. */
   private restoreEventLogs(): void {
-    for (const log of this.logs) {
-      const type = this.logTypes[this.logs.indexOf(log)];
-      const early: number[] = [];
-      for (let i = 0; i < log.count; i++) early.push(log.timeAt(i), log.codeAt(i));
-      const stored = this.storedEvents.get(type) ?? [];
-      // Sort by ordinal; copies made by reclamation share their ordinal.
-      const order: number[] = [];
-      for (let i = 0; i < stored.length; i += 3) order.push(i);
-      order.sort((a, b) => stored[a] - stored[b]);
-      log.clear();
-      let last = -1;
-      for (const i of order) {
-        if (stored[i] === last) continue;
-        last = stored[i];
-        log.load(stored[i + 1], stored[i + 2]);
-      }
-      log.total = last + 1;
-      if (this.eventChain) log.attachStore(this);
-      for (let i = 0; i < early.length; i += 2) log.append(early[i], early[i + 1]);
-    }
-    this.storedEvents.clear();
+    rebuildEventLogs(this.logs, this.logTypes, this.storedEvents, this.eventChain ? this : null);
   }
 
   /** EventStore: an event appended to a restored log goes to the event journal at once. */
@@ -503,26 +595,4 @@ export class PersistentStore implements EventStore, HotReserve {
     this.eventView.setUint16(8, code, true);
     this.eventChain!.append(type, log.total - 1, this.eventPayload);
   }
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a === null || a.length !== b.length) return false;
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** 16-bit record type of a state id (never 0 or 0xFFFF). */
-function typeOf(id: string): number {
-  const t = crc32(asciiBytes(id)) & 0xffff;
-  return t === 0 || t === 0xffff ? 0x5a5a : t;
-}
-
-function asciiBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length * 2);
-  for (let i = 0; i < s.length; i++) {
-    b[2 * i] = s.charCodeAt(i) & 0xff;
-    b[2 * i + 1] = s.charCodeAt(i) >> 8;
-  }
-  return b;
 }

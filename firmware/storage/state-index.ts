@@ -58,6 +58,12 @@ export class StateIndex {
     return slot === undefined ? -1 : this.gens[GEN * slot + (gen === 0 ? LOC0 : LOC1)];
   }
 
+  /** Sequence number of generation `gen` of a type, -1 when there is none. */
+  seq(type: number, gen: number): number {
+    const slot = this.map.get(type);
+    return slot === undefined ? -1 : this.gens[GEN * slot + (gen === 0 ? SEQ0 : SEQ1)];
+  }
+
   private clear(): void {
     this.map.clear();
     this.gens.length = 0;

@@ -64,6 +64,12 @@ export class Entry implements PersistentHandle {
     return (this.flags & F_BYTES) !== 0 ? (spec as BytesState).encode() : encodeValue((spec as SnapshotState<unknown>).snapshot(), this.store.snapshotKeys);
   }
 
+  /** The record written into `out` at `start` when the spec can (BytesState.encodeInto); -1 otherwise. */
+  encodeInto(out: Uint8Array, view: DataView, start: number): number {
+    const spec = this.spec as BytesState;
+    return (this.flags & F_BYTES) !== 0 && spec.encodeInto !== undefined ? spec.encodeInto(out, view, start) : -1;
+  }
+
   decode(bytes: Uint8Array): void {
     const spec = this.spec;
     if ((this.flags & F_BYTES) !== 0) (spec as BytesState).decode(bytes);

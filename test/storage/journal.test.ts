@@ -94,7 +94,8 @@ describe("persistence over the flash journal", () => {
     r.clock.runUntil(61_000);
     (r.board.powerFail as import("../../host-sim/board").SimInput).set(0);
     expect(drained).toBe(1);
-    expect(p.lastEmergencySave).toMatchObject({ records: 2, erases: 0 });
+    // One combined final record: the changed energy and the power-down stamp (final-record.ts).
+    expect(p.lastEmergencySave).toMatchObject({ records: 1, erases: 0 });
     expect(p.lastEmergencySave!.flashBytes).toBeLessThan(100);
     r.clock.runUntil(100_000);
     const e2 = { value: 0, remainder: 0 };

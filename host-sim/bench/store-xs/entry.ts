@@ -186,10 +186,14 @@ export class StoreXsBench {
 function wrapSaveParts(p: PartProfiler, sim: Simulation): void {
   const persistence = sim.meter.persistence as unknown as { entries: { id: string }[]; stateChain: object };
   for (const e of persistence.entries) p.wrap(e, "encode", `  encode ${e.id}`);
+  for (const e of persistence.entries) p.wrap(e, "unchanged", `  unchanged? ${e.id}`);
+  for (const e of persistence.entries) p.wrap(e, "encodeInto", `  encode in place ${e.id}`);
   const proto = (c: { prototype: object }): object => c.prototype;
   p.wrap(proto(PersistentStore), "saveEntry", " saveEntry (encode, compare, append)");
   p.wrap(proto(CompactingChain), "append", "  chain append (CRC, flash writes)");
+  p.wrap(proto(FlashJournal), "writeRecord", "   record write (header, CRC-32, flash writes)");
   p.wrap(proto(PersistentStore), "writePowerStamp", " power stamp");
+  p.wrap(proto(PersistentStore), "saveEmergency", " emergency final record (states + stamp in one record)");
   p.wrap(proto(PersistentStore), "reserve", " reserve room");
   p.wrap(proto(PersistentStore), "levelEventWear", " event wear levelling");
 }
@@ -227,6 +231,7 @@ StoreXsBench.prototype.restoreProfile = function (this: StoreXsBench): { total: 
   const restoreStates = restoreProto.restoreStates;
   restoreProto.restoreStates = function (this: { entries: { id: string }[] }, ...args: unknown[]): unknown {
     for (const e of this.entries) p.wrap(e, "decode", `      decode ${e.id}`);
+    for (const e of this.entries) p.wrap(e, "encode", `            encode ${e.id}`);
     return restoreStates.apply(this, args);
   };
   p.wrap(restoreProto, "restoreStates", "   restoreStates");
@@ -244,6 +249,10 @@ StoreXsBench.prototype.restoreProfile = function (this: StoreXsBench): { total: 
   p.wrap(proto(Limiter), "prepare", "  limiter.prepare");
   p.wrap(proto(Profiles), "prepare", "  profiles.prepare");
   p.wrap(proto(Display), "start", "  display.start");
+  p.wrap(proto(Display), "configure", "    display configure (lists resolved)");
+  p.wrap(proto(Display), "resolve", "      display list resolve");
+  p.wrap(proto(Display), "refresh", "    display first refresh (draw)");
+  p.wrap(proto(Meter), "register", "        meter.register (look-up by OBIS)");
   losePower(this.sim, false);
   const calls = this.ports.calls;
   this.ports.cost = 0;
