@@ -16,7 +16,10 @@ export interface Clock {
   wallClockMs(): number;
   /** Sets the wall clock (SNTP, a DLMS clock write, the simulator). */
   setWallClockMs(utcMs: number): void;
-  /** One-shot timer. */
+  /**
+   * One-shot timer. Callbacks take no parameters: an implementation may call them with
+   * arguments of its own (the Moddable SDK passes its timer object).
+   */
   schedule(callback: () => void, delayMs: number): TimerId;
   /** Repeating timer; the first call comes after `periodMs`. */
   repeat(callback: () => void, periodMs: number): TimerId;

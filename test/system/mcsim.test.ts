@@ -51,7 +51,7 @@ const haveSdk = Boolean(process.env.MODDABLE);
     await broker?.stop();
   });
 
-  it("boots at the ESP32 creation, answers DLMS on TCP and on the optical head (mode E, HDLC), and A+ matches the embedded scenario within 0.5 %", async () => {
+  it("boots at the ESP32 creation, answers DLMS on TCP (reader and management clients) and on the optical head (mode E, HDLC), and A+ matches the embedded scenario within 0.5 %", async () => {
     const sdk = findSdk();
     // The manifest's lin creation: the ESP32's budget (65,536 B + 4,928 slots).
     const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT, simOpticalPort: OPTICAL_PORT }, quiet: true });
@@ -104,6 +104,9 @@ const haveSdk = Boolean(process.env.MODDABLE);
     expect(optical).toMatch(/mode E: identification DLM LITE00000001, HDLC at 9600 baud/);
     const opticalWh = Number(/A\+ total \[class 3\] value: ([\d.]+) Wh/.exec(optical)?.[1]);
     expect(opticalWh).toBeGreaterThanOrEqual(wh);
+    // The management association (HLS-GMAC, every APDU ciphered in place) fits the ESP32 creation too.
+    const management = execFileSync("npx", ["ts-node", "--transpile-only", "host-sim/client.ts", "--host", "127.0.0.1", "--port", String(PORT), "--client", "1", "get", "0.0.1.0.0.255"], { cwd: join(__dirname, "..", ".."), encoding: "utf8", timeout: 240_000 });
+    expect(management).toMatch(/0\.0\.1\.0\.0\.255 Clock \[class 8\] time: 2026-03-0\d \d\d:\d\d:\d\d/);
     expect(traceProblems(run.trace)).toEqual([]);
   }, 40 * 60_000);
 

@@ -40,12 +40,15 @@ export class ModdableClock implements Clock {
     this.time.set(Math.floor(utcMs / 1000));
   }
 
+  // The callback goes to the SDK as it is (no wrapping closure per timer: the display sets a
+  // zero-delay timer per frame slice). The SDK passes the timer as an argument, which the Clock
+  // port's callbacks take none of (hal/clock.ts).
   schedule(callback: () => void, delayMs: number): TimerId {
-    return this.timer.set(() => callback(), delayMs);
+    return this.timer.set(callback, delayMs);
   }
 
   repeat(callback: () => void, periodMs: number): TimerId {
-    return this.timer.repeat(() => callback(), periodMs);
+    return this.timer.repeat(callback, periodMs);
   }
 
   clearTimer(id: TimerId): void {
