@@ -2,12 +2,17 @@ import type { Clock, TimerId } from "../firmware/hal";
 
 const NOTHING = (): void => {};
 
+/** `periodMs` of a timer made by `oneShot`: it stays live after firing, to be armed again. */
+const ONE_SHOT = -1;
+
 interface Timer {
   id: number;
   due: number;
   seq: number;
   periodMs: number;
   callback: () => void;
+  /** In the heap (a one-shot timer that is armed; every other live timer). */
+  queued: boolean;
 }
 
 /**
@@ -47,6 +52,27 @@ export class VirtualClock implements Clock {
     return this.add(callback, periodMs, periodMs);
   }
 
+  oneShot(callback: () => void): TimerId {
+    const timer: Timer = { id: this.nextId++, due: Infinity, seq: 0, periodMs: ONE_SHOT, callback, queued: false };
+    this.live.set(timer.id, timer);
+    return timer.id;
+  }
+
+  arm(id: TimerId, delayMs: number): void {
+    const timer = this.live.get(id);
+    if (timer === undefined || timer.periodMs !== ONE_SHOT) return;
+    if (timer.queued) this.unqueue(timer);
+    timer.due = this.now + Math.max(0, delayMs);
+    timer.seq = this.seq++;
+    this.push(timer);
+  }
+
+  /** Unarms a timer made by `oneShot` (it stays, to be armed again). */
+  disarm(id: TimerId): void {
+    const timer = this.live.get(id);
+    if (timer !== undefined && timer.periodMs === ONE_SHOT && timer.queued) this.unqueue(timer);
+  }
+
   clearTimer(id: TimerId): void {
     const timer = this.live.get(id);
     if (!timer) return;
@@ -71,6 +97,8 @@ export class VirtualClock implements Clock {
         timer.due += timer.periodMs;
         timer.seq = this.seq++;
         this.push(timer);
+      } else if (timer.periodMs === ONE_SHOT) {
+        timer.queued = false;
       } else {
         this.live.delete(timer.id);
       }
@@ -80,7 +108,7 @@ export class VirtualClock implements Clock {
   }
 
   private add(callback: () => void, delayMs: number, periodMs: number): TimerId {
-    const timer: Timer = { id: this.nextId++, due: this.now + Math.max(0, delayMs), seq: this.seq++, periodMs, callback };
+    const timer: Timer = { id: this.nextId++, due: this.now + Math.max(0, delayMs), seq: this.seq++, periodMs, callback, queued: false };
     this.live.set(timer.id, timer);
     this.push(timer);
     return timer.id;
@@ -94,10 +122,29 @@ export class VirtualClock implements Clock {
     return a.due < b.due || (a.due === b.due && a.seq < b.seq);
   }
 
+  /** Takes an armed one-shot timer out of the heap (wherever it is) and restores the order. */
+  private unqueue(timer: Timer): void {
+    const h = this.heap;
+    const at = h.indexOf(timer);
+    timer.queued = false;
+    if (at < 0) return;
+    const last = h.pop()!;
+    if (at === h.length) return;
+    h[at] = last;
+    this.siftUp(at);
+    this.siftDown(h.indexOf(last));
+  }
+
   private push(timer: Timer): void {
     const h = this.heap;
+    timer.queued = true;
     h.push(timer);
-    let i = h.length - 1;
+    this.siftUp(h.length - 1);
+  }
+
+  private siftUp(start: number): void {
+    const h = this.heap;
+    let i = start;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(h[i], h[parent])) break;
@@ -114,20 +161,25 @@ export class VirtualClock implements Clock {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        const t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-      }
+      this.siftDown(0);
     }
     return top;
+  }
+
+  private siftDown(start: number): void {
+    const h = this.heap;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l], h[m])) m = l;
+      if (r < h.length && this.less(h[r], h[m])) m = r;
+      if (m === i) break;
+      const t = h[i];
+      h[i] = h[m];
+      h[m] = t;
+      i = m;
+    }
   }
 }

@@ -48,6 +48,14 @@ export class PoweredClock implements Clock {
     this.live.add(id);
     return id;
   }
+  oneShot(callback: () => void): TimerId {
+    const id = this.inner.oneShot(callback);
+    this.live.add(id);
+    return id;
+  }
+  arm(id: TimerId, delayMs: number): void {
+    if (this.live.has(id)) this.inner.arm(id, delayMs);
+  }
   clearTimer(id: TimerId): void {
     this.live.delete(id);
     this.inner.clearTimer(id);

@@ -167,6 +167,8 @@ export class Display {
   private itemSinceMs = 0;
   private lastPressMs = 0;
   private timer: TimerId | undefined;
+  /** The frame slices' timer: one re-armed one-shot for the display's life (no timer per slice). */
+  private sliceTimer: TimerId | undefined;
   private tariff: RegisterDescriptor | undefined;
   private readonly tick = (): void => this.timedRefresh();
   /** What the glass shows now, list and item (a refresh that would draw the same screen sends nothing and renders nothing). */
@@ -196,11 +198,14 @@ export class Display {
     this.itemSinceMs = this.clock.nowMs();
     this.refresh();
     this.timer = this.clock.repeat(this.tick, this.config.refreshMs);
+    if (this.sliceTimer === undefined) this.sliceTimer = this.clock.oneShot(this.tick);
   }
 
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    if (this.sliceTimer !== undefined) this.clock.clearTimer(this.sliceTimer);
+    this.sliceTimer = undefined;
   }
 
   /** Changes lists or timings; OBIS codes the meter lacks are skipped. */
@@ -218,7 +223,7 @@ export class Display {
     this.index = 0;
     this.shownValue = NaN;
     if (changes.refreshMs !== undefined && this.timer !== undefined) {
-      this.stop();
+      this.clock.clearTimer(this.timer);
       this.timer = this.clock.repeat(this.tick, this.config.refreshMs);
     }
   }
@@ -261,21 +266,22 @@ export class Display {
 
   /**
    * The refresh timer's work, one slice per call: as `refresh`, but when it renders a changed
-   * screen it sends nothing and sets a zero-delay timer to itself; while frames are pending, a
-   * call sends one frame of what differs on the chip (at most SLICE_ADDRESSES addresses) and sets
-   * the timer again while more differs (a change meanwhile is rendered by the next refresh). The
-   * slices reuse the refresh timer's callback (no closure of their own: the heap at rest is
-   * budgeted).
+   * screen it sends nothing and arms the slice timer at zero delay; while frames are pending, a
+   * call sends one frame of what differs on the chip (at most SLICE_ADDRESSES addresses) and arms
+   * it again while more differs (a change meanwhile is rendered by the next refresh). The slice
+   * timer is made once and shares the refresh timer's callback: a slice allocates nothing (the
+   * heap at rest is budgeted).
    */
   timedRefresh(): void {
-    if (this.timer === undefined) return; // a slice left over from before stop()
+    const slices = this.sliceTimer;
+    if (this.timer === undefined || slices === undefined) return; // stopped
     const lcd = this.lcd;
     if (this.sending && lcd !== null) {
       this.sending = lcd.updateNext(this.ram, SLICE_ADDRESSES);
-      if (this.sending) this.clock.schedule(this.tick, 0);
+      if (this.sending) this.clock.arm(slices, 0);
     } else if (this.prepare() && lcd !== null) {
       this.sending = true;
-      this.clock.schedule(this.tick, 0);
+      this.clock.arm(slices, 0);
     }
   }
 

@@ -23,5 +23,13 @@ export interface Clock {
   schedule(callback: () => void, delayMs: number): TimerId;
   /** Repeating timer; the first call comes after `periodMs`. */
   repeat(callback: () => void, periodMs: number): TimerId;
+  /**
+   * A one-shot timer made once and armed again and again (work that comes back often, such as the
+   * display's frame slices, sets no new timer each time: nothing to collect). Made unarmed;
+   * `clearTimer` ends it.
+   */
+  oneShot(callback: () => void): TimerId;
+  /** Arms a timer made by `oneShot` to fire once after `delayMs` (an armed one is moved); allowed from its own callback. */
+  arm(id: TimerId, delayMs: number): void;
   clearTimer(id: TimerId): void;
 }

@@ -159,7 +159,7 @@ export class XsHarness {
     // Setting a timer is the Clock port: the SDK's native Timer on the device, the simulator's
     // timer heap here (~300 computrons of host JS a call, counted as firmware before). The
     // deferred profile append and the display's frame slices set one.
-    for (const name of ["schedule", "repeat", "clearTimer"]) this.ports.exclude(board.clock!, name);
+    for (const name of ["schedule", "repeat", "oneShot", "arm", "clearTimer"]) this.ports.exclude(board.clock!, name);
   }
 
   /** Runs `seconds` of virtual time; returns the tick figures for that span. */

@@ -87,7 +87,15 @@ describe("display refresh: a changed screen goes to the HT1621 over several time
       timed();
       perSlice.push(r.display.redraws > redraws ? -1 : r.recorder.frames.length - before);
     };
+    // The slices re-arm one timer made at start: no timer is made per slice (garbage at rest).
+    let timersMade = 0;
+    const clock = r.clock;
+    const { schedule, repeat, oneShot } = clock;
+    clock.schedule = (cb, ms) => (timersMade++, schedule.call(clock, cb, ms));
+    clock.repeat = (cb, ms) => (timersMade++, repeat.call(clock, cb, ms));
+    clock.oneShot = (cb) => (timersMade++, oneShot.call(clock, cb));
     r.clock.runUntil(r.clock.nowMs() + 2000); // the scroll to the voltage
+    expect(timersMade).toBe(0);
     const sent = r.recorder.frames.slice(frames);
     // The slice that renders the scroll sends nothing; every later slice at most one frame.
     const rendered = perSlice.indexOf(-1);

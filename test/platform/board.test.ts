@@ -262,7 +262,7 @@ describe("ModdableClock", () => {
   it("keeps monotonic time across the 32-bit tick wrap and holds the wall clock as an offset", () => {
     let ticks = 2 ** 31 - 400;
     const set: number[] = [];
-    const clock = new ModdableClock({ set: () => ({}), repeat: () => ({}), clear: () => {} }, { get ticks() { return ticks; }, set: (s) => set.push(s) }, () => 1_772_409_600_000);
+    const clock = new ModdableClock({ set: () => ({}), repeat: () => ({}), schedule: () => {}, clear: () => {} }, { get ticks() { return ticks; }, set: (s) => set.push(s) }, () => 1_772_409_600_000);
     expect(clock.nowMs()).toBe(0);
     ticks = -(2 ** 31) + 600; // int32 wrap: 1000 ms later
     expect(clock.nowMs()).toBe(1000);
@@ -271,6 +271,34 @@ describe("ModdableClock", () => {
     expect(set).toEqual([1_800_000_000]);
     ticks += 2500;
     expect(clock.wallClockMs()).toBe(1_800_000_003_000);
+  });
+
+  it("re-arms one SDK timer for a one-shot (made unarmed, fires once per arm, re-armed from its own callback), making no new timer", () => {
+    const virtual = new VirtualClock(0);
+    const sdk = fakeTimerModule(virtual);
+    let made = 0;
+    const counting = { ...sdk, repeat: (cb: () => void, ms: number) => (made++, sdk.repeat(cb, ms)), set: (cb: () => void, ms?: number, r?: number) => (made++, sdk.set(cb, ms, r)) };
+    const clock = new ModdableClock(counting, { get ticks() { return virtual.nowMs(); }, set: () => {} }, () => 0);
+    const fired: number[] = [];
+    let again = 2;
+    const id = clock.oneShot(() => {
+      fired.push(virtual.nowMs());
+      if (again-- > 0) clock.arm(id, 5);
+    });
+    virtual.runUntil(1_000);
+    expect(fired).toEqual([]); // unarmed until armed
+    clock.arm(id, 100);
+    clock.arm(id, 40); // moved, not doubled
+    virtual.runUntil(10_000_000);
+    expect(fired).toEqual([1_040, 1_045, 1_050]);
+    clock.arm(id, 0);
+    virtual.runUntil(10_000_001);
+    expect(fired).toEqual([1_040, 1_045, 1_050, 10_000_000]);
+    expect(made).toBe(1);
+    clock.clearTimer(id);
+    clock.arm(id, 0);
+    virtual.runUntil(20_000_000);
+    expect(fired.length).toBe(4);
   });
 });
 

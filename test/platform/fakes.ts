@@ -182,25 +182,43 @@ export class FakeListener {
 
 /** Moddable's timer module driven by the virtual clock: opaque timer objects, `repeat` a period in ms (typings/timer.d.ts). */
 export function fakeTimerModule(clock: VirtualClock) {
+  /** One virtual one-shot per timer, re-armed for each expiry; `period` 0 frees it after it fires, -1 unscheduled. */
   class FakeTimer {
-    id: TimerId | undefined;
+    readonly id: TimerId;
+    constructor(
+      private readonly callback: () => void,
+      public period: number,
+    ) {
+      this.id = clock.oneShot(() => {
+        if (this.period > 0) clock.arm(this.id, this.period);
+        else if (this.period === 0) clock.clearTimer(this.id);
+        this.callback();
+      });
+    }
   }
   return {
     set: (callback: () => void, interval = 0, repeat = 0): object => {
-      const timer = new FakeTimer();
-      timer.id = clock.schedule(() => {
-        timer.id = repeat > 0 ? clock.repeat(callback, repeat) : undefined;
-        callback();
-      }, interval);
+      const timer = new FakeTimer(callback, repeat);
+      clock.arm(timer.id, interval);
       return timer;
     },
     repeat: (callback: () => void, interval: number): object => {
-      const timer = new FakeTimer();
-      timer.id = clock.repeat(callback, interval);
+      const timer = new FakeTimer(callback, interval);
+      clock.arm(timer.id, interval);
       return timer;
     },
+    schedule: (timer: object, interval?: number, repeat = 0): void => {
+      if (!(timer instanceof FakeTimer)) return;
+      if (interval === undefined) {
+        timer.period = -1;
+        clock.disarm(timer.id);
+      } else {
+        timer.period = repeat;
+        clock.arm(timer.id, interval);
+      }
+    },
     clear: (timer: object | undefined | null) => {
-      if (timer instanceof FakeTimer && timer.id !== undefined) clock.clearTimer(timer.id);
+      if (timer instanceof FakeTimer) clock.clearTimer(timer.id);
     },
   };
 }

@@ -473,16 +473,29 @@ class LinWifi extends OnMachine {
   close(): void {}
 }
 
-/** A Moddable timer over the virtual clock: like the SDK's, an opaque object. */
+/**
+ * A Moddable timer over the virtual clock: like the SDK's, an opaque object. It holds one virtual
+ * one-shot timer for its whole life, re-armed for each expiry (a repeat, `Timer.schedule`): no
+ * allocation after it is made, as on the device.
+ */
 class LinTimer {
-  current: TimerId | undefined;
-  constructor(private readonly machine: LinMachine, private readonly callback: () => void, private readonly period: number) {}
-  /** The first expiry of `set`: then the repeat, if any. */
-  fire(): void {
+  readonly id: TimerId;
+  /** Repeat period in ms; 0: freed after it fires (the SDK's rule); -1: unscheduled, kept. */
+  period: number;
+  constructor(private readonly machine: LinMachine, private readonly callback: () => void, period: number) {
+    this.period = period;
+    this.id = machine.track(machine.virtual.oneShot(this.fire));
+  }
+  private readonly fire = (): void => {
     const m = this.machine;
-    m.firmwareTimers.delete(this.current!);
-    this.current = this.period > 0 ? m.track(m.virtual.repeat(this.callback, this.period)) : undefined;
+    if (this.period > 0) m.virtual.arm(this.id, this.period);
+    else if (this.period === 0) this.end();
     this.callback();
+    // The callback may have re-armed it (Timer.schedule): then it lives on.
+  };
+  end(): void {
+    this.machine.virtual.clearTimer(this.id);
+    this.machine.firmwareTimers.delete(this.id);
   }
 }
 
@@ -490,24 +503,28 @@ class LinTimer {
 class LinTimerModule implements TimerModule {
   constructor(private readonly machine: LinMachine) {}
   set(callback: () => void, interval = 0, repeat = 0): object {
-    const m = this.machine;
-    const timer = new LinTimer(m, callback, repeat);
-    timer.current = m.track(m.virtual.schedule(timer.fire.bind(timer), interval));
+    const timer = new LinTimer(this.machine, callback, repeat);
+    this.machine.virtual.arm(timer.id, interval);
     return timer;
   }
   repeat(callback: () => void, interval: number): object {
-    const m = this.machine;
-    const timer = new LinTimer(m, callback, 0);
-    timer.current = m.track(m.virtual.repeat(callback, Math.max(1, interval)));
+    const period = Math.max(1, interval);
+    const timer = new LinTimer(this.machine, callback, period);
+    this.machine.virtual.arm(timer.id, period);
     return timer;
   }
-  clear(timer: object | undefined): void {
+  schedule(timer: object, interval?: number, repeat = 0): void {
     if (!(timer instanceof LinTimer)) return;
-    if (timer.current !== undefined) {
-      this.machine.virtual.clearTimer(timer.current);
-      this.machine.firmwareTimers.delete(timer.current);
+    if (interval === undefined) {
+      timer.period = -1;
+      this.machine.virtual.disarm(timer.id);
+    } else {
+      timer.period = repeat;
+      this.machine.virtual.arm(timer.id, interval);
     }
-    timer.current = undefined;
+  }
+  clear(timer: object | undefined | null): void {
+    if (timer instanceof LinTimer) timer.end();
   }
 }
 

@@ -1,6 +1,9 @@
 import type { Clock, TimerId } from "../../hal/clock";
 import type { TimeModule, TimerHandle, TimerModule } from "./ecma419";
 
+/** Repeat period given to a `oneShot` timer's SDK timer: never reached (it is unscheduled as it fires). */
+const ONE_SHOT_IDLE_MS = 0x3fffffff;
+
 /**
  * The Clock port on Moddable's `timer` and `time` modules.
  *
@@ -49,6 +52,24 @@ export class ModdableClock implements Clock {
 
   repeat(callback: () => void, periodMs: number): TimerId {
     return this.timer.repeat(callback, periodMs);
+  }
+
+  // A repeating SDK timer kept unscheduled between uses: `Timer.schedule(t, delay, period)` arms
+  // it and the wrapper (one closure per timer, made here once) unschedules it as it fires, so it
+  // fires once. A one-shot SDK timer could not be re-armed: the SDK frees it after its callback
+  // (modTimersExecute frees a timer whose repeat interval is 0).
+  oneShot(callback: () => void): TimerId {
+    const timer = this.timer;
+    const handle: TimerHandle = timer.repeat(() => {
+      timer.schedule(handle);
+      callback();
+    }, ONE_SHOT_IDLE_MS);
+    timer.schedule(handle);
+    return handle;
+  }
+
+  arm(id: TimerId, delayMs: number): void {
+    this.timer.schedule(id as TimerHandle, delayMs, ONE_SHOT_IDLE_MS);
   }
 
   clearTimer(id: TimerId): void {

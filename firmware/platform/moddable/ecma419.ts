@@ -62,6 +62,8 @@ export type TimerHandle = object;
 export interface TimerModule {
   set(callback: () => void, interval?: number, repeat?: number): TimerHandle;
   repeat(callback: () => void, interval: number): TimerHandle;
+  /** Re-arms `timer` to fire after `interval`, then every `repeat` ms (0: once, then freed); no interval: unscheduled, kept. */
+  schedule(timer: TimerHandle, interval?: number, repeat?: number): void;
   clear(timer: TimerHandle | undefined | null): void;
 }
 
