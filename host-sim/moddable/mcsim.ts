@@ -46,9 +46,12 @@ export interface LinCreation {
  * `creation` builds through a manifest (in build/) that includes the project's and replaces the
  * lin creation: for what does not fit the ESP32's budget (the SDK's TLS stack in XS).
  */
-export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation }): LinBuild {
+export function buildLin(sdk: Sdk, options: { debug: boolean; instrument?: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation }): LinBuild {
+  // `instrument` (release only): mcconfig -i, the SDK's instrumentation without the debugger (mcsim
+  // prints a sample line a second on its stdout: startMcsim hands them to onSample).
+  const instrument = !options.debug && options.instrument === true;
   // A build with its own creation has its own folder: mc.so is found by name under it.
-  const out = outDir(`${options.debug ? "lin-debug" : "lin-release"}${options.creation ? "-creation" : ""}`);
+  const out = outDir(`${options.debug ? "lin-debug" : instrument ? "lin-instrument" : "lin-release"}${options.creation ? "-creation" : ""}`);
   const overrides = Object.entries(options.config ?? {}).map(([k, v]) => `${k}=${v}`);
   let manifest = MANIFEST;
   if (options.creation) {
@@ -58,7 +61,7 @@ export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<st
     writeFileSync(manifest, JSON.stringify({ include: [MANIFEST], platforms: { lin: { creation } } }, null, 2));
   }
   const started = Date.now();
-  const r = run(sdk, "mcconfig", [...(options.debug ? ["-d"] : []), "-m", "-t", "build", "-p", "lin", "-o", out, manifest, ...overrides], { quiet: options.quiet });
+  const r = run(sdk, "mcconfig", [...(options.debug ? ["-d"] : instrument ? ["-i"] : []), "-m", "-t", "build", "-p", "lin", "-o", out, manifest, ...overrides], { quiet: options.quiet });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-12).join("\n");
     throw new SdkError(`lin ${options.debug ? "debug" : "release"} build failed${tail ? `:\n${tail}` : ""}`);
@@ -69,8 +72,8 @@ export function buildLin(sdk: Sdk, options: { debug: boolean; config?: Record<st
 }
 
 /** The last lin build of that kind (`--no-build`: its speed and port are those it was built with). */
-export function existingBuild(debug: boolean): LinBuild {
-  const library = find(join(outDir(debug ? "lin-debug" : "lin-release"), "bin", "lin"), "mc.so");
+export function existingBuild(debug: boolean, instrument = false): LinBuild {
+  const library = find(join(outDir(debug ? "lin-debug" : instrument ? "lin-instrument" : "lin-release"), "bin", "lin"), "mc.so");
   if (!library) throw new SdkError(`no lin ${debug ? "debug" : "release"} build yet: run without --no-build first`);
   return { debug, library, seconds: 0 };
 }
@@ -123,7 +126,27 @@ export async function startMcsim(sdk: Sdk, build: LinBuild, options: { onLog?: (
     trace.push(text);
     options.onLog?.(text);
   };
-  child.stdout?.on("data", printOutput);
+  // An instrumented release build prints "instruments: v,v,..." once a second (the debugger's
+  // <samples>, in the same order): whole lines become samples, the rest is the trace.
+  let pending = "";
+  const readStdout = (b: Buffer) => {
+    pending += b.toString();
+    const end = pending.lastIndexOf("\n");
+    if (end < 0) return;
+    const lines = pending.slice(0, end + 1);
+    pending = pending.slice(end + 1);
+    let text = "";
+    for (const line of lines.split("\n")) {
+      if (line.startsWith("instruments: ")) {
+        const values = line.slice(13).split(",").map(Number);
+        const sample: Record<string, number> = {};
+        values.forEach((v, i) => (sample[INSTRUMENT_NAMES[i] ?? `#${i}`] = v));
+        options.onSample?.(sample);
+      } else if (line !== "") text += `${line}\n`;
+    }
+    if (text !== "") printOutput(Buffer.from(text));
+  };
+  child.stdout?.on("data", build.debug ? printOutput : readStdout);
   child.stderr?.on("data", printOutput);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
@@ -140,6 +163,12 @@ export async function startMcsim(sdk: Sdk, build: LinBuild, options: { onLog?: (
     },
   };
 }
+
+/** Sample names of mcsim's instrumentation, in the order of its samples (the debugger announces the same names). */
+const INSTRUMENT_NAMES = [
+  "Pixels drawn", "Frames drawn", "Network bytes read", "Network bytes written", "Network sockets", "Timers", "Files", "Poco display list used", "Piu command List used",
+  "Chunk used", "Chunk available", "Slot used", "Slot available", "Stack used", "Stack available", "Garbage collections", "Keys used", "Modules loaded", "Parser used", "Floating Point", "Promises settled",
+];
 
 /** "XS abort", an exception or a break in the trace: what the system test fails on. */
 export function traceProblems(trace: string[]): string[] {
