@@ -134,6 +134,22 @@ describe("PushClient", () => {
     expect(events).toEqual([PUSH_EVENT.delivered]);
   });
 
+  it("without a head-end it keeps the newest 8 notifications (bounded RAM), then delivers those 8 in order", () => {
+    const clock = new VirtualClock(START);
+    const net = new FakeNetwork(clock);
+    const { client } = newClient(net, clock, setup({ numberOfRetries: 0, repetitionDelayS: 30 }));
+    const ids: number[] = [];
+    for (let day = 0; day < 12; day++) {
+      ids.push(client.trigger("alarm"));
+      clock.runUntil(clock.nowMs() + 86_400_000);
+    }
+    expect(client.queued).toBe(8);
+    net.up = true;
+    clock.runUntil(clock.nowMs() + 700_000);
+    expect(client.queued).toBe(0);
+    expect(net.received.map((f) => decodeDataNotification(f).invokeId)).toEqual(ids.slice(4));
+  });
+
   it("retries numberOfRetries times repetitionDelay apart, then keeps the notification for the next round", () => {
     const clock = new VirtualClock(START);
     const net = new FakeNetwork(clock);
