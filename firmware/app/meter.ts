@@ -185,8 +185,9 @@ export class Meter {
     // The billed active energy is decided here, in one place: the phase channel, or while a
     // phase/neutral mismatch is confirmed the larger of phase and neutral (tamper).
     const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
-    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
-    this.limiter.evaluate();
+    // The tick's wall time is the tariffs' and the limiter's too (one clock read, not three).
+    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb, utcMs);
+    this.limiter.evaluate(utcMs);
     if (measured) {
       this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
       this.overRange.update(this.instant);

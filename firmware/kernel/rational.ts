@@ -19,10 +19,13 @@ export class CarryingConverter {
 
   /** Adds `counts` (>= 0) and returns the whole units now due. */
   add(counts: number): number {
-    const total = counts * this.scale.num + this.remainder;
-    const units = Math.floor(total / this.scale.den);
-    this.remainder = total - units * this.scale.den;
-    return units;
+    const scale = this.scale;
+    const total = counts * scale.num + this.remainder;
+    // total >= 0, so floor(total / den) = (total - total % den) / den, exactly in doubles: the
+    // remainder is exact (fmod) and so is the division of an exact multiple of den below 2^53.
+    const remainder = total % scale.den;
+    this.remainder = remainder;
+    return (total - remainder) / scale.den;
   }
 
   /** The carried sub-unit remainder, in chip counts * num (for persistence). */

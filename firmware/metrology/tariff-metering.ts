@@ -38,10 +38,10 @@ export class TariffMetering {
 
   /**
    * One tick of chip energy counts (active signed, reactive signed, apparent unsigned) for the
-   * interval since the previous tick. No allocation.
+   * interval since the previous tick, which ends at `now` (the meter passes the wall time it read
+   * for the tick; by default the clock is read). No allocation.
    */
-  tick(activeLsb: number, reactiveLsb: number, apparentLsb: number): void {
-    const now = this.clock.nowUtcMs();
+  tick(activeLsb: number, reactiveLsb: number, apparentLsb: number, now: number = this.clock.nowUtcMs()): void {
     this.clock.tick(now);
     const tou = this.tou;
     tou.advance(this.prevUtc, now);
