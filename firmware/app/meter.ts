@@ -177,7 +177,8 @@ export class Meter {
     const status = this.ic.sample(this.instant, monoMs);
     this.lastIcStatus = status;
     // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
-    this.icSupervisor.after(status, this.instant);
+    const supervisor = this.icSupervisor;
+    if (status !== IC_OK || this.instant.energyMayBeLost || supervisor.badTicks !== 0 || supervisor.episodeLogged) supervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
     const measured = status === IC_OK;

@@ -10,8 +10,9 @@ export interface Rational {
  * (num * counts per tick), so doubles hold them exactly.
  */
 export class CarryingConverter {
-  private remainder = 0;
-  constructor(private readonly scale: Rational) {
+  /** Carried sub-unit remainder (counts x num), 0 <= remainder < den; EnergyRegisters.addTick inlines add(). */
+  remainder = 0;
+  constructor(readonly scale: Rational) {
     if (!Number.isSafeInteger(scale.num) || !Number.isSafeInteger(scale.den) || scale.num <= 0 || scale.den <= 0) {
       throw new RangeError(`conversion constant must be positive integers, got ${scale.num}/${scale.den}`);
     }

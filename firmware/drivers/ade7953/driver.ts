@@ -201,8 +201,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
     if (bits > 16) frame[5] = 0;
     if (bits > 24) frame[6] = 0;
     const spi = this.spi;
-    spi.transfer(frame);
-    spi.flush(true);
+    spi.transaction(frame);
     this.transactions++;
     if (bits === 24) {
       this.bytes += 6;
@@ -288,12 +287,9 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
     const dv = this.tickData;
     for (let g = 0; g < TICK_ENERGY_GROUPS; g++) {
       const first = g * ENERGY_GROUP_READS;
-      spi.transfer(views[first]);
-      spi.flush(true);
-      spi.transfer(views[first + 1]);
-      spi.flush(true);
-      spi.transfer(views[first + 2]);
-      spi.flush(true);
+      spi.transaction(views[first]);
+      spi.transaction(views[first + 1]);
+      spi.transaction(views[first + 2]);
       // The register's 24 bits (frame bytes 3..5), LAST_ADD (bytes 9..10), LAST_RWDATA24 (14..16),
       // each 24-bit value sign-extended by the two shifts (equal 24-bit values stay equal).
       const o = g * ENERGY_GROUP_BYTES;
@@ -402,8 +398,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
     const spi = this.spi;
     const views = this.views;
     for (let i = FIRST_INSTANT_READ; i < TICK_READ_COUNT; i++) {
-      spi.transfer(views[i]);
-      spi.flush(true);
+      spi.transaction(views[i]);
     }
     this.reads16 += INSTANT_READS16;
     this.reads24 += TICK_READ_COUNT - FIRST_INSTANT_READ - INSTANT_READS16;

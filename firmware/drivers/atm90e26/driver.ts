@@ -196,8 +196,7 @@ export class Atm90e26Driver implements MeteringIc {
     f[1] = 0;
     f[2] = 0;
     const spi = this.spi;
-    spi.transfer(f);
-    spi.flush(true);
+    spi.transaction(f);
     this.spiTransactions++;
     return (f[1] << 8) | f[2];
   }
@@ -356,8 +355,7 @@ export class Atm90e26Driver implements MeteringIc {
     const spi = this.spi;
     const views = this.views;
     const dv = this.tickData;
-    spi.transfer(views[TICK_EN_STATUS]);
-    spi.flush(true);
+    spi.transaction(views[TICK_EN_STATUS]);
     this.spiTransactions++;
     const en = dv.getUint16(3 * TICK_EN_STATUS + 1);
 
@@ -366,10 +364,8 @@ export class Atm90e26Driver implements MeteringIc {
     for (let i = 0; i < ENERGY_ADDRESSES.length; i++) {
       // The register and its LastData check from the tick buffer (frames TICK_FIRST_ENERGY + 2i, + 1).
       const at = TICK_FIRST_ENERGY + 2 * i;
-      spi.transfer(views[at]);
-      spi.flush(true);
-      spi.transfer(views[at + 1]);
-      spi.flush(true);
+      spi.transaction(views[at]);
+      spi.transaction(views[at + 1]);
       this.spiTransactions += 2;
       const o = 3 * at + 1;
       const value = dv.getUint16(o);
@@ -461,8 +457,7 @@ export class Atm90e26Driver implements MeteringIc {
     // The first reads from the tick buffer (frames 0 and 1); retries through readAt.
     const spi = this.spi;
     const dv = this.tickData;
-    spi.transfer(this.views[0]);
-    spi.flush(true);
+    spi.transaction(this.views[0]);
     this.spiTransactions++;
     let cal = dv.getUint16(1);
     if (cal !== START_CHECKED) {
@@ -471,8 +466,7 @@ export class Atm90e26Driver implements MeteringIc {
       if (again !== cal && again !== START_CHECKED) return PROBE_BUS;
       cal = again;
     }
-    spi.transfer(this.views[1]);
-    spi.flush(true);
+    spi.transaction(this.views[1]);
     this.spiTransactions++;
     let fe = dv.getUint16(4);
     if (fe !== funcEn) {
@@ -517,8 +511,7 @@ export class Atm90e26Driver implements MeteringIc {
     const spi = this.spi;
     const views = this.views;
     for (let i = TICK_FIRST_INSTANT; i < TICK_ADDRESSES.length; i++) {
-      spi.transfer(views[i]);
-      spi.flush(true);
+      spi.transaction(views[i]);
     }
     this.spiTransactions += TICK_ADDRESSES.length - TICK_FIRST_INSTANT;
     const dv = this.tickData;
