@@ -165,7 +165,7 @@ export class Limiter {
    * clock is read). No allocation.
    */
   evaluate(utcMs?: number): void {
-    this.resolve();
+    if (!this.resolved) this.resolve();
     const register = this.monitored;
     if (!register) return;
     const value = register.read();

@@ -48,7 +48,9 @@ export class TariffMetering {
     this.energy.addTick(activeLsb, reactiveLsb, apparentLsb, tou.rateBefore, tou.rateAfter, tou.beforeMs, tou.spanMs);
     const rateAtEnd = tou.beforeMs < tou.spanMs ? tou.rateAfter : tou.rateBefore;
     this.demand.tick(now, this.energy.lastImportUnits, this.energy.lastExportUnits, rateAtEnd);
-    this.billing.tick(now);
+    // Billing.tick returns at once before its next execution time: compared here, no call.
+    const billing = this.billing;
+    if (now >= billing.nextUtc) billing.tick(now);
     this.prevUtc = now;
   }
 

@@ -29,7 +29,7 @@ export const METERING_LINE = deepFreeze({ phase: 0, neutral: 1 } as const);
 const NEUTRAL_METERED_FLAG = 64;
 
 /** A module constant: this runs every tick, and a string literal allocates at each evaluation in XS. */
-const LINE_SELECTING_CHIP = "atm90e26";
+export const LINE_SELECTING_CHIP = "atm90e26";
 
 /**
  * The metering line to pass to `TamperDetector.update`: the ATM90E26 selects its line itself

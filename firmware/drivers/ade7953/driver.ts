@@ -38,6 +38,8 @@ const PEAK_PER_RMS = 6_500_000 / RMS_FULL_SCALE;
 const ZERO_RECORD_GIVE_UP_TICKS = 10;
 
 const TICK_READ_COUNT = TICK_READS.length;
+/** 24-bit reads among the instantaneous ones (all but PERIOD). */
+const INSTANT_READS24 = TICK_READ_COUNT - FIRST_INSTANT_READ - INSTANT_READS16;
 const TICK_ENERGY_GROUPS = ADE7953_TICK_ENERGY_REGISTERS.length;
 const TICK_ENERGY_ADDRESSES: readonly number[] = Object.freeze(ADE7953_TICK_ENERGY_REGISTERS.map((r) => r.address));
 /** Math.round without a global lookup per use (XS resolves `Math` through the global object). */
@@ -401,7 +403,7 @@ export class Ade7953Driver implements CalibrationOwner, MeteringIc {
       spi.transaction(views[i]);
     }
     this.reads16 += INSTANT_READS16;
-    this.reads24 += TICK_READ_COUNT - FIRST_INSTANT_READ - INSTANT_READS16;
+    this.reads24 += INSTANT_READS24;
     const dv = this.tickData;
     const c = this.cal;
     const perKw = c.powerLsbPerKw;

@@ -355,8 +355,8 @@ export class Atm90e26Driver implements MeteringIc {
     const spi = this.spi;
     const views = this.views;
     const dv = this.tickData;
+    // Counted with the energy reads (+1 below, on either way out of the loop).
     spi.transaction(views[TICK_EN_STATUS]);
-    this.spiTransactions++;
     const en = dv.getUint16(3 * TICK_EN_STATUS + 1);
 
     const fast = this.uniform && !(now - this.drainedAllMs >= this.safeMs);
@@ -366,13 +366,13 @@ export class Atm90e26Driver implements MeteringIc {
       const at = TICK_FIRST_ENERGY + 2 * i;
       spi.transaction(views[at]);
       spi.transaction(views[at + 1]);
-      this.spiTransactions += 2;
       const o = 3 * at + 1;
       const value = dv.getUint16(o);
       const last = dv.getUint16(o + 3);
       const v = value === last ? value : this.confirm(value, last);
       if (v < 0) {
         // The value is now only in LastData: stop touching the bus, recover it next tick.
+        this.spiTransactions += 2 * (i + 1) + 1;
         this.pendingIndex = i;
         this.pendingAtMs = now;
         // Registers read before this one count from the common time: conservative (older).
@@ -384,9 +384,16 @@ export class Atm90e26Driver implements MeteringIc {
       }
       if (fast || this.bounded(i, now, v, s)) d[i] += v;
     }
+    this.spiTransactions += 2 * ENERGY_ADDRESSES.length + 1;
     this.uniform = true;
     this.drainedAllMs = now;
-    this.publishEnergy(s);
+    // publishEnergy(s), written out (apparent and the neutral's apparent stay 0 from the start).
+    const active = d[AP] - d[AN];
+    const reactive = d[RP] - d[RN];
+    s.activeEnergyLsb = active;
+    s.reactiveEnergyLsb = reactive;
+    s.neutralActiveEnergyLsb = active;
+    s.neutralReactiveEnergyLsb = reactive;
 
     if (chipStopped) return this.reinitAfterLoss(s);
 
