@@ -9,6 +9,20 @@ export class SimSpi implements Spi {
   constructor(private readonly slave: SpiSlave) {}
 
   transfer(buffer: Uint8Array): void {
+    this.exchangeFrame(buffer);
+  }
+
+  /**
+   * transfer + flush(true) through private helpers, not through the public methods: the XS
+   * harness wraps those on the instance to set their work aside, and a wrapped call inside
+   * another would be corrected twice.
+   */
+  transaction(buffer: Uint8Array): void {
+    this.exchangeFrame(buffer);
+    this.deselect();
+  }
+
+  private exchangeFrame(buffer: Uint8Array): void {
     this.begin();
     const slave = this.slave;
     if (slave.transferFrame !== undefined) {
@@ -34,7 +48,11 @@ export class SimSpi implements Spi {
   }
 
   flush(deselect?: boolean): void {
-    if (deselect && this.selected) {
+    if (deselect) this.deselect();
+  }
+
+  private deselect(): void {
+    if (this.selected) {
       this.slave.deselect();
       this.selected = false;
       this.transactions++;

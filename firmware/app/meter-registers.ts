@@ -82,12 +82,14 @@ function derivedValue(m: RegisterOwner, code: number): number {
 export function readMeterRegister(m: RegisterOwner, index: number): number {
   const row = METER_REGISTERS[index];
   if (row === undefined) return NaN;
-  const o = sourceObject(m, row.source);
+  const source = row.source;
+  // Energy rows (every profile column) without the switch: the first case of sourceObject.
+  const o = source === REGISTER_SOURCE.energy ? (m.energy as unknown as Fields) : sourceObject(m, source);
   if (o === undefined) return derivedValue(m, row.at);
   if (row.at >= 0) return (o[row.field] as Float64Array)[row.at];
   const v = o[row.field] as number;
-  if (row.source === REGISTER_SOURCE.instantPositive) return v > 0 ? v : 0;
-  if (row.source === REGISTER_SOURCE.instantNegative) return v < 0 ? -v : 0;
+  if (source === REGISTER_SOURCE.instantPositive) return v > 0 ? v : 0;
+  if (source === REGISTER_SOURCE.instantNegative) return v < 0 ? -v : 0;
   return v;
 }
 

@@ -10,7 +10,7 @@ import { createRelayDriver } from "../drivers/relay/index";
 import { Display } from "../display/display";
 import { Disconnector } from "../control/disconnector";
 import { Limiter } from "../control/limiter";
-import { IC_OK, type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample } from "../kernel/metering-ic";
+import { IC_OK, type IcStatus, type MeteringIc, type MeteringSample, newMeteringSample, SAMPLE_FLAG_NEUTRAL_METERED } from "../kernel/metering-ic";
 import { MeterClock, euDstSettings, noDstSettings } from "../time/clock";
 import { EnergyRegisters } from "../metrology/energy-registers";
 import { EventLogs } from "../records/event-log";
@@ -21,7 +21,7 @@ import { PowerFailures } from "../monitoring/power-failures";
 import { PowerQuality } from "../monitoring/power-quality";
 import { Profiles } from "../records/profiles";
 import { PulseCounter } from "../monitoring/pulse-counter";
-import { meteringLineOf, TamperDetector } from "../monitoring/tamper";
+import { LINE_SELECTING_CHIP, METERING_LINE, TamperDetector } from "../monitoring/tamper";
 import type { Rational } from "../kernel/rational";
 import type { RegisterDescriptor } from "../kernel/register-table";
 import { TariffMetering } from "../metrology/tariff-metering";
@@ -177,16 +177,23 @@ export class Meter {
     const status = this.ic.sample(this.instant, monoMs);
     this.lastIcStatus = status;
     // The driver re-initialises a reset chip itself; the supervisor logs event 16 / the alarm.
-    this.icSupervisor.after(status, this.instant);
+    const supervisor = this.icSupervisor;
+    if (status !== IC_OK || this.instant.energyMayBeLost || supervisor.badTicks !== 0 || supervisor.episodeLogged) supervisor.after(status, this.instant);
     const utcMs = this.board.clock.wallClockMs();
     // Detectors judge only verified instantaneous values; a bad read keeps their state.
     const measured = status === IC_OK;
-    if (measured) this.tamper.update(this.instant, monoMs, utcMs, meteringLineOf(this.instant, this.config.chip));
+    if (measured) {
+      // meteringLineOf(instant, chip), written out (a call fewer in the tick).
+      const line = this.config.chip !== LINE_SELECTING_CHIP ? -1 : (this.instant.flags & SAMPLE_FLAG_NEUTRAL_METERED) !== 0 ? METERING_LINE.neutral : METERING_LINE.phase;
+      this.tamper.update(this.instant, monoMs, utcMs, line);
+    }
     // The billed active energy is decided here, in one place: the phase channel, or while a
     // phase/neutral mismatch is confirmed the larger of phase and neutral (tamper).
-    const billedActiveLsb = this.tamper.billedActiveEnergyLsb(this.instant);
-    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb);
-    this.limiter.evaluate();
+    // (Only a confirmed mismatch can bill the neutral: otherwise the phase, without the call.)
+    const billedActiveLsb = this.tamper.mismatch.active ? this.tamper.billedActiveEnergyLsb(this.instant) : this.instant.activeEnergyLsb;
+    // The tick's wall time is the tariffs' and the limiter's too (one clock read, not three).
+    this.tariffs.tick(billedActiveLsb, this.instant.reactiveEnergyLsb, this.instant.apparentEnergyLsb, utcMs);
+    this.limiter.evaluate(utcMs);
     if (measured) {
       this.powerQuality.update(this.instant.voltageMilliV, this.instant.frequencyMilliHz, monoMs, utcMs);
       this.overRange.update(this.instant);

@@ -160,9 +160,12 @@ export class Limiter {
     this.resolve();
   }
 
-  /** One limiter step (called from the meter's tick). No allocation. */
-  evaluate(): void {
-    this.resolve();
+  /**
+   * One limiter step (called from the meter's tick with the tick's wall time; by default the
+   * clock is read). No allocation.
+   */
+  evaluate(utcMs?: number): void {
+    if (!this.resolved) this.resolve();
     const register = this.monitored;
     if (!register) return;
     const value = register.read();
@@ -174,7 +177,9 @@ export class Limiter {
       this.pendingSinceMs = -1;
     }
     this.wasConnected = connected;
-    const threshold = this.thresholdActive();
+    // With neither threshold set there is no limit whatever the emergency profile says: no clock read.
+    const c = this.config;
+    const threshold = c.thresholdNormal <= 0 && c.thresholdEmergency <= 0 ? 0 : this.thresholdActive(utcMs);
     const isOver = threshold > 0 && value > threshold;
     if (isOver === this.over) {
       this.pendingSinceMs = -1;

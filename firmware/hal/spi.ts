@@ -12,4 +12,9 @@ export interface Spi {
   read(buffer: Uint8Array): void;
   /** Complete pending transfers; with `deselect` true, release chip select (ends the frame). */
   flush(deselect?: boolean): void;
+  /**
+   * One whole chip-select frame: `transfer(buffer)` then `flush(true)`, in one port call (the
+   * drivers' register reads; the port makes the same two bus calls, the driver one call fewer).
+   */
+  transaction(buffer: Uint8Array): void;
 }

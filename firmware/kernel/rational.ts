@@ -10,8 +10,9 @@ export interface Rational {
  * (num * counts per tick), so doubles hold them exactly.
  */
 export class CarryingConverter {
-  private remainder = 0;
-  constructor(private readonly scale: Rational) {
+  /** Carried sub-unit remainder (counts x num), 0 <= remainder < den; EnergyRegisters.addTick inlines add(). */
+  remainder = 0;
+  constructor(readonly scale: Rational) {
     if (!Number.isSafeInteger(scale.num) || !Number.isSafeInteger(scale.den) || scale.num <= 0 || scale.den <= 0) {
       throw new RangeError(`conversion constant must be positive integers, got ${scale.num}/${scale.den}`);
     }
@@ -19,10 +20,13 @@ export class CarryingConverter {
 
   /** Adds `counts` (>= 0) and returns the whole units now due. */
   add(counts: number): number {
-    const total = counts * this.scale.num + this.remainder;
-    const units = Math.floor(total / this.scale.den);
-    this.remainder = total - units * this.scale.den;
-    return units;
+    const scale = this.scale;
+    const total = counts * scale.num + this.remainder;
+    // total >= 0, so floor(total / den) = (total - total % den) / den, exactly in doubles: the
+    // remainder is exact (fmod) and so is the division of an exact multiple of den below 2^53.
+    const remainder = total % scale.den;
+    this.remainder = remainder;
+    return (total - remainder) / scale.den;
   }
 
   /** The carried sub-unit remainder, in chip counts * num (for persistence). */

@@ -99,7 +99,8 @@ export class Billing {
   /** Billing periods closed since manufacture (scheduled and on command). */
   count = 0;
   private schedule: ExecutionTime[];
-  private nextUtc = Infinity;
+  /** Next scheduled end of billing period (nextExecutionUtc); TariffMetering.tick compares with it before calling tick(). */
+  nextUtc = Infinity;
   /** Scheduled time of the last scheduled execution (to not repeat it after a small backward set). */
   private lastScheduledUtc = -Infinity;
   private readonly row: Float64Array;

@@ -19,8 +19,9 @@ const IC_FAULT_TICKS = 3;
  * (docs/readme/faults.md).
  */
 export class IcSupervisor {
-  private badTicks = 0;
-  private episodeLogged = false;
+  /** Consecutive bad ticks, and whether this episode was logged (read by Meter.tick: see `after`). */
+  badTicks = 0;
+  episodeLogged = false;
   /** Ticks in which the IC did not deliver a verified sample. */
   faultTicks = 0;
   /** Active energy estimated lost to measurement faults since start (magnitude, mWh). */
@@ -28,6 +29,10 @@ export class IcSupervisor {
 
   constructor(private readonly events: EventLogs, private readonly log: Log, private readonly scale: Rational = { num: 0, den: 1 }) {}
 
+  /**
+   * After each sample. With status ok, no energy lost, no bad ticks and nothing logged it changes
+   * nothing: Meter.tick calls it only otherwise.
+   */
   after(status: IcStatus, sample: MeteringSample): void {
     if (sample.energyMayBeLost) {
       const lost = sample.lostActiveEnergyLsb;

@@ -38,17 +38,19 @@ export class TariffMetering {
 
   /**
    * One tick of chip energy counts (active signed, reactive signed, apparent unsigned) for the
-   * interval since the previous tick. No allocation.
+   * interval since the previous tick, which ends at `now` (the meter passes the wall time it read
+   * for the tick; by default the clock is read). No allocation.
    */
-  tick(activeLsb: number, reactiveLsb: number, apparentLsb: number): void {
-    const now = this.clock.nowUtcMs();
+  tick(activeLsb: number, reactiveLsb: number, apparentLsb: number, now: number = this.clock.nowUtcMs()): void {
     this.clock.tick(now);
     const tou = this.tou;
     tou.advance(this.prevUtc, now);
     this.energy.addTick(activeLsb, reactiveLsb, apparentLsb, tou.rateBefore, tou.rateAfter, tou.beforeMs, tou.spanMs);
     const rateAtEnd = tou.beforeMs < tou.spanMs ? tou.rateAfter : tou.rateBefore;
     this.demand.tick(now, this.energy.lastImportUnits, this.energy.lastExportUnits, rateAtEnd);
-    this.billing.tick(now);
+    // Billing.tick returns at once before its next execution time: compared here, no call.
+    const billing = this.billing;
+    if (now >= billing.nextUtc) billing.tick(now);
     this.prevUtc = now;
   }
 

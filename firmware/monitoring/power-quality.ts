@@ -137,6 +137,13 @@ export class PowerQuality {
 
   /** One sample per tick. Allocates nothing. */
   update(voltageMilliV: number, frequencyMilliHz: number, monoMs: number, utcMs: number): void {
+    // The usual tick: voltage and frequency in range, no event or candidate in progress. The full
+    // path would change nothing observable then (only the lowest voltage of the normal run, which
+    // nothing reads: a candidate's extreme is taken when its band starts).
+    if (
+      this.candidateBand === NORMAL && this.activeBand === NORMAL && voltageMilliV >= this.sagLevelMilliV && voltageMilliV <= this.swellLevelMilliV &&
+      frequencyMilliHz >= this.frequencyLowMilliHz && frequencyMilliHz <= this.frequencyHighMilliHz && this.frequency.sinceMonoMs < 0 && !this.frequency.active
+    ) return;
     const b = this.band(voltageMilliV);
     if (b !== this.candidateBand) {
       this.candidateBand = b;

@@ -29,7 +29,7 @@ export const METERING_LINE = deepFreeze({ phase: 0, neutral: 1 } as const);
 const NEUTRAL_METERED_FLAG = 64;
 
 /** A module constant: this runs every tick, and a string literal allocates at each evaluation in XS. */
-const LINE_SELECTING_CHIP = "atm90e26";
+export const LINE_SELECTING_CHIP = "atm90e26";
 
 /**
  * The metering line to pass to `TamperDetector.update`: the ATM90E26 selects its line itself
@@ -133,19 +133,27 @@ export class TamperDetector {
     const f = EVENT.fraud;
     this.phaseActiveEnergyLsb = sample.activeEnergyLsb;
 
+    // A condition that does not hold, with nothing running or active, leaves its Sustained as it
+    // is (update() would return None and change nothing): the call is skipped then.
     const reverse = this.importOnly && sample.activePowerMilliW < -this.reversePowerMilliW;
-    const r = this.reverse.update(reverse, this.reverseTimeMs, monoMs, utcMs);
-    if (r === Transition.Started) this.raise(this.reverse.sinceUtcMs, f.reverseEnergyStart);
-    else if (r === Transition.Ended) this.events.recordAt("fraud", utcMs, f.reverseEnergyEnd);
+    const rs = this.reverse;
+    if (reverse || rs.active || rs.sinceMonoMs >= 0) {
+      const r = rs.update(reverse, this.reverseTimeMs, monoMs, utcMs);
+      if (r === Transition.Started) this.raise(rs.sinceUtcMs, f.reverseEnergyStart);
+      else if (r === Transition.Ended) this.events.recordAt("fraud", utcMs, f.reverseEnergyEnd);
+    }
 
     const phase = sample.currentMilliA;
     const neutral = sample.neutralCurrentMilliA;
     const diff = phase > neutral ? phase - neutral : neutral - phase;
     const larger = phase > neutral ? phase : neutral;
     const mismatch = diff > this.mismatchMilliA && diff * 1000 > this.mismatchPerMille * larger;
-    const m = this.mismatch.update(mismatch, this.mismatchTimeMs, monoMs, utcMs);
-    if (m === Transition.Started) this.raise(this.mismatch.sinceUtcMs, f.currentMismatchStart);
-    else if (m === Transition.Ended) this.events.recordAt("fraud", utcMs, f.currentMismatchEnd);
+    const ms = this.mismatch;
+    if (mismatch || ms.active || ms.sinceMonoMs >= 0) {
+      const m = ms.update(mismatch, this.mismatchTimeMs, monoMs, utcMs);
+      if (m === Transition.Started) this.raise(ms.sinceUtcMs, f.currentMismatchStart);
+      else if (m === Transition.Ended) this.events.recordAt("fraud", utcMs, f.currentMismatchEnd);
+    }
 
     if (meteringLine >= 0 && meteringLine !== this.meteringLine) {
       this.meteringLine = meteringLine;

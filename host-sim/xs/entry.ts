@@ -145,7 +145,7 @@ export class XsHarness {
     // the flash port (the ESP32's SPI flash driver in ROM and the NOR chip: a profile capture or
     // an event writes there inside the tick) and the LCD pins (GPIO writes, the HT1621 beyond).
     const board = sim.board as unknown as Record<string, Record<string, AnyFunction> | undefined>;
-    for (const name of ["transfer", "write", "read", "flush"]) this.ports.exclude(board.meteringSpi!, name);
+    for (const name of ["transfer", "write", "read", "flush", "transaction"]) this.ports.exclude(board.meteringSpi!, name);
     // Each boot hands the firmware new flash handles (a power cut closes the old ones): set aside too.
     const excludeFlash = (): void => {
       for (const partition of ["flash", "profileFlash"]) {

@@ -120,6 +120,34 @@ describe("limiter (class 71)", () => {
     expect(limiter.emergencyProfileActive(activation + 1000)).toBe(false);
   });
 
+  test("evaluate(utcMs) judges the emergency profile at the tick's time; with no threshold set it reads no clock", () => {
+    const rig = new RelayRig("latching");
+    rig.prepare(1, 1);
+    const power = { mW: 2_000_000 };
+    const register: RegisterDescriptor = { obis: LIMITER_MONITOR_POWER, name: "P+", unit: "W", scaler: -3, read: () => power.mW };
+    let clockReads = 0;
+    const clock = Object.create(rig.clock) as typeof rig.clock;
+    clock.wallClockMs = () => (clockReads++, rig.clock.wallClockMs());
+    const limiter = new Limiter((obis) => (obis === LIMITER_MONITOR_POWER ? register : undefined), rig.disconnector, rig.events, clock);
+    // No threshold: nothing to compare with, so no clock read; the value is still taken (attribute 2).
+    limiter.evaluate();
+    expect(clockReads).toBe(0);
+    expect(limiter.lastValue).toBe(2_000_000);
+    const activation = START_UTC + 3_600_000;
+    expect(limiter.configure({
+      thresholdNormal: 3_000_000, thresholdEmergency: 1_500_000, minOverThresholdDurationS: 0, minUnderThresholdDurationS: 0,
+      emergencyProfile: { id: 7, activationUtcMs: activation, durationS: 600 }, emergencyProfileGroupIds: [7],
+    }).ok).toBe(true);
+    // The clock is long before the window; the time passed in is inside it: 2 kW is over 1.5 kW.
+    limiter.evaluate(activation + 1000);
+    expect(clockReads).toBe(0);
+    expect(limiter.over).toBe(true);
+    // Without a time the clock is read (before the window: 2 kW is under the normal 3 kW).
+    limiter.evaluate();
+    expect(clockReads).toBe(1);
+    expect(limiter.over).toBe(false);
+  });
+
   test("bad settings are refused with the field named, and change nothing", () => {
     const { rig, limiter } = setup();
     const before = JSON.stringify(limiter.snapshot());

@@ -1,5 +1,7 @@
 import { expectedActiveEnergyWh, ScenarioLine } from "../../emulation/scenario/line-source";
+import fc from "fast-check";
 import { CarryingConverter } from "../../firmware/kernel/rational";
+import { EnergyRegisters } from "../../firmware/metrology/energy-registers";
 import { constantLoad, quantity, simulate } from "../system/helpers";
 
 const HOUR = 3_600_000;
@@ -63,6 +65,56 @@ describe("fixed-point conversion", () => {
       units += c.add(n);
     }
     expect(units).toBe(Math.floor((counts * 1_000_000) / 23_739_295));
+  });
+
+  it("add() by remainder (total % den) gives floor(total / den) and the same remainder, up to counts x num near 2^53 (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 26 }), fc.integer({ min: 1, max: 2 ** 26 }), fc.array(fc.integer({ min: 0, max: 2 ** 26 }), { maxLength: 20 }), (num, den, ticks) => {
+        const c = new CarryingConverter({ num, den });
+        let remainder = 0;
+        for (const n of ticks) {
+          const total = n * num + remainder;
+          const units = Math.floor(total / den);
+          remainder = total - units * den;
+          expect(c.add(n)).toBe(units);
+          expect(c.carried).toBe(remainder);
+        }
+      }),
+    );
+  });
+
+  it("EnergyRegisters.addTick (the conversion inlined) equals one CarryingConverter per direction, rate split included (property)", () => {
+    const tick = fc.tuple(fc.integer({ min: -3_000_000, max: 3_000_000 }), fc.integer({ min: -3_000_000, max: 3_000_000 }), fc.integer({ min: 0, max: 3_000_000 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1000 }));
+    fc.assert(
+      fc.property(fc.array(tick, { maxLength: 40 }), (ticks) => {
+        const scale = { num: 1_000_000, den: 23_739_295 };
+        const e = new EnergyRegisters(scale);
+        const c = [0, 1, 2, 3, 4].map(() => new CarryingConverter(scale));
+        const imp = [0, 0, 0, 0, 0];
+        const q = [0, 0, 0, 0, 0];
+        let apparent = 0;
+        for (const [p, r, s, before, after, beforeMs] of ticks) {
+          e.addTick(p, r, s, before, after, beforeMs, 1000);
+          if (p > 0) {
+            const u = c[0].add(p);
+            const first = before === after || beforeMs >= 1000 ? u : beforeMs <= 0 ? 0 : Math.floor((u * beforeMs) / 1000);
+            imp[before] += first;
+            imp[after] += u - first;
+            expect(e.lastImportUnits).toBe(u);
+          } else if (p < 0) {
+            expect(e.lastExportUnits).toBe(c[1].add(-p));
+          }
+          if (r > 0) q[p >= 0 ? 1 : 2] += c[2].add(r);
+          else if (r < 0) q[p >= 0 ? 4 : 3] += c[3].add(-r);
+          if (s > 0) apparent += c[4].add(s);
+        }
+        expect(Array.from(e.activeImportRates)).toEqual(imp);
+        expect(Array.from(e.quadrants)).toEqual(q);
+        expect(e.apparent).toBe(apparent);
+        const snap = e.snapshot().remainders;
+        expect([snap.activeImport, snap.activeExport, snap.reactiveImport, snap.reactiveExport, snap.apparent]).toEqual(c.map((x) => x.carried));
+      }),
+    );
   });
 
   it("refuses non-integer constants", () => {

@@ -11,7 +11,7 @@ import { defaultMeterConfig } from "../../firmware/app/config";
 import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
 import { ScenarioLine } from "../../emulation/scenario/line-source";
 import { parseScenario } from "../../host-sim/event-types";
-import { SeededRandom, SimLog } from "../../host-sim/board";
+import { SeededRandom, SimLog, SimSpi } from "../../host-sim/board";
 import { Simulation } from "../../host-sim/simulation";
 import { VirtualClock } from "../../emulation/virtual-clock";
 import { FakeListener, FakeSpi, FakeTcp, fakeTimerModule, makeFakeDigital } from "./fakes";
@@ -122,6 +122,29 @@ describe("ECMA-419 adapters", () => {
     expect(erased).toEqual([1]);
     expect(() => flash.write(16383, new Uint8Array(2))).toThrow(RangeError);
     expect(() => flash.eraseSector(4)).toThrow(RangeError);
+  });
+});
+
+describe("Spi.transaction", () => {
+  it("is transfer + flush(true): the same chip-select frame and the same answer, on the ECMA-419 adapter and on the simulator's port", () => {
+    const clock = new VirtualClock(0);
+    const line = { conditionsAt: (_t: number, out: { voltage: number }) => ((out.voltage = 230), Infinity) };
+    const fake = new FakeSpi(new Ade7953Emulator(line, () => clock.nowMs()));
+    const spi = new Ecma419Spi(fake);
+    const a = Uint8Array.of(0x01, 0x02, 0x80, 0, 0);
+    const b = Uint8Array.of(0x01, 0x02, 0x80, 0, 0);
+    spi.transfer(a);
+    spi.flush(true);
+    spi.transaction(b);
+    expect(fake.selected).toBe(false);
+    expect(fake.frames).toEqual([[0x01, 0x02, 0x80, 0, 0], [0x01, 0x02, 0x80, 0, 0]]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(b.subarray(3))).toEqual([0x80, 0x04]);
+    const sim = new SimSpi(new Ade7953Emulator(line, () => clock.nowMs()));
+    const c = Uint8Array.of(0x01, 0x02, 0x80, 0, 0);
+    sim.transaction(c);
+    expect(sim.transactions).toBe(1);
+    expect(Array.from(c)).toEqual(Array.from(a));
   });
 });
 

@@ -19,7 +19,7 @@ export function rig(sectors = 32, sectorSize = 4096): Rig {
   const clock = new VirtualClock(T0);
   const log = new SimLog(clock);
   const flash = new NorFlashEmulator(sectorSize, sectors, 0x1234567);
-  const board = { clock, log, random: { fill: () => {} }, meteringSpi: { transfer() {}, write() {}, read() {}, flush() {} }, flash, powerFail: new SimInput(1) } as Board;
+  const board = { clock, log, random: { fill: () => {} }, meteringSpi: { transfer() {}, write() {}, read() {}, flush() {}, transaction() {} }, flash, powerFail: new SimInput(1) } as Board;
   return { clock, flash, board, log };
 }
 

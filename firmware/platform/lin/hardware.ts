@@ -346,6 +346,10 @@ class LinSpi extends OnMachine {
       m.deliver();
     }
   }
+  transaction(buffer: Bytes): void {
+    this.exchange(buffer, SPI_TRANSFER);
+    this.flush(true);
+  }
   close(): void {
     this.flush(true);
     for (const p of this.claimed) this.machine.wire(p).owner = null;

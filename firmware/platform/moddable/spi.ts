@@ -20,4 +20,9 @@ export class Ecma419Spi implements Spi {
   flush(deselect?: boolean): void {
     this.io.flush(deselect === true);
   }
+  transaction(buffer: Uint8Array): void {
+    const io = this.io;
+    io.transfer(buffer);
+    io.flush(true);
+  }
 }

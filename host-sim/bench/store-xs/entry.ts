@@ -97,7 +97,7 @@ export class StoreXsBench {
   boot(scenarioJson: string): void {
     this.ports.calibrate();
     this.sim = new Simulation(parseScenario(JSON.parse(scenarioJson)));
-    this.exclude(this.sim.board.meteringSpi as unknown as Record<string, AnyFunction>, ["transfer", "write", "read", "flush"]);
+    this.exclude(this.sim.board.meteringSpi as unknown as Record<string, AnyFunction>, ["transfer", "write", "read", "flush", "transaction"]);
     // The flash port: the ESP32's partition API and SPI flash driver (ROM) and the NOR chip. Set
     // aside on the partition class, so the handles of every power-on life are covered (the tick
     // harness does the same on board.flash and board.profileFlash).

@@ -32,6 +32,10 @@ class RecordingSpi implements Spi {
       this.current = [];
     }
   }
+  transaction(b: Uint8Array): void {
+    this.transfer(b);
+    this.flush(true);
+  }
 }
 
 describe("ATM90E26 driver initialisation", () => {
