@@ -466,6 +466,29 @@ export class FlashJournal {
     return true;
   }
 
+  /**
+   * readRecord for a reader with a buffer of its own: the whole record at `offset` in one flash
+   * read into `rec` (its header, then the payload at RECORD_HEADER_BYTES), the CRC read by words
+   * when `words` is an Int32Array over `rec` (whose byteOffset is 0: records are 4-byte aligned).
+   * The same checks as readRecord with a payload of `maxLength` bytes. Returns the payload length,
+   * or -1 when this is not a valid record; type and sequence number are in rec's header bytes.
+   */
+  readRecordInto(sector: number, offset: number, rec: Uint8Array, words: Int32Array | null, maxLength: number): number {
+    const sectorSize = this.sectorSize;
+    if (offset + RECORD_HEADER_BYTES + 1 > sectorSize) return -1;
+    // Up to the sector's end: bytes after the record are read and not looked at.
+    const n = sectorSize - offset < rec.length ? sectorSize - offset : rec.length;
+    this.flash.read(sector * sectorSize + offset, n === rec.length ? rec : rec.subarray(0, n));
+    if (rec[0] !== RECORD_MAGIC) return -1;
+    const length = rec[3] | (rec[4] << 8);
+    if (length > maxLength || ((RECORD_HEADER_BYTES + length + 4) & ~3) > n) return -1;
+    const crc = words
+      ? crc32UpdateWords(crc32UpdateWords(CRC32_INIT, rec, words, 1, 9), rec, words, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length)
+      : crc32Update(crc32Update(CRC32_INIT, rec, 1, 9), rec, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length);
+    // crc32Final is crc ^ 0xffffffff: compared with the stored value as int32s.
+    return (crc ^ -1) === (rec[9] | (rec[10] << 8) | (rec[11] << 16) | (rec[12] << 24)) ? length : -1;
+  }
+
   /** Zeroes a damaged tail so it reads as padding (clearing bits is always a legal write). */
   private seal(sector: number, from: number, to: number): void {
     const zeros = new Uint8Array(to - from);
