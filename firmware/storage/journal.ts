@@ -1,6 +1,6 @@
 import type { Flash } from "../hal";
 import { readU32LE, writeU32LE } from "../kernel/bytes";
-import { CRC32_INIT, crc32, crc32Final, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
+import { CRC32_INIT, crc32, crc32Final, crc32RecordWords, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
 import { deepFreeze } from "../kernel/freeze";
 
 /** Payloads up to this size are CRC-ed from an aligned scratch copy (word reads); larger ones byte by byte. */
@@ -468,10 +468,10 @@ export class FlashJournal {
 
   /**
    * readRecord for a reader with a buffer of its own: the whole record at `offset` in one flash
-   * read into `rec` (its header, then the payload at RECORD_HEADER_BYTES), the CRC read by words
-   * when `words` is an Int32Array over `rec` (whose byteOffset is 0: records are 4-byte aligned).
-   * The same checks as readRecord with a payload of `maxLength` bytes. Returns the payload length,
-   * or -1 when this is not a valid record; type and sequence number are in rec's header bytes.
+   * read into `rec` (header, then the payload at RECORD_HEADER_BYTES). With `words` (an Int32Array
+   * over rec's buffer, rec's byteOffset 3 mod 4: the bytes the CRC covers fall on words) the CRC
+   * reads words. The same checks as readRecord with a payload of `maxLength` bytes. Returns the
+   * payload length, or -1 when this is not a valid record; type and sequence number are in `rec`.
    */
   readRecordInto(sector: number, offset: number, rec: Uint8Array, words: Int32Array | null, maxLength: number): number {
     const sectorSize = this.sectorSize;
@@ -482,11 +482,9 @@ export class FlashJournal {
     if (rec[0] !== RECORD_MAGIC) return -1;
     const length = rec[3] | (rec[4] << 8);
     if (length > maxLength || ((RECORD_HEADER_BYTES + length + 4) & ~3) > n) return -1;
-    const crc = words
-      ? crc32UpdateWords(crc32UpdateWords(CRC32_INIT, rec, words, 1, 9), rec, words, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length)
-      : crc32Update(crc32Update(CRC32_INIT, rec, 1, 9), rec, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length);
-    // crc32Final is crc ^ 0xffffffff: compared with the stored value as int32s.
-    return (crc ^ -1) === (rec[9] | (rec[10] << 8) | (rec[11] << 16) | (rec[12] << 24)) ? length : -1;
+    const end = RECORD_HEADER_BYTES + length;
+    const crc = words ? crc32RecordWords(rec, words, end) : crc32Final(crc32Update(crc32Update(CRC32_INIT, rec, 1, 9), rec, RECORD_HEADER_BYTES, end)) | 0;
+    return crc === (rec[9] | (rec[10] << 8) | (rec[11] << 16) | (rec[12] << 24)) ? length : -1;
   }
 
   /** Zeroes a damaged tail so it reads as padding (clearing bits is always a legal write). */
