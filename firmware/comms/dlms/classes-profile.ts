@@ -122,6 +122,8 @@ class ProfileRowsSource extends PieceSource {
     this.writers = columns.map((c) => encoding.writers[c]);
     this.dateTimes = encoding.dateTimes;
     this.cached = encoding.cached;
+    // Rows go straight into the block while it has room for the largest (writeRow's bound).
+    if (columns.length < 0x80) this.directRoom = 2 + MAX_ITEM_BYTES * columns.length;
     this.next = first;
     this.seenEntries = buffer.entriesInUse();
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
@@ -143,6 +145,9 @@ class ProfileRowsSource extends PieceSource {
   }
   protected begin(w: AxdrWriter): void {
     w.array(this.rows);
+  }
+  override read(out: Uint8Array, offset: number, max: number): number {
+    return this.directRoom > 0 ? this.readDirect(out, offset, max) : super.read(out, offset, max);
   }
   protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const reader = this.reader;
