@@ -350,18 +350,46 @@ function decodeRow(p: Uint8Array, start: number, length: number, out: Float64Arr
           z |= (b & 0x7f) << 21;
           n += 4;
           if (b >= 0x80) {
-            // Bytes five to nine (weights 2^28 .. 2^56); a tenth is malformed.
-            let scale = 0x10000000;
-            do {
-              if (n >= end || scale > 72057594037927936) return false;
-              b = p[n++];
-              z += (b & 0x7f) * scale;
-              scale *= 0x80;
-            } while (b >= 0x80);
-            if (z !== 1) {
-              // z is the zigzag value times two: 4v for v >= 0, -4v - 2 for v < 0.
+            // Bytes five to eight in a second int32 (a capture time takes seven): z = lo + hi * 2^28.
+            b = p[n];
+            let hi = b & 0x7f;
+            if (b < 0x80) n += 1;
+            else {
+              b = p[n + 1];
+              hi |= (b & 0x7f) << 7;
+              if (b < 0x80) n += 2;
+              else {
+                b = p[n + 2];
+                hi |= (b & 0x7f) << 14;
+                if (b < 0x80) n += 3;
+                else {
+                  b = p[n + 3];
+                  hi |= (b & 0x7f) << 21;
+                  n += 4;
+                }
+              }
+            }
+            if (b >= 0x80 || hi >= 0x2000000) {
+              // Nine bytes (weight 2^56; a tenth is malformed), or z of 2^53 and more: in doubles
+              // as they always were (the sum so far is exact, its one rounding the same).
+              z += hi * 0x10000000;
+              if (b >= 0x80) {
+                let scale = 72057594037927936;
+                do {
+                  if (n >= end || scale > 72057594037927936) return false;
+                  b = p[n++];
+                  z += (b & 0x7f) * scale;
+                  scale *= 0x80;
+                } while (b >= 0x80);
+              }
               if (z % 2 !== 0) return false;
               out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
+              continue;
+            }
+            if (hi !== 0 || z !== 1) {
+              // 2^28 is a multiple of 4: the zigzag's low bits are z's int32 part's.
+              if ((z & 1) !== 0) return false;
+              out[c] = (z & 2) === 0 ? (z >> 2) + hi * 0x4000000 : -(((z + 2) >> 2) + hi * 0x4000000);
               continue;
             }
           }

@@ -87,6 +87,60 @@ describe("FlashProfile's reader (one long read)", () => {
     expect(Number.isNaN(row[0])).toBe(true);
   });
 
+  it("reads back every value exactly as appended: integers of every varint length, signs, fractions, -0, NaN (property)", () => {
+    const value = fc.oneof(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+      fc.bigInt({ min: -(2n ** 51n) + 1n, max: 2n ** 51n - 1n }).map(Number),
+      fc.double(),
+      fc.constantFrom(-0, NaN, Infinity, 2 ** 51, -(2 ** 51), 2 ** 53, 1, -1, 0),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(value, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (rows) => {
+        const { profile } = setup();
+        for (const r of rows) profile.append(r);
+        const back = viaReader(profile);
+        const plain = viaReadEntry(profile);
+        rows.forEach((r, i) => {
+          for (let c = 0; c < 4; c++) {
+            expect(Object.is(back[i][c], r[c])).toBe(true);
+            expect(Object.is(plain[i][c], r[c])).toBe(true);
+          }
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("decodes any payload as the decoder before issue 19 did: malformed, overlong, truncated or not (property)", () => {
+    // Payloads of varints of every length, floats, odd values and junk, written with a valid CRC.
+    const varint = fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 10 }).chain((more) => fc.integer({ min: 0, max: 0x7f }).map((last) => [...more, last]));
+    const chunk = fc.oneof(varint, fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 8, maxLength: 8 }).map((f) => [1, ...f]));
+    const payload = fc.array(chunk, { maxLength: 6 }).map((chunks) => chunks.flat().slice(0, 36));
+    let decoded = 0;
+    fc.assert(
+      fc.property(payload, (bytes) => {
+        const { profile } = setup();
+        const raw = profile as unknown as { encode(row: ArrayLike<number>): number; payload: Uint8Array };
+        const encode = raw.encode;
+        raw.encode = () => (raw.payload.set(bytes), bytes.length);
+        profile.append([0, 0, 0, 0]);
+        raw.encode = encode;
+        // A newer row, so that row 0 is read from flash (the newest is kept in RAM).
+        profile.append([1, 1, 1, 1]);
+        const reference = referenceDecode(Uint8Array.from(bytes), bytes.length, COLUMNS.length);
+        if (reference) decoded++;
+        const expected = reference ?? [NaN, NaN, NaN, NaN];
+        for (const got of [viaReader(profile)[0], viaReadEntry(profile)[0]]) {
+          for (let c = 0; c < 4; c++) expect([c, got[c]]).toEqual([c, expected[c]]);
+          for (let c = 0; c < 4; c++) expect(Object.is(got[c], expected[c])).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // Not only refusals: well-formed rows too.
+    expect(decoded).toBeGreaterThan(20);
+  });
+
   it("follows appends and retired sectors between its reads, in any order of reads (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(60)), { minLength: 1, maxLength: 80 }), (steps) => {
@@ -118,4 +172,47 @@ function findRecordOfRow(bytes: Uint8Array, type: number, seq: number): number {
     if ((bytes[at + 5] | (bytes[at + 6] << 8) | (bytes[at + 7] << 16) | (bytes[at + 8] << 24)) === seq) return at;
   }
   return -1;
+}
+
+/** FlashProfile's decoder as it was before issue 19 (2f04c36), for the property above. */
+function referenceDecode(p: Uint8Array, length: number, width: number): number[] | null {
+  const f64 = new DataView(new ArrayBuffer(8));
+  const out: number[] = [];
+  let n = 0;
+  for (let c = 0; c < width; c++) {
+    if (n >= length) return null;
+    let b = p[n++];
+    let z = b & 0x7f;
+    if (b >= 0x80) {
+      b = p[n++];
+      z |= (b & 0x7f) << 7;
+      if (b >= 0x80) {
+        b = p[n++];
+        z |= (b & 0x7f) << 14;
+        if (b >= 0x80) {
+          b = p[n++];
+          z |= (b & 0x7f) << 21;
+          if (b >= 0x80) {
+            let scale = 0x10000000;
+            do {
+              if (n >= length || scale > 2 ** 56) return null;
+              b = p[n++];
+              z += (b & 0x7f) * scale;
+              scale *= 0x80;
+            } while (b >= 0x80);
+          }
+        }
+      }
+    }
+    if (n > length) return null;
+    if (z === 1) {
+      if (n + 8 > length) return null;
+      for (let i = 0; i < 8; i++) f64.setUint8(i, p[n++]);
+      out.push(f64.getFloat64(0, true));
+    } else {
+      if (z % 2 !== 0) return null;
+      out.push(z % 4 === 0 ? z / 4 : -(z + 2) / 4);
+    }
+  }
+  return n === length ? out : null;
 }
