@@ -166,7 +166,10 @@ export class FlashProfile implements ProfileBuffer {
     return new FlashRowReader(this, recordSize(this.payload.length));
   }
 
-  /** FlashRowReader.readEntry: readEntry with the reader's buffer and cursor. */
+  /**
+   * FlashRowReader.readEntry: readEntry with the reader's buffer and cursor (find and readRecord
+   * in one, the record read whole by FlashJournal.readRecordInto).
+   */
   readWith(r: FlashRowReader, index: number, out: Float64Array): void {
     const oldest = this.oldestRow();
     const count = this.nextRow - oldest;
@@ -176,15 +179,6 @@ export class FlashProfile implements ProfileBuffer {
       out.set(this.lastRow);
       return;
     }
-    const length = this.findWith(r, row);
-    const width = this.columns.length;
-    if (length < 0 || !decodeRow(r.rec, RECORD_HEADER_BYTES, length, out, width, this.f64)) {
-      for (let c = 0; c < width; c++) out[c] = NaN;
-    }
-  }
-
-  /** find for a reader: the record of row `row` read whole into r.rec; returns its payload length, -1 if none. */
-  private findWith(r: FlashRowReader, row: number): number {
     const j = this.journal;
     const sectors = this.sectors;
     const firstSeq = j.firstSeq;
@@ -208,15 +202,17 @@ export class FlashProfile implements ProfileBuffer {
           r.offset = off;
           r.row = row;
           r.size = size;
-          return length;
+          if (decodeRow(rec, RECORD_HEADER_BYTES, length, out, this.columns.length, this.f64)) return;
+          break;
         }
-        if (seq > row) return -1;
+        if (seq > row) break;
         off += size;
       } else {
         off += 4;
       }
     }
-    return -1;
+    // Not found, or its bytes are not a row: lost to flash damage.
+    out.fill(NaN, 0, this.columns.length);
   }
 
   /** Binary search on capture time (rows are in capture order; a clock set back can blur it). */
