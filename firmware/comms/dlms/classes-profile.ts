@@ -96,6 +96,8 @@ class ProfileRowsSource extends PieceSource {
   private seenEntries: number;
   private seenAppended: number;
   private lastTime = NaN;
+  /** The buffer's entries when this block began (read). */
+  private entries = 0;
   /** Per selected column: its index in a row and its kind (RowEncoding), in pairs; its writer. */
   private readonly columns: Int32Array;
   private readonly writers: CapturedWriter[];
@@ -147,12 +149,15 @@ class ProfileRowsSource extends PieceSource {
     w.array(this.rows);
   }
   override read(out: Uint8Array, offset: number, max: number): number {
+    // Rows are captured and dropped between blocks, never while one is encoded: the ring is
+    // followed once a block, not once a row.
+    this.entries = this.followDroppedRows();
     return this.directRoom > 0 ? this.readDirect(out, offset, max) : super.read(out, offset, max);
   }
   protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const reader = this.reader;
     const row = this.row;
-    const n = this.followDroppedRows();
+    const n = this.entries;
     let index = this.ranged ? nextInRange(reader, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
