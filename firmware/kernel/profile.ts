@@ -17,6 +17,12 @@ export interface CaptureColumn {
  * load profile on the ESP32 lives in flash, not RAM). Implementations: RAM ring (CircularProfile)
  * and the flash journal's profile store.
  */
+/** Reads rows of a buffer by index, as ProfileBuffer.readEntry does (see ProfileBuffer.openReader). */
+export interface ProfileRowReader {
+  entriesInUse(): number;
+  readEntry(index: number, out: Float64Array): void;
+}
+
 export interface ProfileBuffer {
   readonly obis: string;
   readonly columns: readonly CaptureColumn[];
@@ -34,6 +40,12 @@ export interface ProfileBuffer {
    * captures sees how many of the oldest rows went (appended more minus entries more).
    */
   rowsAppended?(): number;
+  /**
+   * A reader for one long read (a DLMS answer streamed block by block): it may keep a cursor and
+   * a scratch of its own, which go with it when the read ends (nothing kept at rest). Rows read
+   * through it are the rows readEntry gives. Without it, readers use readEntry.
+   */
+  openReader?(): ProfileRowReader;
   append(row: ArrayLike<number>): void;
   clear(): void;
 }

@@ -2,7 +2,7 @@ import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
 import type { RegisterRow } from "../kernel/register-table";
 import { PROFILE_OBIS } from "../kernel/obis";
 
-export type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
+export type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../kernel/profile";
 
 /**
  * Columns every profile shares, frozen at module level: preloaded into flash on the device, so a

@@ -1,4 +1,4 @@
-import type { ProfileBuffer } from "../kernel/profile";
+import type { ProfileBuffer, ProfileRowReader } from "../kernel/profile";
 
 /**
  * Selective reads of a profile buffer (DLMS IC 7 attribute 2 with selective access), one row at
@@ -40,7 +40,7 @@ export function readEntries(buffer: ProfileBuffer, range: EntryRange, row: Float
  * `resolutionMs` (DLMS date-times carry hundredths: 10), the finer part dropped. No order is
  * assumed: after a large backward clock set capture times repeat, so every row is looked at.
  */
-export function nextInRange(buffer: ProfileBuffer, start: number, fromUtcMs: number, toUtcMs: number, row: Float64Array, resolutionMs = 1): number {
+export function nextInRange(buffer: ProfileRowReader, start: number, fromUtcMs: number, toUtcMs: number, row: Float64Array, resolutionMs = 1): number {
   const n = buffer.entriesInUse();
   for (let i = start; i < n; i++) {
     buffer.readEntry(i, row);

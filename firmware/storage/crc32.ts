@@ -71,6 +71,42 @@ export function crc32UpdateWords(crc: number, bytes: Uint8Array, words: Int32Arr
   return c >>> 0;
 }
 
+/**
+ * The CRC of a journal record in `rec`, a Uint8Array whose byteOffset is 3 (mod 4), so that the
+ * bytes the CRC covers fall on words: header bytes 1..8 (words 1 and 2 of `words`, an Int32Array
+ * over rec's buffer from its start, little-endian CPU), then the payload from byte 13 (word 4) to
+ * `end`. Returns the final CRC (crc32Final's value) as an int32. No byte loop but the payload's
+ * last 0..3 bytes.
+ */
+export function crc32RecordWords(rec: Uint8Array, words: Int32Array, end: number): number {
+  const t0 = T0;
+  const t1 = T1;
+  const t2 = T2;
+  const t3 = T3;
+  let c = -1 ^ words[1];
+  c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+  c ^= words[2];
+  c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+  let w = 4;
+  const pairs = 4 + ((end - 13) >> 3) * 2;
+  while (w < pairs) {
+    c ^= words[w];
+    c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+    c ^= words[w + 1];
+    c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+    w += 2;
+  }
+  // Word w holds rec bytes 4w - 3 .. 4w.
+  let i = (w << 2) - 3;
+  if (i + 4 <= end) {
+    c ^= words[w];
+    c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+    i += 4;
+  }
+  for (; i < end; i++) c = t0[(c ^ rec[i]) & 0xff] ^ (c >>> 8);
+  return c ^ -1;
+}
+
 /** True on a little-endian CPU (crc32UpdateWords reads words in memory order). */
 export function littleEndian(): boolean {
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -1,9 +1,8 @@
-import type { CaptureColumn, ProfileBuffer } from "../kernel/profile";
+import type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../kernel/profile";
+import { littleEndian } from "./crc32";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;
-/** Weight of a varint's ninth byte: a tenth is malformed. */
-const MAX_VARINT_SCALE = 2 ** 56;
 
 /**
  * A profile generic's buffer kept in flash: each captured row is one record appended when it is
@@ -104,8 +103,13 @@ export class FlashProfile implements ProfileBuffer {
   }
 
   private oldestRow(): number {
-    if (this.sectors.length === 0) return this.nextRow;
-    return Math.max(this.journal.firstSeq[this.sectors[0]], this.nextRow - this.capacity, this.clearedBelow);
+    const sectors = this.sectors;
+    if (sectors.length === 0) return this.nextRow;
+    // The largest of three, compared inline (Math.max is a native call per row read).
+    let oldest = this.journal.firstSeq[sectors[0]];
+    const kept = this.nextRow - this.capacity;
+    if (kept > oldest) oldest = kept;
+    return this.clearedBelow > oldest ? this.clearedBelow : oldest;
   }
 
   append(row: ArrayLike<number>): void {
@@ -148,9 +152,67 @@ export class FlashProfile implements ProfileBuffer {
       out.set(this.lastRow);
       return;
     }
-    if (!this.find(row) || !this.decode(this.ref.length, out)) {
+    if (!this.find(row) || !decodeRow(this.payload, 0, this.ref.length, out, this.columns.length, this.f64)) {
       for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
     }
+  }
+
+  /**
+   * A reader for one long read (a DLMS answer): a record buffer and a cursor of its own, made
+   * here and gone with the reader. Each row is one flash read of its whole record, CRC-checked
+   * by words; the rows are those readEntry gives (a damaged row reads as NaN).
+   */
+  openReader(): ProfileRowReader {
+    return new FlashRowReader(this, recordSize(this.payload.length));
+  }
+
+  /**
+   * FlashRowReader.readEntry: readEntry with the reader's buffer and cursor (find and readRecord
+   * in one, the record read whole by FlashJournal.readRecordInto).
+   */
+  readWith(r: FlashRowReader, index: number, out: Float64Array): void {
+    const oldest = this.oldestRow();
+    const count = this.nextRow - oldest;
+    if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
+    const row = oldest + index;
+    if (row === this.lastIndex) {
+      out.set(this.lastRow);
+      return;
+    }
+    const j = this.journal;
+    const sectors = this.sectors;
+    const firstSeq = j.firstSeq;
+    let k = sectors.length - 1;
+    while (k > 0 && firstSeq[sectors[k]] > row) k--;
+    const sector = sectors[k];
+    const end = k === sectors.length - 1 ? this.headOffset : j.sectorSize;
+    // As find: the reader's cursor counts when it is on this sector's current rows.
+    const cursorHere = r.sector === sector && r.row >= firstSeq[sector];
+    let off = cursorHere && r.row < row ? r.offset + r.size : cursorHere && r.row === row ? r.offset : SECTOR_HEADER_BYTES;
+    const rec = r.rec;
+    const owner = this.owner;
+    const max = this.payload.length;
+    while (off + RECORD_HEADER_BYTES < end) {
+      const length = j.readRecordInto(sector, off, rec, r.words, max);
+      if (length >= 0 && (rec[1] | (rec[2] << 8)) === owner) {
+        const seq = (rec[5] | (rec[6] << 8) | (rec[7] << 16) | (rec[8] << 24)) >>> 0;
+        const size = (RECORD_HEADER_BYTES + length + 4) & ~3;
+        if (seq === row) {
+          r.sector = sector;
+          r.offset = off;
+          r.row = row;
+          r.size = size;
+          if (decodeRow(rec, RECORD_HEADER_BYTES, length, out, this.columns.length, this.f64)) return;
+          break;
+        }
+        if (seq > row) break;
+        off += size;
+      } else {
+        off += 4;
+      }
+    }
+    // Not found, or its bytes are not a row: lost to flash damage.
+    out.fill(NaN, 0, this.columns.length);
   }
 
   /** Binary search on capture time (rows are in capture order; a clock set back can blur it). */
@@ -225,48 +287,121 @@ export class FlashProfile implements ProfileBuffer {
     }
     return n;
   }
+}
 
-  private decode(length: number, out: Float64Array): boolean {
-    const p = this.payload;
-    let n = 0;
-    for (let c = 0; c < this.columns.length; c++) {
-      if (n >= length) return false;
-      // Unsigned varint: the first four bytes (28 bits) in int32 arithmetic, any further in
-      // doubles. Bytes past `length` are still inside the payload buffer; such a row fails below.
-      let b = p[n++];
-      let z = b & 0x7f;
-      if (b >= 0x80) {
-        b = p[n++];
-        z |= (b & 0x7f) << 7;
-        if (b >= 0x80) {
-          b = p[n++];
-          z |= (b & 0x7f) << 14;
+/**
+ * One long read's reader of a FlashProfile (FlashProfile.openReader): the record buffer, 4-byte
+ * aligned with an Int32Array over it for the CRC, and the cursor (the record read last).
+ */
+class FlashRowReader implements ProfileRowReader {
+  /** The record read last, at byte 3 of its buffer (FlashJournal.readRecordInto); the buffer as words. */
+  readonly rec: Uint8Array;
+  readonly words: Int32Array | null;
+  sector = -1;
+  offset = 0;
+  row = -1;
+  size = 0;
+
+  constructor(private readonly profile: FlashProfile, recordBytes: number) {
+    // 3 bytes before the record, and whole words, so that the Int32Array covers every byte.
+    const buffer = new ArrayBuffer((recordBytes + 3 + 3) & ~3);
+    this.rec = new Uint8Array(buffer, 3, recordBytes);
+    this.words = littleEndian() ? new Int32Array(buffer) : null;
+  }
+
+  entriesInUse(): number {
+    return this.profile.entriesInUse();
+  }
+
+  readEntry(index: number, out: Float64Array): void {
+    this.profile.readWith(this, index, out);
+  }
+}
+
+/**
+ * Decodes a row's `length` payload bytes at p[start] into out[0, width); false when they are not
+ * exactly `width` well-formed values (see FlashProfile's row encoding). A value running past the
+ * end is only found by the last check: `n` never goes back, so once past `end` the row fails (the
+ * bytes read there are still inside `p`, or undefined, which reads as 0: nothing throws).
+ */
+function decodeRow(p: Uint8Array, start: number, length: number, out: Float64Array, width: number, f64: DataView): boolean {
+  const end = start + length;
+  let n = start;
+  for (let c = 0; c < width; c++) {
+    // Unsigned varint: the first four bytes (28 bits) in int32 arithmetic, any further in doubles
+    // (indexes written out: an n++ in an index costs XS several instructions more).
+    let b = p[n];
+    let z = b & 0x7f;
+    if (b < 0x80) n += 1;
+    else {
+      b = p[n + 1];
+      z |= (b & 0x7f) << 7;
+      if (b < 0x80) n += 2;
+      else {
+        b = p[n + 2];
+        z |= (b & 0x7f) << 14;
+        if (b < 0x80) n += 3;
+        else {
+          b = p[n + 3];
+          z |= (b & 0x7f) << 21;
+          n += 4;
           if (b >= 0x80) {
-            b = p[n++];
-            z |= (b & 0x7f) << 21;
-            if (b >= 0x80) {
-              let scale = 0x10000000;
-              do {
-                if (n >= length || scale > MAX_VARINT_SCALE) return false;
-                b = p[n++];
-                z += (b & 0x7f) * scale;
-                scale *= 0x80;
-              } while (b >= 0x80);
+            // Bytes five to eight in a second int32 (a capture time takes seven): z = lo + hi * 2^28.
+            b = p[n];
+            let hi = b & 0x7f;
+            if (b < 0x80) n += 1;
+            else {
+              b = p[n + 1];
+              hi |= (b & 0x7f) << 7;
+              if (b < 0x80) n += 2;
+              else {
+                b = p[n + 2];
+                hi |= (b & 0x7f) << 14;
+                if (b < 0x80) n += 3;
+                else {
+                  b = p[n + 3];
+                  hi |= (b & 0x7f) << 21;
+                  n += 4;
+                }
+              }
+            }
+            if (b >= 0x80 || hi >= 0x2000000) {
+              // Nine bytes (weight 2^56; a tenth is malformed), or z of 2^53 and more: in doubles
+              // as they always were (the sum so far is exact, its one rounding the same).
+              z += hi * 0x10000000;
+              if (b >= 0x80) {
+                let scale = 72057594037927936;
+                do {
+                  if (n >= end || scale > 72057594037927936) return false;
+                  b = p[n++];
+                  z += (b & 0x7f) * scale;
+                  scale *= 0x80;
+                } while (b >= 0x80);
+              }
+              if (z % 2 !== 0) return false;
+              out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
+              continue;
+            }
+            if (hi !== 0 || z !== 1) {
+              // 2^28 is a multiple of 4: the zigzag's low bits are z's int32 part's.
+              if ((z & 1) !== 0) return false;
+              out[c] = (z & 2) === 0 ? (z >> 2) + hi * 0x4000000 : -(((z + 2) >> 2) + hi * 0x4000000);
+              continue;
             }
           }
         }
       }
-      if (n > length) return false;
-      if (z === 1) {
-        if (n + 8 > length) return false;
-        for (let i = 0; i < 8; i++) this.f64.setUint8(i, p[n++]);
-        out[c] = this.f64.getFloat64(0, true);
-      } else {
-        // z is the zigzag value times two: 4v for v >= 0, -4v - 2 for v < 0.
-        if (z % 2 !== 0) return false;
-        out[c] = z % 4 === 0 ? z / 4 : -(z + 2) / 4;
-      }
     }
-    return n === length;
+    if (z === 1) {
+      // A float64 follows (8 bytes, little endian).
+      for (let i = 0; i < 8; i++) f64.setUint8(i, p[n + i]);
+      n += 8;
+      out[c] = f64.getFloat64(0, true);
+    } else {
+      // An int32 below 2^28: 4v for v >= 0, -4v - 2 for v < 0.
+      if ((z & 1) !== 0) return false;
+      out[c] = (z & 2) === 0 ? z >> 2 : -((z + 2) >> 2);
+    }
   }
+  return n === end;
 }

@@ -1,6 +1,6 @@
 import type { Flash } from "../hal";
 import { readU32LE, writeU32LE } from "../kernel/bytes";
-import { CRC32_INIT, crc32, crc32Final, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
+import { CRC32_INIT, crc32, crc32Final, crc32RecordWords, crc32Update, crc32UpdateWords, littleEndian } from "./crc32";
 import { deepFreeze } from "../kernel/freeze";
 
 /** Payloads up to this size are CRC-ed from an aligned scratch copy (word reads); larger ones byte by byte. */
@@ -464,6 +464,27 @@ export class FlashJournal {
     ref.seq = readU32LE(h, 5);
     ref.size = recordSize(length);
     return true;
+  }
+
+  /**
+   * readRecord for a reader with a buffer of its own: the whole record at `offset` in one flash
+   * read into `rec` (header, then the payload at RECORD_HEADER_BYTES). With `words` (an Int32Array
+   * over rec's buffer, rec's byteOffset 3 mod 4: the bytes the CRC covers fall on words) the CRC
+   * reads words. The same checks as readRecord with a payload of `maxLength` bytes. Returns the
+   * payload length, or -1 when this is not a valid record; type and sequence number are in `rec`.
+   */
+  readRecordInto(sector: number, offset: number, rec: Uint8Array, words: Int32Array | null, maxLength: number): number {
+    const sectorSize = this.sectorSize;
+    if (offset + RECORD_HEADER_BYTES + 1 > sectorSize) return -1;
+    // Up to the sector's end: bytes after the record are read and not looked at.
+    const n = sectorSize - offset < rec.length ? sectorSize - offset : rec.length;
+    this.flash.read(sector * sectorSize + offset, n === rec.length ? rec : rec.subarray(0, n));
+    if (rec[0] !== RECORD_MAGIC) return -1;
+    const length = rec[3] | (rec[4] << 8);
+    if (length > maxLength || ((RECORD_HEADER_BYTES + length + 4) & ~3) > n) return -1;
+    const end = RECORD_HEADER_BYTES + length;
+    const crc = words ? crc32RecordWords(rec, words, end) : crc32Final(crc32Update(crc32Update(CRC32_INIT, rec, 1, 9), rec, RECORD_HEADER_BYTES, end)) | 0;
+    return crc === (rec[9] | (rec[10] << 8) | (rec[11] << 16) | (rec[12] << 24)) ? length : -1;
   }
 
   /** Zeroes a damaged tail so it reads as padding (clearing bits is always a legal write). */

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { crc32, crc32Final, crc32Update, crc32UpdateWords, CRC32_INIT, littleEndian } from "../../firmware/storage/crc32";
+import { crc32, crc32Final, crc32RecordWords, crc32Update, crc32UpdateWords, CRC32_INIT, littleEndian } from "../../firmware/storage/crc32";
 
 /** Bit-at-a-time reference (no table). */
 function reference(bytes: Uint8Array): number {
@@ -47,6 +47,18 @@ describe("CRC-32 (slicing-by-4)", () => {
         expect(crc32Final(crc32UpdateWords(crc32UpdateWords(CRC32_INIT, bytes, words, from, split), bytes, words, split, to))).toBe(expected);
       }),
       { numRuns: 500 },
+    );
+  });
+  it("crc32RecordWords: a journal record at byte 3 of its buffer, header bytes 1..8 then the payload, equals the byte path (property)", () => {
+    if (!littleEndian()) return;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 13, maxLength: 90 }), (record) => {
+        const buffer = new ArrayBuffer((record.length + 6) & ~3);
+        const rec = new Uint8Array(buffer, 3, record.length);
+        rec.set(record);
+        const expected = crc32Final(crc32Update(crc32Update(CRC32_INIT, record, 1, 9), record, 13, record.length));
+        expect(crc32RecordWords(rec, new Int32Array(buffer), record.length) >>> 0).toBe(expected);
+      }),
     );
   });
 });

@@ -51,7 +51,8 @@ const TWO_32 = 4294967296;
 export class AxdrWriter {
   bytes: Uint8Array;
   length = 0;
-  private view: DataView;
+  /** A DataView over `bytes` (replaced with it when the buffer grows). */
+  view: DataView;
 
   constructor(initialSize = 256, private readonly limit = 0x7fffffff) {
     this.bytes = new Uint8Array(initialSize);

@@ -26,12 +26,15 @@ export function cachedTimeRules(rules: TimeRules): TimeRules {
   return rules.nextDstSwitchUtc ? new CachedTimeRules(rules) : rules;
 }
 
-/** The cache of `cachedTimeRules`: the stretch [from, until) and its deviation and status. */
-class CachedTimeRules implements TimeRules {
-  private from = NaN;
-  private until = NaN;
-  private deviation = 0;
-  private status = 0;
+/**
+ * The cache of `cachedTimeRules`: the stretch [from, until) and its deviation and status (a
+ * profile read looks at them directly: `refresh` when an instant is outside the stretch).
+ */
+export class CachedTimeRules implements TimeRules {
+  from = NaN;
+  until = NaN;
+  deviation = 0;
+  status = 0;
   constructor(private readonly rules: TimeRules) {}
   // The window check inline: a profile read asks twice per row, the refresh is rare.
   deviationAt(utcMs: number): number {
@@ -42,7 +45,7 @@ class CachedTimeRules implements TimeRules {
     if (!(utcMs >= this.from && utcMs < this.until)) this.refresh(utcMs);
     return this.status;
   }
-  private refresh(utcMs: number): void {
+  refresh(utcMs: number): void {
     const rules = this.rules;
     this.from = utcMs;
     this.until = rules.nextDstSwitchUtc!(utcMs);
@@ -72,7 +75,16 @@ export class DateTimeWriter {
       w.octetString(b);
       return;
     }
-    const deviation = rules.deviationAt(utcMs);
+    w.ensure(14);
+    this.writeAt(w.bytes, w.length, utcMs, rules.deviationAt(utcMs), rules.statusAt(utcMs));
+    w.length += 14;
+  }
+
+  /**
+   * The 14 bytes of a date-time (tag, length, fields) of the finite instant `utcMs` at b[at], the
+   * deviation and status given (the caller checked the room): a profile read with its rules cached.
+   */
+  writeAt(b: Uint8Array, at: number, utcMs: number, deviation: number, status: number): void {
     const local = utcMs - deviation * MS_PER_MINUTE;
     const days = Math.floor(local / MS_PER_DAY);
     if (days !== this.days) {
@@ -84,11 +96,7 @@ export class DateTimeWriter {
     const msOfDay = local - days * MS_PER_DAY;
     const seconds = (msOfDay / 1000) | 0;
     const date = this.date;
-    // Straight into the writer: tag, length 12, the fields (no scratch copy, one bounds check).
-    w.ensure(14);
-    const b = w.bytes;
-    const at = w.length;
-    b[at] = DataType.octetString;
+    b[at] = 9; // octet-string (a literal: DataType's property is a look-up per use in XS)
     b[at + 1] = DATE_TIME_LENGTH;
     b[at + 2] = (date.year >> 8) & 0xff;
     b[at + 3] = date.year & 0xff;
@@ -101,8 +109,7 @@ export class DateTimeWriter {
     b[at + 10] = ((msOfDay - seconds * 1000) / 10) | 0;
     b[at + 11] = (deviation >> 8) & 0xff;
     b[at + 12] = deviation & 0xff;
-    b[at + 13] = rules.statusAt(utcMs) & 0xff;
-    w.length = at + 14;
+    b[at + 13] = status & 0xff;
   }
 
   /** A DST begin/end pattern: year, hundredths and status not specified, deviation `deviation`. */

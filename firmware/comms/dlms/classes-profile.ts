@@ -3,12 +3,12 @@
  * memory), selective access by range (1) and entry (2), capture objects and the methods.
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
-import { cachedTimeRules, dateTimeBytesToUtc, modelTime } from "./classes-clock";
+import { CachedTimeRules, cachedTimeRules, dateTimeBytesToUtc, type DateTimeWriter, modelTime, type TimeRules } from "./classes-clock";
 import { type AccessGroup, type AttributeDef, type CapturedWriter, defineClass, type MethodDef, type ObjectClass, type RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
-import { numberOf, numberWriter } from "./values";
+import { inlineNumberType, numberOf, numberWriter } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
-import type { CaptureColumn, ProfileBuffer } from "../../records/profile-buffer";
+import type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../../records/profile-buffer";
 import { nextInRange } from "../../records/profile-read";
 import { deepFreeze } from "../../kernel/freeze";
 
@@ -22,24 +22,49 @@ interface ProfileKind {
   capture?(target: unknown, ctx: RequestContext): void;
 }
 
-/** How to encode each column: found through the captured object in the model, once per read. */
-type ColumnEncoder = CapturedWriter;
+/**
+ * How a read encodes each column, found through the captured object in the model once per read:
+ * per column its writer and a kind: CLOCK_KIND (the model's date-time writer, with the time rules
+ * cached for this read), an A-XDR type written inline (inlineNumberType), or 0 (the writer).
+ */
+class RowEncoding {
+  readonly writers: CapturedWriter[];
+  readonly kinds: Int32Array;
+  readonly dateTimes: DateTimeWriter | null = null;
+  readonly rules: TimeRules | null = null;
+  /** `rules` when they are a cache whose stretch the row writer may look at (else null). */
+  readonly cached: CachedTimeRules | null = null;
 
-function columnEncoders(buffer: ProfileBuffer, ctx: RequestContext): ColumnEncoder[] {
-  return buffer.columns.map((col) => {
-    if (col.classId === 8 && col.attribute === 2) {
-      // The model's date-time writer (every write is synchronous); the rules cached for this read.
-      const t = modelTime(ctx.model);
-      const rules = cachedTimeRules(t.clock);
-      const dt = t.dateTimes;
-      return (w: AxdrWriter, v: number) => dt.write(w, v, rules);
+  constructor(buffer: ProfileBuffer, ctx: RequestContext) {
+    const columns = buffer.columns;
+    this.writers = [];
+    this.kinds = new Int32Array(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c];
+      if (col.classId === 8 && col.attribute === 2) {
+        // The model's date-time writer (every write is synchronous); the rules cached for this read.
+        const t = modelTime(ctx.model);
+        const rules = cachedTimeRules(t.clock);
+        const dt = t.dateTimes;
+        this.dateTimes = dt;
+        this.rules = rules;
+        this.cached = rules instanceof CachedTimeRules ? rules : null;
+        this.kinds[c] = CLOCK_KIND;
+        this.writers.push((w: AxdrWriter, v: number) => dt.write(w, v, rules));
+        continue;
+      }
+      const obj = ctx.model.findAt(parseObis(col.obis), 0);
+      const writer = (obj && obj.classId === col.classId ? obj.capturedWriter(col.attribute, ctx.model) : null) ?? numberWriter(DataType.long64);
+      this.kinds[c] = inlineNumberType(writer);
+      this.writers.push(writer);
     }
-    const ln = parseObis(col.obis);
-    const obj = ctx.model.findAt(ln, 0);
-    const writer = obj && obj.classId === col.classId ? obj.capturedWriter(col.attribute, ctx.model) : null;
-    return writer ?? numberWriter(DataType.long64);
-  });
+  }
 }
+
+/** RowEncoding's kind of a date-time column (no A-XDR type is 1: that tag is array). */
+const CLOCK_KIND = 1;
+/** Bytes of the largest item a column writes (a date-time: tag, length, 12). */
+const MAX_ITEM_BYTES = 14;
 
 function writeCaptureObject(w: AxdrWriter, col: CaptureColumn): void {
   w.structure(4);
@@ -61,6 +86,8 @@ const WIRE_RESOLUTION_MS = 10;
  */
 class ProfileRowsSource extends PieceSource {
   private readonly row: Float64Array;
+  /** The buffer's reader for this read (its own cursor and scratch), or the buffer itself. */
+  private readonly reader: ProfileRowReader;
   /** Index of the next row to look at. */
   private next: number;
   /** Rows the answer announced. */
@@ -69,23 +96,36 @@ class ProfileRowsSource extends PieceSource {
   private seenEntries: number;
   private seenAppended: number;
   private lastTime = NaN;
-  /** Per selected column: its index in a row and its encoder. */
+  /** The buffer's entries when this block began (read). */
+  private entries = 0;
+  /** Per selected column: its index in a row and its kind (RowEncoding), in pairs; its writer. */
   private readonly columns: Int32Array;
-  private readonly encoders: ColumnEncoder[];
+  private readonly writers: CapturedWriter[];
+  private readonly dateTimes: DateTimeWriter | null;
+  private readonly cached: CachedTimeRules | null;
 
   constructor(
     private readonly buffer: ProfileBuffer,
     first: number,
     rows: number,
     columns: readonly number[],
-    encoders: readonly ColumnEncoder[],
+    encoding: RowEncoding,
     private readonly from = NaN,
     private readonly to = NaN,
   ) {
     super();
     this.row = new Float64Array(buffer.columns.length);
-    this.columns = Int32Array.from(columns);
-    this.encoders = columns.map((c) => encoders[c]);
+    this.reader = buffer.openReader ? buffer.openReader() : buffer;
+    this.columns = new Int32Array(2 * columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      this.columns[2 * c] = columns[c];
+      this.columns[2 * c + 1] = encoding.kinds[columns[c]];
+    }
+    this.writers = columns.map((c) => encoding.writers[c]);
+    this.dateTimes = encoding.dateTimes;
+    this.cached = encoding.cached;
+    // Rows go straight into the block while it has room for the largest (writeRow's bound).
+    if (columns.length < 0x80) this.directRoom = 2 + MAX_ITEM_BYTES * columns.length;
     this.next = first;
     this.seenEntries = buffer.entriesInUse();
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
@@ -93,9 +133,10 @@ class ProfileRowsSource extends PieceSource {
     if (this.ranged) {
       // Count the rows in range, and start at the first of them.
       const n = this.seenEntries;
-      this.next = nextInRange(buffer, 0, from, to, this.row, WIRE_RESOLUTION_MS);
+      const reader = this.reader;
+      this.next = nextInRange(reader, 0, from, to, this.row, WIRE_RESOLUTION_MS);
       rows = 0;
-      for (let i = this.next; i < n; i = nextInRange(buffer, i + 1, from, to, this.row, WIRE_RESOLUTION_MS)) rows++;
+      for (let i = this.next; i < n; i = nextInRange(reader, i + 1, from, to, this.row, WIRE_RESOLUTION_MS)) rows++;
     }
     this.rows = rows;
   }
@@ -107,26 +148,89 @@ class ProfileRowsSource extends PieceSource {
   protected begin(w: AxdrWriter): void {
     w.array(this.rows);
   }
+  override read(out: Uint8Array, offset: number, max: number): number {
+    // Rows are captured and dropped between blocks, never while one is encoded: the ring is
+    // followed once a block, not once a row.
+    this.entries = this.followDroppedRows();
+    return this.directRoom > 0 ? this.readDirect(out, offset, max) : super.read(out, offset, max);
+  }
   protected piece(_i: number, w: AxdrWriter): ByteSource | null {
-    const buffer = this.buffer;
+    const reader = this.reader;
     const row = this.row;
-    const n = this.followDroppedRows();
-    let index = this.ranged ? nextInRange(buffer, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
+    const n = this.entries;
+    let index = this.ranged ? nextInRange(reader, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
       index = n - 1;
-      if (index >= 0) buffer.readEntry(index, row);
+      if (index >= 0) reader.readEntry(index, row);
       else row.fill(NaN);
     } else if (!this.ranged) {
-      buffer.readEntry(index, row);
+      reader.readEntry(index, row);
     }
     this.next = index + 1;
     this.lastTime = row[0];
-    const cols = this.columns;
-    const encoders = this.encoders;
-    w.structure(cols.length);
-    for (let c = 0; c < cols.length; c++) encoders[c](w, row[cols[c]]);
+    this.writeRow(w, row);
     return null;
+  }
+
+  /**
+   * The row's structure: the common number types written inline with their writer's checks (a
+   * value they cannot hold goes to the writer, which throws as it always did), date-times by the
+   * model's writer, anything else by its writer. One bounds check for the row.
+   */
+  private writeRow(w: AxdrWriter, row: Float64Array): void {
+    const cols = this.columns;
+    const width = cols.length >> 1;
+    if (width >= 0x80) {
+      w.structure(width);
+      for (let c = 0; c < width; c++) this.writers[c](w, row[cols[2 * c]]);
+      return;
+    }
+    w.ensure(2 + MAX_ITEM_BYTES * width);
+    let b = w.bytes;
+    let view = w.view;
+    let at = w.length;
+    // Tags as literals (a property of the frozen DataType is a look-up per use in XS); four bytes
+    // by one DataView call (big endian), cheaper in XS than four stores.
+    b[at] = 2; // structure
+    b[at + 1] = width;
+    at += 2;
+    const pairs = cols.length;
+    for (let k = 0; k < pairs; k += 2) {
+      const v = row[cols[k]];
+      const kind = cols[k + 1];
+      // (v | 0) === v: an integer in int32 range (-0 included, which every writer takes as 0).
+      if (kind === 21 /* long64-unsigned */ && (v | 0) === v && v >= 0) {
+        b[at] = 21;
+        view.setUint32(at + 1, 0);
+        view.setUint32(at + 5, v);
+        at += 9;
+      } else if (kind === 17 /* unsigned */ && (v | 0) === v && v >= 0 && v <= 255) {
+        b[at] = 17;
+        b[at + 1] = v;
+        at += 2;
+      } else if (kind === 6 /* double-long-unsigned */ && (v | 0) === v && v >= 0) {
+        b[at] = 6;
+        view.setUint32(at + 1, v);
+        at += 5;
+      } else if (kind === CLOCK_KIND && v - v === 0 && this.cached !== null) {
+        // A finite capture time (v - v is NaN for NaN and the infinities), the stretch's
+        // deviation and status looked at here: one call for the date-time, not three.
+        const cached = this.cached;
+        if (!(v >= cached.from && v < cached.until)) cached.refresh(v);
+        this.dateTimes!.writeAt(b, at, v, cached.deviation, cached.status);
+        at += 14;
+      } else {
+        w.length = at;
+        this.writers[k >> 1](w, v);
+        // Room for the rest of the row again (the writer may have grown the buffer).
+        w.ensure(MAX_ITEM_BYTES * ((pairs - k - 2) >> 1));
+        b = w.bytes;
+        view = w.view;
+        at = w.length;
+      }
+    }
+    w.length = at;
   }
 
   /**
@@ -148,11 +252,11 @@ class ProfileRowsSource extends PieceSource {
     // Without a count of appended rows: find the row sent last by its time (full rings only).
     if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return n;
     const prev = this.row;
-    buffer.readEntry(this.next - 1, prev);
+    this.reader.readEntry(this.next - 1, prev);
     let guard = 0;
     while (prev[0] !== this.lastTime && this.next - 1 > 0 && guard++ < 64) {
       this.next--;
-      buffer.readEntry(this.next - 1, prev);
+      this.reader.readEntry(this.next - 1, prev);
     }
     return n;
   }
@@ -204,7 +308,7 @@ function profileBufferGet(kind: ProfileKind): AttributeDef["get"] {
       columns = columns.slice(c0, c1 + 1);
     }
     const rows = last >= first ? last - first + 1 : 0;
-    return new ProfileRowsSource(buffer, first, rows, columns, columnEncoders(buffer, ctx), fromMs, toMs);
+    return new ProfileRowsSource(buffer, first, rows, columns, new RowEncoding(buffer, ctx), fromMs, toMs);
   };
 }
 

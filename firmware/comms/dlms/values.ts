@@ -60,6 +60,17 @@ export function numberWriter(type: DataTypeTag): (w: AxdrWriter, value: number) 
   }
 }
 
+/**
+ * The A-XDR type of a writer `numberWriter` returned for long64-unsigned, double-long-unsigned or
+ * unsigned (0 for any other function): a profile read writes those inline, with the same checks.
+ */
+export function inlineNumberType(write: unknown): number {
+  if (write === writeLong64Unsigned) return DataType.long64Unsigned;
+  if (write === writeDoubleLongUnsigned) return DataType.doubleLongUnsigned;
+  if (write === writeUnsigned) return DataType.unsigned;
+  return 0;
+}
+
 function writeDoubleLongUnsigned(w: AxdrWriter, value: number): void {
   if (!(value >= 0 && value <= 0xffffffff) || value % 1 !== 0) throw outOfRange(value, DataType.doubleLongUnsigned);
   w.doubleLongUnsigned(value);

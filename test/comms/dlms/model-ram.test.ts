@@ -30,7 +30,7 @@ describe("COSEM object model RAM in XS", () => {
     }
   });
 
-  it("a reader association with a load-profile read in progress holds under 110 slots, with an object_list read under 60: no per-object copies", async () => {
+  it("a reader association with a load-profile read in progress holds under 125 slots, with an object_list read under 60: no per-object copies", async () => {
     const worker = new XsWorker();
     try {
       await worker.evaluate(bundleForXs(join(__dirname, "model-ram-entry.ts")));
@@ -53,8 +53,10 @@ describe("COSEM object model RAM in XS", () => {
       const objectList = await holding(15, "0,0,40,0,0,255");
       // The profile stream: its row, column indexes, one encoder per column, the cached time rules
       // as one small object (92 slots; 175 with the rules as closures and a date-time writer per read).
+      // 118 with the flash store's reader for the read (issue 19: its cursor and a record buffer
+      // with a word view for the CRC, ~26 slots while the read lasts, nothing at rest).
       expect(profile).toBeGreaterThan(20);
-      expect(profile).toBeLessThan(110);
+      expect(profile).toBeLessThan(125);
       // The object_list stream walks the model with one scratch object (44 slots): no list of the
       // visible objects (before: an array of them, 16 B of chunk per object).
       expect(objectList).toBeGreaterThan(10);
