@@ -46,12 +46,14 @@ export interface LinCreation {
  * `creation` builds through a manifest (in build/) that includes the project's and replaces the
  * lin creation: for what does not fit the ESP32's budget (the SDK's TLS stack in XS).
  */
-export function buildLin(sdk: Sdk, options: { debug: boolean; instrument?: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation }): LinBuild {
+export function buildLin(sdk: Sdk, options: { debug: boolean; instrument?: boolean; config?: Record<string, string | number>; quiet?: boolean; creation?: LinCreation; folder?: string }): LinBuild {
   // `instrument` (release only): mcconfig -i, the SDK's instrumentation without the debugger (mcsim
   // prints a sample line a second on its stdout: startMcsim hands them to onSample).
   const instrument = !options.debug && options.instrument === true;
   // A build with its own creation has its own folder: mc.so is found by name under it.
-  const out = outDir(`${options.debug ? "lin-debug" : instrument ? "lin-instrument" : "lin-release"}${options.creation ? "-creation" : ""}`);
+  // `folder`: a build of its own (tests that may build side by side in jest's workers must not
+  // share one: the second mcconfig would rewrite the first one's config).
+  const out = outDir(options.folder ?? `${options.debug ? "lin-debug" : instrument ? "lin-instrument" : "lin-release"}${options.creation ? "-creation" : ""}`);
   const overrides = Object.entries(options.config ?? {}).map(([k, v]) => `${k}=${v}`);
   let manifest = MANIFEST;
   if (options.creation) {

@@ -36,7 +36,7 @@ function client(...args: string[]): string {
 
   it("transfers a signed 60 kB image with the client, restarts into ota_1, reports DLMSLITE-0.2.0 and its signature, and confirms it", async () => {
     const sdk = findSdk();
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT }, quiet: true, folder: "test-mcsim-update" });
     const peak = { chunk: 0, slots: 0 };
     run = await startMcsim(sdk, build, {
       onSample: (v) => {

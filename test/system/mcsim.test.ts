@@ -54,7 +54,7 @@ const haveSdk = Boolean(process.env.MODDABLE);
   it("boots at the ESP32 creation, answers DLMS on TCP (reader and management clients) and on the optical head (mode E, HDLC), and A+ matches the embedded scenario within 0.5 %", async () => {
     const sdk = findSdk();
     // The manifest's lin creation: the ESP32's budget (65,536 B + 4,928 slots).
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT, simOpticalPort: OPTICAL_PORT }, quiet: true });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT, simOpticalPort: OPTICAL_PORT }, quiet: true, folder: "test-mcsim" });
     // The SDK's instrumentation (about one sample a second): garbage collections while the meter
     // runs at rest, until the reads below start.
     let gcs = 0;
@@ -119,7 +119,7 @@ const haveSdk = Boolean(process.env.MODDABLE);
     broker = await Mosquitto.start({ users: { meter: "meter-pass-1", watcher: "watch-pw" }, tls: true });
     const caDer = broker.caPem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
     const mqttConfig = { mqttHost: "127.0.0.1", mqttPort: broker.tlsPort, mqttTls: 1, mqttCa: caDer, mqttUser: "meter", mqttPassword: "meter-pass-1", mqttInterval: 5 };
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT + 1, ...mqttConfig }, quiet: true, creation: { chunk: 262_144, heap: 16_384 } });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT + 1, ...mqttConfig }, quiet: true, creation: { chunk: 262_144, heap: 16_384 }, folder: "test-mcsim-tls" });
     run = await startMcsim(sdk, build);
     const watcher = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.tlsPort}`, { username: "watcher", password: "watch-pw", ca: broker!.caPem, connectTimeout: 5000 });
     const got = new Map<string, string>();
