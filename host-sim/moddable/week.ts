@@ -12,7 +12,9 @@
  * the debugger, printed by mcsim; no break detection). The debug build makes a socket call per
  * executed line to poll the debugger and is compiled -O0: about five times slower.
  *
- *   npm run mcsim:week -- [--hours N] [--release] [--no-build]
+ * `--profile-every H` reads the load profile every H hours instead of 24 (0: never).
+ *
+ *   npm run mcsim:week -- [--hours N] [--profile-every H] [--release] [--no-build]
  */
 import { parseArgs } from "node:util";
 import { findSdk, main, SdkError } from "./sdk";
@@ -91,8 +93,10 @@ async function readProfile(): Promise<number> {
 
 if (require.main === module) {
   main(async () => {
-    const { values } = parseArgs({ options: { hours: { type: "string", default: "168" }, release: { type: "boolean", default: false }, "no-build": { type: "boolean", default: false } }, strict: true });
+    const { values } = parseArgs({ options: { hours: { type: "string", default: "168" }, "profile-every": { type: "string", default: "24" }, release: { type: "boolean", default: false }, "no-build": { type: "boolean", default: false } }, strict: true });
     const hours = Number(values.hours);
+    const profileEvery = Number(values["profile-every"]);
+    if (!Number.isInteger(profileEvery) || profileEvery < 0) throw new SdkError(`--profile-every must be a whole number of hours (0: never), got "${values["profile-every"]}"`);
     if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 42) throw new SdkError(`--hours must be 1..1008, got "${values.hours}"`);
     const sdk = findSdk();
     const debug = !values.release;
@@ -130,7 +134,7 @@ if (require.main === module) {
         // During an outage the meter is off: nothing answers, as on a real meter.
         if (status.includes("powered=1")) {
           last = await readHour();
-          if (hour % 24 === 0) profileRows = await readProfile();
+          if (profileEvery > 0 && hour % profileEvery === 0) profileRows = await readProfile();
         }
         process.stderr.write(`hour ${hour}: ${status}; A+ ${last.aPlusWh.toFixed(1)} Wh; ${Math.round((Date.now() - started) / 1000)} s real; peak chunk ${peakChunk} B, peak slot ${peakSlot} B, lowest slot sample this hour ${floorSlot} B, ${gcs} GCs\n`);
         floorSlot = Infinity;
