@@ -12,14 +12,26 @@ let oracleCache = new Map<number, number[][]>();
 function oracleTariff(cal: CalendarDefinition, special: SpecialDay[], utc: number): number {
   const local = utc + (isDstActive(utc, "eu") ? 120 : 60) * 60_000;
   const profileOn = (localMs: number): number[][] => {
-    const key = Math.floor(localMs / 86_400_000);
-    const cached = oracleCache.get(key);
-    if (cached) return cached;
     const d = new Date(localMs);
     const y = d.getUTCFullYear();
     const m = d.getUTCMonth() + 1;
     const day = d.getUTCDate();
     const wd = ((d.getUTCDay() + 6) % 7) + 1;
+    // The season is found for this very instant: a season may start at any second of a day, so
+    // one day can have two profiles (the cache is per day and season).
+    let best = -Infinity;
+    let seasonIndex = 0;
+    cal.seasons.forEach((s, i) => {
+      let start = Date.UTC(y, s.start.month - 1, s.start.day) + s.start.second * 1000;
+      if (start > localMs) start = Date.UTC(y - 1, s.start.month - 1, s.start.day) + s.start.second * 1000;
+      if (start > best) {
+        best = start;
+        seasonIndex = i;
+      }
+    });
+    const key = Math.floor(localMs / 86_400_000) * 64 + seasonIndex;
+    const cached = oracleCache.get(key);
+    if (cached) return cached;
     let dayId = -1;
     for (const s of [...special].sort((a, b) => a.index - b.index)) {
       if ((s.year === 0xffff || s.year === y) && (s.month === 0xff || s.month === m) && (s.day === 0xff || s.day === day) && (s.dayOfWeek === 0xff || s.dayOfWeek === wd) && cal.days.some((p) => p.id === s.dayId)) {
@@ -27,19 +39,7 @@ function oracleTariff(cal: CalendarDefinition, special: SpecialDay[], utc: numbe
         break;
       }
     }
-    if (dayId < 0) {
-      let best = -Infinity;
-      let season = cal.seasons[0];
-      for (const s of cal.seasons) {
-        let start = Date.UTC(y, s.start.month - 1, s.start.day) + s.start.second * 1000;
-        if (start > localMs) start = Date.UTC(y - 1, s.start.month - 1, s.start.day) + s.start.second * 1000;
-        if (start > best) {
-          best = start;
-          season = s;
-        }
-      }
-      dayId = cal.weeks.find((w) => w.name === season.week)!.days[wd - 1];
-    }
+    if (dayId < 0) dayId = cal.weeks.find((w) => w.name === cal.seasons[seasonIndex].week)!.days[wd - 1];
     const actions = cal.days.find((p) => p.id === dayId)!.actions.map((a) => [a.startSecond * 1000, a.tariff]).sort((a, b) => a[0] - b[0]);
     oracleCache.set(key, actions);
     return actions;
