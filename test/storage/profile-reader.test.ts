@@ -30,25 +30,19 @@ function rowOf(i: number): number[] {
   return [1_780_000_000_000 + i * 900_000, i % 3 === 0 ? 8 : 0, 1_000_000 + i * 137, odd[i % odd.length]];
 }
 
-function viaReadEntry(p: FlashProfile): number[][] {
+/** Every row in use, read by `source.readEntry` (the profile itself, or a reader it opened). */
+function rowsBy(source: { entriesInUse(): number; readEntry(i: number, row: Float64Array): unknown }): number[][] {
   const out: number[][] = [];
   const row = new Float64Array(COLUMNS.length);
-  for (let i = 0; i < p.entriesInUse(); i++) {
-    p.readEntry(i, row);
+  for (let i = 0; i < source.entriesInUse(); i++) {
+    source.readEntry(i, row);
     out.push(Array.from(row));
   }
   return out;
 }
 
-function viaReader(p: FlashProfile, reader = p.openReader()): number[][] {
-  const out: number[][] = [];
-  const row = new Float64Array(COLUMNS.length);
-  for (let i = 0; i < reader.entriesInUse(); i++) {
-    reader.readEntry(i, row);
-    out.push(Array.from(row));
-  }
-  return out;
-}
+const viaReadEntry = (p: FlashProfile): number[][] => rowsBy(p);
+const viaReader = (p: FlashProfile): number[][] => rowsBy(p.openReader());
 
 describe("FlashProfile's reader (one long read)", () => {
   it("reads exactly the rows readEntry reads, every kind of value, over several sectors", () => {
