@@ -33,6 +33,7 @@ import { Ecma419Network } from "./platform/moddable/tcp";
 import { Ecma419Serial, type SerialClass } from "./platform/moddable/serial";
 import { serial7E1 } from "./hal/serial";
 import type { FirmwareSlots } from "./hal/firmware-slots";
+import { targetFirmwareSlots } from "./platform/target-slots";
 
 /**
  * What a provider may add besides `io` and `pin` (the lin provider only): virtual time, the
@@ -40,8 +41,8 @@ import type { FirmwareSlots } from "./hal/firmware-slots";
  * reset does on the ESP32; a restart after a firmware update does the same), the emulated OTA
  * slots and the simulator's control port.
  *
- * The ESP32 build has no OTA slots yet: its adapter (platform/moddable/firmware-slots.ts) needs
- * ESP-IDF's rollback calls (OtaNatives) through the manifest's "ffi" C, which is not written.
+ * The ESP32's own OTA slots come from platform/target-slots, which the esp32 build maps to
+ * platform/moddable/esp32/target-slots (the lin default has none: its provider brings them).
  */
 interface SimulatorExtension {
   clock?: { Timer: TimerModule; Time: TimeModule; wallClockMs(): number };
@@ -68,7 +69,7 @@ export default function main(): void {
       rng: RNG,
       crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
     },
-    simulator,
+    simulator.firmwareSlots ? simulator : { firmwareSlots: targetFirmwareSlots },
   );
   const optical = settings.optical;
   const runner = new DeviceRunner(io, settings, {

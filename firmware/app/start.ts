@@ -15,6 +15,7 @@ import type { TimerId } from "../hal/clock";
 import type { Meter } from "./meter";
 import { MeterApp } from "./meter-app";
 import type { MqttConfig } from "../comms/mqtt/config";
+import type { ImageTarget } from "../update/image-format";
 import type { SerialPort } from "../hal/serial";
 import { OpticalPort } from "../comms/hdlc/optical-port";
 import { meterIdentity } from "../comms/hdlc/mode-e";
@@ -45,6 +46,10 @@ export interface StartSettings {
   serialNumber: string | undefined;
   /** The consumer interface (MQTT); absent: off. */
   mqtt?: MqttConfig;
+  /** The board and chip firmware images must name (absent: the simulator's host-sim/emulated). */
+  imageTarget?: ImageTarget;
+  /** The image-signing public key provisioned on first start (absent: the development key, a default secret). */
+  imagePublicKey?: Uint8Array;
 }
 
 /** Wall-clock readings before this are an unset system clock (the ESP32 boots at 1970). */
@@ -97,6 +102,8 @@ export function meterConfigFor(settings: StartSettings): MeterConfig {
     },
   };
   if (settings.mqtt) config.mqtt = settings.mqtt;
+  if (settings.imageTarget) config.update = { ...config.update, target: { ...settings.imageTarget } };
+  if (settings.imagePublicKey) config.update = { ...config.update, publicKey: settings.imagePublicKey.slice() };
   return config;
 }
 

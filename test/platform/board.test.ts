@@ -201,6 +201,20 @@ describe("createModdableBoard on fake ECMA-419 IO", () => {
     expect(() => readSettings({ readerPassword: "short" })).toThrow("8..32");
   });
 
+  it("firmware images: the device's target is esp32-devkitc/esp32 unless configured; imagePublicKey provisions the signing key", () => {
+    const device = meterConfigFor(readSettings({})).update;
+    expect(device.target).toEqual({ board: "esp32-devkitc", chip: "esp32" });
+    // Without imagePublicKey the development key stays (a default secret the device build refuses).
+    expect(Buffer.from(device.publicKey).toString("hex")).toBe(Buffer.from(meterConfigFor({ ...readSettings({}), imagePublicKey: undefined }).update.publicKey).toString("hex"));
+    const key = `04${"ab".repeat(32)}${"cd".repeat(32)}`;
+    const s = meterConfigFor(readSettings({ imageBoard: "host-sim", imageChip: "emulated", imagePublicKey: key })).update;
+    expect(s.target).toEqual({ board: "host-sim", chip: "emulated" });
+    expect(Buffer.from(s.publicKey).toString("hex")).toBe(key);
+    expect(() => readSettings({ imageChip: "an esp32" })).toThrow('imageChip must be 1 to 16 printable ASCII characters, got "an esp32"');
+    expect(() => readSettings({ imageBoard: "x".repeat(17) })).toThrow("imageBoard must be 1 to 16");
+    expect(() => readSettings({ imagePublicKey: `02${"ab".repeat(32)}` })).toThrow("imagePublicKey must be 130 hex digits starting 04");
+  });
+
   it("leaves an unwired signal out of the Board", () => {
     const { built, pins } = rig({}, { waterPulsePin: -1, magnetPin: "-1" });
     expect(built.board.waterPulse).toBeUndefined();

@@ -16,7 +16,9 @@ const readme = readFileSync(join(root, "docs", "readme", "moddable.md"), "utf8")
 /** Modules the SDK provides (our manifest includes their manifests), per platform. */
 const SDK_COMMON = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/socket/listener", "timer", "time", "mc/config", "crypt", "bin"];
 const SDK_ESP32_ONLY = ["embedded:io/spi", "embedded:io/digital", "embedded:io/serial", "embedded:provider/builtin", "embedded:storage/flash", "embedded:network/interface/wifi"];
-const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY], lin: [...SDK_COMMON, "worker"] };
+// The esp32's firmware update: embedded:update from modules/io/update (included on esp32 only), mc/ffi from the esp32 section's ffi (lin has its emulated slots instead).
+const SDK_ESP32_UPDATE = ["embedded:update", "mc/ffi"];
+const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY, ...SDK_ESP32_UPDATE], lin: [...SDK_COMMON, "worker"] };
 const MODULE_EXTENSIONS = [".ts", ".js"];
 
 /** name -> source file (repo relative), as mcconfig expands the `modules` of the base and one platform section. */
@@ -165,7 +167,9 @@ describe("manifest.json", () => {
     };
     visit("firmware");
     const mapped = new Set(Object.keys(manifest.modules).filter((k) => k.endsWith("/*")).map((k) => k.slice(0, -2)));
-    const missing = folders.filter((f) => !mapped.has(f) && f !== "firmware/platform" && f !== "firmware/platform/lin");
+    // firmware/platform holds the per-platform module names (target-slots), platform/lin and
+    // platform/moddable/esp32 are mapped module by module in their platform's section.
+    const missing = folders.filter((f) => !mapped.has(f) && f !== "firmware/platform" && f !== "firmware/platform/lin" && f !== "firmware/platform/moddable/esp32");
     expect(missing).toEqual([]);
   });
 
@@ -173,7 +177,11 @@ describe("manifest.json", () => {
     const lin = moduleMap("lin");
     for (const m of SDK_ESP32_ONLY) expect(lin.has(m)).toBe(true);
     const esp32 = manifest.platforms.esp32;
-    expect(esp32.include).toEqual(expect.arrayContaining(["$(MODDABLE)/modules/io/flash/esp32/manifest.json", "$(MODDABLE)/modules/io/wifi/manifest.json"]));
+    expect(esp32.include).toEqual(expect.arrayContaining(["$(MODDABLE)/modules/io/flash/esp32/manifest.json", "$(MODDABLE)/modules/io/wifi/manifest.json", "$(MODDABLE)/modules/io/update/manifest.json"]));
+    expect(Object.keys(esp32.ffi.functions).sort()).toEqual(["esp_ota_mark_app_invalid_rollback_and_reboot", "esp_ota_mark_app_valid_cancel_rollback", "esp_restart", "meter_ota_pending_verify"]);
+    for (const source of esp32.ffi.sources as string[]) expect(existsSync(join(root, source))).toBe(true);
+    expect(esp32.defines.ota.autosplit).toBe(1);
+    expect(readFileSync(join(root, esp32.build.SDKCONFIGPATH, "sdkconfig.defaults"), "utf8")).toMatch(/^CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y$/m);
     expect(moduleMap("esp32").has("embedded:io/spi")).toBe(false);
     expect(manifest.creation.main).toBe("firmware/main");
     expect(moduleMap("esp32").get("firmware/main")).toBe("firmware/main.ts");
@@ -237,9 +245,12 @@ describe("manifest.json", () => {
     };
     visit("firmware");
     visit("emulation");
-    const expected = modules.filter((m) => m !== "firmware/main" && !m.startsWith("firmware/platform/lin/")).sort();
+    // The esp32's own modules are preloaded under the name they are mapped to (firmware/platform/target-slots).
+    const expected = modules.filter((m) => m !== "firmware/main" && !m.startsWith("firmware/platform/lin/") && !m.startsWith("firmware/platform/moddable/esp32/")).sort();
     expect([...manifest.preload].sort()).toEqual(expected);
     expect(manifest.platforms.esp32.preload).toEqual(["firmware/main"]);
+    expect(moduleMap("esp32").get("firmware/platform/target-slots")).toBe("firmware/platform/moddable/esp32/target-slots.ts");
+    expect(moduleMap("lin").get("firmware/platform/target-slots")).toBe("firmware/platform/target-slots.ts");
     const budget = { static: 0, chunk: { initial: 65536, incremental: 0 }, heap: { initial: 4928, incremental: 0 }, stack: 512 };
     expect(manifest.platforms.esp32.creation).toEqual(budget);
     // The firmware's machine in mcsim has the ESP32's creation (no growth: a run that needs more

@@ -271,3 +271,29 @@ declare module "embedded:io/serial" {
   }
   export default Serial;
 }
+
+declare module "embedded:update" {
+  import type { Flash } from "embedded:storage/flash";
+  export interface UpdateOpenOptions {
+    partition: Flash;
+    mode?: "a" | "w";
+    byteLength?: number;
+  }
+  export interface Updater {
+    close(): void;
+    complete(): void;
+    write(bytes: ByteBuffer, byteOffset?: number): void;
+    format: "buffer";
+  }
+  const Update: { open(options: UpdateOpenOptions): Updater };
+  export default Update;
+}
+
+/** mcconfig generates the exact typing from the manifest's ffi.functions; the SDK's fallback is this. */
+declare module "mc/ffi" {
+  interface FFI {
+    [name: string]: (...args: unknown[]) => unknown;
+  }
+  const FFI: { new (): FFI };
+  export default FFI;
+}

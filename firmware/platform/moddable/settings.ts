@@ -169,7 +169,30 @@ export function readSettings(config: Record<string, ConfigValue>): BoardSettings
     dst,
     serialNumber: config.serialNumber === undefined ? undefined : String(config.serialNumber),
     optical: opticalSettings(config, pins),
+    imageTarget: {
+      board: imageTargetName(config.imageBoard, "imageBoard", "esp32-devkitc"),
+      chip: imageTargetName(config.imageChip, "imageChip", "esp32"),
+    },
+    imagePublicKey: publicKey(config.imagePublicKey, "imagePublicKey"),
   };
+}
+
+/** imageBoard / imageChip: what a firmware image must name to be taken (1-16 printable ASCII, as in its header). */
+function imageTargetName(value: ConfigValue, name: string, fallback: string): string {
+  if (value === undefined || value === "") return fallback;
+  const text = String(value);
+  if (!/^[\x21-\x7e]{1,16}$/.test(text)) throw new SettingsError(`${name} must be 1 to 16 printable ASCII characters, got "${text}"`);
+  return text;
+}
+
+/** imagePublicKey: 130 hex digits, an uncompressed P-256 point (04 || X || Y), as npm run keygen prints it; "" = the development key. */
+function publicKey(value: ConfigValue, name: string): Uint8Array | undefined {
+  if (value === undefined || value === "") return undefined;
+  const text = String(value);
+  if (!/^04[0-9a-fA-F]{128}$/.test(text)) throw new SettingsError(`${name} must be 130 hex digits starting 04 (an uncompressed P-256 public key, as npm run keygen prints it)`);
+  const out = new Uint8Array(65);
+  for (let i = 0; i < 65; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
