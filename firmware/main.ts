@@ -13,7 +13,6 @@ import SPI from "embedded:io/spi";
 import Digital from "embedded:io/digital";
 import Listener from "embedded:io/socket/listener";
 import TCP from "embedded:io/socket/tcp";
-import TLSSocket from "embedded:io/socket/tcp/tls";
 import UDP from "embedded:io/socket/udp";
 import FlashStorage from "embedded:storage/flash";
 import Serial from "embedded:io/serial";
@@ -22,9 +21,11 @@ import device from "embedded:provider/builtin";
 import Timer from "timer";
 import Time from "time";
 import RNG from "rng";
+import FFI from "mc/ffi";
 import config from "mc/config";
 import { DeviceIo, DeviceRunner } from "./platform/moddable/device";
 import { ModdableCrypto } from "./platform/moddable/crypto";
+import { nativeTlsClass, type TlsNatives } from "./platform/moddable/native-tls";
 import type { DigitalClass, ListenerClass, TcpClass, TimeModule, TimerModule } from "./platform/moddable/ecma419";
 import { readSettings } from "./platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
@@ -65,7 +66,8 @@ export default function main(): void {
       WiFi: WiFi as unknown as WifiClass,
       Timer: virtual?.Timer ?? Timer,
       Time: virtual?.Time ?? Time,
-      TLSSocket: TLSSocket as unknown as TcpClass,
+      // TLS through the meter's C client (platform/moddable/tls/tls.c), polled on the board's timers.
+      TLSSocket: nativeTlsClass(() => new FFI() as unknown as TlsNatives, virtual?.Timer ?? Timer),
       rng: RNG,
       crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
     },

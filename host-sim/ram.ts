@@ -19,12 +19,12 @@ export interface RamFigures {
   census: Census;
 }
 
-/** Boots the meter in xsnap and takes the census. */
-export async function measureRam(depth = 2, top = 40): Promise<RamFigures> {
+/** Boots the meter in xsnap and takes the census; `extra`: config keys over the manifest's lin config (e.g. the mqtt* keys). */
+export async function measureRam(depth = 2, top = 40, extra: Record<string, string | number | boolean> = {}): Promise<RamFigures> {
   const worker = new XsWorker();
   try {
     await worker.evaluate(bundleForXs(join(__dirname, "xs", "census-entry.ts")));
-    await worker.call("(ramCensus.prepare(), null)");
+    await worker.call(`(ramCensus.prepare(${JSON.stringify(extra)}), null)`);
     const before = await worker.call<null>("(gc(), null)");
     const after = await worker.call<null>("(ramCensus.boot(), gc(), null)");
     const census = await worker.call<Census>(`ramCensus.census(${depth}, ${top})`);

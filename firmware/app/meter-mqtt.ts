@@ -11,6 +11,29 @@ import { STORE_EVENT } from "./persistence";
 import { RATE_COUNT } from "../metrology/energy-registers";
 import { eventNameTable, MqttTelemetry } from "../comms/mqtt/index";
 
+/** Built once at load: preloaded, so in flash on the ESP32. */
+const EVENT_NAMES = eventNameTable(DISCONNECTOR_EVENT, STORE_EVENT);
+
+/** The meter's readings for the consumer interface: methods on a prototype (flash), one small object in RAM. */
+class MeterReadings {
+  constructor(private readonly meter: Meter) {}
+  register(obis: string): { read(): number } | undefined {
+    return this.meter.register(obis);
+  }
+  relayConnected(): boolean {
+    return this.meter.disconnector.outputState;
+  }
+  nowUtcMs(): number {
+    return this.meter.clock.nowUtcMs();
+  }
+  offsetMinutesAt(utcMs: number): number {
+    return this.meter.clock.offsetMinutesAt(utcMs);
+  }
+  alarmRegister(): number {
+    return this.meter.events.alarmRegister;
+  }
+}
+
 export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
   const config = meter.config;
   const board = meter.board;
@@ -21,15 +44,9 @@ export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
       clock: board.clock,
       network: board.network,
       log: board.log,
-      readings: {
-        register: (obis) => meter.register(obis),
-        relayConnected: () => meter.disconnector.outputState,
-        nowUtcMs: () => meter.clock.nowUtcMs(),
-        offsetMinutesAt: (utcMs) => meter.clock.offsetMinutesAt(utcMs),
-        alarmRegister: () => meter.events.alarmRegister,
-      },
+      readings: new MeterReadings(meter),
       events: meter.events,
-      eventNames: eventNameTable(DISCONNECTOR_EVENT, STORE_EVENT),
+      eventNames: EVENT_NAMES,
       alarmBits: ALARM,
       serialNumber: config.serialNumber,
       firmwareId: config.firmwareId,

@@ -52,7 +52,7 @@ class IdleListener {
 const state: { hw?: unknown; running?: unknown } = {};
 
 /** Builds the lin board and returns a function that boots the meter on it (as main.ts). */
-function prepare(): () => unknown {
+function prepare(extra: Record<string, string | number | boolean> = {}): () => unknown {
   // The mcsim board's OTA slots: the meter has its firmware update, as main.ts boots it on lin.
   const hw = createLinHardware({ scenario: parseScenario(DEFAULT_SCENARIO), timer: NO_TIMER, trace: () => {}, otaSlotSectors: MCSIM_OTA_SLOT_SECTORS });
   const clock = hw.device.clock;
@@ -71,7 +71,7 @@ function prepare(): () => unknown {
     firmwareSlots: () => hw.device.firmwareSlots(),
   };
   const m = manifest as unknown as { config: Record<string, string | number | boolean>; platforms: { lin: { config: Record<string, string | number | boolean> } } };
-  const settings = readSettings({ ...m.config, ...m.platforms.lin.config });
+  const settings = readSettings({ ...m.config, ...m.platforms.lin.config, ...extra });
   state.hw = hw;
   return () => startMeter(createModdableBoard(io, settings), settings, { clockTrusted: true });
 }
@@ -217,8 +217,9 @@ export const COST_CASES: Record<string, string> = {
 };
 
 (globalThis as Record<string, unknown>).ramCensus = {
-  prepare: () => {
-    (globalThis as Record<string, unknown>).bootMeter = prepare();
+  /** `extra`: config keys over the manifest's lin config (e.g. the mqtt* keys). */
+  prepare: (extra?: Record<string, string | number | boolean>) => {
+    (globalThis as Record<string, unknown>).bootMeter = prepare(extra);
   },
   boot: () => {
     state.running = ((globalThis as Record<string, unknown>).bootMeter as () => unknown)();

@@ -14,10 +14,11 @@ const manifest = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8"));
 const readme = readFileSync(join(root, "docs", "readme", "moddable.md"), "utf8");
 
 /** Modules the SDK provides (our manifest includes their manifests), per platform. */
-const SDK_COMMON = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/socket/listener", "timer", "time", "mc/config", "crypt", "bin"];
+// mc/ffi: the manifest's ffi sections (the TLS client on both platforms, the OTA calls on esp32).
+const SDK_COMMON = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/socket/listener", "timer", "time", "mc/config", "mc/ffi", "crypt", "bin"];
 const SDK_ESP32_ONLY = ["embedded:io/spi", "embedded:io/digital", "embedded:io/serial", "embedded:provider/builtin", "embedded:storage/flash", "embedded:network/interface/wifi"];
-// The esp32's firmware update: embedded:update from modules/io/update (included on esp32 only), mc/ffi from the esp32 section's ffi (lin has its emulated slots instead).
-const SDK_ESP32_UPDATE = ["embedded:update", "mc/ffi"];
+// The esp32's firmware update: embedded:update from modules/io/update (included on esp32 only; lin has its emulated slots instead).
+const SDK_ESP32_UPDATE = ["embedded:update"];
 const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY, ...SDK_ESP32_UPDATE], lin: [...SDK_COMMON, "worker"] };
 const MODULE_EXTENSIONS = [".ts", ".js"];
 

@@ -14,16 +14,3 @@ declare module "rng" {
   };
   export default RNG;
 }
-
-/**
- * examples/io/tcp/tlssocket (mapped by manifest_tls.json): the SDK's ECMA-419 TLS socket. Its
- * typings (typings/embedded_io/socket/tls.d.ts) are not among the SDK typings the build loads.
- */
-declare module "embedded:io/socket/tcp/tls" {
-  export default class TLSSocket {
-    constructor(options: Record<string, unknown>);
-    close(): undefined;
-    read(count: number | ArrayBufferLike): undefined | ArrayBufferLike;
-    write(buffer: ArrayBufferLike): number;
-  }
-}

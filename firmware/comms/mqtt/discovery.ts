@@ -3,6 +3,7 @@
  * under `<discovery prefix>/<component>/<node id>/<object id>/config`, all pointing at the one
  * state topic with a `value_template`, the availability topic, and one device.
  */
+import { deepFreeze } from "../../kernel/freeze";
 
 export interface Entity {
   /** Object id (and the state JSON key it reads unless `template` says otherwise). */
@@ -24,8 +25,15 @@ export interface Entity {
 const energy = (id: string, name: string, unit = "kWh", deviceClass: string | undefined = "energy"): Entity => ({ id, name, component: "sensor", unit, deviceClass, stateClass: "total_increasing" });
 const measurement = (id: string, name: string, unit: string | undefined, deviceClass: string | undefined): Entity => ({ id, name, component: "sensor", unit, deviceClass, stateClass: "measurement" });
 
-/** Every entity the meter announces, in the order of the state JSON. */
-export function meterEntities(rates: number): Entity[] {
+/** The rate count of the tables built once at load (preloaded: in flash on the ESP32, no RAM). */
+const STANDARD_RATES = 4;
+
+/** Every entity the meter announces, in the order of the state JSON (the 4-rate table is shared and frozen). */
+export function meterEntities(rates: number): readonly Entity[] {
+  return rates === STANDARD_RATES ? STANDARD_ENTITIES : buildEntities(rates);
+}
+
+function buildEntities(rates: number): Entity[] {
   const list: Entity[] = [
     { id: "time", name: "Meter time", component: "sensor", deviceClass: "timestamp", icon: "mdi:clock-outline" },
     measurement("voltage", "Voltage", "V", "voltage"),
@@ -52,6 +60,8 @@ export function meterEntities(rates: number): Entity[] {
   );
   return list;
 }
+
+const STANDARD_ENTITIES: readonly Entity[] = deepFreeze(buildEntities(STANDARD_RATES));
 
 export interface DeviceInfo {
   /** `<prefix>_<serial>`: HA's node id and the device identifier. */

@@ -15,18 +15,19 @@ function snakeCase(key: string): string {
 }
 
 /**
- * Event name by log and code; `disconnectorCodes` is the disconnector's table (control/disconnector.ts),
- * `moreStandard` other owners' standard-log codes (the store's power events).
+ * Event name by `${log}/${code}`; `disconnectorCodes` is the disconnector's table
+ * (control/disconnector.ts), `moreStandard` other owners' standard-log codes (the store's power
+ * events). A frozen plain object, so a module that builds it at load keeps it in flash.
  */
-export function eventNameTable(disconnectorCodes: Readonly<Record<string, number>>, moreStandard: Readonly<Record<string, number>> = {}): Map<string, string> {
-  const names = new Map<string, string>();
+export function eventNameTable(disconnectorCodes: Readonly<Record<string, number>>, moreStandard: Readonly<Record<string, number>> = {}): Readonly<Record<string, string>> {
+  const names: Record<string, string> = {};
   const add = (log: PublishedLog, table: Readonly<Record<string, number>>) => {
-    for (const key of Object.keys(table)) names.set(`${log}/${table[key]}`, snakeCase(key));
+    for (const key of Object.keys(table)) names[`${log}/${table[key]}`] = snakeCase(key);
   };
   add("standard", EVENT.standard);
   add("fraud", EVENT.fraud);
   add("powerQuality", EVENT.powerQuality);
   add("disconnector", disconnectorCodes);
   add("standard", moreStandard);
-  return names;
+  return deepFreeze(names);
 }

@@ -30,7 +30,7 @@ export interface MqttTelemetryDeps {
   readings: MeterReadings;
   events: EventSource;
   /** Event name by `${log}/${code}` (event-names.ts). */
-  eventNames: ReadonlyMap<string, string>;
+  eventNames: Readonly<Record<string, string>>;
   /** Alarm register bit by name (snake_case names are published). */
   alarmBits: Readonly<Record<string, number>>;
   serialNumber: string;
@@ -46,7 +46,8 @@ export const EVENT_QUEUE_CAPACITY = 16;
 const PACKET_BYTES = 1024;
 const TOPIC_BYTES = 128;
 
-/** A register as the state reads it (the descriptor itself: one call per value). */
+/** A register as the state reads it (the descriptor itself: one call per value; the generic
+ * read by row index costs about twice the computrons of a publish). */
 interface Reader {
   read(): number;
 }
@@ -72,7 +73,7 @@ const ZERO: Reader = deepFreeze({ read: () => 0 });
  */
 export class MqttTelemetry implements Qos1Outbox {
   readonly client: MqttClient;
-  readonly entities: Entity[];
+  readonly entities: readonly Entity[];
   readonly device: DeviceInfo;
   /** States sent, and events dropped because the queue was full. */
   statesPublished = 0;
@@ -80,7 +81,6 @@ export class MqttTelemetry implements Qos1Outbox {
   private readonly stateTopic: Uint8Array;
   private readonly eventTopic: Uint8Array;
   private readonly availabilityTopic: Uint8Array;
-  private readonly discoveryTopics: Uint8Array[];
   // The state's fields as parallel arrays; keys are `,"name":`.
   private readonly keys: string[];
   private readonly readA: Reader[];
@@ -141,8 +141,8 @@ export class MqttTelemetry implements Qos1Outbox {
     this.eventTopic = bytesOf(this.device.eventTopic);
     this.availabilityTopic = bytesOf(this.device.availabilityTopic);
     this.entities = meterEntities(deps.rates);
-    this.discoveryTopics = this.entities.map((e) => bytesOf(discoveryTopic(this.device, e)));
-    for (const t of this.discoveryTopics) if (t.length > TOPIC_BYTES) throw new Error(`MQTT topic longer than ${TOPIC_BYTES} bytes: serial number or prefix too long`);
+    // Discovery topics are made when sent (they are not kept): check the longest now.
+    for (const e of this.entities) if (bytesOf(discoveryTopic(this.device, e)).length > TOPIC_BYTES) throw new Error(`MQTT topic longer than ${TOPIC_BYTES} bytes: serial number or prefix too long`);
     const reg = (obis: string): Reader => deps.readings.register(obis) ?? ZERO;
     this.powerA = reg("1.0.1.7.0.255");
     this.powerB = reg("1.0.2.7.0.255");
@@ -197,7 +197,7 @@ export class MqttTelemetry implements Qos1Outbox {
     this.client.onConnected = () => {
       this.needOnline = true;
       this.discoveryNext = 0;
-      this.lastPowerMw = this.powerA.read() - this.powerB.read();
+      this.lastPowerMw = this.power();
     };
     deps.events.onEvent((log, code, utcMs) => this.queueEvent(log, code, utcMs));
   }
@@ -254,7 +254,7 @@ export class MqttTelemetry implements Qos1Outbox {
     if (this.client.state !== "connected") return false;
     if (!this.client.publishQos0(this.stateTopic, false, this.stateJson())) return false;
     this.statesPublished++;
-    this.lastPowerMw = this.powerA.read() - this.powerB.read();
+    this.lastPowerMw = this.power();
     this.lastRelay = this.deps.readings.relayConnected();
     return true;
   }
@@ -336,14 +336,15 @@ export class MqttTelemetry implements Qos1Outbox {
     }
     if (this.discoveryNext < this.entities.length) {
       this.headKind = "discovery";
-      return { topic: this.discoveryTopics[this.discoveryNext], retain: true, text: discoveryConfigJson(this.device, this.entities[this.discoveryNext]) };
+      const entity = this.entities[this.discoveryNext];
+      return { topic: bytesOf(discoveryTopic(this.device, entity)), retain: true, text: discoveryConfigJson(this.device, entity) };
     }
     if (this.eventCount > 0) {
       this.headKind = "event";
       const i = this.eventHead;
       const log = PUBLISHED_LOGS[this.eventLog[i]];
       const code = this.eventCode[i];
-      const event = this.deps.eventNames.get(`${log}/${code}`) ?? `${log}_${code}`;
+      const event = this.deps.eventNames[`${log}/${code}`] ?? `${log}_${code}`;
       return { topic: this.eventTopic, retain: false, text: JSON.stringify({ event, log, code, time: this.localTime(this.eventUtc[i]) }) };
     }
     this.headKind = "";
@@ -394,10 +395,15 @@ export class MqttTelemetry implements Qos1Outbox {
     this.intervalTimer = this.deps.clock.repeat(() => this.publishState(), this.config.intervalS * 1000);
   }
 
+  /** Signed active power in mW (import minus export). */
+  private power(): number {
+    return this.powerA.read() - this.powerB.read();
+  }
+
   /** Every second while connected: publish at once when the power moved or the relay switched. */
   private checkChange(): void {
     if (this.client.state !== "connected") return;
-    const p = this.powerA.read() - this.powerB.read();
+    const p = this.power();
     const relay = this.deps.readings.relayConnected();
     const moved = this.config.powerChangeW > 0 && Math.abs(p - this.lastPowerMw) >= this.config.powerChangeW * 1000;
     if (moved || relay !== this.lastRelay) this.publishState();

@@ -131,7 +131,7 @@ export class MqttXsBench {
         alarmRegister: () => 0xffffffff,
       },
       events: { onEvent: () => undefined },
-      eventNames: new Map(),
+      eventNames: {},
       alarmBits: { clockInvalid: 0, nvMemoryError: 10, measurementSystemError: 11, watchdog: 12, fraudAttempt: 13 },
       serialNumber: "00000001",
       firmwareId: "x",

@@ -207,7 +207,7 @@ function telemetryRig(changes: Partial<ReturnType<typeof defaultMqttConfig>> = {
       alarmRegister: () => alarms,
     },
     events: { onEvent: (l) => listeners.push(l) },
-    eventNames: new Map([["standard/1", "power_down"], ["fraud/40", "terminal_cover_removed"]]),
+    eventNames: { "standard/1": "power_down", "fraud/40": "terminal_cover_removed" },
     alarmBits: { clockInvalid: 0, fraudAttempt: 13 },
     serialNumber: "00000007",
     firmwareId: "FW-1",
