@@ -1,8 +1,17 @@
 import type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../kernel/profile";
-import { littleEndian } from "./crc32";
+import type { Flash } from "../hal";
+import { crc32RecordWords, littleEndian } from "./crc32";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;
+
+/** First payload byte of a row in the fixed layout: odd and not 0x01, which no varint row begins with. */
+export const FIXED_ROW_TAG = 3;
+
+/** Payload bytes of a fixed-layout row of `width` columns (0: the layout is not used for that width). */
+export function fixedRowBytes(width: number): number {
+  return width >= 2 ? 4 * (width + 1) : 0;
+}
 
 /**
  * A profile generic's buffer kept in flash: each captured row is one record appended when it is
@@ -12,8 +21,15 @@ const TYPICAL_BYTES_PER_COLUMN = 6;
  * makes sequential reads cost one record read each. RAM: the sector list and one row buffer,
  * whatever the capacity (a 40-day load profile stays in flash).
  *
- * Row encoding: per column, an integer |v| < 2^51 as an unsigned varint of its zigzag value
- * times two; anything else as byte 0x01 then the float64 (8 bytes).
+ * Row encodings (the record's payload; both are read, the first byte tells them apart):
+ * - Fixed (rows of two columns or more whose column 0 is an integer in [0, 2^56) and whose other
+ *   columns are integers in [0, 2^32), -0 excluded: a load profile's time, status and energies),
+ *   4 x (width + 1) bytes in little-endian 32-bit words: word 0 is FIXED_ROW_TAG in its low byte
+ *   and column 0 divided by 2^32 in its upper three bytes, word 1 column 0 modulo 2^32, word
+ *   1 + c column c (c >= 1). A reader takes a value with one word load (FIXED_ROW_WORDS).
+ * - Varint (any other row, and every row written before the fixed layout): per column, an integer
+ *   |v| < 2^51 as an unsigned varint of its zigzag value times two; anything else as byte 0x01
+ *   then the float64 (8 bytes). Its first byte is even or 0x01, never FIXED_ROW_TAG.
  */
 export class FlashProfile implements ProfileBuffer {
   private sectors: number[] = [];
@@ -30,17 +46,20 @@ export class FlashProfile implements ProfileBuffer {
   private cursorRow = -1;
   /** Flash size of the record at the cursor: a sequential read starts right after it. */
   private cursorSize = 0;
-  private readonly timeRow: Float64Array;
   /** The newest row as appended (row index lastIndex, -1: none cached): read back without flash (billing asks every save). */
   private readonly lastRow: Float64Array;
   private lastIndex = -1;
+  /** Payload length of a fixed-layout row (0: never used, a single column). */
+  readonly fixedLength: number;
+  /** Changes with every append and clear (a reader's indexes then count from another oldest row). */
+  epoch = 0;
   /** Rows that found no flash at all (partition exhausted); 0 in a sized configuration. */
   droppedRows = 0;
 
   constructor(private readonly journal: FlashJournal, readonly owner: number, readonly obis: string, readonly columns: readonly CaptureColumn[], readonly capturePeriodS: number, readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`profile ${obis}: capacity must be a positive integer, got ${capacity}`);
     this.payload = new Uint8Array(FlashProfile.maxRowBytes(columns.length));
-    this.timeRow = new Float64Array(columns.length);
+    this.fixedLength = fixedRowBytes(columns.length);
     this.lastRow = new Float64Array(columns.length);
     this.mount();
   }
@@ -140,6 +159,7 @@ export class FlashProfile implements ProfileBuffer {
     for (let c = 0; c < this.columns.length; c++) this.lastRow[c] = row[c] ?? 0;
     this.lastIndex = this.nextRow;
     this.nextRow++;
+    this.epoch++;
   }
 
   /** Copies entry `index` (0 = oldest held) into `out`; a row lost to flash damage reads as NaN. */
@@ -152,7 +172,7 @@ export class FlashProfile implements ProfileBuffer {
       out.set(this.lastRow);
       return;
     }
-    if (!this.find(row) || !decodeRow(this.payload, 0, this.ref.length, out, this.columns.length, this.f64)) {
+    if (!this.find(row) || !this.decode(this.payload, 0, this.ref.length, out)) {
       for (let c = 0; c < this.columns.length; c++) out[c] = NaN;
     }
   }
@@ -163,21 +183,23 @@ export class FlashProfile implements ProfileBuffer {
    * by words; the rows are those readEntry gives (a damaged row reads as NaN).
    */
   openReader(): ProfileRowReader {
-    return new FlashRowReader(this, recordSize(this.payload.length));
+    return new FlashRowReader(this, this.journal.flash, recordSize(this.payload.length), this.owner, this.fixedLength);
   }
 
   /**
-   * FlashRowReader.readEntry: readEntry with the reader's buffer and cursor (find and readRecord
-   * in one, the record read whole by FlashJournal.readRecordInto).
+   * FlashRowReader.readEntry and rowWords: readEntry with the reader's buffer and cursor (find and
+   * readRecord in one, the record read whole by FlashJournal.readRecordInto). With `words` true, a
+   * fixed-layout row is left in the reader's buffer and its first word's index returned (out not
+   * written); otherwise the row goes into `out` and the result is -1.
    */
-  readWith(r: FlashRowReader, index: number, out: Float64Array): void {
+  readWith(r: FlashRowReader, index: number, out: Float64Array, words: boolean): number {
     const oldest = this.oldestRow();
     const count = this.nextRow - oldest;
     if (index < 0 || index >= count) throw new RangeError(`profile entry ${index} outside 0..${count - 1}`);
     const row = oldest + index;
     if (row === this.lastIndex) {
       out.set(this.lastRow);
-      return;
+      return -1;
     }
     const j = this.journal;
     const sectors = this.sectors;
@@ -187,8 +209,9 @@ export class FlashProfile implements ProfileBuffer {
     const sector = sectors[k];
     const end = k === sectors.length - 1 ? this.headOffset : j.sectorSize;
     // As find: the reader's cursor counts when it is on this sector's current rows.
-    const cursorHere = r.sector === sector && r.row >= firstSeq[sector];
-    let off = cursorHere && r.row < row ? r.offset + r.size : cursorHere && r.row === row ? r.offset : SECTOR_HEADER_BYTES;
+    const base = sector * j.sectorSize;
+    const cursorHere = r.address >= base && r.address < base + j.sectorSize && r.row >= firstSeq[sector];
+    let off = cursorHere && r.row < row ? r.address - base + r.size : cursorHere && r.row === row ? r.address - base : SECTOR_HEADER_BYTES;
     const rec = r.rec;
     const owner = this.owner;
     const max = this.payload.length;
@@ -198,11 +221,15 @@ export class FlashProfile implements ProfileBuffer {
         const seq = (rec[5] | (rec[6] << 8) | (rec[7] << 16) | (rec[8] << 24)) >>> 0;
         const size = (RECORD_HEADER_BYTES + length + 4) & ~3;
         if (seq === row) {
-          r.sector = sector;
-          r.offset = off;
+          r.address = base + off;
           r.row = row;
           r.size = size;
-          if (decodeRow(rec, RECORD_HEADER_BYTES, length, out, this.columns.length, this.f64)) return;
+          // The next fixed-layout record may be read straight (rowWords) up to here: inside the
+          // records as they are now, and the reader's whole buffer inside the sector.
+          const fixedSize = recordSize(this.fixedLength);
+          r.lastAddress = this.fixedLength === 0 ? -2 : base + (end - fixedSize < j.sectorSize - rec.length ? end - fixedSize : j.sectorSize - rec.length);
+          if (words && length === this.fixedLength && rec[RECORD_HEADER_BYTES] === FIXED_ROW_TAG && r.words !== null) return FIXED_ROW_WORD;
+          if (this.decode(rec, RECORD_HEADER_BYTES, length, out)) return -1;
           break;
         }
         if (seq > row) break;
@@ -213,17 +240,32 @@ export class FlashProfile implements ProfileBuffer {
     }
     // Not found, or its bytes are not a row: lost to flash damage.
     out.fill(NaN, 0, this.columns.length);
+    return -1;
+  }
+
+  /** Decodes a row's `length` payload bytes at p[start] (either layout) into `out`; false when they are not a row. */
+  private decode(p: Uint8Array, start: number, length: number, out: Float64Array): boolean {
+    const width = this.columns.length;
+    if (length === this.fixedLength && p[start] === FIXED_ROW_TAG) {
+      // Column 0 from words 0 and 1 (bytes 1..3 and 4..7), the others one word each.
+      out[0] = (p[start + 1] | (p[start + 2] << 8) | (p[start + 3] << 16)) * 4294967296 + ((p[start + 4] | (p[start + 5] << 8) | (p[start + 6] << 16) | (p[start + 7] << 24)) >>> 0);
+      for (let c = 1, n = start + 4 + 4 * c; c < width; c++, n += 4) out[c] = (p[n] | (p[n + 1] << 8) | (p[n + 2] << 16) | (p[n + 3] << 24)) >>> 0;
+      return true;
+    }
+    return decodeRow(p, start, length, out, width, this.f64);
   }
 
   /** Binary search on capture time (rows are in capture order; a clock set back can blur it). */
   firstIndexAtOrAfter(utcMs: number): number {
+    // A row of its own (rare: no scratch kept at rest for it).
+    const timeRow = new Float64Array(this.columns.length);
     let lo = 0;
     let hi = this.entriesInUse();
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      this.readEntry(mid, this.timeRow);
+      this.readEntry(mid, timeRow);
       // A damaged row (NaN) is treated as earlier, so the search moves past it.
-      if (this.timeRow[0] >= utcMs) hi = mid;
+      if (timeRow[0] >= utcMs) hi = mid;
       else lo = mid + 1;
     }
     return lo;
@@ -235,6 +277,7 @@ export class FlashProfile implements ProfileBuffer {
     this.clearedBelow = this.nextRow;
     this.cursorSector = -1;
     this.lastIndex = -1;
+    this.epoch++;
   }
 
   /** Locates row `row` in flash into this.ref and this.payload. */
@@ -269,6 +312,32 @@ export class FlashProfile implements ProfileBuffer {
 
   private encode(row: ArrayLike<number>): number {
     const p = this.payload;
+    const fixed = this.fixedLength;
+    if (fixed > 0) {
+      // The fixed layout when every value fits it (see the class comment); else the varints.
+      const t = row[0] ?? 0;
+      const lo = t % 4294967296;
+      let fits = lo >>> 0 === lo && t >= 0 && t < 72057594037927936 && (t !== 0 || 1 / t > 0);
+      for (let c = 1; fits && c < this.columns.length; c++) {
+        const v = row[c] ?? 0;
+        fits = v >>> 0 === v && (v !== 0 || 1 / v > 0);
+      }
+      if (fits) {
+        const hi = (t - lo) / 4294967296;
+        p[0] = FIXED_ROW_TAG;
+        p[1] = hi & 0xff;
+        p[2] = (hi >>> 8) & 0xff;
+        p[3] = (hi >>> 16) & 0xff;
+        for (let c = 0, n = 4; c < this.columns.length; c++, n += 4) {
+          const v = c === 0 ? lo : (row[c] ?? 0);
+          p[n] = v & 0xff;
+          p[n + 1] = (v >>> 8) & 0xff;
+          p[n + 2] = (v >>> 16) & 0xff;
+          p[n + 3] = (v >>> 24) & 0xff;
+        }
+        return fixed;
+      }
+    }
     let n = 0;
     for (let c = 0; c < this.columns.length; c++) {
       const v = row[c] ?? 0;
@@ -289,6 +358,9 @@ export class FlashProfile implements ProfileBuffer {
   }
 }
 
+/** Index in FlashRowReader.words of a record's first payload word (the record at byte 3 of its buffer). */
+const FIXED_ROW_WORD = 4;
+
 /**
  * One long read's reader of a FlashProfile (FlashProfile.openReader): the record buffer, 4-byte
  * aligned with an Int32Array over it for the CRC, and the cursor (the record read last).
@@ -297,16 +369,24 @@ class FlashRowReader implements ProfileRowReader {
   /** The record read last, at byte 3 of its buffer (FlashJournal.readRecordInto); the buffer as words. */
   readonly rec: Uint8Array;
   readonly words: Int32Array | null;
-  sector = -1;
-  offset = 0;
+  /** The cursor: the flash address, row and size of the record read last (-1: none). */
+  address = -1;
   row = -1;
   size = 0;
+  /** The last address rowWords may read the next record at (-2: none; the cursor's address + size is at least -1). */
+  lastAddress = -2;
+  /** The profile's oldest row and its epoch when they were last looked at (rowWords counts indexes from it). */
+  private first = 0;
+  private epoch = -1;
+  /** A fixed-layout record's header word 1: type, and payload length in the upper half. */
+  private readonly typeLength: number;
 
-  constructor(private readonly profile: FlashProfile, recordBytes: number) {
+  constructor(private readonly profile: FlashProfile, private readonly flash: Flash, recordBytes: number, owner: number, fixedLength: number) {
     // 3 bytes before the record, and whole words, so that the Int32Array covers every byte.
     const buffer = new ArrayBuffer((recordBytes + 3 + 3) & ~3);
     this.rec = new Uint8Array(buffer, 3, recordBytes);
     this.words = littleEndian() ? new Int32Array(buffer) : null;
+    this.typeLength = owner | (fixedLength << 16);
   }
 
   entriesInUse(): number {
@@ -314,7 +394,39 @@ class FlashRowReader implements ProfileRowReader {
   }
 
   readEntry(index: number, out: Float64Array): void {
-    this.profile.readWith(this, index, out);
+    this.profile.readWith(this, index, out, false);
+  }
+
+  /**
+   * ProfileRowReader.rowWords. The row after the cursor's, when it is the next record in the same
+   * sector and in the fixed layout, is read here: one flash read, the header checked by words (magic,
+   * type and length, sequence number), the layout's tag and the CRC; anything else goes to readWith.
+   */
+  rowWords(index: number, out: Float64Array): number {
+    const p = this.profile;
+    if (p.epoch !== this.epoch) {
+      this.epoch = p.epoch;
+      this.first = p.rowsAppended() - p.entriesInUse();
+    }
+    const row = this.first + index;
+    const words = this.words;
+    const at = this.address + this.size;
+    if (row === this.row + 1 && at <= this.lastAddress && words !== null) {
+      const rec = this.rec;
+      this.flash.read(at, rec);
+      // Word 0 ends with the magic (rec[0]); words 1..4: type and length, sequence number, CRC, tag.
+      const typeLength = this.typeLength;
+      if (words[0] >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
+        const end = RECORD_HEADER_BYTES + (typeLength >>> 16);
+        if (crc32RecordWords(rec, words, end) === words[3]) {
+          this.address = at;
+          this.row = row;
+          this.size = (end + 4) & ~3;
+          return FIXED_ROW_WORD;
+        }
+      }
+    }
+    return p.readWith(this, index, out, true);
   }
 }
 

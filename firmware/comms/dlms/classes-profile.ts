@@ -74,6 +74,11 @@ function writeCaptureObject(w: AxdrWriter, col: CaptureColumn): void {
   w.longUnsigned(col.dataIndex);
 }
 
+/** ProfileRowsSource's selections: by capture time, by entry, by entry with rows taken from stored words. */
+const RANGE = 0;
+const ENTRIES = 1;
+const ENTRIES_BY_WORDS = 2;
+
 /** Date-times on the wire carry hundredths: capture times are compared as they are reported. */
 const WIRE_RESOLUTION_MS = 10;
 
@@ -98,7 +103,10 @@ class ProfileRowsSource extends PieceSource {
   private lastTime = NaN;
   /** The buffer's entries when this block began (read). */
   private entries = 0;
-  /** Per selected column: its index in a row and its kind (RowEncoding), in pairs; its writer. */
+  /**
+   * Per selected column, in threes: its index in a row, its kind (RowEncoding) and the word that
+   * holds it in a row read by rowWords (1 + index; 0 for column 0, which takes two); its writer.
+   */
   private readonly columns: Int32Array;
   private readonly writers: CapturedWriter[];
   private readonly dateTimes: DateTimeWriter | null;
@@ -116,10 +124,11 @@ class ProfileRowsSource extends PieceSource {
     super();
     this.row = new Float64Array(buffer.columns.length);
     this.reader = buffer.openReader ? buffer.openReader() : buffer;
-    this.columns = new Int32Array(2 * columns.length);
+    this.columns = new Int32Array(3 * columns.length);
     for (let c = 0; c < columns.length; c++) {
-      this.columns[2 * c] = columns[c];
-      this.columns[2 * c + 1] = encoding.kinds[columns[c]];
+      this.columns[3 * c] = columns[c];
+      this.columns[3 * c + 1] = encoding.kinds[columns[c]];
+      this.columns[3 * c + 2] = columns[c] === 0 ? 0 : 1 + columns[c];
     }
     this.writers = columns.map((c) => encoding.writers[c]);
     this.dateTimes = encoding.dateTimes;
@@ -129,8 +138,11 @@ class ProfileRowsSource extends PieceSource {
     this.next = first;
     this.seenEntries = buffer.entriesInUse();
     this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
-    this.ranged = from === from;
-    if (this.ranged) {
+    // Rows from their stored words: entry selection, a reader that has them, rows of a known largest
+    // size, and a buffer that counts appended rows (the ring is then followed without lastTime).
+    const byWords = this.reader.rowWords !== undefined && this.reader.words != null && this.directRoom > 0 && buffer.rowsAppended !== undefined;
+    this.selection = from === from ? RANGE : byWords ? ENTRIES_BY_WORDS : ENTRIES;
+    if (this.selection === RANGE) {
       // Count the rows in range, and start at the first of them.
       const n = this.seenEntries;
       const reader = this.reader;
@@ -140,8 +152,8 @@ class ProfileRowsSource extends PieceSource {
     }
     this.rows = rows;
   }
-  /** Range selection (else entry selection). */
-  private readonly ranged: boolean;
+  /** RANGE, ENTRIES, or ENTRIES_BY_WORDS (rows written from the reader's words: rowWords). */
+  private readonly selection: number;
   protected get count(): number {
     return this.rows;
   }
@@ -158,13 +170,22 @@ class ProfileRowsSource extends PieceSource {
     const reader = this.reader;
     const row = this.row;
     const n = this.entries;
-    let index = this.ranged ? nextInRange(reader, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
+    const selection = this.selection;
+    let index = selection === RANGE ? nextInRange(reader, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
       index = n - 1;
       if (index >= 0) reader.readEntry(index, row);
       else row.fill(NaN);
-    } else if (!this.ranged) {
+    } else if (selection === ENTRIES_BY_WORDS) {
+      // The row's stored words, or the row in `row` (another layout, damage).
+      const p = reader.rowWords!(index, row);
+      if (p >= 0) {
+        this.next = index + 1;
+        this.writeWords(w, p);
+        return null;
+      }
+    } else if (selection === ENTRIES) {
       reader.readEntry(index, row);
     }
     this.next = index + 1;
@@ -174,16 +195,79 @@ class ProfileRowsSource extends PieceSource {
   }
 
   /**
+   * writeRow for a row left in the reader's words at `p` (ProfileRowReader.rowWords): values
+   * taken one word each, the common number types written with no check (an unsigned 32-bit value
+   * fits long64-unsigned and double-long-unsigned; DataView.setInt32 writes its bytes), date-times
+   * by the model's writer with the read's cached rules, anything else by its writer as writeRow.
+   */
+  private writeWords(w: AxdrWriter, p: number): void {
+    const cols = this.columns;
+    const words = this.reader.words!;
+    const n = cols.length;
+    w.ensure(this.directRoom);
+    let b = w.bytes;
+    let view = w.view;
+    let at = w.length;
+    b[at] = 2; // structure
+    b[at + 1] = n / 3;
+    at += 2;
+    for (let k = 0; k < n; k += 3) {
+      const kind = cols[k + 1];
+      const o = cols[k + 2];
+      let v: number;
+      if (o > 0) {
+        const x = words[p + o];
+        if (kind === 21 /* long64-unsigned */) {
+          b[at] = 21;
+          view.setUint32(at + 1, 0);
+          view.setInt32(at + 5, x);
+          at += 9;
+          continue;
+        }
+        if (kind === 17 /* unsigned */ && x >= 0 && x <= 255) {
+          b[at] = 17;
+          b[at + 1] = x;
+          at += 2;
+          continue;
+        }
+        if (kind === 6 /* double-long-unsigned */) {
+          b[at] = 6;
+          view.setInt32(at + 1, x);
+          at += 5;
+          continue;
+        }
+        v = x >>> 0;
+      } else {
+        v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
+      }
+      const cached = this.cached;
+      if (kind === CLOCK_KIND && cached !== null) {
+        if (!(v >= cached.from && v < cached.until)) cached.refresh(v);
+        this.dateTimes!.writeAt(b, at, v, cached.deviation, cached.status);
+        at += 14;
+      } else {
+        w.length = at;
+        this.writers[k / 3](w, v);
+        w.ensure(MAX_ITEM_BYTES * ((n - k - 3) / 3));
+        b = w.bytes;
+        view = w.view;
+        at = w.length;
+      }
+    }
+    w.length = at;
+  }
+
+  /**
    * The row's structure: the common number types written inline with their writer's checks (a
    * value they cannot hold goes to the writer, which throws as it always did), date-times by the
    * model's writer, anything else by its writer. One bounds check for the row.
    */
   private writeRow(w: AxdrWriter, row: Float64Array): void {
     const cols = this.columns;
-    const width = cols.length >> 1;
+    const width = cols.length / 3;
     if (width >= 0x80) {
       w.structure(width);
-      for (let c = 0; c < width; c++) this.writers[c](w, row[cols[2 * c]]);
+      for (let c = 0; c < width; c++) this.writers[c](w, row[cols[3 * c]]);
       return;
     }
     w.ensure(2 + MAX_ITEM_BYTES * width);
@@ -195,8 +279,8 @@ class ProfileRowsSource extends PieceSource {
     b[at] = 2; // structure
     b[at + 1] = width;
     at += 2;
-    const pairs = cols.length;
-    for (let k = 0; k < pairs; k += 2) {
+    const triples = cols.length;
+    for (let k = 0; k < triples; k += 3) {
       const v = row[cols[k]];
       const kind = cols[k + 1];
       // (v | 0) === v: an integer in int32 range (-0 included, which every writer takes as 0).
@@ -222,9 +306,9 @@ class ProfileRowsSource extends PieceSource {
         at += 14;
       } else {
         w.length = at;
-        this.writers[k >> 1](w, v);
+        this.writers[k / 3](w, v);
         // Room for the rest of the row again (the writer may have grown the buffer).
-        w.ensure(MAX_ITEM_BYTES * ((pairs - k - 2) >> 1));
+        w.ensure(MAX_ITEM_BYTES * ((triples - k - 3) / 3));
         b = w.bytes;
         view = w.view;
         at = w.length;
@@ -239,7 +323,7 @@ class ProfileRowsSource extends PieceSource {
    */
   private followDroppedRows(): number {
     const buffer = this.buffer;
-    const n = buffer.entriesInUse();
+    const n = this.reader.entriesInUse();
     if (buffer.rowsAppended) {
       const appended = buffer.rowsAppended();
       if (appended === this.seenAppended && n === this.seenEntries) return n;

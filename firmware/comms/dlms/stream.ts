@@ -122,15 +122,21 @@ export abstract class PieceSource implements ByteSource {
         scratch.bytes = out;
         scratch.view = outView;
         scratch.length = offset + written;
-        this.index = index + 1;
-        this.nested = this.piece(index, scratch);
+        // Pieces one after the other while the block has room for the largest.
+        const limit = offset + max;
+        let i = index;
+        do {
+          this.index = i + 1;
+          this.nested = this.piece(i, scratch);
+          i++;
+        } while (this.nested === null && i < count && scratch.bytes === out && limit - scratch.length >= room);
         const end = scratch.length;
         const into = scratch.bytes;
         scratch.bytes = own;
         scratch.view = ownView;
         scratch.length = 0;
         this.scratchPos = 0;
-        written = (into === out && end <= offset + max ? end : this.overflow(out, into, offset + written, end, offset + max)) - offset;
+        written = (into === out && end <= limit ? end : this.overflow(out, into, offset + written, end, limit)) - offset;
         continue;
       }
       scratch.length = 0;
