@@ -1,5 +1,4 @@
 import type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../kernel/profile";
-import type { Flash } from "../hal";
 import { crc32RecordWords, littleEndian } from "./crc32";
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
@@ -56,7 +55,7 @@ export class FlashProfile implements ProfileBuffer {
   /** Rows that found no flash at all (partition exhausted); 0 in a sized configuration. */
   droppedRows = 0;
 
-  constructor(private readonly journal: FlashJournal, readonly owner: number, readonly obis: string, readonly columns: readonly CaptureColumn[], readonly capturePeriodS: number, readonly capacity: number) {
+  constructor(readonly journal: FlashJournal, readonly owner: number, readonly obis: string, readonly columns: readonly CaptureColumn[], readonly capturePeriodS: number, readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`profile ${obis}: capacity must be a positive integer, got ${capacity}`);
     this.payload = new Uint8Array(FlashProfile.maxRowBytes(columns.length));
     this.fixedLength = fixedRowBytes(columns.length);
@@ -183,7 +182,7 @@ export class FlashProfile implements ProfileBuffer {
    * by words; the rows are those readEntry gives (a damaged row reads as NaN).
    */
   openReader(): ProfileRowReader {
-    return new FlashRowReader(this, this.journal.flash, recordSize(this.payload.length), this.owner, this.fixedLength);
+    return new FlashRowReader(this, recordSize(this.payload.length), this.owner, this.fixedLength);
   }
 
   /**
@@ -227,7 +226,7 @@ export class FlashProfile implements ProfileBuffer {
           // The next fixed-layout record may be read straight (rowWords) up to here: inside the
           // records as they are now, and the reader's whole buffer inside the sector.
           const fixedSize = recordSize(this.fixedLength);
-          r.lastAddress = this.fixedLength === 0 ? -2 : base + (end - fixedSize < j.sectorSize - rec.length ? end - fixedSize : j.sectorSize - rec.length);
+          r.lastAddress = this.fixedLength === 0 || this.fixedLength >= 0x100 ? -2 : base + (end - fixedSize < j.sectorSize - rec.length ? end - fixedSize : j.sectorSize - rec.length);
           if (words && length === this.fixedLength && rec[RECORD_HEADER_BYTES] === FIXED_ROW_TAG && r.words !== null) return FIXED_ROW_WORD;
           if (this.decode(rec, RECORD_HEADER_BYTES, length, out)) return -1;
           break;
@@ -378,15 +377,15 @@ class FlashRowReader implements ProfileRowReader {
   /** The profile's oldest row and its epoch when they were last looked at (rowWords counts indexes from it). */
   private first = 0;
   private epoch = -1;
-  /** A fixed-layout record's header word 1: type, and payload length in the upper half. */
-  private readonly typeLength: number;
 
-  constructor(private readonly profile: FlashProfile, private readonly flash: Flash, recordBytes: number, owner: number, fixedLength: number) {
+  constructor(private readonly profile: FlashProfile, recordBytes: number, owner: number, fixedLength: number) {
     // 3 bytes before the record, and whole words, so that the Int32Array covers every byte.
     const buffer = new ArrayBuffer((recordBytes + 3 + 3) & ~3);
     this.rec = new Uint8Array(buffer, 3, recordBytes);
     this.words = littleEndian() ? new Int32Array(buffer) : null;
-    this.typeLength = owner | (fixedLength << 16);
+    // The 3 bytes before the record (never read into) keep what a fixed-layout record's header
+    // word 1 holds, type and payload length (word 0 & 0xffffff): a property less while the read lasts.
+    if (this.words && fixedLength < 0x100) this.words[0] = owner | (fixedLength << 16);
   }
 
   entriesInUse(): number {
@@ -413,10 +412,12 @@ class FlashRowReader implements ProfileRowReader {
     const at = this.address + this.size;
     if (row === this.row + 1 && at <= this.lastAddress && words !== null) {
       const rec = this.rec;
-      this.flash.read(at, rec);
-      // Word 0 ends with the magic (rec[0]); words 1..4: type and length, sequence number, CRC, tag.
-      const typeLength = this.typeLength;
-      if (words[0] >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
+      p.journal.flash.read(at, rec);
+      // Word 0: type and length of a fixed-layout record (see the constructor), then the magic
+      // (rec[0]); words 1..4: type and length, sequence number, CRC, tag.
+      const w0 = words[0];
+      const typeLength = w0 & 0xffffff;
+      if (w0 >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
         const end = RECORD_HEADER_BYTES + (typeLength >>> 16);
         if (crc32RecordWords(rec, words, end) === words[3]) {
           this.address = at;

@@ -90,6 +90,10 @@ const WIRE_RESOLUTION_MS = 10;
  * before the answer's array length goes out, and found again one at a time as pieces are pulled.
  */
 class ProfileRowsSource extends PieceSource {
+  /**
+   * The scratch row, then three numbers kept in it rather than as properties (RAM while a read is
+   * open): the capture time of the row sent last (NaN before any), and the range's from and to.
+   */
   private readonly row: Float64Array;
   /** The buffer's reader for this read (its own cursor and scratch), or the buffer itself. */
   private readonly reader: ProfileRowReader;
@@ -97,20 +101,29 @@ class ProfileRowsSource extends PieceSource {
   private next: number;
   /** Rows the answer announced. */
   private readonly rows: number;
-  /** The buffer's entries and appended rows when `next` was last set (to follow a ring that drops rows). */
-  private seenEntries: number;
-  private seenAppended: number;
-  private lastTime = NaN;
+  /** The buffer's oldest row (appended minus entries) when `next` was last set (to follow a ring that drops rows). */
+  private seenOldest: number;
   /** The buffer's entries when this block began (read). */
   private entries = 0;
   /**
-   * Per selected column, in threes: its index in a row, its kind (RowEncoding) and the word that
-   * holds it in a row read by rowWords (1 + index; 0 for column 0, which takes two); its writer.
+   * Per selected column its index in a row and its kind (RowEncoding), in pairs; for
+   * ENTRIES_BY_WORDS then the plan of writeWords: the template offset of the date-time (-1: none),
+   * and per run of columns of one number type: the type, the template offset of the first value,
+   * the run's first and end words (ProfileRowReader.rowWords).
    */
   private readonly columns: Int32Array;
   private readonly writers: CapturedWriter[];
   private readonly dateTimes: DateTimeWriter | null;
   private readonly cached: CachedTimeRules | null;
+  /**
+   * ENTRIES_BY_WORDS: a row's A-XDR bytes but the values (tags, lengths, the date-time's date,
+   * deviation and status), copied once per row; valid for capture times in [templateFrom,
+   * templateUntil), a stretch of one local day (from dayStart, UTC) and one deviation.
+   */
+  private readonly template: Uint8Array | null = null;
+  private templateFrom = NaN;
+  private templateUntil = NaN;
+  private dayStart = NaN;
 
   constructor(
     private readonly buffer: ProfileBuffer,
@@ -118,33 +131,44 @@ class ProfileRowsSource extends PieceSource {
     rows: number,
     columns: readonly number[],
     encoding: RowEncoding,
-    private readonly from = NaN,
-    private readonly to = NaN,
+    from = NaN,
+    to = NaN,
   ) {
     super();
-    this.row = new Float64Array(buffer.columns.length);
+    const width = columns.length;
     this.reader = buffer.openReader ? buffer.openReader() : buffer;
-    this.columns = new Int32Array(3 * columns.length);
-    for (let c = 0; c < columns.length; c++) {
-      this.columns[3 * c] = columns[c];
-      this.columns[3 * c + 1] = encoding.kinds[columns[c]];
-      this.columns[3 * c + 2] = columns[c] === 0 ? 0 : 1 + columns[c];
-    }
     this.writers = columns.map((c) => encoding.writers[c]);
     this.dateTimes = encoding.dateTimes;
     this.cached = encoding.cached;
     // Rows go straight into the block while it has room for the largest (writeRow's bound).
-    if (columns.length < 0x80) this.directRoom = 2 + MAX_ITEM_BYTES * columns.length;
+    if (width < 0x80) this.directRoom = 2 + MAX_ITEM_BYTES * width;
+    // Rows from their stored words: entry selection (contiguous columns), a reader that has them,
+    // rows of a known largest size, a buffer that counts appended rows (the ring is then followed
+    // without the last row's time) and columns of the types writeWords knows.
+    const plan = from === from || this.directRoom === 0 || !buffer.rowsAppended || !this.reader.rowWords || !this.reader.words ? null : wordsPlan(columns, encoding);
+    // The row, the column plan and the template in one buffer (one ArrayBuffer object, not three).
+    const rowLength = buffer.columns.length + 3;
+    const planLength = 2 * width + (plan ? plan.length : 0);
+    const templateSize = plan ? wordsTemplateSize(columns, encoding) : 0;
+    const memory = new ArrayBuffer(8 * rowLength + 4 * planLength + templateSize);
+    this.row = new Float64Array(memory, 0, rowLength);
+    this.row.set([NaN, from, to], rowLength - 3);
+    this.columns = new Int32Array(memory, 8 * rowLength, planLength);
+    for (let c = 0; c < width; c++) {
+      this.columns[2 * c] = columns[c];
+      this.columns[2 * c + 1] = encoding.kinds[columns[c]];
+    }
+    if (plan) {
+      this.columns.set(plan, 2 * width);
+      this.template = new Uint8Array(memory, 8 * rowLength + 4 * planLength, templateSize);
+      writeWordsTemplate(this.template, columns, encoding);
+    }
     this.next = first;
-    this.seenEntries = buffer.entriesInUse();
-    this.seenAppended = buffer.rowsAppended ? buffer.rowsAppended() : 0;
-    // Rows from their stored words: entry selection, a reader that has them, rows of a known largest
-    // size, and a buffer that counts appended rows (the ring is then followed without lastTime).
-    const byWords = this.reader.rowWords !== undefined && this.reader.words != null && this.directRoom > 0 && buffer.rowsAppended !== undefined;
-    this.selection = from === from ? RANGE : byWords ? ENTRIES_BY_WORDS : ENTRIES;
+    this.seenOldest = (buffer.rowsAppended ? buffer.rowsAppended() : 0) - this.reader.entriesInUse();
+    this.selection = from === from ? RANGE : plan ? ENTRIES_BY_WORDS : ENTRIES;
     if (this.selection === RANGE) {
       // Count the rows in range, and start at the first of them.
-      const n = this.seenEntries;
+      const n = this.reader.entriesInUse();
       const reader = this.reader;
       this.next = nextInRange(reader, 0, from, to, this.row, WIRE_RESOLUTION_MS);
       rows = 0;
@@ -171,90 +195,101 @@ class ProfileRowsSource extends PieceSource {
     const row = this.row;
     const n = this.entries;
     const selection = this.selection;
-    let index = selection === RANGE ? nextInRange(reader, this.next, this.from, this.to, row, WIRE_RESOLUTION_MS) : this.next;
+    let index = selection === RANGE ? nextInRange(reader, this.next, row[row.length - 2], row[row.length - 1], row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
       index = n - 1;
       if (index >= 0) reader.readEntry(index, row);
-      else row.fill(NaN);
+      else row.fill(NaN, 0, row.length - 3);
     } else if (selection === ENTRIES_BY_WORDS) {
       // The row's stored words, or the row in `row` (another layout, damage).
       const p = reader.rowWords!(index, row);
       if (p >= 0) {
-        this.next = index + 1;
-        this.writeWords(w, p);
-        return null;
+        if (this.writeWords(w, p)) {
+          this.next = index + 1;
+          return null;
+        }
+        // A stored value the column's type cannot hold: its writer says so, as for any row.
+        reader.readEntry(index, row);
       }
     } else if (selection === ENTRIES) {
       reader.readEntry(index, row);
     }
     this.next = index + 1;
-    this.lastTime = row[0];
+    row[row.length - 3] = row[0];
     this.writeRow(w, row);
     return null;
   }
 
   /**
-   * writeRow for a row left in the reader's words at `p` (ProfileRowReader.rowWords): values
-   * taken one word each, the common number types written with no check (an unsigned 32-bit value
-   * fits long64-unsigned and double-long-unsigned; DataView.setInt32 writes its bytes), date-times
-   * by the model's writer with the read's cached rules, anything else by its writer as writeRow.
+   * The row left in the reader's words at `p` (ProfileRowReader.rowWords) written from the
+   * template: one copy of its constant bytes, then the time of day into the date-time and each
+   * value's word into its place (an unsigned 32-bit value is a long64-unsigned's lower half or a
+   * double-long-unsigned: DataView.setInt32 writes its bytes). False, with nothing written, when
+   * an unsigned column's value is above 255.
    */
-  private writeWords(w: AxdrWriter, p: number): void {
-    const cols = this.columns;
+  private writeWords(w: AxdrWriter, p: number): boolean {
+    const t = this.template!;
+    const size = t.length;
+    if (w.length + size > w.bytes.length) w.ensure(size);
+    const b = w.bytes;
+    const at = w.length;
     const words = this.reader.words!;
-    const n = cols.length;
-    w.ensure(this.directRoom);
-    let b = w.bytes;
-    let view = w.view;
-    let at = w.length;
-    b[at] = 2; // structure
-    b[at + 1] = n / 3;
-    at += 2;
-    for (let k = 0; k < n; k += 3) {
-      const kind = cols[k + 1];
-      const o = cols[k + 2];
-      let v: number;
-      if (o > 0) {
-        const x = words[p + o];
-        if (kind === 21 /* long64-unsigned */) {
-          b[at] = 21;
-          view.setUint32(at + 1, 0);
-          view.setInt32(at + 5, x);
-          at += 9;
-          continue;
+    const plan = this.columns;
+    let k = this.writers.length << 1;
+    const dt = plan[k];
+    let ms = 0;
+    if (dt >= 0) {
+      const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
+      if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
+      ms = v - this.dayStart;
+    }
+    b.set(t, at);
+    if (dt >= 0) {
+      // The time of day (in int32 arithmetic), as DateTimeWriter.writeAt writes it.
+      const s = (ms / 1000) | 0;
+      const q = at + dt;
+      b[q + 7] = (s / 3600) | 0;
+      b[q + 8] = ((s / 60) | 0) % 60;
+      b[q + 9] = s % 60;
+      b[q + 10] = ((ms - s * 1000) / 10) | 0;
+    }
+    const view = w.view;
+    const n = plan.length;
+    for (k++; k < n; k += 4) {
+      const type = plan[k];
+      let q = at + plan[k + 1];
+      let o = p + plan[k + 2];
+      const end = p + plan[k + 3];
+      if (type === 17 /* unsigned */) {
+        for (; o < end; o++, q += 2) {
+          const x = words[o];
+          if (x < 0 || x > 255) return false;
+          b[q] = x;
         }
-        if (kind === 17 /* unsigned */ && x >= 0 && x <= 255) {
-          b[at] = 17;
-          b[at + 1] = x;
-          at += 2;
-          continue;
-        }
-        if (kind === 6 /* double-long-unsigned */) {
-          b[at] = 6;
-          view.setInt32(at + 1, x);
-          at += 5;
-          continue;
-        }
-        v = x >>> 0;
       } else {
-        v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
-      }
-      const cached = this.cached;
-      if (kind === CLOCK_KIND && cached !== null) {
-        if (!(v >= cached.from && v < cached.until)) cached.refresh(v);
-        this.dateTimes!.writeAt(b, at, v, cached.deviation, cached.status);
-        at += 14;
-      } else {
-        w.length = at;
-        this.writers[k / 3](w, v);
-        w.ensure(MAX_ITEM_BYTES * ((n - k - 3) / 3));
-        b = w.bytes;
-        view = w.view;
-        at = w.length;
+        // long64-unsigned (9 bytes an item, the value in the last 4) or double-long-unsigned (5).
+        const stride = type === 21 ? 9 : 5;
+        for (; o < end; o++, q += stride) view.setInt32(q, words[o]);
       }
     }
-    w.length = at;
+    w.length = at + size;
+    return true;
+  }
+
+  /**
+   * The template's date-time for the capture time `v`: the date, deviation and status, valid
+   * from the start of v's local day or stretch (the cached rules') to the end of either.
+   */
+  private refreshTemplate(v: number, dt: number): void {
+    const cached = this.cached!;
+    if (!(v >= cached.from && v < cached.until)) cached.refresh(v);
+    this.dateTimes!.writeAt(this.template!, dt, v, cached.deviation, cached.status);
+    const local = v - cached.deviation * 60_000;
+    const dayStart = v - (local - Math.floor(local / 86_400_000) * 86_400_000);
+    this.dayStart = dayStart;
+    this.templateFrom = cached.from > dayStart ? cached.from : dayStart;
+    this.templateUntil = cached.until < dayStart + 86_400_000 ? cached.until : dayStart + 86_400_000;
   }
 
   /**
@@ -264,10 +299,10 @@ class ProfileRowsSource extends PieceSource {
    */
   private writeRow(w: AxdrWriter, row: Float64Array): void {
     const cols = this.columns;
-    const width = cols.length / 3;
+    const width = this.writers.length;
     if (width >= 0x80) {
       w.structure(width);
-      for (let c = 0; c < width; c++) this.writers[c](w, row[cols[3 * c]]);
+      for (let c = 0; c < width; c++) this.writers[c](w, row[cols[2 * c]]);
       return;
     }
     w.ensure(2 + MAX_ITEM_BYTES * width);
@@ -279,8 +314,8 @@ class ProfileRowsSource extends PieceSource {
     b[at] = 2; // structure
     b[at + 1] = width;
     at += 2;
-    const triples = cols.length;
-    for (let k = 0; k < triples; k += 3) {
+    const pairs = 2 * width;
+    for (let k = 0; k < pairs; k += 2) {
       const v = row[cols[k]];
       const kind = cols[k + 1];
       // (v | 0) === v: an integer in int32 range (-0 included, which every writer takes as 0).
@@ -301,14 +336,18 @@ class ProfileRowsSource extends PieceSource {
         // A finite capture time (v - v is NaN for NaN and the infinities), the stretch's
         // deviation and status looked at here: one call for the date-time, not three.
         const cached = this.cached;
-        if (!(v >= cached.from && v < cached.until)) cached.refresh(v);
+        if (!(v >= cached.from && v < cached.until)) {
+          cached.refresh(v);
+          // The template's stretch may not be the rules' any more.
+          this.templateUntil = NaN;
+        }
         this.dateTimes!.writeAt(b, at, v, cached.deviation, cached.status);
         at += 14;
       } else {
         w.length = at;
-        this.writers[k / 3](w, v);
+        this.writers[k >> 1](w, v);
         // Room for the rest of the row again (the writer may have grown the buffer).
-        w.ensure(MAX_ITEM_BYTES * ((triples - k - 3) / 3));
+        w.ensure(MAX_ITEM_BYTES * ((pairs - k - 2) >> 1));
         b = w.bytes;
         view = w.view;
         at = w.length;
@@ -325,24 +364,77 @@ class ProfileRowsSource extends PieceSource {
     const buffer = this.buffer;
     const n = this.reader.entriesInUse();
     if (buffer.rowsAppended) {
-      const appended = buffer.rowsAppended();
-      if (appended === this.seenAppended && n === this.seenEntries) return n;
-      const dropped = appended - this.seenAppended - (n - this.seenEntries);
-      this.seenAppended = appended;
-      this.seenEntries = n;
+      // Rows dropped since: how far the oldest row moved.
+      const oldest = buffer.rowsAppended() - n;
+      const dropped = oldest - this.seenOldest;
+      if (dropped === 0) return n;
+      this.seenOldest = oldest;
       if (dropped > 0) this.next = Math.max(0, this.next - dropped);
       return n;
     }
     // Without a count of appended rows: find the row sent last by its time (full rings only).
-    if (this.lastTime !== this.lastTime || n < buffer.capacity || this.next - 1 >= n) return n;
     const prev = this.row;
+    const lastTime = prev[prev.length - 3];
+    if (lastTime !== lastTime || n < buffer.capacity || this.next - 1 >= n) return n;
     this.reader.readEntry(this.next - 1, prev);
     let guard = 0;
-    while (prev[0] !== this.lastTime && this.next - 1 > 0 && guard++ < 64) {
+    while (prev[0] !== lastTime && this.next - 1 > 0 && guard++ < 64) {
       this.next--;
       this.reader.readEntry(this.next - 1, prev);
     }
     return n;
+  }
+}
+
+/** A-XDR bytes of an item writeWords writes: by RowEncoding kind (0: not one of them). */
+function wordItemBytes(kind: number): number {
+  return kind === CLOCK_KIND ? 14 : kind === 21 ? 9 : kind === 6 ? 5 : kind === 17 ? 2 : 0;
+}
+
+/**
+ * ProfileRowsSource's plan for rows written from their stored words (see its `columns`), or
+ * null when a selected column is of a type writeWords does not write (a date-time but in column
+ * 0, a writer's own type): then rows are read into numbers and written by writeRow.
+ */
+function wordsPlan(columns: readonly number[], encoding: RowEncoding): number[] | null {
+  if (columns.length >= 0x80) return null;
+  const plan = [-1];
+  let at = 2;
+  for (let c = 0; c < columns.length; c++) {
+    const col = columns[c];
+    const kind = encoding.kinds[col];
+    const bytes = wordItemBytes(kind);
+    if (bytes === 0 || (kind === CLOCK_KIND) !== (col === 0) || (col === 0 && encoding.cached === null)) return null;
+    if (col === 0) {
+      plan[0] = at;
+    } else {
+      // The value's bytes: after the tag (and a long64's upper half, always 0 for a 32-bit value).
+      const last = plan.length - 4;
+      if (last > 0 && plan[last] === kind && plan[last + 3] === 1 + col) plan[last + 3]++;
+      else plan.push(kind, at + (kind === 21 ? 5 : 1), 1 + col, 2 + col);
+    }
+    at += bytes;
+  }
+  return plan;
+}
+
+/** Bytes of a row writeWords writes (wordsPlan gave a plan). */
+function wordsTemplateSize(columns: readonly number[], encoding: RowEncoding): number {
+  let size = 2;
+  for (const c of columns) size += wordItemBytes(encoding.kinds[c]);
+  return size;
+}
+
+/** A row's A-XDR bytes for writeWords into `t`: structure, then per column its tag (a date-time's length too) and zeros. */
+function writeWordsTemplate(t: Uint8Array, columns: readonly number[], encoding: RowEncoding): void {
+  t[0] = 2; // structure
+  t[1] = columns.length;
+  let at = 2;
+  for (const c of columns) {
+    const kind = encoding.kinds[c];
+    t[at] = kind === CLOCK_KIND ? 9 : kind;
+    if (kind === CLOCK_KIND) t[at + 1] = 12;
+    at += wordItemBytes(kind);
   }
 }
 
