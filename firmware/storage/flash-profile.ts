@@ -1,5 +1,7 @@
 import type { CaptureColumn, ProfileBuffer, ProfileRowReader } from "../kernel/profile";
-import { crc32RecordWords, littleEndian } from "./crc32";
+import { CRC32_TABLES, littleEndian } from "./crc32";
+
+const [T0, T1, T2, T3] = CRC32_TABLES;
 import { type FlashJournal, RECORD_HEADER_BYTES, type RecordRef, recordSize, SECTOR_HEADER_BYTES } from "./journal";
 
 const TYPICAL_BYTES_PER_COLUMN = 6;
@@ -226,7 +228,7 @@ export class FlashProfile implements ProfileBuffer {
           // The next fixed-layout record may be read straight (rowWords) up to here: inside the
           // records as they are now, and the reader's whole buffer inside the sector.
           const fixedSize = recordSize(this.fixedLength);
-          r.lastAddress = this.fixedLength === 0 || this.fixedLength >= 0x100 ? -2 : base + (end - fixedSize < j.sectorSize - rec.length ? end - fixedSize : j.sectorSize - rec.length);
+          r.lastAddress = this.fixedLength === 0 || this.fixedLength >= 0x100 || r.words === null ? -2 : base + (end - fixedSize < j.sectorSize - rec.length ? end - fixedSize : j.sectorSize - rec.length);
           if (words && length === this.fixedLength && rec[RECORD_HEADER_BYTES] === FIXED_ROW_TAG && r.words !== null) return FIXED_ROW_WORD;
           if (this.decode(rec, RECORD_HEADER_BYTES, length, out)) return -1;
           break;
@@ -408,21 +410,35 @@ class FlashRowReader implements ProfileRowReader {
       this.first = p.rowsAppended() - p.entriesInUse();
     }
     const row = this.first + index;
-    const words = this.words;
     const at = this.address + this.size;
-    if (row === this.row + 1 && at <= this.lastAddress && words !== null) {
-      const rec = this.rec;
-      p.journal.flash.read(at, rec);
+    // (lastAddress is -2 without words.)
+    if (row === this.row + 1 && at <= this.lastAddress) {
+      const words = this.words!;
+      p.journal.flash.read(at, this.rec);
       // Word 0: type and length of a fixed-layout record (see the constructor), then the magic
       // (rec[0]); words 1..4: type and length, sequence number, CRC, tag.
       const w0 = words[0];
       const typeLength = w0 & 0xffffff;
       if (w0 >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
-        const end = RECORD_HEADER_BYTES + (typeLength >>> 16);
-        if (crc32RecordWords(rec, words, end) === words[3]) {
+        // The record's CRC-32 (crc32RecordWords inline: header words 1 and 2, the payload's words).
+        const t0 = T0;
+        const t1 = T1;
+        const t2 = T2;
+        const t3 = T3;
+        let c = -1 ^ typeLength;
+        c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+        c ^= row;
+        c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+        const length = typeLength >>> 16;
+        const end = FIXED_ROW_WORD + (length >> 2);
+        for (let w = FIXED_ROW_WORD; w < end; w++) {
+          c ^= words[w];
+          c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+        }
+        if ((c ^ -1) === words[3]) {
           this.address = at;
           this.row = row;
-          this.size = (end + 4) & ~3;
+          this.size = (RECORD_HEADER_BYTES + length + 4) & ~3;
           return FIXED_ROW_WORD;
         }
       }

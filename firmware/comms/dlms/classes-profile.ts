@@ -193,26 +193,32 @@ class ProfileRowsSource extends PieceSource {
   protected piece(_i: number, w: AxdrWriter): ByteSource | null {
     const reader = this.reader;
     const row = this.row;
-    const n = this.entries;
     const selection = this.selection;
+    if (selection === ENTRIES_BY_WORDS) {
+      const index = this.next;
+      if (index < this.entries) {
+        this.next = index + 1;
+        // The row's stored words written from the template; else the row in `row` (another layout,
+        // damage: rowWords put it there), or read into it when a stored value is one the
+        // column's type cannot hold (an unsigned above 255): its writer says so.
+        const p = reader.rowWords!(index, row);
+        if (p >= 0) {
+          if (this.writeWords(w, reader.words!, p)) return null;
+          reader.readEntry(index, row);
+        }
+        row[row.length - 3] = row[0];
+        this.writeRow(w, row);
+        return null;
+      }
+    }
+    const n = this.entries;
     let index = selection === RANGE ? nextInRange(reader, this.next, row[row.length - 2], row[row.length - 1], row, WIRE_RESOLUTION_MS) : this.next;
     if (index >= n) {
       // The ring overran the read (or was cleared): the announced count still has to be met.
       index = n - 1;
       if (index >= 0) reader.readEntry(index, row);
       else row.fill(NaN, 0, row.length - 3);
-    } else if (selection === ENTRIES_BY_WORDS) {
-      // The row's stored words, or the row in `row` (another layout, damage).
-      const p = reader.rowWords!(index, row);
-      if (p >= 0) {
-        if (this.writeWords(w, p)) {
-          this.next = index + 1;
-          return null;
-        }
-        // A stored value the column's type cannot hold: its writer says so, as for any row.
-        reader.readEntry(index, row);
-      }
-    } else if (selection === ENTRIES) {
+    } else if (selection !== RANGE) {
       reader.readEntry(index, row);
     }
     this.next = index + 1;
@@ -228,49 +234,60 @@ class ProfileRowsSource extends PieceSource {
    * double-long-unsigned: DataView.setInt32 writes its bytes). False, with nothing written, when
    * an unsigned column's value is above 255.
    */
-  private writeWords(w: AxdrWriter, p: number): boolean {
+  private writeWords(w: AxdrWriter, words: Int32Array, p: number): boolean {
     const t = this.template!;
     const size = t.length;
-    if (w.length + size > w.bytes.length) w.ensure(size);
-    const b = w.bytes;
     const at = w.length;
-    const words = this.reader.words!;
+    if (at + size > w.bytes.length) w.ensure(size);
+    const b = w.bytes;
     const plan = this.columns;
     let k = this.writers.length << 1;
     const dt = plan[k];
-    let ms = 0;
     if (dt >= 0) {
       const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
       if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
-      ms = v - this.dayStart;
-    }
-    b.set(t, at);
-    if (dt >= 0) {
+      b.set(t, at);
       // The time of day (in int32 arithmetic), as DateTimeWriter.writeAt writes it.
+      const ms = v - this.dayStart;
       const s = (ms / 1000) | 0;
       const q = at + dt;
       b[q + 7] = (s / 3600) | 0;
       b[q + 8] = ((s / 60) | 0) % 60;
       b[q + 9] = s % 60;
       b[q + 10] = ((ms - s * 1000) / 10) | 0;
+    } else {
+      b.set(t, at);
     }
     const view = w.view;
     const n = plan.length;
-    for (k++; k < n; k += 4) {
+    k++;
+    while (k < n) {
       const type = plan[k];
       let q = at + plan[k + 1];
       let o = p + plan[k + 2];
       const end = p + plan[k + 3];
-      if (type === 17 /* unsigned */) {
-        for (; o < end; o++, q += 2) {
+      k += 4;
+      // long64-unsigned: 9 bytes an item, the value in the last 4; double-long-unsigned: 5.
+      if (type === 21) {
+        while (o < end) {
+          view.setInt32(q, words[o]);
+          o++;
+          q += 9;
+        }
+      } else if (type === 17 /* unsigned */) {
+        while (o < end) {
           const x = words[o];
           if (x < 0 || x > 255) return false;
           b[q] = x;
+          o++;
+          q += 2;
         }
       } else {
-        // long64-unsigned (9 bytes an item, the value in the last 4) or double-long-unsigned (5).
-        const stride = type === 21 ? 9 : 5;
-        for (; o < end; o++, q += stride) view.setInt32(q, words[o]);
+        while (o < end) {
+          view.setInt32(q, words[o]);
+          o++;
+          q += 5;
+        }
       }
     }
     w.length = at + size;

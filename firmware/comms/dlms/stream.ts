@@ -126,10 +126,14 @@ export abstract class PieceSource implements ByteSource {
         const limit = offset + max;
         let i = index;
         do {
-          this.index = i + 1;
-          this.nested = this.piece(i, scratch);
+          const nested = this.piece(i, scratch);
           i++;
-        } while (this.nested === null && i < count && scratch.bytes === out && limit - scratch.length >= room);
+          if (nested !== null) {
+            this.nested = nested;
+            break;
+          }
+        } while (i < count && scratch.bytes === out && limit - scratch.length >= room);
+        this.index = i;
         const end = scratch.length;
         const into = scratch.bytes;
         scratch.bytes = own;
