@@ -228,6 +228,104 @@ class ProfileRowsSource extends PieceSource {
   }
 
   /**
+   * PieceSource.directRun: rows taken from their stored words and written from the template in one
+   * loop (writeWords inline: what the rows share is read once per run, not once per row); a row
+   * of another layout or a damaged one (rowWords gave it in `row`) by writeRow. The run stops
+   * where the block has no room for the largest row, or where the ring overran the read (piece
+   * then meets the announced count).
+   */
+  protected override directRun(index: number, count: number, w: AxdrWriter, limit: number): number {
+    if (this.selection !== ENTRIES_BY_WORDS) return index;
+    const reader = this.reader;
+    const words = reader.words!;
+    const row = this.row;
+    const n = this.entries;
+    const room = this.directRoom;
+    const out = w.bytes;
+    const view = w.view;
+    const t = this.template!;
+    const size = t.length;
+    const plan = this.columns;
+    const k0 = this.writers.length << 1;
+    const dt = plan[k0];
+    const runs = plan.length;
+    let next = this.next;
+    let i = index;
+    while (i < count && next < n) {
+      const p = reader.rowWords!(next, row);
+      let at = w.length;
+      let written = p >= 0;
+      if (written) {
+        if (dt >= 0) {
+          const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
+          if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
+          out.set(t, at);
+          // The time of day (in int32 arithmetic), as DateTimeWriter.writeAt writes it.
+          const ms = v - this.dayStart;
+          const s = (ms / 1000) | 0;
+          const q = at + dt;
+          out[q + 7] = (s / 3600) | 0;
+          out[q + 8] = ((s / 60) | 0) % 60;
+          out[q + 9] = s % 60;
+          out[q + 10] = ((ms - s * 1000) / 10) | 0;
+        } else {
+          out.set(t, at);
+        }
+        let k = k0 + 1;
+        while (k < runs) {
+          const type = plan[k];
+          let q = at + plan[k + 1];
+          let o = p + plan[k + 2];
+          const end = p + plan[k + 3];
+          k += 4;
+          if (type === 21) {
+            while (o < end) {
+              view.setInt32(q, words[o]);
+              o++;
+              q += 9;
+            }
+          } else if (type === 17) {
+            while (o < end) {
+              const x = words[o];
+              if (x < 0 || x > 255) {
+                written = false;
+                break;
+              }
+              out[q] = x;
+              o++;
+              q += 2;
+            }
+          } else {
+            while (o < end) {
+              view.setInt32(q, words[o]);
+              o++;
+              q += 5;
+            }
+          }
+        }
+        if (written) {
+          at += size;
+          w.length = at;
+        } else {
+          // A stored value the column's type cannot hold: its writer says so.
+          reader.readEntry(next, row);
+        }
+      }
+      next++;
+      i++;
+      if (!written) {
+        row[row.length - 3] = row[0];
+        this.writeRow(w, row);
+        at = w.length;
+        if (w.bytes !== out) break;
+      }
+      if (limit - at < room) break;
+    }
+    this.next = next;
+    return i;
+  }
+
+  /**
    * The row left in the reader's words at `p` (ProfileRowReader.rowWords) written from the
    * template: one copy of its constant bytes, then the time of day into the date-time and each
    * value's word into its place (an unsigned 32-bit value is a long64-unsigned's lower half or a
