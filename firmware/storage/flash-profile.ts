@@ -359,6 +359,11 @@ export class FlashProfile implements ProfileBuffer {
   }
 }
 
+/** One word's step of the CRC-32 by words (crc32RecordWords): the state after `c`, which already has the word in it. */
+function crcStep(c: number): number {
+  return T3[c & 0xff] ^ T2[(c >>> 8) & 0xff] ^ T1[(c >>> 16) & 0xff] ^ T0[c >>> 24];
+}
+
 /** Index in FlashRowReader.words of a record's first payload word (the record at byte 3 of its buffer). */
 const FIXED_ROW_WORD = 4;
 
@@ -381,13 +386,21 @@ class FlashRowReader implements ProfileRowReader {
   private epoch = -1;
 
   constructor(private readonly profile: FlashProfile, recordBytes: number, owner: number, fixedLength: number) {
-    // 3 bytes before the record, and whole words, so that the Int32Array covers every byte.
-    const buffer = new ArrayBuffer((recordBytes + 3 + 3) & ~3);
+    // 3 bytes before the record, and whole words, so that the Int32Array covers every byte; then
+    // a word for rowWords.
+    const buffer = new ArrayBuffer(((recordBytes + 3 + 3) & ~3) + 4);
     this.rec = new Uint8Array(buffer, 3, recordBytes);
     this.words = littleEndian() ? new Int32Array(buffer) : null;
-    // The 3 bytes before the record (never read into) keep what a fixed-layout record's header
-    // word 1 holds, type and payload length (word 0 & 0xffffff): a property less while the read lasts.
-    if (this.words && fixedLength < 0x100) this.words[0] = owner | (fixedLength << 16);
+    const words = this.words;
+    if (words && fixedLength < 0x100) {
+      // What rowWords compares and starts from, kept in the buffer (properties less while the read
+      // lasts): the 3 bytes before the record (never read into) hold a fixed-layout record's header
+      // word 1, type and payload length (word 0 & 0xffffff); the last word the CRC's state after
+      // that word and the step of the next one, less that word (the step is linear: see rowWords).
+      const typeLength = owner | (fixedLength << 16);
+      words[0] = typeLength;
+      words[words.length - 1] = crcStep(crcStep(-1 ^ typeLength));
+    }
   }
 
   entriesInUse(): number {
@@ -420,15 +433,14 @@ class FlashRowReader implements ProfileRowReader {
       const w0 = words[0];
       const typeLength = w0 & 0xffffff;
       if (w0 >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
-        // The record's CRC-32 (crc32RecordWords inline: header words 1 and 2, the payload's words).
+        // The record's CRC-32 (crc32RecordWords inline): header words 1 and 2, then the payload's
+        // words. A step is linear (the tables are), so step(state ^ row) = step(state) ^ step(row),
+        // and step(state) after header word 1 is the same for every record (kept in the last word).
         const t0 = T0;
         const t1 = T1;
         const t2 = T2;
         const t3 = T3;
-        let c = -1 ^ typeLength;
-        c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
-        c ^= row;
-        c = t3[c & 0xff] ^ t2[(c >>> 8) & 0xff] ^ t1[(c >>> 16) & 0xff] ^ t0[c >>> 24];
+        let c = words[words.length - 1] ^ t3[row & 0xff] ^ t2[(row >>> 8) & 0xff] ^ t1[(row >>> 16) & 0xff] ^ t0[row >>> 24];
         const length = typeLength >>> 16;
         const end = FIXED_ROW_WORD + (length >> 2);
         for (let w = FIXED_ROW_WORD; w < end; w++) {

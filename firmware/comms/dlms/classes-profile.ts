@@ -260,14 +260,11 @@ class ProfileRowsSource extends PieceSource {
           const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
           if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
           out.set(t, at);
-          // The time of day (in int32 arithmetic), as DateTimeWriter.writeAt writes it.
+          // The time of day (in int32 arithmetic) as DateTimeWriter.writeAt writes it: hour,
+          // minute, second and hundredths by one big-endian store.
           const ms = v - this.dayStart;
           const s = (ms / 1000) | 0;
-          const q = at + dt;
-          out[q + 7] = (s / 3600) | 0;
-          out[q + 8] = ((s / 60) | 0) % 60;
-          out[q + 9] = s % 60;
-          out[q + 10] = ((ms - s * 1000) / 10) | 0;
+          view.setUint32(at + dt + 7, (((s / 3600) | 0) << 24) | ((((s / 60) | 0) % 60) << 16) | ((s % 60) << 8) | (((ms - s * 1000) / 10) | 0));
         } else {
           out.set(t, at);
         }
@@ -279,6 +276,15 @@ class ProfileRowsSource extends PieceSource {
           const end = p + plan[k + 3];
           k += 4;
           if (type === 21) {
+            // Four values a turn (a loop turn costs XS about what a store does): a load profile's energies.
+            while (o + 3 < end) {
+              view.setInt32(q, words[o]);
+              view.setInt32(q + 9, words[o + 1]);
+              view.setInt32(q + 18, words[o + 2]);
+              view.setInt32(q + 27, words[o + 3]);
+              o += 4;
+              q += 36;
+            }
             while (o < end) {
               view.setInt32(q, words[o]);
               o++;
