@@ -137,7 +137,8 @@ class ProfileRowsSource extends PieceSource {
     super();
     const width = columns.length;
     this.reader = buffer.openReader ? buffer.openReader() : buffer;
-    this.writers = columns.map((c) => encoding.writers[c]);
+    this.writers = [];
+    for (let c = 0; c < width; c++) this.writers.push(encoding.writers[columns[c]]);
     this.dateTimes = encoding.dateTimes;
     this.cached = encoding.cached;
     // Rows go straight into the block while it has room for the largest (writeRow's bound).
@@ -148,20 +149,26 @@ class ProfileRowsSource extends PieceSource {
     const plan = from === from || this.directRoom === 0 || !buffer.rowsAppended || !this.reader.rowWords || !this.reader.words ? null : wordsPlan(columns, encoding);
     // The row, the column plan and the template in one buffer (one ArrayBuffer object, not three).
     const rowLength = buffer.columns.length + 3;
-    const planLength = 2 * width + (plan ? plan.length : 0);
-    const templateSize = plan ? wordsTemplateSize(columns, encoding) : 0;
+    const planLength = 2 * width + (plan ? plan.length - 1 : 0);
+    // (A plan's last element is the template's size.)
+    const templateSize = plan ? plan[plan.length - 1] : 0;
     const memory = new ArrayBuffer(8 * rowLength + 4 * planLength + templateSize);
     this.row = new Float64Array(memory, 0, rowLength);
-    this.row.set([NaN, from, to], rowLength - 3);
+    this.row[rowLength - 3] = NaN;
+    this.row[rowLength - 2] = from;
+    this.row[rowLength - 1] = to;
     this.columns = new Int32Array(memory, 8 * rowLength, planLength);
     for (let c = 0; c < width; c++) {
       this.columns[2 * c] = columns[c];
       this.columns[2 * c + 1] = encoding.kinds[columns[c]];
     }
     if (plan) {
-      this.columns.set(plan, 2 * width);
+      for (let k = 0; k < plan.length - 1; k++) this.columns[2 * width + k] = plan[k];
       this.template = new Uint8Array(memory, 8 * rowLength + 4 * planLength, templateSize);
       writeWordsTemplate(this.template, columns, encoding);
+      // Rows from words are the template's size: straight into the block while that fits (a row
+      // of another layout written larger goes on through the scratch, as any outgrown piece).
+      this.directRoom = templateSize;
     }
     this.next = first;
     this.seenOldest = (buffer.rowsAppended ? buffer.rowsAppended() : 0) - this.reader.entriesInUse();
@@ -513,9 +520,10 @@ function wordItemBytes(kind: number): number {
 }
 
 /**
- * ProfileRowsSource's plan for rows written from their stored words (see its `columns`), or
- * null when a selected column is of a type writeWords does not write (a date-time but in column
- * 0, a writer's own type): then rows are read into numbers and written by writeRow.
+ * ProfileRowsSource's plan for rows written from their stored words (see its `columns`), then
+ * the template's size; or null when a selected column is of a type writeWords does not write (a
+ * date-time but in column 0, a writer's own type): then rows are read into numbers and written
+ * by writeRow.
  */
 function wordsPlan(columns: readonly number[], encoding: RowEncoding): number[] | null {
   if (columns.length >= 0x80) return null;
@@ -536,14 +544,8 @@ function wordsPlan(columns: readonly number[], encoding: RowEncoding): number[] 
     }
     at += bytes;
   }
+  plan.push(at);
   return plan;
-}
-
-/** Bytes of a row writeWords writes (wordsPlan gave a plan). */
-function wordsTemplateSize(columns: readonly number[], encoding: RowEncoding): number {
-  let size = 2;
-  for (const c of columns) size += wordItemBytes(encoding.kinds[c]);
-  return size;
 }
 
 /** A row's A-XDR bytes for writeWords into `t`: structure, then per column its tag (a date-time's length too) and zeros. */
@@ -551,8 +553,8 @@ function writeWordsTemplate(t: Uint8Array, columns: readonly number[], encoding:
   t[0] = 2; // structure
   t[1] = columns.length;
   let at = 2;
-  for (const c of columns) {
-    const kind = encoding.kinds[c];
+  for (let k = 0; k < columns.length; k++) {
+    const kind = encoding.kinds[columns[k]];
     t[at] = kind === CLOCK_KIND ? 9 : kind;
     if (kind === CLOCK_KIND) t[at + 1] = 12;
     at += wordItemBytes(kind);
