@@ -25,7 +25,8 @@ export interface ProfileRowReader {
    * The row's 32-bit words as stored, when the buffer keeps rows that way (a flash profile's fixed
    * layout), so a long read takes each value with one load: the row of entry `index` is checked
    * (CRC) and left in `words`, and the index of its first word w is returned, with column 0 =
-   * (words[w] >>> 8) * 2^32 + (words[w + 1] >>> 0) and column c >= 1 = words[w + 1 + c] >>> 0.
+   * ((words[w] >>> 8) & 0x3ff) * 2^32 + (words[w + 1] >>> 0), column 1 = words[w] >>> 18 and
+   * column c >= 2 = words[w + c] >>> 0.
    * Otherwise (another layout, a damaged row: NaN) the row is copied into `out` as readEntry
    * does and -1 returned. Valid until the next read through this reader.
    */

@@ -11,7 +11,7 @@ export const FIXED_ROW_TAG = 3;
 
 /** Payload bytes of a fixed-layout row of `width` columns (0: the layout is not used for that width). */
 export function fixedRowBytes(width: number): number {
-  return width >= 2 ? 4 * (width + 1) : 0;
+  return width >= 2 ? 4 * width : 0;
 }
 
 /**
@@ -23,11 +23,12 @@ export function fixedRowBytes(width: number): number {
  * whatever the capacity (a 40-day load profile stays in flash).
  *
  * Row encodings (the record's payload; both are read, the first byte tells them apart):
- * - Fixed (rows of two columns or more whose column 0 is an integer in [0, 2^56) and whose other
- *   columns are integers in [0, 2^32), -0 excluded: a load profile's time, status and energies),
- *   4 x (width + 1) bytes in little-endian 32-bit words: word 0 is FIXED_ROW_TAG in its low byte
- *   and column 0 divided by 2^32 in its upper three bytes, word 1 column 0 modulo 2^32, word
- *   1 + c column c (c >= 1). A reader takes a value with one word load (FIXED_ROW_WORDS).
+ * - Fixed (rows of two columns or more whose column 0 is an integer in [0, 2^42) (a UTC ms time
+ *   before 2109), column 1 an integer in [0, 2^14) (a status word) and the other columns
+ *   integers in [0, 2^32), -0 excluded: a load profile's time, status and energies), 4 x width
+ *   bytes in little-endian 32-bit words: word 0 holds FIXED_ROW_TAG in bits 0..7, column 0
+ *   divided by 2^32 in bits 8..17 and column 1 in bits 18..31; word 1 column 0 modulo 2^32; word
+ *   c column c (c >= 2). A reader takes a value with one word load (ProfileRowReader.rowWords).
  * - Varint (any other row, and every row written before the fixed layout): per column, an integer
  *   |v| < 2^51 as an unsigned varint of its zigzag value times two; anything else as byte 0x01
  *   then the float64 (8 bytes). Its first byte is even or 0x01, never FIXED_ROW_TAG.
@@ -248,9 +249,11 @@ export class FlashProfile implements ProfileBuffer {
   private decode(p: Uint8Array, start: number, length: number, out: Float64Array): boolean {
     const width = this.columns.length;
     if (length === this.fixedLength && p[start] === FIXED_ROW_TAG) {
-      // Column 0 from words 0 and 1 (bytes 1..3 and 4..7), the others one word each.
-      out[0] = (p[start + 1] | (p[start + 2] << 8) | (p[start + 3] << 16)) * 4294967296 + ((p[start + 4] | (p[start + 5] << 8) | (p[start + 6] << 16) | (p[start + 7] << 24)) >>> 0);
-      for (let c = 1, n = start + 4 + 4 * c; c < width; c++, n += 4) out[c] = (p[n] | (p[n + 1] << 8) | (p[n + 2] << 16) | (p[n + 3] << 24)) >>> 0;
+      // Columns 0 and 1 from words 0 and 1, the others one word each.
+      const w0 = p[start] | (p[start + 1] << 8) | (p[start + 2] << 16) | (p[start + 3] << 24);
+      out[0] = ((w0 >>> 8) & 0x3ff) * 4294967296 + ((p[start + 4] | (p[start + 5] << 8) | (p[start + 6] << 16) | (p[start + 7] << 24)) >>> 0);
+      out[1] = w0 >>> 18;
+      for (let c = 2, n = start + 8; c < width; c++, n += 4) out[c] = (p[n] | (p[n + 1] << 8) | (p[n + 2] << 16) | (p[n + 3] << 24)) >>> 0;
       return true;
     }
     return decodeRow(p, start, length, out, width, this.f64);
@@ -318,19 +321,20 @@ export class FlashProfile implements ProfileBuffer {
       // The fixed layout when every value fits it (see the class comment); else the varints.
       const t = row[0] ?? 0;
       const lo = t % 4294967296;
-      let fits = lo >>> 0 === lo && t >= 0 && t < 72057594037927936 && (t !== 0 || 1 / t > 0);
-      for (let c = 1; fits && c < this.columns.length; c++) {
+      const status = row[1] ?? 0;
+      let fits = lo >>> 0 === lo && t >= 0 && t < 4398046511104 && (t !== 0 || 1 / t > 0) && (status & 0x3fff) === status && (status !== 0 || 1 / status > 0);
+      for (let c = 2; fits && c < this.columns.length; c++) {
         const v = row[c] ?? 0;
         fits = v >>> 0 === v && (v !== 0 || 1 / v > 0);
       }
       if (fits) {
-        const hi = (t - lo) / 4294967296;
-        p[0] = FIXED_ROW_TAG;
-        p[1] = hi & 0xff;
-        p[2] = (hi >>> 8) & 0xff;
-        p[3] = (hi >>> 16) & 0xff;
-        for (let c = 0, n = 4; c < this.columns.length; c++, n += 4) {
-          const v = c === 0 ? lo : (row[c] ?? 0);
+        const w0 = FIXED_ROW_TAG | (((t - lo) / 4294967296) << 8) | (status << 18);
+        p[0] = w0 & 0xff;
+        p[1] = (w0 >>> 8) & 0xff;
+        p[2] = (w0 >>> 16) & 0xff;
+        p[3] = (w0 >>> 24) & 0xff;
+        for (let c = 1, n = 4; c < this.columns.length; c++, n += 4) {
+          const v = c === 1 ? lo : (row[c] ?? 0);
           p[n] = v & 0xff;
           p[n + 1] = (v >>> 8) & 0xff;
           p[n + 2] = (v >>> 16) & 0xff;

@@ -49,8 +49,8 @@ function rowByWords(reader: ProfileRowReader, index: number, out: Float64Array):
   const w = reader.rowWords!(index, out);
   if (w < 0) return { row: Array.from(out), words: false };
   const words = reader.words!;
-  const row = [(words[w] >>> 8) * 2 ** 32 + (words[w + 1] >>> 0)];
-  for (let c = 1; c < out.length; c++) row.push(words[w + 1 + c] >>> 0);
+  const row = [((words[w] >>> 8) & 0x3ff) * 2 ** 32 + (words[w + 1] >>> 0), words[w] >>> 18];
+  for (let c = 2; c < out.length; c++) row.push(words[w + c] >>> 0);
   return { row, words: true };
 }
 
@@ -136,11 +136,11 @@ describe("FlashProfile's reader (one long read)", () => {
 
   it("decodes any payload as the decoder before issue 19 did, or as a fixed-layout row: malformed, overlong, truncated or not (property)", () => {
     // Payloads of varints of every length, floats, odd values and junk, written with a valid CRC;
-    // and payloads that begin with the fixed layout's tag (3), of its length (20 bytes for 4
+    // and payloads that begin with the fixed layout's tag (3), of its length (16 bytes for 4
     // columns) or not.
     const varint = fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 10 }).chain((more) => fc.integer({ min: 0, max: 0x7f }).map((last) => [...more, last]));
     const chunk = fc.oneof(varint, fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 8, maxLength: 8 }).map((f) => [1, ...f]));
-    const tagged = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 22 }).map((rest) => [3, ...rest]);
+    const tagged = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 12, maxLength: 18 }).map((rest) => [3, ...rest]);
     const payload = fc.oneof(fc.array(chunk, { maxLength: 6 }).map((chunks) => chunks.flat().slice(0, 36)), tagged);
     let decoded = 0;
     let fixed = 0;
@@ -155,9 +155,9 @@ describe("FlashProfile's reader (one long read)", () => {
         // A newer row, so that row 0 is read from flash (the newest is kept in RAM).
         profile.append([1, 1, 1, 1]);
         // A varint row never begins with 3 (its first byte is even, or 1 before a float64).
-        const reference = bytes.length === 20 && bytes[0] === 3 ? fixedDecode(Uint8Array.from(bytes)) : referenceDecode(Uint8Array.from(bytes), bytes.length, COLUMNS.length);
+        const reference = bytes.length === 16 && bytes[0] === 3 ? fixedDecode(Uint8Array.from(bytes)) : referenceDecode(Uint8Array.from(bytes), bytes.length, COLUMNS.length);
         if (reference) decoded++;
-        if (bytes.length === 20 && bytes[0] === 3) fixed++;
+        if (bytes.length === 16 && bytes[0] === 3) fixed++;
         const expected = reference ?? [NaN, NaN, NaN, NaN];
         for (const got of [viaReader(profile)[0], viaReadEntry(profile)[0]]) {
           for (let c = 0; c < 4; c++) expect([c, got[c]]).toEqual([c, expected[c]]);
@@ -196,17 +196,25 @@ describe("FlashProfile's reader (one long read)", () => {
 });
 
 describe("FlashProfile's fixed row layout (issue 19: rows a long read takes word by word)", () => {
-  it("stores rows that fit it in 4 x (width + 1) bytes: tag 3 and the time's upper bits, the time's lower 32 bits, a word per column", () => {
+  it("stores rows that fit it in 4 x width bytes: tag 3, the time's upper bits and the status in word 0, the time's lower 32 bits, a word per column", () => {
     const { flash, profile } = setup();
-    profile.append([0x12_3456_789a, 8, 1_000_137, 0xffff_ffff]);
+    profile.append([0x3_3456_789a, 0x2abc, 1_000_137, 0xffff_ffff]);
     profile.append(plainRow(1));
     const at = findRecordOfRow(flash.bytes, 7, 0);
-    expect(flash.bytes[at + 3] | (flash.bytes[at + 4] << 8)).toBe(20);
-    expect(Array.from(flash.bytes.subarray(at + 13, at + 33))).toEqual([
-      3, 0x12, 0, 0, 0x9a, 0x78, 0x56, 0x34, 8, 0, 0, 0, 0xc9, 0x42, 0x0f, 0x00, 0xff, 0xff, 0xff, 0xff,
-    ]);
-    expect(viaReadEntry(profile)[0]).toEqual([0x12_3456_789a, 8, 1_000_137, 0xffff_ffff]);
-    expect(viaReader(profile)[0]).toEqual([0x12_3456_789a, 8, 1_000_137, 0xffff_ffff]);
+    expect(flash.bytes[at + 3] | (flash.bytes[at + 4] << 8)).toBe(16);
+    // Word 0: 3 | 3 << 8 | 0x2abc << 18 = 0xaaf00303.
+    expect(Array.from(flash.bytes.subarray(at + 13, at + 29))).toEqual([3, 0x03, 0xf0, 0xaa, 0x9a, 0x78, 0x56, 0x34, 0xc9, 0x42, 0x0f, 0x00, 0xff, 0xff, 0xff, 0xff]);
+    expect(viaReadEntry(profile)[0]).toEqual([0x3_3456_789a, 0x2abc, 1_000_137, 0xffff_ffff]);
+    expect(viaReader(profile)[0]).toEqual([0x3_3456_789a, 0x2abc, 1_000_137, 0xffff_ffff]);
+  });
+
+  it("keeps the varint encoding for rows the layout cannot hold: a time from 2109 (2^42 ms), a status of 2^14, a value of 2^32", () => {
+    const { flash, profile } = setup();
+    const rows = [[2 ** 42, 0, 1, 2], [2 ** 42 - 1, 0x3fff, 1, 2], [1_780_000_000_000, 0x4000, 1, 2], [1_780_000_000_000, 0, 2 ** 32, 2], [0, 0, 0, 0]];
+    for (const r of rows) profile.append(r);
+    expect(rows.map((_, i) => flash.bytes[findRecordOfRow(flash.bytes, 7, i) + 13] === 3)).toEqual([false, true, false, false, true]);
+    expect(viaReadEntry(profile)).toEqual(rows);
+    expect(viaWords(profile).rows).toEqual(rows);
   });
 
   it("rowWords gives every row readEntry gives, from words where the row is stored fixed, over several sectors", () => {
@@ -225,7 +233,8 @@ describe("FlashProfile's fixed row layout (issue 19: rows a long read takes word
   it("a damaged fixed row is never given as words: rowWords reads it as a row of NaN, the rows after it from words again", () => {
     const { flash, profile } = setup();
     for (let i = 0; i < 12; i++) profile.append(plainRow(i));
-    for (const [offset, bit] of [[13 + 10, 3], [13 + 0, 1], [6, 0], [13 + 19, 7]]) {
+    // A payload bit, the tag, the sequence number, the last payload byte.
+    for (const [offset, bit] of [[13 + 10, 3], [13 + 0, 1], [6, 0], [13 + 15, 7]]) {
       const { flash: f2, profile: p2 } = setup();
       for (let i = 0; i < 12; i++) p2.append(plainRow(i));
       f2.flipBit(findRecordOfRow(f2.bytes, 7, 5) + offset, bit);
@@ -322,9 +331,10 @@ describe("profile rows written before the fixed layout (a meter updated in the f
     same(viaReader(profile));
     const words = viaWords(profile);
     same(words.rows);
-    // The old rows come through `out`, the new ones as words; but the newest, which begins a
-    // sector: the reader looks it up (not the next record), and the newest is served from RAM.
-    expect(Math.floor(findRecordOfRow(flash.bytes, 7, 13) / 256)).not.toBe(Math.floor(findRecordOfRow(flash.bytes, 7, 12) / 256));
+    // The old rows come through `out`, the new ones as words; but the newest: it lies within the
+    // last 52 bytes of its sector (a whole-buffer read there would run past the sector), so the
+    // reader looks it up (readWith), and the newest is served from RAM.
+    expect(findRecordOfRow(flash.bytes, 7, 13) % 256).toBeGreaterThan(256 - 52);
     expect(words.which).toEqual([9, 10, 11, 12]);
     // And after a power cycle, all from flash.
     const again = new FlashJournal(flash);
@@ -378,10 +388,11 @@ function findRecordOfRow(bytes: Uint8Array, type: number, seq: number): number {
   return -1;
 }
 
-/** The fixed layout of 4 columns read with a DataView: column 0 from words 0 (upper 3 bytes) and 1, then a word each. */
+/** The fixed layout of 4 columns read with a DataView: column 0 from word 0's bits 8..17 and word 1, column 1 from word 0's bits 18..31, then a word each. */
 function fixedDecode(p: Uint8Array): number[] {
   const v = new DataView(p.buffer, p.byteOffset, p.length);
-  return [(v.getUint32(0, true) >>> 8) * 2 ** 32 + v.getUint32(4, true), v.getUint32(8, true), v.getUint32(12, true), v.getUint32(16, true)];
+  const w0 = v.getUint32(0, true);
+  return [Math.floor(w0 / 256) % 1024 * 2 ** 32 + v.getUint32(4, true), Math.floor(w0 / 2 ** 18), v.getUint32(8, true), v.getUint32(12, true)];
 }
 
 /** FlashProfile's decoder as it was before issue 19 (2f04c36), for the property above. */

@@ -107,9 +107,10 @@ class ProfileRowsSource extends PieceSource {
   private entries = 0;
   /**
    * Per selected column its index in a row and its kind (RowEncoding), in pairs; for
-   * ENTRIES_BY_WORDS then the plan of writeWords: the template offset of the date-time (-1: none),
-   * and per run of columns of one number type: the type, the template offset of the first value,
-   * the run's first and end words (ProfileRowReader.rowWords).
+   * ENTRIES_BY_WORDS then the plan of writeWords: the template offset of the date-time (column
+   * 0; -1: not selected), of column 1's value and its type (-1: not selected), and per run of
+   * other columns of one number type: the type, the template offset of the first value, the
+   * run's first and end words (ProfileRowReader.rowWords).
    */
   private readonly columns: Int32Array;
   private readonly writers: CapturedWriter[];
@@ -264,7 +265,7 @@ class ProfileRowsSource extends PieceSource {
       let written = p >= 0;
       if (written) {
         if (dt >= 0) {
-          const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
+          const v = ((words[p] >>> 8) & 0x3ff) * 4294967296 + (words[p + 1] >>> 0);
           if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
           out.set(t, at);
           // The time of day (in int32 arithmetic) as DateTimeWriter.writeAt writes it: hour,
@@ -275,8 +276,16 @@ class ProfileRowsSource extends PieceSource {
         } else {
           out.set(t, at);
         }
-        let k = k0 + 1;
-        while (k < runs) {
+        const s1 = plan[k0 + 1];
+        if (s1 >= 0) {
+          // Column 1 (a status): in word 0's upper 14 bits.
+          const x = words[p] >>> 18;
+          if (plan[k0 + 2] !== 17) view.setInt32(at + s1, x);
+          else if (x <= 255) out[at + s1] = x;
+          else written = false;
+        }
+        let k = k0 + 3;
+        while (written && k < runs) {
           const type = plan[k];
           let q = at + plan[k + 1];
           let o = p + plan[k + 2];
@@ -355,7 +364,7 @@ class ProfileRowsSource extends PieceSource {
     let k = this.writers.length << 1;
     const dt = plan[k];
     if (dt >= 0) {
-      const v = (words[p] >>> 8) * 4294967296 + (words[p + 1] >>> 0);
+      const v = ((words[p] >>> 8) & 0x3ff) * 4294967296 + (words[p + 1] >>> 0);
       if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
       b.set(t, at);
       // The time of day (in int32 arithmetic), as DateTimeWriter.writeAt writes it.
@@ -370,8 +379,20 @@ class ProfileRowsSource extends PieceSource {
       b.set(t, at);
     }
     const view = w.view;
+    const s1 = plan[k + 1];
+    if (s1 >= 0) {
+      // Column 1 (a status): in word 0's upper 14 bits.
+      const x = words[p] >>> 18;
+      const type = plan[k + 2];
+      if (type === 17 /* unsigned */) {
+        if (x > 255) return false;
+        b[at + s1] = x;
+      } else {
+        view.setInt32(at + s1, x);
+      }
+    }
     const n = plan.length;
-    k++;
+    k += 3;
     while (k < n) {
       const type = plan[k];
       let q = at + plan[k + 1];
@@ -527,20 +548,24 @@ function wordItemBytes(kind: number): number {
  */
 function wordsPlan(columns: readonly number[], encoding: RowEncoding): number[] | null {
   if (columns.length >= 0x80) return null;
-  const plan = [-1];
+  const plan = [-1, -1, 0];
   let at = 2;
   for (let c = 0; c < columns.length; c++) {
     const col = columns[c];
     const kind = encoding.kinds[col];
     const bytes = wordItemBytes(kind);
     if (bytes === 0 || (kind === CLOCK_KIND) !== (col === 0) || (col === 0 && encoding.cached === null)) return null;
+    // A value's bytes: after the tag (and a long64's upper half, always 0 for a 32-bit value).
+    const value = at + (kind === 21 ? 5 : 1);
     if (col === 0) {
       plan[0] = at;
+    } else if (col === 1) {
+      plan[1] = value;
+      plan[2] = kind;
     } else {
-      // The value's bytes: after the tag (and a long64's upper half, always 0 for a 32-bit value).
       const last = plan.length - 4;
-      if (last > 0 && plan[last] === kind && plan[last + 3] === 1 + col) plan[last + 3]++;
-      else plan.push(kind, at + (kind === 21 ? 5 : 1), 1 + col, 2 + col);
+      if (last > 2 && plan[last] === kind && plan[last + 3] === col) plan[last + 3]++;
+      else plan.push(kind, value, col, col + 1);
     }
     at += bytes;
   }
