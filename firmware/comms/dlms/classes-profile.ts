@@ -4,7 +4,7 @@
  */
 import { type AxdrWriter, DataType, type DlmsData } from "./axdr";
 import { CachedTimeRules, cachedTimeRules, dateTimeBytesToUtc, type DateTimeWriter, modelTime, type TimeRules } from "./classes-clock";
-import { type AccessGroup, type AttributeDef, type CapturedWriter, defineClass, type MethodDef, type ObjectClass, type RequestContext } from "./object-model";
+import { type AccessGroup, type AttributeDef, type CapturedWriter, type CosemObject, defineClass, type MethodDef, type ObjectClass, type RequestContext } from "./object-model";
 import { type ByteSource, PieceSource } from "./stream";
 import { inlineNumberType, numberOf, numberWriter } from "./values";
 import { formatObis, obisKeyAt, parseObis, RESULT } from "./xdlms";
@@ -39,6 +39,7 @@ class RowEncoding {
     const columns = buffer.columns;
     this.writers = [];
     this.kinds = new Int32Array(columns.length);
+    let scratch: CosemObject | null = null;
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c];
       if (col.classId === 8 && col.attribute === 2) {
@@ -53,7 +54,9 @@ class RowEncoding {
         this.writers.push((w: AxdrWriter, v: number) => dt.write(w, v, rules));
         continue;
       }
-      const obj = ctx.model.findAt(parseObis(col.obis), 0);
+      // One object filled for each column in turn (a writer keeps what it needs, never the object).
+      const i = ctx.model.indexAt(parseObis(col.obis), 0);
+      const obj = i < 0 ? null : (scratch = ctx.model.load(i, scratch));
       const writer = (obj && obj.classId === col.classId ? obj.capturedWriter(col.attribute, ctx.model) : null) ?? numberWriter(DataType.long64);
       this.kinds[c] = inlineNumberType(writer);
       this.writers.push(writer);
@@ -256,7 +259,13 @@ class ProfileRowsSource extends PieceSource {
     const plan = this.columns;
     const k0 = this.writers.length << 1;
     const dt = plan[k0];
+    const s1 = plan[k0 + 1];
+    const s1Type = plan[k0 + 2];
     const runs = plan.length;
+    // The template's stretch in locals (read again after a refresh).
+    let from = this.templateFrom;
+    let until = this.templateUntil;
+    let dayStart = this.dayStart;
     let next = this.next;
     let i = index;
     while (i < count && next < n) {
@@ -266,21 +275,25 @@ class ProfileRowsSource extends PieceSource {
       if (written) {
         if (dt >= 0) {
           const v = ((words[p] >>> 8) & 0x3ff) * 4294967296 + (words[p + 1] >>> 0);
-          if (!(v >= this.templateFrom && v < this.templateUntil)) this.refreshTemplate(v, dt);
+          if (!(v >= from && v < until)) {
+            this.refreshTemplate(v, dt);
+            from = this.templateFrom;
+            until = this.templateUntil;
+            dayStart = this.dayStart;
+          }
           out.set(t, at);
           // The time of day (in int32 arithmetic) as DateTimeWriter.writeAt writes it: hour,
           // minute, second and hundredths by one big-endian store.
-          const ms = v - this.dayStart;
+          const ms = v - dayStart;
           const s = (ms / 1000) | 0;
           view.setUint32(at + dt + 7, (((s / 3600) | 0) << 24) | ((((s / 60) | 0) % 60) << 16) | ((s % 60) << 8) | (((ms - s * 1000) / 10) | 0));
         } else {
           out.set(t, at);
         }
-        const s1 = plan[k0 + 1];
         if (s1 >= 0) {
           // Column 1 (a status): in word 0's upper 14 bits.
           const x = words[p] >>> 18;
-          if (plan[k0 + 2] !== 17) view.setInt32(at + s1, x);
+          if (s1Type !== 17) view.setInt32(at + s1, x);
           else if (x <= 255) out[at + s1] = x;
           else written = false;
         }
@@ -338,6 +351,8 @@ class ProfileRowsSource extends PieceSource {
       if (!written) {
         row[row.length - 3] = row[0];
         this.writeRow(w, row);
+        // (It may have moved the rules' stretch: the template's is looked at again.)
+        until = this.templateUntil;
         at = w.length;
         if (w.bytes !== out) break;
       }
