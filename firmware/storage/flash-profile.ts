@@ -96,11 +96,15 @@ export class FlashProfile implements ProfileBuffer {
     if (this.sectors.length === 0) return;
     const head = this.sectors[this.sectors.length - 1];
     let last = -1;
+    let lastOffset = 0;
+    let lastSize = 0;
     // Rows are appended in order, their indexes one after the other: a walk of the headers finds
     // the newest (its CRC is checked when it is read); anything unusual, a scan with CRCs.
     const end = j.walkSector(head, (ref) => {
       if (ref.type !== this.owner) return -2;
       last = ref.seq;
+      lastOffset = ref.offset;
+      lastSize = ref.size;
       return ref.seq + 1;
     });
     if (end >= 0 && (last >= 0 || end === SECTOR_HEADER_BYTES)) {
@@ -108,10 +112,22 @@ export class FlashProfile implements ProfileBuffer {
     } else {
       last = -1;
       this.headOffset = j.scanSector(head, true, (ref) => {
-        if (ref.type === this.owner && ref.seq > last) last = ref.seq;
+        if (ref.type === this.owner && ref.seq > last) {
+          last = ref.seq;
+          lastOffset = ref.offset;
+          lastSize = ref.size;
+        }
       });
     }
     this.nextRow = Math.max(last + 1, j.firstSeq[head]);
+    // The cursor on the newest record: the power-up reads the newest row (one record read, not a
+    // walk of the sector with a CRC per record). find checks the record as always.
+    if (last >= 0) {
+      this.cursorSector = head;
+      this.cursorOffset = lastOffset;
+      this.cursorRow = last;
+      this.cursorSize = lastSize;
+    }
   }
 
   entriesInUse(): number {

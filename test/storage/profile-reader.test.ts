@@ -296,6 +296,31 @@ describe("FlashProfile's fixed row layout (issue 19: rows a long read takes word
   });
 });
 
+describe("FlashProfile after a power-up", () => {
+  it("reads every row after a remount (the cursor starts on the newest record), a damaged newest row as NaN", () => {
+    const { flash, profile } = setup();
+    for (let i = 0; i < 23; i++) profile.append(i % 4 === 1 ? rowOf(i) : plainRow(i));
+    const before = viaReadEntry(profile);
+    const remount = (): FlashProfile => {
+      const journal = new FlashJournal(flash);
+      journal.mount();
+      return new FlashProfile(journal, 7, "1.0.99.1.0.255", COLUMNS, 900, 40);
+    };
+    const again = remount();
+    const row = new Float64Array(COLUMNS.length);
+    again.readEntry(22, row);
+    expect(Array.from(row)).toEqual(before[22]);
+    expect(viaReadEntry(remount())).toEqual(before);
+    expect(viaWords(remount()).rows).toEqual(before);
+    flash.flipBit(findRecordOfRow(flash.bytes, 7, 22) + 13 + 9, 1);
+    const damaged = remount();
+    damaged.readEntry(22, row);
+    expect(Array.from(row).every((v) => Number.isNaN(v))).toBe(true);
+    damaged.readEntry(21, row);
+    expect(Array.from(row)).toEqual(before[21]);
+  });
+});
+
 describe("profile rows written before the fixed layout (a meter updated in the field)", () => {
   it("rows of the varint encoding read back exactly through readEntry, the reader and rowWords, and new rows follow them in the same sector", () => {
     const flash = new NorFlashEmulator(256, 16);
