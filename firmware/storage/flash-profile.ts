@@ -232,7 +232,7 @@ export class FlashProfile implements ProfileBuffer {
     // As find: the reader's cursor counts when it is on this sector's current rows.
     const base = sector * j.sectorSize;
     const cursorHere = r.address >= base && r.address < base + j.sectorSize && r.row >= firstSeq[sector];
-    let off = cursorHere && r.row < row ? r.address - base + r.size : cursorHere && r.row === row ? r.address - base : SECTOR_HEADER_BYTES;
+    let off = cursorHere && r.row < row ? r.end - base : cursorHere && r.row === row ? r.address - base : SECTOR_HEADER_BYTES;
     const rec = r.rec;
     const owner = this.owner;
     const max = this.payload.length;
@@ -244,7 +244,7 @@ export class FlashProfile implements ProfileBuffer {
         if (seq === row) {
           r.address = base + off;
           r.row = row;
-          r.size = size;
+          r.end = base + off + size;
           // The next fixed-layout record may be read straight (rowWords) up to here: inside the
           // records as they are now, and the reader's whole buffer inside the sector.
           const fixedSize = recordSize(this.fixedLength);
@@ -398,11 +398,11 @@ class FlashRowReader implements ProfileRowReader {
   /** The record read last, at byte 3 of its buffer (FlashJournal.readRecordInto); the buffer as words. */
   readonly rec: Uint8Array;
   readonly words: Int32Array | null;
-  /** The cursor: the flash address, row and size of the record read last (-1: none). */
+  /** The cursor: the flash address and row of the record read last and where it ends (-1: none). */
   address = -1;
   row = -1;
-  size = 0;
-  /** The last address rowWords may read the next record at (-2: none; the cursor's address + size is at least -1). */
+  end = -1;
+  /** The last address rowWords may read the next record at (-2: none; the cursor's end is at least -1). */
   lastAddress = -2;
   /** The profile's oldest row and its epoch when they were last looked at (rowWords counts indexes from it). */
   private first = 0;
@@ -450,7 +450,7 @@ class FlashRowReader implements ProfileRowReader {
       this.first = p.rowsAppended() - p.entriesInUse();
     }
     const row = this.first + index;
-    const at = this.address + this.size;
+    const at = this.end;
     // (lastAddress is -2 without words.)
     if (row === this.row + 1 && at <= this.lastAddress) {
       const words = this.words!;
@@ -459,7 +459,7 @@ class FlashRowReader implements ProfileRowReader {
       // (rec[0]); words 1..4: type and length, sequence number, CRC, tag.
       const w0 = words[0];
       const typeLength = w0 & 0xffffff;
-      if (w0 >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === FIXED_ROW_TAG) {
+      if (w0 >>> 24 === 0xa5 && words[1] === typeLength && words[2] === row && (words[4] & 0xff) === 3 /* FIXED_ROW_TAG */) {
         // The record's CRC-32 (crc32RecordWords inline): header words 1 and 2, then the payload's
         // words. A step is linear (the tables are), so step(state ^ row) = step(state) ^ step(row),
         // and step(state) after header word 1 is the same for every record (kept in the last word).
@@ -485,7 +485,7 @@ class FlashRowReader implements ProfileRowReader {
         if ((c ^ -1) === words[3]) {
           this.address = at;
           this.row = row;
-          this.size = (RECORD_HEADER_BYTES + length + 4) & ~3;
+          this.end = at + ((RECORD_HEADER_BYTES + length + 4) & ~3);
           return FIXED_ROW_WORD;
         }
       }

@@ -268,9 +268,14 @@ class ProfileRowsSource extends PieceSource {
     let dayStart = this.dayStart;
     let next = this.next;
     let i = index;
-    while (i < count && next < n) {
+    // Where the next row goes (w.length is set when the run ends or a row goes to writeRow).
+    let at = w.length;
+    // Rows to go: to the announced count, and no further than the ring's entries (piece then
+    // meets the count).
+    let left = count - i < n - next ? count - i : n - next;
+    while (left > 0) {
+      left--;
       const p = reader.rowWords!(next, row);
-      let at = w.length;
       let written = p >= 0;
       if (written) {
         if (dt >= 0) {
@@ -340,7 +345,6 @@ class ProfileRowsSource extends PieceSource {
         }
         if (written) {
           at += size;
-          w.length = at;
         } else {
           // A stored value the column's type cannot hold: its writer says so.
           reader.readEntry(next, row);
@@ -350,6 +354,7 @@ class ProfileRowsSource extends PieceSource {
       i++;
       if (!written) {
         row[row.length - 3] = row[0];
+        w.length = at;
         this.writeRow(w, row);
         // (It may have moved the rules' stretch: the template's is looked at again.)
         until = this.templateUntil;
@@ -358,6 +363,7 @@ class ProfileRowsSource extends PieceSource {
       }
       if (limit - at < room) break;
     }
+    w.length = at;
     this.next = next;
     return i;
   }
