@@ -262,6 +262,10 @@ class ProfileRowsSource extends PieceSource {
     const s1 = plan[k0 + 1];
     const s1Type = plan[k0 + 2];
     const runs = plan.length;
+    const firstType = k0 + 3 < runs ? plan[k0 + 3] : 0;
+    const firstAt = plan[k0 + 4];
+    const firstWord = plan[k0 + 5];
+    const firstEnd = plan[k0 + 6];
     // The template's stretch in locals (read again after a refresh).
     let from = this.templateFrom;
     let until = this.templateUntil;
@@ -303,6 +307,27 @@ class ProfileRowsSource extends PieceSource {
           else written = false;
         }
         let k = k0 + 3;
+        if (firstType === 21) {
+          // The first run (a load profile's energies: long64-unsigned) from locals, four values a
+          // turn (a loop turn costs XS about what a store does); any other runs by the loop below.
+          let q = at + firstAt;
+          let o = p + firstWord;
+          const end = p + firstEnd;
+          while (o + 3 < end) {
+            view.setInt32(q, words[o]);
+            view.setInt32(q + 9, words[o + 1]);
+            view.setInt32(q + 18, words[o + 2]);
+            view.setInt32(q + 27, words[o + 3]);
+            o += 4;
+            q += 36;
+          }
+          while (o < end) {
+            view.setInt32(q, words[o]);
+            o++;
+            q += 9;
+          }
+          k += 4;
+        }
         while (written && k < runs) {
           const type = plan[k];
           let q = at + plan[k + 1];
@@ -310,7 +335,6 @@ class ProfileRowsSource extends PieceSource {
           const end = p + plan[k + 3];
           k += 4;
           if (type === 21) {
-            // Four values a turn (a loop turn costs XS about what a store does): a load profile's energies.
             while (o + 3 < end) {
               view.setInt32(q, words[o]);
               view.setInt32(q + 9, words[o + 1]);
