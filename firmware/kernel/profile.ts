@@ -21,6 +21,18 @@ export interface CaptureColumn {
 export interface ProfileRowReader {
   entriesInUse(): number;
   readEntry(index: number, out: Float64Array): void;
+  /**
+   * The row's 32-bit words as stored, when the buffer keeps rows that way (a flash profile's fixed
+   * layout), so a long read takes each value with one load: the row of entry `index` is checked
+   * (CRC) and left in `words`, and the index of its first word w is returned, with column 0 =
+   * ((words[w] >>> 8) & 0x3ff) * 2^32 + (words[w + 1] >>> 0), column 1 = words[w] >>> 18 and
+   * column c >= 2 = words[w + c] >>> 0.
+   * Otherwise (another layout, a damaged row: NaN) the row is copied into `out` as readEntry
+   * does and -1 returned. Valid until the next read through this reader.
+   */
+  rowWords?(index: number, out: Float64Array): number;
+  /** The words rowWords points into (null: rowWords never returns a word index). */
+  readonly words?: Int32Array | null;
 }
 
 export interface ProfileBuffer {

@@ -27,7 +27,7 @@ export interface XsDlmsRun {
   get: { mean: number; max: number; reply: number[] };
   list: LongGetRun;
   profile: LongGetRun;
-  storage: { readEntry: number; recordCheck: number; rows: number; plainReadEntry: number };
+  storage: { rowWords: number; rows: number; plainReadEntry: number };
 }
 
 /** Issue 19 targets. */
@@ -60,7 +60,7 @@ export async function xsFigures(pdu = 1024): Promise<string[]> {
     `XS computrons per full object_list read (reader, client max PDU ${pdu}): ${list.computrons} in ${list.blocks} blocks, ${list.bytes} bytes: ${(list.computrons / list.bytes).toFixed(1)} per byte (target <= ${OBJECT_LIST_BYTE_TARGET})`,
     `XS computrons per load-profile row (whole buffer, ${profile.rows} rows: the scenario's hour and a day added, from the flash store, client max PDU ${pdu}): ${(profile.computrons / profile.rows).toFixed(0)} per row (target <= ${PROFILE_ROW_TARGET.toLocaleString("en")}); ${profile.computrons} in ${profile.blocks} blocks, ${profile.bytes} bytes`,
     `  ports set aside as in the tick figures (flash, and the socket write: one per block): ${profile.portCalls} calls, ${profile.portCost} computrons of emulator and harness work (${(profile.portCost / profile.rows).toFixed(0)} per row) not counted`,
-    `  per row: reading it from the flash store through the read's reader ${storage.readEntry.toFixed(0)} (of which the journal's record read with its CRC-32 ${storage.recordCheck.toFixed(0)}, the varint decode and lookup the rest), DLMS encoding, streaming and blocks ${(perRow - storage.readEntry).toFixed(0)}; the same rows by readEntry (billing, the range search): ${storage.plainReadEntry.toFixed(0)} a row`,
+    `  per row: taking it from the flash store through the read's reader ${storage.rowWords.toFixed(0)} (rowWords: the record read, its header checked by words, its CRC-32), writing it from the per-read template, streaming and blocks ${(perRow - storage.rowWords).toFixed(0)}; the same rows by readEntry into numbers (billing, the range search): ${storage.plainReadEntry.toFixed(0)} a row`,
   ];
 }
 

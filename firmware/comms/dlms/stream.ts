@@ -122,15 +122,27 @@ export abstract class PieceSource implements ByteSource {
         scratch.bytes = out;
         scratch.view = outView;
         scratch.length = offset + written;
-        this.index = index + 1;
-        this.nested = this.piece(index, scratch);
+        // Pieces one after the other while the block has room for the largest.
+        const limit = offset + max;
+        let i = this.directRun(index, count, scratch, limit);
+        if (i === index) {
+          do {
+            const nested = this.piece(i, scratch);
+            i++;
+            if (nested !== null) {
+              this.nested = nested;
+              break;
+            }
+          } while (i < count && scratch.bytes === out && limit - scratch.length >= room);
+        }
+        this.index = i;
         const end = scratch.length;
         const into = scratch.bytes;
         scratch.bytes = own;
         scratch.view = ownView;
         scratch.length = 0;
         this.scratchPos = 0;
-        written = (into === out && end <= offset + max ? end : this.overflow(out, into, offset + written, end, offset + max)) - offset;
+        written = (into === out && end <= limit ? end : this.overflow(out, into, offset + written, end, limit)) - offset;
         continue;
       }
       scratch.length = 0;
@@ -140,6 +152,16 @@ export abstract class PieceSource implements ByteSource {
       this.index = index + 1;
     }
     return written;
+  }
+
+  /**
+   * Pieces `index`, `index + 1`, ... (below `count`) written into `w` (lent the caller's block,
+   * `w.length` where the first goes) in a loop of the subclass's own, each while `limit - w.length`
+   * is at least `directRoom` and `w.bytes` is still the block; returns the index after the last
+   * one written (`index`: none, the pieces go one by one through `piece`). None by default.
+   */
+  protected directRun(index: number, _count: number, _w: AxdrWriter, _limit: number): number {
+    return index;
   }
 
   /**

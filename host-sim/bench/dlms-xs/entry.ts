@@ -111,14 +111,14 @@ export class DlmsXsBench {
   }
 
   /**
-   * Where a load-profile row's computrons go on the storage side: reading every row of the flash
-   * store in order as the DLMS read does (its reader: find the record, check its CRC, decode the
-   * varints), and of that the journal's record read with its CRC-32. Per row, flash port work and
-   * wrappers taken out. Also the same rows by readEntry (billing, the range search), for comparison.
+   * Where a load-profile row's computrons go on the storage side: taking every row of the flash
+   * store in order as the DLMS read does (its reader's rowWords: the record read, its header
+   * checked by words and its CRC-32; a row of another layout read into numbers), per row, flash
+   * port work and wrappers taken out. Also the same rows by readEntry (billing, the range search:
+   * the record found and checked, the row decoded into numbers), for comparison.
    */
-  profileStorageBreakdown(): { readEntry: number; recordCheck: number; rows: number; plainReadEntry: number } {
+  profileStorageBreakdown(): { rowWords: number; rows: number; plainReadEntry: number } {
     const buffer = this.sim.meter.profiles.load.buffer;
-    const journal = (buffer as unknown as { journal?: Record<string, AnyFunction> }).journal;
     const rows = buffer.entriesInUse();
     const row = new Float64Array(buffer.columns.length);
     const timed = (read: (i: number, out: Float64Array) => void): number => {
@@ -128,28 +128,9 @@ export class DlmsXsBench {
       return (swapMeter(0) - (this.ports.calls - calls) * this.ports.overhead) / rows;
     };
     const plainReadEntry = timed((i, out) => buffer.readEntry(i, out));
-    const pass = (): number => {
-      const reader = buffer.openReader ? buffer.openReader() : buffer;
-      swapMeter(0);
-      for (let i = 0; i < rows; i++) reader.readEntry(i, row);
-      return swapMeter(0);
-    };
-    const calls = this.ports.calls;
-    const readEntry = (pass() - (this.ports.calls - calls) * this.ports.overhead) / rows;
-    if (!journal) return { readEntry, recordCheck: 0, rows, plainReadEntry };
-    // Again with the record reads set aside (the flash calls inside them go with them).
-    const bound = journal.readRecordInto.bind(journal);
-    let recordCalls = 0;
-    journal.readRecordInto = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => {
-      const outer = swapMeter(0);
-      const result = (bound as (...args: unknown[]) => unknown)(a, b, c, d, e);
-      swapMeter(outer);
-      recordCalls++;
-      return result;
-    };
-    const withoutRecords = (pass() - recordCalls * this.ports.overhead) / rows;
-    delete journal.readRecordInto;
-    return { readEntry, recordCheck: readEntry - withoutRecords, rows, plainReadEntry };
+    const reader = buffer.openReader ? buffer.openReader() : buffer;
+    const rowWords = "rowWords" in reader && reader.rowWords ? reader.rowWords.bind(reader) : (i: number, out: Float64Array) => reader.readEntry(i, out);
+    return { rowWords: timed(rowWords), rows, plainReadEntry };
   }
 
   private rowsOf(obis: number[]): number {
