@@ -154,6 +154,19 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   // nothing changed reuses them: the SPI reads of one tick all happen at one virtual time).
   /** Bumped by everything that changes an input of refreshInstantaneous other than time and line. */
   private stateVersion = 0;
+  /**
+   * Bumped with stateVersion by everything that changes an input of computeChannels other than
+   * the line (register writes, resets, the board, peak resets); not by the integration, which
+   * changes none of them.
+   */
+  private channelInputs = 0;
+  /** channelInputs and the line when computeChannels last computed; channelsVersion counts its computations. */
+  private channelsAtInputs = -1;
+  private readonly channelsLine: LineConditions = newLineConditions();
+  private channelsVersion = 0;
+  /** channelsVersion and the no-load / sign state the instantaneous registers were last computed from. */
+  private registersAtChannels = -1;
+  private registersAtFlags = -1;
   private refreshedVersion = -1;
   private refreshedAtMs = NaN;
   /** The board's errors as of the last refresh (`lazy: false` compares them field by field). */
@@ -181,7 +194,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   constructor(private readonly source: LineSource, private readonly now: () => number, options: Ade7953EmulatorOptions = {}) {
     this.errors = { ...(options.board ?? DEFAULT_ADE7953_BOARD_ERRORS) };
-    this.boardView = boardView(this.errors, () => void this.stateVersion++);
+    this.boardView = boardView(this.errors, () => this.inputsChanged());
     this.startupMs = options.startupMs ?? 40;
     this.version = options.version ?? 0x02;
     this.lazy = options.lazy ?? true;
@@ -210,7 +223,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   set board(errors: Ade7953BoardErrors) {
     copyBoardErrors(this.errors, errors);
-    this.stateVersion++;
+    this.inputsChanged();
   }
 
   // ---- fault injection -------------------------------------------------------------------
@@ -236,7 +249,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private resetRegisters(): void {
-    this.stateVersion++;
+    this.inputsChanged();
     this.regs.fill(0);
     for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset ?? 0;
     this.regs[0x702] = this.version;
@@ -357,6 +370,52 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     }
   }
 
+  /**
+   * SpiSlave.transaction: `select()`, `transferFrame(buffer)`, `deselect()` in one call. A whole
+   * read frame with no bus fault and the chip answering is handled here without the frame state
+   * (the same update, the same value, the same read-with-reset and verification record); anything
+   * else goes through the three calls.
+   */
+  transaction(buffer: Uint8Array): void {
+    const n = buffer.length;
+    if (this.selected || n < 3 || buffer[2] !== 0x80 || this.faults.active || this.now() < this.readyAtMs) {
+      this.select();
+      this.transferFrame(buffer);
+      this.deselect();
+      return;
+    }
+    this.update();
+    const address = (buffer[0] << 8) | buffer[1];
+    const width = widthOfAddress(address);
+    const value = this.registerValue(address, width);
+    const bytes = width >> 3;
+    buffer[0] = 0;
+    buffer[1] = 0;
+    buffer[2] = 0;
+    let v = value < 0 ? 0 : value;
+    // What the frame state would hold after deselect (select() sets it afresh for the next frame).
+    this.frame[0] = address >> 8;
+    this.frame[1] = address & 0xff;
+    this.frame[2] = 0x80;
+    this.frameLength = n;
+    this.latchedOk = value >= 0;
+    this.latchedValue = v;
+    this.latchedBytes = bytes;
+    if (v >>> 0 === v) {
+      for (let i = bytes - 1; i >= 0; i--) {
+        if (3 + i < n) buffer[3 + i] = v & 0xff;
+        v >>>= 8;
+      }
+    } else {
+      for (let i = bytes - 1; i >= 0; i--) {
+        if (3 + i < n) buffer[3 + i] = v % 256;
+        v = Math.floor(v / 256);
+      }
+    }
+    for (let i = 3 + bytes; i < n; i++) buffer[i] = 0;
+    if (n >= 3 + bytes && value >= 0) this.completeRead(address, width);
+  }
+
   deselect(): void {
     if (!this.selected) return;
     this.selected = false;
@@ -444,9 +503,9 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       case 0x22e: this.regs[0x22d] = 0; this.updateIrqPin(); break;
       case 0x231: this.regs[0x230] = 0; break;
       // Peak resets change what the next refresh computes.
-      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; this.stateVersion++; break;
-      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; this.stateVersion++; break;
-      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; this.stateVersion++; break;
+      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; this.inputsChanged(); break;
+      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; this.inputsChanged(); break;
+      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; this.inputsChanged(); break;
     }
     if (IS_VERIFICATION[address] === 0) this.record(LAST_OP_READ, address, width, this.latchedValue);
   }
@@ -523,7 +582,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private afterConfigChange(): void {
-    this.stateVersion++;
+    this.inputsChanged();
     if (this.regs[0x102] & CONFIG_CRC_ENABLE) {
       const crc = this.computeCrc();
       if (crc !== this.crcLast) {
@@ -590,7 +649,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     let computed = false;
     while (t < target) {
       let until = Math.min(target, this.source.conditionsAt(t, this.line));
-      this.computeChannels();
+      if (!this.lazy || !this.channelsCurrent()) this.computeChannels();
       computed = true;
       const cycleEnd = this.msToCycleEnd();
       let endsCycle = false;
@@ -641,8 +700,29 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   /** RMS, powers and angles of both channels for the current line conditions and registers. */
+  /** Whether the channels were computed from the present line and inputs (computing them again changes nothing). */
+  private channelsCurrent(): boolean {
+    const l = this.line;
+    const c = this.channelsLine;
+    return this.channelsAtInputs === this.channelInputs && l.voltage === c.voltage && l.current === c.current &&
+      l.angle === c.angle && l.frequency === c.frequency && l.neutralCurrent === c.neutralCurrent;
+  }
+
+  private inputsChanged(): void {
+    this.stateVersion++;
+    this.channelInputs++;
+  }
+
   private computeChannels(): void {
     const l = this.line;
+    this.channelsAtInputs = this.channelInputs;
+    this.channelsVersion++;
+    const c = this.channelsLine;
+    c.voltage = l.voltage;
+    c.current = l.current;
+    c.angle = l.angle;
+    c.frequency = l.frequency;
+    c.neutralCurrent = l.neutralCurrent;
     const e = this.errors;
     const pgaV = pga(this.regs[0x007], false);
     const vPin = l.voltage * e.voltageGain * F.voltageCountsPerVolt * pgaV;
@@ -847,6 +927,18 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     const a = this.chA;
     const b = this.chB;
     const f = this.line.frequency;
+    const flags = this.noLoad[0] | (this.noLoad[1] << 3) | (this.signP[0] < 0 ? 0x40 : 0) | (this.signP[1] < 0 ? 0x80 : 0) |
+      (this.signQ[0] < 0 ? 0x100 : 0) | (this.signQ[1] < 0 ? 0x200 : 0);
+    if (computed && this.registersAtChannels === this.channelsVersion && this.registersAtFlags === flags) {
+      // The channels, the no-load and sign state are those the registers were computed from, and
+      // nothing has written those registers since (a write, poke, reset or peak reset computes
+      // the channels again): the same values would be written. Only the waveforms' instant moves.
+      this.waveAtMs = this.lastUpdateMs;
+      this.waveStale = true;
+      return;
+    }
+    this.registersAtChannels = this.channelsVersion;
+    this.registersAtFlags = flags;
     this.regs[0x21c] = clampU24(a.vrms);
     this.regs[0x21a] = clampU24(a.irms);
     this.regs[0x21b] = clampU24(b.irms);

@@ -1,8 +1,8 @@
 /**
  * The simulator's SPI fast path (`transferFrame`, one call a transaction) must answer exactly as
- * the byte-by-byte `exchange` loop: two ADE7953 emulators on the same line get the same frames,
- * one byte by byte, one through the fast path, and every byte back and every register agree,
- * with and without bus faults.
+ * the byte-by-byte `exchange` loop: ADE7953 emulators on the same line get the same frames,
+ * one byte by byte, one through the fast path, one through `transaction` (select, frame and
+ * deselect in one call), and every byte back and every register agree, with and without bus faults.
  */
 import fc from "fast-check";
 import { Ade7953Emulator } from "../../emulation/ade7953/emulator";
@@ -41,9 +41,10 @@ describe("SPI fast path of the ADE7953 emulator", () => {
       let now = 0;
       const slow = emulator(() => now);
       const fast = emulator(() => now);
+      const whole = emulator(() => now);
       for (const s of steps) {
         now += s.advanceMs;
-        for (const chip of [slow, fast]) {
+        for (const chip of [slow, fast, whole]) {
           chip.clearFault();
           if (s.fault) chip.injectFault(s.fault);
         }
@@ -56,8 +57,15 @@ describe("SPI fast path of the ADE7953 emulator", () => {
         fast.transferFrame(viaFrame);
         fast.deselect();
         expect(Array.from(viaFrame)).toEqual(Array.from(viaBytes));
+        const viaTransaction = Uint8Array.from(s.frame);
+        whole.transaction(viaTransaction);
+        expect(Array.from(viaTransaction)).toEqual(Array.from(viaBytes));
+        expect(whole.irqLevel).toBe(slow.irqLevel);
       }
-      for (const row of ADE7953_REGISTER_ROWS) expect(fast.peek(row.address)).toBe(slow.peek(row.address));
+      for (const row of ADE7953_REGISTER_ROWS) {
+        expect(fast.peek(row.address)).toBe(slow.peek(row.address));
+        expect(whole.peek(row.address)).toBe(slow.peek(row.address));
+      }
     }), { numRuns: 100 });
   });
 });
