@@ -378,13 +378,16 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
    */
   transaction(buffer: Uint8Array): void {
     const n = buffer.length;
-    if (this.selected || n < 3 || buffer[2] !== 0x80 || this.faults.active || this.now() < this.readyAtMs) {
+    const now = this.now();
+    if (this.selected || n < 3 || buffer[2] !== 0x80 || this.faults.active || now < this.readyAtMs) {
       this.select();
       this.transferFrame(buffer);
       this.deselect();
       return;
     }
-    this.update();
+    // update() without its call when nothing can have changed (its first test, written out).
+    if (!(this.lastUpdateMs === now && this.refreshedAtMs === now && this.refreshedVersion === this.stateVersion && this.lazy &&
+      this.refreshedLineRevision === this.source.revision && this.refreshedLineRevision !== undefined)) this.update(now);
     const address = (buffer[0] << 8) | buffer[1];
     const width = widthOfAddress(address);
     const value = this.registerValue(address, width);
@@ -630,8 +633,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   /** Integrates from the last update to now, piece by piece (load changes, line-cycle ends). */
-  private update(): void {
-    const target = this.now();
+  private update(target = this.now()): void {
     let t = this.lastUpdateMs;
     // A change of the board's errors moves stateVersion (boardView); `lazy: false` also compares them.
     if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && (this.lazy || this.boardUnchanged())) {
