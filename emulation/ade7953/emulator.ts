@@ -68,6 +68,28 @@ for (const r of ADE7953_REGISTERS) if (r.kind === "S") IS_SIGNED[r.address] = 1;
 /** 1 at the verification registers' addresses (reading them leaves the record alone). */
 const IS_VERIFICATION = new Uint8Array(0x801);
 for (const a of VERIFICATION_ADDRESSES) IS_VERIFICATION[a] = 1;
+/**
+ * How `transaction` reads each frame address below 0x400 without the general path: 0 = general
+ * (nothing there, write-only, CRC, LAST_RWDATA32, the waveforms, the clearing copies and peak
+ * resets); else the register cell | data bytes << 12 | PLAN_* flags.
+ */
+const READ_PLAN = new Int32Array(0x400);
+const PLAN_SIGN32 = 1 << 16;
+const PLAN_VERIFICATION = 1 << 17;
+const PLAN_ENERGY = 1 << 18;
+for (let a = 0; a < 0x400; a++) {
+  const width = widthOfAddress(a);
+  if (a === 0x37f || a === 0x3ff) continue;
+  const spec = SPEC[width === 32 ? a - 0x100 : a];
+  if (!spec || spec.bits !== (width === 32 ? 24 : width) || spec.access === "W") continue;
+  const base = spec.address;
+  if ((base >= 0x216 && base <= 0x218) || base === 0x22e || base === 0x231 || base === 0x227 || base === 0x229 || base === 0x22b) continue;
+  let plan = base | ((width >> 3) << 12);
+  if (width === 32 && IS_SIGNED[base] === 1) plan |= PLAN_SIGN32;
+  if (IS_VERIFICATION[a] === 1) plan |= PLAN_VERIFICATION;
+  if (base >= 0x21e && base <= 0x223) plan |= PLAN_ENERGY;
+  READ_PLAN[a] = plan;
+}
 /** Registers the CRC covers: every read/write configuration register, in address order. */
 const CRC_ADDRESSES = ADE7953_REGISTERS.filter((r) => r.access === "RW").map((r) => r.address).sort((a, b) => a - b);
 
@@ -172,6 +194,10 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   /** The board's errors as of the last refresh (`lazy: false` compares them field by field). */
   private readonly boardAtRefresh: Ade7953BoardErrors = { ...DEFAULT_ADE7953_BOARD_ERRORS };
   private readonly lineProbe: LineConditions = newLineConditions();
+  /** What `this.line` holds: the source's answer asked at lineFromMs, holding until lineUntilMs, at lineRevision (lineAt). */
+  private lineFromMs = NaN;
+  private lineUntilMs = NaN;
+  private lineRevision: number | undefined = NaN;
   /** LineSource.revision at the last refresh (undefined: the source keeps none). */
   private refreshedLineRevision: number | undefined = NaN;
   /** What the waveform registers of the last refresh come from (waveforms()); stale: not yet computed. */
@@ -389,6 +415,38 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     if (!(this.lastUpdateMs === now && this.refreshedAtMs === now && this.refreshedVersion === this.stateVersion && this.lazy &&
       this.refreshedLineRevision === this.source.revision && this.refreshedLineRevision !== undefined)) this.update(now);
     const address = (buffer[0] << 8) | buffer[1];
+    const plan = address < 0x400 ? READ_PLAN[address] : 0;
+    if (plan !== 0) {
+      // A plain register, an energy register or a verification register: the value is the
+      // cell's (sign-extended for a signed register read in 32 bits), as registerValue gives it.
+      const bytes = (plan >> 12) & 7;
+      let value = this.regs[plan & 0xfff];
+      if ((plan & PLAN_SIGN32) !== 0 && value >= 0x800000) value += 0xff000000;
+      if (value >>> 0 === value) {
+        buffer[0] = 0;
+        buffer[1] = 0;
+        buffer[2] = 0;
+        let v = value;
+        for (let i = bytes - 1; i >= 0; i--) {
+          if (3 + i < n) buffer[3 + i] = v & 0xff;
+          v >>>= 8;
+        }
+        for (let i = 3 + bytes; i < n; i++) buffer[i] = 0;
+        this.frame[0] = address >> 8;
+        this.frame[1] = address & 0xff;
+        this.frame[2] = 0x80;
+        this.frameLength = n;
+        this.latchedOk = true;
+        this.latchedValue = value;
+        this.latchedBytes = bytes;
+        if (n >= 3 + bytes) {
+          // completeRead: read-with-reset of an energy register, then the verification record.
+          if ((plan & PLAN_ENERGY) !== 0 && (this.regs[0x004] & 0x40) !== 0) this.regs[plan & 0xfff] = 0;
+          if ((plan & PLAN_VERIFICATION) === 0) this.record(LAST_OP_READ, address, bytes << 3, value);
+        }
+        return;
+      }
+    }
     const width = widthOfAddress(address);
     const value = this.registerValue(address, width);
     const bytes = width >> 3;
@@ -650,7 +708,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     }
     let computed = false;
     while (t < target) {
-      let until = Math.min(target, this.source.conditionsAt(t, this.line));
+      let until = Math.min(target, this.lineAt(t));
       if (!this.lazy || !this.channelsCurrent()) this.computeChannels();
       computed = true;
       const cycleEnd = this.msToCycleEnd();
@@ -675,6 +733,27 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       b.phaseLagDeg === r.phaseLagDeg && b.neutralPhaseLagDeg === r.neutralPhaseLagDeg && b.activeOffsetW === r.activeOffsetW &&
       b.reactiveOffsetVar === r.reactiveOffsetVar && b.neutralActiveOffsetW === r.neutralActiveOffsetW && b.currentNoiseA === r.currentNoiseA &&
       b.neutralCurrentNoiseA === r.neutralCurrentNoiseA;
+  }
+
+  /**
+   * Whether `this.line` holds the conditions at `t`: it was filled by conditionsAt at lineFromMs
+   * <= t, which said they hold until lineUntilMs > t (LineSource.conditionsAt), and the source's
+   * revision has not moved since (a source without one, or NaN: never assumed; nor with `lazy: false`).
+   */
+  private lineHolds(t: number): boolean {
+    const revision = this.source.revision;
+    return this.lazy && revision !== undefined && revision === this.lineRevision && t >= this.lineFromMs && t < this.lineUntilMs;
+  }
+
+  /** Fills `this.line` with the conditions at `t` (asking the source only when lineHolds cannot tell); returns until when they hold. */
+  private lineAt(t: number): number {
+    if (this.lineHolds(t)) return this.lineUntilMs;
+    const revision = this.source.revision;
+    const until = this.source.conditionsAt(t, this.line);
+    this.lineFromMs = t;
+    this.lineUntilMs = until;
+    this.lineRevision = revision;
+    return until;
   }
 
   /** Milliseconds until the running line cycle ends, or Infinity when line-cycle mode is idle. */
@@ -912,18 +991,23 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.refreshedLineRevision = this.source.revision;
     const line = this.line;
     if (computed) {
-      const probe = this.lineProbe;
-      this.source.conditionsAt(this.lastUpdateMs, probe);
-      if (probe.voltage !== line.voltage || probe.current !== line.current || probe.angle !== line.angle || probe.frequency !== line.frequency || probe.neutralCurrent !== line.neutralCurrent) {
-        line.voltage = probe.voltage;
-        line.current = probe.current;
-        line.angle = probe.angle;
-        line.frequency = probe.frequency;
-        line.neutralCurrent = probe.neutralCurrent;
-        this.computeChannels();
+      if (!this.lineHolds(this.lastUpdateMs)) {
+        const probe = this.lineProbe;
+        const until = this.source.conditionsAt(this.lastUpdateMs, probe);
+        if (probe.voltage !== line.voltage || probe.current !== line.current || probe.angle !== line.angle || probe.frequency !== line.frequency || probe.neutralCurrent !== line.neutralCurrent) {
+          line.voltage = probe.voltage;
+          line.current = probe.current;
+          line.angle = probe.angle;
+          line.frequency = probe.frequency;
+          line.neutralCurrent = probe.neutralCurrent;
+          this.lineFromMs = this.lastUpdateMs;
+          this.lineUntilMs = until;
+          this.lineRevision = this.refreshedLineRevision;
+          this.computeChannels();
+        }
       }
     } else {
-      this.source.conditionsAt(this.lastUpdateMs, line);
+      this.lineAt(this.lastUpdateMs);
       this.computeChannels();
     }
     const a = this.chA;

@@ -26,14 +26,17 @@ class ChangingLine {
     out.angle = 20 + this.offset;
     out.frequency = 50;
     out.neutralCurrent = 5 + this.neutral;
-    return (Math.floor(t / 5000) + 1) * 5000;
+    // Until the next change of either schedule (LineSource.conditionsAt: the conditions hold until then).
+    return Math.min((Math.floor(t / 5000) + 1) * 5000, (Math.floor(t / 7000) + 1) * 7000);
   }
 }
 
 const frameOf = fc.oneof(
-  fc.record({ row: fc.constantFrom(...ADE7953_REGISTER_ROWS), write: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), extra: fc.integer({ min: -1, max: 1 }) }).map(({ row, write, data, extra }) => {
-    const bytes = row.bits >> 3;
-    const address = row.bits === 32 ? row.address + 0x100 : row.address;
+  fc.record({ row: fc.constantFrom(...ADE7953_REGISTER_ROWS), write: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), extra: fc.integer({ min: -1, max: 1 }), wide: fc.boolean() }).map(({ row, write, data, extra, wide }) => {
+    // A 24-bit register is also read and written through its 32-bit address (0x3xx).
+    const in32 = row.bits === 32 || (row.bits === 24 && wide);
+    const bytes = in32 ? 4 : row.bits >> 3;
+    const address = in32 ? row.address + 0x100 : row.address;
     const out = [address >> 8, address & 0xff, write && data[3] < 64 ? 0x00 : 0x80, ...Array.from(data.subarray(0, bytes))];
     return Uint8Array.from(out.slice(0, Math.max(1, out.length + extra)));
   }),

@@ -24,9 +24,11 @@ function emulator(now: () => number): Ade7953Emulator {
 
 /** A read or write frame of a register (address, width, rw, data bytes), or a few junk bytes. */
 const frameOf = fc.oneof(
-  fc.record({ row: fc.constantFrom(...ADE7953_REGISTER_ROWS), write: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), extra: fc.integer({ min: -1, max: 1 }) }).map(({ row, write, data, extra }) => {
-    const bytes = row.bits >> 3;
-    const address = row.bits === 32 ? row.address + 0x100 : row.address;
+  fc.record({ row: fc.constantFrom(...ADE7953_REGISTER_ROWS), write: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), extra: fc.integer({ min: -1, max: 1 }), wide: fc.boolean() }).map(({ row, write, data, extra, wide }) => {
+    // A 24-bit register is also read and written through its 32-bit address (0x3xx).
+    const in32 = row.bits === 32 || (row.bits === 24 && wide);
+    const bytes = in32 ? 4 : row.bits >> 3;
+    const address = in32 ? row.address + 0x100 : row.address;
     const out = [address >> 8, address & 0xff, write ? 0x00 : 0x80, ...Array.from(data.subarray(0, bytes))];
     return Uint8Array.from(out.slice(0, Math.max(1, out.length + extra)));
   }),
@@ -36,6 +38,35 @@ const frameOf = fc.oneof(
 const step = fc.record({ advanceMs: fc.integer({ min: 0, max: 1500 }), frame: frameOf, fault: fc.constantFrom<(SpiFaultKind | null)[]>(null, null, null, null, "shifted", "corrupt-read", "dead-high", "drop-write") });
 
 describe("SPI fast path of the ADE7953 emulator", () => {
+  it("reads every register through transaction as byte by byte, at its own width and in 32 bits, at the edges of its range", () => {
+    let now = 1000;
+    const slow = emulator(() => now);
+    const whole = emulator(() => now);
+    const values = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffff, 0x800000, 0xfffffe, 0xffffff];
+    let compared = 0;
+    for (const row of ADE7953_REGISTER_ROWS) {
+      const addresses = row.bits === 24 ? [row.address, row.address + 0x100] : row.bits === 32 ? [row.address + 0x100] : [row.address];
+      for (const value of values) {
+        if (value >= 2 ** Math.min(row.bits, 24)) continue;
+        for (const address of addresses) {
+          now += 1;
+          for (const chip of [slow, whole]) chip.poke(row.address, value);
+          const bytes = address >= 0x300 && address < 0x400 ? 4 : row.bits >> 3;
+          const viaBytes = Uint8Array.from([address >> 8, address & 0xff, 0x80, ...new Array<number>(bytes).fill(0)]);
+          const viaTransaction = Uint8Array.from(viaBytes);
+          slow.select();
+          for (let i = 0; i < viaBytes.length; i++) viaBytes[i] = slow.exchange(viaBytes[i]);
+          slow.deselect();
+          whole.transaction(viaTransaction);
+          expect([row.name, address, value, Array.from(viaTransaction)]).toEqual([row.name, address, value, Array.from(viaBytes)]);
+          compared++;
+        }
+      }
+      for (const r of ADE7953_REGISTER_ROWS) expect([r.name, whole.peek(r.address)]).toEqual([r.name, slow.peek(r.address)]);
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
+
   it("answers every frame byte for byte as exchange() does, and leaves the same registers", () => {
     fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
       let now = 0;
