@@ -416,37 +416,38 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       this.refreshedLineRevision === this.source.revision && this.refreshedLineRevision !== undefined)) this.update(now);
     const address = (buffer[0] << 8) | buffer[1];
     const plan = address < 0x400 ? READ_PLAN[address] : 0;
-    if (plan !== 0) {
-      // A plain register, an energy register or a verification register: the value is the
-      // cell's (sign-extended for a signed register read in 32 bits), as registerValue gives it.
-      const bytes = (plan >> 12) & 7;
-      let value = this.regs[plan & 0xfff];
-      if ((plan & PLAN_SIGN32) !== 0 && value >= 0x800000) value += 0xff000000;
-      if (value >>> 0 === value) {
-        buffer[0] = 0;
-        buffer[1] = 0;
-        buffer[2] = 0;
-        let v = value;
-        for (let i = bytes - 1; i >= 0; i--) {
-          if (3 + i < n) buffer[3 + i] = v & 0xff;
-          v >>>= 8;
-        }
-        for (let i = 3 + bytes; i < n; i++) buffer[i] = 0;
-        this.frame[0] = address >> 8;
-        this.frame[1] = address & 0xff;
-        this.frame[2] = 0x80;
-        this.frameLength = n;
-        this.latchedOk = true;
-        this.latchedValue = value;
-        this.latchedBytes = bytes;
-        if (n >= 3 + bytes) {
-          // completeRead: read-with-reset of an energy register, then the verification record.
-          if ((plan & PLAN_ENERGY) !== 0 && (this.regs[0x004] & 0x40) !== 0) this.regs[plan & 0xfff] = 0;
-          if ((plan & PLAN_VERIFICATION) === 0) this.record(LAST_OP_READ, address, bytes << 3, value);
-        }
-        return;
-      }
+    const bytes = (plan >> 12) & 7;
+    if (plan === 0 || n !== 3 + bytes) {
+      this.readFrame(buffer, address);
+      return;
     }
+    // A plain register, an energy register or a verification register in a frame of its exact
+    // length: the value is the cell's (sign-extended for a signed register read in 32 bits), as
+    // registerValue gives it. The frame state (frame, latch) is not kept: after a deselect
+    // nothing reads it before the next select() sets it afresh.
+    const cell = plan & 0xfff;
+    let value = this.regs[cell];
+    if ((plan & PLAN_SIGN32) !== 0 && value >= 0x800000) value += 0xff000000;
+    if (value >>> 0 !== value) {
+      this.readFrame(buffer, address);
+      return;
+    }
+    buffer[0] = 0;
+    buffer[1] = 0;
+    buffer[2] = 0;
+    let v = value;
+    for (let i = n - 1; i >= 3; i--) {
+      buffer[i] = v & 0xff;
+      v >>>= 8;
+    }
+    // completeRead: read-with-reset of an energy register, then the verification record.
+    if ((plan & PLAN_ENERGY) !== 0 && (this.regs[0x004] & 0x40) !== 0) this.regs[cell] = 0;
+    if ((plan & PLAN_VERIFICATION) === 0) this.record(LAST_OP_READ, address, bytes << 3, value);
+  }
+
+  /** transaction() of a whole read frame, the chip up to date: registerValue, the data bytes, completeRead. */
+  private readFrame(buffer: Uint8Array, address: number): void {
+    const n = buffer.length;
     const width = widthOfAddress(address);
     const value = this.registerValue(address, width);
     const bytes = width >> 3;
@@ -454,14 +455,8 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     buffer[1] = 0;
     buffer[2] = 0;
     let v = value < 0 ? 0 : value;
-    // What the frame state would hold after deselect (select() sets it afresh for the next frame).
-    this.frame[0] = address >> 8;
-    this.frame[1] = address & 0xff;
-    this.frame[2] = 0x80;
-    this.frameLength = n;
     this.latchedOk = value >= 0;
     this.latchedValue = v;
-    this.latchedBytes = bytes;
     if (v >>> 0 === v) {
       for (let i = bytes - 1; i >= 0; i--) {
         if (3 + i < n) buffer[3 + i] = v & 0xff;
