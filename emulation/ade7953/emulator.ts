@@ -775,7 +775,6 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.updateIrqPin();
   }
 
-  /** RMS, powers and angles of both channels for the current line conditions and registers. */
   /** Whether the channels were computed from the present line and inputs (computing them again changes nothing). */
   private channelsCurrent(): boolean {
     const l = this.line;
@@ -789,6 +788,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.channelInputs++;
   }
 
+  /** RMS, powers and angles of both channels for the current line conditions and registers. */
   private computeChannels(): void {
     const l = this.line;
     this.channelsAtInputs = this.channelInputs;
