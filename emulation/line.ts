@@ -41,4 +41,10 @@ export interface SpiSlave {
    * simulator's hot path (21 register reads a tick).
    */
   transferFrame?(buffer: Uint8Array): void;
+  /**
+   * Optional: `select()`, `transferFrame(buffer)` (or the `exchange` loop), `deselect()`: one
+   * whole chip-select frame in one call, with exactly the same bytes and state (the port's
+   * `transaction`, the simulator's hot path).
+   */
+  transaction?(buffer: Uint8Array): void;
 }

@@ -13,6 +13,8 @@ interface Timer {
   callback: () => void;
   /** In the heap (a one-shot timer that is armed; every other live timer). */
   queued: boolean;
+  /** In `live` (not cleared, not a fired `schedule` timer): a heap entry that is not is dropped when it comes to the top. */
+  alive: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export class VirtualClock implements Clock {
   }
 
   oneShot(callback: () => void): TimerId {
-    const timer: Timer = { id: this.nextId++, due: Infinity, seq: 0, periodMs: ONE_SHOT, callback, queued: false };
+    const timer: Timer = { id: this.nextId++, due: Infinity, seq: 0, periodMs: ONE_SHOT, callback, queued: false, alive: true };
     this.live.set(timer.id, timer);
     return timer.id;
   }
@@ -79,6 +81,7 @@ export class VirtualClock implements Clock {
     // The entry stays in the heap until it comes to the top: drop what it holds now, so a cleared
     // timer due in a month does not keep its owner (a stopped meter) alive until then.
     timer.callback = NOTHING;
+    timer.alive = false;
     this.live.delete(id);
   }
 
@@ -90,17 +93,26 @@ export class VirtualClock implements Clock {
 
   /** Fires every timer due up to and including `timeMs`, then sets the time to `timeMs`. */
   runUntil(timeMs: number): void {
-    while (this.nextDue() <= timeMs) {
-      const timer = this.pop();
+    const h = this.heap;
+    for (;;) {
+      this.dropCancelled();
+      if (h.length === 0 || h[0].due > timeMs) break;
+      const timer = h[0];
       this.now = timer.due;
       if (timer.periodMs > 0) {
+        // Rescheduled in place: the top moves down to where a pop and a push would put it (the
+        // order of (due, seq) is total, so the heap's later pops are the same).
         timer.due += timer.periodMs;
         timer.seq = this.seq++;
-        this.push(timer);
-      } else if (timer.periodMs === ONE_SHOT) {
-        timer.queued = false;
+        this.siftDown(0);
       } else {
-        this.live.delete(timer.id);
+        this.pop();
+        if (timer.periodMs === ONE_SHOT) {
+          timer.queued = false;
+        } else {
+          timer.alive = false;
+          this.live.delete(timer.id);
+        }
       }
       timer.callback();
     }
@@ -108,14 +120,14 @@ export class VirtualClock implements Clock {
   }
 
   private add(callback: () => void, delayMs: number, periodMs: number): TimerId {
-    const timer: Timer = { id: this.nextId++, due: this.now + Math.max(0, delayMs), seq: this.seq++, periodMs, callback, queued: false };
+    const timer: Timer = { id: this.nextId++, due: this.now + Math.max(0, delayMs), seq: this.seq++, periodMs, callback, queued: false, alive: true };
     this.live.set(timer.id, timer);
     this.push(timer);
     return timer.id;
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.live.get(this.heap[0].id) !== this.heap[0]) this.pop();
+    while (this.heap.length > 0 && !this.heap[0].alive) this.pop();
   }
 
   private less(a: Timer, b: Timer): boolean {

@@ -18,6 +18,12 @@ export class SimSpi implements Spi {
    * another would be corrected twice.
    */
   transaction(buffer: Uint8Array): void {
+    const slave = this.slave;
+    if (!this.selected && slave.transaction !== undefined) {
+      slave.transaction(buffer);
+      this.transactions++;
+      return;
+    }
     this.exchangeFrame(buffer);
     this.deselect();
   }

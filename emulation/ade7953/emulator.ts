@@ -68,6 +68,28 @@ for (const r of ADE7953_REGISTERS) if (r.kind === "S") IS_SIGNED[r.address] = 1;
 /** 1 at the verification registers' addresses (reading them leaves the record alone). */
 const IS_VERIFICATION = new Uint8Array(0x801);
 for (const a of VERIFICATION_ADDRESSES) IS_VERIFICATION[a] = 1;
+/**
+ * How `transaction` reads each frame address below 0x400 without the general path: 0 = general
+ * (nothing there, write-only, CRC, LAST_RWDATA32, the waveforms, the clearing copies and peak
+ * resets); else the register cell | data bytes << 12 | PLAN_* flags.
+ */
+const READ_PLAN = new Int32Array(0x400);
+const PLAN_SIGN32 = 1 << 16;
+const PLAN_VERIFICATION = 1 << 17;
+const PLAN_ENERGY = 1 << 18;
+for (let a = 0; a < 0x400; a++) {
+  const width = widthOfAddress(a);
+  if (a === 0x37f || a === 0x3ff) continue;
+  const spec = SPEC[width === 32 ? a - 0x100 : a];
+  if (!spec || spec.bits !== (width === 32 ? 24 : width) || spec.access === "W") continue;
+  const base = spec.address;
+  if ((base >= 0x216 && base <= 0x218) || base === 0x22e || base === 0x231 || base === 0x227 || base === 0x229 || base === 0x22b) continue;
+  let plan = base | ((width >> 3) << 12);
+  if (width === 32 && IS_SIGNED[base] === 1) plan |= PLAN_SIGN32;
+  if (IS_VERIFICATION[a] === 1) plan |= PLAN_VERIFICATION;
+  if (base >= 0x21e && base <= 0x223) plan |= PLAN_ENERGY;
+  READ_PLAN[a] = plan;
+}
 /** Registers the CRC covers: every read/write configuration register, in address order. */
 const CRC_ADDRESSES = ADE7953_REGISTERS.filter((r) => r.access === "RW").map((r) => r.address).sort((a, b) => a - b);
 
@@ -154,11 +176,28 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   // nothing changed reuses them: the SPI reads of one tick all happen at one virtual time).
   /** Bumped by everything that changes an input of refreshInstantaneous other than time and line. */
   private stateVersion = 0;
+  /**
+   * Bumped with stateVersion by everything that changes an input of computeChannels other than
+   * the line (register writes, resets, the board, peak resets); not by the integration, which
+   * changes none of them.
+   */
+  private channelInputs = 0;
+  /** channelInputs and the line when computeChannels last computed; channelsVersion counts its computations. */
+  private channelsAtInputs = -1;
+  private readonly channelsLine: LineConditions = newLineConditions();
+  private channelsVersion = 0;
+  /** channelsVersion and the no-load / sign state the instantaneous registers were last computed from. */
+  private registersAtChannels = -1;
+  private registersAtFlags = -1;
   private refreshedVersion = -1;
   private refreshedAtMs = NaN;
   /** The board's errors as of the last refresh (`lazy: false` compares them field by field). */
   private readonly boardAtRefresh: Ade7953BoardErrors = { ...DEFAULT_ADE7953_BOARD_ERRORS };
   private readonly lineProbe: LineConditions = newLineConditions();
+  /** What `this.line` holds: the source's answer asked at lineFromMs, holding until lineUntilMs, at lineRevision (lineAt). */
+  private lineFromMs = NaN;
+  private lineUntilMs = NaN;
+  private lineRevision: number | undefined = NaN;
   /** LineSource.revision at the last refresh (undefined: the source keeps none). */
   private refreshedLineRevision: number | undefined = NaN;
   /** What the waveform registers of the last refresh come from (waveforms()); stale: not yet computed. */
@@ -181,7 +220,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   constructor(private readonly source: LineSource, private readonly now: () => number, options: Ade7953EmulatorOptions = {}) {
     this.errors = { ...(options.board ?? DEFAULT_ADE7953_BOARD_ERRORS) };
-    this.boardView = boardView(this.errors, () => void this.stateVersion++);
+    this.boardView = boardView(this.errors, () => this.inputsChanged());
     this.startupMs = options.startupMs ?? 40;
     this.version = options.version ?? 0x02;
     this.lazy = options.lazy ?? true;
@@ -210,7 +249,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
 
   set board(errors: Ade7953BoardErrors) {
     copyBoardErrors(this.errors, errors);
-    this.stateVersion++;
+    this.inputsChanged();
   }
 
   // ---- fault injection -------------------------------------------------------------------
@@ -236,7 +275,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private resetRegisters(): void {
-    this.stateVersion++;
+    this.inputsChanged();
     this.regs.fill(0);
     for (const r of ADE7953_REGISTERS) if (r.bits !== 32 && r.access !== "W") this.regs[r.address] = r.reset ?? 0;
     this.regs[0x702] = this.version;
@@ -357,6 +396,82 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     }
   }
 
+  /**
+   * SpiSlave.transaction: `select()`, `transferFrame(buffer)`, `deselect()` in one call. A whole
+   * read frame with no bus fault and the chip answering is handled here without the frame state
+   * (the same update, the same value, the same read-with-reset and verification record); anything
+   * else goes through the three calls.
+   */
+  transaction(buffer: Uint8Array): void {
+    const n = buffer.length;
+    const now = this.now();
+    if (this.selected || n < 3 || buffer[2] !== 0x80 || this.faults.active || now < this.readyAtMs) {
+      this.select();
+      this.transferFrame(buffer);
+      this.deselect();
+      return;
+    }
+    // update() without its call when nothing can have changed (its first test, written out).
+    if (!(this.lastUpdateMs === now && this.refreshedAtMs === now && this.refreshedVersion === this.stateVersion && this.lazy &&
+      this.refreshedLineRevision === this.source.revision && this.refreshedLineRevision !== undefined)) this.update(now);
+    const address = (buffer[0] << 8) | buffer[1];
+    const plan = address < 0x400 ? READ_PLAN[address] : 0;
+    const bytes = (plan >> 12) & 7;
+    if (plan === 0 || n !== 3 + bytes) {
+      this.readFrame(buffer, address);
+      return;
+    }
+    // A plain register, an energy register or a verification register in a frame of its exact
+    // length: the value is the cell's (sign-extended for a signed register read in 32 bits), as
+    // registerValue gives it. The frame state (frame, latch) is not kept: after a deselect
+    // nothing reads it before the next select() sets it afresh.
+    const cell = plan & 0xfff;
+    let value = this.regs[cell];
+    if ((plan & PLAN_SIGN32) !== 0 && value >= 0x800000) value += 0xff000000;
+    if (value >>> 0 !== value) {
+      this.readFrame(buffer, address);
+      return;
+    }
+    buffer[0] = 0;
+    buffer[1] = 0;
+    buffer[2] = 0;
+    let v = value;
+    for (let i = n - 1; i >= 3; i--) {
+      buffer[i] = v & 0xff;
+      v >>>= 8;
+    }
+    // completeRead: read-with-reset of an energy register, then the verification record.
+    if ((plan & PLAN_ENERGY) !== 0 && (this.regs[0x004] & 0x40) !== 0) this.regs[cell] = 0;
+    if ((plan & PLAN_VERIFICATION) === 0) this.record(LAST_OP_READ, address, bytes << 3, value);
+  }
+
+  /** transaction() of a whole read frame, the chip up to date: registerValue, the data bytes, completeRead. */
+  private readFrame(buffer: Uint8Array, address: number): void {
+    const n = buffer.length;
+    const width = widthOfAddress(address);
+    const value = this.registerValue(address, width);
+    const bytes = width >> 3;
+    buffer[0] = 0;
+    buffer[1] = 0;
+    buffer[2] = 0;
+    let v = value < 0 ? 0 : value;
+    this.latchedOk = value >= 0;
+    this.latchedValue = v;
+    if (v >>> 0 === v) {
+      for (let i = bytes - 1; i >= 0; i--) {
+        if (3 + i < n) buffer[3 + i] = v & 0xff;
+        v >>>= 8;
+      }
+    } else {
+      for (let i = bytes - 1; i >= 0; i--) {
+        if (3 + i < n) buffer[3 + i] = v % 256;
+        v = Math.floor(v / 256);
+      }
+    }
+    for (let i = 3 + bytes; i < n; i++) buffer[i] = 0;
+    if (n >= 3 + bytes && value >= 0) this.completeRead(address, width);
+  }
+
   deselect(): void {
     if (!this.selected) return;
     this.selected = false;
@@ -444,9 +559,9 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       case 0x22e: this.regs[0x22d] = 0; this.updateIrqPin(); break;
       case 0x231: this.regs[0x230] = 0; break;
       // Peak resets change what the next refresh computes.
-      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; this.stateVersion++; break;
-      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; this.stateVersion++; break;
-      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; this.stateVersion++; break;
+      case 0x227: this.regs[0x226] = 0; this.vPeak = 0; this.inputsChanged(); break;
+      case 0x229: this.regs[0x228] = 0; this.chA.iPeak = 0; this.inputsChanged(); break;
+      case 0x22b: this.regs[0x22a] = 0; this.chB.iPeak = 0; this.inputsChanged(); break;
     }
     if (IS_VERIFICATION[address] === 0) this.record(LAST_OP_READ, address, width, this.latchedValue);
   }
@@ -523,7 +638,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   private afterConfigChange(): void {
-    this.stateVersion++;
+    this.inputsChanged();
     if (this.regs[0x102] & CONFIG_CRC_ENABLE) {
       const crc = this.computeCrc();
       if (crc !== this.crcLast) {
@@ -571,8 +686,7 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
   }
 
   /** Integrates from the last update to now, piece by piece (load changes, line-cycle ends). */
-  private update(): void {
-    const target = this.now();
+  private update(target = this.now()): void {
     let t = this.lastUpdateMs;
     // A change of the board's errors moves stateVersion (boardView); `lazy: false` also compares them.
     if (t === target && this.refreshedAtMs === target && this.refreshedVersion === this.stateVersion && (this.lazy || this.boardUnchanged())) {
@@ -589,8 +703,8 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     }
     let computed = false;
     while (t < target) {
-      let until = Math.min(target, this.source.conditionsAt(t, this.line));
-      this.computeChannels();
+      let until = Math.min(target, this.lineAt(t));
+      if (!this.lazy || !this.channelsCurrent()) this.computeChannels();
       computed = true;
       const cycleEnd = this.msToCycleEnd();
       let endsCycle = false;
@@ -614,6 +728,27 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
       b.phaseLagDeg === r.phaseLagDeg && b.neutralPhaseLagDeg === r.neutralPhaseLagDeg && b.activeOffsetW === r.activeOffsetW &&
       b.reactiveOffsetVar === r.reactiveOffsetVar && b.neutralActiveOffsetW === r.neutralActiveOffsetW && b.currentNoiseA === r.currentNoiseA &&
       b.neutralCurrentNoiseA === r.neutralCurrentNoiseA;
+  }
+
+  /**
+   * Whether `this.line` holds the conditions at `t`: it was filled by conditionsAt at lineFromMs
+   * <= t, which said they hold until lineUntilMs > t (LineSource.conditionsAt), and the source's
+   * revision has not moved since (a source without one, or NaN: never assumed; nor with `lazy: false`).
+   */
+  private lineHolds(t: number): boolean {
+    const revision = this.source.revision;
+    return this.lazy && revision !== undefined && revision === this.lineRevision && t >= this.lineFromMs && t < this.lineUntilMs;
+  }
+
+  /** Fills `this.line` with the conditions at `t` (asking the source only when lineHolds cannot tell); returns until when they hold. */
+  private lineAt(t: number): number {
+    if (this.lineHolds(t)) return this.lineUntilMs;
+    const revision = this.source.revision;
+    const until = this.source.conditionsAt(t, this.line);
+    this.lineFromMs = t;
+    this.lineUntilMs = until;
+    this.lineRevision = revision;
+    return until;
   }
 
   /** Milliseconds until the running line cycle ends, or Infinity when line-cycle mode is idle. */
@@ -640,9 +775,30 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.updateIrqPin();
   }
 
+  /** Whether the channels were computed from the present line and inputs (computing them again changes nothing). */
+  private channelsCurrent(): boolean {
+    const l = this.line;
+    const c = this.channelsLine;
+    return this.channelsAtInputs === this.channelInputs && l.voltage === c.voltage && l.current === c.current &&
+      l.angle === c.angle && l.frequency === c.frequency && l.neutralCurrent === c.neutralCurrent;
+  }
+
+  private inputsChanged(): void {
+    this.stateVersion++;
+    this.channelInputs++;
+  }
+
   /** RMS, powers and angles of both channels for the current line conditions and registers. */
   private computeChannels(): void {
     const l = this.line;
+    this.channelsAtInputs = this.channelInputs;
+    this.channelsVersion++;
+    const c = this.channelsLine;
+    c.voltage = l.voltage;
+    c.current = l.current;
+    c.angle = l.angle;
+    c.frequency = l.frequency;
+    c.neutralCurrent = l.neutralCurrent;
     const e = this.errors;
     const pgaV = pga(this.regs[0x007], false);
     const vPin = l.voltage * e.voltageGain * F.voltageCountsPerVolt * pgaV;
@@ -830,23 +986,40 @@ export class Ade7953Emulator implements EmulatedMeteringIc {
     this.refreshedLineRevision = this.source.revision;
     const line = this.line;
     if (computed) {
-      const probe = this.lineProbe;
-      this.source.conditionsAt(this.lastUpdateMs, probe);
-      if (probe.voltage !== line.voltage || probe.current !== line.current || probe.angle !== line.angle || probe.frequency !== line.frequency || probe.neutralCurrent !== line.neutralCurrent) {
-        line.voltage = probe.voltage;
-        line.current = probe.current;
-        line.angle = probe.angle;
-        line.frequency = probe.frequency;
-        line.neutralCurrent = probe.neutralCurrent;
-        this.computeChannels();
+      if (!this.lineHolds(this.lastUpdateMs)) {
+        const probe = this.lineProbe;
+        const until = this.source.conditionsAt(this.lastUpdateMs, probe);
+        if (probe.voltage !== line.voltage || probe.current !== line.current || probe.angle !== line.angle || probe.frequency !== line.frequency || probe.neutralCurrent !== line.neutralCurrent) {
+          line.voltage = probe.voltage;
+          line.current = probe.current;
+          line.angle = probe.angle;
+          line.frequency = probe.frequency;
+          line.neutralCurrent = probe.neutralCurrent;
+          this.lineFromMs = this.lastUpdateMs;
+          this.lineUntilMs = until;
+          this.lineRevision = this.refreshedLineRevision;
+          this.computeChannels();
+        }
       }
     } else {
-      this.source.conditionsAt(this.lastUpdateMs, line);
+      this.lineAt(this.lastUpdateMs);
       this.computeChannels();
     }
     const a = this.chA;
     const b = this.chB;
     const f = this.line.frequency;
+    const flags = this.noLoad[0] | (this.noLoad[1] << 3) | (this.signP[0] < 0 ? 0x40 : 0) | (this.signP[1] < 0 ? 0x80 : 0) |
+      (this.signQ[0] < 0 ? 0x100 : 0) | (this.signQ[1] < 0 ? 0x200 : 0);
+    if (computed && this.registersAtChannels === this.channelsVersion && this.registersAtFlags === flags) {
+      // The channels, the no-load and sign state are those the registers were computed from, and
+      // nothing has written those registers since (a write, poke, reset or peak reset computes
+      // the channels again): the same values would be written. Only the waveforms' instant moves.
+      this.waveAtMs = this.lastUpdateMs;
+      this.waveStale = true;
+      return;
+    }
+    this.registersAtChannels = this.channelsVersion;
+    this.registersAtFlags = flags;
     this.regs[0x21c] = clampU24(a.vrms);
     this.regs[0x21a] = clampU24(a.irms);
     this.regs[0x21b] = clampU24(b.irms);
