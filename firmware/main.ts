@@ -25,7 +25,7 @@ import FFI from "mc/ffi";
 import config from "mc/config";
 import { DeviceIo, DeviceRunner } from "./platform/moddable/device";
 import { ModdableCrypto } from "./platform/moddable/crypto";
-import { nativeTlsClass, type TlsNatives } from "./platform/moddable/native-tls";
+import { NativeTlsHost, nativeTlsClass } from "./platform/moddable/native-tls";
 import type { DigitalClass, ListenerClass, TcpClass, TimeModule, TimerModule } from "./platform/moddable/ecma419";
 import { readSettings } from "./platform/moddable/settings";
 import { UdpSntpTransport, type UdpClass } from "./platform/moddable/sntp-udp";
@@ -67,7 +67,7 @@ export default function main(): void {
       Timer: virtual?.Timer ?? Timer,
       Time: virtual?.Time ?? Time,
       // TLS through the meter's C client (platform/moddable/tls/tls.c), polled on the board's timers.
-      TLSSocket: nativeTlsClass(() => new FFI() as unknown as TlsNatives, virtual?.Timer ?? Timer),
+      TLSSocket: nativeTlsClass(new NativeTlsHost(FFI as unknown as new () => unknown, virtual?.Timer ?? Timer)),
       rng: RNG,
       crypto: settings.crypto === "native" ? new ModdableCrypto() : undefined,
     },

@@ -5,7 +5,7 @@
  * Mosquitto (test/system/mcsim.test.ts).
  */
 import { VirtualClock } from "../../emulation/virtual-clock";
-import { nativeTlsClass, POLL_MS, type TlsNatives } from "../../firmware/platform/moddable/native-tls";
+import { NativeTlsHost, nativeTlsClass, POLL_MS, type TlsNatives } from "../../firmware/platform/moddable/native-tls";
 import { Ecma419Network } from "../../firmware/platform/moddable/tcp";
 import type { ListenerClass, TcpClass } from "../../firmware/platform/moddable/ecma419";
 import { fakeTimerModule } from "./fakes";
@@ -57,7 +57,11 @@ function setup() {
   const clock = new VirtualClock(0);
   const model = new ModelTls();
   let made = 0;
-  const TLS = nativeTlsClass(() => (made++, model), fakeTimerModule(clock));
+  const FFI = function () {
+    made++;
+    return model;
+  } as unknown as new () => unknown;
+  const TLS = nativeTlsClass(new NativeTlsHost(FFI, fakeTimerModule(clock)));
   const network = new Ecma419Network(class {} as unknown as ListenerClass, class {} as unknown as TcpClass, { TLSSocket: TLS, certificate: new Uint8Array([0x30, 0x82, 1, 2]).buffer });
   return { clock, model, network, made: () => made, run: (ms: number) => clock.runUntil(clock.nowMs() + ms) };
 }
@@ -142,7 +146,7 @@ describe("TLS socket over the C client (native-tls.ts)", () => {
 
   it("refuses to start without the broker's CA (this build has no root certificates)", () => {
     const clock = new VirtualClock(0);
-    const TLS = nativeTlsClass(() => new ModelTls(), fakeTimerModule(clock));
+    const TLS = nativeTlsClass(new NativeTlsHost(ModelTls, fakeTimerModule(clock)));
     const network = new Ecma419Network(class {} as unknown as ListenerClass, class {} as unknown as TcpClass, { TLSSocket: TLS, certificate: null });
     const connect = network.connectTls!;
     expect(() => connect("192.0.2.7", 8883, "192.0.2.7")).toThrow("TLS needs the broker's CA certificate (mqttCa)");

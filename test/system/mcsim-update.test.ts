@@ -24,8 +24,17 @@ const ROOT = join(__dirname, "..", "..");
 
 const haveSdk = Boolean(process.env.MODDABLE);
 
+/** The running mcsim, for the client's error message. */
+let tracing: McsimRun | null = null;
+
 function client(...args: string[]): string {
-  return execFileSync("npx", ["ts-node", "--transpile-only", "host-sim/client.ts", "--host", "127.0.0.1", "--port", String(PORT), "--client", "1", ...args], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  try {
+    return execFileSync("npx", ["ts-node", "--transpile-only", "host-sim/client.ts", "--host", "127.0.0.1", "--port", String(PORT), "--client", "1", ...args], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  } catch (e) {
+    // The client's own words and the meter's trace say what went wrong.
+    const x = e as { stdout?: string; stderr?: string };
+    throw new Error(`client ${args.join(" ")} failed:\n${x.stdout ?? ""}${x.stderr ?? ""}\n--- mcsim trace ---\n${tracing?.trace.join("").split("\n").filter((l) => !l.startsWith("LCD")).slice(-40).join("\n")}`);
+  }
 }
 
 (haveSdk ? describe : describe.skip)("firmware update in mcsim (lin build by the real Moddable SDK)", () => {
@@ -44,6 +53,7 @@ function client(...args: string[]): string {
         peak.slots = Math.max(peak.slots, v["Slot used"] ?? 0);
       },
     });
+    tracing = run;
     for (let i = 0; ; i++) {
       try {
         (await connectTcp("127.0.0.1", PORT, 1000)).socket.destroy();
