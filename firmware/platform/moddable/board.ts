@@ -42,7 +42,7 @@ export interface ModdableIo {
   randomBytes(count: number): ArrayBuffer;
   trace(text: string): void;
   crypto?: Crypto;
-  /** The SDK's TLSSocket (`embedded:io/socket/tcp/tls`), when the build has TLS. */
+  /** The TLS socket class (ECMA-419 shaped: the meter's C client, native-tls.ts), when the build has TLS. */
   TLSSocket?: TcpClass;
   /** The OTA slots for this boot (absent, or undefined: the meter cannot update itself). Called at every boot. */
   firmwareSlots?(): FirmwareSlots | undefined;

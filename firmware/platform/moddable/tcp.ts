@@ -44,8 +44,8 @@ export class Ecma419Socket implements TcpSocket {
 
   constructor(TCP: TcpClass, options: Record<string, unknown>) {
     // A plain socket shares module-level callbacks that find this object as the SDK socket's
-    // `target` (ECMA-419): no closures per connection in the fixed heap. The SDK's TLSSocket
-    // calls its callbacks with another `this`, so a TLS socket gets its own.
+    // `target` (ECMA-419): no closures per connection in the fixed heap. A TLS socket class need
+    // not honour `target` (the SDK's TLSSocket did not), so a TLS socket gets its own.
     this.io = new TCP(
       options.secure === undefined
         ? { ...options, format: "buffer", target: this, onReadable: SHARED.onReadable, onWritable: SHARED.onWritable, onError: SHARED.onError }
@@ -159,9 +159,9 @@ class Ecma419Listener implements TcpListener {
 }
 
 /**
- * TLS for outgoing connections: the SDK's ECMA-419 TLSSocket (`embedded:io/socket/tcp/tls`, its
- * TLS 1.2 stack in modules/crypt/ssl) and the certificate to trust (DER; without one the SDK's
- * own root certificates, resources of modules/crypt/data).
+ * TLS for outgoing connections: a TLS socket class in the ECMA-419 TLSSocket's shape (on the
+ * Moddable targets the meter's C client, native-tls.ts) and the certificate to trust (DER; the
+ * build carries no root certificates, so without one no TLS connection starts).
  */
 export interface TlsOptions {
   TLSSocket: TcpClass;
