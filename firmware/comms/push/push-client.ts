@@ -82,6 +82,8 @@ export class PushClient {
   private intervalTimer: TimerId | undefined;
   private socket: TcpSocket | null = null;
   private attempts = 0;
+  /** The last "cannot even try" reason logged: said once, not at every retry (until it changes). */
+  private complaint = "";
   /** Delivered notifications since start, and connection attempts that failed. */
   delivered = 0;
   failedAttempts = 0;
@@ -173,10 +175,13 @@ export class PushClient {
     const destination = parseDestination(this.setup.destination);
     const network = this.deps.network;
     if (!destination || !network) {
-      this.deps.log.error(`push: ${network ? `bad destination "${this.setup.destination}"` : "no network"}; notifications stay queued`);
+      const complaint = network ? `bad destination "${this.setup.destination}"` : "no network";
+      if (complaint !== this.complaint) this.deps.log.error(`push: ${complaint}; notifications stay queued`);
+      this.complaint = complaint;
       this.schedule(this.options.roundRetryMs);
       return;
     }
+    this.complaint = "";
     let socket: TcpSocket;
     try {
       socket = network.connect(destination.host, destination.port);

@@ -66,13 +66,13 @@ function setup(overrides: Partial<PushSetupConfig> = {}): PushSetupConfig {
   return { ...defaultPushSetup(), destination: "10.0.0.9:4060", intervalS: 0, ...overrides };
 }
 
-function newClient(network: Network, clock: VirtualClock, cfg: PushSetupConfig, counter = { value: 0 }) {
+function newClient(network: Network, clock: VirtualClock, cfg: PushSetupConfig, counter = { value: 0 }, errors: string[] = []) {
   const events: number[] = [];
   const deps: PushDeps = {
     clock,
     network,
     random: { fill: (b) => b.fill(0x42) },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: { info: () => undefined, warn: () => undefined, error: (m) => void errors.push(m) },
     events: { record: (_log, code) => events.push(code) },
     nowUtcMs: () => clock.wallClockMs(),
     localMs: (utc) => utc + 60 * 60_000, // CET, no DST in January
@@ -148,6 +148,22 @@ describe("PushClient", () => {
     clock.runUntil(clock.nowMs() + 700_000);
     expect(client.queued).toBe(0);
     expect(net.received.map((f) => decodeDataNotification(f).invokeId)).toEqual(ids.slice(4));
+  });
+
+  it("without a destination it says so once, not at every retry, and keeps the notifications", () => {
+    const clock = new VirtualClock(START);
+    const net = new FakeNetwork(clock);
+    net.up = true;
+    const errors: string[] = [];
+    const { client } = newClient(net, clock, setup({ destination: "" }), { value: 0 }, errors);
+    client.trigger("alarm");
+    // A day of retries every 10 minutes.
+    clock.runUntil(clock.nowMs() + 86_400_000);
+    client.trigger("alarm");
+    clock.runUntil(clock.nowMs() + 3_600_000);
+    expect(errors).toEqual(['push: bad destination ""; notifications stay queued']);
+    expect(client.queued).toBe(2);
+    expect(net.received.length).toBe(0);
   });
 
   it("retries numberOfRetries times repetitionDelay apart, then keeps the notification for the next round", () => {
