@@ -190,9 +190,7 @@ function publicKey(value: ConfigValue, name: string): Uint8Array | undefined {
   if (value === undefined || value === "") return undefined;
   const text = String(value);
   if (!/^04[0-9a-fA-F]{128}$/.test(text)) throw new SettingsError(`${name} must be 130 hex digits starting 04 (an uncompressed P-256 public key, as npm run keygen prints it)`);
-  const out = new Uint8Array(65);
-  for (let i = 0; i < 65; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hexBytes(text);
 }
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -271,7 +269,12 @@ function key(value: ConfigValue, name: string): Uint8Array | undefined {
   if (value === undefined || value === "") return undefined;
   const text = String(value);
   if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new SettingsError(`${name} must be 32 hex digits (an AES-128 key)`);
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return hexBytes(text);
+}
+
+/** Bytes of a hex string already checked to be an even number of hex digits. */
+function hexBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
