@@ -64,6 +64,6 @@ export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
     snapshot: () => [telemetry.config.enabled ? 1 : 0, telemetry.config.intervalS],
     restore: (s: number[]) => telemetry.restoreSettings(s[0] === 1, s[1]),
   });
-  telemetry.onSettingsChange = () => handle.save();
+  telemetry.settingsRecord = handle;
   return telemetry;
 }

@@ -19,7 +19,7 @@ const SDK_COMMON = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedde
 const SDK_ESP32_ONLY = ["embedded:io/spi", "embedded:io/digital", "embedded:io/serial", "embedded:provider/builtin", "embedded:storage/flash", "embedded:network/interface/wifi"];
 // The esp32's firmware update: embedded:update from modules/io/update (included on esp32 only; lin has its emulated slots instead).
 const SDK_ESP32_UPDATE = ["embedded:update"];
-const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY, ...SDK_ESP32_UPDATE], lin: [...SDK_COMMON, "worker"] };
+const SDK: Record<string, string[]> = { esp32: [...SDK_COMMON, ...SDK_ESP32_ONLY, ...SDK_ESP32_UPDATE], lin: [...SDK_COMMON, "worker", "debug", "instrumentation"] };
 const MODULE_EXTENSIONS = [".ts", ".js"];
 
 /** name -> source file (repo relative), as mcconfig expands the `modules` of the base and one platform section. */
@@ -235,7 +235,7 @@ describe("manifest.json", () => {
     expect(last.offset + last.size).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect(dirname(file)).toBe("./partitions");
   });
-  it("preloads every firmware and emulation module (mcconfig's preload wildcards match .js only), main on esp32 only, the lin board's modules on lin but never its stand-ins", () => {
+  it("preloads every firmware and emulation module (mcconfig's preload wildcards match .js only), main on both targets, the lin board's modules and stand-ins on lin", () => {
     const modules: string[] = [];
     const visit = (dir: string) => {
       for (const entry of readdirSync(join(root, dir))) {
@@ -258,8 +258,12 @@ describe("manifest.json", () => {
     // aborts "memory full"), so mcsim proves the budget; the emulator worker has its own.
     expect(manifest.platforms.lin.creation).toEqual(budget);
     const linBoard = modules.filter((m) => m.startsWith("firmware/platform/lin/"));
-    const standIns = ["instance", "provider", "spi", "digital", "flash", "wifi", "serial"].map((n) => `firmware/platform/lin/${n}`);
-    expect([...manifest.platforms.lin.preload].sort()).toEqual(linBoard.filter((m) => !standIns.includes(m)).sort());
+    // The stand-ins are preloaded under the embedded:* names they are mapped to; main too, as on
+    // the esp32 (the board is built at its first use, not when instance.ts loads).
+    const linMap = moduleMap("lin");
+    const mappedName = (m: string) => [...linMap.entries()].find(([, file]) => file === `${m}.ts`)?.[0] ?? m;
+    expect([...manifest.platforms.lin.preload].sort()).toEqual([...linBoard.map(mappedName), "firmware/main"].sort());
+    expect(manifest.platforms.lin.preload).toEqual(expect.arrayContaining(["embedded:provider/builtin", "embedded:io/spi", "embedded:io/digital", "embedded:io/serial", "embedded:storage/flash", "embedded:network/interface/wifi"]));
     // The emulator worker is started by name, so the lin build must map it.
     expect(moduleMap("lin").get("firmware/platform/lin/emulator-worker")).toBe("firmware/platform/lin/emulator-worker.ts");
     expect(manifest.creation.keys).toEqual({ initial: 128, incremental: 0 });

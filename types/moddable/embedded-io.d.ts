@@ -222,6 +222,20 @@ declare module "time" {
   export { Time as default };
 }
 
+/** Stand-ins for the SDK's typings/debug.d.ts and typings/instrumentation.d.ts (lin's control port only). */
+declare module "debug" {
+  const Debug: { gc: (enable?: boolean) => void };
+  export { Debug as default };
+}
+
+declare module "instrumentation" {
+  const Instrumentation: {
+    get: (what: number | undefined) => number | undefined;
+    map: (name: "XS Slot Heap Used" | "XS Chunk Heap Used") => number | undefined;
+  };
+  export { Instrumentation as default };
+}
+
 /* "rng" is declared in types/moddable-sdk-gaps (the SDK leaves it untyped). */
 
 declare module "mc/config" {

@@ -1,6 +1,6 @@
 import type { Clock, Log, TimerId } from "../../hal";
 import type { Network, TcpSocket } from "../../hal/tcp";
-import { type BrokerPacket, CONNACK_REASON, utf8Length, writeUtf8, type ConnectOptions, DISCONNECT, encodeConnect, encodePublishHeader, PACKET, PacketReader, PINGREQ, publishHeaderRoom } from "./packets";
+import { type BrokerPacket, type PacketSink, CONNACK_REASON, utf8Length, writeUtf8, type ConnectOptions, DISCONNECT, encodeConnect, encodePublishHeader, PACKET, PacketReader, PINGREQ, publishHeaderRoom } from "./packets";
 
 export interface MqttClientOptions {
   host: string;
@@ -41,6 +41,8 @@ export interface Qos1Outbox {
   head(): OutMessage | null;
   /** The head was acknowledged (`delivered`) or given up after its resends. */
   done(delivered: boolean): void;
+  /** After CONNACK accepted (the owner queues its birth and discovery messages); optional. */
+  connected?(): void;
 }
 
 type MqttState = "stopped" | "waiting" | "connecting" | "connected";
@@ -83,6 +85,11 @@ function nativeTextEncoder(): ((text: string, out: Uint8Array) => number) | unde
   };
 }
 
+/** The portable UTF-8 writer (module level: preloaded, no closure per client). */
+function portableEncode(text: string, out: Uint8Array): number {
+  return utf8Length(text) > out.length ? -1 : writeUtf8(out, 0, text);
+}
+
 /** How often a packet the socket took only in part is offered again. */
 const FLUSH_RETRY_MS = 100;
 
@@ -93,13 +100,11 @@ const FLUSH_RETRY_MS = 100;
  * the owner's bounded outbox, one in flight at a time. Nothing here runs inside the metering tick;
  * every call returns at once (the socket port never blocks).
  */
-export class MqttClient {
+export class MqttClient implements PacketSink {
   state: MqttState = "stopped";
   readonly counters: MqttCounters = { connects: 0, connectFailures: 0, connectionsLost: 0, published: 0, droppedQos0: 0, droppedQos1: 0, resends: 0, bytesSent: 0, lastPublishBytes: 0 };
   /** Last failure, one line (for the panel and the log). */
   lastError = "";
-  /** Called after CONNACK accepted (the owner publishes its birth and discovery messages). */
-  onConnected: (() => void) | null = null;
 
   private socket: TcpSocket | null = null;
   private readonly packet: Uint8Array;
@@ -112,7 +117,6 @@ export class MqttClient {
   private restEnd = 0;
   private readonly reader = new PacketReader();
   private readonly incoming: BrokerPacket = { type: 0, value: 0, sessionPresent: false };
-  private readonly handlePacket = (p: BrokerPacket) => this.onPacket(p);
   private backoffMs: number;
   private timer: TimerId | undefined;
   private keepAliveTimer: TimerId | undefined;
@@ -134,7 +138,7 @@ export class MqttClient {
     this.rest = new Uint8Array(options.maxPacketBytes);
     this.payloadStart = publishHeaderRoom(options.maxTopicBytes);
     this.payloadView = this.packet.subarray(this.payloadStart);
-    this.encodeText = encodeText ?? nativeTextEncoder() ?? ((text, out) => (utf8Length(text) > out.length ? -1 : writeUtf8(out, 0, text)));
+    this.encodeText = encodeText ?? nativeTextEncoder() ?? portableEncode;
     this.backoffMs = options.backoffMinMs;
   }
 
@@ -303,7 +307,7 @@ export class MqttClient {
     this.restStart = this.restEnd = 0;
     socket.onData((data) => {
       if (generation !== this.generation) return;
-      this.reader.feed(data, this.incoming, this.handlePacket);
+      this.reader.feed(data, this.incoming, this);
       if (this.reader.malformed) this.lost("malformed packet from the broker");
     });
     socket.onClose(() => {
@@ -328,7 +332,8 @@ export class MqttClient {
     return { clientId: o.clientId, keepAliveS: o.keepAliveS, username: o.username, password: o.password, willTopic: o.willTopic, willPayload: o.willPayload, willQos: 1, willRetain: true };
   }
 
-  private onPacket(p: BrokerPacket): void {
+  /** A complete packet from the broker (PacketReader's sink). */
+  brokerPacket(p: BrokerPacket): void {
     if (p.type === PACKET.connack && this.state === "connecting") {
       if (p.value !== 0) {
         this.lost(`broker refused the connection: ${CONNACK_REASON[p.value] ?? `code ${p.value}`}`);
@@ -343,7 +348,7 @@ export class MqttClient {
       this.inflightId = 0;
       if (this.options.keepAliveS > 0) this.keepAliveTimer = this.clock.repeat(() => this.keepAlive(), this.options.keepAliveS * 1000);
       this.log.info(`MQTT connected to ${this.options.host}:${this.options.port}${this.options.tls ? " (TLS)" : ""} as ${this.options.clientId}`);
-      this.onConnected?.();
+      this.outbox.connected?.();
       this.pump();
     } else if (p.type === PACKET.puback && p.value === this.inflightId && this.inflightId !== 0) {
       this.clear("ack");

@@ -26,7 +26,7 @@ const energy = (id: string, name: string, unit = "kWh", deviceClass: string | un
 const measurement = (id: string, name: string, unit: string | undefined, deviceClass: string | undefined): Entity => ({ id, name, component: "sensor", unit, deviceClass, stateClass: "measurement" });
 
 /** The rate count of the tables built once at load (preloaded: in flash on the ESP32, no RAM). */
-const STANDARD_RATES = 4;
+export const STANDARD_RATES = 4;
 
 /** Every entity the meter announces, in the order of the state JSON (the 4-rate table is shared and frozen). */
 export function meterEntities(rates: number): readonly Entity[] {

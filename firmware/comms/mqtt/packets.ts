@@ -171,6 +171,11 @@ export interface BrokerPacket {
   sessionPresent: boolean;
 }
 
+/** Where the reader hands complete packets (an object with a method: no closure kept in RAM). */
+export interface PacketSink {
+  brokerPacket(p: BrokerPacket): void;
+}
+
 /**
  * Incremental reader of the broker's packets: bytes may arrive split anywhere. Only the first
  * bytes of a packet's body are kept (those of CONNACK/PUBACK); longer bodies are skipped.
@@ -192,8 +197,8 @@ export class PacketReader {
     this.malformed = false;
   }
 
-  /** Feeds bytes; calls `onPacket` for every complete packet, reusing `packet`. */
-  feed(data: Uint8Array, packet: BrokerPacket, onPacket: (p: BrokerPacket) => void): void {
+  /** Feeds bytes; calls `sink.brokerPacket` for every complete packet, reusing `packet`. */
+  feed(data: Uint8Array, packet: BrokerPacket, sink: PacketSink): void {
     for (let i = 0; i < data.length && !this.malformed; i++) {
       const b = data[i];
       if (this.state === "header") {
@@ -212,7 +217,7 @@ export class PacketReader {
         if ((b & 0x80) === 0) {
           this.bodyLength = this.remaining;
           this.bodyRead = 0;
-          if (this.remaining === 0) this.complete(packet, onPacket);
+          if (this.remaining === 0) this.complete(packet, sink);
           else this.state = "body";
         }
       } else {
@@ -224,12 +229,12 @@ export class PacketReader {
         }
         this.bodyRead += take;
         i += take - 1;
-        if (this.bodyRead === this.bodyLength) this.complete(packet, onPacket);
+        if (this.bodyRead === this.bodyLength) this.complete(packet, sink);
       }
     }
   }
 
-  private complete(packet: BrokerPacket, onPacket: (p: BrokerPacket) => void): void {
+  private complete(packet: BrokerPacket, sink: PacketSink): void {
     this.state = "header";
     packet.type = this.type;
     packet.sessionPresent = false;
@@ -240,6 +245,6 @@ export class PacketReader {
     } else if (this.type === PACKET.puback && this.bodyLength >= 2) {
       packet.value = (this.body[0] << 8) | this.body[1];
     }
-    onPacket(packet);
+    sink.brokerPacket(packet);
   }
 }

@@ -3,10 +3,11 @@ import type { Network } from "../../hal/tcp";
 import { civilFromDays, type CivilDate } from "../../time/civil-date";
 import { MqttClient, type MqttClientOptions, type OutMessage, type Qos1Outbox } from "./client";
 import { type MqttConfig, mqttConfigError, MQTT_INTERVAL_RANGE } from "./config";
-import { type DeviceInfo, discoveryConfigJson, discoveryTopic, type Entity, meterEntities } from "./discovery";
+import { type DeviceInfo, discoveryConfigJson, discoveryTopic, type Entity, meterEntities, STANDARD_RATES } from "./discovery";
 import { bytesOf } from "./packets";
 import { PUBLISHED_LOGS } from "./event-names";
 import { deepFreeze } from "../../kernel/freeze";
+import { ALARM } from "../../kernel/event-codes";
 
 /** What the consumer interface reads: registers by OBIS (integers, as DLMS serves them) and a few states. */
 interface MeterReadings {
@@ -52,16 +53,68 @@ interface Reader {
   read(): number;
 }
 
-interface Field {
-  key: string;
-  a: Reader;
-  /** Subtracted from `a` (signed power from the import and export registers). */
-  b: Reader | null;
-  /** `a` is in 10^-scale units; printed with `decimals`. */
-  scale: number;
-  decimals: number;
-  round: boolean;
+/**
+ * The state's fields, in JSON order, as parallel columns: the key text (`,"name":`), the register
+ * read (`obisA`, minus `obisB` when there is one: signed power from the import and export
+ * registers), and how it is printed (`obisA` is in 10^-scale units, printed with `decimals`,
+ * rounded or truncated). The 4-rate table is built once at load (preloaded: flash, no RAM).
+ */
+interface StateFields {
+  keys: readonly string[];
+  obisA: readonly string[];
+  obisB: readonly (string | null)[];
+  scale: readonly number[];
+  decimals: readonly number[];
+  round: readonly boolean[];
 }
+
+/** Index of the signed active power in the state's fields (also checked for significant change). */
+const POWER_FIELD = 2;
+
+function buildStateFields(rates: number): StateFields {
+  const t: StateFields = { keys: [], obisA: [], obisB: [], scale: [], decimals: [], round: [] };
+  const f = (key: string, a: string, b: string | null, scale: number, decimals: number, round: boolean) => {
+    (t.keys as string[]).push(`,"${key}":`);
+    (t.obisA as string[]).push(a);
+    (t.obisB as (string | null)[]).push(b);
+    (t.scale as number[]).push(scale);
+    (t.decimals as number[]).push(decimals);
+    (t.round as boolean[]).push(round);
+  };
+  const kwh = (key: string, obis: string) => f(key, obis, null, 6, 3, false);
+  f("voltage", "1.0.32.7.0.255", null, 3, 1, true);
+  f("current", "1.0.31.7.0.255", null, 3, 3, true);
+  f("power", "1.0.1.7.0.255", "1.0.2.7.0.255", 3, 0, true);
+  f("reactive_power", "1.0.3.7.0.255", "1.0.4.7.0.255", 3, 0, true);
+  f("power_factor", "1.0.13.7.0.255", null, 3, 3, true);
+  f("frequency", "1.0.14.7.0.255", null, 3, 2, true);
+  kwh("import_kwh", "1.0.1.8.0.255");
+  for (let r = 1; r <= rates; r++) kwh(`import_t${r}_kwh`, `1.0.1.8.${r}.255`);
+  kwh("export_kwh", "1.0.2.8.0.255");
+  for (let r = 1; r <= rates; r++) kwh(`export_t${r}_kwh`, `1.0.2.8.${r}.255`);
+  kwh("reactive_import_kvarh", "1.0.3.8.0.255");
+  kwh("reactive_export_kvarh", "1.0.4.8.0.255");
+  f("rate", "0.0.96.14.0.255", null, 0, 0, false);
+  f("demand_w", "1.0.1.4.0.255", null, 3, 0, true);
+  f("gas_m3", "7.0.3.0.0.255", null, 6, 3, false);
+  f("water_m3", "8.0.1.0.0.255", null, 6, 3, false);
+  return t;
+}
+
+const STANDARD_FIELDS: StateFields = deepFreeze(buildStateFields(STANDARD_RATES));
+
+/** An alarm register bit and its published name (a JSON string: snake_case, quoted). */
+interface AlarmName {
+  bit: number;
+  name: string;
+}
+
+function buildAlarmNames(bits: Readonly<Record<string, number>>): readonly AlarmName[] {
+  return Object.keys(bits).map((name) => ({ bit: bits[name], name: `"${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"` }));
+}
+
+/** The meter's alarm names, built once at load (preloaded). */
+const ALARM_NAMES: readonly AlarmName[] = deepFreeze(buildAlarmNames(ALARM));
 
 const ZERO: Reader = deepFreeze({ read: () => 0 });
 
@@ -81,15 +134,10 @@ export class MqttTelemetry implements Qos1Outbox {
   private readonly stateTopic: Uint8Array;
   private readonly eventTopic: Uint8Array;
   private readonly availabilityTopic: Uint8Array;
-  // The state's fields as parallel arrays; keys are `,"name":`.
-  private readonly keys: string[];
+  // The state's fields: the table (shared, frozen) and the registers it reads.
+  private readonly fields: StateFields;
   private readonly readA: Reader[];
   private readonly readB: (Reader | null)[];
-  private readonly scale: Uint8Array;
-  private readonly decimals: Uint8Array;
-  private readonly round: Uint8Array;
-  private readonly powerA: Reader;
-  private readonly powerB: Reader;
   // The local offset is looked up once per UTC minute (DST switches fall on whole minutes), the
   // date written once per local day.
   private offsetMinute = NaN;
@@ -97,10 +145,11 @@ export class MqttTelemetry implements Qos1Outbox {
   private offsetText = "";
   private dateDay = NaN;
   private dateText = "";
-  private readonly alarmNames: { bit: number; name: string }[] = [];
+  private readonly alarmNames: readonly AlarmName[];
   private readonly date: CivilDate = { year: 0, month: 0, day: 0 };
-  private intervalTimer: TimerId | undefined;
-  private changeTimer: TimerId | undefined;
+  /** One timer while running, every second: the interval's count and the change check. */
+  private secondTimer: TimerId | undefined;
+  private secondsToState = 0;
   private lastPowerMw = 0;
   private lastRelay = true;
   // The QoS 1 outbox: "online", then the discovery configs, then queued events.
@@ -118,8 +167,8 @@ export class MqttTelemetry implements Qos1Outbox {
     this.pumpScheduled = false;
     this.client.pump();
   };
-  /** Called after the management client changed the switch or the interval (the app saves them). */
-  onSettingsChange: (() => void) | null = null;
+  /** Saved after the management client changed the switch or the interval (the app's record of them). */
+  settingsRecord: { save(): void } | null = null;
 
   constructor(readonly config: MqttConfig, private readonly deps: MqttTelemetryDeps) {
     const error = mqttConfigError(config);
@@ -144,37 +193,11 @@ export class MqttTelemetry implements Qos1Outbox {
     // Discovery topics are made when sent (they are not kept): check the longest now.
     for (const e of this.entities) if (bytesOf(discoveryTopic(this.device, e)).length > TOPIC_BYTES) throw new Error(`MQTT topic longer than ${TOPIC_BYTES} bytes: serial number or prefix too long`);
     const reg = (obis: string): Reader => deps.readings.register(obis) ?? ZERO;
-    this.powerA = reg("1.0.1.7.0.255");
-    this.powerB = reg("1.0.2.7.0.255");
-    const f = (key: string, a: Reader, b: Reader | null, scale: number, decimals: number, round: boolean): Field => ({ key, a, b, scale, decimals, round });
-    const kwh = (key: string, obis: string) => f(key, reg(obis), null, 6, 3, false);
-    const fields: Field[] = [
-      f("voltage", reg("1.0.32.7.0.255"), null, 3, 1, true),
-      f("current", reg("1.0.31.7.0.255"), null, 3, 3, true),
-      f("power", this.powerA, this.powerB, 3, 0, true),
-      f("reactive_power", reg("1.0.3.7.0.255"), reg("1.0.4.7.0.255"), 3, 0, true),
-      f("power_factor", reg("1.0.13.7.0.255"), null, 3, 3, true),
-      f("frequency", reg("1.0.14.7.0.255"), null, 3, 2, true),
-      kwh("import_kwh", "1.0.1.8.0.255"),
-    ];
-    for (let r = 1; r <= deps.rates; r++) fields.push(kwh(`import_t${r}_kwh`, `1.0.1.8.${r}.255`));
-    fields.push(kwh("export_kwh", "1.0.2.8.0.255"));
-    for (let r = 1; r <= deps.rates; r++) fields.push(kwh(`export_t${r}_kwh`, `1.0.2.8.${r}.255`));
-    fields.push(
-      kwh("reactive_import_kvarh", "1.0.3.8.0.255"),
-      kwh("reactive_export_kvarh", "1.0.4.8.0.255"),
-      f("rate", reg("0.0.96.14.0.255"), null, 0, 0, false),
-      f("demand_w", reg("1.0.1.4.0.255"), null, 3, 0, true),
-      f("gas_m3", reg("7.0.3.0.0.255"), null, 6, 3, false),
-      f("water_m3", reg("8.0.1.0.0.255"), null, 6, 3, false),
-    );
-    this.keys = fields.map((x) => `,"${x.key}":`);
-    this.readA = fields.map((x) => x.a);
-    this.readB = fields.map((x) => x.b);
-    this.scale = Uint8Array.from(fields.map((x) => x.scale));
-    this.decimals = Uint8Array.from(fields.map((x) => x.decimals));
-    this.round = Uint8Array.from(fields.map((x) => (x.round ? 1 : 0)));
-    for (const name of Object.keys(deps.alarmBits)) this.alarmNames.push({ bit: deps.alarmBits[name], name: `"${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}"` });
+    const fields = deps.rates === STANDARD_RATES ? STANDARD_FIELDS : buildStateFields(deps.rates);
+    this.fields = fields;
+    this.readA = fields.obisA.map(reg);
+    this.readB = fields.obisB.map((obis) => (obis === null ? null : reg(obis)));
+    this.alarmNames = deps.alarmBits === ALARM ? ALARM_NAMES : buildAlarmNames(deps.alarmBits);
     const options: MqttClientOptions = {
       host: config.host,
       port: config.port,
@@ -194,11 +217,6 @@ export class MqttTelemetry implements Qos1Outbox {
       maxTopicBytes: TOPIC_BYTES,
     };
     this.client = new MqttClient(options, deps.clock, deps.network, deps.log, this, deps.encodeText);
-    this.client.onConnected = () => {
-      this.needOnline = true;
-      this.discoveryNext = 0;
-      this.lastPowerMw = this.power();
-    };
     deps.events.onEvent((log, code, utcMs) => this.queueEvent(log, code, utcMs));
   }
 
@@ -211,8 +229,8 @@ export class MqttTelemetry implements Qos1Outbox {
     if (!this.config.enabled || this.running) return;
     this.running = true;
     this.client.start();
-    this.armInterval();
-    this.changeTimer = this.deps.clock.repeat(() => this.checkChange(), 1000);
+    this.secondsToState = this.config.intervalS;
+    this.secondTimer = this.deps.clock.repeat(() => this.second(), 1000);
   }
 
   stop(): void {
@@ -230,7 +248,7 @@ export class MqttTelemetry implements Qos1Outbox {
     this.config.enabled = on;
     if (on) this.start();
     else this.stop();
-    this.onSettingsChange?.();
+    this.settingsRecord?.save();
   }
 
   /** Management client (DLMS): state period in seconds, 1..3600. Returns an error or null. */
@@ -238,8 +256,9 @@ export class MqttTelemetry implements Qos1Outbox {
     if (!Number.isInteger(seconds) || seconds < MQTT_INTERVAL_RANGE.min || seconds > MQTT_INTERVAL_RANGE.max) return `interval must be 1..3600 s, got ${seconds}`;
     if (seconds === this.config.intervalS) return null;
     this.config.intervalS = seconds;
-    if (this.running) this.armInterval();
-    this.onSettingsChange?.();
+    // The next state comes a whole new interval from now.
+    this.secondsToState = seconds;
+    this.settingsRecord?.save();
     return null;
   }
 
@@ -271,32 +290,41 @@ export class MqttTelemetry implements Qos1Outbox {
   /**
    * The state JSON (docs/readme/mqtt.md lists the keys). Built as a string with the engine's own
    * number-to-text and concatenation, which in XS cost a fraction of a byte-by-byte writer; the
-   * client then encodes it into its packet buffer in one call.
+   * client then encodes it into its packet buffer in one call. Fields are joined eight at a time
+   * before they are appended to the whole: appending each to the growing text would copy it every
+   * time (~10 KB of garbage a publish in XS's chunk heap, against ~4 KB so). A native join of all
+   * the parts makes less garbage still but costs ~600 computrons more, over the publish budget.
    */
   stateJson(): string {
-    let s = `{"time":"${this.localTime(this.deps.readings.nowUtcMs())}"`;
-    const keys = this.keys;
+    const t = this.fields;
+    const keys = t.keys;
     const readA = this.readA;
     const readB = this.readB;
-    const scale = this.scale;
-    const decimals = this.decimals;
-    const round = this.round;
+    const scale = t.scale;
+    const decimals = t.decimals;
+    const round = t.round;
     const n = keys.length;
+    let s = `{"time":"${this.localTime(this.deps.readings.nowUtcMs())}"`;
+    let group = "";
     for (let i = 0; i < n; i++) {
       const b = readB[i];
-      s += keys[i] + decimalText(b === null ? readA[i].read() : readA[i].read() - b.read(), scale[i], decimals[i], round[i] === 1);
+      group += keys[i] + decimalText(b === null ? readA[i].read() : readA[i].read() - b.read(), scale[i], decimals[i], round[i]);
+      if ((i & 7) === 7) {
+        s += group;
+        group = "";
+      }
     }
-    s += this.deps.readings.relayConnected() ? `,"relay":"connected","alarms":[` : `,"relay":"disconnected","alarms":[`;
+    group += this.deps.readings.relayConnected() ? `,"relay":"connected","alarms":[` : `,"relay":"disconnected","alarms":[`;
     const alarms = this.deps.readings.alarmRegister();
     let first = true;
     for (let i = 0; alarms !== 0 && i < this.alarmNames.length; i++) {
       const a = this.alarmNames[i];
       if (Math.floor(alarms / 2 ** a.bit) % 2 === 1) {
-        s += first ? a.name : `,${a.name}`;
+        group += first ? a.name : `,${a.name}`;
         first = false;
       }
     }
-    return `${s}]}`;
+    return `${s}${group}]}`;
   }
 
   /** ISO 8601 local time with its offset, e.g. 2026-03-29T03:00:00+02:00. */
@@ -351,6 +379,13 @@ export class MqttTelemetry implements Qos1Outbox {
     return null;
   }
 
+  /** CONNACK accepted: "online", then every discovery config, then the events waiting. */
+  connected(): void {
+    this.needOnline = true;
+    this.discoveryNext = 0;
+    this.lastPowerMw = this.power();
+  }
+
   done(): void {
     // Delivered or given up: either way the next one (a lost event is counted by the client).
     if (this.headKind === "online") this.needOnline = false;
@@ -390,14 +425,18 @@ export class MqttTelemetry implements Qos1Outbox {
     }
   }
 
-  private armInterval(): void {
-    if (this.intervalTimer !== undefined) this.deps.clock.clearTimer(this.intervalTimer);
-    this.intervalTimer = this.deps.clock.repeat(() => this.publishState(), this.config.intervalS * 1000);
+  /** Every second while running: the state when its interval is over, then the change check. */
+  private second(): void {
+    if (--this.secondsToState <= 0) {
+      this.secondsToState = this.config.intervalS;
+      this.publishState();
+    }
+    this.checkChange();
   }
 
   /** Signed active power in mW (import minus export). */
   private power(): number {
-    return this.powerA.read() - this.powerB.read();
+    return this.readA[POWER_FIELD].read() - this.readB[POWER_FIELD]!.read();
   }
 
   /** Every second while connected: publish at once when the power moved or the relay switched. */
@@ -410,10 +449,8 @@ export class MqttTelemetry implements Qos1Outbox {
   }
 
   private clearTimers(): void {
-    const clock = this.deps.clock;
-    if (this.intervalTimer !== undefined) clock.clearTimer(this.intervalTimer);
-    if (this.changeTimer !== undefined) clock.clearTimer(this.changeTimer);
-    this.intervalTimer = this.changeTimer = undefined;
+    if (this.secondTimer !== undefined) this.deps.clock.clearTimer(this.secondTimer);
+    this.secondTimer = undefined;
   }
 }
 

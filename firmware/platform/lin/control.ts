@@ -5,6 +5,8 @@
  *   run <seconds>     runs that much simulated time as fast as the firmware keeps up, then answers
  *                     (the free-running speed resumes)
  *   status            the simulated time, speed and whether the firmware is powered
+ *   heap              the firmware machine's heap after a full garbage collection: the slots and
+ *                     chunk bytes the running meter keeps alive (debug and instrumented builds)
  * Anything else answers "error: ..." (one line) and changes nothing.
  */
 import type { Network, TcpSocket } from "../../hal/tcp";
@@ -14,6 +16,8 @@ export interface SimulationControl {
   readonly speed: number;
   run(ms: number, done: (nowMs: number) => void): void;
   readonly powered: boolean;
+  /** After a full collection: "slots=<n> chunk=<bytes>" (undefined where the build cannot measure). */
+  readonly heap?: () => string;
 }
 
 const MAX_LINE = 80;
@@ -21,7 +25,7 @@ const MAX_LINE = 80;
 export function serveControl(network: Network, port: number, simulation: SimulationControl, nowMs: () => number, trace: (text: string) => void): void {
   const listener = network.listen(port, "127.0.0.1");
   listener.onConnection((socket) => attach(socket, simulation, nowMs));
-  trace(`mcsim: control port ${port} (speed <n>|max, run <seconds>, status)\n`);
+  trace(`mcsim: control port ${port} (speed <n>|max, run <seconds>, status, heap)\n`);
 }
 
 function reply(socket: TcpSocket, text: string): void {
@@ -61,6 +65,7 @@ function command(socket: TcpSocket, text: string, simulation: SimulationControl,
   const verb = words[0] ?? "";
   const arg = words[1] ?? "";
   if (verb === "status" && words.length === 1) return reply(socket, status(simulation, nowMs));
+  if (verb === "heap" && words.length === 1) return reply(socket, simulation.heap ? simulation.heap() : "error: this build cannot measure its heap");
   if (verb === "speed" && words.length === 2) {
     const value = arg === "max" ? Infinity : Number(arg);
     if (value !== Infinity && !(Number.isFinite(value) && value >= 0)) return reply(socket, `error: speed must be a number >= 0 or max, got "${arg}"`);
@@ -73,5 +78,5 @@ function command(socket: TcpSocket, text: string, simulation: SimulationControl,
     simulation.run(seconds * 1000, () => reply(socket, status(simulation, nowMs)));
     return;
   }
-  reply(socket, `error: unknown command "${text.slice(0, 40)}" (speed <n>|max, run <seconds>, status)`);
+  reply(socket, `error: unknown command "${text.slice(0, 40)}" (speed <n>|max, run <seconds>, status, heap)`);
 }

@@ -58,6 +58,8 @@ export interface LinHardwareOptions {
   holdUpMs?: number;
   /** Sectors of each OTA application slot on the local board (default 0: no slots). */
   otaSlotSectors?: number;
+  /** The firmware machine's heap after a full collection (the control port's `heap`); absent: not measurable. */
+  heap?: () => string;
 }
 
 const MODE = deepFreeze({ Input: 0, InputPullUp: 1, InputPullDown: 2, InputPullUpDown: 3, Output: 8, OutputOpenDrain: 9 } as const);
@@ -125,10 +127,12 @@ export class LinMachine {
   /** The options' timer and trace (the options themselves are not kept: they hold the parsed scenario). */
   readonly timer: PumpTimer;
   readonly trace: (text: string) => void;
+  readonly heap: (() => string) | undefined;
 
   constructor(readonly link: BoardLink, options: LinHardwareOptions) {
     this.timer = options.timer;
     this.trace = options.trace;
+    this.heap = options.heap;
     this.virtual = new VirtualClock(options.scenario.startUtcMs);
     this.pins = options.pins ?? REFERENCE_PINS;
     this.partitionNames = [options.flashPartition ?? "meterdata", options.profilePartition ?? "meterprof", "nextota"];
@@ -302,14 +306,14 @@ const EVENT_PAIRS = 32;
 
 /** Base of the IO classes: each createLinHardware makes subclasses whose `machine` is its board. */
 class OnMachine {
-  static machine: LinMachine;
+  declare static readonly machine: LinMachine;
   protected readonly machine: LinMachine;
   constructor() {
     this.machine = (new.target as unknown as typeof OnMachine).machine;
   }
 }
 
-class LinSpi extends OnMachine {
+export class LinSpi extends OnMachine {
   private selected = false;
   private readonly claimed: number[];
   constructor(o: { clock: number; in?: number; out?: number; select?: number; hz: number; mode?: number }) {
@@ -363,7 +367,7 @@ class LinSpi extends OnMachine {
   }
 }
 
-class LinDigital extends OnMachine {
+export class LinDigital extends OnMachine {
   static readonly Input = MODE.Input;
   static readonly InputPullUp = MODE.InputPullUp;
   static readonly InputPullDown = MODE.InputPullDown;
@@ -447,7 +451,7 @@ class LinFlashStorage {
 }
 
 /** Station Wi-Fi of the simulator: the host's network, up 300 ms after connect, -58 dBm. */
-class LinWifi extends OnMachine {
+export class LinWifi extends OnMachine {
   connection = 200;
   address: string | undefined = undefined;
   RSSI: number | undefined = undefined;

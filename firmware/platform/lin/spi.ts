@@ -1,4 +1,10 @@
-/** `embedded:io/spi` on `-p lin`: the simulated board's SPI (absolute import: see instance.ts). */
-import { hardware } from "firmware/platform/lin/instance";
+/** `embedded:io/spi` on `-p lin`: the simulated board's SPI (absolute imports: see instance.ts). */
+import { LinSpi } from "firmware/platform/lin/hardware";
+import { linHardware } from "firmware/platform/lin/instance";
 
-export default hardware.SPI;
+/** Preloaded: the board is found when the first SPI is made. */
+export default class SPI extends LinSpi {
+  static override get machine() {
+    return linHardware().simulation;
+  }
+}

@@ -129,14 +129,14 @@ describe("MQTT packets", () => {
       const reader = new PacketReader();
       const got: string[] = [];
       const packet: BrokerPacket = { type: 0, value: 0, sessionPresent: false };
-      for (let i = 0; i < bytes.length; i += split) reader.feed(bytes.subarray(i, i + split), packet, (p) => got.push(`${p.type}:${p.value}`));
+      for (let i = 0; i < bytes.length; i += split) reader.feed(bytes.subarray(i, i + split), packet, { brokerPacket: (p) => got.push(`${p.type}:${p.value}`) });
       expect(got).toEqual(["2:5", "4:4660", "3:0", "13:0"]);
     }
   });
 
   it("a Remaining Length over 4 bytes is malformed", () => {
     const reader = new PacketReader();
-    reader.feed(Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), { type: 0, value: 0, sessionPresent: false }, () => undefined);
+    reader.feed(Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), { type: 0, value: 0, sessionPresent: false }, { brokerPacket: () => undefined });
     expect(reader.malformed).toBe(true);
   });
 });
