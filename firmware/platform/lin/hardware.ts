@@ -492,15 +492,16 @@ class LinTimer {
   period: number;
   constructor(private readonly machine: LinMachine, private readonly callback: () => void, period: number) {
     this.period = period;
-    this.id = machine.track(machine.virtual.oneShot(this.fire));
+    // The virtual clock calls fire() on this object: no closure per timer in the firmware's heap.
+    this.id = machine.track(machine.virtual.oneShot(this));
   }
-  private readonly fire = (): void => {
+  fire(): void {
     const m = this.machine;
     if (this.period > 0) m.virtual.arm(this.id, this.period);
     else if (this.period === 0) this.end();
     this.callback();
     // The callback may have re-armed it (Timer.schedule): then it lives on.
-  };
+  }
   end(): void {
     this.machine.virtual.clearTimer(this.id);
     this.machine.firmwareTimers.delete(this.id);
