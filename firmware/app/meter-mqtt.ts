@@ -34,6 +34,20 @@ class MeterReadings {
   }
 }
 
+/** The switch and the interval in the state journal: methods on a prototype (flash), no closures in RAM. */
+class MqttSettingsState {
+  readonly id = "mqtt";
+  readonly essential = false;
+  readonly save = "immediate";
+  constructor(private readonly telemetry: MqttTelemetry) {}
+  snapshot(): number[] {
+    return [this.telemetry.config.enabled ? 1 : 0, this.telemetry.config.intervalS];
+  }
+  restore(s: number[]): void {
+    this.telemetry.restoreSettings(s[0] === 1, s[1]);
+  }
+}
+
 export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
   const config = meter.config;
   const board = meter.board;
@@ -57,13 +71,7 @@ export function createMeterMqtt(meter: Meter): MqttTelemetry | null {
     board.log.error((e as Error).message);
     return null;
   }
-  const handle = meter.persistence.register({
-    id: "mqtt",
-    essential: false,
-    save: "immediate",
-    snapshot: () => [telemetry.config.enabled ? 1 : 0, telemetry.config.intervalS],
-    restore: (s: number[]) => telemetry.restoreSettings(s[0] === 1, s[1]),
-  });
+  const handle = meter.persistence.register(new MqttSettingsState(telemetry));
   telemetry.settingsRecord = handle;
   return telemetry;
 }

@@ -93,7 +93,6 @@ export interface PowerHooks {
   up(): void;
 }
 
-export type LinHardware = ReturnType<typeof createLinHardware>;
 
 /**
  * The firmware side of one simulated board: pins, power, virtual time and the pump, in one object
@@ -563,13 +562,16 @@ class LinClock {
 
 /** The lin provider (`embedded:provider/builtin`): the ESP32 provider's shape plus virtual time, power and the control port. */
 class LinDevice {
-  readonly io: { SPI: typeof LinSpi; Digital: typeof LinDigital };
-  readonly pin: PinMap;
   readonly clock: LinClock;
-  constructor(private readonly machine: LinMachine, SPI: typeof LinSpi, Digital: typeof LinDigital) {
-    this.io = { SPI, Digital };
-    this.pin = { ...machine.pins };
+  constructor(private readonly machine: LinMachine, private readonly hardware: LinHardware) {
     this.clock = new LinClock(machine);
+  }
+  /** The IO classes (made at first use: the firmware on lin imports the preloaded stand-ins instead). */
+  get io(): { SPI: typeof LinSpi; Digital: typeof LinDigital } {
+    return { SPI: this.hardware.SPI, Digital: this.hardware.Digital };
+  }
+  get pin(): PinMap {
+    return { ...this.machine.pins };
   }
   /** Not in the ESP32 provider: main.ts stops and boots the meter across a simulated power cut. */
   get power(): LinMachine {
@@ -586,39 +588,78 @@ class LinDevice {
   }
 }
 
-export function createLinHardware(options: LinHardwareOptions) {
+/**
+ * One simulated board's parts: the machine, the provider, the flash and the IO classes. A class
+ * (methods and getters in flash when preloaded), so the mcsim firmware machine holds only the
+ * fields; the IO subclasses that carry the machine are made at first use.
+ */
+export class LinHardware {
+  readonly device: LinDevice;
+  readonly flashStorage: LinFlashStorage;
+  private spiClass: typeof LinSpi | null = null;
+  private digitalClass: typeof LinDigital | null = null;
+  private wifiClass: typeof LinWifi | null = null;
+
+  constructor(readonly simulation: LinMachine, readonly board: EmulatedBoard | null) {
+    this.device = new LinDevice(simulation, this);
+    this.flashStorage = new LinFlashStorage(simulation);
+  }
+
+  // The IO classes of this board: subclasses that only carry the machine. Defined, not assigned:
+  // on lin the base classes are preloaded, hence frozen, and an inherited read-only static would
+  // refuse an assignment.
+  get SPI(): typeof LinSpi {
+    if (this.spiClass === null) {
+      class SPI extends LinSpi {}
+      Object.defineProperty(SPI, "machine", { value: this.simulation });
+      this.spiClass = SPI;
+    }
+    return this.spiClass;
+  }
+  get Digital(): typeof LinDigital {
+    if (this.digitalClass === null) {
+      class Digital extends LinDigital {}
+      Object.defineProperty(Digital, "machine", { value: this.simulation });
+      this.digitalClass = Digital;
+    }
+    return this.digitalClass;
+  }
+  get WiFi(): typeof LinWifi {
+    if (this.wifiClass === null) {
+      class WiFi extends LinWifi {}
+      Object.defineProperty(WiFi, "machine", { value: this.simulation });
+      this.wifiClass = WiFi;
+    }
+    return this.wifiClass;
+  }
+  get virtual(): VirtualClock {
+    return this.simulation.virtual;
+  }
+  get link(): BoardLink {
+    return this.simulation.link;
+  }
+  runUntil(timeMs: number): void {
+    this.simulation.runUntil(timeMs);
+  }
+  get relay() {
+    return this.board!.relay;
+  }
+  get flash() {
+    return this.board!.flash;
+  }
+  lcdText(): string {
+    return this.board!.lcdText();
+  }
+  stop(): void {
+    this.simulation.stop();
+  }
+}
+
+export function createLinHardware(options: LinHardwareOptions): LinHardware {
   const local = options.link
     ? null
     : new EmulatedBoard({ scenario: options.scenario, pins: options.pins ?? REFERENCE_PINS, trace: options.trace, flashSectors: options.flashSectors, profileSectors: options.profileSectors, outages: options.outages, otaSlotSectors: options.otaSlotSectors });
   const machine = new LinMachine(options.link ?? new DirectBoardLink(local!), options);
-  // The IO classes of this board: subclasses that only carry the machine.
-  // Defined, not assigned: on lin the base classes are preloaded, hence frozen, and an inherited
-  // read-only static would refuse an assignment.
-  class SPI extends LinSpi {}
-  Object.defineProperty(SPI, "machine", { value: machine });
-  class Digital extends LinDigital {}
-  Object.defineProperty(Digital, "machine", { value: machine });
-  class WiFi extends LinWifi {}
-  Object.defineProperty(WiFi, "machine", { value: machine });
   machine.schedulePump();
-  return {
-    device: new LinDevice(machine, SPI, Digital),
-    SPI,
-    Digital,
-    flashStorage: new LinFlashStorage(machine),
-    WiFi,
-    virtual: machine.virtual,
-    runUntil: (timeMs: number) => machine.runUntil(timeMs),
-    link: machine.link,
-    simulation: machine,
-    board: local,
-    get relay() {
-      return local!.relay;
-    },
-    get flash() {
-      return local!.flash;
-    },
-    lcdText: () => local!.lcdText(),
-    stop: () => machine.stop(),
-  };
+  return new LinHardware(machine, local);
 }
