@@ -68,23 +68,12 @@ function view(b: Bytes): Uint8Array {
   return b instanceof Uint8Array ? b : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b as ArrayBuffer);
 }
 
-/** One GPIO line as the firmware sees it: its level and the IO instance that owns it. */
-class Wire {
-  level: number;
-  owner: object | null = null;
-  /** The owning Digital input's onReadable (called with the input as `this`) and its edges (1 rising, 2 falling). */
-  onReadable: ((this: object) => void) | null = null;
-  edges = 0;
-  constructor(level: number) {
-    this.level = level;
-  }
-  /** The board drives the line (an input for the firmware). */
-  drive(level: number): void {
-    level = level ? 1 : 0;
-    if (level === this.level) return;
-    this.level = level;
-    if (this.onReadable && this.edges & (level ? 1 : 2)) this.onReadable.call(this.owner!);
-  }
+/** GPIO numbers of the ESP32 (0..39): the lines the simulated board can have. */
+const PIN_COUNT = 40;
+
+/** An IO instance that owns a line: told when the board drives it. */
+interface PinOwner {
+  pinChanged(level: number): void;
 }
 
 /** What the firmware's entry does when the supply goes and comes back (main.ts on lin). */
@@ -104,7 +93,12 @@ export class LinMachine {
   readonly virtual: VirtualClock;
   readonly pins: PinMap;
   readonly partitionNames: string[];
-  readonly wires = new Map<number, Wire>();
+  // The lines as the firmware sees them, by GPIO number: level, whether it was read from the
+  // board yet, and the IO instance that owns it (typed arrays and one array: a handful of slots,
+  // where an object and a Map entry per line took ~8 slots each in the firmware's heap).
+  private readonly levels = new Uint8Array(PIN_COUNT);
+  private readonly known = new Uint8Array(PIN_COUNT);
+  private readonly owners: (PinOwner | null)[] = new Array<PinOwner | null>(PIN_COUNT).fill(null);
   /** Every firmware timer alive (a dying CPU stops them all). */
   readonly firmwareTimers = new Set<TimerId>();
   /** The firmware runs while `powered`; hooks from main.ts stop and boot it. */
@@ -143,17 +137,38 @@ export class LinMachine {
     this.powerUpBound = this.powerUp.bind(this);
   }
 
-  wire(pin: number): Wire {
-    let w = this.wires.get(pin);
-    if (!w) this.wires.set(pin, (w = new Wire(this.link.level(pin))));
-    return w;
+  /** A line's level as the firmware sees it (read from the board the first time). */
+  level(pin: number): number {
+    if (this.known[pin] === 0) {
+      this.levels[pin] = this.link.level(pin) ? 1 : 0;
+      this.known[pin] = 1;
+    }
+    return this.levels[pin];
   }
 
-  claim(pin: number, owner: object): Wire {
-    const w = this.wire(pin);
-    if (w.owner) throw new Error(`pin ${pin} in use`);
-    w.owner = owner;
-    return w;
+  /** The firmware drives an output (or a line is set while the firmware is down). */
+  setLevel(pin: number, level: number): void {
+    this.levels[pin] = level ? 1 : 0;
+    this.known[pin] = 1;
+  }
+
+  claim(pin: number, owner: PinOwner): void {
+    if (!(Number.isInteger(pin) && pin >= 0 && pin < PIN_COUNT)) throw new RangeError(`invalid pin ${pin}`);
+    if (this.owners[pin] !== null) throw new Error(`pin ${pin} in use`);
+    this.level(pin);
+    this.owners[pin] = owner;
+  }
+
+  release(pin: number, owner: PinOwner): void {
+    if (this.owners[pin] === owner) this.owners[pin] = null;
+  }
+
+  /** The board drives a line: its owner hears of a change. */
+  private drive(pin: number, level: number): void {
+    level = level ? 1 : 0;
+    if (this.level(pin) === level) return;
+    this.levels[pin] = level;
+    this.owners[pin]?.pinChanged(level);
   }
 
   nowMs(): number {
@@ -173,8 +188,8 @@ export class LinMachine {
         const pin = events[i];
         const level = events[i + 1];
         if (pin === this.pins.powerFail) this.supplyChanged(level);
-        if (this.powered) this.wire(pin).drive(level);
-        else this.wire(pin).level = level;
+        if (this.powered) this.drive(pin, level);
+        else this.setLevel(pin, level);
       }
       if (n < events.length) return;
     }
@@ -195,15 +210,12 @@ export class LinMachine {
     this.powered = false;
     for (const id of this.firmwareTimers) this.virtual.clearTimer(id);
     this.firmwareTimers.clear();
-    for (const w of this.wires.values()) {
-      w.owner = null;
-      w.onReadable = null;
-    }
+    this.owners.fill(null);
     this.trace("power down: the firmware stopped\n");
   }
 
   powerUp(): void {
-    if (this.powered || this.wire(this.pins.powerFail).level === 0) return;
+    if (this.powered || this.level(this.pins.powerFail) === 0) return;
     this.powered = true;
     this.trace("power up: booting\n");
     this.hooks?.up();
@@ -328,7 +340,7 @@ export class LinSpi extends OnMachine {
         done.push(p);
       }
     } catch (e) {
-      for (const p of done) m.wire(p).owner = null;
+      for (const p of done) m.release(p, this);
       throw e;
     }
   }
@@ -355,8 +367,10 @@ export class LinSpi extends OnMachine {
   }
   close(): void {
     this.flush(true);
-    for (const p of this.claimed) this.machine.wire(p).owner = null;
+    for (const p of this.claimed) this.machine.release(p, this);
   }
+  /** The SPI lines are the firmware's outputs and one input nobody watches for edges. */
+  pinChanged(): void {}
   private exchange(buffer: Bytes, mode: number): void {
     const m = this.machine;
     if (!m.powered) return;
@@ -375,9 +389,11 @@ export class LinDigital extends OnMachine {
   static readonly OutputOpenDrain = MODE.OutputOpenDrain;
   static readonly Rising = 1;
   static readonly Falling = 2;
-  private readonly wire: Wire;
   private readonly output: boolean;
   private readonly pin: number;
+  /** The input's onReadable (called with the input as `this`) and its edges (1 rising, 2 falling). */
+  private onReadable: ((this: LinDigital) => void) | null = null;
+  private readonly edges: number;
   /** ECMA-419: the `target` option, for the callbacks (the SDK's builtinInitializeTarget). */
   readonly target: unknown;
   constructor(o: { pin: number; mode: number; edge?: number; target?: unknown; onReadable?: (this: LinDigital) => void }) {
@@ -385,27 +401,28 @@ export class LinDigital extends OnMachine {
     this.target = o.target;
     this.output = o.mode === MODE.Output || o.mode === MODE.OutputOpenDrain;
     this.pin = o.pin;
-    this.wire = this.machine.claim(o.pin, this);
-    if (o.onReadable && !this.output) {
-      this.wire.onReadable = o.onReadable as (this: object) => void;
-      this.wire.edges = o.edge ?? 0;
-    }
+    this.edges = o.onReadable && !this.output ? (o.edge ?? 0) : 0;
+    this.machine.claim(o.pin, this);
+    if (o.onReadable && !this.output) this.onReadable = o.onReadable;
+  }
+  pinChanged(level: number): void {
+    if (this.onReadable !== null && (this.edges & (level ? 1 : 2)) !== 0) this.onReadable.call(this);
   }
   read(): 0 | 1 {
     if (this.output) throw new Error("can't read output");
-    return this.wire.level ? 1 : 0;
+    return this.machine.level(this.pin) ? 1 : 0;
   }
   write(value: 0 | 1): void {
     if (!this.output) throw new Error("can't write input");
     const level = value ? 1 : 0;
     const m = this.machine;
-    if (level === this.wire.level || !m.powered) return;
-    this.wire.level = level;
+    if (level === m.level(this.pin) || !m.powered) return;
+    m.setLevel(this.pin, level);
     m.link.pinWrite(m.nowMs(), this.pin, level);
   }
   close(): void {
-    this.wire.onReadable = null;
-    this.wire.owner = null;
+    this.onReadable = null;
+    this.machine.release(this.pin, this);
   }
 }
 
