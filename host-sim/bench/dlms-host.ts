@@ -250,7 +250,7 @@ export async function hostDlmsRuns(runs = RUNS, measured = MEASURED, warmUp = WA
 export async function bench(): Promise<string[]> {
   const r = await hostDlmsRuns();
   return [
-    `Host (Node ${process.version}), loopback TCP, closed-loop client in another process; server CPU per request, median of ${RUNS} interleaved runs with a no-op Node responder (warm-up ${WARM_UP.gets} GETs + ${WARM_UP.associations} associations each):`,
+    `Host (Node ${process.version}), loopback TCP, closed-loop client in another process (one per side, started once, one connection); server CPU per request, median of ${RUNS} interleaved runs with a no-op Node responder (warm-up ${WARM_UP.gets} GETs + ${WARM_UP.associations} associations each):`,
     `  GET of 1.0.1.8.0.255 (${MEASURED.gets} a run): DLMS server ${summarise(r.get.server)}; no-op responder ${summarise(r.get.floor)}; DLMS work above the floor ${summarise(r.get.above)}`,
     `  association, reader LLS AARQ + RLRQ (${MEASURED.associations} a run): DLMS server ${summarise(r.assoc.server)}; no-op responder ${summarise(r.assoc.floor)}; above the floor ${summarise(r.assoc.above)} (target <= 25 µs)`,
   ];
