@@ -5,12 +5,14 @@
  * socket cost with no DLMS work). The client is a closed loop in another process; the CPU counted
  * is this process's, where the server and the responder run.
  *
- * Host timing is noisy (other work on the machine, JIT, GC), so: a warm-up of both before any
+ * Host timing is noisy (other work on the machine, JIT, GC), so: one client process per side,
+ * started once (no process start or exit inside a measured window), a warm-up of both before any
  * figure, then RUNS interleaved runs (server, responder, responder, server, ...), and per figure
- * the median of the runs with the spread (lowest..highest) printed. Nothing here is an ESP32
- * estimate: those are computrons at the fixed rate (host-sim/esp32-rate.ts).
+ * the median of the runs with the spread printed: lowest..highest and the middle half (the runs
+ * between the quartiles). Nothing here is an ESP32 estimate: those are computrons at the fixed
+ * rate (host-sim/esp32-rate.ts).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { defaultDlmsConfig } from "../../firmware/comms/dlms";
@@ -29,26 +31,36 @@ const AARQ_READER = wrap([0x60, 0x36, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 
 /** RLRQ, reason normal. */
 const RLRQ = wrap([0x62, 0x03, 0x80, 0x01, 0x00]);
 
-export const RUNS = 7;
-const WARM_UP = { gets: 3000, associations: 1000 };
-const MEASURED = { gets: 4000, associations: 1500 };
+/**
+ * Runs: many short ones, so that the median stands when a few are hit by other work on the
+ * machine. Warm-up: the server's path takes V8 thousands of associations to settle (driven
+ * in-process, without sockets: windows of 200 associations cost 14 to 135 µs an association at
+ * first, with bursts of 15 to 75 µs among steady 2-4 µs past the 6000th); with a warm-up of
+ * 1000, the first measured runs carried that and the responder's few lines did not.
+ */
+export const RUNS = 15;
+const WARM_UP = { gets: 6000, associations: 10000 };
+const MEASURED = { gets: 2000, associations: 800 };
 
 /**
- * A closed-loop client: `get` sends one AARQ then N GETs; `assoc` sends N times AARQ then RLRQ.
- * Each request waits for its whole reply. Prints the microseconds from the first measured request
- * to the last reply, and the reply lengths it saw (AARE, GET, RLRE).
+ * The closed-loop client, one process per side for the whole bench, one TCP connection. It
+ * connects, prints "ready", then serves commands read from stdin, one a line: `get N` sends one
+ * AARQ then N GETs, `assoc N` sends N times AARQ then RLRQ; each request waits for its whole
+ * reply, and the client then prints one line: the microseconds from the first measured request to
+ * the last reply, and the reply lengths it saw (AARE, GET, RLRE). Started once, the client costs
+ * the measured process no spawn, accept or exit inside a measured window.
  */
 const CLIENT_SCRIPT = `
 const net = require("net");
-const [port, mode, n] = [Number(process.argv[1]), process.argv[2], Number(process.argv[3])];
+const port = Number(process.argv[1]);
 const aarq = Buffer.from(${JSON.stringify(AARQ_READER)});
 const get = Buffer.from(${JSON.stringify(GET_REGISTER)});
 const rlrq = Buffer.from(${JSON.stringify(RLRQ)});
-const s = net.createConnection({ host: "127.0.0.1", port }, () => { started = process.hrtime.bigint(); s.write(aarq); });
+const s = net.createConnection({ host: "127.0.0.1", port }, () => process.stdout.write("ready\\n"));
 s.setNoDelay(true);
-let pending = Buffer.alloc(0), replies = 0, started = 0n;
-const lengths = {};
-const total = mode === "get" ? n + 1 : 2 * n;
+s.on("error", (e) => { process.stderr.write(e.message + "\\n"); process.exit(1); });
+s.on("close", () => process.exit(0));
+let pending = Buffer.alloc(0), replies = 0, total = 0, mode = "", started = 0n, lengths = {};
 s.on("data", (chunk) => {
   pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
   while (pending.length >= 8 && pending.length >= 8 + pending.readUInt16BE(6)) {
@@ -58,13 +70,27 @@ s.on("data", (chunk) => {
     replies++;
     if (mode === "get" && replies === 1) started = process.hrtime.bigint();
     if (replies === total) {
-      process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - started) / 1000, lengths }));
-      s.end();
+      process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - started) / 1000, lengths }) + "\\n");
       return;
     }
     s.write(mode === "get" ? get : replies % 2 === 1 ? rlrq : aarq);
   }
 });
+let input = "";
+process.stdin.on("data", (chunk) => {
+  input += chunk;
+  for (let i = input.indexOf("\\n"); i >= 0; i = input.indexOf("\\n")) {
+    const [m, n] = input.slice(0, i).split(" ");
+    input = input.slice(i + 1);
+    mode = m;
+    total = m === "get" ? Number(n) + 1 : 2 * Number(n);
+    replies = 0;
+    lengths = {};
+    started = process.hrtime.bigint();
+    s.write(aarq);
+  }
+});
+process.stdin.on("end", () => s.destroy());
 `;
 
 interface ClientResult {
@@ -73,19 +99,59 @@ interface ClientResult {
   lengths: Record<string, number>;
 }
 
-function runClient(port: number, mode: "get" | "assoc", n: number): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", CLIENT_SCRIPT, String(port), mode, String(n)], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.on("exit", (code) => (code === 0 && out ? resolve(JSON.parse(out) as ClientResult) : reject(new Error(`bench client exited with ${code}`))));
-  });
+/** One client process connected to `port`, taking one command at a time. */
+class BenchClient {
+  private readonly child: ChildProcess;
+  private out = "";
+  private waiting: ((line: string) => void) | null = null;
+  private readonly exited: Promise<void>;
+
+  private constructor(port: number) {
+    this.child = spawn(process.execPath, ["-e", CLIENT_SCRIPT, String(port)], { stdio: ["pipe", "pipe", "inherit"] });
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stdout!.on("data", (c: string) => {
+      this.out += c;
+      const i = this.out.indexOf("\n");
+      if (i < 0) return;
+      const line = this.out.slice(0, i);
+      this.out = this.out.slice(i + 1);
+      const w = this.waiting;
+      this.waiting = null;
+      w?.(line);
+    });
+    this.exited = new Promise((resolve) => this.child.on("exit", () => resolve()));
+    this.exited.then(() => this.waiting?.(""));
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.waiting = (line) => (line ? resolve(line) : reject(new Error(`bench client exited with ${this.child.exitCode}`)));
+    });
+  }
+
+  static async start(port: number): Promise<BenchClient> {
+    const c = new BenchClient(port);
+    if ((await c.next()) !== "ready") throw new Error("bench client did not connect");
+    return c;
+  }
+
+  /** Sends one command and waits for its result line. */
+  async run(mode: "get" | "assoc", n: number): Promise<ClientResult> {
+    const reply = this.next();
+    this.child.stdin!.write(`${mode} ${n}\n`);
+    return JSON.parse(await reply) as ClientResult;
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin!.end();
+    await this.exited;
+  }
 }
 
-/** CPU µs this process spends while the client runs, per request unit. */
-async function cpuPer(port: number, mode: "get" | "assoc", n: number): Promise<number> {
+/** CPU µs this process spends while the client runs `n` requests, per request unit. */
+async function cpuPer(client: BenchClient, mode: "get" | "assoc", n: number): Promise<number> {
   const before = process.cpuUsage();
-  await runClient(port, mode, n);
+  await client.run(mode, n);
   const d = process.cpuUsage(before);
   return (d.user + d.system) / n;
 }
@@ -119,9 +185,18 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Median and spread of a series, one decimal. */
+/** The `p` quantile (0..1) of a series, interpolated between the two nearest runs. */
+export function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * p;
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (at - lo) : s[lo];
+}
+
+/** Median and spread of a series, one decimal: lowest..highest, and the middle half when there are 5 runs or more. */
 export function summarise(xs: number[]): string {
-  return `${median(xs).toFixed(1)} µs (runs ${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)})`;
+  const middle = xs.length >= 5 ? `, middle half ${quantile(xs, 0.25).toFixed(1)}..${quantile(xs, 0.75).toFixed(1)}` : "";
+  return `${median(xs).toFixed(1)} µs (runs ${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}${middle})`;
 }
 
 export interface HostDlmsRuns {
@@ -137,30 +212,37 @@ export async function hostDlmsRuns(runs = RUNS, measured = MEASURED, warmUp = WA
   const dlms = createMeterDlmsServer(sim.meter, { ...defaultDlmsConfig(), refuseDefaultSecrets: false, maxSendPdu: 0xffff });
   const listener = dlms.listen(new NodeNetwork(), 0, "127.0.0.1") as NodeTcpListener;
   const port = await listener.ready;
-  const probe = { ...(await runClient(port, "get", 1)).lengths, ...(await runClient(port, "assoc", 1)).lengths };
-  const floor = await noOpResponder(probe);
+  let floor: { server: Server; port: number } | null = null;
+  const clients: BenchClient[] = [];
   const out: HostDlmsRuns = { get: { server: [], floor: [], above: [] }, assoc: { server: [], floor: [], above: [] } };
   try {
-    for (const p of [port, floor.port]) {
-      await runClient(p, "get", warmUp.gets);
-      await runClient(p, "assoc", warmUp.associations);
+    const ours = await BenchClient.start(port);
+    clients.push(ours);
+    const probe = { ...(await ours.run("get", 1)).lengths, ...(await ours.run("assoc", 1)).lengths };
+    floor = await noOpResponder(probe);
+    const theirs = await BenchClient.start(floor.port);
+    clients.push(theirs);
+    for (const c of clients) {
+      await c.run("get", warmUp.gets);
+      await c.run("assoc", warmUp.associations);
     }
     for (let r = 0; r < runs; r++) {
       for (const mode of ["get", "assoc"] as const) {
         const n = mode === "get" ? measured.gets : measured.associations;
         // Alternate which goes first, so a drift in machine load does not favour one side.
-        const first = r % 2 === 0 ? port : floor.port;
+        const first = r % 2 === 0 ? ours : theirs;
         const a = await cpuPer(first, mode, n);
-        const b = await cpuPer(first === port ? floor.port : port, mode, n);
-        const [server, noop] = first === port ? [a, b] : [b, a];
+        const b = await cpuPer(first === ours ? theirs : ours, mode, n);
+        const [server, noop] = first === ours ? [a, b] : [b, a];
         out[mode].server.push(server);
         out[mode].floor.push(noop);
         out[mode].above.push(server - noop);
       }
     }
   } finally {
+    await Promise.all(clients.map((c) => c.stop()));
     dlms.close();
-    floor.server.close();
+    floor?.server.close();
   }
   return out;
 }
@@ -168,7 +250,7 @@ export async function hostDlmsRuns(runs = RUNS, measured = MEASURED, warmUp = WA
 export async function bench(): Promise<string[]> {
   const r = await hostDlmsRuns();
   return [
-    `Host (Node ${process.version}), loopback TCP, closed-loop client in another process; server CPU per request, median of ${RUNS} interleaved runs with a no-op Node responder (warm-up ${WARM_UP.gets} GETs + ${WARM_UP.associations} associations each):`,
+    `Host (Node ${process.version}), loopback TCP, closed-loop client in another process (one per side, started once, one connection); server CPU per request, median of ${RUNS} interleaved runs with a no-op Node responder (warm-up ${WARM_UP.gets} GETs + ${WARM_UP.associations} associations each):`,
     `  GET of 1.0.1.8.0.255 (${MEASURED.gets} a run): DLMS server ${summarise(r.get.server)}; no-op responder ${summarise(r.get.floor)}; DLMS work above the floor ${summarise(r.get.above)}`,
     `  association, reader LLS AARQ + RLRQ (${MEASURED.associations} a run): DLMS server ${summarise(r.assoc.server)}; no-op responder ${summarise(r.assoc.floor)}; above the floor ${summarise(r.assoc.above)} (target <= 25 µs)`,
   ];

@@ -59,8 +59,9 @@ describe("ESP32 time estimates: computrons at one fixed rate", () => {
 });
 
 describe("bench dlms-host: interleaved runs, median and spread", () => {
-  it("prints the median and the lowest..highest run", () => {
-    expect(summarise([30.04, 12, 25.5, 40, 19])).toBe("25.5 µs (runs 12.0..40.0)");
+  it("prints the median, the lowest..highest run and, from 5 runs, the middle half", () => {
+    expect(summarise([30.04, 12, 25.5, 40, 19])).toBe("25.5 µs (runs 12.0..40.0, middle half 19.0..30.0)");
+    expect(summarise([8, 1, 2, 7, 3, 6, 5, 4])).toBe("4.5 µs (runs 1.0..8.0, middle half 2.8..6.3)");
     expect(summarise([3, 1, 2, 10])).toBe("2.5 µs (runs 1.0..10.0)");
   });
 

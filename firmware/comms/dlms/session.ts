@@ -41,6 +41,8 @@ export interface SessionSettings extends AcseSettings {
 }
 
 const NO_ASSOCIATION = null as AssociationView | null;
+/** The RLRE (reason normal) answering every RLRQ: built once, copied into the reply buffer by sendRaw. */
+const RLRE_NORMAL = encodeRlre();
 
 export class DlmsSession {
   association: Association | null = null;
@@ -77,7 +79,7 @@ export class DlmsSession {
       if (tag === ACSE_TAG.rlrq) {
         decodeRlrq(apdu, start, end);
         this.association = null;
-        this.sendRaw(encodeRlre());
+        this.sendRaw(RLRE_NORMAL);
         return;
       }
       const a = this.association;
