@@ -90,6 +90,27 @@ describe("ECMA-419 adapters", () => {
     expect(accepted[0].write(new Uint8Array(3))).toBe(0);
   });
 
+  it("TCP: a handler object gets the events as method calls with the socket (no closures), connected at once when already up", () => {
+    FakeTcp.created = [];
+    const network = new Ecma419Network(FakeListener as unknown as ListenerClass, FakeTcp as unknown as TcpClass);
+    const socket = network.connect("10.0.0.2", 1883);
+    const raw = FakeTcp.created[0];
+    const seen: string[] = [];
+    let closures = 0;
+    socket.onData(() => closures++);
+    socket.onClose(() => closures++);
+    socket.setHandler!({
+      tcpData: (d, s) => seen.push(`data ${Array.from(d).join(",")} ${s === socket}`),
+      tcpClosed: (s) => seen.push(`closed ${s === socket}`),
+      tcpConnected: (s) => seen.push(`connected ${s === socket}`),
+    });
+    raw.arrive([0x20, 2, 0, 0]);
+    raw.fail();
+    expect(seen).toEqual(["connected true", "data 32,2,0,0 true", "closed true"]);
+    expect(closures).toBe(0);
+    expect(raw.closed).toBe(true);
+  });
+
   it("TCP: refuses host names (Moddable's TCP takes numeric addresses only)", () => {
     const network = new Ecma419Network(FakeListener as unknown as ListenerClass, FakeTcp as unknown as TcpClass);
     expect(() => network.connect("headend.example", 4060)).toThrow("numeric IPv4 address");

@@ -44,8 +44,20 @@ export class Connection implements WrapperSink, ApduOutput {
     this.lastActivityMs = this.connectedMs;
     this.reassembler = new WrapperReassembler(server.serverMaxReceivePdu + 16, this);
     this.session = new DlmsSession(server, this);
-    socket.onData((data) => this.receive(data));
-    socket.onClose(() => this.release());
+    if (socket.setHandler) socket.setHandler(this);
+    else {
+      socket.onData((data) => this.receive(data));
+      socket.onClose(() => this.release());
+    }
+  }
+
+  /** TcpHandler: the socket's events as method calls (no closures per connection). */
+  tcpData(data: Uint8Array): void {
+    this.receive(data);
+  }
+
+  tcpClosed(): void {
+    this.release();
   }
 
   get association(): Association | null {

@@ -1,5 +1,5 @@
 import type { Clock, Log, TimerId } from "../../hal";
-import type { Network, TcpSocket } from "../../hal/tcp";
+import type { Network, TcpHandler, TcpSocket } from "../../hal/tcp";
 import { type BrokerPacket, type PacketSink, CONNACK_REASON, utf8Length, writeUtf8, type ConnectOptions, DISCONNECT, encodeConnect, encodePublishHeader, PACKET, PacketReader, PINGREQ, publishHeaderRoom } from "./packets";
 
 export interface MqttClientOptions {
@@ -100,7 +100,7 @@ const FLUSH_RETRY_MS = 100;
  * the owner's bounded outbox, one in flight at a time. Nothing here runs inside the metering tick;
  * every call returns at once (the socket port never blocks).
  */
-export class MqttClient implements PacketSink {
+export class MqttClient implements PacketSink, TcpHandler {
   state: MqttState = "stopped";
   readonly counters: MqttCounters = { connects: 0, connectFailures: 0, connectionsLost: 0, published: 0, droppedQos0: 0, droppedQos1: 0, resends: 0, bytesSent: 0, lastPublishBytes: 0 };
   /** Last failure, one line (for the panel and the log). */
@@ -305,26 +305,46 @@ export class MqttClient implements PacketSink {
     this.state = "connecting";
     this.reader.reset();
     this.restStart = this.restEnd = 0;
-    socket.onData((data) => {
-      if (generation !== this.generation) return;
-      this.reader.feed(data, this.incoming, this);
-      if (this.reader.malformed) this.lost("malformed packet from the broker");
-    });
-    socket.onClose(() => {
-      if (generation !== this.generation) return;
-      this.lost(this.state === "connected" ? "connection closed by the broker" : "connection refused or closed before CONNACK");
-    });
     this.timer = this.clock.schedule(() => {
       this.timer = undefined;
       if (this.state === "connecting") this.lost("no CONNACK in time");
     }, o.connectTimeoutMs);
-    const sendConnect = () => {
-      if (generation !== this.generation || this.state !== "connecting") return;
-      const length = encodeConnect(this.packet, this.connectOptions());
-      this.write(this.packet, 0, length);
-    };
-    if (socket.onConnect) socket.onConnect(sendConnect);
-    else sendConnect();
+    if (socket.setHandler) {
+      // The socket calls this client's methods: no closures kept per connection.
+      socket.setHandler(this);
+      if (!socket.onConnect) this.sendConnect();
+      return;
+    }
+    socket.onData((data) => {
+      if (generation === this.generation) this.tcpData(data, socket);
+    });
+    socket.onClose(() => {
+      if (generation === this.generation) this.tcpClosed(socket);
+    });
+    if (socket.onConnect) socket.onConnect(() => generation === this.generation && this.sendConnect());
+    else this.sendConnect();
+  }
+
+  /** TcpHandler: bytes from the broker (a socket this client has let go is ignored). */
+  tcpData(data: Uint8Array, socket: TcpSocket): void {
+    if (socket !== this.socket) return;
+    this.reader.feed(data, this.incoming, this);
+    if (this.reader.malformed) this.lost("malformed packet from the broker");
+  }
+
+  tcpClosed(socket: TcpSocket): void {
+    if (socket !== this.socket) return;
+    this.lost(this.state === "connected" ? "connection closed by the broker" : "connection refused or closed before CONNACK");
+  }
+
+  tcpConnected(socket: TcpSocket): void {
+    if (socket === this.socket) this.sendConnect();
+  }
+
+  private sendConnect(): void {
+    if (this.state !== "connecting") return;
+    const length = encodeConnect(this.packet, this.connectOptions());
+    this.write(this.packet, 0, length);
   }
 
   private connectOptions(): ConnectOptions {

@@ -1,4 +1,4 @@
-import type { Network, TcpListener, TcpSocket } from "../../hal/tcp";
+import type { Network, TcpHandler, TcpListener, TcpSocket } from "../../hal/tcp";
 import type { ListenerClass, ListenerIo, TcpClass, TcpIo } from "./ecma419";
 
 /** Most bytes queued per socket before `write` reports back-pressure. */
@@ -36,6 +36,7 @@ export class Ecma419Socket implements TcpSocket {
   private dataHandler: ((data: Uint8Array) => void) | null = null;
   private closeHandler: (() => void) | null = null;
   private connectHandler: (() => void) | null = null;
+  private handler: TcpHandler | null = null;
   private connected = false;
   private writable = 0;
   private readonly queue: Uint8Array[] = [];
@@ -56,7 +57,9 @@ export class Ecma419Socket implements TcpSocket {
   /** `onReadable(count)`: drains exactly `count` bytes. */
   readable(count: number): void {
     const bytes = this.io.read(count) as ArrayBuffer;
-    if (bytes && bytes.byteLength > 0) this.dataHandler?.(new Uint8Array(bytes));
+    if (!bytes || bytes.byteLength === 0) return;
+    if (this.handler !== null) this.handler.tcpData(new Uint8Array(bytes), this);
+    else this.dataHandler?.(new Uint8Array(bytes));
   }
 
   /** `onWritable(count)`: the first one of an outgoing socket means the connection is up. */
@@ -64,7 +67,8 @@ export class Ecma419Socket implements TcpSocket {
     this.writable = count;
     if (!this.connected) {
       this.connected = true;
-      this.connectHandler?.();
+      if (this.handler !== null) this.handler.tcpConnected?.(this);
+      else this.connectHandler?.();
     }
     this.pump();
   }
@@ -102,6 +106,11 @@ export class Ecma419Socket implements TcpSocket {
     if (this.connected && !this.closed) handler();
   }
 
+  setHandler(handler: TcpHandler): void {
+    this.handler = handler;
+    if (this.connected && !this.closed) handler.tcpConnected?.(this);
+  }
+
   close(): void {
     if (this.closed) return;
     this.io.close();
@@ -131,7 +140,8 @@ export class Ecma419Socket implements TcpSocket {
     this.closed = true;
     this.queue.length = 0;
     this.queued = 0;
-    this.closeHandler?.();
+    if (this.handler !== null) this.handler.tcpClosed(this);
+    else this.closeHandler?.();
   }
 }
 
