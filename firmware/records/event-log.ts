@@ -163,6 +163,11 @@ export class EventLog {
   }
 }
 
+/** Told of every event as it is recorded (EventLogs.onEvent). */
+export interface EventListener {
+  eventRecorded(log: EventLogName, code: number, utcMs: number): void;
+}
+
 /** All event logs plus the alarm register; every feature records through this one owner. */
 export class EventLogs {
   readonly standard: EventLog;
@@ -182,7 +187,7 @@ export class EventLogs {
   private saverKind = 0;
   /** Called after an alarm bit that passes the filter becomes set (the alarm push is one). */
   private readonly alarmListeners: ((bit: number) => void)[] = [];
-  private readonly listeners: ((log: EventLogName, code: number, utcMs: number) => void)[] = [];
+  private readonly listeners: EventListener[] = [];
 
   /**
    * `now`: the UTC time events are stamped with, as a function or as the board's clock (read
@@ -228,11 +233,11 @@ export class EventLogs {
   recordAt(log: EventLogName, utcMs: number, code: number): void {
     this[log].append(utcMs, code);
     const listeners = this.listeners;
-    for (let i = 0; i < listeners.length; i++) listeners[i](log, code, utcMs);
+    for (let i = 0; i < listeners.length; i++) listeners[i].eventRecorded(log, code, utcMs);
   }
 
-  /** Consumers told of every event as it is recorded (the MQTT event topic). */
-  onEvent(listener: (log: EventLogName, code: number, utcMs: number) => void): void {
+  /** Consumers told of every event as it is recorded (the MQTT event topic): an object, no closure kept. */
+  onEvent(listener: EventListener): void {
     this.listeners.push(listener);
   }
 

@@ -21,7 +21,7 @@ interface MeterReadings {
 
 /** Where events come from: the listener is called for every event recorded in any log. */
 interface EventSource {
-  onEvent(listener: (log: string, code: number, utcMs: number) => void): void;
+  onEvent(listener: { eventRecorded(log: string, code: number, utcMs: number): void }): void;
 }
 
 export interface MqttTelemetryDeps {
@@ -217,7 +217,7 @@ export class MqttTelemetry implements Qos1Outbox {
       maxTopicBytes: TOPIC_BYTES,
     };
     this.client = new MqttClient(options, deps.clock, deps.network, deps.log, this, deps.encodeText);
-    deps.events.onEvent((log, code, utcMs) => this.queueEvent(log, code, utcMs));
+    deps.events.onEvent(this);
   }
 
   get enabled(): boolean {
@@ -397,7 +397,8 @@ export class MqttTelemetry implements Qos1Outbox {
     this.headKind = "";
   }
 
-  private queueEvent(log: string, code: number, utcMs: number): void {
+  /** An event recorded in any log (EventLogs.onEvent): queued if its log is published. */
+  eventRecorded(log: string, code: number, utcMs: number): void {
     const index = (PUBLISHED_LOGS as readonly string[]).indexOf(log);
     if (index < 0 || !this.config.enabled) return;
     if (this.eventCount === EVENT_QUEUE_CAPACITY) {

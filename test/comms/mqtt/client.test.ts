@@ -206,7 +206,7 @@ function telemetryRig(changes: Partial<ReturnType<typeof defaultMqttConfig>> = {
       offsetMinutesAt: (utc) => (utc >= Date.UTC(2026, 2, 29, 1) ? 120 : 60),
       alarmRegister: () => alarms,
     },
-    events: { onEvent: (l) => listeners.push(l) },
+    events: { onEvent: (l) => listeners.push((log, code, utcMs) => l.eventRecorded(log, code, utcMs)) },
     eventNames: { "standard/1": "power_down", "fraud/40": "terminal_cover_removed" },
     alarmBits: { clockInvalid: 0, fraudAttempt: 13 },
     serialNumber: "00000007",
