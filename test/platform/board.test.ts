@@ -135,23 +135,26 @@ describe("createModdableBoard on fake ECMA-419 IO", () => {
     const der = Buffer.from(TEST_CA, "base64");
     const settings = readSettings({ mqttHost: "192.0.2.7", mqttTls: "1", mqttCa: TEST_CA.replace(/(.{64})/g, "$1\n") });
     expect(Buffer.from(settings.tlsCertificate!)).toEqual(der);
-    // A fake of the SDK's TLSSocket: it calls the callbacks with its own `this` (a callbacks object), as tlssocket.js does.
+    // A fake TLS socket class in the shape of the meter's (native-tls.ts): ECMA-419's `target`
+    // becomes its own, and it calls the callbacks with itself as `this`.
     const made: Record<string, unknown>[] = [];
     class FakeTls {
-      private readonly callbacks: { onReadable(n: number): void; onWritable(n: number): void };
+      private readonly callbacks: { onReadable(this: FakeTls, n: number): void; onWritable(this: FakeTls, n: number): void };
       private pending = new Uint8Array(0);
       readonly written: Uint8Array[] = [];
+      readonly target: unknown;
       constructor(readonly options: Record<string, unknown>) {
         made.push(options);
-        const o = options as unknown as { onReadable(n: number): void; onWritable(n: number): void };
+        const o = options as unknown as { onReadable(this: FakeTls, n: number): void; onWritable(this: FakeTls, n: number): void; target: unknown };
+        this.target = o.target;
         this.callbacks = { onReadable: o.onReadable, onWritable: o.onWritable };
       }
       handshakeDone(room: number) {
-        this.callbacks.onWritable(room);
+        this.callbacks.onWritable.call(this, room);
       }
       arrive(bytes: number[]) {
         this.pending = Uint8Array.from(bytes);
-        this.callbacks.onReadable(bytes.length);
+        this.callbacks.onReadable.call(this, bytes.length);
       }
       read(n: number) {
         const out = this.pending.slice(0, n);

@@ -46,7 +46,9 @@ const haveSdk = Boolean(process.env.MODDABLE);
 (haveSdk ? describe : describe.skip)("mcsim (lin build by the real Moddable SDK)", () => {
   let run: McsimRun | null = null;
   let broker: Mosquitto | null = null;
+  let watcher: mqtt.MqttClient | null = null;
   afterAll(async () => {
+    await watcher?.endAsync(true).catch(() => undefined);
     await run?.stop();
     await broker?.stop();
   });
@@ -110,30 +112,42 @@ const haveSdk = Boolean(process.env.MODDABLE);
     expect(traceProblems(run.trace)).toEqual([]);
   }, 40 * 60_000);
 
-  it("publishes its state to Mosquitto over TLS (the meter's C TLS client, the broker's CA from mqttCa), with 1,216 slots more than the ESP32 creation", async () => {
+  it("with MQTT over TLS on, still inside the ESP32 creation: publishes its state to Mosquitto (the meter's C TLS client, the broker's CA from mqttCa) and answers the reader and the management client", async () => {
     await run?.stop();
     const sdk = findSdk();
     // A real Mosquitto with a TLS listener whose certificate a CA made here signed: the build trusts
     // that CA (mqttCa). TLS runs in C (firmware/platform/moddable/tls/tls.c over Mbed TLS on lin):
-    // the SDK's TLS stack in XS needed 262,144 B + 16,384 slots. What is still over the ESP32's
-    // 4,928 slots is the consumer interface itself (about 620 slots at rest in xsnap, plain MQTT
-    // included): at the ESP32 creation this build aborts "memory full" at boot (docs/readme/mqtt.md).
+    // the SDK's TLS stack in XS needed 262,144 B + 16,384 slots. The manifest's lin creation (the
+    // ESP32's 65,536 B + 4,928 slots): with MQTT on the meter needed about 6,144 slots before
+    // session 8 (docs/readme/mqtt.md).
     broker = await Mosquitto.start({ users: { meter: "meter-pass-1", watcher: "watch-pw" }, tls: true });
     const caDer = broker.caPem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
     const mqttConfig = { mqttHost: "127.0.0.1", mqttPort: broker.tlsPort, mqttTls: 1, mqttCa: caDer, mqttUser: "meter", mqttPassword: "meter-pass-1", mqttInterval: 5 };
-    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT + 1, ...mqttConfig }, quiet: true, creation: { chunk: 65_536, heap: 6_144 }, folder: "test-mcsim-tls" });
+    const build = buildLin(sdk, { debug: true, config: { simSpeed: SPEED, dlmsPort: PORT + 1, ...mqttConfig }, quiet: true, folder: "test-mcsim-tls-esp32" });
     run = await startMcsim(sdk, build);
-    const watcher = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.tlsPort}`, { username: "watcher", password: "watch-pw", ca: broker!.caPem, connectTimeout: 5000 });
+    watcher = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker!.tlsPort}`, { username: "watcher", password: "watch-pw", ca: broker!.caPem, connectTimeout: 5000, reconnectPeriod: 0 });
     const got = new Map<string, string>();
     watcher.on("message", (topic, payload) => got.set(topic, payload.toString()));
     await watcher.subscribeAsync(["dlmslite/00000001/state", "dlmslite/00000001/availability"]);
     for (let i = 0; i < 240 && !got.has("dlmslite/00000001/state"); i++) await new Promise((r) => setTimeout(r, 500));
-    await watcher.endAsync();
+    const state = JSON.parse(got.get("dlmslite/00000001/state") ?? "{}") as { voltage?: number; relay?: string; import_kwh?: number };
     expect(got.get("dlmslite/00000001/availability")).toBe("online");
-    const state = JSON.parse(got.get("dlmslite/00000001/state") ?? "{}") as { voltage?: number; relay?: string };
     expect(state.voltage).toBeCloseTo(230, 0);
     expect(state.relay).toBe("connected");
     expect(run!.trace.join("")).toMatch(/MQTT connected to 127\.0\.0\.1:\d+ \(TLS\)/);
+    // The reader (LLS) and the management client (HLS-GMAC, ciphered) while MQTT publishes.
+    const cli = (args: string[]) => execFileSync("npx", ["ts-node", "--transpile-only", "host-sim/client.ts", "--host", "127.0.0.1", "--port", String(PORT + 1), ...args], { cwd: join(__dirname, "..", ".."), encoding: "utf8", timeout: 240_000 });
+    const reader = cli(["--client", "17", "get", "1.0.1.8.0.255"]);
+    const readerWh = Number(/A\+ total \[class 3\] value: ([\d.]+) Wh/.exec(reader)?.[1]);
+    expect(readerWh).toBeGreaterThan(0);
+    expect(cli(["--client", "1", "get", "0.0.1.0.0.255"])).toMatch(/0\.0\.1\.0\.0\.255 Clock \[class 8\] time: 2026-03-0\d \d\d:\d\d:\d\d/);
+    // MQTT still publishing after the associations, and the state's import agrees with the register.
+    got.delete("dlmslite/00000001/state");
+    for (let i = 0; i < 120 && !got.has("dlmslite/00000001/state"); i++) await new Promise((r) => setTimeout(r, 500));
+    await watcher.endAsync();
+    watcher = null;
+    const after = JSON.parse(got.get("dlmslite/00000001/state") ?? "{}") as { import_kwh?: number };
+    expect(after.import_kwh).toBeGreaterThanOrEqual(readerWh / 1000 - 0.001);
     expect(traceProblems(run!.trace)).toEqual([]);
   }, 20 * 60_000);
 });

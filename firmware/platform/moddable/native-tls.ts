@@ -32,9 +32,11 @@ interface SocketOptions {
   port?: number;
   host?: string;
   secure?: { certificate?: ArrayBuffer | ArrayBufferView };
-  onReadable?: (count: number) => void;
-  onWritable?: (count: number) => void;
-  onError?: () => void;
+  onReadable?: (this: NativeTlsSocket, count: number) => void;
+  onWritable?: (this: NativeTlsSocket, count: number) => void;
+  onError?: (this: NativeTlsSocket) => void;
+  /** ECMA-419: becomes the instance's `target`; the callbacks are called with the instance as `this`. */
+  target?: unknown;
 }
 
 /**
@@ -74,10 +76,13 @@ export class NativeTlsSocket implements TcpIo {
   readonly remotePort: number;
   private readonly options: SocketOptions;
   private readonly Timer: TimerModule;
+  /** ECMA-419's `target` (Ecma419Socket's shared callbacks find their socket through it). */
+  readonly target: unknown;
 
   constructor(host: NativeTlsHost, options: Record<string, unknown>) {
     const o = options as SocketOptions;
     this.options = o;
+    this.target = o.target;
     this.n = host.natives();
     this.Timer = host.Timer;
     const certificate = o.secure?.certificate;
@@ -102,14 +107,14 @@ export class NativeTlsSocket implements TcpIo {
       return;
     }
     const waiting = n.meter_tls_readable(h);
-    if (waiting > 0) this.options.onReadable?.(waiting);
+    if (waiting > 0) this.options.onReadable?.call(this, waiting);
     if (this.handle < 0) return;
     if (!this.open || this.wrote) {
       const room = n.meter_tls_writable(h);
       if (room > 0) {
         this.open = true;
         this.wrote = false;
-        this.options.onWritable?.(room);
+        this.options.onWritable?.call(this, room);
       }
     }
   }
@@ -150,7 +155,7 @@ export class NativeTlsSocket implements TcpIo {
     if (this.failed) return;
     this.failed = true;
     this.close();
-    this.options.onError?.();
+    this.options.onError?.call(this);
   }
 }
 

@@ -44,14 +44,10 @@ export class Ecma419Socket implements TcpSocket {
   private closed = false;
 
   constructor(TCP: TcpClass, options: Record<string, unknown>) {
-    // A plain socket shares module-level callbacks that find this object as the SDK socket's
-    // `target` (ECMA-419): no closures per connection in the fixed heap. A TLS socket class need
-    // not honour `target` (the SDK's TLSSocket did not), so a TLS socket gets its own.
-    this.io = new TCP(
-      options.secure === undefined
-        ? { ...options, format: "buffer", target: this, onReadable: SHARED.onReadable, onWritable: SHARED.onWritable, onError: SHARED.onError }
-        : { ...options, format: "buffer", onReadable: (count: number) => this.readable(count), onWritable: (count: number) => this.writableNow(count), onError: () => this.close() },
-    );
+    // Every socket shares module-level callbacks that find this object as the IO instance's
+    // `target` (ECMA-419): no closures per connection in the fixed heap. The TLS socket class
+    // (native-tls.ts, the meter's C client) honours `target` as the SDK's TCP does.
+    this.io = new TCP({ ...options, format: "buffer", target: this, onReadable: SHARED.onReadable, onWritable: SHARED.onWritable, onError: SHARED.onError });
   }
 
   /** `onReadable(count)`: drains exactly `count` bytes. */
