@@ -4,7 +4,10 @@
  * every simulated interval, the XS heap figures the machine reports (debug builds only: a release
  * build has no debugger connection and compiles trace out). Ctrl-C stops it and prints the peaks.
  *
- *   npm run mcsim -- [--release] [--speed N|max] [--seconds S] [--dlms-port P] [--control-port P] [--no-typecheck] [--no-build]
+ *   npm run mcsim -- [--release] [--speed N|max] [--seconds S] [--dlms-port P] [--control-port P] [--config KEY=VALUE ...] [--no-typecheck] [--no-build]
+ *
+ * `--config KEY=VALUE` (repeatable) sets a key of the manifest's config for this build, as
+ * `key=value` on the mcconfig line does (e.g. `--config mqttHost=127.0.0.1 --config mqttPassword=...`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
@@ -199,9 +202,17 @@ if (require.main === module) {
         "no-typecheck": { type: "boolean", default: false },
         "no-build": { type: "boolean", default: false },
         samples: { type: "string" },
+        config: { type: "string", multiple: true },
       },
       strict: true,
     });
+    const extra: Record<string, string> = {};
+    for (const item of values.config ?? []) {
+      const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(item);
+      if (!m) throw new SdkError(`--config takes KEY=VALUE (a manifest config key), got "${item}"`);
+      if (["simSpeed", "dlmsPort", "simControlPort"].includes(m[1])) throw new SdkError(`--config ${m[1]}: use --speed, --dlms-port or --control-port`);
+      extra[m[1]] = m[2];
+    }
     const speed = values.speed === "max" ? "max" : Number(values.speed);
     if (speed !== "max" && !(speed > 0 && speed <= 100_000)) throw new SdkError(`--speed must be a number in 0..100000 or max, got "${values.speed}"`);
     const controlPort = Number(values["control-port"]);
@@ -218,7 +229,7 @@ if (require.main === module) {
         throw new SdkError("typecheck:sdk found errors (above): fix them or pass --no-typecheck");
       }
     }
-    const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { simSpeed: speed, dlmsPort, simControlPort: controlPort } });
+    const build = values["no-build"] ? existingBuild(!values.release) : buildLin(sdk, { debug: !values.release, config: { ...extra, simSpeed: speed, dlmsPort, simControlPort: controlPort } });
     process.stderr.write(`built ${build.library} in ${build.seconds.toFixed(0)} s; starting mcsim (DLMS on port ${dlmsPort})\n`);
     // --samples FILE: every instrument sample (about 1 Hz, debug builds) as a CSV line.
     const samplesFile = values.samples;
