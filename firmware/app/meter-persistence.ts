@@ -315,7 +315,6 @@ class MeterStates {
     const add = (kind: number, spec: BytesState | SnapshotRecord): void => {
       this.handles[kind] = p.register(spec);
     };
-    const saver = (kind: number): (() => void) => this.saveIfRestored.bind(this, kind);
     // Energy: numbers-only record (energy-registers.ts), first: the emergency save's largest.
     add(S_ENERGY, new EnergyRecord(m.energy));
     // Clock: time zone, DST rules, invalid/doubtful status. Immediate on every change.
@@ -341,20 +340,20 @@ class MeterStates {
     // Relay state and control mode: immediate on every transition; at power up the relay is driven
     // to the stored state (Meter.start calls disconnector.powerUp after the restore).
     add(S_DISCONNECTOR, new SnapshotRecord(this, S_DISCONNECTOR));
-    m.disconnector.onPersistentChange = saver(S_DISCONNECTOR);
+    m.disconnector.saveChangesTo(this, S_DISCONNECTOR);
     // Limiter settings (DLMS class 71 writes) and its tripped condition.
     add(S_LIMITER, new SnapshotRecord(this, S_LIMITER));
-    m.limiter.onChange = saver(S_LIMITER);
+    m.limiter.saveChangesTo(this, S_LIMITER);
     // Alarm register and filter: the union with alarms raised during this power up. Saved at once
     // on every change; periodic only to merge what the restore raised.
     add(S_ALARMS, new BytesRecord(this, S_ALARMS));
     m.events.saveChangesTo(this, S_ALARMS);
     // Tamper: the latched flag at once, the rest with the periodic save.
     add(S_TAMPER, new BytesRecord(this, S_TAMPER));
-    m.tamper.onFlagChange = saver(S_TAMPER);
+    m.tamper.saveChangesTo(this, S_TAMPER);
     // Power quality counters and thresholds (a threshold change is saved at once).
     add(S_POWER_QUALITY, new BytesRecord(this, S_POWER_QUALITY));
-    m.powerQuality.onSettingsChange = saver(S_POWER_QUALITY);
+    m.powerQuality.saveChangesTo(this, S_POWER_QUALITY);
     // Gas and water volumes (in the emergency save: a sub-meter's pulses are billed too). Flat: [version, pulses, capture time].
     this.handles[S_GAS] = p.register(new CounterRecord(m.gas, "gas"));
     this.handles[S_WATER] = p.register(new CounterRecord(m.water, "water"));

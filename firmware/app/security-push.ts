@@ -51,6 +51,21 @@ class MeterPushDeps implements PushDeps {
   }
 }
 
+/** The push setup in the state journal ("push"): methods on a prototype (flash), no closures in RAM. */
+class PushSetupState {
+  readonly id = "push";
+  readonly essential = false;
+  readonly save = "immediate";
+  constructor(private readonly push: PushClient) {}
+  snapshot(): PushSetupRecord {
+    return pushSetupRecord(this.push.setup);
+  }
+  restore(x: PushSetupRecord): void {
+    restorePushSetup(this.push.setup, x);
+    this.push.armInterval();
+  }
+}
+
 export class SecurityAndPush implements PushSetupTarget {
   readonly security: MeterSecurity;
   readonly push: PushClient;
@@ -84,16 +99,7 @@ export class SecurityAndPush implements PushSetupTarget {
     );
     this.push = new PushClient({ ...config.push, objectList: config.push.objectList.slice(), windows: config.push.windows.slice() }, new MeterPushDeps(this));
     // The push setup a head end wrote survives power cuts (restored at once when the meter already started).
-    this.pushRecord = meter.persistence.register<PushSetupRecord>({
-      id: "push",
-      essential: false,
-      save: "immediate",
-      snapshot: () => pushSetupRecord(this.push.setup),
-      restore: (x) => {
-        restorePushSetup(this.push.setup, x);
-        this.push.armInterval();
-      },
-    });
+    this.pushRecord = meter.persistence.register(new PushSetupState(this.push));
     meter.events.addAlarmListener(() => this.push.trigger("alarm"));
     this.push.start();
   }

@@ -110,8 +110,16 @@ export class Disconnector {
   contactMismatch = false;
   /** Failed contact checks since power-up. */
   failures = 0;
-  /** Called after every change of control state or mode (the persistence engineer saves then). */
-  onPersistentChange: (() => void) | null = null;
+  /** Told after every change of control state or mode (the persistence engineer saves then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
+
+  /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
+
   /** Called after each transition is taken (display refresh), in order of adding. */
   private readonly transitionListeners: ((transition: Transition) => void)[] = [];
 
@@ -197,7 +205,7 @@ export class Disconnector {
     for (const code of TRANSITION_EVENTS[transition]) this.events.record("disconnector", code);
     this.relay?.drive(to === CONTROL_STATE.connected);
     for (const listener of this.transitionListeners) listener(transition);
-    this.onPersistentChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
     return { ok: true, transition, reason: null, state: to };
   }
 
@@ -207,7 +215,7 @@ export class Disconnector {
     if (mode === 0 && this.controlState !== CONTROL_STATE.connected) return this.refuse("mode-0-requires-connected");
     if (mode !== this.controlMode) {
       this.controlMode = mode;
-      this.onPersistentChange?.();
+      this.saver?.saveIfRestored(this.saverKind);
     }
     return { ok: true, transition: null, reason: null, state: this.controlState };
   }

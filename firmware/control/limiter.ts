@@ -77,8 +77,15 @@ export class Limiter {
   /** Last value read (attribute 2's value), in the monitored register's units. */
   lastValue = 0;
   private wasConnected = true;
-  /** Called after a settings change and after `over` changed (the meter saves the limiter then). */
-  onChange: (() => void) | null = null;
+  /** Told after a settings change and after `over` changed (the meter saves the limiter then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
+
+  /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
 
   constructor(
     private readonly lookup: (obis: string) => RegisterDescriptor | undefined,
@@ -125,7 +132,7 @@ export class Limiter {
       (changes.thresholdEmergency !== undefined && changes.thresholdEmergency !== this.config.thresholdEmergency);
     this.apply(changes);
     if (thresholdChanged) this.events.record("disconnector", DISCONNECTOR_EVENT.limiterThresholdChanged);
-    this.onChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
     return check;
   }
 
@@ -191,7 +198,7 @@ export class Limiter {
     if (now - this.pendingSinceMs < neededMs) return;
     this.pendingSinceMs = -1;
     this.over = isOver;
-    this.onChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
     if (isOver) {
       this.events.record("disconnector", DISCONNECTOR_EVENT.limiterThresholdExceeded);
       this.disconnector.localDisconnect();

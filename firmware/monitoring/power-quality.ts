@@ -60,8 +60,15 @@ export class PowerQuality {
   frequencyLastExtremeMilliHz = 0;
   readonly frequency = new Sustained();
 
-  /** Called after a threshold changed (the meter saves the thresholds then). */
-  onSettingsChange: (() => void) | null = null;
+  /** Told after a threshold changed (the meter saves the thresholds then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
+
+  /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
 
   /** The event in progress (VOLTAGE_BAND; normal = none). */
   activeBand = NORMAL;
@@ -97,7 +104,7 @@ export class PowerQuality {
     this.sagLevelMilliV = sagMilliV;
     this.swellLevelMilliV = swellMilliV;
     this.missingLevelMilliV = missingMilliV;
-    this.onSettingsChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** Time thresholds (DLMS 1.0.12.43 / .44 / .45), seconds. */
@@ -106,7 +113,7 @@ export class PowerQuality {
     this.timeThresholdMs[SAG] = sagS * 1000;
     this.timeThresholdMs[SWELL] = swellS * 1000;
     this.timeThresholdMs[MISSING] = missingS * 1000;
-    this.onSettingsChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   /** The thresholds as [sag, swell, missing (mV), sag, swell, missing time (s)]. */
@@ -118,13 +125,13 @@ export class PowerQuality {
   /** Restores thresholds from `thresholds()` (throws RangeError on bad values, through the setters' checks). */
   restoreThresholds(t: readonly number[]): void {
     if (!Array.isArray(t) || t.length !== 6) throw new RangeError("power quality thresholds: need 6 numbers");
-    const notify = this.onSettingsChange;
-    this.onSettingsChange = null;
+    const saver = this.saver;
+    this.saver = null;
     try {
       this.setLevels(t[0], t[1], t[2]);
       this.setTimeThresholds(t[3], t[4], t[5]);
     } finally {
-      this.onSettingsChange = notify;
+      this.saver = saver;
     }
   }
 

@@ -64,8 +64,16 @@ export interface TamperState {
 export class TamperDetector {
   /** Latched display flag: set by every tamper, cleared only by `clearTamperFlag()`. */
   tamperFlag = false;
-  /** Called when the latched flag changes (the meter saves it at once: evidence of fraud must not wait). */
-  onFlagChange: (() => void) | null = null;
+  /** Told when the latched flag changes (the meter saves it at once: evidence of fraud must not wait: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
+  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saverKind = 0;
+
+  /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
+  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+    this.saver = saver;
+    this.saverKind = kind;
+  }
+
   /** Tamper starts seen since manufacture (diagnostics, report). */
   tamperEvents = 0;
   terminalCoverOpen = false;
@@ -182,7 +190,7 @@ export class TamperDetector {
   clearTamperFlag(): void {
     if (!this.tamperFlag) return;
     this.tamperFlag = false;
-    this.onFlagChange?.();
+    this.saver?.saveIfRestored(this.saverKind);
   }
 
   snapshot(): TamperState {
@@ -224,7 +232,7 @@ export class TamperDetector {
     const was = this.tamperFlag;
     this.tamperFlag = true;
     this.tamperEvents++;
-    if (!was) this.onFlagChange?.();
+    if (!was) this.saver?.saveIfRestored(this.saverKind);
   }
 }
 

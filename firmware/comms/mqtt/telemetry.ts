@@ -156,9 +156,8 @@ export class MqttTelemetry implements Qos1Outbox {
   private needOnline = false;
   private discoveryNext = 0;
   private headKind: "online" | "discovery" | "event" | "" = "";
-  private readonly eventLog = new Uint8Array(EVENT_QUEUE_CAPACITY);
-  private readonly eventCode = new Uint16Array(EVENT_QUEUE_CAPACITY);
-  private readonly eventUtc = new Float64Array(EVENT_QUEUE_CAPACITY);
+  /** The event queue, one typed array: per entry its log's index, its code and its UTC time. */
+  private readonly eventQueue = new Float64Array(3 * EVENT_QUEUE_CAPACITY);
   private eventHead = 0;
   private eventCount = 0;
   private running = false;
@@ -170,9 +169,17 @@ export class MqttTelemetry implements Qos1Outbox {
   /** Saved after the management client changed the switch or the interval (the app's record of them). */
   settingsRecord: { save(): void } | null = null;
 
-  constructor(readonly config: MqttConfig, private readonly deps: MqttTelemetryDeps) {
+  // What is used after construction, kept as fields (the deps object itself is not kept).
+  private readonly clock: Clock;
+  private readonly readings: MeterReadings;
+  private readonly eventNames: Readonly<Record<string, string>>;
+
+  constructor(readonly config: MqttConfig, deps: MqttTelemetryDeps) {
     const error = mqttConfigError(config);
     if (error) throw new Error(error);
+    this.clock = deps.clock;
+    this.readings = deps.readings;
+    this.eventNames = deps.eventNames;
     const base = `${config.prefix}/${deps.serialNumber}`;
     const nodeId = `${config.prefix.replace(/\//g, "_")}_${deps.serialNumber}`;
     this.device = {
@@ -230,7 +237,7 @@ export class MqttTelemetry implements Qos1Outbox {
     this.running = true;
     this.client.start();
     this.secondsToState = this.config.intervalS;
-    this.secondTimer = this.deps.clock.repeat(() => this.second(), 1000);
+    this.secondTimer = this.clock.repeat(() => this.second(), 1000);
   }
 
   stop(): void {
@@ -274,7 +281,7 @@ export class MqttTelemetry implements Qos1Outbox {
     if (!this.client.publishQos0(this.stateTopic, false, this.stateJson())) return false;
     this.statesPublished++;
     this.lastPowerMw = this.power();
-    this.lastRelay = this.deps.readings.relayConnected();
+    this.lastRelay = this.readings.relayConnected();
     return true;
   }
 
@@ -304,7 +311,7 @@ export class MqttTelemetry implements Qos1Outbox {
     const decimals = t.decimals;
     const round = t.round;
     const n = keys.length;
-    let s = `{"time":"${this.localTime(this.deps.readings.nowUtcMs())}"`;
+    let s = `{"time":"${this.localTime(this.readings.nowUtcMs())}"`;
     let group = "";
     for (let i = 0; i < n; i++) {
       const b = readB[i];
@@ -314,8 +321,8 @@ export class MqttTelemetry implements Qos1Outbox {
         group = "";
       }
     }
-    group += this.deps.readings.relayConnected() ? `,"relay":"connected","alarms":[` : `,"relay":"disconnected","alarms":[`;
-    const alarms = this.deps.readings.alarmRegister();
+    group += this.readings.relayConnected() ? `,"relay":"connected","alarms":[` : `,"relay":"disconnected","alarms":[`;
+    const alarms = this.readings.alarmRegister();
     let first = true;
     for (let i = 0; alarms !== 0 && i < this.alarmNames.length; i++) {
       const a = this.alarmNames[i];
@@ -332,7 +339,7 @@ export class MqttTelemetry implements Qos1Outbox {
     const minute = Math.floor(utcMs / 60_000);
     if (minute !== this.offsetMinute) {
       this.offsetMinute = minute;
-      const offset = this.deps.readings.offsetMinutesAt(minute * 60_000);
+      const offset = this.readings.offsetMinutesAt(minute * 60_000);
       if (offset !== this.offsetMinutes || this.offsetText === "") {
         this.offsetMinutes = offset;
         const abs = offset < 0 ? -offset : offset;
@@ -370,10 +377,11 @@ export class MqttTelemetry implements Qos1Outbox {
     if (this.eventCount > 0) {
       this.headKind = "event";
       const i = this.eventHead;
-      const log = PUBLISHED_LOGS[this.eventLog[i]];
-      const code = this.eventCode[i];
-      const event = this.deps.eventNames[`${log}/${code}`] ?? `${log}_${code}`;
-      return { topic: this.eventTopic, retain: false, text: JSON.stringify({ event, log, code, time: this.localTime(this.eventUtc[i]) }) };
+      const q = this.eventQueue;
+      const log = PUBLISHED_LOGS[q[3 * i]];
+      const code = q[3 * i + 1];
+      const event = this.eventNames[`${log}/${code}`] ?? `${log}_${code}`;
+      return { topic: this.eventTopic, retain: false, text: JSON.stringify({ event, log, code, time: this.localTime(q[3 * i + 2]) }) };
     }
     this.headKind = "";
     return null;
@@ -407,22 +415,22 @@ export class MqttTelemetry implements Qos1Outbox {
       for (let n = this.headKind === "event" ? 1 : 0; n < this.eventCount - 1; n++) {
         const k = (this.eventHead + n) % cap;
         const next = (k + 1) % cap;
-        this.eventLog[k] = this.eventLog[next];
-        this.eventCode[k] = this.eventCode[next];
-        this.eventUtc[k] = this.eventUtc[next];
+        const q = this.eventQueue;
+        q.copyWithin(3 * k, 3 * next, 3 * next + 3);
       }
       this.eventCount--;
       this.eventsDropped++;
     }
     const at = (this.eventHead + this.eventCount) % EVENT_QUEUE_CAPACITY;
-    this.eventLog[at] = index;
-    this.eventCode[at] = code;
-    this.eventUtc[at] = utcMs;
+    const q = this.eventQueue;
+    q[3 * at] = index;
+    q[3 * at + 1] = code;
+    q[3 * at + 2] = utcMs;
     this.eventCount++;
     // Sent right after, not inside the caller (events are recorded inside the metering tick).
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
-      this.deps.clock.schedule(this.pumpTask, 0);
+      this.clock.schedule(this.pumpTask, 0);
     }
   }
 
@@ -444,13 +452,13 @@ export class MqttTelemetry implements Qos1Outbox {
   private checkChange(): void {
     if (this.client.state !== "connected") return;
     const p = this.power();
-    const relay = this.deps.readings.relayConnected();
+    const relay = this.readings.relayConnected();
     const moved = this.config.powerChangeW > 0 && Math.abs(p - this.lastPowerMw) >= this.config.powerChangeW * 1000;
     if (moved || relay !== this.lastRelay) this.publishState();
   }
 
   private clearTimers(): void {
-    if (this.secondTimer !== undefined) this.deps.clock.clearTimer(this.secondTimer);
+    if (this.secondTimer !== undefined) this.clock.clearTimer(this.secondTimer);
     this.secondTimer = undefined;
   }
 }
