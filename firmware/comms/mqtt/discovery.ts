@@ -22,7 +22,8 @@ export interface Entity {
   icon?: string;
 }
 
-const energy = (id: string, name: string, unit = "kWh", deviceClass: string | undefined = "energy"): Entity => ({ id, name, component: "sensor", unit, deviceClass, stateClass: "total_increasing" });
+// `deviceClass` null: none (a default parameter would turn an explicit undefined into "energy").
+const energy = (id: string, name: string, unit = "kWh", deviceClass: string | null = "energy"): Entity => ({ id, name, component: "sensor", unit, deviceClass: deviceClass ?? undefined, stateClass: "total_increasing" });
 const measurement = (id: string, name: string, unit: string | undefined, deviceClass: string | undefined): Entity => ({ id, name, component: "sensor", unit, deviceClass, stateClass: "measurement" });
 
 /** The rate count of the tables built once at load (preloaded: in flash on the ESP32, no RAM). */
@@ -48,8 +49,8 @@ function buildEntities(rates: number): Entity[] {
   list.push(energy("export_kwh", "Energy export"));
   for (let r = 1; r <= rates; r++) list.push(energy(`export_t${r}_kwh`, `Energy export rate ${r}`));
   list.push(
-    energy("reactive_import_kvarh", "Reactive energy import", "kvarh", undefined),
-    energy("reactive_export_kvarh", "Reactive energy export", "kvarh", undefined),
+    energy("reactive_import_kvarh", "Reactive energy import", "kvarh", null),
+    energy("reactive_export_kvarh", "Reactive energy export", "kvarh", null),
     { id: "rate", name: "Active rate", component: "sensor", icon: "mdi:cash-clock" },
     measurement("demand_w", "Current average demand", "W", "power"),
     { id: "relay", name: "Supply relay", component: "binary_sensor", deviceClass: "power", payloadOn: "connected", payloadOff: "disconnected" },

@@ -95,6 +95,13 @@ describe("MQTT with a real Mosquitto broker", () => {
     expect(energy.device).toMatchObject({ identifiers: [`dlmslite_${SERIAL}`], manufacturer: "DLMS-lite", serial_number: SERIAL, sw_version: "DLMSLITE-0.1.0" });
     expect(byId.get(`homeassistant/sensor/dlmslite_${SERIAL}/power/config`)).toMatchObject({ device_class: "power", state_class: "measurement", unit_of_measurement: "W" });
     expect(byId.get(`homeassistant/binary_sensor/dlmslite_${SERIAL}/relay/config`)).toMatchObject({ device_class: "power", payload_on: "connected" });
+    // Reactive energy is not "energy" to Home Assistant (its energy class takes Wh, kWh, MWh...,
+    // not kvarh, and it refuses such a sensor): no device class, still total_increasing.
+    for (const id of ["reactive_import_kvarh", "reactive_export_kvarh"]) {
+      const reactive = byId.get(`homeassistant/sensor/dlmslite_${SERIAL}/${id}/config`);
+      expect(reactive).toMatchObject({ state_class: "total_increasing", unit_of_measurement: "kvarh" });
+      expect(reactive.device_class).toBeUndefined();
+    }
     // One device: every config names the same one.
     expect(new Set(configs.map((m) => JSON.stringify(JSON.parse(m.text).device))).size).toBe(1);
 
