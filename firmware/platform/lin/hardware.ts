@@ -324,6 +324,17 @@ class OnMachine {
   }
 }
 
+/**
+ * A subclass of an IO class that only carries `machine`. Defined, not assigned: on lin the base
+ * classes are preloaded, hence frozen, and an inherited read-only static would refuse an assignment.
+ */
+function onMachine<T extends object>(base: T, machine: LinMachine): T {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a class expression's base must take any[] (TS2545)
+  const Sub = class extends (base as unknown as new (...args: any[]) => OnMachine) {};
+  Object.defineProperty(Sub, "machine", { value: machine });
+  return Sub as unknown as T;
+}
+
 export class LinSpi extends OnMachine {
   private selected = false;
   private readonly claimed: number[];
@@ -622,32 +633,15 @@ export class LinHardware {
     this.flashStorage = new LinFlashStorage(simulation);
   }
 
-  // The IO classes of this board: subclasses that only carry the machine. Defined, not assigned:
-  // on lin the base classes are preloaded, hence frozen, and an inherited read-only static would
-  // refuse an assignment.
+  // The IO classes of this board, made at first use (onMachine).
   get SPI(): typeof LinSpi {
-    if (this.spiClass === null) {
-      class SPI extends LinSpi {}
-      Object.defineProperty(SPI, "machine", { value: this.simulation });
-      this.spiClass = SPI;
-    }
-    return this.spiClass;
+    return (this.spiClass ??= onMachine(LinSpi, this.simulation));
   }
   get Digital(): typeof LinDigital {
-    if (this.digitalClass === null) {
-      class Digital extends LinDigital {}
-      Object.defineProperty(Digital, "machine", { value: this.simulation });
-      this.digitalClass = Digital;
-    }
-    return this.digitalClass;
+    return (this.digitalClass ??= onMachine(LinDigital, this.simulation));
   }
   get WiFi(): typeof LinWifi {
-    if (this.wifiClass === null) {
-      class WiFi extends LinWifi {}
-      Object.defineProperty(WiFi, "machine", { value: this.simulation });
-      this.wifiClass = WiFi;
-    }
-    return this.wifiClass;
+    return (this.wifiClass ??= onMachine(LinWifi, this.simulation));
   }
   get virtual(): VirtualClock {
     return this.simulation.virtual;
