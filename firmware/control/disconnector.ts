@@ -2,6 +2,7 @@ import type { RelayDriver } from "../kernel/relay";
 import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 import { deepFreeze } from "../kernel/freeze";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 /**
  * DLMS class 70 (disconnect control, 0.0.96.3.10.255): the state machine of docs/metering.md
@@ -111,11 +112,11 @@ export class Disconnector {
   /** Failed contact checks since power-up. */
   failures = 0;
   /** Told after every change of control state or mode (the persistence engineer saves then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
 
   /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

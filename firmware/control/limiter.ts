@@ -2,6 +2,7 @@ import type { Clock } from "../hal";
 import { DISCONNECTOR_EVENT, type Disconnector } from "./disconnector";
 import type { EventLogs } from "../records/event-log";
 import type { RegisterDescriptor } from "../kernel/register-table";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 /**
  * DLMS class 71 (limiter, 0.0.17.0.0.255). Watches one register value (attribute 2,
@@ -78,11 +79,11 @@ export class Limiter {
   lastValue = 0;
   private wasConnected = true;
   /** Told after a settings change and after `over` changed (the meter saves the limiter then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
 
   /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

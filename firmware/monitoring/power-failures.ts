@@ -1,5 +1,6 @@
 import { CircularProfile, CLOCK_COLUMN, type CaptureColumn, type ProfileBuffer } from "../records/profile-buffer";
 import { POWER_FAILURE_OBIS } from "../kernel/obis";
+import type { ChangeSaver } from "../kernel/change-saver";
 export { POWER_FAILURE_OBIS } from "../kernel/obis";
 
 /** Power failure event log columns: start time (UTC ms) and duration (ms, i.e. s with scaler -3). */
@@ -39,7 +40,7 @@ export class PowerFailures {
    * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
    * object and its state number; no closure kept). None until `saveChangesTo`.
    */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
   private readonly row = new Float64Array(2);
 
@@ -49,7 +50,7 @@ export class PowerFailures {
   }
 
   /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

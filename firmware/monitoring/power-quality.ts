@@ -3,6 +3,7 @@ import type { EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
 import { deepFreeze } from "../kernel/freeze";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 /** Voltage bands; also the index into the per-kind counter arrays. */
 export const VOLTAGE_BAND = deepFreeze({ normal: 0, sag: 1, swell: 2, missing: 3 } as const);
@@ -61,11 +62,11 @@ export class PowerQuality {
   readonly frequency = new Sustained();
 
   /** Told after a threshold changed (the meter saves the thresholds then: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
 
   /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

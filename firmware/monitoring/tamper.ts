@@ -7,6 +7,7 @@ import { type EventLogs } from "../records/event-log";
 import type { MonitoringConfig } from "./monitoring-config";
 import { Sustained, Transition } from "./sustained";
 import { deepFreeze } from "../kernel/freeze";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 /** Ids of the tamper detector's debounced inputs (DebouncedInput `id`). */
 const INPUT_TERMINAL_COVER = 0;
@@ -65,11 +66,11 @@ export class TamperDetector {
   /** Latched display flag: set by every tamper, cleared only by `clearTamperFlag()`. */
   tamperFlag = false;
   /** Told when the latched flag changes (the meter saves it at once: evidence of fraud must not wait: `saver.saveIfRestored(kind)`, set by `saveChangesTo`: no closure kept). */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
 
   /** From now on every such change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

@@ -13,6 +13,7 @@
  * event to the flash journal before it returns. `load` puts back a stored entry without writing.
  */
 import { EVENT, type EventLogName } from "../kernel/event-codes";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 export type { EventLogName } from "../kernel/event-codes";
 export { EVENT_LOG_OBIS } from "../kernel/obis";
@@ -183,7 +184,7 @@ export class EventLogs {
    * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
    * object and its state number; no closure kept). None until `saveChangesTo`.
    */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
   /** Called after an alarm bit that passes the filter becomes set (the alarm push is one). */
   private readonly alarmListeners: ((bit: number) => void)[] = [];
@@ -208,7 +209,7 @@ export class EventLogs {
   }
 
   /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }

@@ -4,6 +4,7 @@ import { CLOCK_STATUS, DAY_LAST, dstPatternDay, type DateTimeFields, utcToDateTi
 import { ALARM, EVENT } from "../kernel/event-codes";
 import type { EventLogs } from "../records/event-log";
 import { deepFreeze } from "../kernel/freeze";
+import type { ChangeSaver } from "../kernel/change-saver";
 
 /** A DST switch moment as a class-8 pattern: month, day (or 0xFE/0xFD), weekday (or 0xFF), local time. */
 interface DstSwitch {
@@ -84,7 +85,7 @@ export class MeterClock {
    * Told after a change the meter saves: `saver.saveIfRestored(kind)` (the meter's persistence
    * object and its state number; no closure kept). None until `saveChangesTo`.
    */
-  private saver: { saveIfRestored(kind: number): void } | null = null;
+  private saver: ChangeSaver | null = null;
   private saverKind = 0;
 
   /**
@@ -102,7 +103,7 @@ export class MeterClock {
   }
 
   /** From now on every change is told to `saver` as state `kind` (the meter's persistence). */
-  saveChangesTo(saver: { saveIfRestored(kind: number): void } | null, kind: number): void {
+  saveChangesTo(saver: ChangeSaver | null, kind: number): void {
     this.saver = saver;
     this.saverKind = kind;
   }
